@@ -1,0 +1,1 @@
+"""Helpdesk: support tickets over GraphQL with live subscriptions and two-way email."""

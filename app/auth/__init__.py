@@ -1,0 +1,1 @@
+"""The one access policy, passwords, sessions and API tokens."""

@@ -1,0 +1,49 @@
+"""Sessions and personal API tokens: random secrets, stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from app.clock import now
+from app.models import AuthToken, TokenKind, User
+
+TOKEN_PREFIX = {TokenKind.SESSION: "hds_", TokenKind.API: "hdt_"}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(
+    user: User, kind: TokenKind, *, name: str = "", ttl: timedelta | None = None
+) -> tuple[str, AuthToken]:
+    """Create a token; the plain secret is returned once and never stored."""
+    secret = TOKEN_PREFIX[kind] + secrets.token_urlsafe(32)
+    created = now()
+    record = await AuthToken.create(
+        user=user,
+        kind=kind,
+        name=name,
+        token_hash=hash_token(secret),
+        created_at=created,
+        expires_at=created + ttl if ttl else None,
+    )
+    return secret, record
+
+
+async def resolve_token(secret: str) -> AuthToken | None:
+    """The live token record (with its user) for a presented secret, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    record = (
+        await AuthToken.filter(token_hash=hash_token(secret), revoked_at=None)
+        .select_related("user")
+        .first()
+    )
+    if record is None or not record.user.active:
+        return None
+    if record.expires_at is not None and record.expires_at <= now():
+        return None
+    return record

@@ -1,0 +1,156 @@
+"""The ``helpdesk`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from app.config import ConfigError, Settings, get_settings
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        print(f"helpdesk: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from app.runner import run_all
+
+    asyncio.run(run_all(_settings(), host=args.host, port=args.port))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(
+        create_app(_settings()), host=args.host, port=args.port, ws="websockets-sansio", log_level="info"
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from arq.worker import run_worker
+
+    from app.workers.settings import worker_settings
+
+    _settings()
+    run_worker(worker_settings())  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app import db
+
+    asyncio.run(db.migrate(_settings()))
+    print("migrations applied")
+    return 0
+
+
+async def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+    from app import db
+
+    settings = _settings()
+    await db.connect(settings)
+    try:
+        return await coro_factory()
+    finally:
+        await db.disconnect()
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.auth.passwords import hash_password
+    from app.clock import now
+    from app.models import Role, User
+    from app.services.directory import normalise_email
+
+    async def create() -> str:
+        email = normalise_email(args.email)
+        if len(args.password) < 8:
+            raise SystemExit("helpdesk: the password needs at least 8 characters")
+        user, created = await User.get_or_create(
+            email=email,
+            defaults={
+                "name": args.name,
+                "role": Role.ADMIN,
+                "created_at": now(),
+                "password_hash": hash_password(args.password),
+            },
+        )
+        if not created:
+            user.role, user.name, user.active = Role.ADMIN, args.name, True
+            user.password_hash = hash_password(args.password)
+            await user.save()
+        return f"admin {'created' if created else 'updated'}: {email}"
+
+    print(asyncio.run(_with_db(create)))
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from app.seed import seed_demo
+
+    logins = asyncio.run(_with_db(seed_demo))
+    if not logins:
+        print("users exist already; nothing seeded")
+    for login in logins:
+        print(f"{login.role:<26} {login.email:<22} {login.password}")
+    return 0
+
+
+def cmd_mail_in(args: argparse.Namespace) -> int:
+    from app.mail.intake_cli import mail_in
+
+    return mail_in()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helpdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="everything in one process tree (embedded defaults)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(func=cmd_run)
+
+    serve = commands.add_parser("serve", help="the web server only (GraphQL, UI, downloads)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser(
+        "worker", help="an arq worker (notifications, inbound mail, cron)"
+    ).set_defaults(func=cmd_worker)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create or update an administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", required=True)
+    admin.set_defaults(func=cmd_create_admin)
+
+    commands.add_parser(
+        "seed-demo", help="demo departments, users and tickets (empty db only)"
+    ).set_defaults(func=cmd_seed_demo)
+    commands.add_parser(
+        "mail-in",
+        help="ingest one raw message from standard input (exit 75 on a temporary failure)",
+    ).set_defaults(func=cmd_mail_in)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""One typed settings module: everything comes from the environment, with embedded defaults.
+
+Unset means the embedded default: an SQLite file and a private Redis under ``HELPDESK_VAR``,
+and SMTP to the local mail sink that ``helpdesk run`` starts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(RuntimeError):
+    """Bad configuration; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    helpdesk_var: Path = Field(default=Path("var"))
+    database_url: str | None = None
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    secret_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    mail_domain: str = "helpdesk.localhost"
+    mail_from: str | None = None
+
+    debug: bool = False
+    introspection: bool = True
+    query_depth_limit: int = Field(default=10, ge=1)
+    query_alias_limit: int = Field(default=30, ge=1)
+    query_token_limit: int = Field(default=2000, ge=10)
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+
+    first_ticket_number: int = Field(default=1000, ge=1)
+    auto_close_days: int = Field(default=7, ge=0)
+    session_days: int = Field(default=14, ge=1)
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_inbound_mail_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    inbound_secret: str | None = None
+    reopen_window_days: int = Field(default=30, ge=0)
+    unknown_senders_become_clients: bool = True
+
+    smtp_listen_port: int = Field(default=8025, ge=0, le=65535)
+    sink_port: int = Field(default=8026, ge=0, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in {"sqlite", "postgres", "postgresql", "asyncpg"}:
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in {"smtp", "smtps"}:
+            raise ValueError("must start with smtp:// or smtps://")
+        return value
+
+    @property
+    def var_dir(self) -> Path:
+        return self.helpdesk_var.resolve()
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgres://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite://{self.var_dir / 'helpdesk.sqlite3'}"
+
+    @property
+    def smtp(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.sink_port}"
+
+    @property
+    def sender_address(self) -> str:
+        return self.mail_from or f"support@{self.mail_domain}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated once and kept under var/."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def load_settings() -> Settings:
+    """Read the environment; a bad value fails with a message naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"bad configuration: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,46 @@
+"""Database set-up: the Tortoise config, migrations, and the connection lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+from app.config import Settings, get_settings
+
+MODELS = ["app.models"]
+MIGRATIONS = "app.models.migrations"
+
+
+def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    return {
+        "connections": {"default": settings.db_url},
+        "apps": {
+            "models": {
+                "models": MODELS,
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(settings: Settings | None = None) -> None:
+    """Apply every committed migration (creating the SQLite file's folder if needed)."""
+    settings = settings or get_settings()
+    if not settings.database_url:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await run_migrations(config=tortoise_config(settings))
+    await Tortoise.close_connections()
+
+
+async def connect(settings: Settings | None = None) -> None:
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def disconnect() -> None:
+    await Tortoise.close_connections()

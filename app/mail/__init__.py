@@ -1,0 +1,1 @@
+"""Inbound email: parsing, noise detection, HTML cleanup and reply trimming."""

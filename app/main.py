@@ -1,0 +1,96 @@
+"""The ASGI application: GraphQL over HTTP and WebSocket, downloads, health, and the web UI."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import db, events
+from app.config import Settings, get_settings
+from app.graphql_view import HelpdeskGraphQL
+from app.pubsub import Hub
+from app.redis_conn import arq_pool, redis_client, redis_url
+from app.schema import build_schema
+from app.workers.queue import ArqJobQueue
+
+log = logging.getLogger("app")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    redis: Redis
+    hub: Hub
+    jobs: ArqJobQueue | None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id, echoed in ``X-Request-ID`` and used in error logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(
+    settings: Settings | None = None, *, extra_routes: list[BaseRoute] | None = None
+) -> Starlette:
+    settings = settings or get_settings()
+    state = AppState(
+        settings=settings, redis=redis_client(settings), hub=Hub(redis_url(settings)), jobs=None
+    )
+    graphql = HelpdeskGraphQL(build_schema(settings), app_state=state)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.connect(settings)
+        await state.hub.connect()
+        pool = await arq_pool(settings)
+        state.jobs = ArqJobQueue(pool)
+        events.configure(publisher=state.hub, jobs=state.jobs)
+        try:
+            yield
+        finally:
+            events.configure(publisher=None, jobs=None)
+            await state.hub.disconnect()
+            await pool.aclose()
+            await state.redis.aclose()
+            await db.disconnect()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "pubsub": state.hub.healthy})
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", health),
+        *(extra_routes or []),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.helpdesk = state
+    app.add_middleware(RequestIdMiddleware)
+    return app

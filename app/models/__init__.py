@@ -1,0 +1,43 @@
+"""Tortoise models, one module per aggregate; migrations live in ``app/models/migrations``."""
+
+from app.models.enums import (
+    InboundStatus,
+    MessageSource,
+    OutboundStatus,
+    Role,
+    TicketPriority,
+    TicketStatus,
+    TokenKind,
+)
+from app.models.mail import InboundMail, OutboundMail
+from app.models.tickets import (
+    Attachment,
+    AuditEntry,
+    CannedResponse,
+    Message,
+    Ticket,
+    TicketSequence,
+)
+from app.models.users import AuthToken, Department, Setting, User
+
+__all__ = [
+    "Attachment",
+    "AuditEntry",
+    "AuthToken",
+    "CannedResponse",
+    "Department",
+    "InboundMail",
+    "InboundStatus",
+    "Message",
+    "MessageSource",
+    "OutboundMail",
+    "OutboundStatus",
+    "Role",
+    "Setting",
+    "Ticket",
+    "TicketPriority",
+    "TicketSequence",
+    "TicketStatus",
+    "TokenKind",
+    "User",
+]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from app.models.enums import MessageSource, TicketPriority, TicketStatus
+from app.models.users import Department, User
+
+
+class TicketSequence(Model):
+    # One row holding the next ticket number, so numbers are never reused after deletes.
+
+    id = fields.IntField(primary_key=True)
+    next_number = fields.IntField()
+
+    class Meta:
+        table = "ticket_sequence"
+
+
+class Ticket(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.IntField(unique=True)
+    subject = fields.CharField(max_length=255)
+    status = fields.CharEnumField(TicketStatus, max_length=20, default=TicketStatus.OPEN)
+    priority = fields.IntEnumField(TicketPriority, default=TicketPriority.MEDIUM)
+    department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
+        "models.Department", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    client: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="client_tickets", on_delete=fields.RESTRICT
+    )
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assigned_tickets", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    last_activity_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+
+    department_id: int
+    client_id: int
+    assignee_id: int | None
+
+    class Meta:
+        table = "tickets"
+        indexes = [
+            Index(fields=("last_activity_at", "number")),
+            Index(fields=("department_id", "last_activity_at", "number")),
+            Index(fields=("client_id", "last_activity_at", "number")),
+            Index(fields=("status", "last_activity_at")),
+            Index(fields=("assignee_id", "last_activity_at")),
+        ]
+
+
+class Message(Model):
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="messages", on_delete=fields.CASCADE
+    )
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    body = fields.TextField()
+    internal = fields.BooleanField(default=False)
+    source = fields.CharEnumField(MessageSource, max_length=10, default=MessageSource.WEB)
+    created_at = fields.DatetimeField()
+
+    ticket_id: int
+    author_id: int | None
+
+    class Meta:
+        table = "messages"
+        indexes = [Index(fields=("ticket_id", "id"))]
+
+
+class Attachment(Model):
+    # A stored file; ``public_id`` is the unguessable id used in download URLs.
+
+    id = fields.IntField(primary_key=True)
+    public_id = fields.CharField(max_length=40, unique=True)
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="attachments", on_delete=fields.CASCADE
+    )
+    filename = fields.CharField(max_length=255)
+    content_type = fields.CharField(max_length=100)
+    size = fields.BigIntField()
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    created_at = fields.DatetimeField()
+
+    message_id: int
+
+    class Meta:
+        table = "attachments"
+
+
+class AuditEntry(Model):
+    # Who changed which ticket field, from what to what, and when.
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="audit", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
+    )
+    field = fields.CharField(max_length=30)
+    old_value = fields.CharField(max_length=255, null=True)
+    new_value = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField()
+
+    ticket_id: int
+    actor_id: int | None
+
+    class Meta:
+        table = "audit_entries"
+        indexes = [Index(fields=("ticket_id", "id"))]
+
+
+class CannedResponse(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=200)
+    body = fields.TextField()
+    department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
+        "models.Department", related_name="canned_responses", null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    department_id: int | None
+
+    class Meta:
+        table = "canned_responses"
+        ordering = ["title"]

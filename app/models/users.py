@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.enums import Role, TokenKind
+
+
+class Department(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    email = fields.CharField(max_length=254, null=True, unique=True)
+    auto_close_days = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "departments"
+        ordering = ["name"]
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=10)
+    password_hash = fields.CharField(max_length=200, null=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+    departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
+        "models.Department", related_name="staff", through="department_staff"
+    )
+
+    class Meta:
+        table = "users"
+
+
+class AuthToken(Model):
+    # A login session or a personal API token; only a hash of the secret is stored.
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(TokenKind, max_length=10)
+    name = fields.CharField(max_length=100, default="")
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_tokens"
+
+
+class Setting(Model):
+    # Admin-editable settings that override the environment's defaults.
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.JSONField()
+
+    class Meta:
+        table = "settings"

@@ -1,0 +1,29 @@
+"""Redis connections from the settings (the embedded private Redis when REDIS_URL is unset)."""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.asyncio import Redis
+
+from app.config import Settings
+
+
+def redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    return f"unix://{settings.var_dir / 'redis.sock'}"
+
+
+def redis_client(settings: Settings) -> Redis:
+    return Redis.from_url(redis_url(settings))
+
+
+def arq_settings(settings: Settings) -> RedisSettings:
+    url = redis_url(settings)
+    if url.startswith("unix://"):
+        return RedisSettings(unix_socket_path=url[len("unix://") :])
+    return RedisSettings.from_dsn(url)
+
+
+async def arq_pool(settings: Settings) -> ArqRedis:
+    return await create_pool(arq_settings(settings))

@@ -1,0 +1,1 @@
+"""Query, mutation and subscription roots per domain, and the per-request DataLoaders."""

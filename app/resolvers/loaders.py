@@ -1,0 +1,45 @@
+"""DataLoaders, created fresh per request (and per subscription event) in the context."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from app.models import Attachment, Department, Message, User
+
+
+async def _users(ids: Sequence[int]) -> list[User | None]:
+    found = {u.id: u for u in await User.filter(id__in=list(ids))}
+    return [found.get(i) for i in ids]
+
+
+async def _departments(ids: Sequence[int]) -> list[Department | None]:
+    found = {d.id: d for d in await Department.filter(id__in=list(ids))}
+    return [found.get(i) for i in ids]
+
+
+async def _messages(ids: Sequence[int]) -> list[Message | None]:
+    found = {m.id: m for m in await Message.filter(id__in=list(ids))}
+    return [found.get(i) for i in ids]
+
+
+async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
+    grouped: dict[int, list[Attachment]] = defaultdict(list)
+    for row in await Attachment.filter(message_id__in=list(message_ids)).order_by("id"):
+        grouped[row.message_id].append(row)
+    return [grouped[i] for i in message_ids]
+
+
+@dataclass
+class Loaders:
+    users: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(_users))
+    departments: DataLoader[int, Department | None] = field(
+        default_factory=lambda: DataLoader(_departments)
+    )
+    messages: DataLoader[int, Message | None] = field(default_factory=lambda: DataLoader(_messages))
+    attachments: DataLoader[int, list[Attachment]] = field(
+        default_factory=lambda: DataLoader(_attachments)
+    )

@@ -1,0 +1,87 @@
+"""``helpdesk run``: every part in one process tree for the embedded default.
+
+A private Redis (unless REDIS_URL is set), migrations, demo data on first run, then the web
+server and an arq worker in one event loop. Mail components register here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from arq.worker import Worker
+
+from app import db
+from app.config import Settings
+from app.embedded import PrivateRedis
+from app.seed import seed_demo
+
+log = logging.getLogger("app.run")
+
+# Extra long-running parts (mail sink, inbound SMTP): each an async callable run until stop.
+EXTRA_COMPONENTS: list[Callable[[Settings], Awaitable[None]]] = []
+
+
+async def run_all(settings: Settings, *, host: str, port: int) -> None:
+    private_redis = None
+    if not settings.redis_url:
+        private_redis = PrivateRedis(settings)
+        private_redis.start()
+        await private_redis.wait_ready()
+    try:
+        await db.migrate(settings)
+        await db.connect(settings)
+        logins = await seed_demo()
+        await db.disconnect()
+        _print_banner(settings, host, port, logins)
+        from app.main import create_app
+        from app.workers.settings import worker_settings
+
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+            )
+        )
+        worker = Worker(**_worker_kwargs(worker_settings()))
+        tasks = [
+            asyncio.create_task(server.serve(), name="web"),
+            asyncio.create_task(worker.async_run(), name="worker"),
+            *(asyncio.create_task(c(settings), name=c.__name__) for c in EXTRA_COMPONENTS),
+        ]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*pending, return_exceptions=True)
+        await worker.close()
+        for task in done:
+            if task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        if private_redis is not None:
+            private_redis.stop()
+
+
+def _worker_kwargs(settings_cls: type) -> dict[str, object]:
+    names = ("functions", "cron_jobs", "on_startup", "on_shutdown", "max_tries", "redis_settings")
+    return {name: getattr(settings_cls, name) for name in names if hasattr(settings_cls, name)}
+
+
+def _print_banner(settings: Settings, host: str, port: int, logins: list) -> None:
+    base = f"http://{host}:{port}"
+    lines = [
+        "",
+        "Helpdesk is running.",
+        f"  Staff dashboard  {base}/admin/tickets",
+        f"  Client portal    {base}/client/tickets",
+        f"  GraphiQL         {base}/graphql",
+        f"  Dev mailbox      {base}/dev/mailbox",
+        f"  Data             {settings.var_dir}",
+    ]
+    if logins:
+        lines.append("  Demo logins (first run):")
+        lines += [f"    {x.role:<26} {x.email:<22} {x.password}" for x in logins]
+    print("\n".join(lines) + "\n", flush=True)

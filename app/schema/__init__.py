@@ -1,0 +1,57 @@
+"""The Strawberry schema: roots merged from app/resolvers, limits from the settings."""
+
+from __future__ import annotations
+
+import graphql.pyutils.did_you_mean
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from app.config import Settings, get_settings
+from app.resolvers.admin import AdminMutations, AdminQueries
+from app.resolvers.subscriptions import Subscription
+from app.resolvers.tickets import TicketMutations, TicketQueries
+from app.schema.errors import ERROR_TYPES
+from app.schema.extensions import MaskUnexpectedErrors
+
+
+@strawberry.type
+class Query(TicketQueries, AdminQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(TicketMutations, AdminMutations):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    if not settings.debug:
+        # graphql-core reads this when it words an error; 0 turns "Did you mean ...?" off so
+        # that error messages do not reveal field names to someone probing without introspection.
+        graphql.pyutils.did_you_mean.MAX_LENGTH = 0
+    extensions: list = [
+        QueryDepthLimiter(max_depth=settings.query_depth_limit),
+        MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
+        MaxTokensLimiter(max_token_count=settings.query_token_limit),
+        MaskUnexpectedErrors,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(ERROR_TYPES),
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema(Settings())

@@ -1,0 +1,101 @@
+"""Typed errors: every mutation returns its payload or one of these, mapped centrally."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
+
+from app import errors
+
+
+@strawberry.interface
+class Error:
+    message: str
+    code: str
+    field: str | None
+
+
+@strawberry.type
+class FieldError:
+    field: str
+    message: str
+
+
+@strawberry.type
+class ValidationError(Error):
+    field_errors: list[FieldError]
+
+
+@strawberry.type
+class PermissionDenied(Error):
+    pass
+
+
+@strawberry.type
+class NotFound(Error):
+    pass
+
+
+@strawberry.type
+class Conflict(Error):
+    pass
+
+
+@strawberry.type
+class RateLimited(Error):
+    pass
+
+
+ERROR_TYPES = (ValidationError, PermissionDenied, NotFound, Conflict, RateLimited)
+
+
+def to_error(exc: errors.DomainError) -> Error:
+    common = {"message": exc.message, "code": exc.code, "field": exc.field}
+    if isinstance(exc, errors.ValidationFailed):
+        return ValidationError(
+            **common,
+            field_errors=[FieldError(field=f, message=m) for f, m in exc.errors.items()],
+        )
+    if isinstance(exc, errors.PermissionDenied):
+        return PermissionDenied(**common)
+    if isinstance(exc, errors.NotFound):
+        return NotFound(**common)
+    if isinstance(exc, errors.Conflict):
+        return Conflict(**common)
+    if isinstance(exc, errors.RateLimited):
+        return RateLimited(**common)
+    raise exc
+
+
+class ErrorsAsData(FieldExtension):
+    """Turns a domain error raised by a service into the mutation's typed error result."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return next_(source, info, **kwargs)
+        except errors.DomainError as exc:
+            return to_error(exc)
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except errors.DomainError as exc:
+            return to_error(exc)
+
+
+def mutation(**options: Any) -> Any:
+    """``strawberry.mutation`` whose domain errors come back as typed results."""
+
+    def decorate(resolver: Any) -> StrawberryField:
+        return strawberry.mutation(resolver, extensions=[ErrorsAsData()], **options)
+
+    return decorate
+
+
+def result_union(name: str, payload: type) -> Any:
+    """``payload | ValidationError | PermissionDenied | ...`` as a named GraphQL union."""
+    members = Union[(payload, *ERROR_TYPES)]  # noqa: UP007 - built from a tuple at runtime
+    return Annotated[members, strawberry.union(name)]

@@ -1,0 +1,50 @@
+"""Schema extensions: unexpected errors masked (with a request id in the log)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import DomainError
+
+log = logging.getLogger("app.graphql")
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    """Domain errors and GraphQL validation errors reach the caller; anything else is logged
+    with the request id and replaced by a generic message carrying that id."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if not result or not result.errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        debug = bool(getattr(getattr(context, "settings", None), "debug", False))
+        result.errors = [self._mask(error, request_id, debug) for error in result.errors]
+
+    @staticmethod
+    def _mask(error: GraphQLError, request_id: str, debug: bool) -> GraphQLError:
+        original = error.original_error
+        if original is None:
+            return error
+        if isinstance(original, DomainError):
+            return GraphQLError(
+                original.message,
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": original.code, "field": original.field},
+            )
+        log.error("unexpected error [request %s]", request_id, exc_info=original)
+        if debug:
+            return error
+        return GraphQLError(
+            f"Unexpected error (request {request_id}).",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )

@@ -1,0 +1,44 @@
+"""The audit trail: who changed a ticket's status, priority, department or assignee."""
+
+from __future__ import annotations
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.auth.actor import SYSTEM, Actor
+from app.auth.policy import require_staff
+from app.clock import now
+from app.models import AuditEntry, Ticket
+
+
+async def record(
+    connection: BaseDBAsyncClient,
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    field: str,
+    old: object,
+    new: object,
+) -> None:
+    if old == new:
+        return
+    await AuditEntry.create(
+        ticket=ticket,
+        actor_id=None if actor is SYSTEM else actor.user_id,
+        field=field,
+        old_value=_text(old),
+        new_value=_text(new),
+        created_at=now(),
+        using_db=connection,
+    )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "name", value))
+
+
+async def audit_trail(*, actor: Actor | None, ticket: Ticket) -> list[AuditEntry]:
+    """Staff only; the caller has already checked the ticket is visible."""
+    require_staff(actor)
+    return await AuditEntry.filter(ticket_id=ticket.id).order_by("id")

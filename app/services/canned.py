@@ -1,0 +1,81 @@
+"""Canned responses: global or per department, with placeholders rendered on insert."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise.expressions import Q
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.clock import now
+from app.errors import NotFound
+from app.models import CannedResponse, Department, Ticket, User
+from app.services.tickets import get_ticket
+from app.services.validation import Checks
+
+PLACEHOLDERS = (
+    "client_name",
+    "client_email",
+    "ticket_number",
+    "subject",
+    "department",
+    "staff_name",
+)
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+async def list_canned(
+    *, actor: Actor | None, department_id: int | None = None
+) -> list[CannedResponse]:
+    """Staff see global responses and those of their departments (one department if asked)."""
+    actor = policy.require_staff(actor)
+    if actor.is_admin:
+        scope = Q()
+    else:
+        scope = Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+    query = CannedResponse.filter(scope)
+    if department_id is not None:
+        query = query.filter(Q(department_id=None) | Q(department_id=department_id))
+    return await query.order_by("title")
+
+
+async def create_canned(
+    *, actor: Actor | None, title: str, body: str, department_id: int | None = None
+) -> CannedResponse:
+    policy.require_admin(actor)
+    checks = Checks()
+    title = checks.text("title", title, max_chars=200, label="Title")
+    body = checks.body("body", body)
+    if department_id is not None and not await Department.filter(id=department_id).exists():
+        checks.fail("departmentId", "Choose a department that exists.")
+    checks.raise_if_any()
+    return await CannedResponse.create(
+        title=title, body=body, department_id=department_id, created_at=now()
+    )
+
+
+async def delete_canned(*, actor: Actor | None, canned_id: int) -> CannedResponse:
+    policy.require_admin(actor)
+    row = await CannedResponse.get_or_none(id=canned_id)
+    if row is None:
+        raise NotFound("Canned response was not found.", field="id")
+    await row.delete()
+    return row
+
+
+async def render_canned(*, actor: Actor | None, canned: CannedResponse, number: int) -> str:
+    """The body with placeholders filled for this ticket and the inserting staff member."""
+    actor = policy.require_staff(actor)
+    ticket: Ticket = await get_ticket(actor=actor, number=number)
+    client = await User.get(id=ticket.client_id)
+    department = await Department.get(id=ticket.department_id)
+    values = {
+        "client_name": client.name,
+        "client_email": client.email,
+        "ticket_number": f"#{ticket.number}",
+        "subject": ticket.subject,
+        "department": department.name,
+        "staff_name": actor.name,
+    }
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), canned.body)

@@ -1,0 +1,238 @@
+"""Departments, users and their department membership (admin operations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.utils import parseaddr
+
+from tortoise.transactions import in_transaction
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.auth.passwords import hash_password
+from app.clock import now
+from app.errors import Conflict, NotFound
+from app.models import AuthToken, Department, Role, Ticket, User
+from app.services.validation import Checks
+
+MIN_PASSWORD = 8
+
+
+def normalise_email(value: str | None) -> str:
+    _, address = parseaddr((value or "").strip())
+    return address.lower()
+
+
+def _check_email(checks: Checks, value: str | None) -> str:
+    email = normalise_email(value)
+    if not email or "@" not in email or " " in email or len(email) > 254:
+        checks.fail("email", "Enter a valid email address.")
+    return email
+
+
+async def list_departments(*, actor: Actor | None) -> list[Department]:
+    """Clients see every department (to open tickets); staff only their own; admins all."""
+    policy.require_user(actor)
+    assert actor is not None
+    query = Department.all()
+    if actor.is_staff and not actor.is_admin:
+        query = query.filter(id__in=list(actor.department_ids))
+    return await query.order_by("name")
+
+
+async def create_department(
+    *, actor: Actor | None, name: str, email: str | None = None, auto_close_days: int | None = None
+) -> Department:
+    policy.require_admin(actor)
+    checks = Checks()
+    name = checks.text("name", name, max_chars=100, label="Name")
+    address = _check_email(checks, email) if email else None
+    if auto_close_days is not None and auto_close_days < 0:
+        checks.fail("autoCloseDays", "Days must be zero (off) or more.")
+    checks.raise_if_any()
+    if await Department.filter(name=name).exists():
+        raise Conflict("A department with that name exists.", field="name")
+    if address and await Department.filter(email=address).exists():
+        raise Conflict("Another department uses that address.", field="email")
+    return await Department.create(
+        name=name, email=address, auto_close_days=auto_close_days, created_at=now()
+    )
+
+
+async def update_department(
+    *,
+    actor: Actor | None,
+    department_id: int,
+    name: str | None = None,
+    email: str | None = None,
+    auto_close_days: int | None = None,
+    clear_auto_close: bool = False,
+) -> Department:
+    policy.require_admin(actor)
+    department = await Department.get_or_none(id=department_id)
+    if department is None:
+        raise NotFound("Department was not found.", field="id")
+    checks = Checks()
+    if name is not None:
+        department.name = checks.text("name", name, max_chars=100, label="Name")
+    if email is not None:
+        department.email = _check_email(checks, email) if email else None
+    if auto_close_days is not None:
+        if auto_close_days < 0:
+            checks.fail("autoCloseDays", "Days must be zero (off) or more.")
+        department.auto_close_days = auto_close_days
+    if clear_auto_close:
+        department.auto_close_days = None
+    checks.raise_if_any()
+    clash = Department.filter(name=department.name).exclude(id=department.id)
+    if await clash.exists():
+        raise Conflict("A department with that name exists.", field="name")
+    await department.save()
+    return department
+
+
+async def create_user(
+    *,
+    actor: Actor | None,
+    name: str,
+    email: str,
+    password: str | None,
+    role: Role,
+    department_ids: Sequence[int] = (),
+) -> User:
+    policy.require_admin(actor)
+    checks = Checks()
+    name = checks.text("name", name, max_chars=200, label="Name")
+    address = _check_email(checks, email)
+    if password is not None and len(password) < MIN_PASSWORD:
+        checks.fail("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+    departments = await _departments(checks, department_ids, role)
+    checks.raise_if_any()
+    if await User.filter(email=address).exists():
+        raise Conflict("A user with that email exists.", field="email")
+    async with in_transaction() as connection:
+        user = await User.create(
+            name=name,
+            email=address,
+            role=role,
+            created_at=now(),
+            using_db=connection,
+            password_hash=hash_password(password) if password else None,
+        )
+        if departments:
+            await user.departments.add(*departments, using_db=connection)
+    return user
+
+
+async def ensure_client(*, email: str, name: str | None) -> User:
+    """The client with this address, created without a password if new (email intake)."""
+    address = normalise_email(email)
+    user = await User.get_or_none(email=address)
+    if user is not None:
+        return user
+    return await User.create(
+        name=(name or address.split("@")[0])[:200],
+        email=address,
+        role=Role.CLIENT,
+        created_at=now(),
+    )
+
+
+async def update_user(
+    *,
+    actor: Actor | None,
+    user_id: int,
+    name: str | None = None,
+    email: str | None = None,
+    role: Role | None = None,
+    department_ids: Sequence[int] | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Edit a user; leaving a department unassigns their tickets there, and deactivating
+    revokes every session and token."""
+    policy.require_admin(actor)
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound("User was not found.", field="id")
+    checks = Checks()
+    if name is not None:
+        user.name = checks.text("name", name, max_chars=200, label="Name")
+    if email is not None:
+        user.email = _check_email(checks, email)
+    if role is not None:
+        user.role = role
+    if password is not None:
+        if len(password) < MIN_PASSWORD:
+            checks.fail("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+        else:
+            user.password_hash = hash_password(password)
+    departments = None
+    if department_ids is not None:
+        departments = await _departments(checks, department_ids, user.role)
+    checks.raise_if_any()
+    if await User.filter(email=user.email).exclude(id=user.id).exists():
+        raise Conflict("A user with that email exists.", field="email")
+    async with in_transaction() as connection:
+        if active is not None:
+            user.active = active
+        await user.save(using_db=connection)
+        if departments is not None or user.role is not Role.STAFF:
+            await user.departments.clear(using_db=connection)
+            if departments and user.role is Role.STAFF:
+                await user.departments.add(*departments, using_db=connection)
+        if user.role is Role.CLIENT or user.active is False:
+            await Ticket.filter(assignee_id=user.id).using_db(connection).update(assignee_id=None)
+        elif user.role is Role.STAFF:
+            kept = [d.id for d in departments] if departments is not None else None
+            if kept is not None:
+                await (
+                    Ticket.filter(assignee_id=user.id)
+                    .exclude(department_id__in=kept)
+                    .using_db(connection)
+                    .update(assignee_id=None)
+                )
+        if user.active is False:
+            await (
+                AuthToken.filter(user_id=user.id, revoked_at=None)
+                .using_db(connection)
+                .update(revoked_at=now())
+            )
+    return user
+
+
+async def _departments(
+    checks: Checks, department_ids: Sequence[int], role: Role
+) -> list[Department]:
+    if not department_ids:
+        return []
+    if role is not Role.STAFF:
+        checks.fail("departmentIds", "Only staff belong to departments.")
+        return []
+    found = await Department.filter(id__in=list(department_ids))
+    if len(found) != len(set(department_ids)):
+        checks.fail("departmentIds", "Choose departments that exist.")
+    return found
+
+
+async def list_users(
+    *, actor: Actor | None, role: Role | None = None, department_id: int | None = None
+) -> list[User]:
+    """Admins list everyone; staff see the staff of their own departments (assignee picker)."""
+    actor = policy.require_staff(actor)
+    query = User.all()
+    if not actor.is_admin:
+        allowed = list(actor.department_ids)
+        if department_id is not None and department_id not in allowed:
+            return []
+        query = (
+            query.filter(role__in=[Role.STAFF, Role.ADMIN], active=True)
+            .filter(departments__id__in=[department_id] if department_id else allowed)
+            .distinct()
+        )
+        return await query.order_by("name")
+    if role is not None:
+        query = query.filter(role=role)
+    if department_id is not None:
+        query = query.filter(departments__id=department_id).distinct()
+    return await query.order_by("name")

@@ -1,0 +1,140 @@
+"""Replies and internal notes, and who may read which."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.clock import now
+from app.errors import PermissionDenied
+from app.events import EventType, TicketEvent, emit, event_for
+from app.models import Message, MessageSource, Ticket, TicketStatus
+from app.services import attachments
+from app.services.tickets import get_ticket, reopen_status_for_reply
+from app.services.validation import Checks
+
+
+@dataclass(frozen=True)
+class Posted:
+    ticket: Ticket
+    message: Message
+
+
+async def reply_to_ticket(
+    *,
+    actor: Actor | None,
+    number: int,
+    body: str,
+    source: MessageSource = MessageSource.WEB,
+    files: Sequence[attachments.IncomingFile] = (),
+) -> Posted:
+    """A public reply. Staff replies set Answered; client replies set Customer Reply and
+    reopen a closed ticket."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_reply(actor, ticket):
+        raise PermissionDenied("You may not reply to this ticket.")
+    return await _post(
+        actor=actor, ticket=ticket, body=body, internal=False, source=source, files=files
+    )
+
+
+async def add_internal_note(
+    *,
+    actor: Actor | None,
+    number: int,
+    body: str,
+    source: MessageSource = MessageSource.WEB,
+    files: Sequence[attachments.IncomingFile] = (),
+) -> Posted:
+    """A note for staff only; it changes nothing the client can see."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_see_internal(actor):
+        raise PermissionDenied("Only staff may add internal notes.")
+    return await _post(
+        actor=actor, ticket=ticket, body=body, internal=True, source=source, files=files
+    )
+
+
+async def add_system_message(connection: object, *, ticket: Ticket, body: str) -> Message:
+    """A public message written by the system (for example on auto-close)."""
+    return await Message.create(
+        ticket=ticket,
+        author_id=None,
+        body=body,
+        internal=False,
+        source=MessageSource.SYSTEM,
+        created_at=now(),
+        using_db=connection,
+    )
+
+
+async def _post(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    body: str,
+    internal: bool,
+    source: MessageSource,
+    files: Sequence[attachments.IncomingFile],
+) -> Posted:
+    checks = Checks()
+    body = checks.body("body", body)
+    checks.raise_if_any()
+    prepared = await attachments.prepare(files)
+    try:
+        async with in_transaction() as connection:
+            locked = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
+            was_closed = locked.status is TicketStatus.CLOSED
+            stamp = now()
+            message = await Message.create(
+                ticket=locked,
+                author_id=actor.user_id,
+                body=body,
+                internal=internal,
+                source=source,
+                created_at=stamp,
+                using_db=connection,
+            )
+            await attachments.attach(connection, message=message, prepared=prepared)
+            changes: tuple[str, ...] = ()
+            if not internal:
+                changes = await reopen_status_for_reply(
+                    connection, actor=actor, ticket=locked, staff_reply=actor.is_staff
+                )
+                locked.last_activity_at = stamp
+                await locked.save(using_db=connection)
+    finally:
+        await attachments.discard(prepared)
+    events: list[TicketEvent] = [
+        event_for(
+            locked,
+            EventType.NOTE_ADDED if internal else EventType.MESSAGE_ADDED,
+            message=message.id,
+            internal=internal,
+            actor=actor.user_id,
+            changes=changes,
+        )
+    ]
+    if was_closed and locked.status is not TicketStatus.CLOSED:
+        events.append(event_for(locked, EventType.REOPENED, actor=actor.user_id))
+    await emit(*events)
+    return Posted(ticket=locked, message=message)
+
+
+async def list_messages(
+    *, actor: Actor | None, ticket: Ticket, first: int = 50, after: int | None = None
+) -> tuple[list[Message], bool]:
+    """Messages in order; internal notes only for staff. Returns (page, has_next)."""
+    query = Message.filter(ticket_id=ticket.id)
+    if not policy.can_see_internal(actor):
+        query = query.filter(internal=False)
+    if after is not None:
+        query = query.filter(id__gt=after)
+    rows = await query.order_by("id").limit(first + 1)
+    return rows[:first], len(rows) > first

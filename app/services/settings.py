@@ -1,0 +1,24 @@
+"""Admin-editable settings stored in the database, over the environment's defaults."""
+
+from __future__ import annotations
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.config import get_settings
+from app.errors import ValidationFailed
+from app.models import Setting
+
+AUTO_CLOSE_DAYS = "auto_close_days"
+
+
+async def auto_close_days() -> int:
+    row = await Setting.get_or_none(key=AUTO_CLOSE_DAYS)
+    return int(row.value) if row is not None else get_settings().auto_close_days
+
+
+async def set_auto_close_days(*, actor: Actor | None, days: int) -> int:
+    policy.require_admin(actor)
+    if days < 0 or days > 3650:
+        raise ValidationFailed.single("days", "Days must be between 0 (off) and 3650.")
+    await Setting.update_or_create(key=AUTO_CLOSE_DAYS, defaults={"value": days})
+    return days

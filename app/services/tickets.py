@@ -1,0 +1,295 @@
+"""Opening, reading, updating and closing tickets: the lifecycle rules of the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from app.auth import policy
+from app.auth.actor import Actor, actor_for
+from app.clock import now
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.events import EventType, TicketEvent, emit, event_for
+from app.models import (
+    Department,
+    Message,
+    MessageSource,
+    Role,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    User,
+)
+from app.services import attachments, audit
+from app.services.numbering import next_ticket_number
+from app.services.validation import MAX_SUBJECT, Checks
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""Marks an update field that was not given (as opposed to None, which clears it)."""
+
+MANUAL_STATUSES = frozenset(TicketStatus) - {TicketStatus.ANSWERED}
+
+
+@dataclass(frozen=True)
+class Opened:
+    ticket: Ticket
+    message: Message
+
+
+async def get_ticket(*, actor: Actor | None, number: int) -> Ticket:
+    """The ticket if the actor may see it; NotFound otherwise, so existence never leaks."""
+    ticket = await Ticket.filter(policy.ticket_scope(actor), number=number).first()
+    if ticket is None:
+        raise NotFound(f"Ticket #{number} was not found.", field="number")
+    return ticket
+
+
+async def open_ticket(
+    *,
+    actor: Actor | None,
+    department_id: int | None,
+    subject: str,
+    body: str,
+    priority: TicketPriority = TicketPriority.MEDIUM,
+    source: MessageSource = MessageSource.WEB,
+    files: Sequence[attachments.IncomingFile] = (),
+    client_id: int | None = None,
+) -> Opened:
+    """A client opens a ticket for themselves; staff may open one on behalf of a client."""
+    actor = policy.require_user(actor)
+    checks = Checks()
+    subject = checks.text("subject", subject, max_chars=MAX_SUBJECT, label="Subject")
+    body = checks.body("body", body)
+    department = await Department.get_or_none(id=department_id) if department_id else None
+    if department is None:
+        checks.fail("departmentId", "Choose a department that exists.")
+    client = await _client_for(actor, client_id, checks)
+    if (
+        department is not None
+        and not actor.is_client
+        and not actor.is_admin
+        and department.id not in actor.department_ids
+    ):
+        checks.fail("departmentId", "Choose a department that exists.")
+    checks.raise_if_any()
+    assert department is not None and client is not None
+    prepared = await attachments.prepare(files)
+    try:
+        async with in_transaction() as connection:
+            stamp = now()
+            ticket = await Ticket.create(
+                number=await next_ticket_number(connection),
+                subject=subject,
+                department=department,
+                client=client,
+                priority=priority,
+                status=TicketStatus.OPEN,
+                created_at=stamp,
+                last_activity_at=stamp,
+                using_db=connection,
+            )
+            message = await Message.create(
+                ticket=ticket,
+                author_id=actor.user_id,
+                body=body,
+                internal=False,
+                source=source,
+                created_at=stamp,
+                using_db=connection,
+            )
+            await attachments.attach(connection, message=message, prepared=prepared)
+    finally:
+        await attachments.discard(prepared)
+    await emit(event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id))
+    return Opened(ticket=ticket, message=message)
+
+
+async def _client_for(actor: Actor, client_id: int | None, checks: Checks) -> User | None:
+    if actor.is_client or client_id is None:
+        if not actor.is_client:
+            checks.fail("clientId", "Staff opening a ticket must name the client.")
+            return None
+        return await User.get(id=actor.user_id)
+    client = await User.get_or_none(id=client_id, role=Role.CLIENT, active=True)
+    if client is None:
+        checks.fail("clientId", "Choose a client that exists.")
+    return client
+
+
+async def update_ticket(
+    *,
+    actor: Actor | None,
+    number: int,
+    status: TicketStatus | None = None,
+    priority: TicketPriority | None = None,
+    department_id: int | None = None,
+    assignee_id: int | None = UNSET,
+) -> Ticket:
+    """Staff change status, priority, department and assignee; each change is audited."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_manage_ticket(actor, ticket):
+        raise PermissionDenied("Only staff may change a ticket.")
+    checks = Checks()
+    if status is TicketStatus.ANSWERED:
+        checks.fail("status", "Answered is set automatically when staff reply.")
+    department = None
+    if department_id is not None and department_id != ticket.department_id:
+        department = await Department.get_or_none(id=department_id)
+        if department is None:
+            checks.fail("departmentId", "Choose a department that exists.")
+    target_department = department.id if department else ticket.department_id
+    assignee: User | None = None
+    if assignee_id is not UNSET and assignee_id is not None:
+        assignee = await _assignable(assignee_id, target_department, checks)
+    checks.raise_if_any()
+
+    events: list[TicketEvent] = []
+    async with in_transaction() as connection:
+        ticket = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
+        changes: list[str] = []
+        if status is not None and status != ticket.status:
+            await _set_status(connection, actor, ticket, status)
+            changes.append("status")
+        if priority is not None and priority != ticket.priority:
+            await audit.record(
+                connection,
+                actor=actor,
+                ticket=ticket,
+                field="priority",
+                old=ticket.priority,
+                new=priority,
+            )
+            ticket.priority = priority
+            changes.append("priority")
+        previous_department = ticket.department_id
+        if department is not None:
+            old_name = (await Department.get(id=ticket.department_id).using_db(connection)).name
+            await audit.record(
+                connection,
+                actor=actor,
+                ticket=ticket,
+                field="department",
+                old=old_name,
+                new=department.name,
+            )
+            ticket.department_id = department.id
+            changes.append("department")
+            if assignee_id is UNSET and ticket.assignee_id is not None:
+                current = await User.get(id=ticket.assignee_id).using_db(connection)
+                if not policy.can_assign_to(await actor_for(current), department.id):
+                    assignee_id = None
+        if assignee_id is not UNSET and assignee_id != ticket.assignee_id:
+            old = await User.get_or_none(id=ticket.assignee_id) if ticket.assignee_id else None
+            await audit.record(
+                connection,
+                actor=actor,
+                ticket=ticket,
+                field="assignee",
+                old=old.name if old else None,
+                new=assignee.name if assignee else None,
+            )
+            ticket.assignee_id = assignee.id if assignee else None
+            changes.append("assignee")
+        if not changes:
+            return ticket
+        ticket.last_activity_at = now()
+        await ticket.save(using_db=connection)
+    events.append(
+        event_for(
+            ticket,
+            _event_type_for(changes, ticket),
+            actor=actor.user_id,
+            changes=tuple(changes),
+            previous_department=previous_department if department else None,
+        )
+    )
+    if "assignee" in changes and ticket.assignee_id:
+        events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
+    await emit(*events)
+    return ticket
+
+
+def _event_type_for(changes: list[str], ticket: Ticket) -> EventType:
+    if "status" in changes and ticket.status is TicketStatus.CLOSED:
+        return EventType.CLOSED
+    return EventType.UPDATED
+
+
+async def _assignable(user_id: int, department_id: int, checks: Checks) -> User | None:
+    user = await User.get_or_none(id=user_id, active=True)
+    if user is None or user.role is Role.CLIENT:
+        checks.fail("assigneeId", "Only staff can be assigned a ticket.")
+        return None
+    if not policy.can_assign_to(await actor_for(user), department_id):
+        checks.fail("assigneeId", "That staff member has no access to the ticket's department.")
+        return None
+    return user
+
+
+async def _set_status(connection: Any, actor: Actor, ticket: Ticket, status: TicketStatus) -> None:
+    """Apply a status change with its side effects (closed time) and an audit entry."""
+    await audit.record(
+        connection, actor=actor, ticket=ticket, field="status", old=ticket.status, new=status
+    )
+    ticket.status = status
+    ticket.closed_at = now() if status is TicketStatus.CLOSED else None
+
+
+async def close_ticket(*, actor: Actor | None, number: int) -> Ticket:
+    """Close by hand: staff with access, or the ticket's own client."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_close(actor, ticket):
+        raise PermissionDenied("You may not close this ticket.")
+    if ticket.status is TicketStatus.CLOSED:
+        return ticket
+    async with in_transaction() as connection:
+        await _set_status(connection, actor, ticket, TicketStatus.CLOSED)
+        ticket.last_activity_at = now()
+        await ticket.save(using_db=connection)
+    await emit(event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",)))
+    return ticket
+
+
+async def reopen_status_for_reply(
+    connection: Any, *, actor: Actor, ticket: Ticket, staff_reply: bool
+) -> tuple[str, ...]:
+    """The automatic status after a public reply: Answered for staff, Customer Reply for the
+    client (which also reopens a closed ticket). Returns the changed fields."""
+    status = TicketStatus.ANSWERED if staff_reply else TicketStatus.CUSTOMER_REPLY
+    if ticket.status is status:
+        return ()
+    await _set_status(connection, actor, ticket, status)
+    return ("status",)
+
+
+def message_visible(actor: Actor | None, message: Message) -> bool:
+    return not message.internal or policy.can_see_internal(actor)
+
+
+async def ticket_for_message(message: Message) -> Ticket:
+    ticket = await Ticket.get_or_none(id=message.ticket_id)
+    if ticket is None:
+        raise NotFound("Ticket was not found.")
+    return ticket
+
+
+__all__ = [
+    "UNSET",
+    "Opened",
+    "ValidationFailed",
+    "close_ticket",
+    "get_ticket",
+    "open_ticket",
+    "update_ticket",
+]

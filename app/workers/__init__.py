@@ -1,0 +1,1 @@
+"""arq workers: notification, inbound mail and cron jobs."""

@@ -1,0 +1,9 @@
+"""Notification job (filled in by the email-out work): mails one ticket event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def notify_event(ctx: dict[str, Any], event_json: str) -> None:
+    return None

@@ -1,0 +1,47 @@
+"""arq WorkerSettings: every job and cron the worker runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq.connections import RedisSettings
+
+from app import db, events
+from app.config import get_settings
+from app.pubsub import Hub
+from app.redis_conn import arq_settings, redis_url
+from app.workers.notify import notify_event
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    await db.connect(settings)
+    hub = Hub(redis_url(settings))
+    await hub.connect()
+    ctx["hub"] = hub
+    ctx["settings"] = settings
+    from app.workers.queue import ArqJobQueue
+
+    events.configure(publisher=hub, jobs=ArqJobQueue(ctx["redis"]))
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    events.configure(publisher=None, jobs=None)
+    hub: Hub | None = ctx.get("hub")
+    if hub is not None:
+        await hub.disconnect()
+    await db.disconnect()
+
+
+class WorkerSettings:
+    functions: list[Any] = [notify_event]
+    cron_jobs: list[Any] = []
+    on_startup = startup
+    on_shutdown = shutdown
+    max_tries = 8
+    redis_settings: RedisSettings | None = None
+
+
+def worker_settings() -> type[WorkerSettings]:
+    WorkerSettings.redis_settings = arq_settings(get_settings())
+    return WorkerSettings
