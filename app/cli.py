@@ -31,7 +31,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.main import create_app
 
     uvicorn.run(
-        create_app(_settings()), host=args.host, port=args.port, ws="websockets-sansio", log_level="info"
+        create_app(_settings()),
+        host=args.host,
+        port=args.port,
+        ws="websockets-sansio",
+        log_level="info",
     )
     return 0
 

@@ -21,6 +21,7 @@ from app.config import Settings, get_settings
 from app.graphql_view import HelpdeskGraphQL
 from app.pubsub import Hub
 from app.redis_conn import arq_pool, redis_client, redis_url
+from app.routes import all_routes
 from app.schema import build_schema
 from app.workers.queue import ArqJobQueue
 
@@ -57,8 +58,12 @@ class RequestIdMiddleware:
 
 
 def create_app(
-    settings: Settings | None = None, *, extra_routes: list[BaseRoute] | None = None
+    settings: Settings | None = None,
+    *,
+    extra_routes: list[BaseRoute] | None = None,
+    manage_db: bool = True,
 ) -> Starlette:
+    """The app; ``manage_db=False`` when the caller (the tests) owns the database connection."""
     settings = settings or get_settings()
     state = AppState(
         settings=settings, redis=redis_client(settings), hub=Hub(redis_url(settings)), jobs=None
@@ -67,7 +72,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await db.connect(settings)
+        if manage_db:
+            await db.connect(settings)
         await state.hub.connect()
         pool = await arq_pool(settings)
         state.jobs = ArqJobQueue(pool)
@@ -79,7 +85,8 @@ def create_app(
             await state.hub.disconnect()
             await pool.aclose()
             await state.redis.aclose()
-            await db.disconnect()
+            if manage_db:
+                await db.disconnect()
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "pubsub": state.hub.healthy})
@@ -89,6 +96,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", health),
         *(extra_routes or []),
+        *all_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.helpdesk = state

@@ -49,7 +49,7 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
         tasks = [
             asyncio.create_task(server.serve(), name="web"),
             asyncio.create_task(worker.async_run(), name="worker"),
-            *(asyncio.create_task(c(settings), name=c.__name__) for c in EXTRA_COMPONENTS),
+            *(asyncio.create_task(c(settings), name=c.__name__) for c in _components()),
         ]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -63,6 +63,12 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
     finally:
         if private_redis is not None:
             private_redis.stop()
+
+
+def _components() -> list[Callable[[Settings], Awaitable[None]]]:
+    from app.mail.components import INBOUND_COMPONENTS, OUTBOUND_COMPONENTS
+
+    return [*EXTRA_COMPONENTS, *OUTBOUND_COMPONENTS, *INBOUND_COMPONENTS]
 
 
 def _worker_kwargs(settings_cls: type) -> dict[str, object]:

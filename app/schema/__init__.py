@@ -14,6 +14,9 @@ from strawberry.schema.config import StrawberryConfig
 
 from app.config import Settings, get_settings
 from app.resolvers.admin import AdminMutations, AdminQueries
+from app.resolvers.live import LiveMutations
+from app.resolvers.mail_in import MailInMutations, MailInQueries
+from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.subscriptions import Subscription
 from app.resolvers.tickets import TicketMutations, TicketQueries
 from app.schema.errors import ERROR_TYPES
@@ -21,12 +24,12 @@ from app.schema.extensions import MaskUnexpectedErrors
 
 
 @strawberry.type
-class Query(TicketQueries, AdminQueries):
+class Query(TicketQueries, AdminQueries, MailOutQueries, MailInQueries):
     pass
 
 
 @strawberry.type
-class Mutation(TicketMutations, AdminMutations):
+class Mutation(TicketMutations, AdminMutations, LiveMutations, MailInMutations):
     pass
 
 
@@ -37,13 +40,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # that error messages do not reveal field names to someone probing without introspection.
         graphql.pyutils.did_you_mean.MAX_LENGTH = 0
     extensions: list = [
-        QueryDepthLimiter(max_depth=settings.query_depth_limit),
-        MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
-        MaxTokensLimiter(max_token_count=settings.query_token_limit),
+        lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
+        lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
         MaskUnexpectedErrors,
     ]
     if not settings.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

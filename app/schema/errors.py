@@ -97,5 +97,5 @@ def mutation(**options: Any) -> Any:
 
 def result_union(name: str, payload: type) -> Any:
     """``payload | ValidationError | PermissionDenied | ...`` as a named GraphQL union."""
-    members = Union[(payload, *ERROR_TYPES)]  # noqa: UP007 - built from a tuple at runtime
+    members = Union[(payload, *ERROR_TYPES)]
     return Annotated[members, strawberry.union(name)]

@@ -7,3 +7,7 @@ from typing import Any
 
 async def notify_event(ctx: dict[str, Any], event_json: str) -> None:
     return None
+
+
+FUNCTIONS: list[Any] = [notify_event]
+CRON_JOBS: list[Any] = []

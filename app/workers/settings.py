@@ -10,7 +10,7 @@ from app import db, events
 from app.config import get_settings
 from app.pubsub import Hub
 from app.redis_conn import arq_settings, redis_url
-from app.workers.notify import notify_event
+from app.workers import inbound, notify
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -34,8 +34,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = [notify_event]
-    cron_jobs: list[Any] = []
+    functions: list[Any] = [*notify.FUNCTIONS, *inbound.FUNCTIONS]
+    cron_jobs: list[Any] = [*notify.CRON_JOBS, *inbound.CRON_JOBS]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 8

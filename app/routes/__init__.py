@@ -1,0 +1,12 @@
+"""Plain HTTP routes beside GraphQL; each module exposes ``routes``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def all_routes() -> list[BaseRoute]:
+    from app.routes import devmail, downloads, inbound, web
+
+    # The web UI's catch-all must come last.
+    return [*downloads.routes, *inbound.routes, *devmail.routes, *web.routes]
