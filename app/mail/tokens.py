@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from app.config import get_settings
 
 MAC_CHARS = 20  # 20 base32 characters = 100 bits
-_REPLY = re.compile(r"^reply\+(\d+)\.(\d+)\.([a-z2-7]{%d})@(.+)$" % MAC_CHARS)
-_MESSAGE_ID = re.compile(r"^<?ticket-(\d+)\.([\w-]+)\.([a-z2-7]{%d})@([^>]+)>?$" % MAC_CHARS)
+_REPLY = re.compile(rf"^reply\+(\d+)\.(\d+)\.([a-z2-7]{{{MAC_CHARS}}})@(.+)$")
+_MESSAGE_ID = re.compile(rf"^<?ticket-(\d+)\.([\w-]+)\.([a-z2-7]{{{MAC_CHARS}}})@([^>]+)>?$")
 
 
 @dataclass(frozen=True)
