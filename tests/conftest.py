@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,12 @@ class World:
     staff_y: Person
     client_a: Person
     client_b: Person
+
+
+@lru_cache(maxsize=1)
+def _test_password_hash() -> str:
+    """argon2 is slow by design; hash the shared test password once per run."""
+    return hash_password("password123")
 
 
 async def make_person(
