@@ -46,7 +46,9 @@ query($number: Int!) { ticket(number: $number) {
 """
 
 
-async def open_as(person, department, subject: str = "Printer on fire", body: str = "Help") -> Ticket:
+async def open_as(
+    person, department, subject: str = "Printer on fire", body: str = "Help"
+) -> Ticket:
     opened = await tickets.open_ticket(
         actor=person.actor, department_id=department.id, subject=subject, body=body
     )

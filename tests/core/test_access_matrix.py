@@ -25,8 +25,14 @@ async def ticket(world):
     return ticket
 
 
-VISIBLE = {"anonymous": False, "client_a": True, "client_b": False, "staff_x": True,
-           "staff_y": False, "admin": True}
+VISIBLE = {
+    "anonymous": False,
+    "client_a": True,
+    "client_b": False,
+    "staff_x": True,
+    "staff_y": False,
+    "admin": True,
+}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -37,7 +43,9 @@ async def test_ticket_by_number(gql, world, ticket, persona):
         missing = await gql.data(TICKET, {"number": 99999}, token=token_of(world, persona))
         assert missing == data, "a hidden ticket must look exactly like a missing one"
         return
-    bodies = {(m["node"]["body"], m["node"]["internal"]) for m in data["ticket"]["messages"]["edges"]}
+    bodies = {
+        (m["node"]["body"], m["node"]["internal"]) for m in data["ticket"]["messages"]["edges"]
+    }
     if persona == "client_a":
         assert bodies == {("public question", False)}
         assert data["ticket"]["auditTrail"] == []
@@ -48,8 +56,10 @@ async def test_ticket_by_number(gql, world, ticket, persona):
 @pytest.mark.parametrize("persona", PERSONAS)
 async def test_ticket_list_and_counts(gql, world, ticket, persona):
     await open_as(world.client_b, world.dept_y, subject="Billing question")
-    body = await gql("{ tickets { totalCount edges { node { number subject } } } }",
-                     token=token_of(world, persona))
+    body = await gql(
+        "{ tickets { totalCount edges { node { number subject } } } }",
+        token=token_of(world, persona),
+    )
     if persona == "anonymous":
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
@@ -71,7 +81,7 @@ async def test_department_filter_never_widens_scope(gql, world, ticket, persona)
     if persona == "anonymous":
         return
     query = "query($d: ID) { tickets(filter: {departmentId: $d}) { totalCount } }"
-    count = (await gql.data(query, {"d": str(world.dept_x.id)}, token=token_of(world, persona)))
+    count = await gql.data(query, {"d": str(world.dept_x.id)}, token=token_of(world, persona))
     assert count["tickets"]["totalCount"] == (1 if VISIBLE[persona] else 0)
 
 
@@ -140,10 +150,12 @@ async def test_writes(gql, world, ticket, persona):
 async def test_canned_responses(gql, world, persona):
     now = clock.now()
     await CannedResponse.create(title="Global", body="hi", created_at=now)
-    await CannedResponse.create(title="Support only", body="s", department=world.dept_x,
-                                created_at=now)
-    await CannedResponse.create(title="Billing only", body="b", department=world.dept_y,
-                                created_at=now)
+    await CannedResponse.create(
+        title="Support only", body="s", department=world.dept_x, created_at=now
+    )
+    await CannedResponse.create(
+        title="Billing only", body="b", department=world.dept_y, created_at=now
+    )
     data = await gql.data("{ cannedResponses { title } }", token=token_of(world, persona))
     titles = sorted(c["title"] for c in data["cannedResponses"])
     expected = {
@@ -159,7 +171,8 @@ async def test_canned_responses(gql, world, persona):
 
 async def test_staff_cannot_ask_for_another_departments_canned(gql, world):
     query = "query($d: ID) { cannedResponses(departmentId: $d) { title } }"
-    await CannedResponse.create(title="Billing only", body="b", department=world.dept_y,
-                                created_at=clock.now())
+    await CannedResponse.create(
+        title="Billing only", body="b", department=world.dept_y, created_at=clock.now()
+    )
     data = await gql.data(query, {"d": str(world.dept_y.id)}, token=world.staff_x.token)
     assert data["cannedResponses"] == []

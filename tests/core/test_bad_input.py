@@ -38,7 +38,8 @@ async def test_open_ticket_refusals(gql, world, changes, field):
 
 async def test_every_wrong_field_is_named(gql, world):
     data = await gql.data(
-        OPEN_TICKET, {"input": {"departmentId": "424242", "subject": "", "body": ""}},
+        OPEN_TICKET,
+        {"input": {"departmentId": "424242", "subject": "", "body": ""}},
         token=world.client_a.token,
     )
     fields = {e["field"] for e in data["openTicket"]["fieldErrors"]}
@@ -57,14 +58,20 @@ async def test_subject_of_exactly_255_is_accepted(gql, world):
 async def test_reply_refusals(gql, world):
     ticket = await open_as(world.client_a, world.dept_x)
     before = await _counts()
-    empty = await gql.data(REPLY, {"input": {"number": ticket.number, "body": " \n "}},
-                           token=world.client_a.token)
+    empty = await gql.data(
+        REPLY, {"input": {"number": ticket.number, "body": " \n "}}, token=world.client_a.token
+    )
     assert (empty["replyToTicket"]["code"], empty["replyToTicket"]["field"]) == (
-        "VALIDATION_ERROR", "body")
-    unknown = await gql.data(REPLY, {"input": {"number": 424242, "body": "hi"}},
-                             token=world.client_a.token)
+        "VALIDATION_ERROR",
+        "body",
+    )
+    unknown = await gql.data(
+        REPLY, {"input": {"number": 424242, "body": "hi"}}, token=world.client_a.token
+    )
     assert (unknown["replyToTicket"]["code"], unknown["replyToTicket"]["field"]) == (
-        "NOT_FOUND", "number")
+        "NOT_FOUND",
+        "number",
+    )
     assert await _counts() == before
 
 

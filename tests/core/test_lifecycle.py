@@ -30,7 +30,9 @@ async def test_status_follows_the_conversation(gql, world):
     assert closed["closeTicket"]["closedAt"] is not None
 
     # A client reply reopens a closed ticket as Customer Reply.
-    await gql.data(REPLY, {"input": {"number": n, "body": "Back again"}}, token=world.client_a.token)
+    await gql.data(
+        REPLY, {"input": {"number": n, "body": "Back again"}}, token=world.client_a.token
+    )
     reopened = await Ticket.get(number=n)
     assert reopened.status is TicketStatus.CUSTOMER_REPLY
     assert reopened.closed_at is None
@@ -39,7 +41,8 @@ async def test_status_follows_the_conversation(gql, world):
 async def test_answered_cannot_be_set_by_hand(gql, world):
     ticket = await open_as(world.client_a, world.dept_x)
     data = await gql.data(
-        UPDATE, {"input": {"number": ticket.number, "status": "ANSWERED"}},
+        UPDATE,
+        {"input": {"number": ticket.number, "status": "ANSWERED"}},
         token=world.admin.token,
     )
     result = data["updateTicket"]
@@ -53,7 +56,8 @@ async def test_staff_set_in_progress_and_on_hold(gql, world):
     ticket = await open_as(world.client_a, world.dept_x)
     for status in ("IN_PROGRESS", "ON_HOLD", "OPEN"):
         data = await gql.data(
-            UPDATE, {"input": {"number": ticket.number, "status": status}},
+            UPDATE,
+            {"input": {"number": ticket.number, "status": status}},
             token=world.staff_x.token,
         )
         assert data["updateTicket"]["status"] == status
@@ -69,8 +73,9 @@ async def test_internal_note_changes_nothing_the_client_sees(gql, world, frozen_
     ticket = await open_as(world.client_a, world.dept_x)
     before = await gql.data(TICKET, {"number": ticket.number}, token=world.client_a.token)
     frozen_clock.advance(timedelta(hours=1))
-    await gql.data(NOTE, {"input": {"number": ticket.number, "body": "hush"}},
-                   token=world.staff_x.token)
+    await gql.data(
+        NOTE, {"input": {"number": ticket.number, "body": "hush"}}, token=world.staff_x.token
+    )
     after = await gql.data(TICKET, {"number": ticket.number}, token=world.client_a.token)
     assert after == before
 
@@ -105,26 +110,30 @@ async def test_assignment_rules_and_audit(gql, world):
     ticket = await open_as(world.client_a, world.dept_x)
     n = ticket.number
     refused_client = await gql.data(
-        UPDATE, {"input": {"number": n, "assigneeId": str(world.client_b.id)}},
+        UPDATE,
+        {"input": {"number": n, "assigneeId": str(world.client_b.id)}},
         token=world.staff_x.token,
     )
     assert refused_client["updateTicket"]["field"] == "assigneeId"
     refused_other_dept = await gql.data(
-        UPDATE, {"input": {"number": n, "assigneeId": str(world.staff_y.id)}},
+        UPDATE,
+        {"input": {"number": n, "assigneeId": str(world.staff_y.id)}},
         token=world.staff_x.token,
     )
     assert refused_other_dept["updateTicket"]["field"] == "assigneeId"
     assert (await Ticket.get(id=ticket.id)).assignee_id is None
 
     assigned = await gql.data(
-        UPDATE, {"input": {"number": n, "assigneeId": str(world.staff_x.id)}},
+        UPDATE,
+        {"input": {"number": n, "assigneeId": str(world.staff_x.id)}},
         token=world.staff_x.token,
     )
     assert assigned["updateTicket"]["assignee"]["name"] == "Xavier Staff"
 
     # Moving the ticket to a department the assignee cannot access unassigns it.
     moved = await gql.data(
-        UPDATE, {"input": {"number": n, "departmentId": str(world.dept_y.id)}},
+        UPDATE,
+        {"input": {"number": n, "departmentId": str(world.dept_y.id)}},
         token=world.admin.token,
     )
     assert moved["updateTicket"]["department"]["id"] == str(world.dept_y.id)
@@ -151,7 +160,8 @@ async def test_unassign_with_explicit_null(gql, world):
         actor=world.staff_x.actor, number=ticket.number, assignee_id=world.staff_x.id
     )
     data = await gql.data(
-        UPDATE, {"input": {"number": ticket.number, "assigneeId": None}},
+        UPDATE,
+        {"input": {"number": ticket.number, "assigneeId": None}},
         token=world.staff_x.token,
     )
     assert data["updateTicket"]["assignee"] is None
@@ -163,10 +173,12 @@ async def test_unassign_with_explicit_null(gql, world):
 
 async def test_status_changes_are_audited_with_the_automatic_ones(gql, world):
     ticket = await open_as(world.client_a, world.dept_x)
-    await gql.data(REPLY, {"input": {"number": ticket.number, "body": "x"}},
-                   token=world.staff_x.token)
-    await gql.data(UPDATE, {"input": {"number": ticket.number, "status": "ON_HOLD"}},
-                   token=world.staff_x.token)
+    await gql.data(
+        REPLY, {"input": {"number": ticket.number, "body": "x"}}, token=world.staff_x.token
+    )
+    await gql.data(
+        UPDATE, {"input": {"number": ticket.number, "status": "ON_HOLD"}}, token=world.staff_x.token
+    )
     trail = await gql.data(TICKET, {"number": ticket.number}, token=world.staff_x.token)
     assert [(e["field"], e["oldValue"], e["newValue"]) for e in trail["ticket"]["auditTrail"]] == [
         ("status", "OPEN", "ANSWERED"),

@@ -27,14 +27,38 @@ async def many(world, frozen_clock):
     """Seven tickets with distinct values in every column."""
     rows = [
         ("Delta", world.client_a, world.dept_x, TicketPriority.LOW, TicketStatus.OPEN, None),
-        ("alpha", world.client_b, world.dept_y, TicketPriority.URGENT, TicketStatus.ON_HOLD,
-         world.staff_y),
-        ("Charlie", world.client_a, world.dept_y, TicketPriority.HIGH, TicketStatus.IN_PROGRESS,
-         None),
-        ("bravo", world.client_b, world.dept_x, TicketPriority.MEDIUM, TicketStatus.CLOSED,
-         world.staff_x),
-        ("Echo", world.client_a, world.dept_x, TicketPriority.HIGH, TicketStatus.OPEN,
-         world.staff_x),
+        (
+            "alpha",
+            world.client_b,
+            world.dept_y,
+            TicketPriority.URGENT,
+            TicketStatus.ON_HOLD,
+            world.staff_y,
+        ),
+        (
+            "Charlie",
+            world.client_a,
+            world.dept_y,
+            TicketPriority.HIGH,
+            TicketStatus.IN_PROGRESS,
+            None,
+        ),
+        (
+            "bravo",
+            world.client_b,
+            world.dept_x,
+            TicketPriority.MEDIUM,
+            TicketStatus.CLOSED,
+            world.staff_x,
+        ),
+        (
+            "Echo",
+            world.client_a,
+            world.dept_x,
+            TicketPriority.HIGH,
+            TicketStatus.OPEN,
+            world.staff_x,
+        ),
         ("foxtrot", world.client_b, world.dept_y, TicketPriority.LOW, TicketStatus.OPEN, None),
         ("Golf", world.client_a, world.dept_x, TicketPriority.URGENT, TicketStatus.ON_HOLD, None),
     ]
@@ -42,13 +66,17 @@ async def many(world, frozen_clock):
     for subject, client, dept, priority, status, assignee in rows:
         frozen_clock.advance(timedelta(minutes=1))
         opened = await ticket_service.open_ticket(
-            actor=client.actor, department_id=dept.id, subject=subject, body="b",
+            actor=client.actor,
+            department_id=dept.id,
+            subject=subject,
+            body="b",
             priority=priority,
         )
         number = opened.ticket.number
         if status is not TicketStatus.OPEN or assignee is not None:
             await ticket_service.update_ticket(
-                actor=world.admin.actor, number=number,
+                actor=world.admin.actor,
+                number=number,
                 status=status if status is not TicketStatus.OPEN else None,
                 assignee_id=assignee.id if assignee else ticket_service.UNSET,
             )
@@ -141,12 +169,17 @@ async def test_filters(gql, world, many, flt, subjects):
 
 
 async def test_filter_by_department_assignee_and_me(gql, world, many):
-    by_dept = await gql.data(LIST, {"filter": {"departmentId": str(world.dept_y.id)}},
-                             token=world.admin.token)
+    by_dept = await gql.data(
+        LIST, {"filter": {"departmentId": str(world.dept_y.id)}}, token=world.admin.token
+    )
     assert {e["node"]["subject"] for e in by_dept["tickets"]["edges"]} == {
-        "alpha", "Charlie", "foxtrot"}
-    by_assignee = await gql.data(LIST, {"filter": {"assigneeId": str(world.staff_x.id)}},
-                                 token=world.admin.token)
+        "alpha",
+        "Charlie",
+        "foxtrot",
+    }
+    by_assignee = await gql.data(
+        LIST, {"filter": {"assigneeId": str(world.staff_x.id)}}, token=world.admin.token
+    )
     assert {e["node"]["subject"] for e in by_assignee["tickets"]["edges"]} == {"bravo", "Echo"}
     mine = await gql.data(LIST, {"filter": {"assignedToMe": True}}, token=world.staff_x.token)
     assert {e["node"]["subject"] for e in mine["tickets"]["edges"]} == {"bravo", "Echo"}
