@@ -83,6 +83,7 @@ class TicketQueries:
         return TicketConnection(
             edges=edges,
             total_count=page.total,
+            total_count_capped=page.total_capped,
             page_info=PageInfo(
                 has_next_page=page.has_next,
                 has_previous_page=page.has_previous,

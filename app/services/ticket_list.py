@@ -20,6 +20,8 @@ from app.errors import ValidationFailed
 from app.models import Ticket, TicketPriority, TicketStatus
 
 MAX_PAGE = 100
+COUNT_CAP = 10_000
+"""Counts stop here: an exact count of a million rows costs a scan, a capped one does not."""
 
 
 class SortField(str, Enum):
@@ -79,6 +81,7 @@ class TicketPage:
     has_next: bool
     has_previous: bool
     total: int
+    total_capped: bool
     query: QuerySet[Ticket] = field(repr=False, default=None)  # type: ignore[assignment]
 
 
@@ -127,13 +130,29 @@ async def list_tickets(
     direction = "-" if sort.descending else ""
     rows = await query.order_by(f"{direction}{key}", f"{direction}number").limit(first + 1)
     page = rows[:first]
+    total = await capped_count(base, COUNT_CAP)
     return TicketPage(
         tickets=page,
         cursors=[_encode_cursor(ticket, sort) for ticket in page],
         has_next=len(rows) > first,
         has_previous=after is not None,
-        total=await base.count(),
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
     )
+
+
+async def capped_count(query: QuerySet[Ticket], cap: int) -> int:
+    """``min(count, cap + 1)`` in one statement: ``SELECT COUNT(*) FROM (... LIMIT cap+1)``.
+
+    Tortoise's ``count()`` applies a limit only after counting every row, so the inner query
+    is built by Tortoise (with its parameters) and wrapped here.
+    """
+    inner = query.limit(cap + 1).values_list("id")
+    inner._choose_db_if_not_chosen()
+    inner._make_query()
+    sql, params = inner.query.get_parameterized_sql()
+    _, rows = await inner._db.execute_query(f"SELECT COUNT(*) AS n FROM ({sql}) AS capped", params)
+    return int(next(iter(dict(rows[0]).values())))
 
 
 def _encode_cursor(ticket: Ticket, sort: TicketSort) -> str:

@@ -225,3 +225,14 @@ async def test_sql_statements_do_not_grow_with_page_size(gql, world, frozen_cloc
     # tickets + count + departments + users (clients and assignees), whatever the page size.
     assert small == large
     assert 3 <= large <= 6, large
+
+
+async def test_total_count_is_capped(gql, world, many, monkeypatch):
+    from app.services import ticket_list
+
+    monkeypatch.setattr(ticket_list, "COUNT_CAP", 5)
+    data = await gql.data("{ tickets { totalCount totalCountCapped } }", token=world.admin.token)
+    assert data["tickets"] == {"totalCount": 5, "totalCountCapped": True}
+    staff = await gql.data("{ tickets { totalCount totalCountCapped } }",
+                           token=world.staff_x.token)
+    assert staff["tickets"] == {"totalCount": 4, "totalCountCapped": False}
