@@ -50,33 +50,39 @@ async def seed(count: int) -> str:
     settings = get_settings()
     await db.migrate(settings)
     await db.connect(settings)
-    departments = [
-        await Department.create(name=f"Dept {i}", created_at=now()) for i in range(3)
-    ]
-    admin = await User.create(name="Admin", email="admin@b.test", role=Role.ADMIN,
-                              created_at=now())
+    departments = [await Department.create(name=f"Dept {i}", created_at=now()) for i in range(3)]
+    admin = await User.create(name="Admin", email="admin@b.test", role=Role.ADMIN, created_at=now())
     staff = []
     for i in range(6):
-        user = await User.create(name=f"Staff {i}", email=f"s{i}@b.test", role=Role.STAFF,
-                                 created_at=now())
+        user = await User.create(
+            name=f"Staff {i}", email=f"s{i}@b.test", role=Role.STAFF, created_at=now()
+        )
         await user.departments.add(departments[i % 3])
         staff.append(user)
     clients = [
-        await actor_for(await User.create(name=f"Client {i}", email=f"c{i}@b.test",
-                                          role=Role.CLIENT, created_at=now()))
+        await actor_for(
+            await User.create(
+                name=f"Client {i}", email=f"c{i}@b.test", role=Role.CLIENT, created_at=now()
+            )
+        )
         for i in range(40)
     ]
     admin_actor = await actor_for(admin)
     for i in range(count):
         department = departments[i % 3]
         opened = await tickets.open_ticket(
-            actor=clients[i % 40], department_id=department.id, subject=f"Ticket {i}",
-            body="body", priority=list(TicketPriority)[i % 4],
+            actor=clients[i % 40],
+            department_id=department.id,
+            subject=f"Ticket {i}",
+            body="body",
+            priority=list(TicketPriority)[i % 4],
         )
         if i % 2:
-            await tickets.update_ticket(actor=admin_actor, number=opened.ticket.number,
-                                        assignee_id=staff[i % 3 + (0 if i % 3 else 3)].id
-                                        if staff[i % 3].id else None)
+            await tickets.update_ticket(
+                actor=admin_actor,
+                number=opened.ticket.number,
+                assignee_id=staff[i % 3 + (0 if i % 3 else 3)].id if staff[i % 3].id else None,
+            )
     token, _ = await issue_token(admin, TokenKind.SESSION)
     await db.disconnect()
     return token
@@ -86,7 +92,9 @@ async def load(url: str, token: str, seconds: float, concurrency: int) -> float:
     headers = {"Authorization": f"Bearer {token}"}
     payload = {"query": QUERY, "variables": {"first": 50}}
     done = 0
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as http:
+    async with httpx.AsyncClient(
+        timeout=30, limits=httpx.Limits(max_connections=concurrency)
+    ) as http:
         for _ in range(20):  # warm up
             response = await http.post(url, json=payload, headers=headers)
             body = response.json()
@@ -108,7 +116,8 @@ async def load(url: str, token: str, seconds: float, concurrency: int) -> float:
 def start_server(mode: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "list_server.py"), mode, str(port)], env=env,
+        [sys.executable, str(ROOT / "bench" / "list_server.py"), mode, str(port)],
+        env=env,
         cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}/graphql"
@@ -143,13 +152,17 @@ async def statements_per_page(token: str) -> dict[int, int]:
     logger.propagate = False
     logger.addHandler(Counter())
     transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=transport, base_url="http://bench"
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
+    ):
         for size in (10, 50, 100):
             Counter.n = 0
-            response = await http.post("/graphql", json={"query": QUERY, "variables": {"first": size}},
-                                       headers={"Authorization": f"Bearer {token}"})
+            response = await http.post(
+                "/graphql",
+                json={"query": QUERY, "variables": {"first": size}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert len(response.json()["data"]["tickets"]["edges"]) == size
             counts[size] = Counter.n
     await db.disconnect()
@@ -164,9 +177,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="bench-list-")
-    env = {**os.environ, "HELPDESK_VAR": var, "DATABASE_URL": f"sqlite://{var}/bench.sqlite3",
-           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
-           "SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "HELPDESK_VAR": var,
+        "DATABASE_URL": f"sqlite://{var}/bench.sqlite3",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
+        "SECRET_KEY": "bench",
+        "PYTHONPATH": str(ROOT),
+    }
     os.environ.update(env)
     token = asyncio.run(seed(args.tickets))
     results: dict[str, list[float]] = {"real": [], "memory": []}
@@ -179,13 +197,22 @@ def main() -> None:
                 process.terminate()
                 process.wait()
     real, memory = max(results["real"]), max(results["memory"])
-    print(f"admin list, 50 tickets x every column, {args.concurrency} concurrent clients, "
-          f"best of {args.rounds} x {args.seconds:.0f}s")
-    print(f"  real (SQLite)     {real:8.1f} req/s   runs: {', '.join(f'{r:.1f}' for r in results['real'])}")
-    print(f"  in-memory data    {memory:8.1f} req/s   runs: {', '.join(f'{r:.1f}' for r in results['memory'])}")
+    print(
+        f"admin list, 50 tickets x every column, {args.concurrency} concurrent clients, "
+        f"best of {args.rounds} x {args.seconds:.0f}s"
+    )
+    print(
+        f"  real (SQLite)     {real:8.1f} req/s   runs: {', '.join(f'{r:.1f}' for r in results['real'])}"
+    )
+    print(
+        f"  in-memory data    {memory:8.1f} req/s   runs: {', '.join(f'{r:.1f}' for r in results['memory'])}"
+    )
     print(f"  ratio real/memory {real / memory:8.2f}   (target >= 0.80)")
     counts = asyncio.run(statements_per_page(token))
-    print("SQL statements per list request: " + ", ".join(f"first={k}: {v}" for k, v in counts.items()))
+    print(
+        "SQL statements per list request: "
+        + ", ".join(f"first={k}: {v}" for k, v in counts.items())
+    )
     print(f"  constant: {len(set(counts.values())) == 1}")
 
 

@@ -30,7 +30,9 @@ CLIENTS = 2000
 
 async def recreate_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres")
+    admin = await asyncpg.connect(
+        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -119,8 +121,13 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--large", type=int, default=1_000_000)
     args = parser.parse_args()
-    os.environ.update({"DATABASE_URL": args.url, "SECRET_KEY": "bench",
-                       "HELPDESK_VAR": "/tmp/helpdesk-bench-scale"})
+    os.environ.update(
+        {
+            "DATABASE_URL": args.url,
+            "SECRET_KEY": "bench",
+            "HELPDESK_VAR": "/tmp/helpdesk-bench-scale",
+        }
+    )
     from app import db
     from app.config import get_settings
 
@@ -134,12 +141,16 @@ async def main() -> None:
     await db.disconnect()
     started = time.perf_counter()
     await insert_tickets(args.url, 10_000, args.large)
-    print(f"(inserted {args.large - 10_000:,} more tickets in {time.perf_counter() - started:.0f}s)")
+    print(
+        f"(inserted {args.large - 10_000:,} more tickets in {time.perf_counter() - started:.0f}s)"
+    )
     await db.connect(get_settings())
     large = await measure(args.runs)
     await db.disconnect()
     print(f"ticket list on PostgreSQL, first=50, {args.runs} requests per scenario (ms)")
-    print(f"  {'scenario':<26} {'10k p50':>8} {'10k p95':>8} {'1M p50':>8} {'1M p95':>8} {'p95 ratio':>10}")
+    print(
+        f"  {'scenario':<26} {'10k p50':>8} {'10k p95':>8} {'1M p50':>8} {'1M p95':>8} {'p95 ratio':>10}"
+    )
     for name in small:
         s50, s95 = small[name]
         l50, l95 = large[name]

@@ -37,12 +37,17 @@ def _patch_memory(memory: dict[str, Any]) -> None:
     from app.resolvers import loaders
     from app.services import ticket_list
 
-    async def list_tickets(*, actor: Any, flt: Any = None, sort: Any = None, first: int = 25,
-                           after: str | None = None) -> ticket_list.TicketPage:
+    async def list_tickets(
+        *, actor: Any, flt: Any = None, sort: Any = None, first: int = 25, after: str | None = None
+    ) -> ticket_list.TicketPage:
         rows = memory["tickets"][:first]
         return ticket_list.TicketPage(
-            tickets=rows, cursors=[str(t.number) for t in rows], has_next=True,
-            has_previous=False, total=len(memory["tickets"]), total_capped=False,
+            tickets=rows,
+            cursors=[str(t.number) for t in rows],
+            has_next=True,
+            has_previous=False,
+            total=len(memory["tickets"]),
+            total_capped=False,
         )
 
     async def users(ids: Any) -> list[Any]:
@@ -66,8 +71,13 @@ def main() -> None:
         memory = asyncio.run(_load_memory())
         asyncio.run(db.disconnect())
         _patch_memory(memory)
-    uvicorn.run(create_app(get_settings()), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        create_app(get_settings()),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

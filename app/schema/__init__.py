@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -15,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from app.config import Settings, get_settings
 from app.resolvers.admin import AdminMutations, AdminQueries
+from app.resolvers.devmail import DevMailMutations, DevMailQueries
 from app.resolvers.live import LiveMutations
 from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
@@ -25,13 +27,19 @@ from app.schema.extensions import MaskUnexpectedErrors
 
 
 @strawberry.type
-class Query(TicketQueries, AdminQueries, MailOutQueries, MailInQueries):
+class Query(TicketQueries, AdminQueries, MailOutQueries, MailInQueries, DevMailQueries):
     pass
 
 
 @strawberry.type
-class Mutation(TicketMutations, AdminMutations, LiveMutations, MailInMutations):
+class Mutation(TicketMutations, AdminMutations, LiveMutations, MailInMutations, DevMailMutations):
     pass
+
+
+class HelpdeskSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Strawberry logs every error; domain errors are answers, not faults, and unexpected
+        ones are logged once, with the request id, by MaskUnexpectedErrors."""
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -48,7 +56,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return HelpdeskSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from helpers import CLOSE, NOTE, OPEN_TICKET, REPLY, TICKET, UPDATE, note_as, open_as
 
-from app.models import CannedResponse, Message
 from app.clock import clock
+from app.models import CannedResponse, Message
 
 PERSONAS = ["anonymous", "client_a", "client_b", "staff_x", "staff_y", "admin"]
 

@@ -233,6 +233,5 @@ async def test_total_count_is_capped(gql, world, many, monkeypatch):
     monkeypatch.setattr(ticket_list, "COUNT_CAP", 5)
     data = await gql.data("{ tickets { totalCount totalCountCapped } }", token=world.admin.token)
     assert data["tickets"] == {"totalCount": 5, "totalCountCapped": True}
-    staff = await gql.data("{ tickets { totalCount totalCountCapped } }",
-                           token=world.staff_x.token)
+    staff = await gql.data("{ tickets { totalCount totalCountCapped } }", token=world.staff_x.token)
     assert staff["tickets"] == {"totalCount": 4, "totalCountCapped": False}
