@@ -39,7 +39,9 @@ async def migrate(settings: Settings | None = None) -> None:
 
 
 async def connect(settings: Settings | None = None) -> None:
-    await Tortoise.init(config=tortoise_config(settings))
+    """Initialise Tortoise as the process-wide default: the ASGI lifespan runs in its own task,
+    so a context bound to that task alone would not reach request handlers or jobs."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def disconnect() -> None:
