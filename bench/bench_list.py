@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import warnings
 import logging
 import os
 import socket
@@ -156,6 +157,8 @@ async def statements_per_page(token: str) -> dict[int, int]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
     ):
+        await http.post("/graphql", json={"query": QUERY, "variables": {"first": 1}},
+                        headers={"Authorization": f"Bearer {token}"})  # connect first
         for size in (10, 50, 100):
             Counter.n = 0
             response = await http.post(
@@ -170,6 +173,7 @@ async def statements_per_page(token: str) -> dict[int, int]:
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", message=".*different event loop.*")
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
