@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from app.config import ConfigError, Settings, get_settings
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -46,7 +50,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.workers.settings import worker_settings
 
     _settings()
-    run_worker(worker_settings())  # type: ignore[arg-type]
+    run_worker(worker_settings())  # type: ignore[arg-type]  # arq reads the class's attributes
     return 0
 
 
@@ -58,7 +62,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_db(coro_factory):  # type: ignore[no-untyped-def]
+async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
     from app import db
 
     settings = _settings()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import uvicorn
 from arq.worker import Worker
@@ -22,7 +23,7 @@ from app.seed import seed_demo
 log = logging.getLogger("app.run")
 
 # Extra long-running parts (mail sink, inbound SMTP): each an async callable run until stop.
-EXTRA_COMPONENTS: list[Callable[[Settings], Awaitable[None]]] = []
+EXTRA_COMPONENTS: list[Callable[[Settings], Coroutine[Any, Any, None]]] = []
 
 
 async def run_all(settings: Settings, *, host: str, port: int) -> None:
@@ -45,7 +46,15 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
                 create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
             )
         )
-        worker = Worker(**_worker_kwargs(worker_settings()))
+        config = worker_settings()
+        worker = Worker(
+            functions=config.functions,
+            cron_jobs=config.cron_jobs,
+            on_startup=config.on_startup,
+            on_shutdown=config.on_shutdown,
+            max_tries=config.max_tries,
+            redis_settings=config.redis_settings,
+        )
         tasks = [
             asyncio.create_task(server.serve(), name="web"),
             asyncio.create_task(worker.async_run(), name="worker"),
@@ -65,15 +74,10 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
             private_redis.stop()
 
 
-def _components() -> list[Callable[[Settings], Awaitable[None]]]:
+def _components() -> list[Callable[[Settings], Coroutine[Any, Any, None]]]:
     from app.mail.components import INBOUND_COMPONENTS, OUTBOUND_COMPONENTS
 
     return [*EXTRA_COMPONENTS, *OUTBOUND_COMPONENTS, *INBOUND_COMPONENTS]
-
-
-def _worker_kwargs(settings_cls: type) -> dict[str, object]:
-    names = ("functions", "cron_jobs", "on_startup", "on_shutdown", "max_tries", "redis_settings")
-    return {name: getattr(settings_cls, name) for name in names if hasattr(settings_cls, name)}
 
 
 def _print_banner(settings: Settings, host: str, port: int, logins: list) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -57,7 +59,7 @@ class Setting(Model):
     # Admin-editable settings that override the environment's defaults.
 
     key = fields.CharField(max_length=64, primary_key=True)
-    value = fields.JSONField()
+    value: Any = fields.JSONField()
 
     class Meta:
         table = "settings"

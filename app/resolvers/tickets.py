@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 import strawberry
 
 from app import errors, models
@@ -18,12 +21,18 @@ from app.schema.inputs import (
 )
 from app.schema.types import Info, Message, PageInfo, Ticket, TicketConnection, TicketEdge
 from app.services import messages, ticket_list, tickets
+from app.services.attachments import IncomingFile
 
 OpenTicketResult = result_union("OpenTicketResult", Ticket)
 ReplyResult = result_union("ReplyResult", Message)
 NoteResult = result_union("NoteResult", Message)
 UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
 CloseTicketResult = result_union("CloseTicketResult", Ticket)
+
+
+def uploads(files: list[Any] | None) -> Sequence[IncomingFile]:
+    """Strawberry's Upload is Starlette's UploadFile, which reads like an IncomingFile."""
+    return cast(Sequence[IncomingFile], files or ())
 
 
 def _filter(value: TicketFilter | None) -> ticket_list.TicketFilter:
@@ -103,7 +112,7 @@ class TicketMutations:
             subject=input.subject,
             body=input.body,
             priority=input.priority,
-            files=input.attachments or (),
+            files=uploads(input.attachments),
             client_id=optional_id(input.client_id, "clientId"),
             source=info.context.message_source,
         )
@@ -115,7 +124,7 @@ class TicketMutations:
             actor=info.context.actor,
             number=input.number,
             body=input.body,
-            files=input.attachments or (),
+            files=uploads(input.attachments),
             source=info.context.message_source,
         )
         return Message.of(posted.message)
@@ -126,7 +135,7 @@ class TicketMutations:
             actor=info.context.actor,
             number=input.number,
             body=input.body,
-            files=input.attachments or (),
+            files=uploads(input.attachments),
             source=info.context.message_source,
         )
         return Message.of(posted.message)

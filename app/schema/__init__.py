@@ -47,7 +47,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if not settings.debug:
         # graphql-core reads this when it words an error; 0 turns "Did you mean ...?" off so
         # that error messages do not reveal field names to someone probing without introspection.
-        importlib.import_module("graphql.pyutils.did_you_mean").MAX_LENGTH = 0
+        setattr(importlib.import_module("graphql.pyutils.did_you_mean"), "MAX_LENGTH", 0)  # noqa: B010
     extensions: list = [
         lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),

@@ -6,17 +6,37 @@ from enum import Enum
 
 import strawberry
 
-from app import models
 from app.events import EventType
-from app.services.ticket_list import SortField
+from app.models import (
+    InboundStatus,
+    MessageSource,
+    OutboundStatus,
+    Role,
+    TicketPriority,
+    TicketStatus,
+)
+from app.services.ticket_list import SortField as TicketSortField
 
-TicketStatus = strawberry.enum(models.TicketStatus, name="TicketStatus")
-TicketPriority = strawberry.enum(models.TicketPriority, name="TicketPriority")
-Role = strawberry.enum(models.Role, name="Role")
-MessageSource = strawberry.enum(models.MessageSource, name="MessageSource")
-InboundStatus = strawberry.enum(models.InboundStatus, name="InboundMailStatus")
-OutboundStatus = strawberry.enum(models.OutboundStatus, name="OutboundMailStatus")
-TicketSortField = strawberry.enum(SortField, name="TicketSortField")
+# The stored enums are the GraphQL enums (strawberry.enum registers the class in place).
+strawberry.enum(TicketStatus, name="TicketStatus")
+strawberry.enum(TicketPriority, name="TicketPriority")
+strawberry.enum(Role, name="Role")
+strawberry.enum(MessageSource, name="MessageSource")
+strawberry.enum(InboundStatus, name="InboundMailStatus")
+strawberry.enum(OutboundStatus, name="OutboundMailStatus")
+strawberry.enum(TicketSortField, name="TicketSortField")
+
+__all__ = [
+    "InboundStatus",
+    "MessageSource",
+    "OutboundStatus",
+    "Role",
+    "SortDirection",
+    "TicketEventType",
+    "TicketPriority",
+    "TicketSortField",
+    "TicketStatus",
+]
 
 
 @strawberry.enum
@@ -28,7 +48,6 @@ class TicketEventType(Enum):
     CLOSED = EventType.CLOSED.value
     REOPENED = EventType.REOPENED.value
     ASSIGNED = EventType.ASSIGNED.value
-    RESYNC = "RESYNC"
 
 
 @strawberry.enum

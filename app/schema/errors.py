@@ -49,24 +49,26 @@ class RateLimited(Error):
     pass
 
 
+_PLAIN_ERRORS: tuple[tuple[type[errors.DomainError], type[Error]], ...] = (
+    (errors.PermissionDenied, PermissionDenied),
+    (errors.NotFound, NotFound),
+    (errors.Conflict, Conflict),
+    (errors.RateLimited, RateLimited),
+)
 ERROR_TYPES = (ValidationError, PermissionDenied, NotFound, Conflict, RateLimited)
 
 
 def to_error(exc: errors.DomainError) -> Error:
-    common = {"message": exc.message, "code": exc.code, "field": exc.field}
     if isinstance(exc, errors.ValidationFailed):
         return ValidationError(
-            **common,
+            message=exc.message,
+            code=exc.code,
+            field=exc.field,
             field_errors=[FieldError(field=f, message=m) for f, m in exc.errors.items()],
         )
-    if isinstance(exc, errors.PermissionDenied):
-        return PermissionDenied(**common)
-    if isinstance(exc, errors.NotFound):
-        return NotFound(**common)
-    if isinstance(exc, errors.Conflict):
-        return Conflict(**common)
-    if isinstance(exc, errors.RateLimited):
-        return RateLimited(**common)
+    for domain, graphql_type in _PLAIN_ERRORS:
+        if isinstance(exc, domain):
+            return graphql_type(message=exc.message, code=exc.code, field=exc.field)
     raise exc
 
 
@@ -97,5 +99,5 @@ def mutation(**options: Any) -> Any:
 
 def result_union(name: str, payload: type) -> Any:
     """``payload | ValidationError | PermissionDenied | ...`` as a named GraphQL union."""
-    members = Union[(payload, *ERROR_TYPES)]
+    members = Union[(payload, *ERROR_TYPES)]  # type: ignore[valid-type]
     return Annotated[members, strawberry.union(name)]

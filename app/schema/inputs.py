@@ -21,7 +21,7 @@ class TicketFilter:
 
 @strawberry.input
 class TicketSort:
-    field: TicketSortField = TicketSortField.LAST_ACTIVITY  # type: ignore[attr-defined]
+    field: TicketSortField = TicketSortField.LAST_ACTIVITY
     direction: SortDirection = SortDirection.DESC
 
 
@@ -30,7 +30,7 @@ class OpenTicketInput:
     department_id: strawberry.ID
     subject: str
     body: str
-    priority: TicketPriority = TicketPriority.MEDIUM  # type: ignore[attr-defined]
+    priority: TicketPriority = TicketPriority.MEDIUM
     attachments: list[Upload] | None = None
     client_id: strawberry.ID | None = strawberry.field(
         default=None, description="Staff opening a ticket on behalf of a client."

@@ -15,6 +15,7 @@ from app.auth.tokens import issue_token
 from app.clock import now
 from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, RateLimited
+from app.live.signals import publish_session_change
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
 from app.services.validation import Checks
@@ -62,6 +63,7 @@ async def logout(*, actor: Actor | None) -> bool:
     if actor is None or actor.token_id is None:
         return False
     await AuthToken.filter(id=actor.token_id, revoked_at=None).update(revoked_at=now())
+    await publish_session_change(user_id=actor.user_id, reason="revoked", token_id=actor.token_id)
     return True
 
 
@@ -91,4 +93,5 @@ async def revoke_api_token(*, actor: Actor | None, token_id: int) -> AuthToken:
         raise NotFound("Token was not found.", field="id")
     token.revoked_at = now()
     await token.save()
+    await publish_session_change(user_id=actor.user_id, reason="revoked", token_id=token.id)
     return token

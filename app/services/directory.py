@@ -12,6 +12,7 @@ from app.auth.actor import Actor
 from app.auth.passwords import hash_password
 from app.clock import now
 from app.errors import Conflict, NotFound
+from app.live.signals import publish_session_change
 from app.models import AuthToken, Department, Role, Ticket, User
 from app.services.validation import Checks
 
@@ -198,6 +199,11 @@ async def update_user(
                 .using_db(connection)
                 .update(revoked_at=now())
             )
+    # Open sockets follow: closed when deactivated, reconnected when access may have changed.
+    if user.active is False:
+        await publish_session_change(user_id=user.id, reason="revoked")
+    elif role is not None or department_ids is not None:
+        await publish_session_change(user_id=user.id, reason="access")
     return user
 
 

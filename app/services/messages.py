@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
@@ -61,7 +62,9 @@ async def add_internal_note(
     )
 
 
-async def add_system_message(connection: object, *, ticket: Ticket, body: str) -> Message:
+async def add_system_message(
+    connection: BaseDBAsyncClient, *, ticket: Ticket, body: str
+) -> Message:
     """A public message written by the system (for example on auto-close)."""
     return await Message.create(
         ticket=ticket,

@@ -25,5 +25,5 @@ async def next_ticket_number(connection: BaseDBAsyncClient) -> int:
         first = get_settings().first_ticket_number
         await TicketSequence.create(id=1, next_number=first + 1, using_db=connection)
         return first
-    row = await TicketSequence.get(id=1).using_db(connection)
+    row = await TicketSequence.get(id=1, using_db=connection)
     return row.next_number - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -82,7 +82,6 @@ class TicketPage:
     has_previous: bool
     total: int
     total_capped: bool
-    query: QuerySet[Ticket] = field(repr=False, default=None)  # type: ignore[assignment]
 
 
 def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
@@ -124,9 +123,10 @@ async def list_tickets(
     if after:
         value, number = _decode_cursor(after, sort)
         op = "lt" if sort.descending else "gt"
-        query = query.filter(
-            Q(**{f"{key}__{op}": value}) | Q(Q(**{key: value}), Q(**{f"number__{op}": number}))
-        )
+        beyond: dict[str, Any] = {f"{key}__{op}": value}
+        same: dict[str, Any] = {key: value}
+        tie: dict[str, Any] = {f"number__{op}": number}
+        query = query.filter(Q(**beyond) | Q(Q(**same), Q(**tie)))
     direction = "-" if sort.descending else ""
     rows = await query.order_by(f"{direction}{key}", f"{direction}number").limit(first + 1)
     page = rows[:first]

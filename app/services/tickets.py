@@ -173,7 +173,7 @@ async def update_ticket(
             changes.append("priority")
         previous_department = ticket.department_id
         if department is not None:
-            old_name = (await Department.get(id=ticket.department_id).using_db(connection)).name
+            old_name = (await Department.get(id=ticket.department_id, using_db=connection)).name
             await audit.record(
                 connection,
                 actor=actor,
@@ -185,7 +185,7 @@ async def update_ticket(
             ticket.department_id = department.id
             changes.append("department")
             if assignee_id is UNSET and ticket.assignee_id is not None:
-                current = await User.get(id=ticket.assignee_id).using_db(connection)
+                current = await User.get(id=ticket.assignee_id, using_db=connection)
                 if not policy.can_assign_to(await actor_for(current), department.id):
                     assignee_id = None
         if assignee_id is not UNSET and assignee_id != ticket.assignee_id:
