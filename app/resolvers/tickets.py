@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import strawberry
@@ -102,6 +102,20 @@ class TicketQueries:
         )
 
 
+async def _post(
+    info: Info, input: ReplyInput | NoteInput, post: Callable[..., Awaitable[messages.Posted]]
+) -> Message:
+    """A reply or a note: the same input, a different service."""
+    posted = await post(
+        actor=info.context.actor,
+        number=input.number,
+        body=input.body,
+        files=uploads(input.attachments),
+        source=info.context.message_source,
+    )
+    return Message.of(posted.message)
+
+
 @strawberry.type
 class TicketMutations:
     @mutation()
@@ -120,25 +134,11 @@ class TicketMutations:
 
     @mutation()
     async def reply_to_ticket(self, info: Info, input: ReplyInput) -> ReplyResult:
-        posted = await messages.reply_to_ticket(
-            actor=info.context.actor,
-            number=input.number,
-            body=input.body,
-            files=uploads(input.attachments),
-            source=info.context.message_source,
-        )
-        return Message.of(posted.message)
+        return await _post(info, input, messages.reply_to_ticket)
 
     @mutation()
     async def add_internal_note(self, info: Info, input: NoteInput) -> NoteResult:
-        posted = await messages.add_internal_note(
-            actor=info.context.actor,
-            number=input.number,
-            body=input.body,
-            files=uploads(input.attachments),
-            source=info.context.message_source,
-        )
-        return Message.of(posted.message)
+        return await _post(info, input, messages.add_internal_note)
 
     @mutation()
     async def update_ticket(self, info: Info, input: UpdateTicketInput) -> UpdateTicketResult:
