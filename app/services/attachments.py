@@ -21,7 +21,14 @@ from app.auth.actor import Actor
 from app.clock import now
 from app.config import Settings, get_settings
 from app.errors import NotFound, ValidationFailed
-from app.file_kinds import HEAD_BYTES, Refused, inspect, name_and_type, sanitise_filename
+from app.file_kinds import (
+    HEAD_BYTES,
+    INLINE_TYPES,
+    Refused,
+    inspect,
+    name_and_type,
+    sanitise_filename,
+)
 from app.models import Attachment, Message
 from app.storage import FileStore, StoredBlob, TooLarge, file_store
 
@@ -33,8 +40,14 @@ PUBLIC_ID_BYTES = 24
 
 
 class IncomingFile(Protocol):
-    filename: str | None
-    content_type: str | None
+    """An upload (Starlette's ``UploadFile``), an email attachment (``BytesFile``) or a file
+    prepared earlier (``PreparedFile``). The declared type is never trusted."""
+
+    @property
+    def filename(self) -> str | None: ...
+
+    @property
+    def content_type(self) -> str | None: ...
 
     async def read(self, size: int = -1) -> bytes: ...
 
@@ -236,7 +249,7 @@ class Download:
     @property
     def inline(self) -> bool:
         """Images open in the browser; everything else is downloaded."""
-        return self.attachment.content_type.startswith("image/")
+        return self.attachment.content_type in INLINE_TYPES
 
     def chunks(self) -> AsyncIterator[bytes]:
         return self.store.read(self.attachment.sha256)
