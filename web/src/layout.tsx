@@ -1,0 +1,90 @@
+import type { ComponentChildren } from "preact";
+import { useLocation } from "preact-iso";
+import { mutate, restartSocket } from "./api";
+import { graphql } from "./gql";
+import { isStaff, useSession } from "./session";
+
+const LogoutDocument = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+function NavLink({ href, children }: { href: string; children: ComponentChildren }) {
+  const { path } = useLocation();
+  const current = path === href || (href !== "/" && path.startsWith(`${href}/`));
+  return (
+    <a href={href} aria-current={current ? "page" : undefined}>
+      {children}
+    </a>
+  );
+}
+
+export function Layout({ children }: { children: ComponentChildren }) {
+  const { me, setMe } = useSession();
+  const { route, path } = useLocation();
+  const signOut = async () => {
+    try {
+      await mutate(LogoutDocument, {});
+    } finally {
+      restartSocket();
+      setMe(null);
+      route("/login");
+    }
+  };
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/">
+          Helpdesk
+        </a>
+        {me && (
+          <nav aria-label="Main">
+            {isStaff(me) ? (
+              <>
+                <span class="area">Admin › Support ›</span>
+                <NavLink href="/admin/tickets">Tickets</NavLink>
+                {me.role === "ADMIN" && (
+                  <>
+                    <NavLink href="/admin/departments">Departments</NavLink>
+                    <NavLink href="/admin/staff">Staff</NavLink>
+                    <NavLink href="/admin/canned">Canned responses</NavLink>
+                    <NavLink href="/admin/settings">Settings</NavLink>
+                    <NavLink href="/admin/inbound-mail">Inbound mail</NavLink>
+                  </>
+                )}
+                <NavLink href="/dev/mailbox">Dev mailbox</NavLink>
+              </>
+            ) : (
+              <>
+                <span class="area">Client Area › Support ›</span>
+                <NavLink href="/client/tickets">My Tickets</NavLink>
+                <NavLink href="/client/tickets/new">Open a ticket</NavLink>
+              </>
+            )}
+          </nav>
+        )}
+        <div class="who">
+          {me ? (
+            <>
+              <span>
+                {me.name} <span class="muted">({me.role.toLowerCase()})</span>
+              </span>
+              <button type="button" class="link" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          ) : (
+            path !== "/login" && <a href="/login">Sign in</a>
+          )}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,173 @@
+/** Admin: the inbound mail log (what arrived by email and what became of it), with re-run. */
+import { useState } from "preact/hooks";
+import { mutate, ok } from "../../api";
+import { fileSize } from "../../format";
+import { graphql } from "../../gql";
+import type { InboundMailStatus } from "../../gql/graphql";
+import { useAction, useQuery, useTitle } from "../../hooks";
+import { ErrorNote, Time } from "../../ui";
+
+const PAGE_SIZE = 25;
+
+const InboundMailDocument = graphql(`
+  query InboundMailLog($status: InboundMailStatus, $first: Int!, $after: String) {
+    inboundMail(status: $status, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          transport
+          status
+          reason
+          sender
+          subject
+          size
+          attempts
+          receivedAt
+          processedAt
+          ticketNumber
+        }
+      }
+    }
+  }
+`);
+
+const RerunDocument = graphql(`
+  mutation RerunInboundMail($id: ID!) {
+    rerunInboundMail(id: $id) {
+      __typename
+      ... on InboundMail {
+        id
+        status
+        reason
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const STATUSES: InboundMailStatus[] = ["RECEIVED", "PROCESSED", "IGNORED", "REFUSED", "FAILED"];
+const RERUNNABLE = new Set<InboundMailStatus>(["FAILED", "REFUSED"]);
+
+export function InboundMail() {
+  useTitle("Inbound mail");
+  const [status, setStatus] = useState<InboundMailStatus | "">("");
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const log = useQuery(InboundMailDocument, {
+    status: status || null,
+    first: PAGE_SIZE,
+    after: cursors[cursors.length - 1],
+  });
+  const rerun = useAction();
+  const [done, setDone] = useState("");
+  const again = (id: string) =>
+    rerun.run(async () => {
+      setDone("");
+      const row = ok((await mutate(RerunDocument, { id })).rerunInboundMail, "InboundMail");
+      setDone(`Mail ${id} ran again: ${row.status.toLowerCase()}${row.reason ? ` (${row.reason})` : ""}.`);
+      await log.refetch();
+    });
+  const page = log.data?.inboundMail;
+  return (
+    <section aria-labelledby="inbound-title">
+      <div class="page-head">
+        <h1 id="inbound-title">Inbound mail</h1>
+        <button type="button" onClick={() => void log.refetch()}>
+          Refresh
+        </button>
+      </div>
+      <div class="filters">
+        <div class="field">
+          <label for="inbound-status">Outcome</label>
+          <select
+            id="inbound-status"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.currentTarget.value as InboundMailStatus | "");
+              setCursors([null]);
+            }}
+          >
+            <option value="">All</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.charAt(0) + s.slice(1).toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <ErrorNote error={log.error ?? rerun.error} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+      <div class="table-wrap">
+        <table class="log">
+          <caption class="sr-only">Inbound mail, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Received</th>
+              <th scope="col">From</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Ticket</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.edges.map(({ node: m }) => (
+              <tr key={m.id} data-status={m.status}>
+                <td>
+                  <Time iso={m.receivedAt} />
+                  <br />
+                  <small class="muted">
+                    {m.transport} · {fileSize(m.size)}
+                    {m.attempts > 1 ? ` · ${m.attempts} attempts` : ""}
+                  </small>
+                </td>
+                <td>{m.sender ?? <span class="muted">unknown</span>}</td>
+                <td>{m.subject ?? <span class="muted">(no subject)</span>}</td>
+                <td>
+                  <strong>{m.status.toLowerCase()}</strong>
+                  {m.reason && <div class="muted">{m.reason}</div>}
+                </td>
+                <td>{m.ticketNumber ? <a href={`/admin/tickets/${m.ticketNumber}`}>#{m.ticketNumber}</a> : "—"}</td>
+                <td>
+                  {RERUNNABLE.has(m.status) && (
+                    <button type="button" disabled={rerun.busy} onClick={() => void again(m.id)}>
+                      Re-run <span class="sr-only">mail {m.id}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page && page.edges.length === 0 && <p class="empty">No inbound mail.</p>}
+      </div>
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          ← Newer
+        </button>
+        <span>{page ? `${page.totalCount} in all` : ""}</span>
+        <button
+          type="button"
+          disabled={!page?.pageInfo.hasNextPage}
+          onClick={() => {
+            const next = page?.pageInfo.endCursor;
+            if (next) setCursors((c) => [...c, next]);
+          }}
+        >
+          Older →
+        </button>
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,213 @@
+/** The dev mailbox (embedded default only): mail the local SMTP sink caught, and answering one
+ * through the real inbound SMTP path, so the whole email loop works without a mail server. */
+import { useEffect, useState } from "preact/hooks";
+import { mutate, ok } from "../../api";
+import { fileSize } from "../../format";
+import { graphql } from "../../gql";
+import { useAction, useQuery, useTitle } from "../../hooks";
+import { ErrorNote, Field, FormError, Time } from "../../ui";
+
+const MailboxDocument = graphql(`
+  query DevMailbox {
+    devMailbox {
+      __typename
+      ... on DevMailbox {
+        inboundPort
+        messages(first: 100) {
+          id
+          from
+          to
+          subject
+          date
+          size
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const CaughtMailDocument = graphql(`
+  query CaughtMail($id: ID!) {
+    devMailbox {
+      __typename
+      ... on DevMailbox {
+        mail(id: $id) {
+          id
+          from
+          to
+          subject
+          date
+          replyTo
+          messageId
+          text
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const AnswerDocument = graphql(`
+  mutation AnswerCaughtMail($input: AnswerCaughtMailInput!) {
+    answerCaughtMail(input: $input) {
+      __typename
+      ... on AnsweredMail {
+        to
+        from
+        subject
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const POLL_MS = 4000;
+
+function Message({ id, port, onSent }: { id: string; port: number; onSent: () => void }) {
+  const detail = useQuery(CaughtMailDocument, { id });
+  const [body, setBody] = useState("");
+  const [sent, setSent] = useState("");
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    setBody("");
+    setSent("");
+  }, [id]);
+  const box = detail.data?.devMailbox;
+  const mail = box?.__typename === "DevMailbox" ? box.mail : null;
+  const answer = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const data = await mutate(AnswerDocument, { input: { id, body } });
+      const result = ok(data.answerCaughtMail, "AnsweredMail");
+      setBody("");
+      setSent(`Answered as ${result.from} to ${result.to}, through the inbound SMTP listener.`);
+      onSent();
+    });
+  };
+  if (detail.error) return <ErrorNote error={detail.error} />;
+  if (!detail.data) return <p class="loading">Loading…</p>;
+  if (!mail) return <p class="muted">That message is no longer in the mailbox.</p>;
+  return (
+    <article class="panel" aria-labelledby="mail-subject">
+      <h2 id="mail-subject">{mail.subject || "(no subject)"}</h2>
+      <dl class="headers">
+        <dt>From</dt>
+        <dd>{mail.from}</dd>
+        <dt>To</dt>
+        <dd>{mail.to}</dd>
+        <dt>Reply-To</dt>
+        <dd>{mail.replyTo}</dd>
+        {mail.date && (
+          <>
+            <dt>Date</dt>
+            <dd>
+              <Time iso={mail.date} />
+            </dd>
+          </>
+        )}
+      </dl>
+      <pre class="body mail-text">{mail.text}</pre>
+      <form onSubmit={answer} aria-label="Answer this mail">
+        <FormError error={error} fields={["body"]} />
+        <Field
+          id="answer-body"
+          name="body"
+          label={`Answer as ${mail.to}`}
+          hint={`Sent to ${mail.replyTo} over SMTP (port ${port}) with the original quoted below, like a mail client's reply.`}
+          error={error}
+        >
+          <textarea
+            id="answer-body"
+            rows={5}
+            value={body}
+            onInput={(e) => setBody(e.currentTarget.value)}
+          />
+        </Field>
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy || !body.trim()}>
+            {busy ? "Sending…" : "Send answer"}
+          </button>
+          {sent && (
+            <span class="ok" role="status">
+              {sent}
+            </span>
+          )}
+        </div>
+      </form>
+    </article>
+  );
+}
+
+export function Mailbox() {
+  useTitle("Dev mailbox");
+  const list = useQuery(MailboxDocument, {});
+  const [selected, setSelected] = useState<string | null>(null);
+  useEffect(() => {
+    const timer = window.setInterval(() => {
+      if (document.visibilityState === "visible") void list.refetch();
+    }, POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [list.refetch]);
+  const box = list.data?.devMailbox;
+  return (
+    <section aria-labelledby="mailbox-title">
+      <div class="page-head">
+        <h1 id="mailbox-title">Dev mailbox</h1>
+        <button type="button" onClick={() => void list.refetch()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorNote error={list.error} />
+      {box && box.__typename !== "DevMailbox" && (
+        <p class="panel" role="alert">
+          {box.message}
+        </p>
+      )}
+      {box?.__typename === "DevMailbox" && (
+        <>
+          <p class="muted">
+            Every mail the helpdesk sent, caught by the local SMTP sink (SMTP_URL is unset). Open one
+            and answer it: the answer goes to the inbound SMTP listener, as a reply from a mail
+            client would.
+          </p>
+          <div class="mailbox">
+            <div class="panel">
+              {box.messages.length === 0 ? (
+                <p class="empty">No mail caught yet.</p>
+              ) : (
+                <ul class="mail-list" aria-label="Caught mail">
+                  {box.messages.map((m) => (
+                    <li key={m.id}>
+                      <button
+                        type="button"
+                        data-id={m.id}
+                        aria-current={m.id === selected ? "true" : undefined}
+                        onClick={() => setSelected(m.id)}
+                      >
+                        <strong>{m.subject || "(no subject)"}</strong>
+                        <br />
+                        <small>To {m.to}</small>
+                        <br />
+                        <small class="muted">
+                          {m.date ? <Time iso={m.date} /> : "undated"} · {fileSize(m.size)}
+                        </small>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+            <div>
+              {selected ? (
+                <Message id={selected} port={box.inboundPort} onSent={() => void list.refetch()} />
+              ) : (
+                <p class="muted">Choose a message to read and answer it.</p>
+              )}
+            </div>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

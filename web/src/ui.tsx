@@ -1,0 +1,190 @@
+/** Small shared pieces: time, badges, errors, labelled fields, the message thread. */
+import { cloneElement, isValidElement } from "preact";
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { Refused } from "./api";
+import { PRIORITY_LABEL, STATUS_LABEL, ago, fileSize, when } from "./format";
+import type { Role, TicketPriority, TicketStatus } from "./gql/graphql";
+
+// One timer for every relative time on the page ("2 minutes ago" keeps up with the clock).
+const tickers = new Set<() => void>();
+setInterval(() => tickers.forEach((tick) => tick()), 30_000);
+
+export function Time({ iso }: { iso: string }) {
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    const tick = () => setNow(Date.now());
+    tickers.add(tick);
+    return () => tickers.delete(tick);
+  }, []);
+  return (
+    <time dateTime={iso} title={when(iso)}>
+      {ago(iso)}
+    </time>
+  );
+}
+
+export function StatusBadge({ status }: { status: TicketStatus }) {
+  return <span class={`badge status-${status.toLowerCase()}`}>{STATUS_LABEL[status]}</span>;
+}
+
+export function PriorityBadge({ priority }: { priority: TicketPriority }) {
+  return <span class={`badge priority-${priority.toLowerCase()}`}>{PRIORITY_LABEL[priority]}</span>;
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (error == null) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <p class="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/** A label above its control, with the field's error (if any) announced and linked. */
+export function Field({
+  id,
+  name,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  /** The API's name for the field (as in typed errors); defaults to ``id``. */
+  name?: string;
+  label: string;
+  error?: unknown;
+  hint?: string;
+  children: ComponentChildren;
+}) {
+  const message = error instanceof Refused ? error.forField(name ?? id) : undefined;
+  const described = [hint && `${id}-hint`, message && `${id}-error`].filter(Boolean).join(" ");
+  const control = isValidElement(children)
+    ? cloneElement(children, {
+        "aria-describedby": described || undefined,
+        "aria-invalid": message ? "true" : undefined,
+      })
+    : children;
+  return (
+    <div class={`field${message ? " invalid" : ""}`}>
+      <label for={id}>{label}</label>
+      {control}
+      {hint && <small id={`${id}-hint`}>{hint}</small>}
+      {message && (
+        <small class="error" id={`${id}-error`} role="alert">
+          {message}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** The error to show above a form: a typed error that names no field of it, or any failure. */
+export function FormError({ error, fields }: { error: unknown; fields: string[] }) {
+  if (error == null) return null;
+  if (error instanceof Refused) {
+    const named = error.detail.fieldErrors?.every((e) => fields.includes(e.field)) ?? false;
+    if (named || (error.detail.field != null && fields.includes(error.detail.field))) return null;
+  }
+  return <ErrorNote error={error} />;
+}
+
+export interface ThreadMessage {
+  id: string;
+  body: string;
+  internal: boolean;
+  source: string;
+  createdAt: string;
+  author?: { name: string; role: Role } | null;
+  attachments: { id: string; filename: string; size: number; url: string; contentType: string }[];
+}
+
+function roleLabel(role: Role | undefined): string {
+  if (role === "CLIENT") return "client";
+  if (role === "STAFF" || role === "ADMIN") return "staff";
+  return "system";
+}
+
+export function Thread({ messages }: { messages: ThreadMessage[] }) {
+  if (messages.length === 0) return <p class="muted">No messages yet.</p>;
+  return (
+    <ol class="thread" aria-label="Conversation">
+      {messages.map((m) => (
+        <li
+          key={m.id}
+          class={`message ${m.internal ? "note" : `from-${roleLabel(m.author?.role)}`}`}
+          data-internal={m.internal ? "true" : "false"}
+        >
+          <header>
+            <strong>{m.author?.name ?? "System"}</strong>
+            {m.internal && <span class="note-tag">Internal note · staff only</span>}
+            {m.source === "EMAIL" && <span class="muted"> via email</span>}
+            <span class="muted">
+              {" · "}
+              <Time iso={m.createdAt} />
+            </span>
+          </header>
+          <div class="body">{m.body}</div>
+          {m.attachments.length > 0 && (
+            <ul class="attachments" aria-label="Attachments">
+              {m.attachments.map((a) => (
+                <li key={a.id}>
+                  <a href={a.url} download={a.filename}>
+                    {a.filename}
+                  </a>{" "}
+                  <span class="muted">({fileSize(a.size)})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** A labelled multi-file input listing what was chosen. */
+export function FilePicker({
+  id,
+  files,
+  onChange,
+}: {
+  id: string;
+  files: File[];
+  onChange: (files: File[]) => void;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>Attachments</label>
+      <input
+        id={id}
+        type="file"
+        multiple
+        onChange={(e) => {
+          const input = e.currentTarget;
+          onChange([...files, ...Array.from(input.files ?? [])]);
+          input.value = "";
+        }}
+      />
+      {files.length > 0 && (
+        <ul class="chosen" aria-label="Files to attach">
+          {files.map((f, i) => (
+            <li key={`${f.name}-${i}`}>
+              {f.name} <span class="muted">({fileSize(f.size)})</span>{" "}
+              <button
+                type="button"
+                class="link"
+                aria-label={`Remove ${f.name}`}
+                onClick={() => onChange(files.filter((_, j) => j !== i))}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
