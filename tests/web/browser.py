@@ -13,7 +13,11 @@ from playwright.async_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_INDEX = ROOT / "web" / "dist" / "index.html"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Test runs write to tests/artifacts/ (ignored by git); `UPDATE_SCREENSHOTS=1 make test`
+# refreshes the README's pictures in docs/screenshots/.
+SCREENSHOTS = ROOT / (
+    "docs/screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else "tests/artifacts/screenshots"
+)
 NOT_BUILT = (
     "web/dist is missing: build the UI with `make web` (make test does) to run the browser tests"
 )
@@ -38,7 +42,7 @@ OpenAs = Callable[..., Awaitable[Page]]
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """Saves docs/screenshots/NAME.png (shown in the README)."""
+    """Saves NAME.png under SCREENSHOTS (docs/screenshots/ is what the README shows)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
