@@ -27,6 +27,7 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     events.configure(publisher=None, jobs=None)
+    await notify.close_smtp_pools()
     hub: Hub | None = ctx.get("hub")
     if hub is not None:
         await hub.disconnect()

@@ -1,0 +1,127 @@
+"""Build one notification mail: text and HTML parts, reply marker, threading and tokens.
+
+Pure: everything the mail says arrives in a ``Notification``; nothing here touches the
+database, so the exact bytes can be checked in isolation.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from app.mail.trimming import REPLY_MARKER
+
+MAX_SUBJECT_CHARS = 250
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    filename: str
+    size: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    ticket_number: int
+    ticket_subject: str
+    headline: str  # what happened, e.g. "Xavier Staff replied to your ticket."
+    body: str | None  # the new message (or None when nothing was written)
+    attachments: tuple[AttachmentLink, ...]
+    link: str  # the ticket in the portal (clients) or the dashboard (staff)
+    footer: str  # why the recipient gets this mail
+    sender_name: str
+    sender_address: str
+    recipient_name: str
+    recipient_address: str
+    reply_to: str
+    message_id: str
+    thread_id: str
+    date: datetime
+
+
+def subject_line(ticket_number: int, subject: str) -> str:
+    """``[Ticket #1042] Subject`` on one line (no CR/LF can reach a header)."""
+    flat = re.sub(r"\s+", " ", subject).strip()
+    line = f"[Ticket #{ticket_number}] {flat}".rstrip()
+    return line if len(line) <= MAX_SUBJECT_CHARS else line[: MAX_SUBJECT_CHARS - 1] + "…"
+
+
+def _address(name: str, address: str) -> Address:
+    username, _, domain = address.rpartition("@")
+    display = re.sub(r"[\r\n\t]+", " ", name).strip()
+    return Address(display_name=display, username=username, domain=domain)
+
+
+def compose(n: Notification) -> EmailMessage:
+    """The MIME message (multipart/alternative, text first)."""
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject_line(n.ticket_number, n.ticket_subject)
+    message["From"] = _address(n.sender_name, n.sender_address)
+    message["To"] = _address(n.recipient_name, n.recipient_address)
+    message["Reply-To"] = n.reply_to
+    message["Date"] = format_datetime(n.date)
+    message["Message-ID"] = n.message_id
+    message["In-Reply-To"] = n.thread_id
+    message["References"] = n.thread_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Helpdesk-Ticket"] = str(n.ticket_number)
+    message.set_content(text_part(n), cte="quoted-printable")
+    message.add_alternative(html_part(n), subtype="html", cte="quoted-printable")
+    return message
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} bytes"  # pragma: no cover
+
+
+def text_part(n: Notification) -> str:
+    lines = [REPLY_MARKER, "", n.headline, ""]
+    if n.body:
+        lines += [n.body.strip(), ""]
+    if n.attachments:
+        lines.append("Attachments:")
+        lines += [f"- {a.filename} ({_size(a.size)}): {a.url}" for a in n.attachments]
+        lines.append("")
+    lines += [f"Ticket #{n.ticket_number}: {n.link}", "", "-- ", n.footer, ""]
+    return "\n".join(lines)
+
+
+_STYLE_MARKER = "color:#888;font-size:12px"
+_STYLE_BODY = "border-left:3px solid #ddd;padding:4px 12px;margin:12px 0"
+
+
+def html_part(n: Notification) -> str:
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
+        f'<p style="{_STYLE_MARKER}">{e(REPLY_MARKER)}</p>',
+        f"<p>{e(n.headline)}</p>",
+    ]
+    if n.body:
+        paragraphs = e(n.body.strip()).replace("\n", "<br>\n")
+        parts.append(f'<div style="{_STYLE_BODY}">{paragraphs}</div>')
+    if n.attachments:
+        items = "".join(
+            f'<li><a href="{e(a.url)}">{e(a.filename)}</a> ({_size(a.size)})</li>'
+            for a in n.attachments
+        )
+        parts.append(f"<p>Attachments:</p><ul>{items}</ul>")
+    parts += [
+        f'<p><a href="{e(n.link)}">View ticket #{n.ticket_number}</a></p>',
+        f'<p style="{_STYLE_MARKER}">{e(n.footer)}</p>',
+        "</body></html>",
+    ]
+    return "\n".join(parts)

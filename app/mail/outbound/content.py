@@ -1,0 +1,206 @@
+"""From a ticket event to the mails it causes: one ``PlannedMail`` per recipient.
+
+Each planned mail has a dedupe key naming what happened and to whom, so running the job again
+finds the delivery record instead of sending twice. What happened is identified from the
+database, not from the event's wording: a message by its id, a close or an assignment by its
+audit entry (closing, reopening and closing again are two closes, each mailed once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from app.clock import now
+from app.config import Settings
+from app.events import EventType, TicketEvent
+from app.mail import tokens
+from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
+from app.mail.outbound.recipients import Recipient, load_people, recipients_for
+from app.models import Attachment, AuditEntry, Department, Message, Ticket, TicketStatus, User
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    dedupe_key: str
+    user_id: int
+    notification: Notification
+
+    @property
+    def subject(self) -> str:
+        return subject_line(self.notification.ticket_number, self.notification.ticket_subject)
+
+
+@dataclass(frozen=True)
+class Plan:
+    identity: str | None  # what happened; None when there is nothing to mail
+    ticket: Ticket | None
+    mails: tuple[PlannedMail, ...]
+
+
+NOTHING = Plan(identity=None, ticket=None, mails=())
+
+
+async def _identity(event: TicketEvent, ticket: Ticket, message: Message | None) -> str | None:
+    if event.type in (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.NOTE_ADDED):
+        return f"{event.type.value}:m{message.id}" if message is not None else None
+    if event.type is EventType.CLOSED:
+        entry = await (
+            AuditEntry.filter(ticket_id=ticket.id, field="status", new_value="CLOSED")
+            .order_by("-id")
+            .first()
+        )
+        return f"CLOSED:t{ticket.id}:a{entry.id}" if entry is not None else None
+    if event.type is EventType.ASSIGNED:
+        entry = (
+            await AuditEntry.filter(ticket_id=ticket.id, field="assignee").order_by("-id").first()
+        )
+        return f"ASSIGNED:t{ticket.id}:a{entry.id}" if entry is not None else None
+    return None
+
+
+async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
+    """Every mail ``event`` causes now (recipients are checked against the current ticket)."""
+    if event.type not in (
+        EventType.CREATED,
+        EventType.MESSAGE_ADDED,
+        EventType.NOTE_ADDED,
+        EventType.CLOSED,
+        EventType.ASSIGNED,
+    ):
+        return NOTHING
+    ticket = await Ticket.filter(id=event.ticket_id).select_related("department").first()
+    if ticket is None:
+        return NOTHING
+    message = None
+    if event.message is not None:
+        message = await Message.get_or_none(id=event.message, ticket_id=ticket.id)
+        if message is None:
+            return NOTHING
+    identity = await _identity(event, ticket, message)
+    if identity is None:
+        return NOTHING
+    if event.type is EventType.CLOSED and ticket.status is not TicketStatus.CLOSED:
+        return Plan(identity=identity, ticket=ticket, mails=())  # reopened since
+    if event.type is EventType.ASSIGNED and message is None:
+        message = await _latest_public_message(ticket)
+    people = await load_people(event, ticket, message)
+    recipients = await recipients_for(event, ticket, message, people)
+    if not recipients:
+        return Plan(identity=identity, ticket=ticket, mails=())
+    context = await _Context.load(ticket, message, event, settings, people)
+    mails = tuple(
+        PlannedMail(
+            dedupe_key=f"{identity}:u{r.user.id}",
+            user_id=r.user.id,
+            notification=context.notification(r, f"{identity}:u{r.user.id}"),
+        )
+        for r in recipients
+    )
+    return Plan(identity=identity, ticket=ticket, mails=mails)
+
+
+async def _latest_public_message(ticket: Ticket) -> Message | None:
+    return await Message.filter(ticket_id=ticket.id, internal=False).order_by("-id").first()
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every recipient's mail about one event shares."""
+
+    ticket: Ticket
+    department: str
+    event: TicketEvent
+    message: Message | None
+    author: str | None
+    actor: str | None
+    attachments: tuple[AttachmentLink, ...]
+    settings: Settings
+
+    @classmethod
+    async def load(
+        cls,
+        ticket: Ticket,
+        message: Message | None,
+        event: TicketEvent,
+        settings: Settings,
+        people: dict[int, User],
+    ) -> _Context:
+        department: Department = ticket.department  # loaded with the ticket
+        author = people.get(message.author_id) if message and message.author_id else None
+        actor = people.get(event.actor) if event.actor else None
+        base = settings.public_url.rstrip("/")
+        rows = await Attachment.filter(message_id=message.id).order_by("id") if message else []
+        links = tuple(
+            AttachmentLink(
+                filename=row.filename,
+                size=row.size,
+                url=f"{base}/attachments/{quote(row.public_id)}/{quote(row.filename)}",
+            )
+            for row in rows
+        )
+        return cls(
+            ticket=ticket,
+            department=department.name,
+            event=event,
+            message=message,
+            author=author.name if author else None,
+            actor=actor.name if actor else None,
+            attachments=links,
+            settings=settings,
+        )
+
+    def notification(self, recipient: Recipient, dedupe_key: str) -> Notification:
+        number = self.ticket.number
+        base = self.settings.public_url.rstrip("/")
+        area = "admin" if recipient.staff_side else "client"
+        discriminator = hashlib.sha256(dedupe_key.encode()).hexdigest()[:24]
+        return Notification(
+            ticket_number=number,
+            ticket_subject=self.ticket.subject,
+            headline=self._headline(recipient),
+            body=self.message.body if self.message is not None else None,
+            attachments=self.attachments,
+            link=f"{base}/{area}/tickets/{number}",
+            footer=self._footer(recipient),
+            sender_name=self.author or self.department,
+            sender_address=self.settings.sender_address,
+            recipient_name=recipient.user.name,
+            recipient_address=recipient.user.email,
+            reply_to=tokens.reply_address(number, recipient.user.id),
+            message_id=tokens.message_id(number, discriminator),
+            thread_id=tokens.thread_root_id(number),
+            date=now(),
+        )
+
+    def _headline(self, recipient: Recipient) -> str:
+        number, kind = self.ticket.number, self.event.type
+        who = self.author or self.actor or self.department
+        if kind is EventType.CREATED:
+            if not recipient.staff_side:
+                return (
+                    f"We received your request. Your ticket number is #{number}; "
+                    "reply to this email to add to it."
+                )
+            return f"New ticket #{number} in {self.department} from {who}."
+        if kind is EventType.NOTE_ADDED or (self.message is not None and self.message.internal):
+            return f"{who} added an internal note to ticket #{number} (staff only)."
+        if kind is EventType.MESSAGE_ADDED:
+            return f"{who} replied to ticket #{number}."
+        if kind is EventType.CLOSED:
+            if self.event.actor is None:
+                return f"Ticket #{number} was closed automatically."
+            return f"Ticket #{number} was closed by {self.actor or 'our team'}."
+        if kind is EventType.ASSIGNED:
+            by = f" by {self.actor}" if self.actor else ""
+            return f"Ticket #{number} was assigned to you{by}."
+        return f"Ticket #{number} was updated."
+
+    def _footer(self, recipient: Recipient) -> str:
+        if recipient.staff_side:
+            return f"You get this mail as staff of {self.department}."
+        return (
+            "You get this mail because you opened this ticket. "
+            "Reply to this email to answer; keep your text above the marker line."
+        )

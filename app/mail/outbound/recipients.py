@@ -1,0 +1,112 @@
+"""Who is mailed about an event.
+
+- new ticket: the client (the acknowledgement with the number, even when they opened it
+  themselves) and the assignee, else the department's staff;
+- public reply by staff (or the system): the client;
+- reply by the client: the assignee, else the department's staff;
+- internal note: the assignee only, never the client;
+- closed (by hand or automatically): the client;
+- assigned: the new assignee.
+
+Nobody is mailed about their own change (the acknowledgement aside). "The department's staff"
+are the active staff members of the ticket's department. Administrators belong to no
+department, so they are mailed as assignee, or when the department has no active staff at
+all (then every active administrator gets the mail, so a new ticket never goes unseen).
+Every recipient is checked against the access policy when the mail is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth import policy
+from app.auth.actor import actor_for
+from app.events import EventType, TicketEvent
+from app.models import Message, Role, Ticket, User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    staff_side: bool  # sees the dashboard link and internal notes
+
+
+async def department_staff(department_id: int) -> list[User]:
+    staff = await (
+        User.filter(role=Role.STAFF, active=True, departments__id=department_id)
+        .distinct()
+        .order_by("id")
+    )
+    if staff:
+        return list(staff)
+    return list(await User.filter(role=Role.ADMIN, active=True).order_by("id"))
+
+
+async def load_people(
+    event: TicketEvent, ticket: Ticket, message: Message | None
+) -> dict[int, User]:
+    """Client, assignee, author and actor in one query."""
+    ids = {ticket.client_id, ticket.assignee_id, event.actor}
+    if message is not None:
+        ids.add(message.author_id)
+    wanted = [i for i in ids if i]
+    return {user.id: user for user in await User.filter(id__in=wanted)} if wanted else {}
+
+
+def _one(people: dict[int, User], user_id: int | None) -> list[User]:
+    user = people.get(user_id) if user_id else None
+    return [user] if user is not None else []
+
+
+async def _assignee_or_staff(ticket: Ticket, people: dict[int, User]) -> list[User]:
+    if ticket.assignee_id is not None:
+        return _one(people, ticket.assignee_id)
+    return await department_staff(ticket.department_id)
+
+
+async def _candidates(
+    event: TicketEvent, ticket: Ticket, message: Message | None, people: dict[int, User]
+) -> list[User]:
+    """The users the rules name, before the author and policy checks."""
+    clients = _one(people, ticket.client_id)
+    if event.type is EventType.CREATED:
+        return clients + await _assignee_or_staff(ticket, people)
+    if event.type is EventType.MESSAGE_ADDED and message is not None and not message.internal:
+        author = people.get(message.author_id) if message.author_id else None
+        if author is not None and author.role is Role.CLIENT:
+            return await _assignee_or_staff(ticket, people)
+        return clients
+    if event.type in (EventType.NOTE_ADDED, EventType.MESSAGE_ADDED) and message is not None:
+        return _one(people, ticket.assignee_id)
+    if event.type is EventType.CLOSED:
+        return clients
+    if event.type is EventType.ASSIGNED and ticket.assignee_id is not None:
+        if event.assignee is not None and event.assignee != ticket.assignee_id:
+            return []  # reassigned since: the newer event mails the newer assignee
+        return _one(people, ticket.assignee_id)
+    return []
+
+
+async def recipients_for(
+    event: TicketEvent, ticket: Ticket, message: Message | None, people: dict[int, User]
+) -> list[Recipient]:
+    """The users to mail about ``event``, each allowed by the policy to see what is mailed.
+    ``people`` holds the ticket's client and assignee and the event's author and actor."""
+    users = await _candidates(event, ticket, message, people)
+    internal = message is not None and message.internal
+    chosen: list[Recipient] = []
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.active:
+            continue
+        seen.add(user.id)
+        is_acknowledgement = event.type is EventType.CREATED and user.id == ticket.client_id
+        if user.id == event.actor and not is_acknowledgement:
+            continue
+        actor = await actor_for(user)
+        if not policy.can_view_ticket(actor, ticket):
+            continue
+        if internal and not policy.can_see_internal(actor):
+            continue
+        chosen.append(Recipient(user=user, staff_side=actor.is_staff))
+    return chosen

@@ -1,0 +1,30 @@
+"""The auto-close job: run by cron every 10 minutes, or enqueued by name with no arguments."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq.cron import cron
+
+from app.services.auto_close import close_idle_tickets
+
+log = logging.getLogger(__name__)
+
+
+async def auto_close_tickets(ctx: dict[str, Any] | None = None) -> int:
+    """Close the tickets that are due; returns how many this run closed."""
+    closed = await close_idle_tickets()
+    if closed:
+        log.info("auto-closed %s: %s", len(closed), ", ".join(f"#{c.number}" for c in closed))
+    return len(closed)
+
+
+AUTO_CLOSE_CRON = cron(
+    auto_close_tickets,
+    name="cron:auto_close_tickets",
+    minute=set(range(0, 60, 10)),
+    second=7,
+    unique=True,  # several workers: arq enqueues one run per tick
+    timeout=600,
+)
