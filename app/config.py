@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     query_alias_limit: int = Field(default=30, ge=1)
     query_token_limit: int = Field(default=2000, ge=10)
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    live_queue_size: int = Field(default=100, ge=1)  # events waiting per subscription
+    live_session_check_seconds: float = Field(default=60, gt=0)  # re-check open sockets' tokens
+    presence_ttl_seconds: int = Field(default=30, ge=3)  # presence lapses without a heartbeat
 
     first_ticket_number: int = Field(default=1000, ge=1)
     auto_close_days: int = Field(default=7, ge=0)
@@ -52,6 +55,10 @@ class Settings(BaseSettings):
     unknown_senders_become_clients: bool = True
 
     smtp_listen_port: int = Field(default=8025, ge=0, le=65535)
+    smtp_listen_host: str = "127.0.0.1"
+    smtp_listen_lmtp: bool = False  # speak LMTP instead of SMTP on the inbound listener
+    imap_url: str | None = None  # imaps://user:pass@host[:port]/MAILBOX to poll for mail
+    imap_poll_seconds: float = Field(default=60, gt=0)
     sink_port: int = Field(default=8026, ge=0, le=65535)
 
     @field_validator("database_url")
@@ -68,11 +75,23 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("imap_url")
+    @classmethod
+    def _imap_url(cls, value: str | None) -> str | None:
+        parts = urlsplit(value or "")
+        if value and (parts.scheme not in {"imap", "imaps"} or not parts.hostname):
+            raise ValueError("must look like imaps://user:password@host/INBOX")
+        return value
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp_scheme(cls, value: str | None) -> str | None:
         if value and urlsplit(value).scheme not in {"smtp", "smtps"}:
             raise ValueError("must start with smtp:// or smtps://")
+        if value:  # the options (?starttls=1, ?verify=0, ?timeout=S) are checked at start too
+            from app.mail.outbound.send import SmtpTarget
+
+            SmtpTarget.from_url(value)  # raises SmtpConfigError, a ValueError, saying what
         return value
 
     @property

@@ -5,8 +5,21 @@ Each entry is an async callable taking the settings and running until cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-OUTBOUND_COMPONENTS: list[Callable[[Any], Awaitable[None]]] = []  # the email-out work adds here
-INBOUND_COMPONENTS: list[Callable[[Any], Awaitable[None]]] = []  # the email-in work adds here
+from app.mail.sink import run_sink
+
+Component = Callable[[Any], Coroutine[Any, Any, None]]
+
+OUTBOUND_COMPONENTS: list[Component] = [run_sink]  # the dev SMTP sink
+
+
+async def run_inbound(settings: Any) -> None:
+    """The SMTP/LMTP listener, plus the IMAP poller when IMAP_URL is set."""
+    from app.mail.listeners import run_inbound as run
+
+    await run(settings)
+
+
+INBOUND_COMPONENTS: list[Component] = [run_inbound]

@@ -1,0 +1,172 @@
+"""Which ticket an inbound message belongs to, and whether its sender may post there.
+
+In order: a reply address (token) among To/Cc/Delivered-To/X-Original-To names the ticket and
+the one recipient it was made for, and the sender must be that recipient; without one, a
+signed Message-ID in In-Reply-To/References, then "[Ticket #N]" in the subject, each only for
+a sender whom the access policy lets reply to that ticket; else a department's address opens a
+new ticket there. Our own mail and automatic mail are sorted out before matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.auth import policy
+from app.auth.actor import actor_for
+from app.config import get_settings
+from app.mail.parsing import ParsedMail
+from app.mail.tokens import parse_message_id, parse_reply_address
+from app.models import Department, Ticket, User
+from app.services.directory import normalise_email
+
+SUBJECT_NUMBER = re.compile(r"\[Ticket #(\d{1,9})\]", re.IGNORECASE)
+# Headers our outgoing mail carries (app/mail/outbound/compose.py).
+_OWN_HEADERS = ("X-Helpdesk-Ticket",)
+_HEADER_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    ticket: Ticket
+    user: User
+    via: str  # what matched: "reply address", "Message-ID" or "subject"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    department: Department
+
+
+@dataclass(frozen=True)
+class Refuse:
+    reason: str  # for admins
+    notice: str | None  # for the sender; None sends no notice
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+
+
+Decision = Reply | NewTicket | Refuse | Ignore
+
+FORGED = Refuse(
+    "forged or altered reply address",
+    "The reply address of your message is not valid: it was changed or made up.",
+)
+OTHER_SENDER = Refuse(
+    "valid reply address used by another sender",
+    "The reply address you wrote to belongs to another recipient. Reply from the address "
+    "that received the notification, or sign in to the portal.",
+)
+GONE = Refuse(
+    "the ticket or recipient of the reply address no longer exists",
+    "The ticket you replied to no longer exists.",
+)
+NOT_ALLOWED = Refuse(
+    "sender may not reply to the ticket it refers to",
+    "Your message refers to a ticket you may not reply to. Reply from the address that "
+    "received the notification, or sign in to the portal.",
+)
+
+
+def is_our_address(address: str) -> bool:
+    domain = get_settings().mail_domain.lower()
+    return address.lower().rsplit("@", 1)[-1] == domain
+
+
+def is_reply_address(address: str) -> bool:
+    return address.lower().startswith("reply+") and is_our_address(address)
+
+
+def _header_names(raw: bytes) -> set[str]:
+    """Lower-cased names of the top-level headers (no full parse: this runs per message)."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    return {m.group(1).decode().lower() for m in _HEADER_NAME.finditer(head)}
+
+
+async def own_mail_reason(parsed: ParsedMail, raw: bytes) -> str | None:
+    """Why this is mail we sent ourselves (a loop), or None."""
+    if parsed.message_id and parse_message_id(parsed.message_id) is not None:
+        return "our own mail: Message-ID is one of ours"
+    sender = parsed.from_address.lower()
+    if sender == get_settings().sender_address.lower() or is_reply_address(sender):
+        return f"our own mail: sent from {sender}"
+    if await Department.filter(email=sender).exists():
+        return f"our own mail: sent from the department address {sender}"
+    present = _header_names(raw)
+    for name in _OWN_HEADERS:
+        if name.lower() in present:
+            return f"our own mail: {name} header"
+    return None
+
+
+async def _may_reply(user: User | None, ticket: Ticket | None) -> bool:
+    if user is None or ticket is None or not user.active:
+        return False
+    return policy.can_reply(await actor_for(user), ticket)
+
+
+async def _by_token(parsed: ParsedMail) -> Decision | None:
+    candidates = [a for a in parsed.recipients if is_reply_address(a)]
+    if not candidates:
+        return None
+    tokens = [t for t in (parse_reply_address(a) for a in candidates) if t is not None]
+    if not tokens:
+        return FORGED
+    token = tokens[0]
+    ticket = await Ticket.get_or_none(number=token.ticket_number)
+    user = await User.get_or_none(id=token.user_id)
+    if ticket is None or user is None:
+        return GONE
+    if normalise_email(parsed.from_address) != user.email.lower():
+        return OTHER_SENDER
+    return Reply(ticket=ticket, user=user, via="reply address")
+
+
+async def _sender(parsed: ParsedMail) -> User | None:
+    return await User.get_or_none(email=normalise_email(parsed.from_address))
+
+
+async def _by_message_id(parsed: ParsedMail) -> Decision | None:
+    for value in [*parsed.in_reply_to, *reversed(parsed.references)]:
+        number = parse_message_id(value)
+        if number is None:
+            continue
+        ticket = await Ticket.get_or_none(number=number)
+        user = await _sender(parsed)
+        if user is not None and ticket is not None and await _may_reply(user, ticket):
+            return Reply(ticket=ticket, user=user, via="Message-ID")
+        return NOT_ALLOWED
+    return None
+
+
+async def _by_subject(parsed: ParsedMail) -> Decision | None:
+    """Only for the ticket's client or staff with access; anyone else falls through."""
+    match = SUBJECT_NUMBER.search(parsed.subject)
+    if match is None:
+        return None
+    ticket = await Ticket.get_or_none(number=int(match.group(1)))
+    user = await _sender(parsed)
+    if user is not None and ticket is not None and await _may_reply(user, ticket):
+        return Reply(ticket=ticket, user=user, via="subject")
+    return None
+
+
+async def _by_department(parsed: ParsedMail) -> Decision | None:
+    if not parsed.recipients:
+        return None
+    found = {d.email: d for d in await Department.filter(email__in=parsed.recipients)}
+    for address in parsed.recipients:  # the first department named wins
+        if address in found:
+            return NewTicket(department=found[address])
+    return None
+
+
+async def match(parsed: ParsedMail) -> Decision:
+    for rule in (_by_token, _by_message_id, _by_subject, _by_department):
+        decision = await rule(parsed)
+        if decision is not None:
+            return decision
+    return Ignore("not addressed to a reply address or a department, and no ticket reference")

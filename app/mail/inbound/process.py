@@ -1,0 +1,268 @@
+"""Turn one stored inbound message into a reply, a new ticket, or a recorded outcome.
+
+Outcomes: PROCESSED (posted, with the ticket and message), IGNORED (our own mail, automatic
+mail, nothing to do), REFUSED (the sender may not post there; they may get a notice), FAILED
+(unreadable, too large, or an error that persisted). Idempotent: only a RECEIVED message is
+processed, it is claimed by a conditional update, and a retry after a crash between posting
+and recording finds the post it made instead of posting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.asyncio import Redis
+
+from app.auth.actor import actor_for
+from app.clock import now
+from app.config import get_settings
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.mail.inbound import notices
+from app.mail.inbound.files import mail_files
+from app.mail.inbound.match import Ignore, NewTicket, Refuse, Reply, match, own_mail_reason
+from app.mail.inbound.store import too_large_reason
+from app.mail.parsing import MailParseError, ParsedMail, parse_mail
+from app.models import (
+    InboundMail,
+    InboundStatus,
+    Message,
+    MessageSource,
+    Role,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from app.services.directory import ensure_client, normalise_email
+from app.services.messages import reply_to_ticket
+from app.services.tickets import open_ticket
+from app.services.validation import MAX_SUBJECT
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+"""Automatic tries before an unexpected error is recorded as FAILED (admins can re-run)."""
+NO_ACCESS = Refuse(
+    "sender no longer has access to the ticket",
+    "You no longer have access to the ticket you replied to.",
+)
+INACTIVE = Refuse("the sender's account is deactivated", "Your account is not active.")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: InboundStatus
+    reason: str | None = None
+    ticket_id: int | None = None
+    message_id: int | None = None
+    notice: str | None = None  # the explanation mailed to the sender, if any
+
+
+def _refused(refusal: Refuse) -> Outcome:
+    return Outcome(InboundStatus.REFUSED, refusal.reason, notice=refusal.notice)
+
+
+async def process_inbound(
+    inbound_id: int, *, redis: Redis | None = None, notify: bool = True, final: bool = False
+) -> InboundMail | None:
+    """Process a RECEIVED message (anything else is returned untouched). An unexpected error
+    is raised for the caller to retry until MAX_ATTEMPTS (or at once with ``final``), then
+    recorded as FAILED."""
+    mail = await InboundMail.get_or_none(id=inbound_id)
+    if mail is None or mail.status is not InboundStatus.RECEIVED:
+        return mail
+    claimed = await InboundMail.filter(
+        id=mail.id, status=InboundStatus.RECEIVED, attempts=mail.attempts
+    ).update(attempts=mail.attempts + 1)
+    if not claimed:  # another run took it a moment ago
+        return await InboundMail.get_or_none(id=inbound_id)
+    mail.attempts += 1
+    parsed: ParsedMail | None = None
+    try:
+        parsed, outcome = await _handle(mail)
+    except Exception as exc:
+        if not final and mail.attempts < MAX_ATTEMPTS:
+            raise
+        log.exception("inbound mail %s failed for good", mail.id)
+        outcome = Outcome(
+            InboundStatus.FAILED,
+            f"error after {mail.attempts} attempt(s): {type(exc).__name__}: {exc}"[:2000],
+        )
+    await _record(mail, outcome)
+    if outcome.notice and notify and parsed is not None:
+        await notices.send_refusal_notice(
+            redis,
+            to=parsed.from_address,
+            subject=parsed.subject,
+            in_reply_to=parsed.message_id,
+            explanation=outcome.notice,
+        )
+    return mail
+
+
+async def _record(mail: InboundMail, outcome: Outcome) -> None:
+    values = {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "ticket_id": outcome.ticket_id,
+        "message_id": outcome.message_id,
+        "processed_at": now(),
+    }
+    await InboundMail.filter(id=mail.id).update(**values)
+    for name, value in values.items():
+        setattr(mail, name, value)
+
+
+async def _handle(mail: InboundMail) -> tuple[ParsedMail | None, Outcome]:
+    raw = bytes(mail.raw_bytes)
+    if mail.size > len(raw):
+        limit = get_settings().max_inbound_mail_bytes
+        return None, Outcome(InboundStatus.FAILED, too_large_reason(mail.size, limit))
+    try:
+        parsed = parse_mail(raw)
+    except MailParseError as exc:
+        return None, Outcome(InboundStatus.FAILED, f"malformed message: {exc}")
+    own = await own_mail_reason(parsed, raw)
+    if own is not None:
+        return parsed, Outcome(InboundStatus.IGNORED, own)
+    if parsed.is_auto_generated:
+        return parsed, Outcome(InboundStatus.IGNORED, f"automatic mail: {parsed.auto_reason}")
+    decision = await match(parsed)
+    if isinstance(decision, Ignore):
+        return parsed, Outcome(InboundStatus.IGNORED, decision.reason)
+    if isinstance(decision, Refuse):
+        return parsed, _refused(decision)
+    if isinstance(decision, Reply):
+        return parsed, await _reply(mail, parsed, decision)
+    assert isinstance(decision, NewTicket)
+    return parsed, await _open(mail, parsed, decision)
+
+
+def _closed_too_long(ticket: Ticket) -> bool:
+    if ticket.status is not TicketStatus.CLOSED:
+        return False
+    closed_at = ticket.closed_at or ticket.last_activity_at
+    return now() - closed_at > timedelta(days=get_settings().reopen_window_days)
+
+
+def _with_notes(body: str, refusals: list[str]) -> str:
+    if not refusals:
+        return body
+    notes = "\n".join(f"- {sentence}" for sentence in refusals)
+    return f"{body}\n\n[Attachments not added]\n{notes}".strip()
+
+
+async def _reply(mail: InboundMail, parsed: ParsedMail, decision: Reply) -> Outcome:
+    ticket, user = decision.ticket, decision.user
+    if not user.active:
+        return _refused(INACTIVE)
+    if _closed_too_long(ticket):
+        days = get_settings().reopen_window_days
+        return _refused(
+            Refuse(
+                f"ticket #{ticket.number} was closed more than {days} days ago",
+                f"Ticket #{ticket.number} was closed more than {days} days ago and can no "
+                "longer be reopened by email. Please open a new ticket.",
+            )
+        )
+    files, refusals = await mail_files(parsed)
+    body = _with_notes(parsed.reply_text.strip(), refusals)
+    if not body and not files:
+        return Outcome(InboundStatus.IGNORED, "empty message: no text and no attachments")
+    body = body or "(attachments only)"
+    done = f"reply on ticket #{ticket.number} (matched by {decision.via})"
+    if mail.attempts > 1:
+        earlier = await _earlier_reply(mail, ticket, user, body)
+        if earlier is not None:
+            return Outcome(InboundStatus.PROCESSED, done, ticket.id, earlier.id)
+    try:
+        posted = await reply_to_ticket(
+            actor=await actor_for(user),
+            number=ticket.number,
+            body=body,
+            source=MessageSource.EMAIL,
+            files=files,
+        )
+    except (NotFound, PermissionDenied):
+        return _refused(NO_ACCESS)
+    except ValidationFailed as exc:
+        return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}", ticket.id)
+    return Outcome(InboundStatus.PROCESSED, done, ticket.id, posted.message.id)
+
+
+async def _earlier_reply(
+    mail: InboundMail, ticket: Ticket, user: User, body: str
+) -> Message | None:
+    """The reply an interrupted earlier attempt for this message already posted."""
+    return (
+        await Message.filter(
+            ticket_id=ticket.id,
+            author_id=user.id,
+            source=MessageSource.EMAIL,
+            body=body.strip(),
+            created_at__gte=mail.received_at,
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def _subject(parsed: ParsedMail) -> str:
+    subject = parsed.subject.strip() or "(no subject)"
+    return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
+
+
+async def _client_for_new_ticket(parsed: ParsedMail) -> User | Refuse:
+    user = await User.get_or_none(email=normalise_email(parsed.from_address))
+    if user is None:
+        if not get_settings().unknown_senders_become_clients:
+            # No notice: the From of mail from strangers is often forged (backscatter).
+            return Refuse("unknown sender, and unknown senders may not open tickets", None)
+        return await ensure_client(email=parsed.from_address, name=parsed.from_name or None)
+    if not user.active:
+        return INACTIVE
+    if user.role is not Role.CLIENT:
+        return Refuse(
+            "staff cannot open a ticket by email",
+            "Staff open tickets on behalf of a client in the dashboard.",
+        )
+    return user
+
+
+async def _open(mail: InboundMail, parsed: ParsedMail, decision: NewTicket) -> Outcome:
+    client = await _client_for_new_ticket(parsed)
+    if isinstance(client, Refuse):
+        return _refused(client)
+    files, refusals = await mail_files(parsed)
+    body = _with_notes(parsed.text.strip(), refusals) or "(attachments only)"
+    subject = _subject(parsed)
+    department = decision.department
+    done = f"new ticket in {department.name}"
+    if mail.attempts > 1:
+        earlier = await Ticket.filter(
+            client_id=client.id,
+            department_id=department.id,
+            subject=subject,
+            created_at__gte=mail.received_at,
+        ).first()
+        if earlier is not None:
+            first = await Message.filter(ticket_id=earlier.id).order_by("id").first()
+            return Outcome(InboundStatus.PROCESSED, done, earlier.id, first.id if first else None)
+    try:
+        opened = await open_ticket(
+            actor=await actor_for(client),
+            department_id=department.id,
+            subject=subject,
+            body=body,
+            source=MessageSource.EMAIL,
+            files=files,
+        )
+    except ValidationFailed as exc:
+        return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}")
+    return Outcome(
+        InboundStatus.PROCESSED,
+        f"{done}: #{opened.ticket.number}",
+        opened.ticket.id,
+        opened.message.id,
+    )
