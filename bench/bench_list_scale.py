@@ -118,7 +118,7 @@ async def measure(runs: int) -> dict[str, tuple[float, float]]:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/helpdesk_bench")
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--large", type=int, default=1_000_000)
     args = parser.parse_args()
     os.environ.update(

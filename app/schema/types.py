@@ -276,10 +276,10 @@ class TicketConnection:
     edges: list[TicketEdge]
     page_info: PageInfo
     total_count: int = strawberry.field(
-        description="Matching tickets, counted up to 10,000 (see totalCountCapped)."
+        description="Matching tickets, counted up to 1,000 (see totalCountCapped)."
     )
     total_count_capped: bool = strawberry.field(
-        description="True when more than 10,000 tickets match and totalCount stopped there."
+        description="True when more than 1,000 tickets match and totalCount stopped there."
     )
 
 

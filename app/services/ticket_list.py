@@ -20,7 +20,7 @@ from app.errors import ValidationFailed
 from app.models import Ticket, TicketPriority, TicketStatus
 
 MAX_PAGE = 100
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """Counts stop here: an exact count of a million rows costs a scan, a capped one does not."""
 
 
