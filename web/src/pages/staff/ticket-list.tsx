@@ -19,6 +19,7 @@ const TicketListDocument = graphql(`
   query TicketList($filter: TicketFilter, $sort: TicketSort, $first: Int!, $after: String) {
     tickets(filter: $filter, sort: $sort, first: $first, after: $after) {
       totalCount
+      totalCountCapped
       pageInfo {
         hasNextPage
         endCursor
@@ -197,6 +198,11 @@ export function TicketList() {
 
   const tickets = list.data?.tickets;
   const page = cursors.length;
+  // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
+  const total = tickets ? `${tickets.totalCount}${tickets.totalCountCapped ? "+" : ""}` : "";
+  const pageCount = tickets
+    ? `${Math.max(1, Math.ceil(tickets.totalCount / PAGE_SIZE))}${tickets.totalCountCapped ? "+" : ""}`
+    : "";
   const start = tickets && tickets.edges.length ? (page - 1) * PAGE_SIZE + 1 : 0;
   const end = tickets ? (page - 1) * PAGE_SIZE + tickets.edges.length : 0;
 
@@ -205,7 +211,7 @@ export function TicketList() {
       <div class="page-head">
         <h1 id="tickets-title">Tickets</h1>
         <p class="muted" aria-live="polite">
-          {tickets ? `${tickets.totalCount} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
+          {tickets ? `${total} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
         </p>
       </div>
       <form class="filters" role="search" aria-label="Filter tickets" onSubmit={(e) => e.preventDefault()}>
@@ -358,7 +364,7 @@ export function TicketList() {
         </button>
         <span>
           {tickets && tickets.totalCount > 0
-            ? `${start}–${end} of ${tickets.totalCount} · page ${page} of ${Math.max(1, Math.ceil(tickets.totalCount / PAGE_SIZE))}`
+            ? `${start}–${end} of ${total} · page ${page} of ${pageCount}`
             : ""}
         </span>
         <button
