@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Attachment, Department, Message, User
+from app.models import Attachment, Department, Message, Ticket, User
 
 
 async def _users(ids: Sequence[int]) -> list[User | None]:
@@ -43,3 +43,14 @@ class Loaders:
     attachments: DataLoader[int, list[Attachment]] = field(
         default_factory=lambda: DataLoader(_attachments)
     )
+
+    def prime_from_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Seed the loaders with relations a list query already joined (select_related)."""
+        for ticket in tickets:
+            # A fetched relation reads as the model itself; an unfetched one as a query.
+            department = ticket.department
+            if isinstance(department, Department):
+                self.departments.prime(department.id, department)
+            for user in (ticket.client, ticket.assignee):
+                if isinstance(user, User):
+                    self.users.prime(user.id, user)

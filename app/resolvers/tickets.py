@@ -85,6 +85,7 @@ class TicketQueries:
             first=first,
             after=after,
         )
+        info.context.loaders.prime_from_tickets(page.tickets)
         edges = [
             TicketEdge(cursor=cursor, node=Ticket.of(ticket))
             for ticket, cursor in zip(page.tickets, page.cursors, strict=True)
