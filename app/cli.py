@@ -32,13 +32,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.live.runtime import tune_gc_for_long_lived_sockets
     from app.main import create_app
 
+    app = create_app(_settings())
+    tune_gc_for_long_lived_sockets()
     uvicorn.run(
-        create_app(_settings()),
+        app,
         host=args.host,
         port=args.port,
         ws="websockets-sansio",
+        # Events are small JSON: compressing each costs CPU and ~40 KiB of zlib state per socket.
+        ws_per_message_deflate=False,
         log_level="info",
     )
     return 0

@@ -1,7 +1,15 @@
-"""The Strawberry ASGI view: authentication, CSRF rule, and the per-request context."""
+"""The Strawberry ASGI view: authentication and the per-request (or per-socket) context.
+
+WebSockets speak graphql-transport-ws only. A socket authenticates in ``connection_init``
+(payload ``{"authorization": "Bearer <token>"}``) or, without that key, by the session cookie;
+anything else is refused (4403). Authenticated sockets are registered with the process's
+``LiveUpdates``, which closes them when their session is revoked (4401) or they must resync
+(4205); see ``app.live.connections``.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +18,9 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types.unset import UNSET
 
 from app.context import (
@@ -18,22 +29,46 @@ from app.context import (
     actor_from_secret,
     bearer_from_header,
 )
+from app.live.connections import LiveConnection
+from app.live.runtime import LiveUpdates
 from app.models import MessageSource
 
-CSRF_HEADERS = ("x-requested-with", "graphql-preflight", "apollo-require-preflight")
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
-class CsrfRejected(Exception):
-    pass
+class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, plus closing from the server side and forgetting the socket (and
+    its presences) when it ends."""
+
+    async def close_from_server(self, code: int, reason: str) -> None:
+        """Stop every operation first, so that none is sending while the socket closes."""
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=code, reason=reason)
+
+    async def handle(self) -> None:
+        self.context.state["closer"] = self.close_from_server
+        await super().handle()
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            connection = self.context.state.get("connection")
+            if isinstance(connection, LiveConnection):
+                await self.context.state["live"].disconnect(connection)
 
 
 class HelpdeskGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveTransportWSHandler
+
     def __init__(self, schema: Any, *, app_state: Any, **options: Any) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
             multipart_uploads_enabled=True,
             max_subscriptions_per_connection=app_state.settings.max_subscriptions_per_connection,
             **options,
@@ -42,32 +77,44 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = self.app_state
-        secret = bearer_from_header(request.headers.get("authorization"))
         source = MessageSource.WEB
-        if secret is None:
-            secret = request.cookies.get(SESSION_COOKIE)
-        elif secret.startswith("hdt_"):
-            source = MessageSource.API
-        actor = await actor_from_secret(secret)
-        context = Context(
+        actor = None
+        if not isinstance(request, WebSocket):  # a socket authenticates in on_ws_connect
+            secret = bearer_from_header(request.headers.get("authorization"))
+            if secret is None:
+                secret = request.cookies.get(SESSION_COOKIE)
+            elif secret.startswith("hdt_"):
+                source = MessageSource.API
+            actor = await actor_from_secret(secret)
+        return Context(
             settings=state.settings,
             redis=state.redis,
             actor=actor,
             request=request,
             response=response if isinstance(response, Response) else None,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
-            state={"hub": state.hub},
+            state={"hub": state.hub, "live": state.live},
             message_source=source,
         )
-        return context
 
     async def on_ws_connect(self, context: Context) -> Any:
-        """Authenticate a socket by ``connection_init`` payload, else by the session cookie;
-        an unauthenticated socket is refused."""
+        """Authenticate by the ``connection_init`` payload if it has ``authorization``, else by
+        the session cookie; register the socket. Anything else is refused."""
         payload = context.connection_params or {}
-        token = bearer_from_header(str(payload.get("authorization") or ""))
-        if token is not None:
-            context.actor = await actor_from_secret(token)
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        if "authorization" in payload:
+            value = payload["authorization"]
+            secret = bearer_from_header(value if isinstance(value, str) else None)
+            if secret is None:
+                raise ConnectionRejectionError({"reason": "unauthenticated"})
+            if secret.startswith("hdt_"):
+                context.message_source = MessageSource.API
+        else:
+            secret = websocket.cookies.get(SESSION_COOKIE)
+        context.actor = await actor_from_secret(secret)
         if context.actor is None:
             raise ConnectionRejectionError({"reason": "unauthenticated"})
+        live: LiveUpdates = context.state["live"]
+        context.state["connection"] = live.connect(context.actor, context.state["closer"])
         return UNSET

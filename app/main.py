@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db, events
 from app.config import Settings, get_settings
+from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
+from app.live.runtime import LiveUpdates
 from app.pubsub import Hub
 from app.redis_conn import arq_pool, redis_client, redis_url
 from app.routes import all_routes
@@ -34,6 +36,7 @@ class AppState:
     redis: Redis
     hub: Hub
     jobs: ArqJobQueue | None
+    live: LiveUpdates
 
 
 class RequestIdMiddleware:
@@ -65,8 +68,9 @@ def create_app(
 ) -> Starlette:
     """The app; ``manage_db=False`` when the caller (the tests) owns the database connection."""
     settings = settings or get_settings()
+    redis, hub = redis_client(settings), Hub(redis_url(settings))
     state = AppState(
-        settings=settings, redis=redis_client(settings), hub=Hub(redis_url(settings)), jobs=None
+        settings=settings, redis=redis, hub=hub, jobs=None, live=LiveUpdates(settings, hub, redis)
     )
     graphql = HelpdeskGraphQL(build_schema(settings), app_state=state)
 
@@ -78,9 +82,11 @@ def create_app(
         pool = await arq_pool(settings)
         state.jobs = ArqJobQueue(pool)
         events.configure(publisher=state.hub, jobs=state.jobs)
+        await state.live.start()
         try:
             yield
         finally:
+            await state.live.stop()
             events.configure(publisher=None, jobs=None)
             await state.hub.disconnect()
             await pool.aclose()
@@ -89,7 +95,7 @@ def create_app(
                 await db.disconnect()
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "pubsub": state.hub.healthy})
+        return JSONResponse({"ok": True, "pubsub": state.hub.healthy, "live": state.live.status()})
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -100,5 +106,6 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.helpdesk = state
+    app.add_middleware(UploadGuard, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -157,8 +157,11 @@ async def statements_per_page(token: str) -> dict[int, int]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
     ):
-        await http.post("/graphql", json={"query": QUERY, "variables": {"first": 1}},
-                        headers={"Authorization": f"Bearer {token}"})  # connect first
+        await http.post(
+            "/graphql",
+            json={"query": QUERY, "variables": {"first": 1}},
+            headers={"Authorization": f"Bearer {token}"},
+        )  # connect first
         for size in (10, 50, 100):
             Counter.n = 0
             response = await http.post(

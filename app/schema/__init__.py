@@ -10,7 +10,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -23,6 +25,7 @@ from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.subscriptions import Subscription
 from app.resolvers.tickets import TicketMutations, TicketQueries
 from app.schema.errors import ERROR_TYPES
+from app.schema.executor import HelpdeskExecutor
 from app.schema.extensions import MaskUnexpectedErrors
 
 
@@ -53,6 +56,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
         lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
         MaskUnexpectedErrors,
+        # Many sockets send the same few subscription texts: parse and validate each once
+        # (bounded LRU caches), which also keeps one document in memory instead of one each.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
@@ -63,6 +70,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=list(ERROR_TYPES),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=HelpdeskExecutor,
     )
 
 

@@ -1,0 +1,112 @@
+"""The GraphQL executor: Strawberry's, plus two things live updates need at scale.
+
+1. Collected subfields are memoised by document node. graphql-core 3.3 memoises them per
+   executor keyed by the identity of the list of field nodes, and shares that memo between a
+   subscription's per-event executors (shallow copies of one executor). The root fields are
+   collected afresh for every event, so every event missed the memo and added entries that were
+   never freed: a long-lived subscription grew by about 7 KB per event (measured with
+   bench/bench_subscriptions.py). Keyed by the query's own field nodes, which live as long as
+   the operation, the memo is hit from the second event on and stays the size of the query.
+
+2. Subscribers that render an event identically share one execution. A payload that carries
+   ``shared_renders`` (a ``SharedRenders``) is executed once per query text, variables and
+   viewer *class* (role and departments). That execution runs with a context that records what
+   the resolvers read: if they read anything of the viewer beyond the class (a user id, an
+   email) or of the context beyond the viewer, the settings and the loaders, the result is not
+   shared and every subscriber of that class executes on its own, as without this. Sharing is
+   therefore decided by what the resolvers actually did, not by a list of fields to maintain.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Hashable
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLObjectType
+from graphql.execution.collect_fields import CollectedFields
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from app.live.renders import Render, SharedRenders
+
+CLASS_ATTRIBUTES = frozenset({"role", "is_admin", "is_staff", "is_client", "department_ids"})
+CONTEXT_ATTRIBUTES = frozenset({"actor", "settings", "loaders"})
+
+
+class _Recorder:
+    """Forwards attribute reads to ``target`` and remembers their names."""
+
+    def __init__(self, target: Any, reads: set[str], overrides: dict[str, Any]) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_reads", reads)
+        object.__setattr__(self, "_overrides", overrides)
+
+    def __getattr__(self, name: str) -> Any:
+        self._reads.add(name)
+        if name in self._overrides:
+            return self._overrides[name]
+        return getattr(self._target, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._reads.add(f"set:{name}")  # writing to the context is never shareable
+
+
+class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields:
+        if any(
+            details.defer_usage is not None or details.fragment_variable_values is not None
+            for details in field_details_list
+        ):
+            return super().collect_subfields(return_type, field_details_list)
+        # The memo dict itself is shared with every per-event copy of this executor.
+        memo: dict[Any, Any] = self._relevant_sub_fields
+        key = ("nodes", return_type, tuple(id(details.node) for details in field_details_list))
+        cached = memo.get(key)
+        if cached is None:
+            cached = memo[key] = (
+                field_details_list,
+                super().collect_subfields(return_type, field_details_list),
+            )
+        result: CollectedFields = cached[1]
+        return result
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        renders = getattr(self.root_value, "shared_renders", None)
+        actor = getattr(self.context_value, "actor", None)
+        source = self.operation.loc.source.body if self.operation.loc else None
+        if not isinstance(renders, SharedRenders) or actor is None or source is None:
+            return super().execute_operation(serially)
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+        payload = getattr(self.root_value, "payload_key", None)
+        key = (source, variables, payload, actor.role, actor.department_ids)
+        return self._shared(renders, key, serially)
+
+    async def _shared(self, renders: SharedRenders, key: Hashable, serially: bool | None) -> Any:
+        render = renders.results.get(key)
+        if render is not None:
+            await render.done.wait()
+            if render.result is None:  # that execution read more than the viewer's class
+                return await _awaited(super().execute_operation(serially))
+            return ExecutionResult(data=render.result.data, errors=render.result.errors)
+        render = renders.results[key] = Render()
+        context_reads: set[str] = set()
+        actor_reads: set[str] = set()
+        real_context = self.context_value
+        actor = _Recorder(real_context.actor, actor_reads, {})
+        self.context_value = _Recorder(real_context, context_reads, {"actor": actor})
+        try:
+            renders.executions += 1
+            result = await _awaited(super().execute_operation(serially))
+            if context_reads <= CONTEXT_ATTRIBUTES and actor_reads <= CLASS_ATTRIBUTES:
+                render.result = result
+            return result
+        finally:
+            self.context_value = real_context
+            render.done.set()
+
+
+async def _awaited(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
