@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import warnings
 import logging
 import os
 import socket
@@ -19,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import httpx
