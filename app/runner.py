@@ -38,14 +38,21 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
         logins = await seed_demo()
         await db.disconnect()
         _print_banner(settings, host, port, logins)
+        from app.live.runtime import tune_gc_for_long_lived_sockets
         from app.main import create_app
         from app.workers.settings import worker_settings
 
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+                create_app(settings),
+                host=host,
+                port=port,
+                log_level="info",
+                ws="websockets-sansio",
+                ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
             )
         )
+        tune_gc_for_long_lived_sockets()
         config = worker_settings()
         worker = Worker(
             functions=config.functions,
