@@ -63,34 +63,10 @@ def build_replies(numbers: list[int], user_ids: list[int]) -> list[bytes]:
 
 
 async def seed(n: int) -> tuple[list[int], list[int]]:
-    from app.clock import now
-    from app.models import Department, Message, Role, Ticket, TicketStatus, User
+    from seeding import answered_tickets
 
-    stamp = now()
-    department = await Department.create(name="Support", created_at=stamp)
-    staff = await User.create(
-        name="Sam Staff", email="sam@bench.test", role=Role.STAFF, created_at=stamp
-    )
-    await staff.departments.add(department)
-    numbers, user_ids = [], []
-    for i in range(n):
-        client = await User.create(
-            name=f"Client {i}", email=f"client{i}@bench.test", role=Role.CLIENT, created_at=stamp
-        )
-        ticket = await Ticket.create(
-            number=1000 + i,
-            subject=f"Question {i}",
-            department=department,
-            client=client,
-            status=TicketStatus.ANSWERED,
-            created_at=stamp,
-            last_activity_at=stamp,
-        )
-        await Message.create(ticket=ticket, author=client, body="Help, please.", created_at=stamp)
-        await Message.create(ticket=ticket, author=staff, body="Try this.", created_at=stamp)
-        numbers.append(ticket.number)
-        user_ids.append(client.id)
-    return numbers, user_ids
+    rows = await answered_tickets(n)
+    return [r.ticket.number for r in rows], [r.client.id for r in rows]
 
 
 async def main_async(args: argparse.Namespace) -> None:

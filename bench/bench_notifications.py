@@ -58,40 +58,20 @@ async def wait_for_port(port: int, seconds: float = 10.0) -> None:
 
 async def seed(n: int) -> list[str]:
     """N tickets with one staff reply each; returns the reply events as job payloads."""
-    from app.clock import now
-    from app.events import EventType, event_for
-    from app.models import Department, Message, Role, Ticket, TicketStatus, User
+    from seeding import answered_tickets
 
-    stamp = now()
-    department = await Department.create(name="Support", created_at=stamp)
-    staff = await User.create(
-        name="Sam Staff", email="sam@bench.test", role=Role.STAFF, created_at=stamp
-    )
-    await staff.departments.add(department)
-    payloads = []
-    for i in range(n):
-        client = await User.create(
-            name=f"Client {i}", email=f"client{i}@bench.test", role=Role.CLIENT, created_at=stamp
-        )
-        ticket = await Ticket.create(
-            number=1000 + i,
-            subject=f"Question {i}",
-            department=department,
-            client=client,
-            status=TicketStatus.ANSWERED,
-            created_at=stamp,
-            last_activity_at=stamp,
-        )
-        await Message.create(ticket=ticket, author=client, body="Help, please.", created_at=stamp)
-        reply = await Message.create(
-            ticket=ticket,
-            author=staff,
-            body=f"Here is the answer to question {i}.\n" * 5,
-            created_at=stamp,
-        )
-        event = event_for(ticket, EventType.MESSAGE_ADDED, message=reply.id, actor=staff.id)
-        payloads.append(event.to_json())
-    return payloads
+    from app.events import EventType, event_for
+
+    rows = await answered_tickets(n, reply_body="Here is the answer to question {i}.\n" * 5)
+    return [
+        event_for(
+            r.ticket,
+            EventType.MESSAGE_ADDED,
+            message=r.staff_reply.id,
+            actor=r.staff_reply.author_id,
+        ).to_json()
+        for r in rows
+    ]
 
 
 async def main_async(args: argparse.Namespace, var: Path) -> None:
