@@ -60,7 +60,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from app import db
+    from app.infra import db
 
     asyncio.run(db.migrate(_settings()))
     print("migrations applied")
@@ -68,7 +68,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
-    from app import db
+    from app.infra import db
 
     settings = _settings()
     await db.connect(settings)
@@ -80,7 +80,7 @@ async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.auth.passwords import hash_password
-    from app.clock import now
+    from app.infra.clock import now
     from app.models import Role, User
     from app.services.directory import normalise_email
 

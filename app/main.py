@@ -16,13 +16,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import db, events
+from app import events
 from app.config import Settings, get_settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
+from app.infra import db
+from app.infra.pubsub import Hub
+from app.infra.redis import arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
-from app.pubsub import Hub
-from app.redis_conn import arq_pool, redis_client, redis_url
 from app.routes import all_routes
 from app.schema import build_schema
 from app.workers.queue import ArqJobQueue

@@ -15,9 +15,9 @@ from typing import Any
 import uvicorn
 from arq.worker import Worker
 
-from app import db
 from app.config import Settings
-from app.embedded import PrivateRedis
+from app.infra import db
+from app.infra.embedded import PrivateRedis
 from app.seed import seed_demo
 
 log = logging.getLogger("app.run")

@@ -23,7 +23,7 @@ async def seed_demo(*, admin_email: str = "admin@example.com") -> list[DemoLogin
     if await User.exists():
         return []
     from app.auth.passwords import hash_password
-    from app.clock import now
+    from app.infra.clock import now
 
     admin = await User.create(
         email=admin_email,

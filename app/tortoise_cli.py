@@ -1,5 +1,5 @@
-"""Config for Tortoise's own CLI (``tortoise makemigrations``); the app itself uses app.db."""
+"""Config for Tortoise's own CLI (``tortoise makemigrations``); the app itself uses app.infra.db."""
 
-from app.db import tortoise_config
+from app.infra.db import tortoise_config
 
 TORTOISE_ORM = tortoise_config()

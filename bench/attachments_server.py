@@ -11,8 +11,8 @@ import sys
 
 import uvicorn
 
-from app import db
 from app.config import get_settings
+from app.infra import db
 from app.main import create_app
 
 

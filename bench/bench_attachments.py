@@ -59,10 +59,10 @@ def reset_peak(pid: int) -> bool:
 
 async def seed() -> tuple[int, str]:
     """A department and a client with a bearer token; returns (department id, token)."""
-    from app import db
     from app.auth.tokens import issue_token
-    from app.clock import now
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.clock import now
     from app.models import Department, Role, TokenKind, User
 
     settings = get_settings()

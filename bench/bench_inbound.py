@@ -74,12 +74,12 @@ async def main_async(args: argparse.Namespace) -> None:
     from arq.worker import Worker
     from tortoise.exceptions import ConfigurationError
 
-    from app import db
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.redis import arq_settings
     from app.mail.inbound.intake import enqueue
     from app.mail.inbound.store import store_message
     from app.models import InboundMail, InboundStatus, Message, MessageSource, Ticket, TicketStatus
-    from app.redis_conn import arq_settings
     from app.workers import inbound
     from app.workers.settings import worker_settings
 
@@ -182,7 +182,7 @@ def main() -> None:
 
             get_settings.cache_clear()
             if not args.redis:
-                from app.embedded import PrivateRedis
+                from app.infra.embedded import PrivateRedis
 
                 private_redis = PrivateRedis(get_settings())
                 private_redis.start()

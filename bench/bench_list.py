@@ -40,11 +40,11 @@ def free_port() -> int:
 
 async def seed(count: int) -> str:
     """Departments, staff, clients and ``count`` tickets; returns an admin bearer token."""
-    from app import db
     from app.auth.actor import actor_for
     from app.auth.tokens import issue_token
-    from app.clock import now
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.clock import now
     from app.models import Department, Role, TicketPriority, TokenKind, User
     from app.services import tickets
 
@@ -134,8 +134,8 @@ def start_server(mode: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes
 
 async def statements_per_page(token: str) -> dict[int, int]:
     """Run the list query in-process against the real app and count SQL statements."""
-    from app import db
     from app.config import get_settings
+    from app.infra import db
     from app.main import create_app
 
     counts: dict[int, int] = {}

@@ -128,8 +128,8 @@ async def main() -> None:
             "HELPDESK_VAR": "/tmp/helpdesk-bench-scale",
         }
     )
-    from app import db
     from app.config import get_settings
+    from app.infra import db
 
     get_settings.cache_clear()
     await recreate_database(args.url)

@@ -78,10 +78,10 @@ async def main_async(args: argparse.Namespace, var: Path) -> None:
     from arq import create_pool
     from arq.worker import Worker
 
-    from app import db
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.redis import arq_settings
     from app.models import OutboundMail, OutboundStatus
-    from app.redis_conn import arq_settings
     from app.workers.settings import worker_settings
 
     settings = get_settings()
@@ -173,7 +173,7 @@ def main() -> None:
 
             get_settings.cache_clear()
             if not args.redis:
-                from app.embedded import PrivateRedis
+                from app.infra.embedded import PrivateRedis
 
                 private_redis = PrivateRedis(get_settings())
                 private_redis.start()

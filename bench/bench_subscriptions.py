@@ -69,11 +69,11 @@ def rss_kib(pid: int) -> int:
 async def seed() -> tuple[list[str], str, int]:
     """A department, staff in it and a client with one ticket: (staff tokens, client token,
     ticket number)."""
-    from app import db
     from app.auth.actor import actor_for
     from app.auth.tokens import issue_token
-    from app.clock import now
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.clock import now
     from app.models import Department, Role, TokenKind, User
     from app.services import tickets
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import uvicorn
 
-from app import db
 from app.auth.actor import actor_for
 from app.config import get_settings
+from app.infra import db
 from app.main import create_app
 from app.models import AuthToken, Department, Ticket, User
 

@@ -15,7 +15,7 @@ class AnsweredTicket:
 
 async def answered_tickets(n: int, *, reply_body: str = "Try this.") -> list[AnsweredTicket]:
     """Tickets #1000.. each with a client question and a staff reply (status Answered)."""
-    from app.clock import now
+    from app.infra.clock import now
     from app.models import Department, Message, Role, Ticket, TicketStatus, User
 
     stamp = now()

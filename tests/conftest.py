@@ -21,12 +21,13 @@ import uvicorn
 from redis.asyncio import Redis
 from tortoise import Tortoise, connections
 
-from app import db, events
+from app import events
 from app.auth.actor import Actor, actor_for
 from app.auth.passwords import hash_password
 from app.auth.tokens import issue_token
-from app.clock import clock
 from app.config import Settings, get_settings
+from app.infra import db
+from app.infra.clock import clock
 from app.models import Department, Role, TokenKind, User
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")

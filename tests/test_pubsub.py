@@ -14,7 +14,7 @@ from broadcaster._backends.memory import MemoryBackend
 from redis.asyncio import Redis
 from redis_server import RedisServer  # pytest puts tests/ on sys.path (no tests/__init__.py)
 
-from app.pubsub import (
+from app.infra.pubsub import (
     Event,
     Hub,
     PublishUnavailable,

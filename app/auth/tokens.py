@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from app.clock import now
+from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
 
 TOKEN_PREFIX = {TokenKind.SESSION: "hds_", TokenKind.API: "hdt_"}

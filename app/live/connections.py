@@ -21,10 +21,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from app.auth.actor import Actor, actor_for
-from app.clock import now
+from app.infra.clock import now
+from app.infra.pubsub import Event, Hub, Resync, Subscription
 from app.live.signals import SESSIONS_CHANNEL, SessionSignal
 from app.models import AuthToken
-from app.pubsub import Event, Hub, Resync, Subscription
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.events import TICKETS_CHANNEL
 from app.events import TicketEvent as Signal
+from app.infra.pubsub import Hub, Resync, Subscription, SubscriptionClosed
 from app.live.connections import ConnectionRegistry, LiveConnection
 from app.live.renders import SharedRenders
 from app.models import Message, Ticket
-from app.pubsub import Hub, Resync, Subscription, SubscriptionClosed
 from app.resolvers.loaders import Loaders
 from app.services import presence
 

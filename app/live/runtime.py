@@ -10,9 +10,9 @@ from redis.asyncio import Redis
 
 from app.auth.actor import Actor
 from app.config import Settings
+from app.infra.pubsub import Hub
 from app.live.connections import ConnectionRegistry, LiveConnection
 from app.live.dispatcher import Dispatcher
-from app.pubsub import Hub
 from app.services import presence
 
 log = logging.getLogger(__name__)

@@ -28,10 +28,10 @@ def _strip_mbox_from_line(raw: bytes) -> bytes:
 
 
 async def _ingest(raw: bytes) -> str:
-    from app import db
     from app.config import get_settings
+    from app.infra import db
+    from app.infra.redis import arq_settings
     from app.mail.inbound.intake import TemporaryFailure, accept
-    from app.redis_conn import arq_settings
 
     settings = get_settings()
     await db.connect(settings)

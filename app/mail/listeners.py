@@ -20,8 +20,8 @@ from aioimaplib import IMAP4, IMAP4_SSL
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
-from app.clock import now
 from app.config import Settings
+from app.infra.clock import now
 from app.mail.inbound.intake import JobPool, TemporaryFailure, accept, accept_oversize
 from app.mail.inbound.match import is_our_address
 from app.models import Department
@@ -238,7 +238,7 @@ async def run_imap_poller(settings: Settings, pool: JobPool | None) -> None:
 
 async def run_inbound(settings: Settings) -> None:
     """The inbound component of ``helpdesk run``: the listener, and the poller if set up."""
-    from app.redis_conn import arq_pool
+    from app.infra.redis import arq_pool
 
     pool = await arq_pool(settings)
     server = await start_smtp_listener(settings, pool)

@@ -12,9 +12,9 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.auth.passwords import verify_password
 from app.auth.tokens import issue_token
-from app.clock import now
 from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, RateLimited
+from app.infra.clock import now
 from app.live.signals import publish_session_change
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email

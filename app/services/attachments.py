@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.clock import now
 from app.config import Settings, get_settings
 from app.errors import NotFound, ValidationFailed
 from app.file_kinds import (
@@ -29,8 +28,9 @@ from app.file_kinds import (
     name_and_type,
     sanitise_filename,
 )
+from app.infra.clock import now
+from app.infra.storage import FileStore, StoredBlob, TooLarge, file_store
 from app.models import Attachment, Message
-from app.storage import FileStore, StoredBlob, TooLarge, file_store
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth.actor import SYSTEM, Actor
 from app.auth.policy import require_staff
-from app.clock import now
+from app.infra.clock import now
 from app.models import AuditEntry, Ticket
 
 

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from app.auth.actor import SYSTEM
-from app.clock import now
 from app.events import EventType, emit, event_for
+from app.infra.clock import now
 from app.models import Department, Ticket, TicketStatus
 from app.services import audit, settings
 from app.services.messages import add_system_message

@@ -8,8 +8,8 @@ from tortoise.expressions import Q
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.clock import now
 from app.errors import NotFound
+from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
 from app.services.tickets import get_ticket
 from app.services.validation import Checks

@@ -22,9 +22,9 @@ import aiosmtplib
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.clock import now
 from app.config import Settings
 from app.errors import Conflict, NotFound, PermissionDenied
+from app.infra.clock import now
 from app.mail import sink
 from app.services.validation import Checks
 

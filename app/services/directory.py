@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 from app.auth import policy
 from app.auth.actor import Actor
 from app.auth.passwords import hash_password
-from app.clock import now
 from app.errors import Conflict, NotFound
+from app.infra.clock import now
 from app.live.signals import publish_session_change
 from app.models import AuthToken, Department, Role, Ticket, User
 from app.services.validation import Checks

@@ -10,9 +10,9 @@ from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.clock import now
 from app.errors import PermissionDenied
 from app.events import EventType, TicketEvent, emit, event_for
+from app.infra.clock import now
 from app.models import Message, MessageSource, Ticket, TicketStatus
 from app.services import attachments
 from app.services.tickets import get_ticket, reopen_status_for_reply

@@ -18,7 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from app.auth.actor import Actor
-from app.clock import now
+from app.infra.clock import now
 from app.models import Ticket
 from app.services import tickets
 

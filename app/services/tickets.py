@@ -10,9 +10,9 @@ from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor, actor_for
-from app.clock import now
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, TicketEvent, emit, event_for
+from app.infra.clock import now
 from app.models import (
     Department,
     Message,

@@ -9,7 +9,7 @@ from typing import Any
 
 from arq import Retry, cron, func
 
-from app.clock import now
+from app.infra.clock import now
 from app.mail.inbound.intake import PROCESS_JOB, enqueue
 from app.mail.inbound.process import MAX_ATTEMPTS, process_inbound
 from app.models import InboundMail, InboundStatus

@@ -6,10 +6,11 @@ from typing import Any
 
 from arq.connections import RedisSettings
 
-from app import db, events
+from app import events
 from app.config import get_settings
-from app.pubsub import Hub
-from app.redis_conn import arq_settings, redis_url
+from app.infra import db
+from app.infra.pubsub import Hub
+from app.infra.redis import arq_settings, redis_url
 from app.workers import inbound, notify
 
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from app.infra.storage import LocalFileStore, TooLarge
 from app.services import attachments
-from app.storage import LocalFileStore, TooLarge
 from tests.attachments import samples
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from helpers import CLOSE, NOTE, OPEN_TICKET, REPLY, TICKET, UPDATE, note_as, open_as
 
-from app.clock import clock
+from app.infra.clock import clock
 from app.models import CannedResponse, Message
 
 PERSONAS = ["anonymous", "client_a", "client_b", "staff_x", "staff_y", "admin"]

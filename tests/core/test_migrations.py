@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import Tortoise
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from app.db import tortoise_config
+from app.infra.db import tortoise_config
 
 
 async def test_models_and_migrations_do_not_drift(database):

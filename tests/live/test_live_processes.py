@@ -27,11 +27,11 @@ from wsclient import (
 )
 
 from app import events
-from app.clock import now
 from app.config import Settings
+from app.infra.clock import now
+from app.infra.pubsub import Hub
 from app.mail.tokens import reply_address
 from app.models import AuthToken, Message, Ticket, TicketStatus
-from app.pubsub import Hub
 from app.services import messages
 
 pytestmark = pytest.mark.slow

@@ -11,10 +11,10 @@ from arq.connections import ArqRedis, create_pool
 from mailin_support import Caught, Dovecot, MailCatcher, dovecot_binary, run_jobs
 
 from app.auth.actor import Actor, actor_for
-from app.clock import now
 from app.config import Settings
+from app.infra.clock import now
+from app.infra.redis import arq_settings
 from app.models import Department, Role, User
-from app.redis_conn import arq_settings
 
 INBOUND_SECRET = "inbound-test-secret"
 STAFF_REPLY = "Have you tried turning it off and on again?"

@@ -28,7 +28,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
 from app.config import Settings
-from app.redis_conn import arq_settings
+from app.infra.redis import arq_settings
 from app.workers import inbound, notify
 
 TIMEOUT = 20.0

@@ -10,7 +10,7 @@ import pytest
 from arq import Retry
 from mailout_support import SmtpServer, deliver
 
-from app.clock import clock
+from app.infra.clock import clock
 from app.mail.outbound.records import MAX_ATTEMPTS, RETRY_DELAYS
 from app.models import OutboundMail, OutboundStatus
 from app.services import directory, messages, tickets

@@ -7,7 +7,7 @@ from email.utils import getaddresses
 
 from mailout_support import deliver
 
-from app.clock import now
+from app.infra.clock import now
 from app.mail.tokens import parse_message_id, parse_reply_address
 from app.mail.trimming import REPLY_MARKER, trim_reply
 from app.models import Attachment, Message

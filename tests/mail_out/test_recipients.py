@@ -6,7 +6,7 @@ from __future__ import annotations
 from mailout_support import deliver
 
 from app.auth.actor import actor_for
-from app.clock import now
+from app.infra.clock import now
 from app.models import Role, User
 from app.services import directory, messages, tickets
 

@@ -13,8 +13,8 @@ from arq.jobs import deserialize_job
 
 from app import events
 from app.config import Settings
+from app.infra.redis import arq_settings
 from app.models import OutboundMail, OutboundStatus, Ticket, TicketStatus
-from app.redis_conn import arq_settings
 from app.services import messages, tickets
 from app.workers import notify
 from app.workers.notify import notify_event

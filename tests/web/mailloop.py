@@ -14,9 +14,9 @@ import pytest
 from arq import Worker, create_pool
 
 from app.config import Settings
+from app.infra.redis import arq_settings
 from app.mail.listeners import start_smtp_listener
 from app.mail.sink import get_raw, list_messages, mailbox_dir, start_sink
-from app.redis_conn import arq_settings
 from app.workers import inbound, notify
 from tests.conftest import free_port
 from tests.web.browser import until

@@ -1,6 +1,6 @@
 """Telling a refused sender why, at most once a day per sender address.
 
-The once-a-day rule is a Redis key per sender holding the time (from app.clock) of the last
+The once-a-day rule is a Redis key per sender holding the time (from app.infra.clock) of the last
 notice; a Lua script checks and sets it atomically, so two refusals processed at once still
 send one notice. Notices carry ``Auto-Submitted: auto-replied`` and come from our own address,
 so they are never answered by us, nor (if the other side follows RFC 3834) by a robot.
@@ -16,8 +16,8 @@ from email.utils import format_datetime, make_msgid
 
 from redis.asyncio import Redis
 
-from app.clock import now
 from app.config import get_settings
+from app.infra.clock import now
 from app.mail.outbound.send import SendFailure, SmtpConfigError, SmtpTarget, send_message
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from datetime import timedelta
 from redis.asyncio import Redis
 
 from app.auth.actor import actor_for
-from app.clock import now
 from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.infra.clock import now
 from app.mail.inbound import notices
 from app.mail.inbound.files import mail_files
 from app.mail.inbound.match import Ignore, NewTicket, Refuse, Reply, match, own_mail_reason

@@ -16,8 +16,8 @@ from email.policy import default as default_policy
 
 from tortoise.exceptions import IntegrityError
 
-from app.clock import now
 from app.config import get_settings
+from app.infra.clock import now
 from app.mail.headers import addresses, header_value, message_ids
 from app.models import InboundMail, InboundStatus
 

@@ -12,9 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from app.clock import now
 from app.config import Settings
 from app.events import EventType, TicketEvent
+from app.infra.clock import now
 from app.mail import tokens
 from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
 from app.mail.outbound.recipients import Recipient, load_people, recipients_for

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.clock import now
+from app.infra.clock import now
 from app.mail.outbound.content import PlannedMail
 from app.models import OutboundMail, OutboundStatus
 

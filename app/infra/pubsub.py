@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from broadcaster import BroadcastBackend, Event
 
-from app.pubsub_backend import (
+from app.infra.pubsub_backend import (
     PublishUnavailable,
     PubSubUnavailable,
     ResilientRedisBackend,
