@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/mypy app
 
 schema: $(STAMP)
-	$(BIN)/strawberry export-schema app.schema:schema --output schema.graphql
+	$(BIN)/strawberry export-schema app.api:schema --output schema.graphql
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist

@@ -7,9 +7,10 @@ and SMTP to the local mail sink that ``helpdesk run`` starts.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,79 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class ConfigError(RuntimeError):
     """Bad configuration; the message names the environment variable."""
+
+
+class SmtpConfigError(ValueError):
+    """SMTP_URL cannot be used; the message says which part (settings validate it at start)."""
+
+
+DEFAULT_TIMEOUT = 30.0
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where mail is sent. ``SMTP_URL`` forms: ``smtp://host:port`` (STARTTLS when the server
+    offers it), ``smtp://user:pass@host:587?starttls=1`` (STARTTLS required),
+    ``smtp://host:25?starttls=0`` (plain, never upgrade), ``smtps://user:pass@host:465`` (TLS
+    from the first byte). Other query options: ``verify=0`` accepts any certificate (test
+    servers only), ``timeout=SECONDS``. User and password are percent-decoded."""
+
+    host: str
+    port: int
+    use_tls: bool = False
+    start_tls: bool | None = None  # None: upgrade when offered
+    username: str | None = None
+    password: str | None = None
+    validate_certs: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise SmtpConfigError("must start with smtp:// or smtps://")
+        if not parts.hostname:
+            raise SmtpConfigError("names no host")
+        options = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
+        use_tls = parts.scheme == "smtps"
+        start_tls = _flag(options, "starttls")
+        if use_tls and start_tls:
+            raise SmtpConfigError("smtps:// already uses TLS; drop ?starttls=1")
+        try:
+            port = parts.port
+        except ValueError:
+            raise SmtpConfigError("has a bad port") from None
+        if port is None:
+            port = 465 if use_tls else 587 if start_tls else 25
+        timeout = DEFAULT_TIMEOUT
+        if "timeout" in options:
+            try:
+                timeout = float(options["timeout"])
+            except ValueError:
+                raise SmtpConfigError("timeout must be a number of seconds") from None
+        return cls(
+            host=parts.hostname,
+            port=port,
+            use_tls=use_tls,
+            start_tls=False if use_tls else start_tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            validate_certs=_flag(options, "verify") is not False,
+            timeout=timeout,
+        )
+
+
+def _flag(options: dict[str, str], name: str) -> bool | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SmtpConfigError(f"{name} must be 1 or 0")
 
 
 class Settings(BaseSettings):
@@ -89,8 +163,6 @@ class Settings(BaseSettings):
         if value and urlsplit(value).scheme not in {"smtp", "smtps"}:
             raise ValueError("must start with smtp:// or smtps://")
         if value:  # the options (?starttls=1, ?verify=0, ?timeout=S) are checked at start too
-            from app.mail.outbound.send import SmtpTarget
-
             SmtpTarget.from_url(value)  # raises SmtpConfigError, a ValueError, saying what
         return value
 

@@ -45,3 +45,10 @@ class ValidationFailed(DomainError):
     @classmethod
     def single(cls, field: str, message: str) -> ValidationFailed:
         return cls({field: message})
+
+
+def bad_cursor() -> ValidationFailed:
+    """A pagination cursor that is not one of this list's (garbled, or of another list)."""
+    return ValidationFailed.single(
+        "after", "That cursor is not valid for this list; start from the first page."
+    )

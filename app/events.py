@@ -1,8 +1,15 @@
-"""Events are invalidation signals published after commit: small JSON on one Redis channel.
+"""Events are invalidation signals the services hand over after commit; this module is the one
+place they leave the process.
 
-Every event carries the ticket's department and client so that each server process can decide
-per subscriber, in memory, whether the subscriber may see it. After publishing, the same event is
-handed to the job queue so the notification worker mails it out.
+Two kinds, each small JSON on its Redis channel:
+
+* ticket events (``emit``) on ``helpdesk:tickets``: every one carries the ticket's department
+  and client so that each server process can decide per subscriber, in memory, whether the
+  subscriber may see it; the same event is handed to the job queue so the notification worker
+  mails it out;
+* session signals (``emit_session_change``) on ``helpdesk:sessions``: a session was revoked or a
+  user's access changed, and every server process closes that user's open sockets
+  (``app.live.connections``).
 """
 
 from __future__ import annotations
@@ -11,13 +18,14 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from app.models import Ticket
 
 log = logging.getLogger(__name__)
 
 TICKETS_CHANNEL = "helpdesk:tickets"
+SESSIONS_CHANNEL = "helpdesk:sessions"
 
 
 class EventType(str, Enum):
@@ -75,6 +83,32 @@ def event_for(ticket: Ticket, type_: EventType, **extra: Any) -> TicketEvent:
     )
 
 
+SessionReason = Literal["revoked", "access"]
+"""``revoked``: the token (or, without one, every token of the user) no longer works.
+``access``: role or departments changed; the sockets reconnect with the new access."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSignal:
+    user: int
+    reason: SessionReason
+    token: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"user": self.user, "reason": self.reason, "token": self.token})
+
+    @classmethod
+    def from_json(cls, raw: str) -> SessionSignal:
+        data = json.loads(raw)
+        reason = data["reason"]
+        if reason not in ("revoked", "access"):
+            raise ValueError(f"unknown session signal reason {reason!r}")
+        token = data.get("token")
+        return cls(
+            user=int(data["user"]), reason=reason, token=None if token is None else int(token)
+        )
+
+
 class Publisher(Protocol):
     async def publish(self, channel: str, message: str) -> None: ...
 
@@ -110,3 +144,16 @@ async def emit(*events: TicketEvent) -> None:
                 await sinks.jobs.enqueue_event(event)
             except Exception:
                 log.exception("could not enqueue notifications for %s", event.key)
+
+
+async def emit_session_change(
+    *, user_id: int, reason: SessionReason, token_id: int | None = None
+) -> None:
+    """Publish after commit. A lost signal is covered by each process's periodic session check."""
+    if sinks.publisher is None:
+        return
+    signal = SessionSignal(user=user_id, reason=reason, token=token_id)
+    try:
+        await sinks.publisher.publish(SESSIONS_CHANNEL, signal.to_json())
+    except Exception:
+        log.exception("could not publish the session signal for user %s", user_id)

@@ -23,15 +23,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types.unset import UNSET
 
-from app.context import (
-    SESSION_COOKIE,
-    Context,
-    actor_from_secret,
-    bearer_from_header,
-)
+from app.auth.credentials import SESSION_COOKIE, actor_from_secret, bearer_from_header
 from app.live.connections import LiveConnection
 from app.live.runtime import LiveUpdates
 from app.models import MessageSource
+from app.schema.core.context import Context
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 

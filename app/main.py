@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import events
+from app.api import build_schema
 from app.config import Settings, get_settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
@@ -25,7 +26,6 @@ from app.infra.pubsub import Hub
 from app.infra.redis import arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
 from app.routes import all_routes
-from app.schema import build_schema
 from app.workers.queue import ArqJobQueue
 
 log = logging.getLogger("app")

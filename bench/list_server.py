@@ -34,18 +34,17 @@ async def _load_memory() -> dict[str, Any]:
 def _patch_memory(memory: dict[str, Any]) -> None:
     import app.graphql_view as view
     from app.auth.tokens import hash_token
-    from app.resolvers import loaders
+    from app.schema.core import loaders
     from app.services import ticket_list
 
     async def list_tickets(
-        *, actor: Any, flt: Any = None, sort: Any = None, first: int = 25, after: str | None = None
+        *, actor: Any, flt: Any = None, sort: Any = None, first: int = 25, after: Any = None
     ) -> ticket_list.TicketPage:
         rows = memory["tickets"][:first]
         return ticket_list.TicketPage(
             tickets=rows,
-            cursors=[str(t.number) for t in rows],
+            keys=[[t.number] for t in rows],
             has_next=True,
-            has_previous=False,
             total=len(memory["tickets"]),
             total_capped=False,
         )

@@ -8,7 +8,7 @@ A socket is closed with
 * ``REVOKED_CLOSE_CODE`` (4401) when its session or token was revoked, expired, or the user was
   deactivated: the client must sign in again.
 
-Session signals (``app.live.signals``) make this immediate; a periodic check of every open
+Session signals (``app.events``) make this immediate; a periodic check of every open
 socket's token covers a signal lost while Redis was away.
 """
 
@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from app.auth.actor import Actor, actor_for
+from app.events import SESSIONS_CHANNEL, SessionSignal
 from app.infra.clock import now
 from app.infra.pubsub import Event, Hub, Resync, Subscription
-from app.live.signals import SESSIONS_CHANNEL, SessionSignal
 from app.models import AuthToken
 
 log = logging.getLogger(__name__)

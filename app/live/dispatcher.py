@@ -25,9 +25,9 @@ from app.events import TICKETS_CHANNEL
 from app.events import TicketEvent as Signal
 from app.infra.pubsub import Hub, Resync, Subscription, SubscriptionClosed
 from app.live.connections import ConnectionRegistry, LiveConnection
-from app.live.renders import SharedRenders
 from app.models import Message, Ticket
-from app.resolvers.loaders import Loaders
+from app.schema.core.loaders import Loaders
+from app.schema.core.renders import SharedRenders
 from app.services import presence
 
 log = logging.getLogger(__name__)

@@ -137,13 +137,21 @@ def _entry(path: Path) -> MailboxEntry:
 
 
 def list_messages(
-    settings: Settings | None = None, *, limit: int = 100, directory: Path | None = None
+    settings: Settings | None = None,
+    *,
+    limit: int = 100,
+    older_than: str | None = None,
+    directory: Path | None = None,
 ) -> list[MailboxEntry]:
-    """The sink's messages, newest first."""
+    """The sink's messages, newest first; only those that arrived before the message with
+    the id ``older_than``, if given."""
     directory = directory or mailbox_dir(settings)
     if not directory.is_dir():
         return []
-    newest = sorted(directory.glob("*.eml"), reverse=True)[: max(0, limit)]
+    paths = sorted(directory.glob("*.eml"), reverse=True)
+    if older_than is not None:
+        paths = [path for path in paths if path.stem < older_than]
+    newest = paths[: max(0, limit)]
     entries = []
     for path in newest:
         try:

@@ -1,1 +1,1 @@
-"""Query, mutation and subscription roots per domain, and the per-request DataLoaders."""
+"""Query, mutation and subscription roots per domain; only ``app.api`` imports them."""

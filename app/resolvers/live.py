@@ -1,73 +1,63 @@
-"""Presence (collision detection): staff report that they view or reply to a ticket."""
+"""What every subscription shares: the socket it runs on, and errors as subscriptions answer
+them, over graphql-transport-ws only.
+
+Access is checked when subscribing (a ticket the viewer cannot see is refused exactly like a
+missing one) and again for every event: the per-process dispatcher (``app.live.dispatcher``)
+decides in memory who may see an event and loads it once; each subscription re-checks its own
+viewer just before sending. Events that may have been lost close the socket with the resync code
+(see ``app.live.connections``) rather than appearing here.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from typing import TypeVar
 
-import strawberry
-from strawberry import Private
+from graphql import GraphQLError
 
+from app.errors import DomainError
 from app.live.connections import LiveConnection
-from app.schema.errors import mutation, result_union
-from app.schema.types import Info, User
-from app.services import presence
+from app.live.runtime import LiveUpdates
+from app.schema.core.context import Info
 
-strawberry.enum(presence.PresenceState, name="PresenceState")
+log = logging.getLogger(__name__)
 
-
-@strawberry.type(description="A staff member who has the ticket open.")
-class Presence:
-    state: presence.PresenceState
-    since: datetime = strawberry.field(description="When this state began.")
-    _user_id: Private[int]
-
-    @strawberry.field
-    async def user(self, info: Info) -> User:
-        user = await info.context.loaders.users.load(self._user_id)
-        assert user is not None
-        return User.of(user)
-
-    @classmethod
-    def of(cls, entry: presence.PresenceEntry) -> Presence:
-        return cls(state=entry.state, since=entry.since, _user_id=entry.user_id)
+T = TypeVar("T")
 
 
-@strawberry.type
-class PresenceReport:
-    number: int
-    state: presence.PresenceState
-    heartbeat_seconds: int = strawberry.field(
-        description="Report again within this many seconds, or the presence lapses."
-    )
-    expires_at: datetime
+def refusal(exc: DomainError) -> GraphQLError:
+    return GraphQLError(exc.message, extensions={"code": exc.code, "field": exc.field})
 
 
-ReportPresenceResult = result_union("ReportPresenceResult", PresenceReport)
-
-
-@strawberry.type
-class LiveMutations:
-    @mutation(
-        description="Staff only: 'I am viewing / replying to this ticket'. Repeat every "
-        "heartbeatSeconds while it holds; it is cleared when the reporting socket closes."
-    )
-    async def report_presence(
-        self, info: Info, number: int, state: presence.PresenceState
-    ) -> ReportPresenceResult:
-        ttl = info.context.settings.presence_ttl_seconds
-        ticket, entry = await presence.report_presence(
-            actor=info.context.actor,
-            redis=info.context.redis,
-            number=number,
-            state=state,
-            ttl_seconds=ttl,
+def socket(info: Info) -> tuple[LiveUpdates, LiveConnection]:
+    """This process's live updates and the subscriber's socket; refused over HTTP."""
+    connection = info.context.state.get("connection")
+    if not isinstance(connection, LiveConnection):
+        raise GraphQLError(
+            "Subscriptions run over a WebSocket (graphql-transport-ws).",
+            extensions={"code": "BAD_REQUEST", "field": None},
         )
-        connection = info.context.state.get("connection")
-        if isinstance(connection, LiveConnection):
-            connection.presence.add(ticket.id)
-        return PresenceReport(
-            number=ticket.number,
-            state=entry.state,
-            heartbeat_seconds=presence.heartbeat_seconds(ttl),
-            expires_at=entry.expires_at,
-        )
+    return info.context.state["live"], connection
+
+
+async def refused_as_graphql(lookup: Awaitable[T]) -> T:
+    """A lookup made when subscribing; a domain error refuses the subscription."""
+    try:
+        return await lookup
+    except DomainError as exc:
+        raise refusal(exc) from None
+
+
+async def guarded(stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+    """Refusals keep their message and code; anything unexpected is logged and masked."""
+    try:
+        async for item in stream:
+            yield item
+    except GraphQLError:
+        raise
+    except DomainError as exc:
+        raise refusal(exc) from None
+    except Exception as exc:
+        log.exception("subscription failed")
+        raise GraphQLError("Unexpected error.", extensions={"code": "INTERNAL"}) from exc

@@ -1,33 +1,41 @@
-"""Ticket queries and mutations: parse input, call a service, shape the answer."""
+"""Tickets: queries, mutations and live events. Parse input, call a service, shape the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import strawberry
 
 from app import errors, models
-from app.resolvers.ids import optional_id, parse_id
-from app.schema.enums import SortDirection
-from app.schema.errors import mutation, result_union
-from app.schema.inputs import (
+from app.auth import policy
+from app.live.connections import LiveConnection
+from app.live.dispatcher import Gone, LoadedEvent
+from app.resolvers.live import guarded, refused_as_graphql, socket
+from app.schema.core import pagination
+from app.schema.core.context import Info
+from app.schema.core.errors import mutation
+from app.schema.core.ids import optional_id, parse_id
+from app.schema.tickets import (
+    CloseTicketResult,
+    Message,
     NoteInput,
+    NoteResult,
     OpenTicketInput,
+    OpenTicketResult,
     ReplyInput,
+    ReplyResult,
+    SortDirection,
+    Ticket,
+    TicketConnection,
+    TicketEvent,
     TicketFilter,
     TicketSort,
     UpdateTicketInput,
+    UpdateTicketResult,
 )
-from app.schema.types import Info, Message, PageInfo, Ticket, TicketConnection, TicketEdge
 from app.services import messages, ticket_list, tickets
 from app.services.attachments import IncomingFile
-
-OpenTicketResult = result_union("OpenTicketResult", Ticket)
-ReplyResult = result_union("ReplyResult", Message)
-NoteResult = result_union("NoteResult", Message)
-UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
-CloseTicketResult = result_union("CloseTicketResult", Ticket)
 
 
 def uploads(files: list[Any] | None) -> Sequence[IncomingFile]:
@@ -75,31 +83,25 @@ class TicketQueries:
         first: int = 25,
         after: str | None = None,
     ) -> TicketConnection:
-        from app.auth.policy import require_user
-
-        require_user(info.context.actor)
+        order = _sort(sort)
+        list_name = f"ticket.{order.field.value}"  # a cursor holds a value of this sort
         page = await ticket_list.list_tickets(
             actor=info.context.actor,
             flt=_filter(filter),
-            sort=_sort(sort),
-            first=first,
-            after=after,
+            sort=order,
+            first=pagination.checked_first(first),
+            after=pagination.decode_cursor(after, list_name),
         )
         info.context.loaders.prime_from_tickets(page.tickets)
-        edges = [
-            TicketEdge(cursor=cursor, node=Ticket.of(ticket))
-            for ticket, cursor in zip(page.tickets, page.cursors, strict=True)
-        ]
-        return TicketConnection(
-            edges=edges,
+        return pagination.connection(
+            TicketConnection,
+            list_name,
+            [Ticket.of(ticket) for ticket in page.tickets],
+            page.keys,
+            has_next=page.has_next,
+            after=after,
             total_count=page.total,
             total_count_capped=page.total_capped,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=page.has_previous,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
         )
 
 
@@ -163,4 +165,50 @@ class TicketMutations:
         return Ticket.of(await tickets.close_ticket(actor=info.context.actor, number=number))
 
 
-__all__ = ["TicketMutations", "TicketQueries", "models"]
+def _shape(info: Info, connection: LiveConnection, loaded: LoadedEvent) -> TicketEvent | None:
+    """The event as this viewer may see it, or None. The last check before sending."""
+    actor = connection.actor
+    if connection.closing or not policy.can_view_ticket(actor, loaded.ticket):
+        return None
+    if loaded.signal.internal and not policy.can_see_internal(actor):
+        return None
+    message = loaded.message
+    if message is not None and not tickets.message_visible(actor, message):
+        message = None
+    info.context.loaders = loaded.loaders  # shared by every subscriber of this event here
+    return TicketEvent(
+        type=loaded.signal.type,
+        ticket=Ticket.of(loaded.ticket),
+        message=Message.of(message) if message is not None else None,
+        shared_renders=loaded.renders,
+        payload_key=message.id if message is not None else None,
+    )
+
+
+async def _ticket_events(
+    info: Info, ticket: models.Ticket | None
+) -> AsyncGenerator[TicketEvent, None]:
+    live, connection = socket(info)
+    with live.dispatcher.listen(connection, ticket=ticket) as listener:
+        async for item in listener:
+            if isinstance(item, Gone) and ticket is not None:
+                # Moved where the viewer cannot follow: ends like a missing ticket.
+                await tickets.get_ticket(actor=connection.actor, number=ticket.number)
+            elif isinstance(item, LoadedEvent):
+                event = _shape(info, connection, item)
+                if event is not None:
+                    yield event
+
+
+@strawberry.type
+class TicketSubscriptions:
+    @strawberry.subscription(description="One ticket: replies, notes (staff), field changes.")
+    async def ticket_events(self, info: Info, number: int) -> AsyncGenerator[TicketEvent, None]:
+        _, connection = socket(info)
+        ticket = await refused_as_graphql(tickets.get_ticket(actor=connection.actor, number=number))
+        return guarded(_ticket_events(info, ticket))
+
+    @strawberry.subscription(description="Every ticket the viewer may see.")
+    async def ticket_list_events(self, info: Info) -> AsyncGenerator[TicketEvent, None]:
+        socket(info)
+        return guarded(_ticket_events(info, None))

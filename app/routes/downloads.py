@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from app.context import actor_from_secret, presented_secret
+from app.auth.credentials import actor_from_secret, presented_secret
 from app.errors import NotFound
 from app.services import attachments
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from app.context import bearer_from_header
+from app.auth.credentials import bearer_from_header
 from app.mail.inbound.intake import TemporaryFailure, accept, accept_oversize
 from app.mail.inbound.store import HEAD_BYTES, Stored
 

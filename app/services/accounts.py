@@ -14,8 +14,8 @@ from app.auth.passwords import verify_password
 from app.auth.tokens import issue_token
 from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, RateLimited
+from app.events import emit_session_change
 from app.infra.clock import now
-from app.live.signals import publish_session_change
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
 from app.services.validation import Checks
@@ -63,7 +63,7 @@ async def logout(*, actor: Actor | None) -> bool:
     if actor is None or actor.token_id is None:
         return False
     await AuthToken.filter(id=actor.token_id, revoked_at=None).update(revoked_at=now())
-    await publish_session_change(user_id=actor.user_id, reason="revoked", token_id=actor.token_id)
+    await emit_session_change(user_id=actor.user_id, reason="revoked", token_id=actor.token_id)
     return True
 
 
@@ -93,5 +93,5 @@ async def revoke_api_token(*, actor: Actor | None, token_id: int) -> AuthToken:
         raise NotFound("Token was not found.", field="id")
     token.revoked_at = now()
     await token.save()
-    await publish_session_change(user_id=actor.user_id, reason="revoked", token_id=token.id)
+    await emit_session_change(user_id=actor.user_id, reason="revoked", token_id=token.id)
     return token

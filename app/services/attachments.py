@@ -278,22 +278,6 @@ async def open_download(*, actor: Actor | None, public_id: str) -> Download:
     return Download(attachment=attachment, store=store)
 
 
-@dataclass(frozen=True)
-class AttachmentLink:
-    filename: str
-    content_type: str
-    size: int
-    url: str
-
-
-def download_url(attachment: Attachment, settings: Settings | None = None) -> str:
-    base = (settings or get_settings()).public_url.rstrip("/")
-    return f"{base}/attachments/{attachment.public_id}/{quote(attachment.filename)}"
-
-
-async def links_for_message(message_id: int) -> list[AttachmentLink]:
-    """The files of a message with their download links (for notification mail)."""
-    rows = await Attachment.filter(message_id=message_id).order_by("id")
-    return [
-        AttachmentLink(row.filename, row.content_type, row.size, download_url(row)) for row in rows
-    ]
+def download_url(public_url: str, *, public_id: str, filename: str) -> str:
+    """Where a file is downloaded: ``PUBLIC_URL/attachments/<id>/<filename>``."""
+    return f"{public_url.rstrip('/')}/attachments/{quote(public_id)}/{quote(filename)}"

@@ -11,8 +11,8 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.auth.passwords import hash_password
 from app.errors import Conflict, NotFound
+from app.events import emit_session_change
 from app.infra.clock import now
-from app.live.signals import publish_session_change
 from app.models import AuthToken, Department, Role, Ticket, User
 from app.services.validation import Checks
 
@@ -201,9 +201,9 @@ async def update_user(
             )
     # Open sockets follow: closed when deactivated, reconnected when access may have changed.
     if user.active is False:
-        await publish_session_change(user_id=user.id, reason="revoked")
+        await emit_session_change(user_id=user.id, reason="revoked")
     elif role is not None or department_ids is not None:
-        await publish_session_change(user_id=user.id, reason="access")
+        await emit_session_change(user_id=user.id, reason="access")
     return user
 
 

@@ -131,13 +131,14 @@ async def _post(
 
 
 async def list_messages(
-    *, actor: Actor | None, ticket: Ticket, first: int = 50, after: int | None = None
+    *, actor: Actor | None, ticket: Ticket, first: int = 50, after_id: int | None = None
 ) -> tuple[list[Message], bool]:
-    """Messages in order; internal notes only for staff. Returns (page, has_next)."""
+    """Messages in order (those after the message ``after_id``, if given); internal notes
+    only for staff. Returns (page, has_next)."""
     query = Message.filter(ticket_id=ticket.id)
     if not policy.can_see_internal(actor):
         query = query.filter(internal=False)
-    if after is not None:
-        query = query.filter(id__gt=after)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
     rows = await query.order_by("id").limit(first + 1)
     return rows[:first], len(rows) > first

@@ -3,8 +3,7 @@ keyset pagination that stays correct while tickets are added or change."""
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -16,10 +15,9 @@ from tortoise.queryset import QuerySet
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.errors import ValidationFailed
+from app.errors import bad_cursor
 from app.models import Ticket, TicketPriority, TicketStatus
 
-MAX_PAGE = 100
 COUNT_CAP = 1_000
 """Counts stop here: an exact count of a million rows costs a scan, a capped one does not."""
 
@@ -77,9 +75,9 @@ class TicketSort:
 @dataclass
 class TicketPage:
     tickets: list[Ticket]
-    cursors: list[str]
+    keys: list[list[Any]]
+    """Each ticket's position in this sort (its sort value and number), to page after it."""
     has_next: bool
-    has_previous: bool
     total: int
     total_capped: bool
 
@@ -109,19 +107,20 @@ async def list_tickets(
     flt: TicketFilter | None = None,
     sort: TicketSort | None = None,
     first: int = 25,
-    after: str | None = None,
+    after: Sequence[Any] | None = None,
 ) -> TicketPage:
+    """A page of the tickets ``actor`` may see; ``after`` is the key of the last ticket of the
+    previous page (as ``TicketPage.keys`` gives it), which stays valid while tickets change."""
     flt = flt or TicketFilter()
     sort = sort or TicketSort()
-    if first < 1 or first > MAX_PAGE:
-        raise ValidationFailed.single("first", f"first must be between 1 and {MAX_PAGE}.")
+    policy.require_user(actor)
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
     query = base
     if sort.field in _NAME_COLUMNS:
         query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
-    if after:
-        value, number = _decode_cursor(after, sort)
+    if after is not None:
+        value, number = _position(after, sort)
         op = "lt" if sort.descending else "gt"
         beyond: dict[str, Any] = {f"{key}__{op}": value}
         same: dict[str, Any] = {key: value}
@@ -139,9 +138,8 @@ async def list_tickets(
     total = await capped_count(base, COUNT_CAP)
     return TicketPage(
         tickets=page,
-        cursors=[_encode_cursor(ticket, sort) for ticket in page],
+        keys=[_key(ticket, sort) for ticket in page],
         has_next=len(rows) > first,
-        has_previous=after is not None,
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
@@ -161,26 +159,23 @@ async def capped_count(query: QuerySet[Ticket], cap: int) -> int:
     return int(next(iter(dict(rows[0]).values())))
 
 
-def _encode_cursor(ticket: Ticket, sort: TicketSort) -> str:
+def _key(ticket: Ticket, sort: TicketSort) -> list[Any]:
     value: Any = getattr(ticket, _SORT_KEYS[sort.field])
     if isinstance(value, datetime):
         value = value.isoformat()
     elif isinstance(value, Enum):
         value = value.value
-    raw = json.dumps([sort.field.value, value, ticket.number]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return [value, ticket.number]
 
 
-def _decode_cursor(cursor: str, sort: TicketSort) -> tuple[Any, int]:
+def _position(key: Sequence[Any], sort: TicketSort) -> tuple[Any, int]:
+    """The sort value and number in a key made by ``_key`` for this sort."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        field_name, value, number = json.loads(base64.urlsafe_b64decode(padded))
-        if field_name != sort.field.value or not isinstance(number, int):
-            raise ValueError("cursor from another sort")
+        value, number = key
+        if not isinstance(number, int) or isinstance(value, (list, dict)):
+            raise ValueError("not a ticket key")
         if sort.field in _DATETIME_KEYS:
             value = datetime.fromisoformat(value)
         return value, number
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise ValidationFailed.single(
-            "after", "That cursor is not valid for this list; start from the first page."
-        ) from None
+    except (ValueError, TypeError):
+        raise bad_cursor() from None

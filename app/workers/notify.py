@@ -19,12 +19,12 @@ from typing import Any
 from arq import ArqRedis, Retry, func
 from arq.constants import expires_extra_ms
 
-from app.config import Settings, get_settings
+from app.config import Settings, SmtpConfigError, SmtpTarget, get_settings
 from app.events import TicketEvent
 from app.mail.outbound import records
 from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
-from app.mail.outbound.send import SendFailure, SmtpConfigError, SmtpPool, SmtpTarget
+from app.mail.outbound.send import SendFailure, SmtpPool
 from app.workers.auto_close import AUTO_CLOSE_CRON, auto_close_tickets
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from app.context import SESSION_COOKIE
+from app.auth.credentials import SESSION_COOKIE
 from tests.attachments import samples
 from tests.attachments.helpers import attachments_of_opened
 

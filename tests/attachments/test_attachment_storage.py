@@ -179,5 +179,7 @@ async def test_an_email_reply_keeps_its_accepted_files(world, settings):
     assert "“logo.svg” was not accepted: it is an SVG image." in posted.message.body
     store = LocalFileStore(settings.var_dir / "files")
     assert b"".join([c async for c in store.read(rows[0].sha256)]) == log
-    [link] = await attachments.links_for_message(posted.message.id)
-    assert link.url == f"{settings.public_url}/attachments/{rows[0].public_id}/app.log"
+    url = attachments.download_url(
+        settings.public_url, public_id=rows[0].public_id, filename=rows[0].filename
+    )
+    assert url == f"{settings.public_url}/attachments/{rows[0].public_id}/app.log"

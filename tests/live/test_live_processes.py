@@ -213,7 +213,7 @@ async def test_a_subscriber_that_stops_reading_is_told_to_resync_instead_of_grow
     )
     slow = StalledClient(server.base)
     query = """subscription { ticketListEvents {
-        ticket { messages(first: 200) { edges { node { body } } } } } }"""
+        ticket { messages(first: 100) { edges { node { body } } } } } }"""
     await slow.open(world.staff_x.token, query)
     async with session(server.base, token=world.staff_x.token) as reader:
         feed = Feed(reader, "subscription { ticketListEvents { type } }")

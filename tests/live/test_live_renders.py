@@ -11,9 +11,9 @@ import strawberry
 from strawberry import Private
 
 from app.auth.actor import Actor
-from app.live.renders import SharedRenders
 from app.models import Role
-from app.schema.executor import HelpdeskExecutor
+from app.schema.core.executor import HelpdeskExecutor
+from app.schema.core.renders import SharedRenders
 
 
 @strawberry.type

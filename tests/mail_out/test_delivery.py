@@ -134,8 +134,10 @@ async def test_a_temporary_refusal_is_retried(world, smtp, recorder, job_ctx):
 
 
 OUTBOUND = """
-query($status: OutboundMailStatus) { outboundMail(status: $status) {
-  id recipient subject status attempts lastError ticketNumber sentAt } }
+query($status: OutboundMailStatus, $first: Int! = 50, $after: String) {
+  outboundMail(status: $status, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id recipient subject status attempts lastError ticketNumber sentAt } } } }
 """
 
 
@@ -146,18 +148,30 @@ async def test_admins_see_failures_and_nobody_else_sees_the_log(
     ticket = await open_ticket(world.client_a, world.dept_x)
     await deliver(recorder, job_ctx)
 
-    failed = (await gql.data(OUTBOUND, {"status": "FAILED"}, token=world.admin.token))[
-        "outboundMail"
-    ]
+    def rows(data):
+        return [edge["node"] for edge in data["outboundMail"]["edges"]]
+
+    failed = rows(await gql.data(OUTBOUND, {"status": "FAILED"}, token=world.admin.token))
     assert [(r["recipient"], r["status"], r["ticketNumber"]) for r in failed] == [
         ("alice@example.com", "FAILED", ticket.number)
     ]
     assert "550 5.7.1 Rejected" in failed[0]["lastError"]
-    everything = (await gql.data(OUTBOUND, token=world.admin.token))["outboundMail"]
+    everything = rows(await gql.data(OUTBOUND, token=world.admin.token))
     assert {r["status"] for r in everything} == {"FAILED", "SENT"}
+
+    # Paged like every list: newest first, then the rest after the first page's cursor.
+    first = await gql.data(OUTBOUND, {"first": 1}, token=world.admin.token)
+    assert first["outboundMail"]["pageInfo"]["hasNextPage"] is True
+    after = first["outboundMail"]["pageInfo"]["endCursor"]
+    rest = await gql.data(OUTBOUND, {"first": 1, "after": after}, token=world.admin.token)
+    assert rows(first) + rows(rest) == everything
+    assert rest["outboundMail"]["pageInfo"]["hasNextPage"] is False
+
     for person in (world.staff_x, world.client_a):
-        assert (await gql.data(OUTBOUND, token=person.token))["outboundMail"] == []
-    assert (await gql.data(OUTBOUND))["outboundMail"] == []
+        refused = await gql(OUTBOUND, token=person.token)
+        assert refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    anonymous = await gql(OUTBOUND)
+    assert anonymous["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

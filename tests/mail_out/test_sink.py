@@ -10,8 +10,9 @@ from email.policy import default as default_policy
 import pytest
 from mailout_support import free_port
 
+from app.config import SmtpTarget
 from app.mail import sink
-from app.mail.outbound.send import SendFailure, SmtpTarget, send_message
+from app.mail.outbound.send import SendFailure, send_message
 from app.services import messages, tickets
 from app.workers.notify import notify_event
 

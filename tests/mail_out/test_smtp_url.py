@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiosmtplib
 import pytest
 
-from app.config import ConfigError, load_settings
-from app.mail.outbound.send import SmtpConfigError, SmtpTarget, classify
+from app.config import ConfigError, SmtpConfigError, SmtpTarget, load_settings
+from app.mail.outbound.send import classify
 
 
 @pytest.mark.parametrize(

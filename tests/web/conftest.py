@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from app.context import SESSION_COOKIE
+from app.auth.credentials import SESSION_COOKIE
 from tests.conftest import Person
 from tests.web.browser import (
     CHROMIUM,

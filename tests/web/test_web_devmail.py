@@ -22,7 +22,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:Depreca
 
 MAILBOX = """
 query { devMailbox { __typename
-  ... on DevMailbox { inboundPort messages { id from to subject size } }
+  ... on DevMailbox { inboundPort
+    messages { edges { node { id from to subject size } } pageInfo { hasNextPage } } }
   ... on Error { message code } } }"""
 
 ONE = """
@@ -78,7 +79,7 @@ async def test_refused_unless_staff_in_the_embedded_default(
     assert staff == {
         "__typename": "DevMailbox",
         "inboundPort": settings.smtp_listen_port,
-        "messages": [],
+        "messages": {"edges": [], "pageInfo": {"hasNextPage": False}},
     }
 
 
@@ -97,7 +98,7 @@ async def test_answer_is_a_reply_through_inbound_smtp_that_lands_on_the_ticket(
         caught = await wait_for_mail(settings, "alice@example.com", b"unplugging")
 
         box = (await gql.data(MAILBOX, token=world.staff_x.token))["devMailbox"]
-        listed = next(m for m in box["messages"] if m["id"] == caught)
+        listed = next(e["node"] for e in box["messages"]["edges"] if e["node"]["id"] == caught)
         assert f"[Ticket #{number}]" in listed["subject"]
         assert "alice@example.com" in listed["to"]
         mail = (await gql.data(ONE, {"id": caught}, token=world.staff_x.token))["devMailbox"][

@@ -8,7 +8,7 @@ const MoreMessagesDocument = graphql(`
   query MoreMessages($number: Int!, $after: String) {
     ticket(number: $number) {
       id
-      messages(first: 200, after: $after) {
+      messages(first: 100, after: $after) {
         pageInfo {
           hasNextPage
           endCursor

@@ -10,7 +10,6 @@ from app.errors import Conflict, NotFound
 from app.mail.inbound.process import process_inbound
 from app.models import InboundMail, InboundStatus
 
-MAX_PAGE = 100
 RERUNNABLE = (InboundStatus.FAILED, InboundStatus.REFUSED)
 # Everything but the raw bytes, which can be megabytes per row.
 LIST_FIELDS: Sequence[str] = (
@@ -35,17 +34,17 @@ async def list_inbound(
     actor: Actor | None,
     status: InboundStatus | None = None,
     first: int = 20,
-    before_id: int | None = None,
+    after_id: int | None = None,
 ) -> tuple[list[InboundMail], bool, int]:
-    """Newest first. Returns (page, has_next, total count for the filter)."""
+    """Newest first: the page after the mail ``after_id`` (if given) holds older mail.
+    Returns (page, has_next, total count for the filter)."""
     policy.require_admin(actor)
-    first = max(1, min(first, MAX_PAGE))
     query = InboundMail.all()
     if status is not None:
         query = query.filter(status=status)
     total = await query.count()
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
     rows = await query.order_by("-id").limit(first + 1).only(*LIST_FIELDS)
     return rows[:first], len(rows) > first, total
 

@@ -16,9 +16,9 @@ from email.utils import format_datetime, make_msgid
 
 from redis.asyncio import Redis
 
-from app.config import get_settings
+from app.config import SmtpConfigError, SmtpTarget, get_settings
 from app.infra.clock import now
-from app.mail.outbound.send import SendFailure, SmtpConfigError, SmtpTarget, send_message
+from app.mail.outbound.send import SendFailure, send_message
 
 log = logging.getLogger(__name__)
 

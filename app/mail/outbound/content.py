@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from app.config import Settings
 from app.events import EventType, TicketEvent
@@ -19,6 +18,7 @@ from app.mail import tokens
 from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
 from app.mail.outbound.recipients import Recipient, load_people, recipients_for
 from app.models import Attachment, AuditEntry, Department, Message, Ticket, TicketStatus, User
+from app.services.attachments import download_url
 
 
 @dataclass(frozen=True)
@@ -130,13 +130,14 @@ class _Context:
         department: Department = ticket.department  # loaded with the ticket
         author = people.get(message.author_id) if message and message.author_id else None
         actor = people.get(event.actor) if event.actor else None
-        base = settings.public_url.rstrip("/")
         rows = await Attachment.filter(message_id=message.id).order_by("id") if message else []
         links = tuple(
             AttachmentLink(
                 filename=row.filename,
                 size=row.size,
-                url=f"{base}/attachments/{quote(row.public_id)}/{quote(row.filename)}",
+                url=download_url(
+                    settings.public_url, public_id=row.public_id, filename=row.filename
+                ),
             )
             for row in rows
         )

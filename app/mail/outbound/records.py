@@ -133,14 +133,16 @@ async def list_outbound(
     actor: Actor | None,
     status: OutboundStatus | None = None,
     first: int = 50,
-    before_id: int | None = None,
-) -> list[OutboundMail]:
-    """Admins only: delivery records, newest first (FAILED ones are the permanent failures)."""
+    after_id: int | None = None,
+) -> tuple[list[OutboundMail], bool]:
+    """Admins only: delivery records, newest first (FAILED ones are the permanent failures);
+    the page after the record ``after_id`` (if given) holds older ones. Returns (page,
+    has_next)."""
     policy.require_admin(actor)
     query = OutboundMail.all()
     if status is not None:
         query = query.filter(status=status)
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
-    first = max(1, min(first, 200))
-    return await query.order_by("-id").limit(first).prefetch_related("ticket")
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return rows[:first], len(rows) > first

@@ -14,12 +14,16 @@ const MailboxDocument = graphql(`
       ... on DevMailbox {
         inboundPort
         messages(first: 100) {
-          id
-          from
-          to
-          subject
-          date
-          size
+          edges {
+            node {
+              id
+              from
+              to
+              subject
+              date
+              size
+            }
+          }
         }
       }
       ...ErrorFields
@@ -173,11 +177,11 @@ export function Mailbox() {
           </p>
           <div class="mailbox">
             <div class="panel">
-              {box.messages.length === 0 ? (
+              {box.messages.edges.length === 0 ? (
                 <p class="empty">No mail caught yet.</p>
               ) : (
                 <ul class="mail-list" aria-label="Caught mail">
-                  {box.messages.map((m) => (
+                  {box.messages.edges.map(({ node: m }) => (
                     <li key={m.id}>
                       <button
                         type="button"

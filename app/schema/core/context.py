@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from app.auth.actor import Actor, actor_for
-from app.auth.tokens import resolve_token
+from app.auth.actor import Actor
 from app.config import Settings
 from app.models import MessageSource
-from app.resolvers.loaders import Loaders
-
-SESSION_COOKIE = "helpdesk_session"
+from app.schema.core.loaders import Loaders
 
 
 @dataclass
@@ -37,24 +35,4 @@ class Context:
         return self.request.client.host
 
 
-def bearer_from_header(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def actor_from_secret(secret: str | None) -> Actor | None:
-    if not secret:
-        return None
-    record = await resolve_token(secret)
-    if record is None:
-        return None
-    return await actor_for(record.user, token_id=record.id)
-
-
-def presented_secret(connection: HTTPConnection) -> str | None:
-    """The bearer token, else the session cookie."""
-    return bearer_from_header(connection.headers.get("authorization")) or connection.cookies.get(
-        SESSION_COOKIE
-    )
+Info = strawberry.Info[Context, None]

@@ -28,7 +28,6 @@ from app.infra.clock import now
 from app.mail import sink
 from app.services.validation import Checks
 
-MAX_LISTED = 200
 SMTP_TIMEOUT = 15.0
 
 
@@ -73,11 +72,12 @@ def require_dev_mailbox(actor: Actor | None, settings: Settings) -> Actor:
 
 
 def list_caught(
-    *, actor: Actor | None, settings: Settings, first: int = 50
-) -> list[sink.MailboxEntry]:
-    """Newest first."""
+    *, actor: Actor | None, settings: Settings, first: int = 50, after: str | None = None
+) -> tuple[list[sink.MailboxEntry], bool]:
+    """Newest first, those older than ``after`` (an id) if given. Returns (page, has_next)."""
     require_dev_mailbox(actor, settings)
-    return sink.list_messages(settings, limit=max(1, min(first, MAX_LISTED)))
+    entries = sink.list_messages(settings, limit=first + 1, older_than=after)
+    return entries[:first], len(entries) > first
 
 
 def get_caught(*, actor: Actor | None, settings: Settings, message_id: str) -> CaughtMessage:

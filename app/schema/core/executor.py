@@ -28,7 +28,7 @@ from graphql import ExecutionResult, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from app.live.renders import Render, SharedRenders
+from app.schema.core.renders import Render, SharedRenders
 
 CLASS_ATTRIBUTES = frozenset({"role", "is_admin", "is_staff", "is_client", "department_ids"})
 CONTEXT_ATTRIBUTES = frozenset({"actor", "settings", "loaders"})

@@ -21,6 +21,11 @@ async def _departments(ids: Sequence[int]) -> list[Department | None]:
     return [found.get(i) for i in ids]
 
 
+async def _tickets(ids: Sequence[int]) -> list[Ticket | None]:
+    found = {t.id: t for t in await Ticket.filter(id__in=list(ids))}
+    return [found.get(i) for i in ids]
+
+
 async def _messages(ids: Sequence[int]) -> list[Message | None]:
     found = {m.id: m for m in await Message.filter(id__in=list(ids))}
     return [found.get(i) for i in ids]
@@ -39,6 +44,7 @@ class Loaders:
     departments: DataLoader[int, Department | None] = field(
         default_factory=lambda: DataLoader(_departments)
     )
+    tickets: DataLoader[int, Ticket | None] = field(default_factory=lambda: DataLoader(_tickets))
     messages: DataLoader[int, Message | None] = field(default_factory=lambda: DataLoader(_messages))
     attachments: DataLoader[int, list[Attachment]] = field(
         default_factory=lambda: DataLoader(_attachments)

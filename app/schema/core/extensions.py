@@ -1,8 +1,10 @@
-"""Schema extensions: unexpected errors masked (with a request id in the log)."""
+"""Schema extensions: unexpected errors masked (with a request id in the log), and no
+"Did you mean ...?" suggestions."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -48,3 +50,17 @@ class MaskUnexpectedErrors(SchemaExtension):
             path=error.path,
             extensions={"code": "INTERNAL", "requestId": request_id},
         )
+
+
+class HideSuggestions(SchemaExtension):
+    """graphql-core words some errors with "Did you mean 'x'?" (unknown fields, arguments,
+    types and enum values), which names what someone probing without introspection should not
+    learn; this drops that sentence. Left out when DEBUG is on."""
+
+    _SUGGESTION = re.compile(r" ?Did you mean .+\?$")
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result else []:
+            error.message = self._SUGGESTION.sub("", error.message)

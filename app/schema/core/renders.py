@@ -1,5 +1,5 @@
 """``SharedRenders``: one event's GraphQL executions, shared by the subscribers that would render
-it identically (the executor in ``app.schema.executor`` decides who those are)."""
+it identically (the executor in ``app.schema.core.executor`` decides who those are)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,105 @@
+"""The GraphQL schema: the roots assembled from every domain's resolvers, with the limits and
+extensions the settings ask for. ``app.main`` builds it for the ASGI view; ``make schema``
+exports ``app.api:schema``, built from the default settings when first asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from app.config import Settings
+from app.resolvers.accounts import AccountMutations, AccountQueries
+from app.resolvers.canned import CannedMutations, CannedQueries
+from app.resolvers.devmail import DevMailMutations, DevMailQueries
+from app.resolvers.directory import DirectoryMutations, DirectoryQueries
+from app.resolvers.mail_in import MailInMutations, MailInQueries
+from app.resolvers.mail_out import MailOutQueries
+from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
+from app.resolvers.settings import SettingsMutations, SettingsQueries
+from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
+from app.schema.core.errors import ERROR_TYPES
+from app.schema.core.executor import HelpdeskExecutor
+from app.schema.core.extensions import HideSuggestions, MaskUnexpectedErrors
+
+
+@strawberry.type
+class Query(
+    TicketQueries,
+    AccountQueries,
+    DirectoryQueries,
+    CannedQueries,
+    SettingsQueries,
+    MailOutQueries,
+    MailInQueries,
+    DevMailQueries,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    TicketMutations,
+    AccountMutations,
+    DirectoryMutations,
+    CannedMutations,
+    SettingsMutations,
+    PresenceMutations,
+    MailInMutations,
+    DevMailMutations,
+):
+    pass
+
+
+@strawberry.type
+class Subscription(TicketSubscriptions, PresenceSubscriptions):
+    pass
+
+
+class HelpdeskSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Strawberry logs every error; domain errors are answers, not faults, and unexpected
+        ones are logged once, with the request id, by MaskUnexpectedErrors."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
+        lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
+        MaskUnexpectedErrors,
+        # Many sockets send the same few subscription texts: parse and validate each once
+        # (bounded LRU caches), which also keeps one document in memory instead of one each.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if not settings.debug:
+        extensions.append(HideSuggestions)
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return HelpdeskSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(ERROR_TYPES),
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=HelpdeskExecutor,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """``app.api:schema`` (what ``make schema`` exports): the schema of the default settings,
+    built on first use rather than when this module is imported."""
+    if name == "schema":
+        return build_schema(Settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

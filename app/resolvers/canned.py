@@ -1,0 +1,53 @@
+"""Canned responses: staff list them; admins create and delete them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.schema.canned import (
+    CannedResponse,
+    CannedResponseInput,
+    CannedResponseResult,
+    DeleteCannedResponseResult,
+)
+from app.schema.core.context import Info
+from app.schema.core.errors import mutation
+from app.schema.core.ids import optional_id, parse_id
+from app.services import canned
+
+
+@strawberry.type
+class CannedQueries:
+    @strawberry.field(description="Staff only: global ones and those of their departments.")
+    async def canned_responses(
+        self, info: Info, department_id: strawberry.ID | None = None
+    ) -> list[CannedResponse]:
+        actor = info.context.actor
+        if actor is None or not actor.is_staff:
+            return []
+        rows = await canned.list_canned(
+            actor=actor, department_id=optional_id(department_id, "departmentId")
+        )
+        return [CannedResponse.of(row) for row in rows]
+
+
+@strawberry.type
+class CannedMutations:
+    @mutation()
+    async def create_canned_response(
+        self, info: Info, input: CannedResponseInput
+    ) -> CannedResponseResult:
+        row = await canned.create_canned(
+            actor=info.context.actor,
+            title=input.title,
+            body=input.body,
+            department_id=optional_id(input.department_id, "departmentId"),
+        )
+        return CannedResponse.of(row)
+
+    @mutation()
+    async def delete_canned_response(
+        self, info: Info, id: strawberry.ID
+    ) -> DeleteCannedResponseResult:
+        row = await canned.delete_canned(actor=info.context.actor, canned_id=parse_id(id, "id"))
+        return CannedResponse.of(row)

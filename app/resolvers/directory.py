@@ -1,0 +1,101 @@
+"""Departments and users: listing them (scoped by the policy) and, for admins, editing them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.schema.core.context import Info
+from app.schema.core.errors import mutation
+from app.schema.core.ids import optional_id, parse_id
+from app.schema.directory import (
+    CreateDepartmentInput,
+    CreateUserInput,
+    Department,
+    DepartmentResult,
+    Role,
+    UpdateDepartmentInput,
+    UpdateUserInput,
+    User,
+    UserResult,
+)
+from app.services import directory
+
+
+@strawberry.type
+class DirectoryQueries:
+    @strawberry.field(description="Clients: all (to open tickets). Staff: their own.")
+    async def departments(self, info: Info) -> list[Department]:
+        if info.context.actor is None:
+            return []
+        rows = await directory.list_departments(actor=info.context.actor)
+        return [Department.of(row) for row in rows]
+
+    @strawberry.field(description="Admins: everyone. Staff: staff of their departments.")
+    async def users(
+        self, info: Info, role: Role | None = None, department_id: strawberry.ID | None = None
+    ) -> list[User]:
+        actor = info.context.actor
+        if actor is None or not actor.is_staff:
+            return []
+        rows = await directory.list_users(
+            actor=actor, role=role, department_id=optional_id(department_id, "departmentId")
+        )
+        return [User.of(row) for row in rows]
+
+
+@strawberry.type
+class DirectoryMutations:
+    @mutation()
+    async def create_department(self, info: Info, input: CreateDepartmentInput) -> DepartmentResult:
+        row = await directory.create_department(
+            actor=info.context.actor,
+            name=input.name,
+            email=input.email,
+            auto_close_days=input.auto_close_days,
+        )
+        return Department.of(row)
+
+    @mutation()
+    async def update_department(self, info: Info, input: UpdateDepartmentInput) -> DepartmentResult:
+        clear = input.auto_close_days is None
+        days = None if input.auto_close_days in (None, strawberry.UNSET) else input.auto_close_days
+        row = await directory.update_department(
+            actor=info.context.actor,
+            department_id=parse_id(input.id, "id"),
+            name=input.name,
+            email=input.email,
+            auto_close_days=days,
+            clear_auto_close=clear,
+        )
+        return Department.of(row)
+
+    @mutation()
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserResult:
+        row = await directory.create_user(
+            actor=info.context.actor,
+            name=input.name,
+            email=input.email,
+            password=input.password,
+            role=input.role,
+            department_ids=[parse_id(d, "departmentIds") for d in input.department_ids or ()],
+        )
+        return User.of(row)
+
+    @mutation()
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UserResult:
+        department_ids = (
+            None
+            if input.department_ids is None
+            else [parse_id(d, "departmentIds") for d in input.department_ids]
+        )
+        row = await directory.update_user(
+            actor=info.context.actor,
+            user_id=parse_id(input.id, "id"),
+            name=input.name,
+            email=input.email,
+            role=input.role,
+            department_ids=department_ids,
+            active=input.active,
+            password=input.password,
+        )
+        return User.of(row)

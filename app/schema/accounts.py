@@ -1,0 +1,45 @@
+"""The caller's own account: sessions and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from app import models
+from app.schema.core.errors import result_union
+from app.schema.directory import User
+
+
+@strawberry.type
+class Session:
+    token: str
+    user: User
+
+
+@strawberry.type
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: models.AuthToken) -> ApiToken:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+        )
+
+
+@strawberry.type
+class NewApiToken:
+    token: str = strawberry.field(description="Shown once; only a hash is kept.")
+    api_token: ApiToken
+
+
+LoginResult = result_union("LoginResult", Session)
+ApiTokenResult = result_union("ApiTokenResult", NewApiToken)
+RevokeApiTokenResult = result_union("RevokeApiTokenResult", ApiToken)

@@ -1,0 +1,48 @@
+"""Canned responses: global or per department, rendered for a ticket on insert."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import Private
+
+from app import models
+from app.schema.core.context import Info
+from app.schema.core.errors import result_union
+from app.schema.directory import Department
+from app.services import canned
+
+
+@strawberry.type
+class CannedResponse:
+    id: strawberry.ID
+    title: str
+    body: str
+    _model: Private[models.CannedResponse]
+
+    @strawberry.field
+    async def department(self, info: Info) -> Department | None:
+        if self._model.department_id is None:
+            return None
+        department = await info.context.loaders.departments.load(self._model.department_id)
+        return Department.of(department) if department else None
+
+    @strawberry.field(description="The body with placeholders filled in for a ticket.")
+    async def rendered(self, info: Info, ticket_number: int) -> str:
+        return await canned.render_canned(
+            actor=info.context.actor, canned=self._model, number=ticket_number
+        )
+
+    @classmethod
+    def of(cls, row: models.CannedResponse) -> CannedResponse:
+        return cls(id=strawberry.ID(str(row.id)), title=row.title, body=row.body, _model=row)
+
+
+@strawberry.input
+class CannedResponseInput:
+    title: str
+    body: str
+    department_id: strawberry.ID | None = None
+
+
+CannedResponseResult = result_union("CannedResponseResult", CannedResponse)
+DeleteCannedResponseResult = result_union("DeleteCannedResponseResult", CannedResponse)

@@ -1,0 +1,114 @@
+"""The one way to page a list: ``first`` (1 to 100) and an opaque ``after`` cursor, answered as
+a connection (``edges { cursor node }``, ``pageInfo``).
+
+A cursor is the position of a row in its list, written as base64url JSON ``[list, *key]``:
+the list's name (so a cursor from another list, or another sort of the ticket list, is
+refused) and the row's keyset key, which the service pages by (an id, or a sort value and the
+ticket number). Keys are values, not offsets, so pages stay correct while rows are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from app.errors import ValidationFailed, bad_cursor
+
+MAX_FIRST = 100
+
+T = TypeVar("T")
+C = TypeVar("C", bound="Connection[Any]")
+Key = Sequence[Any]
+"""A row's position in its list: JSON values (ids, numbers, strings)."""
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def checked_first(first: int) -> int:
+    """The page size, refused with a typed error outside 1 to ``MAX_FIRST``."""
+    if not 1 <= first <= MAX_FIRST:
+        raise ValidationFailed.single("first", f"first must be between 1 and {MAX_FIRST}.")
+    return first
+
+
+def encode_cursor(list_name: str, key: Key) -> str:
+    raw = json.dumps([list_name, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, list_name: str) -> list[Any] | None:
+    """The key in ``cursor``, or None for the first page; a typed error for anything that is
+    not a cursor of this list."""
+    if not cursor:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(decoded, list) and len(decoded) > 1 and decoded[0] == list_name:
+            return decoded[1:]
+    except (ValueError, TypeError):
+        pass
+    raise bad_cursor()
+
+
+def decode_id(cursor: str | None, list_name: str) -> int | None:
+    """The row id in a cursor of a list paged by id, or None for the first page."""
+    key = decode_cursor(cursor, list_name)
+    if key is None:
+        return None
+    if len(key) != 1 or not isinstance(key[0], int) or isinstance(key[0], bool):
+        raise bad_cursor()
+    return key[0]
+
+
+def page_info(cursors: Sequence[str], *, has_next: bool, after: str | None) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+def edges(list_name: str, nodes: Sequence[T], keys: Sequence[Key]) -> list[Edge[T]]:
+    return [
+        Edge(cursor=encode_cursor(list_name, key), node=node)
+        for node, key in zip(nodes, keys, strict=True)
+    ]
+
+
+def connection(
+    cls: type[C],
+    list_name: str,
+    nodes: Sequence[Any],
+    keys: Sequence[Key],
+    *,
+    has_next: bool,
+    after: str | None,
+    **extra: Any,
+) -> C:
+    """A page of ``nodes`` (each at its ``key``) as the connection type ``cls``."""
+    page = edges(list_name, nodes, keys)
+    info = page_info([e.cursor for e in page], has_next=has_next, after=after)
+    return cls(edges=page, page_info=info, **extra)

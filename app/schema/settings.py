@@ -1,0 +1,15 @@
+"""The helpdesk's admin-editable settings."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.schema.core.errors import result_union
+
+
+@strawberry.type
+class HelpdeskSettings:
+    auto_close_days: int
+
+
+SettingsResult = result_union("SettingsResult", HelpdeskSettings)

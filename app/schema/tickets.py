@@ -1,0 +1,291 @@
+"""Tickets and their messages, attachments, audit trail and live events: the types, inputs and
+enums of the ticket domain. Fields resolve relations through the context's DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry import Private
+from strawberry.file_uploads import Upload
+
+from app import models
+from app.auth import policy
+from app.events import EventType
+from app.schema.core import pagination
+from app.schema.core.context import Info
+from app.schema.core.errors import result_union
+from app.schema.core.pagination import Connection
+from app.schema.core.renders import SharedRenders
+from app.schema.directory import Department, User
+from app.services import attachments, audit, messages, ticket_list
+
+# The stored (and service) enums are the GraphQL enums, registered here with the types that
+# use them.
+TicketStatus = models.TicketStatus
+TicketPriority = models.TicketPriority
+MessageSource = models.MessageSource
+TicketSortField = ticket_list.SortField
+TicketEventType = EventType
+strawberry.enum(TicketStatus, name="TicketStatus")
+strawberry.enum(TicketPriority, name="TicketPriority")
+strawberry.enum(MessageSource, name="MessageSource")
+strawberry.enum(TicketSortField, name="TicketSortField")
+strawberry.enum(TicketEventType, name="TicketEventType")
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    _public_id: Private[str]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self._public_id)
+
+    @strawberry.field(description="Download link; access is checked on download.")
+    def url(self, info: Info) -> str:
+        return attachments.download_url(
+            info.context.settings.public_url, public_id=self._public_id, filename=self.filename
+        )
+
+    @classmethod
+    def of(cls, row: models.Attachment) -> Attachment:
+        return cls(
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            _public_id=row.public_id,
+        )
+
+
+@strawberry.type
+class Message:
+    id: strawberry.ID
+    body: str
+    internal: bool
+    source: MessageSource
+    created_at: datetime
+    _model: Private[models.Message]
+
+    @strawberry.field
+    async def author(self, info: Info) -> User | None:
+        if self._model.author_id is None:
+            return None
+        user = await info.context.loaders.users.load(self._model.author_id)
+        return User.of(user) if user else None
+
+    @strawberry.field
+    async def attachments(self, info: Info) -> list[Attachment]:
+        rows = await info.context.loaders.attachments.load(self._model.id)
+        return [Attachment.of(row) for row in rows]
+
+    @classmethod
+    def of(cls, message: models.Message) -> Message:
+        return cls(
+            id=strawberry.ID(str(message.id)),
+            body=message.body,
+            internal=message.internal,
+            source=message.source,
+            created_at=message.created_at,
+            _model=message,
+        )
+
+
+@strawberry.type
+class MessageConnection(Connection[Message]):
+    pass
+
+
+@strawberry.type
+class AuditEntry:
+    field: str
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+    _actor_id: Private[int | None]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        if self._actor_id is None:
+            return None
+        user = await info.context.loaders.users.load(self._actor_id)
+        return User.of(user) if user else None
+
+    @classmethod
+    def of(cls, row: models.AuditEntry) -> AuditEntry:
+        return cls(
+            field=row.field,
+            old_value=row.old_value,
+            new_value=row.new_value,
+            created_at=row.created_at,
+            _actor_id=row.actor_id,
+        )
+
+
+@strawberry.type
+class Ticket:
+    id: strawberry.ID
+    number: int
+    subject: str
+    status: TicketStatus
+    priority: TicketPriority
+    created_at: datetime
+    last_activity_at: datetime
+    closed_at: datetime | None
+    _model: Private[models.Ticket]
+
+    @classmethod
+    def of(cls, ticket: models.Ticket) -> Ticket:
+        return cls(
+            id=strawberry.ID(str(ticket.id)),
+            number=ticket.number,
+            subject=ticket.subject,
+            status=ticket.status,
+            priority=ticket.priority,
+            created_at=ticket.created_at,
+            last_activity_at=ticket.last_activity_at,
+            closed_at=ticket.closed_at,
+            _model=ticket,
+        )
+
+    @strawberry.field
+    async def department(self, info: Info) -> Department:
+        department = await info.context.loaders.departments.load(self._model.department_id)
+        assert department is not None
+        return Department.of(department)
+
+    @strawberry.field
+    async def client(self, info: Info) -> User:
+        user = await info.context.loaders.users.load(self._model.client_id)
+        assert user is not None
+        return User.of(user)
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> User | None:
+        if self._model.assignee_id is None:
+            return None
+        user = await info.context.loaders.users.load(self._model.assignee_id)
+        return User.of(user) if user else None
+
+    @strawberry.field(description="The client-portal link, as mailed in notifications.")
+    def portal_url(self, info: Info) -> str:
+        base = info.context.settings.public_url.rstrip("/")
+        return f"{base}/client/tickets/{self.number}"
+
+    @strawberry.field(description="Replies in order; internal notes only for staff.")
+    async def messages(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> MessageConnection:
+        rows, has_next = await messages.list_messages(
+            actor=info.context.actor,
+            ticket=self._model,
+            first=pagination.checked_first(first),
+            after_id=pagination.decode_id(after, "message"),
+        )
+        return pagination.connection(
+            MessageConnection,
+            "message",
+            [Message.of(row) for row in rows],
+            [[row.id] for row in rows],
+            has_next=has_next,
+            after=after,
+        )
+
+    @strawberry.field(description="Who changed status, priority, department or assignee (staff).")
+    async def audit_trail(self, info: Info) -> list[AuditEntry]:
+        if not policy.can_see_internal(info.context.actor):
+            return []
+        rows = await audit.audit_trail(actor=info.context.actor, ticket=self._model)
+        return [AuditEntry.of(row) for row in rows]
+
+
+@strawberry.type
+class TicketConnection(Connection[Ticket]):
+    total_count: int = strawberry.field(
+        description="Matching tickets, counted up to 1,000 (see totalCountCapped)."
+    )
+    total_count_capped: bool = strawberry.field(
+        description="True when more than 1,000 tickets match and totalCount stopped there."
+    )
+
+
+@strawberry.type
+class TicketEvent:
+    type: TicketEventType
+    ticket: Ticket
+    message: Message | None
+    # Subscribers that would render this event identically share one execution.
+    shared_renders: Private[SharedRenders | None] = None
+    payload_key: Private[Hashable] = None
+
+
+@strawberry.input
+class TicketFilter:
+    status: list[TicketStatus] | None = None
+    priority: list[TicketPriority] | None = None
+    department_id: strawberry.ID | None = None
+    assignee_id: strawberry.ID | None = None
+    assigned_to_me: bool = False
+    unassigned: bool = False
+    search: str | None = strawberry.field(default=None, description="Text in the subject.")
+
+
+@strawberry.input
+class TicketSort:
+    field: TicketSortField = TicketSortField.LAST_ACTIVITY
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class OpenTicketInput:
+    department_id: strawberry.ID
+    subject: str
+    body: str
+    priority: TicketPriority = TicketPriority.MEDIUM
+    attachments: list[Upload] | None = None
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Staff opening a ticket on behalf of a client."
+    )
+
+
+@strawberry.input
+class ReplyInput:
+    number: int
+    body: str
+    attachments: list[Upload] | None = None
+
+
+@strawberry.input
+class NoteInput:
+    number: int
+    body: str
+    attachments: list[Upload] | None = None
+
+
+@strawberry.input
+class UpdateTicketInput:
+    number: int
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    department_id: strawberry.ID | None = None
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="null unassigns; leave out to keep."
+    )
+
+
+OpenTicketResult = result_union("OpenTicketResult", Ticket)
+ReplyResult = result_union("ReplyResult", Message)
+NoteResult = result_union("NoteResult", Message)
+UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
+CloseTicketResult = result_union("CloseTicketResult", Ticket)
