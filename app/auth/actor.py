@@ -17,6 +17,11 @@ class Actor:
     token_id: int | None = None
 
     @property
+    def access(self) -> tuple[Role, frozenset[int]]:
+        """What the policy decides by: two actors with the same access may see the same."""
+        return self.role, self.department_ids
+
+    @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 

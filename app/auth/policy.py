@@ -1,7 +1,11 @@
-"""The one access policy. Every entry point (GraphQL, subscriptions, downloads, mail) asks here.
+"""The one access policy. Every entry point (GraphQL, subscriptions, downloads, mail) asks here,
+and nothing outside ``app/auth`` looks at a role (``tests/test_layout.py`` checks).
 
 Rules: anonymous sees nothing; a client sees only their own tickets and never internal notes;
 staff see only tickets of their departments; admins see everything.
+
+Each list has one scope (a filter) that answers for every role, and each check an in-memory
+twin where events need one (``*_fields``: decided from an event's fields, no database).
 """
 
 from __future__ import annotations
@@ -10,44 +14,12 @@ from tortoise.expressions import Q
 
 from app.auth.actor import Actor
 from app.errors import NotAuthenticated, PermissionDenied
-from app.models import Ticket
+from app.models import Message, Role, Ticket, User
 
+NOTHING = Q(id__in=[])
+"""A scope that selects no row."""
 
-def ticket_scope(actor: Actor | None) -> Q:
-    """A filter selecting exactly the tickets ``actor`` may see."""
-    if actor is None:
-        return Q(id__in=[])
-    if actor.is_admin:
-        return Q()
-    if actor.is_client:
-        return Q(client_id=actor.user_id)
-    return Q(department_id__in=list(actor.department_ids))
-
-
-def can_view_ticket(actor: Actor | None, ticket: Ticket) -> bool:
-    """In-memory twin of ``ticket_scope``; used per event without a database round trip."""
-    return can_view_ticket_fields(actor, ticket.department_id, ticket.client_id)
-
-
-def can_view_ticket_fields(actor: Actor | None, department_id: int, client_id: int) -> bool:
-    if actor is None:
-        return False
-    if actor.is_admin:
-        return True
-    if actor.is_client:
-        return client_id == actor.user_id
-    return department_id in actor.department_ids
-
-
-def can_see_internal(actor: Actor | None) -> bool:
-    return actor is not None and actor.is_staff
-
-
-def can_access_department(actor: Actor | None, department_id: int) -> bool:
-    """May work tickets of (or be assigned tickets in) this department."""
-    if actor is None or not actor.is_staff:
-        return False
-    return actor.is_admin or department_id in actor.department_ids
+# Who is asking ------------------------------------------------------------------------------
 
 
 def require_user(actor: Actor | None) -> Actor:
@@ -70,6 +42,74 @@ def require_admin(actor: Actor | None) -> Actor:
     return actor
 
 
+def works_tickets(who: Actor | User | None) -> bool:
+    """Staff and admins: they answer tickets (a public reply sets Answered), read internal
+    notes and get the staff side of mail. Clients and the anonymous do not."""
+    return who is not None and who.role in (Role.STAFF, Role.ADMIN)
+
+
+def can_administer(actor: Actor | None) -> bool:
+    """Settings, departments, users, canned responses and the mail logs: admins only."""
+    return actor is not None and actor.is_admin
+
+
+# Tickets ------------------------------------------------------------------------------------
+
+
+def ticket_scope(actor: Actor | None) -> Q:
+    """A filter selecting exactly the tickets ``actor`` may see."""
+    if actor is None:
+        return NOTHING
+    if actor.is_admin:
+        return Q()
+    if actor.is_client:
+        return Q(client_id=actor.user_id)
+    return Q(department_id__in=list(actor.department_ids))
+
+
+def can_view_ticket(actor: Actor | None, ticket: Ticket) -> bool:
+    """In-memory twin of ``ticket_scope``; used per event without a database round trip."""
+    return can_view_ticket_fields(actor, ticket.department_id, ticket.client_id)
+
+
+def can_view_ticket_fields(actor: Actor | None, department_id: int, client_id: int) -> bool:
+    if actor is None:
+        return False
+    if actor.is_admin:
+        return True
+    if actor.is_client:
+        return client_id == actor.user_id
+    return department_id in actor.department_ids
+
+
+def can_access_department(actor: Actor | None, department_id: int) -> bool:
+    """May work tickets of (or be assigned tickets in) this department."""
+    if actor is None or not actor.is_staff:
+        return False
+    return actor.is_admin or department_id in actor.department_ids
+
+
+def can_open_ticket_in(actor: Actor, department_id: int) -> bool:
+    """Clients open tickets in any department; staff only in their own; admins anywhere."""
+    return actor.is_client or can_access_department(actor, department_id)
+
+
+def opens_own_tickets(actor: Actor) -> bool:
+    """A client's new ticket is their own; staff open one on behalf of a client they name."""
+    return actor.is_client
+
+
+def ticket_owners() -> Q:
+    """The users a ticket may be opened for: active clients."""
+    return Q(role=Role.CLIENT, active=True)
+
+
+def may_open_tickets_by_mail(user: User) -> bool:
+    """Mail to a department address opens a ticket only for a client; staff open tickets on a
+    client's behalf in the dashboard."""
+    return user.role is Role.CLIENT
+
+
 def can_reply(actor: Actor | None, ticket: Ticket) -> bool:
     return can_view_ticket(actor, ticket)
 
@@ -81,8 +121,104 @@ def can_close(actor: Actor | None, ticket: Ticket) -> bool:
 
 def can_manage_ticket(actor: Actor | None, ticket: Ticket) -> bool:
     """Change status, priority, department or assignee: staff with access only."""
-    return actor is not None and actor.is_staff and can_view_ticket(actor, ticket)
+    return works_tickets(actor) and can_view_ticket(actor, ticket)
+
+
+def can_add_note(actor: Actor | None, ticket: Ticket) -> bool:
+    return works_tickets(actor) and can_view_ticket(actor, ticket)
 
 
 def can_assign_to(assignee: Actor, ticket_department_id: int) -> bool:
     return can_access_department(assignee, ticket_department_id)
+
+
+def presence_scope(actor: Actor | None) -> Q:
+    """The tickets whose presence ``actor`` may report and watch: staff only, so a client
+    learns nothing (not even that a ticket exists) from it."""
+    return ticket_scope(actor) if works_tickets(actor) else NOTHING
+
+
+# Messages -----------------------------------------------------------------------------------
+
+
+def message_scope(actor: Actor | None) -> Q:
+    """Of a visible ticket's messages, those ``actor`` may read: internal notes are for staff."""
+    return Q() if works_tickets(actor) else Q(internal=False)
+
+
+def can_view_message(actor: Actor | None, ticket: Ticket, message: Message) -> bool:
+    """A message of ``ticket`` (its files too): who sees the ticket, and notes only staff."""
+    return can_view_message_fields(actor, ticket.department_id, ticket.client_id, message.internal)
+
+
+def can_view_message_fields(
+    actor: Actor | None, department_id: int, client_id: int, internal: bool
+) -> bool:
+    """In-memory twin of ``can_view_message``, from an event's fields."""
+    if internal and not works_tickets(actor):
+        return False
+    return can_view_ticket_fields(actor, department_id, client_id)
+
+
+def can_view_audit_trail(actor: Actor | None, ticket: Ticket) -> bool:
+    return works_tickets(actor) and can_view_ticket(actor, ticket)
+
+
+# Departments, users and canned responses ----------------------------------------------------
+
+
+def department_scope(actor: Actor | None) -> Q:
+    """Clients see every department (to open tickets); staff only their own; admins all."""
+    if actor is None:
+        return NOTHING
+    if actor.is_client or actor.is_admin:
+        return Q()
+    return Q(id__in=list(actor.department_ids))
+
+
+def can_see_department_settings(actor: Actor | None) -> bool:
+    """A department's mail address and auto-close override: admins only."""
+    return can_administer(actor)
+
+
+def user_scope(actor: Actor | None) -> Q:
+    """Admins see everyone; staff the active staff of their own departments (the assignee
+    picker); clients and the anonymous nobody."""
+    if actor is None or actor.is_client:
+        return NOTHING
+    if actor.is_admin:
+        return Q()
+    return Q(
+        role__in=[Role.STAFF, Role.ADMIN],
+        active=True,
+        departments__id__in=list(actor.department_ids),
+    )
+
+
+def can_see_email(actor: Actor | None, user_id: int) -> bool:
+    """A user's email address: staff, and the user themselves."""
+    return actor is not None and (actor.is_staff or actor.user_id == user_id)
+
+
+def belongs_to_departments(role: Role) -> bool:
+    """Only staff are members of departments (admins see every department anyway)."""
+    return role is Role.STAFF
+
+
+def department_staff(department_id: int) -> Q:
+    """The active staff of a department: who a new ticket there concerns."""
+    return Q(role=Role.STAFF, active=True, departments__id=department_id)
+
+
+def administrators() -> Q:
+    """The active administrators (they hear of tickets in a department without staff)."""
+    return Q(role=Role.ADMIN, active=True)
+
+
+def canned_scope(actor: Actor | None) -> Q:
+    """Staff see global canned responses and those of their departments; admins all."""
+    if actor is None or actor.is_client:
+        return NOTHING
+    if actor.is_admin:
+        return Q()
+    return Q(department_id=None) | Q(department_id__in=list(actor.department_ids))

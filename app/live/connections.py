@@ -184,8 +184,5 @@ class ConnectionRegistry:
             if token.user.id not in fresh:
                 fresh[token.user.id] = await actor_for(token.user)
             current = fresh[token.user.id]
-            if (current.role, current.department_ids) != (
-                connection.actor.role,
-                connection.actor.department_ids,
-            ):
+            if current.access != connection.actor.access:
                 connection.resync()

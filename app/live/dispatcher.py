@@ -193,8 +193,8 @@ class Dispatcher:
                     continue
             elif not policy.can_view_ticket_fields(actor, signal.department, signal.client):
                 continue
-            if listener.kind == "events" and (
-                not signal.internal or policy.can_see_internal(actor)
+            if listener.kind == "events" and policy.can_view_message_fields(
+                actor, signal.department, signal.client, signal.internal
             ):
                 targets.append(listener)
         if not targets:

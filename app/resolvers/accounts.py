@@ -32,8 +32,6 @@ class AccountQueries:
 
     @strawberry.field(description="The caller's personal API tokens.")
     async def api_tokens(self, info: Info) -> list[ApiToken]:
-        if info.context.actor is None:
-            return []
         return [ApiToken.of(t) for t in await accounts.list_api_tokens(actor=info.context.actor)]
 
 

@@ -14,9 +14,8 @@ from app.services import settings
 class SettingsQueries:
     @strawberry.field(description="Global settings (admins).")
     async def settings(self, info: Info) -> HelpdeskSettings | None:
-        if info.context.actor is None or not info.context.actor.is_admin:
-            return None
-        return HelpdeskSettings(auto_close_days=await settings.auto_close_days())
+        days = await settings.read_auto_close_days(actor=info.context.actor)
+        return None if days is None else HelpdeskSettings(auto_close_days=days)
 
 
 @strawberry.type

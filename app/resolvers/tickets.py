@@ -167,18 +167,18 @@ class TicketMutations:
 
 def _shape(info: Info, connection: LiveConnection, loaded: LoadedEvent) -> TicketEvent | None:
     """The event as this viewer may see it, or None. The last check before sending."""
-    actor = connection.actor
-    if connection.closing or not policy.can_view_ticket(actor, loaded.ticket):
-        return None
-    if loaded.signal.internal and not policy.can_see_internal(actor):
+    actor, ticket = connection.actor, loaded.ticket
+    if connection.closing or not policy.can_view_message_fields(
+        actor, ticket.department_id, ticket.client_id, loaded.signal.internal
+    ):
         return None
     message = loaded.message
-    if message is not None and not tickets.message_visible(actor, message):
+    if message is not None and not policy.can_view_message(actor, ticket, message):
         message = None
     info.context.loaders = loaded.loaders  # shared by every subscriber of this event here
     return TicketEvent(
         type=loaded.signal.type,
-        ticket=Ticket.of(loaded.ticket),
+        ticket=Ticket.of(ticket),
         message=Message.of(message) if message is not None else None,
         shared_renders=loaded.renders,
         payload_key=message.id if message is not None else None,

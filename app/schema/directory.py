@@ -6,6 +6,7 @@ import strawberry
 from strawberry import Private
 
 from app import models
+from app.auth import policy
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 
@@ -23,10 +24,7 @@ class User:
 
     @strawberry.field(description="Shown to staff and to the user themselves only.")
     def email(self, info: Info) -> str:
-        actor = info.context.actor
-        if actor is not None and (actor.is_staff or str(actor.user_id) == self.id):
-            return self._email
-        return ""
+        return self._email if policy.can_see_email(info.context.actor, int(self.id)) else ""
 
     @classmethod
     def of(cls, user: models.User) -> User:
@@ -47,19 +45,19 @@ class Department:
 
     @strawberry.field(description="The department's mail address (admins only).")
     def email(self, info: Info) -> str | None:
-        return self._model.email if _is_admin(info) else None
+        return self._model.email if _settings_visible(info) else None
 
     @strawberry.field(description="Auto-close override in days; null uses the global setting.")
     def auto_close_days(self, info: Info) -> int | None:
-        return self._model.auto_close_days if _is_admin(info) else None
+        return self._model.auto_close_days if _settings_visible(info) else None
 
     @classmethod
     def of(cls, department: models.Department) -> Department:
         return cls(id=strawberry.ID(str(department.id)), name=department.name, _model=department)
 
 
-def _is_admin(info: Info) -> bool:
-    return info.context.actor is not None and info.context.actor.is_admin
+def _settings_visible(info: Info) -> bool:
+    return policy.can_see_department_settings(info.context.actor)
 
 
 @strawberry.input

@@ -267,9 +267,7 @@ async def open_download(*, actor: Actor | None, public_id: str) -> Download:
     if attachment is None:
         raise missing
     message: Message = attachment.message
-    if not policy.can_view_ticket(actor, message.ticket):
-        raise missing
-    if message.internal and not policy.can_see_internal(actor):
+    if not policy.can_view_message(actor, message.ticket, message):
         raise missing
     store = file_store()
     if not await store.exists(attachment.sha256):

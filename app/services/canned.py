@@ -28,13 +28,9 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 async def list_canned(
     *, actor: Actor | None, department_id: int | None = None
 ) -> list[CannedResponse]:
-    """Staff see global responses and those of their departments (one department if asked)."""
-    actor = policy.require_staff(actor)
-    if actor.is_admin:
-        scope = Q()
-    else:
-        scope = Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
-    query = CannedResponse.filter(scope)
+    """Staff see global responses and those of their departments (one department if asked);
+    nobody else sees any."""
+    query = CannedResponse.filter(policy.canned_scope(actor))
     if department_id is not None:
         query = query.filter(Q(department_id=None) | Q(department_id=department_id))
     return await query.order_by("title")

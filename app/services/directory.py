@@ -32,13 +32,8 @@ def _check_email(checks: Checks, value: str | None) -> str:
 
 
 async def list_departments(*, actor: Actor | None) -> list[Department]:
-    """Clients see every department (to open tickets); staff only their own; admins all."""
-    policy.require_user(actor)
-    assert actor is not None
-    query = Department.all()
-    if actor.is_staff and not actor.is_admin:
-        query = query.filter(id__in=list(actor.department_ids))
-    return await query.order_by("name")
+    """The departments ``actor`` may see (the policy's scope), by name."""
+    return await Department.filter(policy.department_scope(actor)).order_by("name")
 
 
 async def create_department(
@@ -178,13 +173,14 @@ async def update_user(
         if active is not None:
             user.active = active
         await user.save(using_db=connection)
-        if departments is not None or user.role is not Role.STAFF:
+        member = policy.belongs_to_departments(user.role)
+        if departments is not None or not member:
             await user.departments.clear(using_db=connection)
-            if departments and user.role is Role.STAFF:
+            if departments and member:
                 await user.departments.add(*departments, using_db=connection)
-        if user.role is Role.CLIENT or user.active is False:
+        if not policy.works_tickets(user) or user.active is False:
             await Ticket.filter(assignee_id=user.id).using_db(connection).update(assignee_id=None)
-        elif user.role is Role.STAFF:
+        elif member:
             kept = [d.id for d in departments] if departments is not None else None
             if kept is not None:
                 await (
@@ -212,7 +208,7 @@ async def _departments(
 ) -> list[Department]:
     if not department_ids:
         return []
-    if role is not Role.STAFF:
+    if not policy.belongs_to_departments(role):
         checks.fail("departmentIds", "Only staff belong to departments.")
         return []
     found = await Department.filter(id__in=list(department_ids))
@@ -224,21 +220,11 @@ async def _departments(
 async def list_users(
     *, actor: Actor | None, role: Role | None = None, department_id: int | None = None
 ) -> list[User]:
-    """Admins list everyone; staff see the staff of their own departments (assignee picker)."""
-    actor = policy.require_staff(actor)
-    query = User.all()
-    if not actor.is_admin:
-        allowed = list(actor.department_ids)
-        if department_id is not None and department_id not in allowed:
-            return []
-        query = (
-            query.filter(role__in=[Role.STAFF, Role.ADMIN], active=True)
-            .filter(departments__id__in=[department_id] if department_id else allowed)
-            .distinct()
-        )
-        return await query.order_by("name")
+    """The users ``actor`` may see (admins: everyone; staff: the staff of their departments,
+    for the assignee picker; nobody else: none), by role and department if asked."""
+    query = User.filter(policy.user_scope(actor))
     if role is not None:
         query = query.filter(role=role)
     if department_id is not None:
-        query = query.filter(departments__id=department_id).distinct()
-    return await query.order_by("name")
+        query = query.filter(departments__id=department_id)
+    return await query.distinct().order_by("name")

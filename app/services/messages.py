@@ -55,7 +55,7 @@ async def add_internal_note(
     """A note for staff only; it changes nothing the client can see."""
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
-    if not policy.can_see_internal(actor):
+    if not policy.can_add_note(actor, ticket):
         raise PermissionDenied("Only staff may add internal notes.")
     return await _post(
         actor=actor, ticket=ticket, body=body, internal=True, source=source, files=files
@@ -108,7 +108,7 @@ async def _post(
             changes: tuple[str, ...] = ()
             if not internal:
                 changes = await reopen_status_for_reply(
-                    connection, actor=actor, ticket=locked, staff_reply=actor.is_staff
+                    connection, actor=actor, ticket=locked, staff_reply=policy.works_tickets(actor)
                 )
                 locked.last_activity_at = stamp
                 await locked.save(using_db=connection)
@@ -135,9 +135,7 @@ async def list_messages(
 ) -> tuple[list[Message], bool]:
     """Messages in order (those after the message ``after_id``, if given); internal notes
     only for staff. Returns (page, has_next)."""
-    query = Message.filter(ticket_id=ticket.id)
-    if not policy.can_see_internal(actor):
-        query = query.filter(internal=False)
+    query = Message.filter(policy.message_scope(actor), ticket_id=ticket.id)
     if after_id is not None:
         query = query.filter(id__gt=after_id)
     rows = await query.order_by("id").limit(first + 1)

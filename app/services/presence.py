@@ -17,6 +17,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from app.auth import policy
 from app.auth.actor import Actor
 from app.infra.clock import now
 from app.models import Ticket
@@ -72,9 +73,7 @@ def heartbeat_seconds(ttl_seconds: int) -> int:
 async def ticket_for_staff(*, actor: Actor | None, number: int) -> Ticket:
     """The ticket for staff who may see it. Anyone else gets exactly the NotFound of a missing
     ticket: presence is staff-only, and a refusal must not tell that the ticket exists."""
-    return await tickets.get_ticket(
-        actor=actor if actor is not None and actor.is_staff else None, number=number
-    )
+    return await tickets.find_ticket(policy.presence_scope(actor), number=number)
 
 
 async def report_presence(

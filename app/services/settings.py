@@ -16,6 +16,13 @@ async def auto_close_days() -> int:
     return int(row.value) if row is not None else get_settings().auto_close_days
 
 
+async def read_auto_close_days(*, actor: Actor | None) -> int | None:
+    """The setting as admins see it; None for everyone else."""
+    if not policy.can_administer(actor):
+        return None
+    return await auto_close_days()
+
+
 async def set_auto_close_days(*, actor: Actor | None, days: int) -> int:
     policy.require_admin(actor)
     if days < 0 or days > 3650:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
@@ -17,7 +18,6 @@ from app.models import (
     Department,
     Message,
     MessageSource,
-    Role,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -47,7 +47,13 @@ class Opened:
 
 async def get_ticket(*, actor: Actor | None, number: int) -> Ticket:
     """The ticket if the actor may see it; NotFound otherwise, so existence never leaks."""
-    ticket = await Ticket.filter(policy.ticket_scope(actor), number=number).first()
+    return await find_ticket(policy.ticket_scope(actor), number=number)
+
+
+async def find_ticket(scope: Q, *, number: int) -> Ticket:
+    """The ticket with this number among those ``scope`` (a policy scope) selects; NotFound
+    otherwise, the same for a ticket out of scope as for a missing one."""
+    ticket = await Ticket.filter(scope, number=number).first()
     if ticket is None:
         raise NotFound(f"Ticket #{number} was not found.", field="number")
     return ticket
@@ -73,12 +79,7 @@ async def open_ticket(
     if department is None:
         checks.fail("departmentId", "Choose a department that exists.")
     client = await _client_for(actor, client_id, checks)
-    if (
-        department is not None
-        and not actor.is_client
-        and not actor.is_admin
-        and department.id not in actor.department_ids
-    ):
+    if department is not None and not policy.can_open_ticket_in(actor, department.id):
         checks.fail("departmentId", "Choose a department that exists.")
     checks.raise_if_any()
     assert department is not None and client is not None
@@ -114,12 +115,12 @@ async def open_ticket(
 
 
 async def _client_for(actor: Actor, client_id: int | None, checks: Checks) -> User | None:
-    if actor.is_client or client_id is None:
-        if not actor.is_client:
-            checks.fail("clientId", "Staff opening a ticket must name the client.")
-            return None
+    if policy.opens_own_tickets(actor):
         return await User.get(id=actor.user_id)
-    client = await User.get_or_none(id=client_id, role=Role.CLIENT, active=True)
+    if client_id is None:
+        checks.fail("clientId", "Staff opening a ticket must name the client.")
+        return None
+    client = await User.filter(policy.ticket_owners(), id=client_id).first()
     if client is None:
         checks.fail("clientId", "Choose a client that exists.")
     return client
@@ -227,7 +228,7 @@ def _event_type_for(changes: list[str], ticket: Ticket) -> EventType:
 
 async def _assignable(user_id: int, department_id: int, checks: Checks) -> User | None:
     user = await User.get_or_none(id=user_id, active=True)
-    if user is None or user.role is Role.CLIENT:
+    if user is None or not policy.works_tickets(user):
         checks.fail("assigneeId", "Only staff can be assigned a ticket.")
         return None
     if not policy.can_assign_to(await actor_for(user), department_id):
@@ -271,17 +272,6 @@ async def reopen_status_for_reply(
         return ()
     await _set_status(connection, actor, ticket, status)
     return ("status",)
-
-
-def message_visible(actor: Actor | None, message: Message) -> bool:
-    return not message.internal or policy.can_see_internal(actor)
-
-
-async def ticket_for_message(message: Message) -> Ticket:
-    ticket = await Ticket.get_or_none(id=message.ticket_id)
-    if ticket is None:
-        raise NotFound("Ticket was not found.")
-    return ticket
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 
+from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
@@ -29,7 +30,6 @@ from app.models import (
     InboundStatus,
     Message,
     MessageSource,
-    Role,
     Ticket,
     TicketStatus,
     User,
@@ -222,7 +222,7 @@ async def _client_for_new_ticket(parsed: ParsedMail) -> User | Refuse:
         return await ensure_client(email=parsed.from_address, name=parsed.from_name or None)
     if not user.active:
         return INACTIVE
-    if user.role is not Role.CLIENT:
+    if not policy.may_open_tickets_by_mail(user):
         return Refuse(
             "staff cannot open a ticket by email",
             "Staff open tickets on behalf of a client in the dashboard.",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.auth import policy
 from app.auth.actor import actor_for
 from app.events import EventType, TicketEvent
-from app.models import Message, Role, Ticket, User
+from app.models import Message, Ticket, User
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,10 @@ class Recipient:
 
 
 async def department_staff(department_id: int) -> list[User]:
-    staff = await (
-        User.filter(role=Role.STAFF, active=True, departments__id=department_id)
-        .distinct()
-        .order_by("id")
-    )
+    staff = await User.filter(policy.department_staff(department_id)).distinct().order_by("id")
     if staff:
         return list(staff)
-    return list(await User.filter(role=Role.ADMIN, active=True).order_by("id"))
+    return list(await User.filter(policy.administrators()).order_by("id"))
 
 
 async def load_people(
@@ -73,7 +69,7 @@ async def _candidates(
         return clients + await _assignee_or_staff(ticket, people)
     if event.type is EventType.MESSAGE_ADDED and message is not None and not message.internal:
         author = people.get(message.author_id) if message.author_id else None
-        if author is not None and author.role is Role.CLIENT:
+        if author is not None and not policy.works_tickets(author):
             return await _assignee_or_staff(ticket, people)
         return clients
     if event.type in (EventType.NOTE_ADDED, EventType.MESSAGE_ADDED) and message is not None:
@@ -104,9 +100,9 @@ async def recipients_for(
         if user.id == event.actor and not is_acknowledgement:
             continue
         actor = await actor_for(user)
-        if not policy.can_view_ticket(actor, ticket):
+        if not policy.can_view_message_fields(
+            actor, ticket.department_id, ticket.client_id, internal
+        ):
             continue
-        if internal and not policy.can_see_internal(actor):
-            continue
-        chosen.append(Recipient(user=user, staff_side=actor.is_staff))
+        chosen.append(Recipient(user=user, staff_side=policy.works_tickets(actor)))
     return chosen

@@ -30,7 +30,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from app.schema.core.renders import Render, SharedRenders
 
-CLASS_ATTRIBUTES = frozenset({"role", "is_admin", "is_staff", "is_client", "department_ids"})
+# What the policy reads of an actor to decide by its access (role and departments) alone.
+CLASS_ATTRIBUTES = frozenset(
+    {"access", "role", "is_admin", "is_staff", "is_client", "department_ids"}
+)
 CONTEXT_ATTRIBUTES = frozenset({"actor", "settings", "loaders"})
 
 
@@ -81,7 +84,7 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
         payload = getattr(self.root_value, "payload_key", None)
-        key = (source, variables, payload, actor.role, actor.department_ids)
+        key = (source, variables, payload, actor.access)
         return self._shared(renders, key, serially)
 
     async def _shared(self, renders: SharedRenders, key: Hashable, serially: bool | None) -> Any:
