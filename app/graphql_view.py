@@ -32,6 +32,7 @@ from app.context import (
 from app.live.connections import LiveConnection
 from app.live.runtime import LiveUpdates
 from app.models import MessageSource
+from app.routes.web import graphiql_response
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
@@ -74,6 +75,9 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
             **options,
         )
         self.app_state = app_state
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = self.app_state
