@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -32,6 +34,7 @@ from app.context import (
 from app.live.connections import LiveConnection
 from app.live.runtime import LiveUpdates
 from app.models import MessageSource
+from app.multipart import MalformedMultipart, place_files
 from app.routes.web import graphiql_response
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
@@ -46,6 +49,14 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         await self.websocket.close(code=code, reason=reason)
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        """A document that does not parse, or is over the token limit, is the operation's error
+        (an ``error`` message, as over HTTP); only a missing operation still closes (4400)."""
+        if isinstance(error, GraphQLSyntaxError):
+            return None
+        return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
 
     async def handle(self) -> None:
         self.context.state["closer"] = self.close_from_server
@@ -75,6 +86,18 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
             **options,
         )
         self.app_state = app_state
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        try:
+            form_data = await request.get_form_data()
+        except ValueError:
+            raise HTTPException(400, "Unable to parse the multipart body.") from None
+        try:
+            return place_files(
+                form_data.form.get("operations"), form_data.form.get("map"), form_data.files
+            )
+        except MalformedMultipart as error:
+            raise HTTPException(400, str(error)) from None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_response()

@@ -15,6 +15,7 @@ from strawberry import Private
 from app.errors import NotFound
 from app.mail.sink import MailboxEntry
 from app.schema.errors import ErrorsAsData, mutation, result_union
+from app.schema.text_guard import MULTILINE
 from app.schema.types import Info
 from app.services import devmail
 
@@ -115,7 +116,9 @@ class AnsweredMail:
 @strawberry.input
 class AnswerCaughtMailInput:
     id: strawberry.ID = strawberry.field(description="The caught message to answer.")
-    body: str = strawberry.field(description="The answer's text; the original is quoted below.")
+    body: str = strawberry.field(
+        description="The answer's text; the original is quoted below.", metadata=MULTILINE
+    )
 
 
 DevMailboxResult = result_union("DevMailboxResult", DevMailbox)

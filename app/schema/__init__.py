@@ -10,7 +10,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -26,7 +25,8 @@ from app.resolvers.subscriptions import Subscription
 from app.resolvers.tickets import TicketMutations, TicketQueries
 from app.schema.errors import ERROR_TYPES
 from app.schema.executor import HelpdeskExecutor
-from app.schema.extensions import MaskUnexpectedErrors
+from app.schema.extensions import MaskUnexpectedErrors, ParserCacheAnsweringErrors
+from app.schema.text_guard import RefuseControlCharactersInQueries
 
 
 @strawberry.type
@@ -56,9 +56,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
         lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
         MaskUnexpectedErrors,
+        RefuseControlCharactersInQueries,
         # Many sockets send the same few subscription texts: parse and validate each once
         # (bounded LRU caches), which also keeps one document in memory instead of one each.
-        lambda: ParserCache(maxsize=256),
+        lambda: ParserCacheAnsweringErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.introspection:

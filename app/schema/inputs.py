@@ -6,6 +6,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from app.schema.enums import Role, SortDirection, TicketPriority, TicketSortField, TicketStatus
+from app.schema.text_guard import MULTILINE
 
 
 @strawberry.input
@@ -29,7 +30,7 @@ class TicketSort:
 class OpenTicketInput:
     department_id: strawberry.ID
     subject: str
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     priority: TicketPriority = TicketPriority.MEDIUM
     attachments: list[Upload] | None = None
     client_id: strawberry.ID | None = strawberry.field(
@@ -40,14 +41,14 @@ class OpenTicketInput:
 @strawberry.input
 class ReplyInput:
     number: int
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     attachments: list[Upload] | None = None
 
 
 @strawberry.input
 class NoteInput:
     number: int
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     attachments: list[Upload] | None = None
 
 
@@ -102,5 +103,5 @@ class UpdateUserInput:
 @strawberry.input
 class CannedResponseInput:
     title: str
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     department_id: strawberry.ID | None = None
