@@ -49,6 +49,7 @@ class Settings(BaseSettings):
 
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_files_per_message: int = Field(default=20, ge=1, le=1000)
     max_inbound_mail_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     inbound_secret: str | None = None
     reopen_window_days: int = Field(default=30, ge=0)
