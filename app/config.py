@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     query_depth_limit: int = Field(default=10, ge=1)
     query_alias_limit: int = Field(default=30, ge=1)
     query_token_limit: int = Field(default=2000, ge=10)
+    query_cost_limit: int = Field(default=50_000, ge=100)
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     live_queue_size: int = Field(default=100, ge=1)  # events waiting per subscription
     live_session_check_seconds: float = Field(default=60, gt=0)  # re-check open sockets' tokens

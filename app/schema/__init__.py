@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -23,6 +24,7 @@ from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.subscriptions import Subscription
 from app.resolvers.tickets import TicketMutations, TicketQueries
+from app.schema.cost import query_cost_rule
 from app.schema.errors import ERROR_TYPES
 from app.schema.executor import HelpdeskExecutor
 from app.schema.extensions import MaskUnexpectedErrors, ParserCacheAnsweringErrors
@@ -51,7 +53,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # graphql-core reads this when it words an error; 0 turns "Did you mean ...?" off so
         # that error messages do not reveal field names to someone probing without introspection.
         setattr(importlib.import_module("graphql.pyutils.did_you_mean"), "MAX_LENGTH", 0)  # noqa: B010
+    cost_rule = query_cost_rule(settings.query_cost_limit)  # one class: validation is cached
     extensions: list = [
+        lambda: AddValidationRules([cost_rule]),
         lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
         lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),

@@ -230,7 +230,7 @@ class Ticket:
     async def messages(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> MessageConnection:
-        first = max(1, min(first, 200))
+        first = max(1, min(first, 100))
         rows, has_next = await messages.list_messages(
             actor=info.context.actor,
             ticket=self._model,

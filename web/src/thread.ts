@@ -1,4 +1,4 @@
-/** The whole thread of a ticket, page by page (the API gives at most 200 messages a page). */
+/** The whole thread of a ticket, page by page (the API gives at most 100 messages a page). */
 import { useEffect, useState } from "preact/hooks";
 import { query } from "./api";
 import { graphql } from "./gql";
@@ -8,7 +8,7 @@ const MoreMessagesDocument = graphql(`
   query MoreMessages($number: Int!, $after: String) {
     ticket(number: $number) {
       id
-      messages(first: 200, after: $after) {
+      messages(first: 100, after: $after) {
         pageInfo {
           hasNextPage
           endCursor

@@ -21,7 +21,7 @@ const ClientTicketDocument = graphql(`
         id
         name
       }
-      messages(first: 200) {
+      messages(first: 100) {
         pageInfo {
           hasNextPage
           endCursor

@@ -36,7 +36,7 @@ const StaffTicketDocument = graphql(`
         id
         name
       }
-      messages(first: 200) {
+      messages(first: 100) {
         pageInfo {
           hasNextPage
           endCursor
