@@ -8,10 +8,10 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -27,9 +27,15 @@ from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
 from app.resolvers.settings import SettingsMutations, SettingsQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
+from app.schema.core.cost import query_cost_rule
 from app.schema.core.errors import ERROR_TYPES
 from app.schema.core.executor import HelpdeskExecutor
-from app.schema.core.extensions import HideSuggestions, MaskUnexpectedErrors
+from app.schema.core.extensions import (
+    HideSuggestions,
+    MaskUnexpectedErrors,
+    ParserCacheAnsweringErrors,
+)
+from app.schema.core.text_guard import RefuseControlCharactersInQueries
 
 
 @strawberry.type
@@ -72,14 +78,17 @@ class HelpdeskSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    cost_rule = query_cost_rule(settings.query_cost_limit)  # one class: validation is cached
     extensions: list[Any] = [
+        lambda: AddValidationRules([cost_rule]),
         lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
         lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
         MaskUnexpectedErrors,
+        RefuseControlCharactersInQueries,
         # Many sockets send the same few subscription texts: parse and validate each once
         # (bounded LRU caches), which also keeps one document in memory instead of one each.
-        lambda: ParserCache(maxsize=256),
+        lambda: ParserCacheAnsweringErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.debug:

@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     query_depth_limit: int = Field(default=10, ge=1)
     query_alias_limit: int = Field(default=30, ge=1)
     query_token_limit: int = Field(default=2000, ge=10)
+    query_cost_limit: int = Field(default=50_000, ge=100)
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     live_queue_size: int = Field(default=100, ge=1)  # events waiting per subscription
     live_session_check_seconds: float = Field(default=60, gt=0)  # re-check open sockets' tokens
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
 
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_files_per_message: int = Field(default=20, ge=1, le=1000)
     max_inbound_mail_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     inbound_secret: str | None = None
     reopen_window_days: int = Field(default=30, ge=0)

@@ -12,6 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -27,6 +30,8 @@ from app.auth.credentials import SESSION_COOKIE, actor_from_secret, bearer_from_
 from app.live.connections import LiveConnection
 from app.live.runtime import LiveUpdates
 from app.models import MessageSource
+from app.multipart import MalformedMultipart, place_files
+from app.routes.web import graphiql_response
 from app.schema.core.context import Context
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
@@ -41,6 +46,14 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         await self.websocket.close(code=code, reason=reason)
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        """A document that does not parse, or is over the token limit, is the operation's error
+        (an ``error`` message, as over HTTP); only a missing operation still closes (4400)."""
+        if isinstance(error, GraphQLSyntaxError):
+            return None
+        return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
 
     async def handle(self) -> None:
         self.context.state["closer"] = self.close_from_server
@@ -70,6 +83,25 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
             **options,
         )
         self.app_state = app_state
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        # The parser stops past twice the per-message file limit (400, naming the limit), so a
+        # request of a thousand tiny files costs little; up to there the service's typed
+        # error names the limit.
+        limit = 2 * self.app_state.settings.max_files_per_message
+        try:
+            form = await request._request.form(max_files=limit, max_fields=20)
+        except ValueError:
+            raise HTTPException(400, "Unable to parse the multipart body.") from None
+        files = {k: v for k, v in form.multi_items() if isinstance(v, UploadFile)}
+        fields = {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
+        try:
+            return place_files(fields.get("operations"), fields.get("map"), files)
+        except MalformedMultipart as error:
+            raise HTTPException(400, str(error)) from None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_response()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = self.app_state

@@ -95,7 +95,7 @@ def _print_banner(settings: Settings, host: str, port: int, logins: list) -> Non
         f"  Staff dashboard  {base}/admin/tickets",
         f"  Client portal    {base}/client/tickets",
         f"  GraphiQL         {base}/graphql",
-        f"  Dev mailbox      {base}/dev/mailbox",
+        *([] if settings.smtp_url else [f"  Dev mailbox      {base}/dev/mailbox (admins)"]),
         f"  Data             {settings.var_dir}",
     ]
     if logins:

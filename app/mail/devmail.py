@@ -61,8 +61,9 @@ class Answer:
 
 
 def require_dev_mailbox(actor: Actor | None, settings: Settings) -> Actor:
-    """Staff and admins, and only while mail goes to the embedded sink."""
-    actor = policy.require_staff(actor)
+    """Admins only (the caught mail is every department's, and an answer posts as its
+    recipient), and only while mail goes to the embedded sink."""
+    actor = policy.require_admin(actor)
     if settings.smtp_url:
         raise DevMailboxDisabled(
             "The dev mailbox exists only in the embedded default (SMTP_URL unset); "

@@ -32,16 +32,46 @@ NO_BUILD_PAGE = """<!doctype html>
 </body></html>
 """
 
+# Every page loads only its own origin's scripts, styles and sockets, and no other site may
+# frame it (clickjacking). GraphiQL's editor sets inline styles, so it alone allows them.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_CSP = _CSP.format(styles="")
+GRAPHIQL_CSP = _CSP.format(styles=" 'unsafe-inline'")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
+
 # index.html must be revalidated so a new build takes effect; hashed assets never change.
-INDEX_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+INDEX_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": PAGE_CSP,
+    **SECURITY_HEADERS,
+}
+GRAPHIQL_HEADERS = {**INDEX_HEADERS, "Content-Security-Policy": GRAPHIQL_CSP}
+NO_BUILD_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": PAGE_CSP,
+    **SECURITY_HEADERS,
+}
 ASSET_CACHE = "public, max-age=31536000, immutable"
 
 
 def index_response(dist: Path | None = None) -> Response:
-    index = (dist or WEB_DIST) / "index.html"
-    if not index.is_file():
-        return HTMLResponse(NO_BUILD_PAGE, status_code=503, headers={"Cache-Control": "no-store"})
-    return FileResponse(index, media_type="text/html", headers=INDEX_HEADERS)
+    return _page("index.html", INDEX_HEADERS, dist)
+
+
+def graphiql_response(dist: Path | None = None) -> Response:
+    """GraphiQL from the web build (no CDN), for browsers that open /graphql."""
+    return _page("graphiql.html", GRAPHIQL_HEADERS, dist)
+
+
+def _page(name: str, headers: dict[str, str], dist: Path | None) -> Response:
+    page = (dist or WEB_DIST) / name
+    if not page.is_file():
+        return HTMLResponse(NO_BUILD_PAGE, status_code=503, headers=NO_BUILD_HEADERS)
+    return FileResponse(page, media_type="text/html", headers=headers)
 
 
 async def app_page(request: Request) -> Response:

@@ -8,6 +8,7 @@ from strawberry import Private
 from app import models
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
+from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department
 from app.services import canned
 
@@ -40,7 +41,7 @@ class CannedResponse:
 @strawberry.input
 class CannedResponseInput:
     title: str
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     department_id: strawberry.ID | None = None
 
 

@@ -19,6 +19,7 @@ from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 from app.schema.core.pagination import Connection
+from app.schema.core.text_guard import MULTILINE
 
 
 @strawberry.type(description="A message caught by the dev mail sink.")
@@ -135,7 +136,9 @@ class AnsweredMail:
 @strawberry.input
 class AnswerCaughtMailInput:
     id: strawberry.ID = strawberry.field(description="The caught message to answer.")
-    body: str = strawberry.field(description="The answer's text; the original is quoted below.")
+    body: str = strawberry.field(
+        description="The answer's text; the original is quoted below.", metadata=MULTILINE
+    )
 
 
 DevMailboxResult = result_union("DevMailboxResult", DevMailbox)

@@ -18,6 +18,7 @@ from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 from app.schema.core.pagination import Connection
 from app.schema.core.renders import SharedRenders
+from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.services import attachments, audit, messages, ticket_list
 
@@ -248,7 +249,7 @@ class TicketSort:
 class OpenTicketInput:
     department_id: strawberry.ID
     subject: str
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     priority: TicketPriority = TicketPriority.MEDIUM
     attachments: list[Upload] | None = None
     client_id: strawberry.ID | None = strawberry.field(
@@ -259,14 +260,14 @@ class OpenTicketInput:
 @strawberry.input
 class ReplyInput:
     number: int
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     attachments: list[Upload] | None = None
 
 
 @strawberry.input
 class NoteInput:
     number: int
-    body: str
+    body: str = strawberry.field(metadata=MULTILINE)
     attachments: list[Upload] | None = None
 
 

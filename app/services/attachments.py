@@ -94,6 +94,12 @@ async def prepare(files: Sequence[IncomingFile]) -> list[PreparedFile]:
     """Check and store every file, or refuse the lot with an error naming the first bad one.
     Files prepared earlier (``PreparedFile``) are taken as they are."""
     settings = get_settings()
+    if len(files) > settings.max_files_per_message:
+        raise ValidationFailed.single(
+            "attachments",
+            f"A message may carry at most {settings.max_files_per_message} files; "
+            f"this one has {len(files)}.",
+        )
     store = file_store(settings)
     prepared: list[PreparedFile] = []
     try:
@@ -124,8 +130,14 @@ async def prepare_lenient(
     store = file_store(settings)
     prepared: list[PreparedFile] = []
     refusals: list[str] = []
+    limit = settings.max_files_per_message
+    refusals += [
+        f"“{sanitise_filename(extra.filename)}” was not accepted: a message may carry at most "
+        f"{limit} files."
+        for extra in files[limit:]
+    ]
     try:
-        for incoming in files:
+        for incoming in files[:limit]:
             used = sum(p.size for p in prepared)
             try:
                 prepared.append(await _store_one(store, settings, incoming, used=used))

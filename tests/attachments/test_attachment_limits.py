@@ -145,3 +145,29 @@ async def test_a_reply_that_fails_in_its_transaction_leaves_no_file(up, world, s
     download = await up.download(kept["attachments"][0]["url"], token=world.client_a.token)
     assert download.content == shared
     assert store.leftovers() == []
+
+
+async def test_files_per_message_are_limited(up, world, store, settings):
+    """MAX_FILES_PER_MESSAGE (20): 21 files are a typed refusal naming the limit and nothing is
+    kept; far more are refused by the parser (400) before anything reaches the service."""
+    limit = settings.max_files_per_message
+    one_too_many = [(f"{i}.txt", f"line {i}\n".encode(), "text/plain") for i in range(limit + 1)]
+    refused = await up.open_ticket(world.client_a, world.dept_x, one_too_many)
+    assert refused["__typename"] == "ValidationError"
+    assert refused["field"] == "attachments"
+    assert refused["message"] == (
+        f"A message may carry at most {limit} files; this one has {limit + 1}."
+    )
+    assert await saved_counts() == (0, 0, 0)
+    assert store.leftovers() == []
+
+    flood = [(f"{i}.txt", b"x", "text/plain") for i in range(1000)]
+    variables = {"input": {"departmentId": str(world.dept_x.id), "subject": "s", "body": "b"}}
+    response = await up.post(OPEN, variables, flood, token=world.client_a.token)
+    assert response.status_code == 400
+    assert "Too many files" in response.text
+    assert await saved_counts() == (0, 0, 0)
+
+    exactly = one_too_many[:limit]
+    accepted = await up.open_ticket(world.client_a, world.dept_x, exactly)
+    assert len(attachments_of_opened(accepted)) == limit

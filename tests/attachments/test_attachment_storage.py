@@ -183,3 +183,20 @@ async def test_an_email_reply_keeps_its_accepted_files(world, settings):
         settings.public_url, public_id=rows[0].public_id, filename=rows[0].filename
     )
     assert url == f"{settings.public_url}/attachments/{rows[0].public_id}/app.log"
+
+
+async def test_email_keeps_the_first_files_up_to_the_limit_and_names_the_rest(clean_db, settings):
+    limit = settings.max_files_per_message
+    files = [
+        attachments.BytesFile(f"log{i}.txt", f"line {i}\n".encode(), "text/plain")
+        for i in range(limit + 2)
+    ]
+    prepared, refusals = await attachments.prepare_lenient(files)
+    try:
+        assert [p.filename for p in prepared] == [f"log{i}.txt" for i in range(limit)]
+        assert refusals == [
+            f"“log{i}.txt” was not accepted: a message may carry at most {limit} files."
+            for i in (limit, limit + 1)
+        ]
+    finally:
+        await attachments.discard(prepared)

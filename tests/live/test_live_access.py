@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -324,3 +325,48 @@ async def test_subscriptions_are_not_served_over_plain_http(live, gql, world):
     body = await gql(LIST_EVENTS, token=world.staff_x.token)
     assert body.get("data") is None
     assert body["errors"]
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        (
+            "subscription { " + " ".join("ticketListEvents { type }" for _ in range(700)) + " }",
+            "more than",  # tokens
+        ),
+        (
+            "subscription { "
+            + " ".join(f"a{i}: ticketListEvents {{ type }}" for i in range(40))
+            + " }",
+            "aliases",
+        ),
+        (
+            "subscription { ticketListEvents { ticket { "
+            "messages { edges { node { author { name } } } } client { name } } } }",
+            None,  # within every limit: not refused
+        ),
+    ],
+)
+async def test_a_document_over_a_limit_gets_an_error_message_and_the_socket_stays(
+    live, world, document, words, caplog
+):
+    """Over WebSocket, as over HTTP: an ``error`` message for that operation; the socket and
+    its other subscriptions go on; nothing is logged as a fault."""
+    caplog.set_level(logging.ERROR)
+    async with session(live, token=world.staff_x.token) as staff:
+        kept = Feed(staff, LIST_EVENTS)
+        await wait_live(live, subscriptions=1)
+        if words is None:
+            fine = Feed(staff, document)
+            await wait_live(live, subscriptions=2)
+            await fine.close()
+        else:
+            refused = Feed(staff, document)
+            ended = (await refused.ended()).error
+            messages = [e["message"] for e in ended.errors]  # type: ignore[union-attr]
+            assert any(words in m for m in messages), messages
+        # The socket is still open and its subscription still delivers.
+        ticket = await open_ticket(world.client_a, world.dept_x)
+        assert (await kept.next())["ticketListEvents"]["ticket"]["number"] == ticket.number
+        await kept.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -1,5 +1,5 @@
 """Subscribers that would see an event identically share one execution; anyone whose view
-depends on who they are gets their own (app/schema/executor.py)."""
+depends on who they are gets their own (app/schema/core/executor.py)."""
 
 from __future__ import annotations
 

@@ -2,20 +2,20 @@ import { LocationProvider, Route, Router } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
+import { CannedResponses } from "./pages/admin/canned";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
-import { CannedResponses } from "./pages/admin/canned";
 import { Settings } from "./pages/admin/settings";
 import { StaffMembers } from "./pages/admin/staff";
-import { MyTickets } from "./pages/client/my-tickets";
-import { NewTicket } from "./pages/client/new-ticket";
-import { ClientTicket } from "./pages/client/ticket";
+import { StaffTicket } from "./pages/admin/tickets/[number]";
+import { TicketList } from "./pages/admin/tickets/index";
+import { ClientTicket } from "./pages/client/tickets/[number]";
+import { MyTickets } from "./pages/client/tickets/index";
+import { NewTicket } from "./pages/client/tickets/new";
 import { Mailbox } from "./pages/dev/mailbox";
 import { Login } from "./pages/login";
-import { StaffTicket } from "./pages/staff/ticket";
-import { TicketList } from "./pages/staff/ticket-list";
 import { Guard, MeDocument, Redirect, SessionContext, homeFor, useSession } from "./session";
-import type { Me } from "./session";
+import type { Me, Need } from "./session";
 
 function Home() {
   const { me } = useSession();
@@ -33,33 +33,33 @@ function NotFound() {
   );
 }
 
-const staff = (Page: () => preact.JSX.Element) => () => (
-  <Guard need="staff">
-    <Page />
-  </Guard>
-);
-const admin = (Page: () => preact.JSX.Element) => () => (
-  <Guard need="admin">
-    <Page />
-  </Guard>
-);
-const client = (Page: () => preact.JSX.Element) => () => (
-  <Guard need="client">
-    <Page />
-  </Guard>
-);
+/**
+ * The pages behind a sign-in, and who may open them. A page's code is at the path of its URL
+ * under pages/: /admin/tickets is pages/admin/tickets/index.tsx, /admin/tickets/NUMBER is
+ * pages/admin/tickets/[number].tsx.
+ */
+const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
+  ["/admin/tickets", "staff", TicketList],
+  ["/admin/tickets/:number", "staff", StaffTicket],
+  ["/admin/departments", "admin", Departments],
+  ["/admin/staff", "admin", StaffMembers],
+  ["/admin/canned", "admin", CannedResponses],
+  ["/admin/settings", "admin", Settings],
+  ["/admin/inbound-mail", "admin", InboundMail],
+  ["/client/tickets", "client", MyTickets],
+  ["/client/tickets/new", "client", NewTicket],
+  ["/client/tickets/:number", "client", ClientTicket],
+  ["/dev/mailbox", "staff", Mailbox],
+];
 
-const StaffTickets = staff(TicketList);
-const StaffTicketPage = staff(StaffTicket);
-const DevMailbox = staff(Mailbox);
-const AdminDepartments = admin(Departments);
-const AdminStaff = admin(StaffMembers);
-const AdminCanned = admin(CannedResponses);
-const AdminSettings = admin(Settings);
-const AdminInbound = admin(InboundMail);
-const ClientTickets = client(MyTickets);
-const ClientNew = client(NewTicket);
-const ClientTicketPage = client(ClientTicket);
+const ROUTES = GUARDED.map(([path, need, Page]) => ({
+  path,
+  component: () => (
+    <Guard need={need}>
+      <Page />
+    </Guard>
+  ),
+}));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -78,18 +78,10 @@ export function App() {
             <Route path="/" component={Home} />
             <Route path="/login" component={Login} />
             <Route path="/admin" component={() => <Redirect to="/admin/tickets" />} />
-            <Route path="/admin/tickets" component={StaffTickets} />
-            <Route path="/admin/tickets/:number" component={StaffTicketPage} />
-            <Route path="/admin/departments" component={AdminDepartments} />
-            <Route path="/admin/staff" component={AdminStaff} />
-            <Route path="/admin/canned" component={AdminCanned} />
-            <Route path="/admin/settings" component={AdminSettings} />
-            <Route path="/admin/inbound-mail" component={AdminInbound} />
             <Route path="/client" component={() => <Redirect to="/client/tickets" />} />
-            <Route path="/client/tickets" component={ClientTickets} />
-            <Route path="/client/tickets/new" component={ClientNew} />
-            <Route path="/client/tickets/:number" component={ClientTicketPage} />
-            <Route path="/dev/mailbox" component={DevMailbox} />
+            {ROUTES.map((r) => (
+              <Route key={r.path} path={r.path} component={r.component} />
+            ))}
             <Route default component={NotFound} />
           </Router>
         </Layout>

@@ -15,25 +15,3 @@ export const ErrorFieldsFragment = graphql(`
     }
   }
 `);
-
-export const MessageFieldsFragment = graphql(`
-  fragment MessageFields on Message {
-    id
-    body
-    internal
-    source
-    createdAt
-    author {
-      id
-      name
-      role
-    }
-    attachments {
-      id
-      filename
-      contentType
-      size
-      url
-    }
-  }
-`);

@@ -54,9 +54,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
                     <NavLink href="/admin/canned">Canned responses</NavLink>
                     <NavLink href="/admin/settings">Settings</NavLink>
                     <NavLink href="/admin/inbound-mail">Inbound mail</NavLink>
+                    <NavLink href="/dev/mailbox">Dev mailbox</NavLink>
                   </>
                 )}
-                <NavLink href="/dev/mailbox">Dev mailbox</NavLink>
               </>
             ) : (
               <>

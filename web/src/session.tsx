@@ -43,7 +43,7 @@ export function Redirect({ to }: { to: string }) {
   return null;
 }
 
-type Need = "user" | "staff" | "admin" | "client";
+export type Need = "user" | "staff" | "admin" | "client";
 
 function allowed(me: Me, need: Need): boolean {
   if (need === "user") return true;

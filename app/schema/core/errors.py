@@ -9,6 +9,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from app import errors
+from app.schema.core.text_guard import check_arguments
 
 
 @strawberry.interface
@@ -73,16 +74,19 @@ def to_error(exc: errors.DomainError) -> Error:
 
 
 class ErrorsAsData(FieldExtension):
-    """Turns a domain error raised by a service into the mutation's typed error result."""
+    """Turns a domain error raised by a service into the mutation's typed error result, and
+    refuses control characters in the arguments before the resolver runs."""
 
     def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         try:
+            check_arguments(kwargs)
             return next_(source, info, **kwargs)
         except errors.DomainError as exc:
             return to_error(exc)
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         try:
+            check_arguments(kwargs)
             return await next_(source, info, **kwargs)
         except errors.DomainError as exc:
             return to_error(exc)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 
 from app.errors import DomainError
 
@@ -32,7 +32,9 @@ class MaskUnexpectedErrors(SchemaExtension):
     @staticmethod
     def _mask(error: GraphQLError, request_id: str, debug: bool) -> GraphQLError:
         original = error.original_error
-        if original is None:
+        if original is None or isinstance(original, GraphQLError) or error.path is None:
+            # Not a fault of ours: a document, variable or limit error (no field path) is the
+            # client's, and graphql-core words it as the standard GraphQL answer.
             return error
         if isinstance(original, DomainError):
             return GraphQLError(
@@ -64,3 +66,20 @@ class HideSuggestions(SchemaExtension):
         result = self.execution_context.result
         for error in (result.errors or []) if result else []:
             error.message = self._SUGGESTION.sub("", error.message)
+
+
+class ParserCacheAnsweringErrors(ParserCache):
+    """Strawberry's ParserCache parses in its ``on_parse`` hook, where a syntax error (or the
+    token limit) escapes Strawberry's error handling: over WebSocket it killed the operation's
+    task with an ERROR log instead of answering. On such an error leave the document unset;
+    Strawberry then parses again inside its own handling and answers the error."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield

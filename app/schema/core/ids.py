@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from app.errors import ValidationFailed
 
+MAX_ID = 2**63 - 1  # the largest key either database stores
+
 
 def parse_id(value: object, field: str) -> int:
-    try:
-        parsed = int(str(value))
-    except ValueError:
-        raise ValidationFailed.single(field, "That is not a valid id.") from None
-    if parsed < 1:
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise ValidationFailed.single(field, "That is not a valid id.")
-    return parsed
+    return int(text)
 
 
 def optional_id(value: object, field: str) -> int | None:

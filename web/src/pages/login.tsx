@@ -1,10 +1,10 @@
 import { useLocation } from "preact-iso";
-import { useState } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import { mutate, ok, restartSocket } from "../api";
+import { Form } from "../components/form";
 import { graphql } from "../gql";
-import { useAction, useTitle } from "../hooks";
+import { useTitle } from "../hooks";
 import { Redirect, homeFor, useSession } from "../session";
-import { Field, FormError } from "../ui";
 
 const LoginDocument = graphql(`
   mutation Login($email: String!, $password: String!) {
@@ -32,49 +32,35 @@ export function Login() {
   useTitle("Sign in");
   const { me, setMe } = useSession();
   const { route, query } = useLocation();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const { busy, error, run } = useAction();
-  const submit = (e: Event) => {
-    e.preventDefault();
-    void run(async () => {
-      const data = await mutate(LoginDocument, { email, password });
-      const session = ok(data.login, "Session");
-      restartSocket();
-      setMe(session.user);
-      route(safeNext(query.next) ?? homeFor(session.user));
-    });
-  };
-  if (me && !busy) return <Redirect to={safeNext(query.next) ?? homeFor(me)} />;
+  // Set once signed in here: this page then routes on by itself.
+  const signedIn = useRef(false);
+  if (me && !signedIn.current) return <Redirect to={safeNext(query.next) ?? homeFor(me)} />;
   return (
     <section class="panel narrow" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
-      <form onSubmit={submit}>
-        <FormError error={error} fields={["email", "password"]} />
-        <Field id="email" label="Email" error={error}>
-          <input
-            id="email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-          />
-        </Field>
-        <Field id="password" label="Password" error={error}>
-          <input
-            id="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </Field>
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
-      </form>
+      <Form
+        id="login"
+        initial={{ email: "", password: "" }}
+        controls={[
+          { name: "email", label: "Email", type: "email", autoComplete: "username", required: true },
+          {
+            name: "password",
+            label: "Password",
+            type: "password",
+            autoComplete: "current-password",
+            required: true,
+          },
+        ]}
+        onSubmit={async ({ email, password }) => {
+          const session = ok((await mutate(LoginDocument, { email, password })).login, "Session");
+          signedIn.current = true;
+          restartSocket();
+          setMe(session.user);
+          route(safeNext(query.next) ?? homeFor(session.user));
+        }}
+        submit="Sign in"
+        busyText="Signing in…"
+      />
     </section>
   );
 }

@@ -4,8 +4,9 @@ import { mutate, ok } from "../../api";
 import { fileSize } from "../../format";
 import { graphql } from "../../gql";
 import type { InboundMailStatus } from "../../gql/graphql";
+import { Pager, usePages } from "../../components/pager";
+import { ErrorNote, Field, Select, Time } from "../../components/ui";
 import { useAction, useQuery, useTitle } from "../../hooks";
-import { ErrorNote, Time } from "../../ui";
 
 const PAGE_SIZE = 25;
 
@@ -56,11 +57,11 @@ const RERUNNABLE = new Set<InboundMailStatus>(["FAILED", "REFUSED"]);
 export function InboundMail() {
   useTitle("Inbound mail");
   const [status, setStatus] = useState<InboundMailStatus | "">("");
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = usePages(status);
   const log = useQuery(InboundMailDocument, {
     status: status || null,
     first: PAGE_SIZE,
-    after: cursors[cursors.length - 1],
+    after: pages.after,
   });
   const rerun = useAction();
   const [done, setDone] = useState("");
@@ -81,24 +82,17 @@ export function InboundMail() {
         </button>
       </div>
       <div class="filters">
-        <div class="field">
-          <label for="inbound-status">Outcome</label>
-          <select
+        <Field id="inbound-status" label="Outcome">
+          <Select
             id="inbound-status"
             value={status}
-            onChange={(e) => {
-              setStatus(e.currentTarget.value as InboundMailStatus | "");
-              setCursors([null]);
-            }}
-          >
-            <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.charAt(0) + s.slice(1).toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </div>
+            onChange={(value) => setStatus(value as InboundMailStatus | "")}
+            options={[
+              { value: "", label: "All" },
+              ...STATUSES.map((s) => ({ value: s, label: s.charAt(0) + s.slice(1).toLowerCase() })),
+            ]}
+          />
+        </Field>
       </div>
       <ErrorNote error={log.error ?? rerun.error} />
       {done && (
@@ -152,22 +146,9 @@ export function InboundMail() {
         </table>
         {page && page.edges.length === 0 && <p class="empty">No inbound mail.</p>}
       </div>
-      <nav class="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          ← Newer
-        </button>
-        <span>{page ? `${page.totalCount} in all` : ""}</span>
-        <button
-          type="button"
-          disabled={!page?.pageInfo.hasNextPage}
-          onClick={() => {
-            const next = page?.pageInfo.endCursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Older →
-        </button>
-      </nav>
+      <Pager pages={pages} pageInfo={page?.pageInfo} back="← Newer" forward="Older →">
+        {page ? `${page.totalCount} in all` : ""}
+      </Pager>
     </section>
   );
 }

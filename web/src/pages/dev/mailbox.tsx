@@ -4,8 +4,9 @@ import { useEffect, useState } from "preact/hooks";
 import { mutate, ok } from "../../api";
 import { fileSize } from "../../format";
 import { graphql } from "../../gql";
-import { useAction, useQuery, useTitle } from "../../hooks";
-import { ErrorNote, Field, FormError, Time } from "../../ui";
+import { Form } from "../../components/form";
+import { ErrorNote, Time } from "../../components/ui";
+import { useQuery, useTitle } from "../../hooks";
 
 const MailboxDocument = graphql(`
   query DevMailbox {
@@ -70,25 +71,8 @@ const POLL_MS = 4000;
 
 function Message({ id, port, onSent }: { id: string; port: number; onSent: () => void }) {
   const detail = useQuery(CaughtMailDocument, { id });
-  const [body, setBody] = useState("");
-  const [sent, setSent] = useState("");
-  const { busy, error, run } = useAction();
-  useEffect(() => {
-    setBody("");
-    setSent("");
-  }, [id]);
   const box = detail.data?.devMailbox;
   const mail = box?.__typename === "DevMailbox" ? box.mail : null;
-  const answer = (e: Event) => {
-    e.preventDefault();
-    void run(async () => {
-      const data = await mutate(AnswerDocument, { input: { id, body } });
-      const result = ok(data.answerCaughtMail, "AnsweredMail");
-      setBody("");
-      setSent(`Answered as ${result.from} to ${result.to}, through the inbound SMTP listener.`);
-      onSent();
-    });
-  };
   if (detail.error) return <ErrorNote error={detail.error} />;
   if (!detail.data) return <p class="loading">Loading…</p>;
   if (!mail) return <p class="muted">That message is no longer in the mailbox.</p>;
@@ -112,33 +96,31 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
         )}
       </dl>
       <pre class="body mail-text">{mail.text}</pre>
-      <form onSubmit={answer} aria-label="Answer this mail">
-        <FormError error={error} fields={["body"]} />
-        <Field
-          id="answer-body"
-          name="body"
-          label={`Answer as ${mail.to}`}
-          hint={`Sent to ${mail.replyTo} over SMTP (port ${port}) with the original quoted below, like a mail client's reply.`}
-          error={error}
-        >
-          <textarea
-            id="answer-body"
-            rows={5}
-            value={body}
-            onInput={(e) => setBody(e.currentTarget.value)}
-          />
-        </Field>
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy || !body.trim()}>
-            {busy ? "Sending…" : "Send answer"}
-          </button>
-          {sent && (
-            <span class="ok" role="status">
-              {sent}
-            </span>
-          )}
-        </div>
-      </form>
+      <Form
+        key={id}
+        id="answer"
+        label="Answer this mail"
+        initial={{ body: "" }}
+        controls={[
+          {
+            name: "body",
+            label: `Answer as ${mail.to}`,
+            hint: `Sent to ${mail.replyTo} over SMTP (port ${port}) with the original quoted below, like a mail client's reply.`,
+            type: "textarea",
+            rows: 5,
+          },
+        ]}
+        onSubmit={async ({ body }) => {
+          const data = await mutate(AnswerDocument, { input: { id, body } });
+          const result = ok(data.answerCaughtMail, "AnsweredMail");
+          onSent();
+          return `Answered as ${result.from} to ${result.to}, through the inbound SMTP listener.`;
+        }}
+        submit="Send answer"
+        busyText="Sending…"
+        reset
+        ready={({ body }) => body.trim() !== ""}
+      />
     </article>
   );
 }

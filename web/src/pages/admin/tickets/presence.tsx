@@ -1,9 +1,9 @@
 /** Who else is viewing or replying to a ticket right now (collision detection). */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { mutateOverSocket } from "../../api";
-import { graphql } from "../../gql";
-import type { PresenceState, TicketPresenceSubscription } from "../../gql/graphql";
-import { useLive } from "../../hooks";
+import { mutateOverSocket } from "../../../api";
+import { graphql } from "../../../gql";
+import type { PresenceState, TicketPresenceSubscription } from "../../../gql/graphql";
+import { useLive } from "../../../hooks";
 
 const ReportPresenceDocument = graphql(`
   mutation ReportPresence($number: Int!, $state: PresenceState!) {

@@ -1,10 +1,10 @@
-/** Small shared pieces: time, badges, errors, labelled fields, the message thread. */
+/** Small shared pieces: time, badges, errors, labelled fields and selects, the file picker. */
 import { cloneElement, isValidElement } from "preact";
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { Refused } from "./api";
-import { PRIORITY_LABEL, STATUS_LABEL, ago, fileSize, when } from "./format";
-import type { Role, TicketPriority, TicketStatus } from "./gql/graphql";
+import { Refused } from "../api";
+import { PRIORITY_LABEL, STATUS_LABEL, ago, fileSize, when } from "../format";
+import type { TicketPriority, TicketStatus } from "../gql/graphql";
 
 // One timer for every relative time on the page ("2 minutes ago" keeps up with the clock).
 const tickers = new Set<() => void>();
@@ -91,57 +91,48 @@ export function FormError({ error, fields }: { error: unknown; fields: string[] 
   return <ErrorNote error={error} />;
 }
 
-export interface ThreadMessage {
-  id: string;
-  body: string;
-  internal: boolean;
-  source: string;
-  createdAt: string;
-  author?: { name: string; role: Role } | null;
-  attachments: { id: string; filename: string; size: number; url: string; contentType: string }[];
+export interface Option {
+  value: string;
+  label: string;
+  disabled?: boolean;
 }
 
-function roleLabel(role: Role | undefined): string {
-  if (role === "CLIENT") return "client";
-  if (role === "STAFF" || role === "ADMIN") return "staff";
-  return "system";
+/** Options from a list of values and their labels (statuses, priorities). */
+export function labelled<T extends string>(values: T[], labels: Record<T, string>): Option[] {
+  return values.map((value) => ({ value, label: labels[value] }));
 }
 
-export function Thread({ messages }: { messages: ThreadMessage[] }) {
-  if (messages.length === 0) return <p class="muted">No messages yet.</p>;
+/** Options from records with an id and a name (departments, people). */
+export function named(records: { id: string; name: string }[] | undefined): Option[] {
+  return (records ?? []).map((r) => ({ value: r.id, label: r.name }));
+}
+
+/** Options for people from several lists (staff, admins), each once, by name. */
+export function people(...lists: ({ id: string; name: string }[] | undefined)[]): Option[] {
+  const seen = new Map<string, string>();
+  for (const list of lists) for (const u of list ?? []) seen.set(u.id, u.name);
+  return [...seen]
+    .sort((a, b) => a[1].localeCompare(b[1]))
+    .map(([value, label]) => ({ value, label }));
+}
+
+/** A ``<select>`` over ``options``; ``onChange`` gets the chosen value. */
+export function Select({
+  options,
+  onChange,
+  ...props
+}: Omit<JSX.SelectHTMLAttributes<HTMLSelectElement>, "onChange"> & {
+  options: Option[];
+  onChange: (value: string) => void;
+}) {
   return (
-    <ol class="thread" aria-label="Conversation">
-      {messages.map((m) => (
-        <li
-          key={m.id}
-          class={`message ${m.internal ? "note" : `from-${roleLabel(m.author?.role)}`}`}
-          data-internal={m.internal ? "true" : "false"}
-        >
-          <header>
-            <strong>{m.author?.name ?? "System"}</strong>
-            {m.internal && <span class="note-tag">Internal note · staff only</span>}
-            {m.source === "EMAIL" && <span class="muted"> via email</span>}
-            <span class="muted">
-              {" · "}
-              <Time iso={m.createdAt} />
-            </span>
-          </header>
-          <div class="body">{m.body}</div>
-          {m.attachments.length > 0 && (
-            <ul class="attachments" aria-label="Attachments">
-              {m.attachments.map((a) => (
-                <li key={a.id}>
-                  <a href={a.url} download={a.filename}>
-                    {a.filename}
-                  </a>{" "}
-                  <span class="muted">({fileSize(a.size)})</span>
-                </li>
-              ))}
-            </ul>
-          )}
-        </li>
+    <select {...props} onChange={(e) => onChange(e.currentTarget.value)}>
+      {options.map((o) => (
+        <option key={o.value} value={o.value} disabled={o.disabled}>
+          {o.label}
+        </option>
       ))}
-    </ol>
+    </select>
   );
 }
 

@@ -1,0 +1,154 @@
+"""Control characters in text input are refused before any resolver runs.
+
+NUL and the other C0/C1 control characters have no place in a subject, a name, an address or a
+search; they break PostgreSQL (NUL), are stored raw by SQLite, and CR/LF in a subject would end
+up in a mail header. Bodies (input fields marked ``MULTILINE``, and top-level ``body``
+arguments) may hold tab, CR and LF. Mutations answer a typed ``ValidationError`` naming the
+field; queries answer a GraphQL error with code ``VALIDATION_ERROR``. Both change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    ListValueNode,
+    ObjectValueNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_operation_ast,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.utils.str_converters import to_camel_case
+
+from app.errors import ValidationFailed
+
+MULTILINE = {"multiline": True}
+"""Metadata for input fields that may hold tab, CR and LF: ``strawberry.field(metadata=...)``."""
+
+MULTILINE_ARGUMENTS = frozenset({"body"})
+
+_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MESSAGE = "Control characters are not allowed here."
+
+
+def _bad(value: str, multiline: bool) -> bool:
+    return bool((_MULTI_LINE if multiline else _SINGLE_LINE).search(value))
+
+
+def _fields_with_bad_text(name: str, value: Any, multiline: bool) -> Iterator[str]:
+    """Names of the fields (GraphQL names) under ``value`` that hold a control character."""
+    if isinstance(value, str):
+        if _bad(value, multiline):
+            yield name
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _fields_with_bad_text(name, item, multiline)
+    elif isinstance(
+        definition := getattr(value, "__strawberry_definition__", None), StrawberryObjectDefinition
+    ):
+        for field in definition.fields:
+            yield from _fields_with_bad_text(
+                field.graphql_name or to_camel_case(field.python_name),
+                getattr(value, field.python_name, None),
+                bool(field.metadata and field.metadata.get("multiline")),
+            )
+
+
+def check_arguments(arguments: Mapping[str, Any]) -> None:
+    """Raise ``ValidationFailed`` naming every field of a mutation's (coerced) arguments that
+    holds a control character."""
+    bad = {
+        field: MESSAGE
+        for name, value in arguments.items()
+        for field in _fields_with_bad_text(to_camel_case(name), value, name in MULTILINE_ARGUMENTS)
+    }
+    if bad:
+        raise ValidationFailed(bad)
+
+
+def _literal_strings(name: str, node: ValueNode) -> Iterator[tuple[str, str]]:
+    if isinstance(node, StringValueNode):
+        yield name, node.value
+    elif isinstance(node, ListValueNode):
+        for item in node.values:
+            yield from _literal_strings(name, item)
+    elif isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            yield from _literal_strings(field.name.value, field.value)
+
+
+def _variable_strings(name: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _variable_strings(name, item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _variable_strings(str(key), item)
+
+
+def _arguments(document: DocumentNode) -> Iterator[ArgumentNode]:
+    """Every field argument in the document, fragments included."""
+    stack: list[SelectionSetNode | None] = [
+        getattr(definition, "selection_set", None) for definition in document.definitions
+    ]
+    while stack:
+        selection_set = stack.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            yield from getattr(selection, "arguments", None) or ()
+            stack.append(getattr(selection, "selection_set", None))
+
+
+class RefuseControlCharactersInQueries(SchemaExtension):
+    """The query side of the rule (mutations check their coerced arguments in ``mutation()``):
+    any string a query sends, as a literal or a variable, must be free of control characters."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        operation = (
+            get_operation_ast(context.graphql_document, context.operation_name)
+            if context.graphql_document
+            else None
+        )
+        if operation is not None and operation.operation is OperationType.QUERY:
+            assert context.graphql_document is not None
+            field = _first_bad_query_string(context.graphql_document, context.variables or {})
+            if field is not None:
+                context.result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            f"{field}: {MESSAGE}",
+                            extensions={"code": "VALIDATION_ERROR", "field": field},
+                        )
+                    ],
+                )
+        yield
+
+
+def _first_bad_query_string(document: DocumentNode, variables: Mapping[str, Any]) -> str | None:
+    strings = [
+        pair
+        for argument in _arguments(document)
+        if not isinstance(argument.value, VariableNode)
+        for pair in _literal_strings(argument.name.value, argument.value)
+    ]
+    strings += [
+        pair for name, value in variables.items() for pair in _variable_strings(name, value)
+    ]
+    return next((name for name, text in strings if _bad(text, False)), None)

@@ -1,0 +1,325 @@
+"""A client's mistake is an answer, never a fault: control characters in any text input, bad
+variables and malformed uploads get a clear error, change nothing and log nothing at ERROR.
+
+The control-character tests walk the schema itself, so a new mutation or query argument is
+covered the day it is added."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLUnionType,
+    Undefined,
+)
+from tortoise import Tortoise
+
+from app.api import build_schema
+from app.config import Settings
+from tests.core.helpers import OPEN_TICKET, REPLY, open_as
+
+schema = build_schema(Settings())
+
+GRAPHQL = schema._schema
+BAD = ["a\x00b", "a\x07b", "a\x1bb", "a\x7fb", "a\x85b"]
+MULTILINE_OK = "line one\r\n\tline two\n"
+
+
+def _sample(type_: GraphQLInputType) -> Any:
+    """A value of the type that passes GraphQL's own coercion."""
+    if isinstance(type_, GraphQLNonNull):
+        return _sample(type_.of_type)
+    if isinstance(type_, GraphQLList):
+        return [_sample(type_.of_type)]
+    if isinstance(type_, GraphQLEnumType):
+        return next(iter(type_.values))
+    if isinstance(type_, GraphQLInputObjectType):
+        return {
+            name: _sample(field.type)
+            for name, field in type_.fields.items()
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        }
+    assert isinstance(type_, GraphQLScalarType)
+    return {"Int": 1000, "ID": "1", "Boolean": False, "String": "ok", "Float": 1.0}[type_.name]
+
+
+def _string_paths(type_: GraphQLInputType, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Every place under ``type_`` where a String goes."""
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLScalarType) and type_.name == "String":
+        yield path
+    elif isinstance(type_, GraphQLInputObjectType):
+        for name, field in type_.fields.items():
+            yield from _string_paths(field.type, (*path, name))
+
+
+def _with(value: Any, type_: GraphQLInputType, path: tuple[str, ...], text: str) -> Any:
+    """``value`` with ``text`` placed at ``path`` (creating optional input objects)."""
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if not path:
+        return [text] if isinstance(type_, GraphQLList) else text
+    assert isinstance(type_, GraphQLInputObjectType)
+    value = dict(value or {})
+    field = type_.fields[path[0]]
+    value[path[0]] = _with(value.get(path[0]), field.type, path[1:], text)
+    return value
+
+
+def _type_name(type_: GraphQLInputType) -> str:
+    if isinstance(type_, GraphQLNonNull):
+        return f"{_type_name(type_.of_type)}!"
+    if isinstance(type_, GraphQLList):
+        return f"[{_type_name(type_.of_type)}]"
+    return type_.name
+
+
+def _cases(root: str) -> Iterator[tuple[str, GraphQLField, str, tuple[str, ...]]]:
+    fields = getattr(GRAPHQL, f"{root}_type").fields
+    for name, field in fields.items():
+        for arg_name, arg in field.args.items():
+            for path in _string_paths(arg.type, ()):
+                yield name, field, arg_name, path
+
+
+def _document(kind: str, name: str, field: GraphQLField, selection: str) -> str:
+    params = ", ".join(f"${a}: {_type_name(arg.type)}" for a, arg in field.args.items())
+    args = ", ".join(f"{a}: ${a}" for a in field.args)
+    return f"{kind}({params}) {{ {name}({args}) {selection} }}"
+
+
+def _variables(field: GraphQLField, arg_name: str, path: tuple[str, ...], text: str) -> dict:
+    variables = {
+        a: _sample(arg.type)
+        for a, arg in field.args.items()
+        if isinstance(arg.type, GraphQLNonNull)
+    }
+    variables[arg_name] = _with(variables.get(arg_name), field.args[arg_name].type, path, text)
+    return variables
+
+
+MUTATION_CASES = list(_cases("mutation"))
+QUERY_CASES = list(_cases("query"))
+
+
+def _leaf(arg_name: str, path: tuple[str, ...]) -> str:
+    return path[-1] if path else arg_name
+
+
+async def _row_counts() -> dict[str, int]:
+    return {
+        model.__name__: await model.all().count()
+        for app in Tortoise.apps.values()
+        for model in app.values()
+    }
+
+
+def test_every_text_input_is_covered():
+    """The schema has text inputs in mutations and queries, and every mutation that takes
+    text answers a union with ValidationError (so the refusal is typed)."""
+    assert len(MUTATION_CASES) >= 20 and QUERY_CASES
+    for name, field, _, _ in MUTATION_CASES:
+        returned = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        assert isinstance(returned, GraphQLUnionType), name
+        assert "ValidationError" in {member.name for member in returned.types}, name
+
+
+async def test_control_characters_in_any_mutation_text_are_refused(gql, world, caplog):
+    before = await _row_counts()
+    with caplog.at_level(logging.ERROR):
+        for name, field, arg_name, path in MUTATION_CASES:
+            multiline = _leaf(arg_name, path) == "body"
+            for text in BAD if not multiline else BAD[:2]:
+                document = _document(
+                    "mutation",
+                    name,
+                    field,
+                    "{ __typename ... on ValidationError { field fieldErrors { field } } }",
+                )
+                variables = _variables(field, arg_name, path, text)
+                body = await gql(document, variables, token=world.admin.token)
+                assert "errors" not in body, (name, path, body)
+                result = body["data"][name]
+                assert result["__typename"] == "ValidationError", (name, path, text, result)
+                assert _leaf(arg_name, path) in {e["field"] for e in result["fieldErrors"]}
+    assert await _row_counts() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_control_characters_in_any_query_text_are_refused(gql, world, caplog):
+    with caplog.at_level(logging.ERROR):
+        for name, field, arg_name, path in QUERY_CASES:
+            returned = field.type
+            while isinstance(returned, GraphQLNonNull | GraphQLList):
+                returned = returned.of_type
+            selection = "" if isinstance(returned, GraphQLScalarType) else "{ __typename }"
+            for text in BAD:
+                body = await gql(
+                    _document("query", name, field, selection),
+                    _variables(field, arg_name, path, text),
+                    token=world.admin.token,
+                )
+                error = body["errors"][0]
+                assert body.get("data") is None, (name, body)
+                assert error["extensions"] == {
+                    "code": "VALIDATION_ERROR",
+                    "field": _leaf(arg_name, path),
+                }
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_literals_and_fragments_are_checked_too(gql, world):
+    for query in (
+        '{ tickets(filter: {search: "a\\u0000b"}) { totalCount } }',
+        '{ ...F } fragment F on Query { tickets(filter: {search: "\\u0007"}) { totalCount } }',
+    ):
+        body = await gql(query, token=world.staff_x.token)
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", query
+
+
+async def test_bodies_keep_tab_and_line_breaks_but_one_line_fields_refuse_them(gql, world):
+    opened = await gql.data(
+        OPEN_TICKET,
+        {"input": {"departmentId": str(world.dept_x.id), "subject": "Fine", "body": MULTILINE_OK}},
+        token=world.client_a.token,
+    )
+    number = opened["openTicket"]["number"]
+    reply = await gql.data(
+        REPLY, {"input": {"number": number, "body": MULTILINE_OK}}, token=world.client_a.token
+    )
+    assert reply["replyToTicket"]["body"] == MULTILINE_OK.strip()
+    # A line break in a subject would become a second mail header.
+    refused = await gql.data(
+        OPEN_TICKET,
+        {
+            "input": {
+                "departmentId": str(world.dept_x.id),
+                "subject": "Hi\r\nBcc: everyone@example.com",
+                "body": "x",
+            }
+        },
+        token=world.client_a.token,
+    )
+    assert refused["openTicket"]["__typename"] == "ValidationError"
+    assert refused["openTicket"]["field"] == "subject"
+
+
+@pytest.mark.parametrize(
+    ("declared", "value", "words"),
+    [
+        ("Int!", "1010", "Int cannot represent non-integer value"),
+        ("Int!", 2**31, "Int cannot represent non 32-bit signed integer value"),
+        ("Int!", 1.5, "Int cannot represent non-integer value"),
+        ("Int!", None, "not to be None"),
+    ],
+)
+async def test_variables_of_the_wrong_type_get_the_standard_answer(
+    gql, world, caplog, declared, value, words
+):
+    with caplog.at_level(logging.ERROR):
+        body = await gql(
+            f"query($n: {declared}) {{ ticket(number: $n) {{ number }} }}",
+            {"n": value},
+            token=world.client_a.token,
+        )
+    assert words in body["errors"][0]["message"]
+    assert (
+        "code" not in (body["errors"][0].get("extensions") or {})
+        or body["errors"][0]["extensions"]["code"] != "INTERNAL"
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_bad_enum_and_out_of_range_ids_are_answers(gql, world, caplog):
+    with caplog.at_level(logging.ERROR):
+        enum = await gql(
+            "query($s: [TicketStatus!]) { tickets(filter: {status: $s}) { totalCount } }",
+            {"s": ["NOPE"]},
+            token=world.staff_x.token,
+        )
+        assert "does not exist in 'TicketStatus'" in enum["errors"][0]["message"]
+        for huge in ("12345678901234567890", "-1", "0", "1e3", "١٢"):
+            listed = await gql(
+                "query($d: ID) { tickets(filter: {departmentId: $d}) { totalCount } }",
+                {"d": huge},
+                token=world.staff_x.token,
+            )
+            assert listed["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", huge
+            opened = await gql.data(
+                OPEN_TICKET,
+                {"input": {"departmentId": huge, "subject": "s", "body": "b"}},
+                token=world.client_a.token,
+            )
+            assert opened["openTicket"]["field"] == "departmentId", huge
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+UPLOAD = (
+    '{"query":"mutation($f:[Upload!]){replyToTicket(input:{number:%d,body:\\"x\\",'
+    'attachments:$f}){__typename}}","variables":{"f":[null]}}'
+)
+TEXT_ONLY = (
+    '{"query":"mutation($b:String!){replyToTicket(input:{number:%d,body:$b}){__typename}}",'
+    '"variables":{"b":"x"}}'
+)
+
+
+async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
+    ticket = await open_as(world.client_a, world.dept_x)
+    number = ticket.number
+    file = ("0", ("log.txt", b"hello", "text/plain"))
+    cases: list[tuple[dict[str, Any], list[Any], str]] = [
+        (
+            {"operations": UPLOAD % number, "map": '{"0":["variables.g.0"]}'},
+            [file],
+            "names nothing",
+        ),
+        (
+            {"operations": UPLOAD % number, "map": '{"0":["variables.f.5"]}'},
+            [file],
+            "names nothing",
+        ),
+        ({"operations": UPLOAD % number}, [file], "no 'map' part"),
+        ({"operations": UPLOAD % number, "map": "not json"}, [file], "not valid JSON"),
+        ({"operations": UPLOAD % number, "map": '{"1":["variables.f.0"]}'}, [file], "not a file"),
+        ({"operations": UPLOAD % number, "map": '{"0":"variables.f.0"}'}, [file], "list of paths"),
+        ({"operations": "[1,2]", "map": '{"0":["variables.f.0"]}'}, [file], "one JSON object"),
+        ({"map": '{"0":["variables.f.0"]}'}, [file], "no 'operations' part"),
+        ({"operations": TEXT_ONLY % number, "map": '{"0":["variables.b"]}'}, [file], "placeholder"),
+        ({"operations": UPLOAD % number, "map": '{"0":["query"]}'}, [file], "start with"),
+    ]
+    before = await _row_counts()
+    with caplog.at_level(logging.ERROR):
+        for data, files, words in cases:
+            response = await gql.http.post(
+                f"{gql.base}/graphql",
+                data=data,
+                files=files,
+                headers={
+                    "Authorization": f"Bearer {world.client_a.token}",
+                    "GraphQL-Preflight": "1",
+                },
+            )
+            assert response.status_code == 400, (data, response.text)
+            assert words in response.text, (data, response.text)
+    assert await _row_counts() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # The well-formed request still works.
+    fine = await gql.http.post(
+        f"{gql.base}/graphql",
+        data={"operations": UPLOAD % number, "map": '{"0":["variables.f.0"]}'},
+        files=[file],
+        headers={"Authorization": f"Bearer {world.client_a.token}", "GraphQL-Preflight": "1"},
+    )
+    assert fine.json()["data"]["replyToTicket"]["__typename"] == "Message"

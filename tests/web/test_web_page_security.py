@@ -1,0 +1,131 @@
+"""The pages' own defences: a Content-Security-Policy that forbids framing and foreign code, a
+GraphiQL that works with no internet (its assets come from the web build), and an app that
+runs under that policy without a single violation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.conftest import World
+from tests.web.browser import TIMEOUT_MS, OpenAs, until
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/login", "/admin/tickets", "/client/tickets", "/admin/tickets/1000"]
+
+
+@pytest.fixture
+async def http(live_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+        yield client
+
+
+def _directives(policy: str) -> dict[str, str]:
+    parts = (part.strip().split(None, 1) for part in policy.split(";") if part.strip())
+    return {p[0]: (p[1] if len(p) > 1 else "") for p in parts}
+
+
+async def test_pages_and_graphiql_forbid_framing_and_foreign_code(
+    http: httpx.AsyncClient,
+) -> None:
+    responses = [await http.get(path) for path in PAGES]
+    responses.append(await http.get("/graphql", headers={"Accept": "text/html"}))
+    for response in responses:
+        assert response.status_code == 200, response.url
+        policy = _directives(response.headers["content-security-policy"])
+        assert policy["frame-ancestors"] == "'none'", response.url
+        assert policy["script-src"] == "'self'", response.url
+        assert policy["object-src"] == "'none'"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    graphiql = responses[-1]
+    assert "Helpdesk GraphiQL" in graphiql.text
+    # Nothing is loaded from another host: every script and stylesheet is ours.
+    assert "unpkg.com" not in graphiql.text and "https://" not in graphiql.text
+
+
+def _watch(page: Page, base: str) -> tuple[list[str], list[str], list[str]]:
+    """Requests to other origins, CSP violations reported on the console, and sockets opened."""
+    foreign: list[str] = []
+    violations: list[str] = []
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    origin = urlsplit(base).netloc
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if urlsplit(r.url).netloc == origin or r.url.startswith(("data:", "blob:"))
+            else foreign.append(r.url)
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return foreign, violations, sockets
+
+
+async def test_graphiql_runs_a_query_with_no_internet(
+    open_as: OpenAs, world: World, live_server: str
+) -> None:
+    watched: dict[str, tuple[list[str], list[str], list[str]]] = {}
+
+    async def before(page: Page) -> None:
+        watched["page"] = _watch(page, live_server)
+
+    page = await open_as(world.staff_x, "/graphql", before=before)
+    await expect(page.locator(".graphiql-container")).to_be_visible()
+    editor = page.locator(".graphiql-query-editor .CodeMirror").first
+    await expect(editor).to_be_visible()
+    await page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+    result = page.locator(".graphiql-response")
+    await expect(result).to_contain_text('"email": "xavier@example.com"', timeout=TIMEOUT_MS)
+    foreign, violations, _ = watched["page"]
+    assert foreign == [], foreign
+    assert violations == [], violations
+
+
+async def test_the_app_runs_under_its_policy(
+    open_as: OpenAs, world: World, live_server: str
+) -> None:
+    """The dashboard (with its live socket) and the portal load without a CSP violation."""
+    for person, path, heading in (
+        (world.staff_x, "/admin/tickets", "Tickets"),
+        (world.client_a, "/client/tickets", "My Tickets"),
+    ):
+        watched: dict[str, tuple[list[str], list[str], list[str]]] = {}
+
+        async def before(page: Page, watched: dict = watched) -> None:
+            watched["page"] = _watch(page, live_server)
+
+        page = await open_as(person, path, before=before)
+        await expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        foreign, violations, sockets = watched["page"]
+        # The live socket opened (a policy without ws: for our origin would block it).
+        await until(lambda sockets=sockets: bool(sockets))
+        assert sockets[0].endswith("/graphql")
+        assert foreign == [] and violations == [], (path, foreign, violations)
+
+
+async def test_another_site_cannot_frame_the_app(browser: Browser, live_server: str) -> None:
+    """A page of another origin that frames the dashboard gets an empty, blocked frame."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text))
+        # about:blank with a frame is another origin than the app.
+        await page.set_content(f'<iframe id="f" src="{live_server}/login"></iframe>')
+        await until(lambda: any("frame-ancestors" in text for text in blocked))
+        frame = await (await page.locator("#f").element_handle()).content_frame()
+        assert frame is not None
+        # The framed document never became the app: no sign-in form inside the frame.
+        assert await frame.locator("input[type=email]").count() == 0
+    finally:
+        await context.close()

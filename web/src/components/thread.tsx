@@ -1,0 +1,137 @@
+/** A ticket's message thread: what each message shows, and the whole thread page by page (the
+ * API gives at most 100 messages a page). Staff and client ticket pages both show it. */
+import { useEffect, useState } from "preact/hooks";
+import { query } from "../api";
+import { fileSize } from "../format";
+import { graphql } from "../gql";
+import type { MessageFieldsFragment, Role, ThreadPageFragment } from "../gql/graphql";
+import { Time } from "./ui";
+
+export const MessageFieldsDoc = graphql(`
+  fragment MessageFields on Message {
+    id
+    body
+    internal
+    source
+    createdAt
+    author {
+      id
+      name
+      role
+    }
+    attachments {
+      id
+      filename
+      contentType
+      size
+      url
+    }
+  }
+`);
+
+/** One page of a thread; a ticket query asks for the first as `messages(first: 100)`. */
+export const ThreadPageDoc = graphql(`
+  fragment ThreadPage on MessageConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ...MessageFields
+      }
+    }
+  }
+`);
+
+const MoreMessagesDocument = graphql(`
+  query MoreMessages($number: Int!, $after: String) {
+    ticket(number: $number) {
+      id
+      messages(first: 100, after: $after) {
+        ...ThreadPage
+      }
+    }
+  }
+`);
+
+export type ThreadMessage = MessageFieldsFragment;
+
+/** The first page's messages plus every later page. */
+async function wholeThread(number: number, first: ThreadPageFragment): Promise<ThreadMessage[]> {
+  const messages = first.edges.map((e) => e.node);
+  let info = first.pageInfo;
+  while (info.hasNextPage && info.endCursor) {
+    const data = await query(MoreMessagesDocument, { number, after: info.endCursor });
+    const page = data.ticket?.messages;
+    if (!page) break;
+    messages.push(...page.edges.map((e) => e.node));
+    info = page.pageInfo;
+  }
+  return messages;
+}
+
+/** The messages of ``page`` and, when the thread is longer than one page, the rest too. */
+export function useWholeThread(
+  number: number,
+  page: ThreadPageFragment | undefined,
+): ThreadMessage[] {
+  const [messages, setMessages] = useState<ThreadMessage[]>([]);
+  useEffect(() => {
+    if (!page) return undefined;
+    if (!page.pageInfo.hasNextPage) {
+      setMessages(page.edges.map((e) => e.node));
+      return undefined;
+    }
+    let live = true;
+    void wholeThread(number, page).then((all) => live && setMessages(all));
+    return () => {
+      live = false;
+    };
+  }, [page]);
+  return messages;
+}
+
+function roleLabel(role: Role | undefined): string {
+  if (role === "CLIENT") return "client";
+  if (role === "STAFF" || role === "ADMIN") return "staff";
+  return "system";
+}
+
+export function Thread({ messages }: { messages: ThreadMessage[] }) {
+  if (messages.length === 0) return <p class="muted">No messages yet.</p>;
+  return (
+    <ol class="thread" aria-label="Conversation">
+      {messages.map((m) => (
+        <li
+          key={m.id}
+          class={`message ${m.internal ? "note" : `from-${roleLabel(m.author?.role)}`}`}
+          data-internal={m.internal ? "true" : "false"}
+        >
+          <header>
+            <strong>{m.author?.name ?? "System"}</strong>
+            {m.internal && <span class="note-tag">Internal note · staff only</span>}
+            {m.source === "EMAIL" && <span class="muted"> via email</span>}
+            <span class="muted">
+              {" · "}
+              <Time iso={m.createdAt} />
+            </span>
+          </header>
+          <div class="body">{m.body}</div>
+          {m.attachments.length > 0 && (
+            <ul class="attachments" aria-label="Attachments">
+              {m.attachments.map((a) => (
+                <li key={a.id}>
+                  <a href={a.url} download={a.filename}>
+                    {a.filename}
+                  </a>{" "}
+                  <span class="muted">({fileSize(a.size)})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}

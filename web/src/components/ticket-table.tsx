@@ -1,0 +1,232 @@
+/**
+ * The ticket table of the staff list and of the client's My Tickets, updated live. A field of
+ * Ticket shown in a list is added here: to the `TicketRows` fragment and as a column.
+ */
+import type { ComponentChildren } from "preact";
+import { graphql } from "../gql";
+import type {
+  SortDirection,
+  TicketListEventsSubscription,
+  TicketRowsFragment,
+  TicketSortField,
+} from "../gql/graphql";
+import { useDebounced, useFlash, useLive } from "../hooks";
+import { PriorityBadge, StatusBadge, Time } from "./ui";
+
+/** A page of the list: `tickets(...) { ...TicketRows }`. */
+export const TicketRowsDoc = graphql(`
+  fragment TicketRows on TicketConnection {
+    totalCount
+    totalCountCapped
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        number
+        subject
+        status
+        priority
+        lastActivityAt
+        client {
+          id
+          name
+        }
+        department {
+          id
+          name
+        }
+        assignee {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+const TicketListEventsDocument = graphql(`
+  subscription TicketListEvents {
+    ticketListEvents {
+      type
+      ticket {
+        number
+        subject
+      }
+    }
+  }
+`);
+
+type Row = TicketRowsFragment["edges"][number]["node"];
+
+export interface Column {
+  key: string;
+  label: string;
+  /** The column sorts the list by this field (where the page sorts). */
+  sort?: TicketSortField;
+  /** The first direction a click on a new column sorts in. */
+  first?: SortDirection;
+  /** The cell; ``href`` is the ticket's page. */
+  cell: (ticket: Row, href: string) => ComponentChildren;
+}
+
+export const COLUMNS: Column[] = [
+  {
+    key: "number",
+    label: "#",
+    sort: "NUMBER",
+    first: "DESC",
+    cell: (t, href) => <a href={href}>#{t.number}</a>,
+  },
+  {
+    key: "subject",
+    label: "Subject",
+    sort: "SUBJECT",
+    first: "ASC",
+    cell: (t, href) => <a href={href}>{t.subject}</a>,
+  },
+  { key: "client", label: "Client", sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
+  {
+    key: "department",
+    label: "Department",
+    sort: "DEPARTMENT",
+    first: "ASC",
+    cell: (t) => t.department.name,
+  },
+  {
+    key: "status",
+    label: "Status",
+    sort: "STATUS",
+    first: "ASC",
+    cell: (t) => <StatusBadge status={t.status} />,
+  },
+  {
+    key: "priority",
+    label: "Priority",
+    sort: "PRIORITY",
+    first: "DESC",
+    cell: (t) => <PriorityBadge priority={t.priority} />,
+  },
+  {
+    key: "lastActivity",
+    label: "Last update",
+    sort: "LAST_ACTIVITY",
+    first: "DESC",
+    cell: (t) => <Time iso={t.lastActivityAt} />,
+  },
+  {
+    key: "assignee",
+    label: "Assigned to",
+    sort: "ASSIGNEE",
+    first: "ASC",
+    cell: (t) => t.assignee?.name ?? <span class="muted">—</span>,
+  },
+];
+
+export interface Sorting {
+  field: TicketSortField;
+  direction: SortDirection;
+  by: (column: Column) => void;
+}
+
+type ListEvent = TicketListEventsSubscription["ticketListEvents"];
+
+/**
+ * Follows `ticketListEvents`: each event refetches the list (bursts coalesced) and highlights
+ * its row for a few seconds; a resync refetches too. Returns the highlighted ticket numbers.
+ */
+export function useLiveTickets(
+  refetch: () => Promise<void>,
+  onEvent?: (event: ListEvent) => void,
+): ReadonlySet<string> {
+  const [flashing, flash] = useFlash();
+  const refetchSoon = useDebounced(() => void refetch());
+  useLive(
+    TicketListEventsDocument,
+    {},
+    ({ ticketListEvents: event }) => {
+      flash(String(event.ticket.number));
+      onEvent?.(event);
+      refetchSoon();
+    },
+    { onResync: refetchSoon },
+  );
+  return flashing;
+}
+
+const ARIA_SORT = { ASC: "ascending", DESC: "descending" } as const;
+
+export function TicketTable({
+  page,
+  columns,
+  href,
+  caption,
+  flashing,
+  sort,
+  busy,
+  empty,
+}: {
+  page: TicketRowsFragment | undefined;
+  /** The keys of the columns to show, in order (all by default). */
+  columns?: string[];
+  href: (number: number) => string;
+  caption: ComponentChildren;
+  flashing: ReadonlySet<string>;
+  /** Sortable headers, when the page sorts. */
+  sort?: Sorting;
+  /** A fetch is under way (`aria-busy`). */
+  busy?: boolean;
+  /** Said when the page has no tickets. */
+  empty?: string;
+}) {
+  const shown = columns ? columns.map((key) => COLUMNS.find((c) => c.key === key) as Column) : COLUMNS;
+  return (
+    <div class="table-wrap">
+      <table class="tickets" aria-busy={busy === undefined ? undefined : busy ? "true" : "false"}>
+        <caption class="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {shown.map((c) =>
+              sort && c.sort ? (
+                <th
+                  key={c.key}
+                  scope="col"
+                  aria-sort={c.sort === sort.field ? ARIA_SORT[sort.direction] : "none"}
+                >
+                  <button type="button" class="sort" data-field={c.sort} onClick={() => sort.by(c)}>
+                    {c.label}
+                    <span aria-hidden="true" class="arrow">
+                      {c.sort === sort.field ? (sort.direction === "ASC" ? "▲" : "▼") : ""}
+                    </span>
+                  </button>
+                </th>
+              ) : (
+                <th key={c.key} scope="col">
+                  {c.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {page?.edges.map(({ node: t }) => (
+            <tr
+              key={t.id}
+              data-number={t.number}
+              class={flashing.has(String(t.number)) ? "flash" : undefined}
+            >
+              {shown.map((c) => (
+                <td key={c.key} data-label={c.label}>
+                  {c.cell(t, href(t.number))}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {empty && page?.edges.length === 0 && <p class="empty">{empty}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,253 @@
+/** A ticket for staff: the thread with notes, the composer, the controls, audit trail, presence. */
+import { useState } from "preact/hooks";
+import { mutate, ok } from "../../../api";
+import { Composer } from "../../../components/composer";
+import { Thread } from "../../../components/thread";
+import { TicketPage, useTicket } from "../../../components/ticket-page";
+import {
+  ErrorNote,
+  Field,
+  Select,
+  Time,
+  labelled,
+  named,
+  people,
+} from "../../../components/ui";
+import { PRIORITIES, PRIORITY_LABEL, SETTABLE_STATUSES, STATUS_LABEL } from "../../../format";
+import { graphql } from "../../../gql";
+import type {
+  StaffTicketQuery,
+  TicketPriority,
+  TicketStatus,
+  UpdateTicketInput,
+} from "../../../gql/graphql";
+import { useAction, useQuery } from "../../../hooks";
+import { useSession } from "../../../session";
+import { Presence, usePresence } from "./presence";
+import { ReplyTools } from "./reply-tools";
+
+const StaffTicketDocument = graphql(`
+  query StaffTicket($number: Int!, $isAdmin: Boolean!) {
+    ticket(number: $number) {
+      ...TicketPageFields
+      assignee {
+        id
+        name
+      }
+      auditTrail {
+        field
+        oldValue
+        newValue
+        createdAt
+        actor {
+          id
+          name
+        }
+      }
+    }
+    departments {
+      id
+      name
+    }
+    admins: users(role: ADMIN) @include(if: $isAdmin) {
+      id
+      name
+    }
+  }
+`);
+
+const AssignableDocument = graphql(`
+  query Assignable($departmentId: ID!) {
+    users(departmentId: $departmentId) {
+      id
+      name
+      role
+    }
+  }
+`);
+
+const UpdateTicketDocument = graphql(`
+  mutation UpdateTicket($input: UpdateTicketInput!) {
+    updateTicket(input: $input) {
+      __typename
+      ... on Ticket {
+        id
+        status
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const AUDIT_LABEL: Record<string, string> = {
+  status: "Status",
+  priority: "Priority",
+  department: "Department",
+  assignee: "Assignee",
+};
+
+function auditValue(field: string, value: string | null | undefined): string {
+  if (value == null || value === "") return "—";
+  const upper = value.toUpperCase();
+  if (field === "status" && upper in STATUS_LABEL) return STATUS_LABEL[upper as TicketStatus];
+  if (field === "priority" && upper in PRIORITY_LABEL)
+    return PRIORITY_LABEL[upper as TicketPriority];
+  return value;
+}
+
+export function StaffTicket() {
+  const { me } = useSession();
+  const view = useTicket(StaffTicketDocument, { isAdmin: me?.role === "ADMIN" });
+  const { number, ticket } = view;
+  const departmentId = ticket?.department.id;
+  const assignable = useQuery(
+    AssignableDocument,
+    { departmentId: departmentId ?? "" },
+    { skip: !departmentId },
+  );
+  const presence = usePresence(number, !!ticket);
+  const [note, setNote] = useState(false);
+  const update = useAction();
+  const change = (input: Omit<UpdateTicketInput, "number">) =>
+    update.run(async () => {
+      const data = await mutate(UpdateTicketDocument, { input: { number, ...input } });
+      ok(data.updateTicket, "Ticket");
+      await view.refetch();
+    });
+
+  return (
+    <TicketPage
+      view={view}
+      staff
+      list={{ href: "/admin/tickets", label: "Tickets" }}
+      notFound={
+        <>
+          There is no ticket #{number} that you may see. <a href="/admin/tickets">Back to tickets</a>
+        </>
+      }
+      head={<Presence present={presence.present} me={me?.id ?? ""} />}
+    >
+      {(ticket) => {
+        const departments = view.data?.departments ?? [];
+        const assignees = people(
+          assignable.data?.users,
+          view.data?.admins,
+          ticket.assignee ? [ticket.assignee] : [],
+        );
+        // Each control changes its field at once.
+        const details = [
+          {
+            id: "ticket-status",
+            label: "Status",
+            value: ticket.status,
+            options: [
+              // Answered is never offered: only a staff reply sets it.
+              ...(ticket.status === "ANSWERED"
+                ? [{ value: "ANSWERED", label: "Answered (by a reply)", disabled: true }]
+                : []),
+              ...labelled(SETTABLE_STATUSES, STATUS_LABEL),
+            ],
+            set: (value: string) => change({ status: value as TicketStatus }),
+          },
+          {
+            id: "ticket-priority",
+            label: "Priority",
+            value: ticket.priority,
+            options: labelled(PRIORITIES, PRIORITY_LABEL),
+            set: (value: string) => change({ priority: value as TicketPriority }),
+          },
+          {
+            id: "ticket-department",
+            label: "Department",
+            value: ticket.department.id,
+            options: named(
+              departments.some((d) => d.id === ticket.department.id)
+                ? departments
+                : [ticket.department, ...departments],
+            ),
+            set: (value: string) => change({ departmentId: value }),
+          },
+          {
+            id: "ticket-assignee",
+            label: "Assigned to",
+            value: ticket.assignee?.id ?? "",
+            options: [
+              { value: "", label: "Unassigned" },
+              ...assignees.map((o) => (o.value === me?.id ? { ...o, label: `${o.label} (me)` } : o)),
+            ],
+            set: (value: string) => change({ assigneeId: value || null }),
+          },
+        ];
+        return (
+          <div class="ticket-body">
+            <section class="conversation" aria-label="Conversation">
+              <Thread messages={view.messages} />
+              <Composer
+                number={number}
+                label={note ? "Internal note (staff only)" : "Reply to the client"}
+                rows={7}
+                note={note}
+                onSent={() => void view.refetch()}
+                onWriting={presence.setReplying}
+                tools={(insert) => (
+                  <ReplyTools
+                    number={number}
+                    departmentId={ticket.department.id}
+                    insert={insert}
+                    note={note}
+                    onNote={setNote}
+                  />
+                )}
+                actions={<small class="muted">Ctrl+Enter sends</small>}
+              />
+            </section>
+            <aside class="side" aria-label="Ticket details">
+              <section class="panel" aria-labelledby="controls-title">
+                <h2 id="controls-title">Details</h2>
+                <ErrorNote error={update.error} />
+                {details.map(({ id, label, value, options, set }) => (
+                  <Field key={id} id={id} label={label}>
+                    <Select
+                      id={id}
+                      value={value}
+                      options={options}
+                      disabled={update.busy}
+                      onChange={(v) => void set(v)}
+                    />
+                  </Field>
+                ))}
+              </section>
+              <AuditTrail entries={ticket.auditTrail} />
+            </aside>
+          </div>
+        );
+      }}
+    </TicketPage>
+  );
+}
+
+function AuditTrail({
+  entries,
+}: {
+  entries: NonNullable<StaffTicketQuery["ticket"]>["auditTrail"];
+}) {
+  return (
+    <section class="panel" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit trail</h2>
+      {entries.length === 0 ? (
+        <p class="muted">No changes yet.</p>
+      ) : (
+        <ol class="audit">
+          {entries.map((entry, i) => (
+            <li key={i}>
+              <Time iso={entry.createdAt} />: {entry.actor?.name ?? "System"} changed{" "}
+              {AUDIT_LABEL[entry.field] ?? entry.field} from{" "}
+              <strong>{auditValue(entry.field, entry.oldValue)}</strong> to{" "}
+              <strong>{auditValue(entry.field, entry.newValue)}</strong>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,218 @@
+/** Admin → Support → Tickets: the live, sortable, filterable ticket list. */
+import { useLocation } from "preact-iso";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { Pager, usePages } from "../../../components/pager";
+import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
+import type { Column } from "../../../components/ticket-table";
+import { ErrorNote, Field, Select, labelled, named, people } from "../../../components/ui";
+import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from "../../../format";
+import { graphql } from "../../../gql";
+import type {
+  SortDirection,
+  TicketFilter,
+  TicketPriority,
+  TicketSortField,
+  TicketStatus,
+} from "../../../gql/graphql";
+import { useDebounced, useQuery, useTitle } from "../../../hooks";
+
+const PAGE_SIZE = 25;
+
+const TicketListDocument = graphql(`
+  query TicketList($filter: TicketFilter, $sort: TicketSort, $first: Int!, $after: String) {
+    tickets(filter: $filter, sort: $sort, first: $first, after: $after) {
+      ...TicketRows
+    }
+  }
+`);
+
+const ListOptionsDocument = graphql(`
+  query ListOptions {
+    departments {
+      id
+      name
+    }
+    staff: users(role: STAFF) {
+      id
+      name
+    }
+    admins: users(role: ADMIN) {
+      id
+      name
+    }
+  }
+`);
+
+const SORTS = new Set<string>(COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])));
+
+/** "Active" is every status but Closed. */
+const ACTIVE = STATUSES.filter((s) => s !== "CLOSED");
+
+function filterFrom(q: Record<string, string>): TicketFilter {
+  const filter: TicketFilter = {};
+  if (q.status === "active") filter.status = ACTIVE;
+  else if (q.status && q.status in STATUS_LABEL) filter.status = [q.status as TicketStatus];
+  if (q.priority && q.priority in PRIORITY_LABEL) filter.priority = [q.priority as TicketPriority];
+  if (q.department) filter.departmentId = q.department;
+  if (q.assignee === "mine") filter.assignedToMe = true;
+  else if (q.assignee === "none") filter.unassigned = true;
+  else if (q.assignee) filter.assigneeId = q.assignee;
+  if (q.q?.trim()) filter.search = q.q.trim();
+  return filter;
+}
+
+export function TicketList() {
+  useTitle("Tickets");
+  const { query, path, route } = useLocation();
+  const sortField = (SORTS.has(query.sort) ? query.sort : "LAST_ACTIVITY") as TicketSortField;
+  const direction: SortDirection = query.dir === "ASC" ? "ASC" : "DESC";
+  const filter = useMemo(() => filterFrom(query), [JSON.stringify(query)]);
+  const listKey = JSON.stringify([filter, sortField, direction]);
+
+  const pages = usePages(listKey);
+
+  const list = useQuery(TicketListDocument, {
+    filter,
+    sort: { field: sortField, direction },
+    first: PAGE_SIZE,
+    after: pages.after,
+  });
+  const options = useQuery(ListOptionsDocument, {});
+  const [announcement, setAnnouncement] = useState("");
+  const flashing = useLiveTickets(list.refetch, (event) => {
+    const verb = event.type === "CREATED" ? "New ticket" : "Ticket updated";
+    setAnnouncement(`${verb}: #${event.ticket.number} ${event.ticket.subject}`);
+  });
+
+  const setQuery = (changes: Record<string, string | null>) => {
+    const next = new URLSearchParams(query);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    const search = next.toString();
+    route(search ? `${path}?${search}` : path, true);
+  };
+
+  const sortBy = (column: Column) => {
+    const dir =
+      column.sort === sortField ? (direction === "ASC" ? "DESC" : "ASC") : (column.first ?? "ASC");
+    const isDefault = column.sort === "LAST_ACTIVITY" && dir === "DESC";
+    setQuery({ sort: isDefault ? null : (column.sort ?? null), dir: isDefault ? null : dir });
+  };
+
+  // The subject search waits for a pause in typing.
+  const [search, setSearch] = useState(query.q ?? "");
+  const pushSearch = useDebounced(() => setQuery({ q: search.trim() || null }), 300);
+  const searchRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (e.key === "/" && !/INPUT|TEXTAREA|SELECT/.test(target.tagName)) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  // Each filter is kept in the address as ?KEY=VALUE.
+  const filters = [
+    {
+      key: "status",
+      label: "Status",
+      options: [
+        { value: "", label: "Any status" },
+        { value: "active", label: "Active (not closed)" },
+        ...labelled(STATUSES, STATUS_LABEL),
+      ],
+    },
+    {
+      key: "department",
+      label: "Department",
+      options: [{ value: "", label: "Any department" }, ...named(options.data?.departments)],
+    },
+    {
+      key: "priority",
+      label: "Priority",
+      options: [{ value: "", label: "Any priority" }, ...labelled(PRIORITIES, PRIORITY_LABEL)],
+    },
+    {
+      key: "assignee",
+      label: "Assigned to",
+      options: [
+        { value: "", label: "Anyone" },
+        { value: "mine", label: "Me (mine)" },
+        { value: "none", label: "Unassigned" },
+        ...people(options.data?.staff, options.data?.admins),
+      ],
+    },
+  ];
+
+  const tickets = list.data?.tickets;
+  const page = pages.page;
+  // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
+  const total = tickets ? `${tickets.totalCount}${tickets.totalCountCapped ? "+" : ""}` : "";
+  const pageCount = tickets
+    ? `${Math.max(1, Math.ceil(tickets.totalCount / PAGE_SIZE))}${tickets.totalCountCapped ? "+" : ""}`
+    : "";
+  const start = tickets && tickets.edges.length ? (page - 1) * PAGE_SIZE + 1 : 0;
+  const end = tickets ? (page - 1) * PAGE_SIZE + tickets.edges.length : 0;
+
+  return (
+    <section aria-labelledby="tickets-title">
+      <div class="page-head">
+        <h1 id="tickets-title">Tickets</h1>
+        <p class="muted" aria-live="polite">
+          {tickets ? `${total} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
+        </p>
+      </div>
+      <form class="filters" role="search" aria-label="Filter tickets" onSubmit={(e) => e.preventDefault()}>
+        <Field id="filter-search" label="Subject">
+          <input
+            id="filter-search"
+            ref={searchRef}
+            type="search"
+            placeholder="Search subjects (press /)"
+            value={search}
+            onInput={(e) => {
+              setSearch(e.currentTarget.value);
+              pushSearch();
+            }}
+          />
+        </Field>
+        {filters.map(({ key, label, options }) => (
+          <Field key={key} id={`filter-${key}`} label={label}>
+            <Select
+              id={`filter-${key}`}
+              value={query[key] ?? ""}
+              onChange={(value) => setQuery({ [key]: value || null })}
+              options={options}
+            />
+          </Field>
+        ))}
+      </form>
+      <p class="sr-only" aria-live="polite">
+        {announcement}
+      </p>
+      <ErrorNote error={list.error} />
+      <TicketTable
+        page={tickets}
+        href={(number) => `/admin/tickets/${number}`}
+        caption={`Tickets, sorted by ${COLUMNS.find((c) => c.sort === sortField)?.label} ${
+          direction === "ASC" ? "ascending" : "descending"
+        }`}
+        flashing={flashing}
+        sort={{ field: sortField, direction, by: sortBy }}
+        busy={list.loading}
+        empty="No tickets match."
+      />
+      <Pager pages={pages} pageInfo={tickets?.pageInfo}>
+        {tickets && tickets.totalCount > 0
+          ? `${start}–${end} of ${total} · page ${page} of ${pageCount}`
+          : ""}
+      </Pager>
+    </section>
+  );
+}

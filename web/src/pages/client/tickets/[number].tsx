@@ -1,0 +1,77 @@
+/** A client's ticket at /client/tickets/NUMBER: replies (never notes), a reply box, live. */
+import { mutate, ok } from "../../../api";
+import { Composer } from "../../../components/composer";
+import { Thread } from "../../../components/thread";
+import { TicketPage, useTicket } from "../../../components/ticket-page";
+import { ErrorNote } from "../../../components/ui";
+import { graphql } from "../../../gql";
+import { useAction } from "../../../hooks";
+
+const ClientTicketDocument = graphql(`
+  query ClientTicket($number: Int!) {
+    ticket(number: $number) {
+      ...TicketPageFields
+    }
+  }
+`);
+
+const CloseTicketDocument = graphql(`
+  mutation CloseTicket($number: Int!) {
+    closeTicket(number: $number) {
+      __typename
+      ... on Ticket {
+        id
+        status
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+export function ClientTicket() {
+  const view = useTicket(ClientTicketDocument, {});
+  const { number } = view;
+  const closing = useAction();
+  const close = () =>
+    closing.run(async () => {
+      ok((await mutate(CloseTicketDocument, { number })).closeTicket, "Ticket");
+      await view.refetch();
+    });
+  return (
+    <TicketPage
+      view={view}
+      staff={false}
+      list={{ href: "/client/tickets", label: "My Tickets" }}
+      notFound={
+        <>
+          You have no ticket #{number}. <a href="/client/tickets">Back to My Tickets</a>
+        </>
+      }
+    >
+      {(ticket) => (
+        <section class="conversation" aria-label="Conversation">
+          <Thread messages={view.messages} />
+          <Composer
+            number={number}
+            label="Your reply"
+            rows={6}
+            onSent={view.refetch}
+            notice={
+              ticket.status === "CLOSED" && (
+                <p class="muted">This ticket is closed; replying opens it again.</p>
+              )
+            }
+            actions={
+              ticket.status !== "CLOSED" && (
+                <button type="button" disabled={closing.busy} onClick={() => void close()}>
+                  Close ticket
+                </button>
+              )
+            }
+            footer={<ErrorNote error={closing.error} />}
+          />
+        </section>
+      )}
+    </TicketPage>
+  );
+}

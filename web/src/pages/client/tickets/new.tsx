@@ -1,0 +1,99 @@
+/** Opening a ticket: department, subject, message, priority and attachments. */
+import { useLocation } from "preact-iso";
+import { mutate, ok } from "../../../api";
+import { Form } from "../../../components/form";
+import { ErrorNote, FilePicker, labelled, named } from "../../../components/ui";
+import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
+import { graphql } from "../../../gql";
+import type { TicketPriority } from "../../../gql/graphql";
+import { useQuery, useTitle } from "../../../hooks";
+
+const DepartmentsDocument = graphql(`
+  query DepartmentChoices {
+    departments {
+      id
+      name
+    }
+  }
+`);
+
+const OpenTicketDocument = graphql(`
+  mutation OpenTicket($input: OpenTicketInput!) {
+    openTicket(input: $input) {
+      __typename
+      ... on Ticket {
+        id
+        number
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+type NewTicketValues = {
+  departmentId: string;
+  subject: string;
+  body: string;
+  priority: TicketPriority;
+  attachments: File[];
+};
+
+const EMPTY: NewTicketValues = {
+  departmentId: "",
+  subject: "",
+  body: "",
+  priority: "MEDIUM",
+  attachments: [],
+};
+
+export function NewTicket() {
+  useTitle("Open a ticket");
+  const { route } = useLocation();
+  const departments = useQuery(DepartmentsDocument, {});
+  return (
+    <section class="panel form-page" aria-labelledby="new-title">
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="/client/tickets">My Tickets</a> › New
+      </nav>
+      <h1 id="new-title">Open a ticket</h1>
+      <ErrorNote error={departments.error} />
+      <Form
+        id="new"
+        initial={EMPTY}
+        controls={[
+          {
+            name: "departmentId",
+            label: "Department",
+            type: "select",
+            required: true,
+            options: [
+              { value: "", label: "Choose a department…", disabled: true },
+              ...named(departments.data?.departments),
+            ],
+          },
+          { name: "subject", label: "Subject", required: true, maxLength: 200 },
+          { name: "body", label: "Message", type: "textarea", required: true, rows: 8 },
+          {
+            name: "priority",
+            label: "Priority",
+            type: "select",
+            options: labelled(PRIORITIES, PRIORITY_LABEL),
+          },
+          {
+            name: "attachments",
+            label: "Attachments",
+            render: ({ id, value, set }) => <FilePicker id={id} files={value} onChange={set} />,
+          },
+        ]}
+        onSubmit={async ({ attachments, ...input }) => {
+          const data = await mutate(OpenTicketDocument, {
+            input: { ...input, attachments: attachments.length ? attachments : null },
+          });
+          route(`/client/tickets/${ok(data.openTicket, "Ticket").number}`);
+        }}
+        submit="Open ticket"
+        busyText="Sending…"
+      />
+    </section>
+  );
+}
