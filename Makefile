@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 schema: $(STAMP)
 	$(BIN)/strawberry export-schema app.api:schema --output schema.graphql
