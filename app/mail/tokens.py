@@ -51,10 +51,6 @@ def parse_reply_address(address: str) -> ReplyToken | None:
     return ReplyToken(ticket_number=number, user_id=user_id)
 
 
-def looks_like_reply_address(address: str) -> bool:
-    return address.strip().lower().startswith("reply+")
-
-
 def message_id(ticket_number: int, discriminator: str) -> str:
     """``<ticket-N.discriminator.mac@domain>``; the discriminator makes each mail unique."""
     safe = re.sub(r"[^\w-]", "-", discriminator)[:60]

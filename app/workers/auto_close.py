@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from arq import func
 from arq.cron import cron
 
 from app.services.auto_close import close_idle_tickets
@@ -20,11 +21,14 @@ async def auto_close_tickets(ctx: dict[str, Any] | None = None) -> int:
     return len(closed)
 
 
-AUTO_CLOSE_CRON = cron(
-    auto_close_tickets,
-    name="cron:auto_close_tickets",
-    minute=set(range(0, 60, 10)),
-    second=7,
-    unique=True,  # several workers: arq enqueues one run per tick
-    timeout=600,
-)
+FUNCTIONS: list[Any] = [func(auto_close_tickets, name="auto_close_tickets", max_tries=3)]
+CRON_JOBS: list[Any] = [
+    cron(
+        auto_close_tickets,
+        name="cron:auto_close_tickets",
+        minute=set(range(0, 60, 10)),
+        second=7,
+        unique=True,  # several workers: arq enqueues one run per tick
+        timeout=600,
+    )
+]

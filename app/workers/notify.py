@@ -25,11 +25,10 @@ from app.mail.outbound import records
 from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
 from app.mail.outbound.send import SendFailure, SmtpPool
-from app.workers.auto_close import AUTO_CLOSE_CRON, auto_close_tickets
+from app.workers.queue import NOTIFY_JOB
 
 log = logging.getLogger(__name__)
 
-NOTIFY_JOB = "notify_event"
 JOB_LIFETIME = timedelta(milliseconds=expires_extra_ms)
 
 MAX_PARALLEL_SENDS = 8
@@ -185,6 +184,4 @@ async def deliver(
 
 FUNCTIONS: list[Any] = [
     func(notify_event, name=NOTIFY_JOB, max_tries=JOB_MAX_TRIES, timeout=JOB_TIMEOUT_SECONDS),
-    func(auto_close_tickets, name="auto_close_tickets", max_tries=3),
 ]
-CRON_JOBS: list[Any] = [AUTO_CLOSE_CRON]

@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.infra import db
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings, redis_url
-from app.workers import inbound, notify
+from app.workers import auto_close, inbound, notify
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -36,8 +36,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = [*notify.FUNCTIONS, *inbound.FUNCTIONS]
-    cron_jobs: list[Any] = [*notify.CRON_JOBS, *inbound.CRON_JOBS]
+    functions: list[Any] = [*notify.FUNCTIONS, *inbound.FUNCTIONS, *auto_close.FUNCTIONS]
+    cron_jobs: list[Any] = [*inbound.CRON_JOBS, *auto_close.CRON_JOBS]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 8

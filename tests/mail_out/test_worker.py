@@ -16,7 +16,7 @@ from app.config import Settings
 from app.infra.redis import arq_settings
 from app.models import OutboundMail, OutboundStatus, Ticket, TicketStatus
 from app.services import messages, tickets
-from app.workers import notify
+from app.workers import auto_close, notify
 from app.workers.notify import notify_event
 from app.workers.queue import ArqJobQueue
 
@@ -42,7 +42,7 @@ async def run_worker(settings: Settings, mail_settings: Settings, max_jobs: int 
         ctx["settings"] = mail_settings
 
     worker = Worker(
-        functions=notify.FUNCTIONS,
+        functions=[*notify.FUNCTIONS, *auto_close.FUNCTIONS],
         redis_settings=arq_settings(settings),
         burst=True,
         max_burst_jobs=max_jobs,

@@ -1,5 +1,0 @@
-from __future__ import annotations
-
-from starlette.routing import BaseRoute
-
-routes: list[BaseRoute] = []
