@@ -95,30 +95,38 @@ async def database(settings: Settings) -> AsyncIterator[None]:
     await Tortoise.close_connections()
 
 
-_TABLES = (
-    "attachments",
-    "audit_entries",
-    "messages",
-    "outbound_mail",
-    "inbound_mail",
-    "tickets",
-    "canned_responses",
-    "auth_tokens",
-    "department_staff",
-    "users",
-    "departments",
-    "ticket_sequence",
-    "settings",
-)
+def _tables() -> list[str]:
+    """Every table of the models (many-to-many tables too), each before the tables it refers
+    to, so that emptying them in this order never breaks a foreign key."""
+    refers: dict[str, set[str]] = {}
+    for model in Tortoise.apps["models"].values():
+        meta = model._meta
+        refers.setdefault(meta.db_table, set()).update(
+            meta.fields_map[name].related_model._meta.db_table
+            for name in meta.fk_fields | meta.o2o_fields
+        )
+        for name in meta.m2m_fields:
+            field = meta.fields_map[name]
+            refers.setdefault(field.through, set()).update(
+                {meta.db_table, field.related_model._meta.db_table}
+            )
+    ordered: list[str] = []
+    while len(ordered) < len(refers):
+        left = [table for table in sorted(refers) if table not in ordered]
+        free = [t for t in left if not any(t in refers[other] for other in left if other != t)]
+        assert free, f"foreign keys form a cycle among {left}"
+        ordered += free  # nothing left refers to these
+    return ordered
 
 
 @pytest.fixture
 async def clean_db(database: None, redis: Redis) -> AsyncIterator[None]:
     conn = connections.get("default")
+    tables = _tables()
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(_TABLES)} RESTART IDENTITY CASCADE;")
+        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE;")
     else:
-        for table in _TABLES:
+        for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}";')
     yield
     clock.unfreeze()

@@ -15,7 +15,7 @@ from app.events import EventType, TicketEvent, emit, event_for
 from app.infra.clock import now
 from app.models import Message, MessageSource, Ticket, TicketStatus
 from app.services import attachments
-from app.services.tickets import get_ticket, reopen_status_for_reply
+from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
 
 
@@ -66,14 +66,13 @@ async def add_system_message(
     connection: BaseDBAsyncClient, *, ticket: Ticket, body: str
 ) -> Message:
     """A public message written by the system (for example on auto-close)."""
-    return await Message.create(
+    return await add_to_thread(
+        connection,
         ticket=ticket,
         author_id=None,
         body=body,
-        internal=False,
         source=MessageSource.SYSTEM,
-        created_at=now(),
-        using_db=connection,
+        at=now(),
     )
 
 
@@ -95,16 +94,16 @@ async def _post(
             locked = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
-            message = await Message.create(
+            message = await add_to_thread(
+                connection,
                 ticket=locked,
                 author_id=actor.user_id,
                 body=body,
                 internal=internal,
                 source=source,
-                created_at=stamp,
-                using_db=connection,
+                at=stamp,
+                prepared=prepared,
             )
-            await attachments.attach(connection, message=message, prepared=prepared)
             changes: tuple[str, ...] = ()
             if not internal:
                 changes = await reopen_status_for_reply(

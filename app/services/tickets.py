@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.events import EventType, TicketEvent, emit, event_for
+from app.events import EventType, emit, event_for
 from app.infra.clock import now
 from app.models import (
     Department,
@@ -98,20 +100,46 @@ async def open_ticket(
                 last_activity_at=stamp,
                 using_db=connection,
             )
-            message = await Message.create(
+            message = await add_to_thread(
+                connection,
                 ticket=ticket,
                 author_id=actor.user_id,
                 body=body,
-                internal=False,
                 source=source,
-                created_at=stamp,
-                using_db=connection,
+                at=stamp,
+                prepared=prepared,
             )
-            await attachments.attach(connection, message=message, prepared=prepared)
     finally:
         await attachments.discard(prepared)
     await emit(event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id))
     return Opened(ticket=ticket, message=message)
+
+
+async def add_to_thread(
+    connection: BaseDBAsyncClient,
+    *,
+    ticket: Ticket,
+    author_id: int | None,
+    body: str,
+    source: MessageSource,
+    at: datetime,
+    internal: bool = False,
+    prepared: Sequence[attachments.PreparedFile] = (),
+) -> Message:
+    """Write one message (and link its prepared files) inside the caller's transaction: the
+    first message of a ticket, a reply, a note or a system message."""
+    message = await Message.create(
+        ticket=ticket,
+        author_id=author_id,
+        body=body,
+        internal=internal,
+        source=source,
+        created_at=at,
+        using_db=connection,
+    )
+    if prepared:
+        await attachments.attach(connection, message=message, prepared=list(prepared))
+    return message
 
 
 async def _client_for(actor: Actor, client_id: int | None, checks: Checks) -> User | None:
@@ -124,6 +152,16 @@ async def _client_for(actor: Actor, client_id: int | None, checks: Checks) -> Us
     if client is None:
         checks.fail("clientId", "Choose a client that exists.")
     return client
+
+
+@dataclass
+class _Update:
+    """A checked update: what changes, with the rows it names (UNSET: keep the assignee)."""
+
+    status: TicketStatus | None
+    priority: TicketPriority | None
+    department: Department | None  # set only when it moves
+    assignee: User | None
 
 
 async def update_ticket(
@@ -140,6 +178,40 @@ async def update_ticket(
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_manage_ticket(actor, ticket):
         raise PermissionDenied("Only staff may change a ticket.")
+    update = await _checked_update(ticket, status, priority, department_id, assignee_id)
+    async with in_transaction() as connection:
+        ticket = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
+        previous_department = ticket.department_id
+        if update.department is not None and update.assignee is UNSET:
+            update.assignee = await _assignee_after_move(connection, ticket, update.department)
+        changes = await _apply(connection, actor, ticket, update)
+        if not changes:
+            return ticket
+        ticket.last_activity_at = now()
+        await ticket.save(using_db=connection)
+    events = [
+        event_for(
+            ticket,
+            _event_type_for(changes, ticket),
+            actor=actor.user_id,
+            changes=tuple(changes),
+            previous_department=previous_department if update.department else None,
+        )
+    ]
+    if "assignee" in changes and ticket.assignee_id:
+        events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
+    await emit(*events)
+    return ticket
+
+
+async def _checked_update(
+    ticket: Ticket,
+    status: TicketStatus | None,
+    priority: TicketPriority | None,
+    department_id: int | None,
+    assignee_id: int | None,
+) -> _Update:
+    """The update if every field may be set so; else ValidationFailed naming each wrong one."""
     checks = Checks()
     if status is TicketStatus.ANSWERED:
         checks.fail("status", "Answered is set automatically when staff reply.")
@@ -148,76 +220,72 @@ async def update_ticket(
         department = await Department.get_or_none(id=department_id)
         if department is None:
             checks.fail("departmentId", "Choose a department that exists.")
-    target_department = department.id if department else ticket.department_id
-    assignee: User | None = None
-    if assignee_id is not UNSET and assignee_id is not None:
+    assignee: User | None = UNSET
+    if assignee_id is None:
+        assignee = None
+    elif assignee_id is not UNSET:
+        target_department = department.id if department else ticket.department_id
         assignee = await _assignable(assignee_id, target_department, checks)
     checks.raise_if_any()
+    return _Update(status=status, priority=priority, department=department, assignee=assignee)
 
-    events: list[TicketEvent] = []
-    async with in_transaction() as connection:
-        ticket = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
-        changes: list[str] = []
-        if status is not None and status != ticket.status:
-            await _set_status(connection, actor, ticket, status)
-            changes.append("status")
-        if priority is not None and priority != ticket.priority:
-            await audit.record(
-                connection,
-                actor=actor,
-                ticket=ticket,
-                field="priority",
-                old=ticket.priority,
-                new=priority,
-            )
-            ticket.priority = priority
-            changes.append("priority")
-        previous_department = ticket.department_id
-        if department is not None:
-            old_name = (await Department.get(id=ticket.department_id, using_db=connection)).name
-            await audit.record(
-                connection,
-                actor=actor,
-                ticket=ticket,
-                field="department",
-                old=old_name,
-                new=department.name,
-            )
-            ticket.department_id = department.id
-            changes.append("department")
-            if assignee_id is UNSET and ticket.assignee_id is not None:
-                current = await User.get(id=ticket.assignee_id, using_db=connection)
-                if not policy.can_assign_to(await actor_for(current), department.id):
-                    assignee_id = None
-        if assignee_id is not UNSET and assignee_id != ticket.assignee_id:
-            old = await User.get_or_none(id=ticket.assignee_id) if ticket.assignee_id else None
-            await audit.record(
-                connection,
-                actor=actor,
-                ticket=ticket,
-                field="assignee",
-                old=old.name if old else None,
-                new=assignee.name if assignee else None,
-            )
-            ticket.assignee_id = assignee.id if assignee else None
-            changes.append("assignee")
-        if not changes:
-            return ticket
-        ticket.last_activity_at = now()
-        await ticket.save(using_db=connection)
-    events.append(
-        event_for(
-            ticket,
-            _event_type_for(changes, ticket),
-            actor=actor.user_id,
-            changes=tuple(changes),
-            previous_department=previous_department if department else None,
+
+async def _assignee_after_move(
+    connection: BaseDBAsyncClient, ticket: Ticket, department: Department
+) -> User | None:
+    """Moving a ticket to a department its assignee cannot access unassigns it."""
+    if ticket.assignee_id is None:
+        return UNSET
+    current = await User.get(id=ticket.assignee_id, using_db=connection)
+    return UNSET if policy.can_assign_to(await actor_for(current), department.id) else None
+
+
+async def _apply(
+    connection: BaseDBAsyncClient, actor: Actor, ticket: Ticket, update: _Update
+) -> list[str]:
+    """Make each change that differs, with its audit entry; returns the changed fields."""
+    changes: list[str] = []
+    if update.status is not None and update.status != ticket.status:
+        await _set_status(connection, actor, ticket, update.status)
+        changes.append("status")
+    if update.priority is not None and update.priority != ticket.priority:
+        await audit.record(
+            connection,
+            actor=actor,
+            ticket=ticket,
+            field="priority",
+            old=ticket.priority,
+            new=update.priority,
         )
-    )
-    if "assignee" in changes and ticket.assignee_id:
-        events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
-    await emit(*events)
-    return ticket
+        ticket.priority = update.priority
+        changes.append("priority")
+    if update.department is not None:
+        old_department = await Department.get(id=ticket.department_id, using_db=connection)
+        await audit.record(
+            connection,
+            actor=actor,
+            ticket=ticket,
+            field="department",
+            old=old_department.name,
+            new=update.department.name,
+        )
+        ticket.department_id = update.department.id
+        changes.append("department")
+    assignee = update.assignee
+    new_assignee_id = None if assignee is UNSET or assignee is None else assignee.id
+    if assignee is not UNSET and new_assignee_id != ticket.assignee_id:
+        old = await User.get_or_none(id=ticket.assignee_id) if ticket.assignee_id else None
+        await audit.record(
+            connection,
+            actor=actor,
+            ticket=ticket,
+            field="assignee",
+            old=old.name if old else None,
+            new=assignee.name if assignee else None,
+        )
+        ticket.assignee_id = new_assignee_id
+        changes.append("assignee")
+    return changes
 
 
 def _event_type_for(changes: list[str], ticket: Ticket) -> EventType:
