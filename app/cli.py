@@ -55,7 +55,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.workers.settings import worker_settings
 
     _settings()
-    run_worker(worker_settings())  # type: ignore[arg-type]  # arq reads the class's attributes
+    run_worker(worker_settings(_settings()))  # type: ignore[arg-type]  # arq reads the class's attributes
     return 0
 
 
@@ -110,7 +110,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from app.seed import seed_demo
 
-    logins = asyncio.run(_with_db(seed_demo))
+    logins = asyncio.run(_with_db(lambda: seed_demo(_settings())))
     if not logins:
         print("users exist already; nothing seeded")
     for login in logins:

@@ -20,7 +20,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import Settings, get_settings
+from app.config import Settings
 
 PREFLIGHT_HEADERS = ("x-requested-with", "graphql-preflight", "apollo-require-preflight")
 FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
@@ -40,10 +40,10 @@ class _BodyTooLarge(Exception):
 
 
 class UploadGuard:
-    def __init__(self, app: ASGIApp, *, settings: Settings | None = None, path: str = "/graphql"):
+    def __init__(self, app: ASGIApp, *, settings: Settings, path: str = "/graphql"):
         self.app = app
         self.path = path
-        self.limit = upload_body_limit(settings or get_settings())
+        self.limit = upload_body_limit(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import events
 from app.api import build_schema
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
 from app.infra import db
@@ -62,13 +62,12 @@ class RequestIdMiddleware:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     extra_routes: list[BaseRoute] | None = None,
     manage_db: bool = True,
 ) -> Starlette:
     """The app; ``manage_db=False`` when the caller (the tests) owns the database connection."""
-    settings = settings or get_settings()
     redis, hub = redis_client(settings), Hub(redis_url(settings))
     state = AppState(
         settings=settings, redis=redis, hub=hub, jobs=None, live=LiveUpdates(settings, hub, redis)

@@ -35,7 +35,7 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
     try:
         await db.migrate(settings)
         await db.connect(settings)
-        logins = await seed_demo()
+        logins = await seed_demo(settings)
         await db.disconnect()
         _print_banner(settings, host, port, logins)
         from app.live.runtime import tune_gc_for_long_lived_sockets
@@ -53,7 +53,7 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
             )
         )
         tune_gc_for_long_lived_sockets()
-        config = worker_settings()
+        config = worker_settings(settings)
         worker = Worker(
             functions=config.functions,
             cron_jobs=config.cron_jobs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth.actor import actor_for
+from app.config import Settings
 from app.models import Role, TicketPriority, TicketStatus, User
 from app.services import canned, directory, messages, tickets
 
@@ -18,7 +19,9 @@ class DemoLogin:
     password: str
 
 
-async def seed_demo(*, admin_email: str = "admin@example.com") -> list[DemoLogin]:
+async def seed_demo(
+    settings: Settings, *, admin_email: str = "admin@example.com"
+) -> list[DemoLogin]:
     """Idempotent: does nothing when users exist already."""
     if await User.exists():
         return []
@@ -99,6 +102,7 @@ async def seed_demo(*, admin_email: str = "admin@example.com") -> list[DemoLogin
     for index, (subject, department, client, priority) in enumerate(subjects):
         opened = await tickets.open_ticket(
             actor=actors[client.id],
+            settings=settings,
             department_id=department.id,
             subject=subject,
             body=f"Hello, {subject.lower()}. Can you help?",
@@ -109,10 +113,12 @@ async def seed_demo(*, admin_email: str = "admin@example.com") -> list[DemoLogin
         stage = index % 6
         if stage >= 1:
             await messages.reply_to_ticket(
-                actor=staff, number=number, body="Thanks, looking at it."
+                actor=staff, settings=settings, number=number, body="Thanks, looking at it."
             )
         if stage >= 2:
-            await messages.reply_to_ticket(actor=actors[client.id], number=number, body="Any news?")
+            await messages.reply_to_ticket(
+                actor=actors[client.id], settings=settings, number=number, body="Any news?"
+            )
         if stage == 3:
             await tickets.update_ticket(
                 actor=staff,
@@ -122,7 +128,7 @@ async def seed_demo(*, admin_email: str = "admin@example.com") -> list[DemoLogin
             )
         if stage == 4:
             await messages.add_internal_note(
-                actor=staff, number=number, body="Waiting on the vendor."
+                actor=staff, settings=settings, number=number, body="Waiting on the vendor."
             )
             await tickets.update_ticket(actor=staff, number=number, status=TicketStatus.ON_HOLD)
         if stage == 5:

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.config import get_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -54,11 +56,13 @@ def build_replies(numbers: list[int], user_ids: list[int]) -> list[bytes]:
         kwargs: dict[str, object] = {
             "from_addr": f"client{i}@bench.test",
             "message_id": f"<bench.{i}@mail.bench.test>",
-            "in_reply_to": tokens.message_id(number, f"m{i}"),
+            "in_reply_to": tokens.message_id(number, f"m{i}", settings=get_settings()),
         }
         if shape is not fixtures.latin1_reply:
             kwargs["quoted"] = QUOTED
-        replies.append(shape(tokens.reply_address(number, user_id), **kwargs))
+        replies.append(
+            shape(tokens.reply_address(number, user_id, settings=get_settings()), **kwargs)
+        )
     return replies
 
 
@@ -97,14 +101,16 @@ async def main_async(args: argparse.Namespace) -> None:
     pool = await create_pool(arq_settings(settings))
     await pool.flushdb()
     started = time.perf_counter()
-    stored = [await store_message(raw, transport="bench") for raw in replies]
+    stored = [
+        await store_message(raw, transport="bench", settings=get_settings()) for raw in replies
+    ]
     store_elapsed = time.perf_counter() - started
     for item in stored:
         await enqueue(pool, item.id)
     await pool.aclose()
     await db.disconnect()
 
-    config = worker_settings()  # what `helpdesk worker` runs: its start-up publishes events
+    config = worker_settings(settings)  # what `helpdesk worker` runs: its start-up publishes events
     worker = Worker(
         functions=inbound.FUNCTIONS,  # notifications of the new replies stay queued
         on_startup=config.on_startup,

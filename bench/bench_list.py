@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from app.config import get_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -42,7 +44,6 @@ async def seed(count: int) -> str:
     """Departments, staff, clients and ``count`` tickets; returns an admin bearer token."""
     from app.auth.actor import actor_for
     from app.auth.tokens import issue_token
-    from app.config import get_settings
     from app.infra import db
     from app.infra.clock import now
     from app.models import Department, Role, TicketPriority, TokenKind, User
@@ -77,6 +78,7 @@ async def seed(count: int) -> str:
             subject=f"Ticket {i}",
             body="body",
             priority=list(TicketPriority)[i % 4],
+            settings=get_settings(),
         )
         if i % 2:
             await tickets.update_ticket(
@@ -134,7 +136,6 @@ def start_server(mode: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes
 
 async def statements_per_page(token: str) -> dict[int, int]:
     """Run the list query in-process against the real app and count SQL statements."""
-    from app.config import get_settings
     from app.infra import db
     from app.main import create_app
 

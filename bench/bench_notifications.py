@@ -101,7 +101,7 @@ async def main_async(args: argparse.Namespace, var: Path) -> None:
     await pool.aclose()
     await db.disconnect()
 
-    config = worker_settings()  # what `helpdesk worker` runs, minus the cron jobs
+    config = worker_settings(settings)  # what `helpdesk worker` runs, minus the cron jobs
     worker = Worker(
         functions=config.functions,
         on_startup=config.on_startup,

@@ -35,6 +35,8 @@ from typing import Any
 import httpx
 import websockets
 
+from app.config import get_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -71,7 +73,6 @@ async def seed() -> tuple[list[str], str, int]:
     ticket number)."""
     from app.auth.actor import actor_for
     from app.auth.tokens import issue_token
-    from app.config import get_settings
     from app.infra import db
     from app.infra.clock import now
     from app.models import Department, Role, TokenKind, User
@@ -98,6 +99,7 @@ async def seed() -> tuple[list[str], str, int]:
             department_id=department.id,
             subject="Benchmark ticket",
             body="Opened for the benchmark.",
+            settings=get_settings(),
         )
         return tokens, client_token, opened.ticket.number
     finally:
@@ -217,7 +219,6 @@ async def run(count: int, args: argparse.Namespace, workdir: Path) -> dict[str, 
     env.update(HELPDESK_VAR=str(workdir), SECRET_KEY="bench", SMTP_URL="smtp://127.0.0.1:1")
     env["REDIS_URL"] = args.redis_url
     os.environ.update(env)
-    from app.config import get_settings
 
     get_settings.cache_clear()
     tokens, client_token, number = await seed()

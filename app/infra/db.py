@@ -7,14 +7,13 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 
-from app.config import Settings, get_settings
+from app.config import Settings
 
 MODELS = ["app.models"]
 MIGRATIONS = "app.models.migrations"
 
 
-def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
-    settings = settings or get_settings()
+def tortoise_config(settings: Settings) -> dict[str, Any]:
     return {
         "connections": {"default": settings.db_url},
         "apps": {
@@ -29,16 +28,15 @@ def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
-async def migrate(settings: Settings | None = None) -> None:
+async def migrate(settings: Settings) -> None:
     """Apply every committed migration (creating the SQLite file's folder if needed)."""
-    settings = settings or get_settings()
     if not settings.database_url:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     await run_migrations(config=tortoise_config(settings))
     await Tortoise.close_connections()
 
 
-async def connect(settings: Settings | None = None) -> None:
+async def connect(settings: Settings) -> None:
     """Initialise Tortoise as the process-wide default: the ASGI lifespan runs in its own task,
     so a context bound to that task alone would not reach request handlers or jobs."""
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)

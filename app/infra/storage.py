@@ -20,7 +20,7 @@ from typing import Protocol
 
 import anyio
 
-from app.config import Settings, get_settings
+from app.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,6 @@ def _store_at(root: Path) -> LocalFileStore:
     return LocalFileStore(root)
 
 
-def file_store(settings: Settings | None = None) -> FileStore:
+def file_store(settings: Settings) -> FileStore:
     """The configured store: files under ``<HELPDESK_VAR>/files``."""
-    settings = settings or get_settings()
     return _store_at(settings.var_dir / "files")

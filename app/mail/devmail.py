@@ -77,13 +77,13 @@ def list_caught(
 ) -> tuple[list[sink.MailboxEntry], bool]:
     """Newest first, those older than ``after`` (an id) if given. Returns (page, has_next)."""
     require_dev_mailbox(actor, settings)
-    entries = sink.list_messages(settings, limit=first + 1, older_than=after)
+    entries = sink.list_messages(sink.mailbox_dir(settings), limit=first + 1, older_than=after)
     return entries[:first], len(entries) > first
 
 
 def get_caught(*, actor: Actor | None, settings: Settings, message_id: str) -> CaughtMessage:
     require_dev_mailbox(actor, settings)
-    raw = sink.get_raw(message_id, settings)
+    raw = sink.get_raw(sink.mailbox_dir(settings), message_id)
     if raw is None:
         raise NotFound("That message is not in the dev mailbox.", field="id")
     return _caught(message_id, raw)
@@ -208,7 +208,7 @@ async def answer_caught(
     checks = Checks()
     text = checks.body("body", body)
     checks.raise_if_any()
-    raw = sink.get_raw(message_id, settings)
+    raw = sink.get_raw(sink.mailbox_dir(settings), message_id)
     if raw is None:
         raise NotFound("That message is not in the dev mailbox.", field="id")
     answer = compose_answer(raw, text, sender_domain=settings.mail_domain)

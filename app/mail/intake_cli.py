@@ -43,7 +43,7 @@ async def _ingest(raw: bytes) -> str:
             pool = await create_pool(replace(arq_settings(settings), conn_retries=0))
         except Exception as exc:
             redis_error = exc  # store the message all the same: the MTA's retry finds it
-        stored = await accept(raw, transport="pipe", pool=pool)
+        stored = await accept(raw, transport="pipe", pool=pool, settings=settings)
         if redis_error is not None:
             raise TemporaryFailure(f"stored as #{stored.id}, but Redis is unavailable")
         seen = "" if stored.created else " (seen before)"

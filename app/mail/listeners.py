@@ -34,17 +34,19 @@ _TOO_MUCH = "552 Error: Too much mail data"  # what aiosmtpd answers past data_s
 class IntakeHandler:
     """aiosmtpd handler: accept mail for our domain and department addresses, store it."""
 
-    def __init__(self, pool: JobPool | None, *, lmtp: bool = False) -> None:
+    def __init__(self, pool: JobPool | None, settings: Settings) -> None:
         self.pool = pool
-        self.lmtp = lmtp
-        self.transport = "lmtp" if lmtp else "smtp"
+        self.settings = settings
+        self.lmtp = settings.smtp_listen_lmtp
+        self.transport = "lmtp" if self.lmtp else "smtp"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         try:
             ours = (
-                is_our_address(address) or await Department.filter(email=address.lower()).exists()
+                is_our_address(address, self.settings)
+                or await Department.filter(email=address.lower()).exists()
             )
         except Exception:
             log.exception("cannot check recipient %s", address)
@@ -58,7 +60,10 @@ class IntakeHandler:
         content = envelope.original_content or b""
         try:
             stored = await accept(
-                _trace(envelope) + content, transport=self.transport, pool=self.pool
+                _trace(envelope) + content,
+                transport=self.transport,
+                pool=self.pool,
+                settings=self.settings,
             )
         except TemporaryFailure:
             status = "451 4.3.0 Temporary failure, try again later"
@@ -72,7 +77,11 @@ class IntakeHandler:
         head = _trace(envelope) + f"X-Helpdesk-Received: {now().isoformat()}\r\n\r\n".encode()
         try:
             await accept_oversize(
-                head, size=0, transport=self.transport, envelope_sender=envelope.mail_from
+                head,
+                size=0,
+                transport=self.transport,
+                settings=self.settings,
+                envelope_sender=envelope.mail_from,
             )
         except TemporaryFailure:
             log.warning("could not record an over-size message from %s", envelope.mail_from)
@@ -107,7 +116,7 @@ async def start_smtp_listener(
     settings: Settings, pool: JobPool | None, *, host: str | None = None, port: int | None = None
 ) -> asyncio.Server:
     """Listen on SMTP_LISTEN_HOST:SMTP_LISTEN_PORT (LMTP with SMTP_LISTEN_LMTP=1)."""
-    handler = IntakeHandler(pool, lmtp=settings.smtp_listen_lmtp)
+    handler = IntakeHandler(pool, settings)
     protocol = _protocol(handler, settings)
     loop = asyncio.get_running_loop()
     return await loop.create_server(
@@ -173,21 +182,23 @@ async def _check(response: Any, what: str) -> Any:
     return response
 
 
-async def _take_one(client: IMAP4, uid: str, pool: JobPool | None, limit: int) -> None:
+async def _take_one(client: IMAP4, uid: str, pool: JobPool | None, settings: Settings) -> None:
     sized = await _check(await client.uid("fetch", uid, "(RFC822.SIZE)"), "FETCH")
     size = _fetched_size(sized.lines) or 0
-    if size > limit:
+    if size > settings.max_inbound_mail_bytes:
         fetched = await _check(await client.uid("fetch", uid, "(BODY.PEEK[HEADER])"), "FETCH")
-        await accept_oversize(_literal(fetched.lines) or b"", size=size, transport="imap")
+        head = _literal(fetched.lines) or b""
+        await accept_oversize(head, size=size, transport="imap", settings=settings)
     else:
         fetched = await _check(await client.uid("fetch", uid, "(BODY.PEEK[])"), "FETCH")
-        await accept(_literal(fetched.lines) or b"", transport="imap", pool=pool)
+        raw = _literal(fetched.lines) or b""
+        await accept(raw, transport="imap", pool=pool, settings=settings)
     # Only now that it is stored here may it leave the mailbox.
     await _check(await client.uid("store", uid, "+FLAGS.SILENT", r"(\Seen \Deleted)"), "STORE")
 
 
 async def poll_imap_once(
-    target: ImapTarget, pool: JobPool | None, *, limit: int, io_timeout: float = 60
+    target: ImapTarget, pool: JobPool | None, *, settings: Settings, io_timeout: float = 60
 ) -> PollResult:
     """Take every undeleted message in the mailbox: store it, then flag it deleted and
     expunge it. A message that cannot be stored stays for the next poll."""
@@ -206,7 +217,7 @@ async def poll_imap_once(
         done: list[str] = []
         for index, uid in enumerate(uids):
             try:
-                await _take_one(client, uid, pool, limit)
+                await _take_one(client, uid, pool, settings)
             except TemporaryFailure as exc:
                 log.warning("IMAP message %s left for the next poll: %s", uid, exc)
                 result.left = len(uids) - index
@@ -228,7 +239,7 @@ async def run_imap_poller(settings: Settings, pool: JobPool | None) -> None:
     target = ImapTarget.from_url(settings.imap_url or "")
     while True:
         try:
-            outcome = await poll_imap_once(target, pool, limit=settings.max_inbound_mail_bytes)
+            outcome = await poll_imap_once(target, pool, settings=settings)
             if outcome.stored or outcome.left:
                 log.info("IMAP poll: %s stored, %s left", outcome.stored, outcome.left)
         except Exception:

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP as SMTPProtocol
 
-from app.config import Settings, get_settings
+from app.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ KEEP_MESSAGES = 1000
 _NAME = re.compile(r"^\d{19}-[0-9a-f]{8}$")
 
 
-def mailbox_dir(settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).var_dir / "mailbox"
+def mailbox_dir(settings: Settings) -> Path:
+    return settings.var_dir / "mailbox"
 
 
 class MailboxHandler:
@@ -137,15 +137,10 @@ def _entry(path: Path) -> MailboxEntry:
 
 
 def list_messages(
-    settings: Settings | None = None,
-    *,
-    limit: int = 100,
-    older_than: str | None = None,
-    directory: Path | None = None,
+    directory: Path, *, limit: int = 100, older_than: str | None = None
 ) -> list[MailboxEntry]:
-    """The sink's messages, newest first; only those that arrived before the message with
-    the id ``older_than``, if given."""
-    directory = directory or mailbox_dir(settings)
+    """The messages in the sink's ``directory`` (``mailbox_dir``), newest first; only those
+    that arrived before the message with the id ``older_than``, if given."""
     if not directory.is_dir():
         return []
     paths = sorted(directory.glob("*.eml"), reverse=True)
@@ -161,13 +156,11 @@ def list_messages(
     return entries
 
 
-def get_raw(
-    message_id: str, settings: Settings | None = None, *, directory: Path | None = None
-) -> bytes | None:
+def get_raw(directory: Path, message_id: str) -> bytes | None:
     """The raw message by its id (as listed), or None; other names are refused."""
     if not _NAME.match(message_id):
         return None
     try:
-        return ((directory or mailbox_dir(settings)) / f"{message_id}.eml").read_bytes()
+        return (directory / f"{message_id}.eml").read_bytes()
     except FileNotFoundError:
         return None

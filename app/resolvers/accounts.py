@@ -41,6 +41,7 @@ class AccountMutations:
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
         signed = await accounts.login(
             redis=info.context.redis,
+            settings=info.context.settings,
             email=email,
             password=password,
             address=info.context.client_address(),

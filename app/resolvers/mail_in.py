@@ -50,5 +50,7 @@ class MailInQueries:
 class MailInMutations:
     @mutation(description="Admins only: process a failed or refused inbound mail again, now.")
     async def rerun_inbound_mail(self, info: Info, id: strawberry.ID) -> RerunInboundMailResult:
-        row = await admin.rerun_inbound(actor=info.context.actor, inbound_id=parse_id(id, "id"))
+        row = await admin.rerun_inbound(
+            actor=info.context.actor, settings=info.context.settings, inbound_id=parse_id(id, "id")
+        )
         return InboundMail.of(row)

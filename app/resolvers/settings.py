@@ -14,7 +14,9 @@ from app.services import settings
 class SettingsQueries:
     @strawberry.field(description="Global settings (admins).")
     async def settings(self, info: Info) -> HelpdeskSettings | None:
-        days = await settings.read_auto_close_days(actor=info.context.actor)
+        days = await settings.read_auto_close_days(
+            actor=info.context.actor, default=info.context.settings.auto_close_days
+        )
         return None if days is None else HelpdeskSettings(auto_close_days=days)
 
 

@@ -111,6 +111,7 @@ async def _post(
     """A reply or a note: the same input, a different service."""
     posted = await post(
         actor=info.context.actor,
+        settings=info.context.settings,
         number=input.number,
         body=input.body,
         files=uploads(input.attachments),
@@ -125,6 +126,7 @@ class TicketMutations:
     async def open_ticket(self, info: Info, input: OpenTicketInput) -> OpenTicketResult:
         opened = await tickets.open_ticket(
             actor=info.context.actor,
+            settings=info.context.settings,
             department_id=parse_id(input.department_id, "departmentId"),
             subject=input.subject,
             body=input.body,

@@ -37,7 +37,9 @@ async def download(request: Request) -> Response:
     actor = await actor_from_secret(presented_secret(request))
     try:
         found = await attachments.open_download(
-            actor=actor, public_id=request.path_params["public_id"]
+            actor=actor,
+            public_id=request.path_params["public_id"],
+            settings=request.app.state.helpdesk.settings,
         )
     except NotFound:
         return PlainTextResponse("File not found.", status_code=404, headers=_SAFE_HEADERS)

@@ -72,9 +72,11 @@ async def receive_mail(request: Request) -> Response:
     pool = state.jobs.pool if state.jobs is not None else None
     try:
         if size > limit:
-            stored = await accept_oversize(raw, size=size, transport="http")
+            stored = await accept_oversize(
+                raw, size=size, transport="http", settings=state.settings
+            )
             return _stored(stored, 413, error=f"Over the size limit of {limit} bytes.")
-        stored = await accept(raw, transport="http", pool=pool)
+        stored = await accept(raw, transport="http", pool=pool, settings=state.settings)
     except TemporaryFailure as exc:
         return JSONResponse(
             {"error": f"Temporarily unavailable; try again later. ({exc})"},

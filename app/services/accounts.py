@@ -12,7 +12,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.auth.passwords import verify_password
 from app.auth.tokens import issue_token
-from app.config import get_settings
+from app.config import Settings
 from app.errors import NotFound, PermissionDenied, RateLimited
 from app.events import emit_session_change
 from app.infra.clock import now
@@ -35,10 +35,11 @@ def _limit_keys(email: str, address: str | None) -> list[str]:
     return keys
 
 
-async def login(*, redis: Redis, email: str, password: str, address: str | None = None) -> SignedIn:
+async def login(
+    *, redis: Redis, settings: Settings, email: str, password: str, address: str | None = None
+) -> SignedIn:
     """Check the password; failures count per account and per address in Redis. The error
     is the same whether or not the account exists."""
-    settings = get_settings()
     address_limit = settings.login_attempts * 4
     keys = _limit_keys(normalise_email(email), address)
     counts = [int(v or 0) for v in await redis.mget(keys)]

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.file_kinds import (
     HEAD_BYTES,
@@ -79,6 +79,7 @@ class PreparedFile:
     size: int
     sha256: str
     blob: StoredBlob = field(repr=False)
+    store: FileStore = field(repr=False)  # where the blob is held
 
     async def read(self, size: int = -1) -> bytes:
         raise TypeError("already stored: prepare() passes a PreparedFile through unread")
@@ -90,10 +91,10 @@ class _Refusal(Exception):
         self.sentence = f"“{filename}” was not accepted: it {reason}."
 
 
-async def prepare(files: Sequence[IncomingFile]) -> list[PreparedFile]:
-    """Check and store every file, or refuse the lot with an error naming the first bad one.
-    Files prepared earlier (``PreparedFile``) are taken as they are."""
-    settings = get_settings()
+async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[PreparedFile]:
+    """Check and store every file (within the settings' limits), or refuse the lot with an
+    error naming the first bad one. Files prepared earlier (``PreparedFile``) are taken as they
+    are."""
     if len(files) > settings.max_files_per_message:
         raise ValidationFailed.single(
             "attachments",
@@ -119,14 +120,13 @@ async def prepare(files: Sequence[IncomingFile]) -> list[PreparedFile]:
 
 
 async def prepare_lenient(
-    files: Sequence[IncomingFile],
+    files: Sequence[IncomingFile], settings: Settings
 ) -> tuple[list[PreparedFile], list[str]]:
     """For email: keep what may be kept; each refused file becomes a sentence naming it.
 
     Pass the result to ``reply_to_ticket(files=...)`` and note the refusals on the reply;
     call ``discard`` on it in a ``finally`` as well (it is idempotent), in case the reply
     fails before the service takes the files over."""
-    settings = get_settings()
     store = file_store(settings)
     prepared: list[PreparedFile] = []
     refusals: list[str] = []
@@ -173,10 +173,9 @@ async def discard(prepared: list[PreparedFile]) -> None:
     """After the transaction: drop this request's hold on its files and delete those no
     committed attachment uses (the message failed, or it was refused). Never raises: a file
     left behind is better than a failed reply whose message was saved."""
-    store = file_store()
     for item in prepared:
         try:
-            await store.release(item.blob, referenced=_referenced)
+            await item.store.release(item.blob, referenced=_referenced)
         except Exception:
             log.exception("could not release stored file %s", item.sha256)
 
@@ -230,6 +229,7 @@ async def _store_one(
         size=blob.size,
         sha256=blob.sha256,
         blob=blob,
+        store=store,
     )
 
 
@@ -267,7 +267,7 @@ class Download:
         return self.store.read(self.attachment.sha256)
 
 
-async def open_download(*, actor: Actor | None, public_id: str) -> Download:
+async def open_download(*, actor: Actor | None, public_id: str, settings: Settings) -> Download:
     """The file if ``actor`` may see the message it belongs to; NotFound otherwise, the same
     for a missing id, an anonymous caller and a forbidden one."""
     missing = NotFound("File not found.")
@@ -281,7 +281,7 @@ async def open_download(*, actor: Actor | None, public_id: str) -> Download:
     message: Message = attachment.message
     if not policy.can_view_message(actor, message.ticket, message):
         raise missing
-    store = file_store()
+    store = file_store(settings)
     if not await store.exists(attachment.sha256):
         log.error("attachment %s has no stored content", attachment.public_id)
         raise missing

@@ -37,10 +37,11 @@ def closing_message(days: int) -> str:
     )
 
 
-async def close_idle_tickets(*, batch: int = BATCH) -> list[AutoClosed]:
-    """Close every ticket that is due now; returns those this call closed."""
+async def close_idle_tickets(*, default_days: int, batch: int = BATCH) -> list[AutoClosed]:
+    """Close every ticket that is due now (``default_days``: AUTO_CLOSE_DAYS, for departments
+    without their own setting unless admins changed it); returns those this call closed."""
     stamp = now()
-    default_days = await settings.auto_close_days()
+    default_days = await settings.auto_close_days(default=default_days)
     closed: list[AutoClosed] = []
     for department in await Department.all().order_by("id"):
         days = department.auto_close_days

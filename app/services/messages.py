@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
+from app.config import Settings
 from app.errors import PermissionDenied
 from app.events import EventType, TicketEvent, emit, event_for
 from app.infra.clock import now
@@ -28,6 +29,7 @@ class Posted:
 async def reply_to_ticket(
     *,
     actor: Actor | None,
+    settings: Settings,
     number: int,
     body: str,
     source: MessageSource = MessageSource.WEB,
@@ -40,13 +42,20 @@ async def reply_to_ticket(
     if not policy.can_reply(actor, ticket):
         raise PermissionDenied("You may not reply to this ticket.")
     return await _post(
-        actor=actor, ticket=ticket, body=body, internal=False, source=source, files=files
+        actor=actor,
+        settings=settings,
+        ticket=ticket,
+        body=body,
+        internal=False,
+        source=source,
+        files=files,
     )
 
 
 async def add_internal_note(
     *,
     actor: Actor | None,
+    settings: Settings,
     number: int,
     body: str,
     source: MessageSource = MessageSource.WEB,
@@ -58,7 +67,13 @@ async def add_internal_note(
     if not policy.can_add_note(actor, ticket):
         raise PermissionDenied("Only staff may add internal notes.")
     return await _post(
-        actor=actor, ticket=ticket, body=body, internal=True, source=source, files=files
+        actor=actor,
+        settings=settings,
+        ticket=ticket,
+        body=body,
+        internal=True,
+        source=source,
+        files=files,
     )
 
 
@@ -79,6 +94,7 @@ async def add_system_message(
 async def _post(
     *,
     actor: Actor,
+    settings: Settings,
     ticket: Ticket,
     body: str,
     internal: bool,
@@ -88,7 +104,7 @@ async def _post(
     checks = Checks()
     body = checks.body("body", body)
     checks.raise_if_any()
-    prepared = await attachments.prepare(files)
+    prepared = await attachments.prepare(files, settings)
     try:
         async with in_transaction() as connection:
             locked = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor, actor_for
+from app.config import Settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, emit, event_for
 from app.infra.clock import now
@@ -64,6 +65,7 @@ async def find_ticket(scope: Q, *, number: int) -> Ticket:
 async def open_ticket(
     *,
     actor: Actor | None,
+    settings: Settings,
     department_id: int | None,
     subject: str,
     body: str,
@@ -85,12 +87,12 @@ async def open_ticket(
         checks.fail("departmentId", "Choose a department that exists.")
     checks.raise_if_any()
     assert department is not None and client is not None
-    prepared = await attachments.prepare(files)
+    prepared = await attachments.prepare(files, settings)
     try:
         async with in_transaction() as connection:
             stamp = now()
             ticket = await Ticket.create(
-                number=await next_ticket_number(connection),
+                number=await next_ticket_number(connection, first=settings.first_ticket_number),
                 subject=subject,
                 department=department,
                 client=client,

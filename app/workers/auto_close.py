@@ -8,14 +8,16 @@ from typing import Any
 from arq import func
 from arq.cron import cron
 
+from app.config import Settings
 from app.services.auto_close import close_idle_tickets
 
 log = logging.getLogger(__name__)
 
 
-async def auto_close_tickets(ctx: dict[str, Any] | None = None) -> int:
+async def auto_close_tickets(ctx: dict[str, Any]) -> int:
     """Close the tickets that are due; returns how many this run closed."""
-    closed = await close_idle_tickets()
+    settings: Settings = ctx["settings"]
+    closed = await close_idle_tickets(default_days=settings.auto_close_days)
     if closed:
         log.info("auto-closed %s: %s", len(closed), ", ".join(f"#{c.number}" for c in closed))
     return len(closed)

@@ -23,7 +23,7 @@ SWEEP_BATCH = 500
 
 async def process_inbound_mail(ctx: dict[str, Any], inbound_id: int) -> str:
     try:
-        mail = await process_inbound(inbound_id, redis=ctx.get("redis"))
+        mail = await process_inbound(inbound_id, settings=ctx["settings"], redis=ctx.get("redis"))
     except Exception as exc:
         tries = int(ctx.get("job_try") or 1)
         delay = RETRY_DELAYS[min(tries, len(RETRY_DELAYS)) - 1]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from arq.connections import RedisSettings
+from arq.typing import StartupShutdown
 
 from app import events
-from app.config import get_settings
+from app.config import Settings
 from app.infra import db
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings, redis_url
 from app.workers import auto_close, inbound, notify
 
 
-async def startup(ctx: dict[str, Any]) -> None:
-    settings = get_settings()
+async def startup(ctx: dict[str, Any], settings: Settings) -> None:
     await db.connect(settings)
     hub = Hub(redis_url(settings))
     await hub.connect()
@@ -38,12 +38,21 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     functions: list[Any] = [*notify.FUNCTIONS, *inbound.FUNCTIONS, *auto_close.FUNCTIONS]
     cron_jobs: list[Any] = [*inbound.CRON_JOBS, *auto_close.CRON_JOBS]
-    on_startup = startup
+    on_startup: StartupShutdown  # made with the settings by worker_settings
     on_shutdown = shutdown
     max_tries = 8
     redis_settings: RedisSettings | None = None
 
 
-def worker_settings() -> type[WorkerSettings]:
-    WorkerSettings.redis_settings = arq_settings(get_settings())
-    return WorkerSettings
+def worker_settings(settings: Settings) -> type[WorkerSettings]:
+    """The WorkerSettings of a worker that runs with ``settings`` (jobs find them in
+    ``ctx["settings"]``)."""
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        await startup(ctx, settings)
+
+    return type(
+        "ConfiguredWorkerSettings",
+        (WorkerSettings,),
+        {"redis_settings": arq_settings(settings), "on_startup": staticmethod(on_startup)},
+    )

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from app.config import get_settings
 from app.infra.storage import LocalFileStore, TooLarge
 from app.services import attachments
 from tests.attachments import samples
@@ -108,7 +109,7 @@ async def test_limits_hold_while_streaming_and_leave_nothing(clean_db, settings,
     monkeypatch.setattr(settings, "max_message_bytes", 15_000)
     big = samples.sized(10_001)
     with pytest.raises(attachments.ValidationFailed) as refused:
-        await attachments.prepare([UnsizedUpload("big.gz", big)])
+        await attachments.prepare([UnsizedUpload("big.gz", big)], get_settings())
     assert refused.value.errors == {
         "attachments": "“big.gz” was not accepted: it is larger than 9.8 KB "
         "(the limit for one file)."
@@ -116,7 +117,9 @@ async def test_limits_hold_while_streaming_and_leave_nothing(clean_db, settings,
 
     first, second = samples.sized(9000), samples.sized(9000)
     with pytest.raises(attachments.ValidationFailed) as refused:
-        await attachments.prepare([UnsizedUpload("a.gz", first), UnsizedUpload("b.gz", second)])
+        await attachments.prepare(
+            [UnsizedUpload("a.gz", first), UnsizedUpload("b.gz", second)], get_settings()
+        )
     assert "“b.gz”" in refused.value.message and "14.6 KB" in refused.value.message
     store = LocalFileStore(settings.var_dir / "files")
     for data in (big, first, second):
@@ -132,7 +135,7 @@ async def test_email_keeps_good_files_and_names_each_refused_one(clean_db, setti
         attachments.BytesFile("page.html", samples.html(), "text/html"),
     ]
 
-    prepared, refusals = await attachments.prepare_lenient(files)
+    prepared, refusals = await attachments.prepare_lenient(files, get_settings())
 
     assert [(p.filename, p.content_type) for p in prepared] == [
         ("app.log", "text/plain; charset=utf-8"),
@@ -153,14 +156,19 @@ async def test_an_email_reply_keeps_its_accepted_files(world, settings):
     from app.services import messages, tickets
 
     opened = await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="Mail", body="Hi"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Mail",
+        body="Hi",
+        settings=get_settings(),
     )
     log = samples.text()
     prepared, refusals = await attachments.prepare_lenient(
         [
             attachments.BytesFile("app.log", log),
             attachments.BytesFile("logo.svg", samples.svg(), "image/svg+xml"),
-        ]
+        ],
+        get_settings(),
     )
     try:
         body = "Logs attached.\n\n" + "\n".join(refusals)
@@ -170,6 +178,7 @@ async def test_an_email_reply_keeps_its_accepted_files(world, settings):
             body=body,
             source=MessageSource.EMAIL,
             files=prepared,
+            settings=get_settings(),
         )
     finally:
         await attachments.discard(prepared)  # idempotent: the service released them already
@@ -191,7 +200,7 @@ async def test_email_keeps_the_first_files_up_to_the_limit_and_names_the_rest(cl
         attachments.BytesFile(f"log{i}.txt", f"line {i}\n".encode(), "text/plain")
         for i in range(limit + 2)
     ]
-    prepared, refusals = await attachments.prepare_lenient(files)
+    prepared, refusals = await attachments.prepare_lenient(files, get_settings())
     try:
         assert [p.filename for p in prepared] == [f"log{i}.txt" for i in range(limit)]
         assert refusals == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.config import get_settings
 from app.models import Ticket
 from app.services import messages, tickets
 
@@ -50,10 +51,16 @@ async def open_as(
     person, department, subject: str = "Printer on fire", body: str = "Help"
 ) -> Ticket:
     opened = await tickets.open_ticket(
-        actor=person.actor, department_id=department.id, subject=subject, body=body
+        actor=person.actor,
+        department_id=department.id,
+        subject=subject,
+        body=body,
+        settings=get_settings(),
     )
     return opened.ticket
 
 
 async def note_as(person, ticket: Ticket, body: str = "secret note") -> None:
-    await messages.add_internal_note(actor=person.actor, number=ticket.number, body=body)
+    await messages.add_internal_note(
+        actor=person.actor, number=ticket.number, body=body, settings=get_settings()
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.config import get_settings
 from app.models import TicketPriority, TicketStatus
 from app.services import tickets as ticket_service
 from app.services.ticket_list import SortField
@@ -71,6 +72,7 @@ async def many(world, frozen_clock):
             subject=subject,
             body="b",
             priority=priority,
+            settings=get_settings(),
         )
         number = opened.ticket.number
         if status is not TicketStatus.OPEN or assignee is not None:
@@ -140,7 +142,11 @@ async def test_pagination_stays_correct_while_tickets_are_added(gql, world, many
     # New activity lands at the top of the default sort while the user pages on.
     frozen_clock.advance(timedelta(minutes=10))
     await ticket_service.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="Late", body="b"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Late",
+        body="b",
+        settings=get_settings(),
     )
     after = first["tickets"]["pageInfo"]["endCursor"]
     while after:
@@ -218,7 +224,11 @@ async def test_sql_statements_do_not_grow_with_page_size(gql, world, frozen_cloc
     for index in range(40):
         client = world.client_a if index % 2 else world.client_b
         await ticket_service.open_ticket(
-            actor=client.actor, department_id=world.dept_x.id, subject=f"T{index}", body="b"
+            actor=client.actor,
+            department_id=world.dept_x.id,
+            subject=f"T{index}",
+            body="b",
+            settings=get_settings(),
         )
     small = await _statements_for_page(gql, world.admin.token, 5)
     large = await _statements_for_page(gql, world.admin.token, 40)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.config import get_settings
 from app.models import Department, Ticket
 from app.services import tickets
 
@@ -58,5 +59,6 @@ async def open_ticket(person: Any, department: Department, subject: str = "Print
         department_id=department.id,
         subject=subject,
         body=f"{subject}: it does not work",
+        settings=get_settings(),
     )
     return opened.ticket

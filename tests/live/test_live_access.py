@@ -21,6 +21,7 @@ from wsclient import (
     ws_url,
 )
 
+from app.config import get_settings
 from app.services import messages
 
 TICKET_WITH_MESSAGES = """
@@ -127,8 +128,12 @@ async def test_staff_receive_nothing_from_departments_they_are_not_in(live, worl
         every = Feed(staff, LIST_EVENTS)
         await wait_live(live, subscriptions=1)
         await open_ticket(world.client_a, world.dept_x, "Also support")
-        await messages.reply_to_ticket(actor=world.staff_x.actor, number=support.number, body="x")
-        await messages.add_internal_note(actor=world.staff_x.actor, number=support.number, body="y")
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor, number=support.number, body="x", settings=get_settings()
+        )
+        await messages.add_internal_note(
+            actor=world.staff_x.actor, number=support.number, body="y", settings=get_settings()
+        )
         await open_ticket(world.client_b, world.dept_y, "Billing")
         event = (await every.next())["ticketListEvents"]
         assert (event["type"], event["ticket"]["subject"]) == ("CREATED", "Billing")
@@ -151,8 +156,12 @@ async def test_events_stop_when_the_ticket_moves_to_a_department_one_cannot_see(
         # The ticket view ends as if the ticket did not exist; the list hears nothing of it.
         error = query_error(await one.ended())
         assert error == {"message": f"Ticket #{moving.number} was not found.", "code": "NOT_FOUND"}
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=moving.number, body="a")
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=staying.number, body="b")
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=moving.number, body="a", settings=get_settings()
+        )
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=staying.number, body="b", settings=get_settings()
+        )
         event = (await every.next())["ticketListEvents"]
         assert (event["ticket"]["subject"], event["message"]["body"]) == ("Staying", "b")
         assert every.pending() == 0
@@ -179,7 +188,9 @@ async def test_staff_removed_from_a_department_stop_receiving_its_events(live, g
         await wait_live(live, subscriptions=2)
         only_billing = {"id": str(world.staff_x.id), "departmentIds": [str(world.dept_y.id)]}
         await gql.data(UPDATE_USER, {"input": only_billing}, token=admin)
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=support.number, body="a")
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=support.number, body="a", settings=get_settings()
+        )
         # The socket is closed with the resync code before anything else is delivered.
         for feed in (one, every):
             assert close_code((await feed.ended()).error) == 4205
@@ -190,8 +201,12 @@ async def test_staff_removed_from_a_department_stop_receiving_its_events(live, g
         )
         every = Feed(staff, LIST_EVENTS)
         await wait_live(live, subscriptions=1)
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=support.number, body="b")
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=billing.number, body="c")
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=support.number, body="b", settings=get_settings()
+        )
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=billing.number, body="c", settings=get_settings()
+        )
         event = (await every.next())["ticketListEvents"]
         assert (event["ticket"]["subject"], event["message"]["body"]) == ("Billing", "c")
         await every.close()
@@ -216,7 +231,9 @@ async def test_signing_out_closes_that_sessions_sockets_only(live, gql, world):
         assert (await gql.data("mutation { logout }", token=first)) == {"logout": True}
         for feed in gone:
             assert close_code((await feed.ended()).error) == 4401
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=ticket.number, body="x")
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=ticket.number, body="x", settings=get_settings()
+        )
         assert summary(await kept.next())[0] == "MESSAGE_ADDED"
         await kept.close()
     with pytest.raises(Exception) as refused:

@@ -8,6 +8,7 @@ import logging
 from ops import CLOSE, LOGIN, NOTE, OPEN, REPLY, UPDATE, open_ticket, summary
 from wsclient import LIST_EVENTS, TICKET_EVENTS, Feed, session, sessions, wait_live
 
+from app.config import get_settings
 from app.services import messages
 
 
@@ -88,7 +89,9 @@ async def test_a_socket_signs_in_with_the_session_cookie(live, gql, world):
     async with session(live, cookie=cookie) as staff:
         feed = Feed(staff, TICKET_EVENTS, {"n": ticket.number})
         await wait_live(live, subscriptions=1)
-        await messages.reply_to_ticket(actor=world.client_a.actor, number=ticket.number, body="?")
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=ticket.number, body="?", settings=get_settings()
+        )
         assert summary(await feed.next()) == ("MESSAGE_ADDED", "CUSTOMER_REPLY", "?")
         await feed.close()
 
@@ -112,7 +115,9 @@ async def _statements_to_deliver(live: str, world, number: int, subscribers: int
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
         try:
-            await messages.reply_to_ticket(actor=world.client_a.actor, number=number, body="x")
+            await messages.reply_to_ticket(
+                actor=world.client_a.actor, number=number, body="x", settings=get_settings()
+            )
             for feed in feeds:
                 assert summary(await feed.next())[0] == "MESSAGE_ADDED"
         finally:
@@ -127,7 +132,9 @@ async def _statements_to_deliver(live: str, world, number: int, subscribers: int
 async def test_an_event_is_loaded_once_per_process_whatever_the_number_of_subscribers(live, world):
     ticket = await open_ticket(world.client_a, world.dept_x)
     # Now in Customer Reply: the measured replies change the same rows.
-    await messages.reply_to_ticket(actor=world.client_a.actor, number=ticket.number, body="1")
+    await messages.reply_to_ticket(
+        actor=world.client_a.actor, number=ticket.number, body="1", settings=get_settings()
+    )
     few = await _statements_to_deliver(live, world, ticket.number, 2)
     many = await _statements_to_deliver(live, world, ticket.number, 12)
     assert few == many, (few, many)
@@ -148,7 +155,9 @@ async def test_each_viewer_gets_the_event_rendered_with_their_own_rights(live, w
             client = await stack.enter_async_context(session(live, token=person.token))
             feeds.append(Feed(client, VIEWER_DEPENDENT))
         await wait_live(live, subscriptions=len(people))
-        await messages.reply_to_ticket(actor=world.staff_x.actor, number=ticket.number, body="ok")
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor, number=ticket.number, body="ok", settings=get_settings()
+        )
         seen = [(await feed.next())["ticketListEvents"]["ticket"] for feed in feeds]
         for feed in feeds:
             await feed.close()

@@ -27,7 +27,7 @@ from wsclient import (
 )
 
 from app import events
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.infra.clock import now
 from app.infra.pubsub import Hub
 from app.mail.tokens import reply_address
@@ -113,7 +113,7 @@ async def test_subscribers_on_one_server_hear_of_changes_made_on_another_and_by_
         # reply through the services, and A's subscribers hear of it.
         mail = EmailMessage()
         mail["From"] = "Alice Client <alice@example.com>"
-        mail["To"] = reply_address(ticket.number, world.client_a.id)
+        mail["To"] = reply_address(ticket.number, world.client_a.id, settings=get_settings())
         mail["Subject"] = f"Re: [#{ticket.number}] Printer"
         mail["Message-ID"] = "<reply-1@example.com>"
         mail.set_content("Sent from my mail client")
@@ -223,7 +223,10 @@ async def test_a_subscriber_that_stops_reading_is_told_to_resync_instead_of_grow
         count = 12
         for index in range(count):
             await messages.add_internal_note(
-                actor=world.staff_x.actor, number=ticket.number, body=f"note {index}"
+                actor=world.staff_x.actor,
+                number=ticket.number,
+                body=f"note {index}",
+                settings=get_settings(),
             )
             assert (await feed.next())["ticketListEvents"]["type"] == "NOTE_ADDED"
         await feed.close()

@@ -27,7 +27,7 @@ from arq.worker import Worker
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.infra.redis import arq_settings
 from app.workers import inbound, notify
 
@@ -304,8 +304,8 @@ async def deliver(raw: bytes, redis: Any, transport: str = "pipe") -> Any:
     from app.mail.inbound.process import process_inbound
     from app.mail.inbound.store import store_message
 
-    stored = await store_message(raw, transport=transport)
-    return await process_inbound(stored.id, redis=redis)
+    stored = await store_message(raw, transport=transport, settings=get_settings())
+    return await process_inbound(stored.id, redis=redis, settings=get_settings())
 
 
 async def new_ticket(world: Any, subject: str = "Printer is on fire") -> Any:
@@ -313,7 +313,11 @@ async def new_ticket(world: Any, subject: str = "Printer is on fire") -> Any:
     from app.services.tickets import open_ticket
 
     opened = await open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject=subject, body="Help"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject=subject,
+        body="Help",
+        settings=get_settings(),
     )
     return opened.ticket
 

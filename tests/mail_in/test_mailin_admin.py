@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from mail.fixtures import plain_reply
 from mailin_support import deliver, messages_of, new_ticket, run_jobs
 
+from app.config import get_settings
 from app.mail import tokens
 from app.mail.inbound.intake import accept
 from app.mail.inbound.process import process_inbound
@@ -66,7 +67,7 @@ async def test_only_admins_see_or_rerun_inbound_mail(gql, world, redis) -> None:
 
 async def test_processed_mail_cannot_be_rerun(gql, world, redis) -> None:
     ticket = await new_ticket(world)
-    to = tokens.reply_address(ticket.number, world.client_a.id)
+    to = tokens.reply_address(ticket.number, world.client_a.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "Thanks"), redis)
     result = await gql.data(RERUN, {"id": str(mail.id)}, token=world.admin.token)
     assert result["rerunInboundMail"]["code"] == "CONFLICT"
@@ -79,7 +80,7 @@ async def test_refused_reply_posts_after_staff_reopen_and_rerun(
     ticket = await new_ticket(world)
     await close_ticket(actor=world.staff_x.actor, number=ticket.number)
     frozen_clock.advance(timedelta(days=settings.reopen_window_days + 5))
-    to = tokens.reply_address(ticket.number, world.client_a.id)
+    to = tokens.reply_address(ticket.number, world.client_a.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "It is on fire again"), redis)
     assert mail.status is InboundStatus.REFUSED
     await update_ticket(actor=world.staff_x.actor, number=ticket.number, status=TicketStatus.OPEN)
@@ -92,7 +93,7 @@ async def test_refused_reply_posts_after_staff_reopen_and_rerun(
 
 async def test_admins_list_inbound_mail_by_outcome_newest_first(gql, world, redis) -> None:
     ticket = await new_ticket(world)
-    to = tokens.reply_address(ticket.number, world.client_a.id)
+    to = tokens.reply_address(ticket.number, world.client_a.id, settings=get_settings())
     for n in range(3):
         await deliver(plain_reply(to, f"Reply {n}", message_id=f"<r{n}@x>"), redis)
     await deliver(MALFORMED, redis)
@@ -116,7 +117,7 @@ async def test_over_size_mail_is_stored_with_the_error(
 ) -> None:
     monkeypatch.setattr(settings, "max_inbound_mail_bytes", 100_000)
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     raw = plain_reply(to, "log line\n" * 20_000)
     mail = await deliver(raw, redis)
     assert mail.status is InboundStatus.FAILED
@@ -134,8 +135,10 @@ async def test_sweep_queues_mail_left_received(
     people, redis, pool, settings, frozen_clock, catcher
 ) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
-    stored = await accept(plain_reply(to, "Stranded"), transport="pipe", pool=None)  # not queued
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
+    stored = await accept(
+        plain_reply(to, "Stranded"), transport="pipe", pool=None, settings=get_settings()
+    )  # not queued
     assert await sweep_received_mail({"redis": pool}) == 0  # too fresh: its job may be on the way
     frozen_clock.advance(timedelta(minutes=2))
     assert await sweep_received_mail({"redis": pool}) == 1
@@ -147,16 +150,19 @@ async def test_sweep_queues_mail_left_received(
 async def test_a_retry_after_a_crash_does_not_post_twice(people, redis) -> None:
     """The reply was posted, then the worker died before recording it: the retry finds it."""
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
-    stored = await store_message(plain_reply(to, "Just once please"), transport="smtp")
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
+    stored = await store_message(
+        plain_reply(to, "Just once please"), transport="smtp", settings=get_settings()
+    )
     await reply_to_ticket(
         actor=people.client_a.actor,
         number=ticket.number,
         body="Just once please",
         source=MessageSource.EMAIL,
+        settings=get_settings(),
     )
     await InboundMail.filter(id=stored.id).update(attempts=1)  # the interrupted attempt
-    mail = await process_inbound(stored.id, redis=redis)
+    mail = await process_inbound(stored.id, redis=redis, settings=get_settings())
     assert mail.status is InboundStatus.PROCESSED
     assert [m.body for m in await messages_of(ticket)] == ["Help", "Just once please"]
     assert mail.message_id == (await messages_of(ticket))[-1].id
@@ -183,7 +189,7 @@ def with_attachments(to: str) -> bytes:
 
 async def test_mail_attachments_follow_the_upload_rules(people, redis) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(with_attachments(to), redis)
     assert mail.status is InboundStatus.PROCESSED, mail.reason
     posted = (await messages_of(ticket))[-1]

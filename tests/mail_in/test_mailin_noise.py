@@ -8,6 +8,7 @@ import pytest
 from mail.fixtures import auto_reply, bounce, plain_reply
 from mailin_support import deliver, free_port, messages_of, new_ticket
 
+from app.config import get_settings
 from app.mail import tokens
 from app.mail.inbound.notices import compose_notice
 from app.mail.inbound.process import process_inbound
@@ -54,7 +55,7 @@ async def assert_ignored(mail: InboundMail, ticket: Ticket, catcher, reason: str
 @pytest.mark.parametrize("kind", list(AUTO_KINDS))
 async def test_auto_replies_never_become_replies(people, redis, catcher, kind) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(auto_reply(to, subject="Re: Printer", **AUTO_KINDS[kind]), redis)
     await assert_ignored(mail, ticket, catcher, "automatic mail")
 
@@ -62,7 +63,7 @@ async def test_auto_replies_never_become_replies(people, redis, catcher, kind) -
 @pytest.mark.parametrize("subject", OOF_SUBJECTS)
 async def test_out_of_office_subjects_never_become_replies(people, redis, catcher, subject) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     raw = auto_reply(to, subject=subject, auto_submitted=None, extra_headers=NO_SUPPRESS)
     mail = await deliver(raw, redis)
     await assert_ignored(mail, ticket, catcher, "out-of-office subject")
@@ -78,14 +79,14 @@ async def test_auto_reply_to_a_department_opens_no_ticket(people, redis, catcher
 
 async def test_delivery_status_report_is_a_bounce(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(bounce(to), redis)
     await assert_ignored(mail, ticket, catcher, "bounce")
 
 
 async def test_mail_from_mailer_daemon_is_a_bounce(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     raw = plain_reply(to, "Delivery failed", from_addr="postmaster@example.com")
     mail = await deliver(raw, redis)
     await assert_ignored(mail, ticket, catcher, "bounce")
@@ -94,7 +95,7 @@ async def test_mail_from_mailer_daemon_is_a_bounce(people, redis, catcher) -> No
 async def test_null_envelope_sender_over_smtp_is_a_bounce(people, redis, catcher, settings) -> None:
     """The listener records the envelope sender as Return-Path; MAIL FROM:<> is a bounce."""
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     raw = plain_reply(
         to, "Your message could not be delivered", extra_headers={"Return-Path": None}
     )
@@ -107,7 +108,7 @@ async def test_null_envelope_sender_over_smtp_is_a_bounce(people, redis, catcher
         server.close()
         await server.wait_closed()
     stored = await InboundMail.get(transport="smtp")
-    mail = await process_inbound(stored.id, redis=redis)
+    mail = await process_inbound(stored.id, redis=redis, settings=get_settings())
     await assert_ignored(mail, ticket, catcher, "Return-Path: <>")
 
 
@@ -134,7 +135,7 @@ async def test_mail_that_looks_like_ours_is_ignored(
     people, redis, catcher, headers, reason
 ) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "Loop?", extra_headers=headers), redis)
     await assert_ignored(mail, ticket, catcher, reason)
 
@@ -142,7 +143,11 @@ async def test_mail_that_looks_like_ours_is_ignored(
 async def test_our_refusal_notice_coming_back_is_ignored(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
     notice = compose_notice(
-        to="support@helpdesk.test", subject="x", in_reply_to=None, explanation="No."
+        to="support@helpdesk.test",
+        subject="x",
+        in_reply_to=None,
+        explanation="No.",
+        settings=get_settings(),
     )
     mail = await deliver(notice.as_bytes(), redis)
     await assert_ignored(mail, ticket, catcher, "our own mail")
@@ -150,25 +155,30 @@ async def test_our_refusal_notice_coming_back_is_ignored(people, redis, catcher)
 
 async def test_same_message_id_is_processed_once(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     first = plain_reply(to, "Only once", message_id="<once@example.com>")
     # The same message relayed again: an extra trace header changes the bytes, not the id.
     again = b"Received: from relay.example.net\r\n" + first
-    stored = [await store_message(raw, transport="smtp") for raw in (first, again, first)]
+    stored = [
+        await store_message(raw, transport="smtp", settings=get_settings())
+        for raw in (first, again, first)
+    ]
     assert [s.created for s in stored] == [True, False, False]
     assert len({s.id for s in stored}) == 1
     for s in stored:
-        await process_inbound(s.id, redis=redis)
+        await process_inbound(s.id, redis=redis, settings=get_settings())
     assert [m.body for m in await messages_of(ticket)] == ["Help", "Only once"]
     assert await InboundMail.all().count() == 1
 
 
 async def test_without_message_id_identical_bytes_are_one_message(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     raw = plain_reply(to, "No id", extra_headers={"Message-ID": None})
-    first = await store_message(raw, transport="pipe")
-    second = await store_message(raw, transport="http")
+    first = await store_message(raw, transport="pipe", settings=get_settings())
+    second = await store_message(raw, transport="http", settings=get_settings())
     assert (first.id, second.created) == (second.id, False)
-    other = await store_message(raw.replace(b"No id", b"No id!"), transport="pipe")
+    other = await store_message(
+        raw.replace(b"No id", b"No id!"), transport="pipe", settings=get_settings()
+    )
     assert other.created and other.id != first.id

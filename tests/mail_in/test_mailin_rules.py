@@ -15,6 +15,7 @@ from mail.fixtures import (
 )
 from mailin_support import deliver, messages_of, new_ticket
 
+from app.config import get_settings
 from app.mail import tokens
 from app.models import InboundStatus, Role, Ticket, TicketStatus, User
 from app.services.tickets import close_ticket
@@ -33,7 +34,10 @@ async def assert_nothing_posted(ticket: Ticket, before: int = 1) -> None:
 async def test_reply_address_posts_as_its_recipient(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
     mail = await deliver(
-        gmail_reply(tokens.reply_address(ticket.number, people.client_a.id)), redis
+        gmail_reply(
+            tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
+        ),
+        redis,
     )
     assert mail.status is InboundStatus.PROCESSED, mail.reason
     assert "matched by reply address" in mail.reason
@@ -45,7 +49,7 @@ async def test_reply_address_posts_as_its_recipient(people, redis, catcher) -> N
 
 async def test_staff_reply_by_mail_sets_answered(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    to = tokens.reply_address(ticket.number, people.staff_x.id)
+    to = tokens.reply_address(ticket.number, people.staff_x.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "On it.", from_addr="xavier@example.com"), redis)
     assert mail.status is InboundStatus.PROCESSED, mail.reason
     assert (await Ticket.get(id=ticket.id)).status is TicketStatus.ANSWERED
@@ -68,7 +72,7 @@ async def test_forged_reply_address_is_refused_and_the_sender_told(people, redis
 async def test_altered_reply_address_is_refused(people, redis, catcher, part) -> None:
     ticket = await new_ticket(people)
     other = await new_ticket(people, "Someone else's")
-    valid = tokens.reply_address(ticket.number, people.client_a.id)
+    valid = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     number, user = (
         (other.number, people.client_a.id)
         if part == "ticket"
@@ -88,7 +92,9 @@ async def test_altered_reply_address_is_refused(people, redis, catcher, part) ->
 
 async def test_valid_reply_address_from_another_sender_never_posts(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    alices_address = tokens.reply_address(ticket.number, people.client_a.id)
+    alices_address = tokens.reply_address(
+        ticket.number, people.client_a.id, settings=get_settings()
+    )
     mail = await deliver(plain_reply(alices_address, "I am Alice", from_addr=BOB), redis)
     assert mail.status is InboundStatus.REFUSED
     assert mail.reason == "valid reply address used by another sender"
@@ -103,7 +109,7 @@ async def test_reply_to_ticket_closed_too_long_ago_is_refused(
     ticket = await new_ticket(people)
     await close_ticket(actor=people.staff_x.actor, number=ticket.number)
     frozen_clock.advance(timedelta(days=settings.reopen_window_days, hours=1))
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "It broke again"), redis)
     assert mail.status is InboundStatus.REFUSED
     assert mail.reason == f"ticket #{ticket.number} was closed more than 30 days ago"
@@ -119,7 +125,7 @@ async def test_reply_to_recently_closed_ticket_reopens_it(
     ticket = await new_ticket(people)
     await close_ticket(actor=people.staff_x.actor, number=ticket.number)
     frozen_clock.advance(timedelta(days=settings.reopen_window_days - 1))
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     mail = await deliver(plain_reply(to, "It broke again"), redis)
     assert mail.status is InboundStatus.PROCESSED, mail.reason
     reopened = await Ticket.get(id=ticket.id)
@@ -145,7 +151,7 @@ async def test_one_notice_per_sender_per_day(people, redis, catcher, frozen_cloc
 
 async def test_signed_message_id_matches_without_reply_address(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
-    parent = tokens.message_id(ticket.number, "m1")
+    parent = tokens.message_id(ticket.number, "m1", settings=get_settings())
     raw = plain_reply("support@helpdesk.test", "Via the department address", in_reply_to=parent)
     mail = await deliver(raw, redis)
     assert mail.status is InboundStatus.PROCESSED, mail.reason
@@ -158,7 +164,7 @@ async def test_signed_message_id_from_a_sender_without_access_is_refused(
     people, redis, catcher
 ) -> None:
     ticket = await new_ticket(people)
-    parent = tokens.message_id(ticket.number, "m1")
+    parent = tokens.message_id(ticket.number, "m1", settings=get_settings())
     raw = plain_reply("support@helpdesk.test", "Me too", from_addr=BOB, in_reply_to=parent)
     mail = await deliver(raw, redis)
     assert (mail.status, mail.reason) == (
@@ -261,6 +267,9 @@ async def test_mail_to_no_known_address_is_ignored(people, redis, catcher) -> No
 )
 async def test_replies_in_other_charsets_land_decoded(people, redis, builder, expected) -> None:
     ticket = await new_ticket(people)
-    mail = await deliver(builder(tokens.reply_address(ticket.number, people.client_a.id)), redis)
+    mail = await deliver(
+        builder(tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())),
+        redis,
+    )
     assert mail.status is InboundStatus.PROCESSED, mail.reason
     assert (await messages_of(ticket))[-1].body == expected

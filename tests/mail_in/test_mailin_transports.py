@@ -18,6 +18,7 @@ from mailin_support import free_port, new_ticket
 from redis_server import RedisServer
 from test_mailin_loop import pipe
 
+from app.config import get_settings
 from app.mail import tokens
 from app.mail.inbound.intake import job_id
 from app.mail.listeners import ImapTarget, poll_imap_once, start_smtp_listener
@@ -42,7 +43,7 @@ async def queued(pool: ArqRedis, inbound_id: int) -> bool:
 
 
 def reply_for(people, ticket, body: str = "Stored first", **kw) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
-    to = tokens.reply_address(ticket.number, people.client_a.id)
+    to = tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings())
     return to, plain_reply(to, body, **kw)
 
 

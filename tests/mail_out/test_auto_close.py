@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from mailout_support import deliver
 
+from app.config import get_settings
 from app.events import EventType
 from app.models import AuditEntry, Message, MessageSource, Ticket, TicketStatus
 from app.services import messages, tickets
@@ -21,9 +22,12 @@ async def answered_ticket(world, department=None, subject="VPN down"):
         department_id=(department or world.dept_x).id,
         subject=subject,
         body="It is down",
+        settings=get_settings(),
     )
     staff = world.staff_y if department is world.dept_y else world.staff_x
-    await messages.reply_to_ticket(actor=staff.actor, number=opened.ticket.number, body="Fixed")
+    await messages.reply_to_ticket(
+        actor=staff.actor, number=opened.ticket.number, body="Fixed", settings=get_settings()
+    )
     ticket = await Ticket.get(id=opened.ticket.id)
     assert ticket.status is TicketStatus.ANSWERED
     return ticket
@@ -40,11 +44,11 @@ async def test_answered_tickets_close_after_seven_idle_days(
     recorder.take()
 
     frozen_clock.advance(timedelta(days=6, hours=23))
-    assert await auto_close_tickets() == 0
+    assert await auto_close_tickets({"settings": get_settings()}) == 0
     assert await status(ticket) is TicketStatus.ANSWERED
 
     frozen_clock.advance(timedelta(hours=1))
-    assert await auto_close_tickets() == 1
+    assert await auto_close_tickets({"settings": get_settings()}) == 1
     closed = await Ticket.get(id=ticket.id)
     assert closed.status is TicketStatus.CLOSED
     assert closed.closed_at == frozen_clock.now()
@@ -67,14 +71,16 @@ async def test_answered_tickets_close_after_seven_idle_days(
 
     # Running again closes nothing more and mails nobody.
     frozen_clock.advance(timedelta(days=30))
-    assert await auto_close_tickets() == 0
+    assert await auto_close_tickets({"settings": get_settings()}) == 0
     assert recorder.take() == []
 
 
 async def test_only_answered_tickets_without_activity_are_closed(world, recorder, frozen_clock):
     answered = await answered_ticket(world)
     waiting = await answered_ticket(world, subject="Waiting on us")
-    await messages.reply_to_ticket(actor=world.client_a.actor, number=waiting.number, body="No")
+    await messages.reply_to_ticket(
+        actor=world.client_a.actor, number=waiting.number, body="No", settings=get_settings()
+    )
     on_hold = await answered_ticket(world, subject="On hold")
     await tickets.update_ticket(
         actor=world.staff_x.actor, number=on_hold.number, status=TicketStatus.ON_HOLD
@@ -83,9 +89,11 @@ async def test_only_answered_tickets_without_activity_are_closed(world, recorder
 
     frozen_clock.advance(timedelta(days=5))
     # A fresh reply five days later restarts the count for that ticket.
-    await messages.reply_to_ticket(actor=world.staff_x.actor, number=recent.number, body="Ping")
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=recent.number, body="Ping", settings=get_settings()
+    )
     frozen_clock.advance(timedelta(days=3))
-    assert await auto_close_tickets() == 1
+    assert await auto_close_tickets({"settings": get_settings()}) == 1
     assert await status(answered) is TicketStatus.CLOSED
     assert await status(waiting) is TicketStatus.CUSTOMER_REPLY
     assert await status(on_hold) is TicketStatus.ON_HOLD
@@ -100,7 +108,7 @@ async def test_department_override_and_zero_turns_it_off(world, recorder, frozen
     )
 
     frozen_clock.advance(timedelta(days=2, minutes=1))
-    assert await auto_close_tickets() == 1
+    assert await auto_close_tickets({"settings": get_settings()}) == 1
     assert await status(billing) is TicketStatus.CLOSED
     assert await status(support) is TicketStatus.ANSWERED
 
@@ -108,7 +116,7 @@ async def test_department_override_and_zero_turns_it_off(world, recorder, frozen
         actor=world.admin.actor, department_id=world.dept_x.id, auto_close_days=0
     )
     frozen_clock.advance(timedelta(days=60))
-    assert await auto_close_tickets() == 0
+    assert await auto_close_tickets({"settings": get_settings()}) == 0
     assert await status(support) is TicketStatus.ANSWERED
 
     # Back to the global setting, which the admin turns off (0), then sets to 30 days.
@@ -116,9 +124,9 @@ async def test_department_override_and_zero_turns_it_off(world, recorder, frozen
         actor=world.admin.actor, department_id=world.dept_x.id, clear_auto_close=True
     )
     await settings_service.set_auto_close_days(actor=world.admin.actor, days=0)
-    assert await auto_close_tickets() == 0
+    assert await auto_close_tickets({"settings": get_settings()}) == 0
     await settings_service.set_auto_close_days(actor=world.admin.actor, days=30)
-    assert await auto_close_tickets() == 1
+    assert await auto_close_tickets({"settings": get_settings()}) == 1
     assert await status(support) is TicketStatus.CLOSED
 
 
@@ -126,7 +134,9 @@ async def test_concurrent_runs_close_each_ticket_once(world, recorder, frozen_cl
     due = [await answered_ticket(world, subject=f"T{i}") for i in range(5)]
     recorder.take()
     frozen_clock.advance(timedelta(days=8))
-    counts = await asyncio.gather(*(auto_close_tickets() for _ in range(4)))
+    counts = await asyncio.gather(
+        *(auto_close_tickets({"settings": get_settings()}) for _ in range(4))
+    )
     assert sum(counts) == 5
     for ticket in due:
         assert await status(ticket) is TicketStatus.CLOSED

@@ -10,6 +10,7 @@ import pytest
 from arq import Retry
 from mailout_support import SmtpServer, deliver
 
+from app.config import get_settings
 from app.infra.clock import clock
 from app.mail.outbound.records import MAX_ATTEMPTS, RETRY_DELAYS
 from app.models import OutboundMail, OutboundStatus
@@ -19,7 +20,11 @@ from app.workers.notify import notify_event
 
 async def open_ticket(client, department, subject="Printer on fire"):
     opened = await tickets.open_ticket(
-        actor=client.actor, department_id=department.id, subject=subject, body="Help"
+        actor=client.actor,
+        department_id=department.id,
+        subject=subject,
+        body="Help",
+        settings=get_settings(),
     )
     return opened.ticket
 
@@ -102,7 +107,9 @@ async def test_the_schedule_ends_in_a_recorded_failure(
 async def messages_for_client_only(world, recorder):
     ticket = await open_ticket(world.client_a, world.dept_x)
     recorder.take()
-    await messages.reply_to_ticket(actor=world.staff_x.actor, number=ticket.number, body="Hi")
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=ticket.number, body="Hi", settings=get_settings()
+    )
     return ticket
 
 

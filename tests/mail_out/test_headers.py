@@ -7,6 +7,7 @@ from email.utils import getaddresses
 
 from mailout_support import deliver
 
+from app.config import get_settings
 from app.infra.clock import now
 from app.mail.tokens import parse_message_id, parse_reply_address
 from app.mail.trimming import REPLY_MARKER, trim_reply
@@ -16,7 +17,11 @@ from app.services import messages, tickets
 
 async def open_ticket(client, department, subject="Printer on fire", body="It is on fire."):
     opened = await tickets.open_ticket(
-        actor=client.actor, department_id=department.id, subject=subject, body=body
+        actor=client.actor,
+        department_id=department.id,
+        subject=subject,
+        body=body,
+        settings=get_settings(),
     )
     return opened.ticket
 
@@ -30,7 +35,10 @@ async def test_every_mail_has_the_headers_mail_clients_and_the_inbound_side_need
 ):
     ticket = await open_ticket(world.client_a, world.dept_x)
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=ticket.number, body="Try turning it off."
+        actor=world.staff_x.actor,
+        number=ticket.number,
+        body="Try turning it off.",
+        settings=get_settings(),
     )
     await deliver(recorder, job_ctx)
     mails = await smtp.wait_for(3)
@@ -45,7 +53,7 @@ async def test_every_mail_has_the_headers_mail_clients_and_the_inbound_side_need
         assert REPLY_MARKER in mail.part("plain")
         assert "reply above this line" in mail.part("html")
         # The reply address binds this ticket to exactly this recipient.
-        token = parse_reply_address(mail.header("Reply-To"))
+        token = parse_reply_address(mail.header("Reply-To"), settings=get_settings())
         assert token is not None
         assert token.ticket_number == ticket.number
         recipient = address_of(mail.header("To"))
@@ -54,14 +62,14 @@ async def test_every_mail_has_the_headers_mail_clients_and_the_inbound_side_need
         assert token.user_id == user_id[recipient]
         assert mail.header("Reply-To").endswith("@helpdesk.test")
         # The Message-ID is signed too, and the thread headers tie the ticket's mails together.
-        assert parse_message_id(mail.header("Message-ID")) == ticket.number
+        assert parse_message_id(mail.header("Message-ID"), settings=get_settings()) == ticket.number
 
     message_ids = {m.header("Message-ID") for m in mails}
     assert len(message_ids) == 3
     roots = {m.header("In-Reply-To") for m in mails} | {m.header("References") for m in mails}
     assert len(roots) == 1
     root = roots.pop()
-    assert parse_message_id(root) == ticket.number
+    assert parse_message_id(root, settings=get_settings()) == ticket.number
     assert root not in message_ids
 
 
@@ -85,27 +93,39 @@ async def test_a_token_never_validates_for_another_recipient_or_ticket(
                 continue
             # b's MAC on a's ticket and recipient: refused.
             forged = f"reply+{a.group(1)}.{a.group(2)}.{b.group(3)}@{a.group(4)}"
-            assert parse_reply_address(forged) is None
+            assert parse_reply_address(forged, settings=get_settings()) is None
         number, user = int(a.group(1)), int(a.group(2))
         assert number in (first.number, second.number)
         other_user = world.client_b.id
-        assert parse_reply_address(a.group(0).replace(f".{user}.", f".{other_user}.", 1)) is None
+        assert (
+            parse_reply_address(
+                a.group(0).replace(f".{user}.", f".{other_user}.", 1), settings=get_settings()
+            )
+            is None
+        )
         other_number = second.number if number == first.number else first.number
         swapped = a.group(0).replace(f"reply+{number}.", f"reply+{other_number}.", 1)
-        assert parse_reply_address(swapped) is None
+        assert parse_reply_address(swapped, settings=get_settings()) is None
 
     mid = mails[0].header("Message-ID")
-    number = parse_message_id(mid)
+    number = parse_message_id(mid, settings=get_settings())
     assert number is not None
     other = second.number if number == first.number else first.number
-    assert parse_message_id(mid.replace(f"ticket-{number}.", f"ticket-{other}.", 1)) is None
+    assert (
+        parse_message_id(
+            mid.replace(f"ticket-{number}.", f"ticket-{other}.", 1), settings=get_settings()
+        )
+        is None
+    )
 
 
 async def test_html_is_escaped_and_the_text_survives_a_reply_trim(world, smtp, recorder, job_ctx):
     evil = '<script>alert("x")</script> & <b>bold</b>'
     ticket = await open_ticket(world.client_a, world.dept_x, subject="<img src=x onerror=1>")
     recorder.take()
-    await messages.reply_to_ticket(actor=world.staff_x.actor, number=ticket.number, body=evil)
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=ticket.number, body=evil, settings=get_settings()
+    )
     await deliver(recorder, job_ctx)
     mail = (await smtp.wait_for(1))[0]
 
@@ -125,7 +145,10 @@ async def test_attachments_are_listed_with_their_links(world, smtp, recorder, jo
     ticket = await open_ticket(world.client_a, world.dept_x)
     recorder.take()
     posted = await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=ticket.number, body="See the manual."
+        actor=world.staff_x.actor,
+        number=ticket.number,
+        body="See the manual.",
+        settings=get_settings(),
     )
     message: Message = posted.message
     await Attachment.create(

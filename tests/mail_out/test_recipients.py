@@ -6,6 +6,7 @@ from __future__ import annotations
 from mailout_support import deliver
 
 from app.auth.actor import actor_for
+from app.config import get_settings
 from app.infra.clock import now
 from app.models import Role, User
 from app.services import directory, messages, tickets
@@ -13,7 +14,11 @@ from app.services import directory, messages, tickets
 
 async def open_ticket(client, department, subject="Printer on fire", body="It is on fire."):
     opened = await tickets.open_ticket(
-        actor=client.actor, department_id=department.id, subject=subject, body=body
+        actor=client.actor,
+        department_id=department.id,
+        subject=subject,
+        body=body,
+        settings=get_settings(),
     )
     return opened.ticket
 
@@ -45,6 +50,7 @@ async def test_new_ticket_opened_by_staff_skips_its_author(world, smtp, recorder
         subject="Phoned in",
         body="Client called about the VPN.",
         client_id=world.client_a.id,
+        settings=get_settings(),
     )
     await deliver(recorder, job_ctx)
     assert smtp.recipients() == ["alice@example.com", "xena@example.com"]
@@ -53,7 +59,9 @@ async def test_new_ticket_opened_by_staff_skips_its_author(world, smtp, recorder
 async def test_staff_reply_mails_only_the_client(world, smtp, recorder, job_ctx):
     ticket = await open_ticket(world.client_a, world.dept_x)
     recorder.take()
-    await messages.reply_to_ticket(actor=world.staff_x.actor, number=ticket.number, body="On it")
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=ticket.number, body="On it", settings=get_settings()
+    )
     await deliver(recorder, job_ctx)
 
     assert smtp.recipients() == ["alice@example.com"]
@@ -73,7 +81,7 @@ async def test_client_reply_mails_the_departments_staff_then_only_the_assignee(
     recorder.take()
 
     await messages.reply_to_ticket(
-        actor=world.client_a.actor, number=ticket.number, body="Any news?"
+        actor=world.client_a.actor, number=ticket.number, body="Any news?", settings=get_settings()
     )
     await deliver(recorder, job_ctx)
     assert smtp.recipients() == ["xavier@example.com", "xena@example.com"]
@@ -83,7 +91,9 @@ async def test_client_reply_mails_the_departments_staff_then_only_the_assignee(
     )
     recorder.take()  # the assignment mail is tested on its own
     smtp.received.clear()
-    await messages.reply_to_ticket(actor=world.client_a.actor, number=ticket.number, body="Hello?")
+    await messages.reply_to_ticket(
+        actor=world.client_a.actor, number=ticket.number, body="Hello?", settings=get_settings()
+    )
     await deliver(recorder, job_ctx)
     assert smtp.recipients() == ["xena@example.com"]
 
@@ -99,7 +109,9 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
     recorder.take()
 
     # Unassigned: a note mails nobody.
-    await messages.add_internal_note(actor=world.staff_x.actor, number=ticket.number, body="Hmm")
+    await messages.add_internal_note(
+        actor=world.staff_x.actor, number=ticket.number, body="Hmm", settings=get_settings()
+    )
     await deliver(recorder, job_ctx)
     assert smtp.received == []
 
@@ -108,7 +120,10 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
     )
     recorder.take()
     await messages.add_internal_note(
-        actor=world.staff_x.actor, number=ticket.number, body="Client is a VIP, be nice"
+        actor=world.staff_x.actor,
+        number=ticket.number,
+        body="Client is a VIP, be nice",
+        settings=get_settings(),
     )
     await deliver(recorder, job_ctx)
     assert smtp.recipients() == ["xena@example.com"]
@@ -118,7 +133,7 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
     # The assignee writing a note mails nobody (not themselves, not the client).
     smtp.received.clear()
     await messages.add_internal_note(
-        actor=await actor_for(colleague), number=ticket.number, body="ok"
+        actor=await actor_for(colleague), number=ticket.number, body="ok", settings=get_settings()
     )
     await deliver(recorder, job_ctx)
     assert smtp.received == []
@@ -177,8 +192,12 @@ async def test_inactive_staff_are_skipped_and_an_unstaffed_department_reaches_ad
 async def test_nobody_outside_the_ticket_is_mailed(world, smtp, recorder, job_ctx):
     """Staff of another department, other clients and admins never get department mail."""
     ticket = await open_ticket(world.client_a, world.dept_x)
-    await messages.reply_to_ticket(actor=world.staff_x.actor, number=ticket.number, body="Hi")
-    await messages.reply_to_ticket(actor=world.client_a.actor, number=ticket.number, body="Yo")
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=ticket.number, body="Hi", settings=get_settings()
+    )
+    await messages.reply_to_ticket(
+        actor=world.client_a.actor, number=ticket.number, body="Yo", settings=get_settings()
+    )
     await tickets.close_ticket(actor=world.staff_x.actor, number=ticket.number)
     await deliver(recorder, job_ctx)
     everyone = set(smtp.recipients())

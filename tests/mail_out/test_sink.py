@@ -10,7 +10,7 @@ from email.policy import default as default_policy
 import pytest
 from mailout_support import free_port
 
-from app.config import SmtpTarget
+from app.config import SmtpTarget, get_settings
 from app.mail import sink
 from app.mail.outbound.send import SendFailure, send_message
 from app.services import messages, tickets
@@ -27,10 +27,17 @@ async def test_sink_keeps_each_message_and_lists_newest_first(world, recorder, s
     assert local.smtp == f"smtp://127.0.0.1:{port}"  # the embedded default goes to the sink
     try:
         opened = await tickets.open_ticket(
-            actor=world.client_a.actor, department_id=world.dept_x.id, subject="Sink", body="Hi"
+            actor=world.client_a.actor,
+            department_id=world.dept_x.id,
+            subject="Sink",
+            body="Hi",
+            settings=get_settings(),
         )
         await messages.reply_to_ticket(
-            actor=world.staff_x.actor, number=opened.ticket.number, body="Hello <you>"
+            actor=world.staff_x.actor,
+            number=opened.ticket.number,
+            body="Hello <you>",
+            settings=get_settings(),
         )
         for event in recorder.take():
             await notify_event({"settings": local}, event.to_json())
@@ -38,14 +45,14 @@ async def test_sink_keeps_each_message_and_lists_newest_first(world, recorder, s
         server.close()
         await server.wait_closed()
 
-    listed = sink.list_messages(local)
+    listed = sink.list_messages(sink.mailbox_dir(local))
     assert len(listed) == 3
     assert [entry.id for entry in listed] == sorted((e.id for e in listed), reverse=True)
     newest = listed[0]
     assert newest.subject == f"[Ticket #{opened.ticket.number}] Sink"
     assert "alice@example.com" in newest.to
     assert newest.date is not None
-    raw = sink.get_raw(newest.id, local)
+    raw = sink.get_raw(sink.mailbox_dir(local), newest.id)
     assert raw is not None and raw.startswith(b"X-Peer: 127.0.0.1")
     parsed = message_from_bytes(raw, policy=default_policy)
     assert "Hello <you>" in parsed.get_body(("plain",)).get_content()
@@ -56,9 +63,9 @@ async def test_sink_keeps_each_message_and_lists_newest_first(world, recorder, s
 async def test_reader_refuses_names_that_are_not_message_ids(settings, tmp_path):
     local = settings.model_copy(update={"helpdesk_var": tmp_path})
     (tmp_path / "secret_key").write_text("do not leak")
-    assert sink.list_messages(local) == []
+    assert sink.list_messages(sink.mailbox_dir(local)) == []
     for bad in ("../secret_key", "secret_key", "", "0" * 19 + "-zzzzzzzz", "/etc/passwd"):
-        assert sink.get_raw(bad, local) is None
+        assert sink.get_raw(sink.mailbox_dir(local), bad) is None
 
 
 async def test_sink_prunes_the_oldest_beyond_its_limit(tmp_path):
@@ -78,8 +85,8 @@ async def test_sink_prunes_the_oldest_beyond_its_limit(tmp_path):
     finally:
         server.close()
         await server.wait_closed()
-    assert [e.subject for e in sink.list_messages(directory=box)] == ["n4", "n3", "n2"]
-    assert [e.subject for e in sink.list_messages(directory=box, limit=1)] == ["n4"]
+    assert [e.subject for e in sink.list_messages(box)] == ["n4", "n3", "n2"]
+    assert [e.subject for e in sink.list_messages(box, limit=1)] == ["n4"]
 
 
 async def test_the_run_component_listens_only_for_the_embedded_default(settings, tmp_path):
@@ -103,7 +110,7 @@ async def test_the_run_component_listens_only_for_the_embedded_default(settings,
                     break
                 except SendFailure:
                     await asyncio.sleep(0.02)
-        assert [e.subject for e in sink.list_messages(embedded)] == ["hello"]
+        assert [e.subject for e in sink.list_messages(sink.mailbox_dir(embedded))] == ["hello"]
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,7 @@ from arq import ArqRedis, Worker, create_pool
 from arq.jobs import deserialize_job
 
 from app import events
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.infra.redis import arq_settings
 from app.models import OutboundMail, OutboundStatus, Ticket, TicketStatus
 from app.services import messages, tickets
@@ -59,10 +59,17 @@ async def run_worker(settings: Settings, mail_settings: Settings, max_jobs: int 
 
 async def test_enqueue_worker_smtp(world, smtp, settings, mail_settings, arq_pool):
     opened = await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="VPN", body="Down"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="VPN",
+        body="Down",
+        settings=get_settings(),
     )
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=opened.ticket.number, body="Restarted it"
+        actor=world.staff_x.actor,
+        number=opened.ticket.number,
+        body="Restarted it",
+        settings=get_settings(),
     )
     worker = await run_worker(settings, mail_settings)
     assert worker.jobs_complete == 2 and worker.jobs_failed == 0
@@ -91,7 +98,11 @@ async def test_worker_retries_when_the_smtp_server_comes_back(
 ):
     await smtp.stop()
     opened = await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="VPN", body="Down"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="VPN",
+        body="Down",
+        settings=get_settings(),
     )
     await run_worker(settings, mail_settings, max_jobs=1)
     rows = await OutboundMail.all()
@@ -114,10 +125,17 @@ async def test_auto_close_by_name_closes_and_the_client_is_mailed(
     world, smtp, settings, mail_settings, arq_pool, frozen_clock
 ):
     opened = await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="VPN", body="Down"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="VPN",
+        body="Down",
+        settings=get_settings(),
     )
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=opened.ticket.number, body="Fixed, please check"
+        actor=world.staff_x.actor,
+        number=opened.ticket.number,
+        body="Fixed, please check",
+        settings=get_settings(),
     )
     await run_worker(settings, mail_settings)
     smtp.received.clear()
@@ -137,7 +155,11 @@ async def test_a_retry_beyond_arqs_job_lifetime_becomes_a_new_deferred_job(
     """arq forgets a job a day after it was due; a later try is enqueued as a new job."""
     await smtp.stop()
     await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_x.id, subject="VPN", body="Down"
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="VPN",
+        body="Down",
+        settings=get_settings(),
     )
     [(job_id, _)] = await redis.zrange(QUEUE, 0, -1, withscores=True)
     await redis.delete(QUEUE)  # this test plays the worker itself

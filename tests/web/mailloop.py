@@ -89,8 +89,8 @@ async def wait_for_mail(settings: Settings, to: str, containing: bytes) -> str:
     found: list[str] = []
 
     def caught() -> bool:
-        for entry in list_messages(settings):
-            if to in entry.to and containing in (get_raw(entry.id, settings) or b""):
+        for entry in list_messages(mailbox_dir(settings)):
+            if to in entry.to and containing in (get_raw(mailbox_dir(settings), entry.id) or b""):
                 found.append(entry.id)
                 return True
         return False

@@ -9,8 +9,8 @@ from email.policy import default
 import pytest
 from playwright.async_api import expect
 
-from app.config import Settings
-from app.mail.sink import get_raw
+from app.config import Settings, get_settings
+from app.mail.sink import get_raw, mailbox_dir
 from app.models import InboundMail, InboundStatus, Message, MessageSource
 from app.services import messages, tickets
 from tests.conftest import GraphQLClient, World
@@ -42,10 +42,14 @@ async def open_and_answer(world: World) -> int:
         department_id=world.dept_x.id,
         subject="Printer on fire",
         body="Smoke everywhere.",
+        settings=get_settings(),
     )
     number = opened.ticket.number
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=number, body="Did you try unplugging it?"
+        actor=world.staff_x.actor,
+        number=number,
+        body="Did you try unplugging it?",
+        settings=get_settings(),
     )
     return number
 
@@ -152,7 +156,7 @@ async def test_answer_when_the_inbound_listener_is_down(
     async with running_mail_loop(loop):
         await open_and_answer(world)
         caught = await wait_for_mail(settings, "alice@example.com", b"unplugging")
-    assert get_raw(caught, settings) is not None
+    assert get_raw(mailbox_dir(settings), caught) is not None
     result = (
         await gql.data(ANSWER, {"input": {"id": caught, "body": "Hello?"}}, token=world.admin.token)
     )["answerCaughtMail"]

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.async_api import Page, WebSocketRoute, expect
 
+from app.config import get_settings
 from app.services import messages, tickets
 from tests.conftest import World
 from tests.web.browser import OpenAs, until
@@ -58,6 +59,7 @@ async def test_a_dropped_socket_refetches_what_it_missed(world: World, open_as: 
         department_id=world.dept_x.id,
         subject="Wifi keeps dropping",
         body="Every ten minutes.",
+        settings=get_settings(),
     )
     number = opened.ticket.number
     gate = SocketGate()
@@ -69,7 +71,10 @@ async def test_a_dropped_socket_refetches_what_it_missed(world: World, open_as: 
     await gate.cut()
     # Staff answer while the page is disconnected: the event cannot reach it.
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=number, body="Try the 5 GHz network."
+        actor=world.staff_x.actor,
+        number=number,
+        body="Try the 5 GHz network.",
+        settings=get_settings(),
     )
     await expect(page.locator(".ticket-status")).to_contain_text("Open")
     assert await thread.count() == 1

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 from playwright.async_api import expect
 
+from app.config import get_settings
 from app.mail.inbound.process import process_inbound
 from app.mail.inbound.store import store_message
 from app.models import CannedResponse, Department, InboundStatus, Role, User
@@ -102,11 +103,11 @@ async def test_admin_pages(world: World, open_as: OpenAs) -> None:
     await days.fill("5000")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("alert")).to_have_text("Days must be between 0 (off) and 3650.")
-    assert await helpdesk_settings.auto_close_days() == 7
+    assert await helpdesk_settings.auto_close_days(default=get_settings().auto_close_days) == 7
     await days.fill("10")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Saved")
-    assert await helpdesk_settings.auto_close_days() == 10
+    assert await helpdesk_settings.auto_close_days(default=get_settings().auto_close_days) == 10
 
 
 def mail_from(sender: str, to: str, subject: str, body: str) -> bytes:
@@ -123,8 +124,8 @@ async def test_inbound_mail_log_and_rerun(world: World, open_as: OpenAs) -> None
     # Mail from a deactivated client is refused; once they are active again, a re-run takes it.
     await User.filter(id=world.client_a.id).update(active=False)
     raw = mail_from("alice@example.com", "support@helpdesk.test", "Screen flickers", "Since today.")
-    stored = await store_message(raw, transport="smtp")
-    refused = await process_inbound(stored.id, notify=False)
+    stored = await store_message(raw, transport="smtp", settings=get_settings())
+    refused = await process_inbound(stored.id, notify=False, settings=get_settings())
     assert refused is not None and refused.status is InboundStatus.REFUSED
 
     page = await open_as(world.admin, "/admin/inbound-mail")
@@ -143,10 +144,18 @@ async def test_inbound_mail_log_and_rerun(world: World, open_as: OpenAs) -> None
 
 async def test_client_pages_and_closing(world: World, open_as: OpenAs) -> None:
     mine = await tickets.open_ticket(
-        actor=world.client_a.actor, department_id=world.dept_y.id, subject="Refund", body="Please"
+        actor=world.client_a.actor,
+        department_id=world.dept_y.id,
+        subject="Refund",
+        body="Please",
+        settings=get_settings(),
     )
     theirs = await tickets.open_ticket(
-        actor=world.client_b.actor, department_id=world.dept_x.id, subject="Bob's", body="Hi"
+        actor=world.client_b.actor,
+        department_id=world.dept_x.id,
+        subject="Bob's",
+        body="Hi",
+        settings=get_settings(),
     )
     page = await open_as(world.client_a, "/client/tickets")
     rows = page.locator("table.tickets tbody tr")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
+from app.config import get_settings
 from app.services import tickets
 from tests.conftest import World
 from tests.web.browser import OpenAs
@@ -18,6 +19,7 @@ async def test_second_staff_member_shows_up_in_presence(world: World, open_as: O
         department_id=world.dept_x.id,
         subject="Laptop will not boot",
         body="It beeps three times.",
+        settings=get_settings(),
     )
     path = f"/admin/tickets/{opened.ticket.number}"
     xavier = await open_as(world.staff_x, path)

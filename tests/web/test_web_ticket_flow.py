@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from app.config import get_settings
 from app.models import TicketPriority, TicketStatus
 from app.services import canned, messages, tickets
 from tests.conftest import World
@@ -43,10 +44,14 @@ async def background_tickets(world: World) -> None:
             subject=subject,
             body=f"{subject}. Can you help?",
             priority=priority,
+            settings=get_settings(),
         )
         numbers.append(opened.ticket.number)
     await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=numbers[0], body="Looking into it."
+        actor=world.staff_x.actor,
+        number=numbers[0],
+        body="Looking into it.",
+        settings=get_settings(),
     )
     await tickets.update_ticket(
         actor=world.staff_x.actor,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
+from app.config import get_settings
 from app.models import Role, TicketPriority, TicketStatus
 from app.services import messages, tickets
 from tests.conftest import GraphQLClient, World, make_person
@@ -57,11 +58,14 @@ async def varied_tickets(world: World) -> list[int]:
             subject=subject,
             body="Please help.",
             priority=priority,
+            settings=get_settings(),
         )
         number = opened.ticket.number
         numbers.append(number)
         if status == "reply":
-            await messages.reply_to_ticket(actor=world.admin.actor, number=number, body="On it.")
+            await messages.reply_to_ticket(
+                actor=world.admin.actor, number=number, body="On it.", settings=get_settings()
+            )
         elif status is not None:
             await tickets.update_ticket(actor=world.admin.actor, number=number, status=status)
         if assignee is not None:
@@ -198,6 +202,7 @@ async def test_pages_of_25(world: World, open_as: OpenAs) -> None:
             department_id=world.dept_x.id,
             subject=f"Ticket {index:02d}",
             body="Please help.",
+            settings=get_settings(),
         )
     page = await open_as(world.staff_x, "/admin/tickets?sort=SUBJECT&dir=ASC")
     rows = page.locator("table.tickets tbody tr")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from app.auth import policy
 from app.auth.actor import Actor
+from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.mail.inbound.process import process_inbound
 from app.models import InboundMail, InboundStatus
@@ -49,7 +50,7 @@ async def list_inbound(
     return rows[:first], len(rows) > first, total
 
 
-async def rerun_inbound(*, actor: Actor | None, inbound_id: int) -> InboundMail:
+async def rerun_inbound(*, actor: Actor | None, settings: Settings, inbound_id: int) -> InboundMail:
     """Process a FAILED or REFUSED message again, now; no notice goes to the sender."""
     policy.require_admin(actor)
     mail = await InboundMail.get_or_none(id=inbound_id).only("id", "status", "size")
@@ -62,6 +63,6 @@ async def rerun_inbound(*, actor: Actor | None, inbound_id: int) -> InboundMail:
     )
     if not reset:
         raise Conflict("This mail changed meanwhile; reload and try again.", field="id")
-    result = await process_inbound(inbound_id, notify=False, final=True)
+    result = await process_inbound(inbound_id, settings=settings, notify=False, final=True)
     assert result is not None
     return result

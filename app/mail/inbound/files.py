@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import hashlib
 
+from app.config import Settings
 from app.mail.parsing import ParsedMail
 from app.services import attachments
 
 
-async def mail_files(parsed: ParsedMail) -> tuple[list[attachments.BytesFile], list[str]]:
+async def mail_files(
+    parsed: ParsedMail, settings: Settings
+) -> tuple[list[attachments.BytesFile], list[str]]:
     """The attachments that the upload rules accept, and a sentence per refused one."""
     if not parsed.attachments:
         return [], []
     candidates = [
         attachments.BytesFile(a.filename, a.data, a.content_type) for a in parsed.attachments
     ]
-    prepared, refusals = await attachments.prepare_lenient(candidates)
+    prepared, refusals = await attachments.prepare_lenient(candidates, settings)
     accepted = {p.sha256 for p in prepared}
     # The check stored the accepted files; the service stores them again (by content, so
     # that is cheap) inside its own transaction, so this hold is released here.

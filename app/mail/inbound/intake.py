@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from app.config import Settings
 from app.mail.inbound.store import Stored, store_message, store_oversize
 from app.models import InboundStatus
 
@@ -47,10 +48,10 @@ async def _queue(pool: JobPool | None, stored: Stored) -> None:
         raise TemporaryFailure(f"the job queue is unavailable: {exc}") from exc
 
 
-async def accept(raw: bytes, *, transport: str, pool: JobPool | None) -> Stored:
+async def accept(raw: bytes, *, transport: str, pool: JobPool | None, settings: Settings) -> Stored:
     """Store (deduplicated) and queue one raw message."""
     try:
-        stored = await store_message(raw, transport=transport)
+        stored = await store_message(raw, transport=transport, settings=settings)
     except Exception as exc:
         log.exception("could not store inbound mail (%s)", transport)
         raise TemporaryFailure(f"the database is unavailable: {exc}") from exc
@@ -59,12 +60,21 @@ async def accept(raw: bytes, *, transport: str, pool: JobPool | None) -> Stored:
 
 
 async def accept_oversize(
-    head: bytes, *, size: int, transport: str, envelope_sender: str | None = None
+    head: bytes,
+    *,
+    size: int,
+    transport: str,
+    settings: Settings,
+    envelope_sender: str | None = None,
 ) -> Stored:
     """Record a message too large to keep (nothing to queue: it is stored as FAILED)."""
     try:
         return await store_oversize(
-            head, size=size, transport=transport, envelope_sender=envelope_sender
+            head,
+            size=size,
+            transport=transport,
+            settings=settings,
+            envelope_sender=envelope_sender,
         )
     except Exception as exc:
         log.exception("could not record over-size inbound mail (%s)", transport)

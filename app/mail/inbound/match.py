@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.auth import policy
 from app.auth.actor import actor_for
-from app.config import get_settings
+from app.config import Settings
 from app.mail.parsing import ParsedMail
 from app.mail.tokens import parse_message_id, parse_reply_address
 from app.models import Department, Ticket, User
@@ -71,13 +71,13 @@ NOT_ALLOWED = Refuse(
 )
 
 
-def is_our_address(address: str) -> bool:
-    domain = get_settings().mail_domain.lower()
+def is_our_address(address: str, settings: Settings) -> bool:
+    domain = settings.mail_domain.lower()
     return address.lower().rsplit("@", 1)[-1] == domain
 
 
-def is_reply_address(address: str) -> bool:
-    return address.lower().startswith("reply+") and is_our_address(address)
+def is_reply_address(address: str, settings: Settings) -> bool:
+    return address.lower().startswith("reply+") and is_our_address(address, settings)
 
 
 def _header_names(raw: bytes) -> set[str]:
@@ -86,12 +86,12 @@ def _header_names(raw: bytes) -> set[str]:
     return {m.group(1).decode().lower() for m in _HEADER_NAME.finditer(head)}
 
 
-async def own_mail_reason(parsed: ParsedMail, raw: bytes) -> str | None:
+async def own_mail_reason(parsed: ParsedMail, raw: bytes, settings: Settings) -> str | None:
     """Why this is mail we sent ourselves (a loop), or None."""
-    if parsed.message_id and parse_message_id(parsed.message_id) is not None:
+    if parsed.message_id and parse_message_id(parsed.message_id, settings=settings) is not None:
         return "our own mail: Message-ID is one of ours"
     sender = parsed.from_address.lower()
-    if sender == get_settings().sender_address.lower() or is_reply_address(sender):
+    if sender == settings.sender_address.lower() or is_reply_address(sender, settings):
         return f"our own mail: sent from {sender}"
     if await Department.filter(email=sender).exists():
         return f"our own mail: sent from the department address {sender}"
@@ -108,11 +108,13 @@ async def _may_reply(user: User | None, ticket: Ticket | None) -> bool:
     return policy.can_reply(await actor_for(user), ticket)
 
 
-async def _by_token(parsed: ParsedMail) -> Decision | None:
-    candidates = [a for a in parsed.recipients if is_reply_address(a)]
+async def _by_token(parsed: ParsedMail, settings: Settings) -> Decision | None:
+    candidates = [a for a in parsed.recipients if is_reply_address(a, settings)]
     if not candidates:
         return None
-    tokens = [t for t in (parse_reply_address(a) for a in candidates) if t is not None]
+    tokens = [
+        t for t in (parse_reply_address(a, settings=settings) for a in candidates) if t is not None
+    ]
     if not tokens:
         return FORGED
     token = tokens[0]
@@ -129,9 +131,9 @@ async def _sender(parsed: ParsedMail) -> User | None:
     return await User.get_or_none(email=normalise_email(parsed.from_address))
 
 
-async def _by_message_id(parsed: ParsedMail) -> Decision | None:
+async def _by_message_id(parsed: ParsedMail, settings: Settings) -> Decision | None:
     for value in [*parsed.in_reply_to, *reversed(parsed.references)]:
-        number = parse_message_id(value)
+        number = parse_message_id(value, settings=settings)
         if number is None:
             continue
         ticket = await Ticket.get_or_none(number=number)
@@ -142,7 +144,7 @@ async def _by_message_id(parsed: ParsedMail) -> Decision | None:
     return None
 
 
-async def _by_subject(parsed: ParsedMail) -> Decision | None:
+async def _by_subject(parsed: ParsedMail, settings: Settings) -> Decision | None:
     """Only for the ticket's client or staff with access; anyone else falls through."""
     match = SUBJECT_NUMBER.search(parsed.subject)
     if match is None:
@@ -154,7 +156,7 @@ async def _by_subject(parsed: ParsedMail) -> Decision | None:
     return None
 
 
-async def _by_department(parsed: ParsedMail) -> Decision | None:
+async def _by_department(parsed: ParsedMail, settings: Settings) -> Decision | None:
     if not parsed.recipients:
         return None
     found = {d.email: d for d in await Department.filter(email__in=parsed.recipients)}
@@ -164,9 +166,9 @@ async def _by_department(parsed: ParsedMail) -> Decision | None:
     return None
 
 
-async def match(parsed: ParsedMail) -> Decision:
+async def match(parsed: ParsedMail, settings: Settings) -> Decision:
     for rule in (_by_token, _by_message_id, _by_subject, _by_department):
-        decision = await rule(parsed)
+        decision = await rule(parsed, settings)
         if decision is not None:
             return decision
     return Ignore("not addressed to a reply address or a department, and no ticket reference")

@@ -16,7 +16,7 @@ from email.utils import format_datetime, make_msgid
 
 from redis.asyncio import Redis
 
-from app.config import SmtpConfigError, SmtpTarget, get_settings
+from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.infra.clock import now
 from app.mail.outbound.send import SendFailure, send_message
 
@@ -51,9 +51,8 @@ async def release(redis: Redis, address: str) -> None:
 
 
 def compose_notice(
-    *, to: str, subject: str | None, in_reply_to: str | None, explanation: str
+    *, to: str, subject: str | None, in_reply_to: str | None, explanation: str, settings: Settings
 ) -> EmailMessage:
-    settings = get_settings()
     message = EmailMessage(policy=SMTP)
     quoted = (subject or "").replace("\r", " ").replace("\n", " ").strip()[:200]
     message["Subject"] = "Your message could not be added to a ticket"
@@ -81,6 +80,7 @@ def compose_notice(
 async def send_refusal_notice(
     redis: Redis | None,
     *,
+    settings: Settings,
     to: str,
     subject: str | None,
     in_reply_to: str | None,
@@ -96,9 +96,8 @@ async def send_refusal_notice(
     except Exception:
         log.exception("notice rate limit unavailable; not sending a notice to %s", to)
         return False
-    settings = get_settings()
     message = compose_notice(
-        to=to, subject=subject, in_reply_to=in_reply_to, explanation=explanation
+        to=to, subject=subject, in_reply_to=in_reply_to, explanation=explanation, settings=settings
     )
     try:
         target = SmtpTarget.from_url(settings.smtp)

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from app.auth import policy
 from app.auth.actor import actor_for
-from app.config import get_settings
+from app.config import Settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.infra.clock import now
 from app.mail.inbound import notices
@@ -64,7 +64,12 @@ def _refused(refusal: Refuse) -> Outcome:
 
 
 async def process_inbound(
-    inbound_id: int, *, redis: Redis | None = None, notify: bool = True, final: bool = False
+    inbound_id: int,
+    *,
+    settings: Settings,
+    redis: Redis | None = None,
+    notify: bool = True,
+    final: bool = False,
 ) -> InboundMail | None:
     """Process a RECEIVED message (anything else is returned untouched). An unexpected error
     is raised for the caller to retry until MAX_ATTEMPTS (or at once with ``final``), then
@@ -80,7 +85,7 @@ async def process_inbound(
     mail.attempts += 1
     parsed: ParsedMail | None = None
     try:
-        parsed, outcome = await _handle(mail)
+        parsed, outcome = await _handle(mail, settings)
     except Exception as exc:
         if not final and mail.attempts < MAX_ATTEMPTS:
             raise
@@ -93,6 +98,7 @@ async def process_inbound(
     if outcome.notice and notify and parsed is not None:
         await notices.send_refusal_notice(
             redis,
+            settings=settings,
             to=parsed.from_address,
             subject=parsed.subject,
             in_reply_to=parsed.message_id,
@@ -114,36 +120,36 @@ async def _record(mail: InboundMail, outcome: Outcome) -> None:
         setattr(mail, name, value)
 
 
-async def _handle(mail: InboundMail) -> tuple[ParsedMail | None, Outcome]:
+async def _handle(mail: InboundMail, settings: Settings) -> tuple[ParsedMail | None, Outcome]:
     raw = bytes(mail.raw_bytes)
     if mail.size > len(raw):
-        limit = get_settings().max_inbound_mail_bytes
+        limit = settings.max_inbound_mail_bytes
         return None, Outcome(InboundStatus.FAILED, too_large_reason(mail.size, limit))
     try:
         parsed = parse_mail(raw)
     except MailParseError as exc:
         return None, Outcome(InboundStatus.FAILED, f"malformed message: {exc}")
-    own = await own_mail_reason(parsed, raw)
+    own = await own_mail_reason(parsed, raw, settings)
     if own is not None:
         return parsed, Outcome(InboundStatus.IGNORED, own)
     if parsed.is_auto_generated:
         return parsed, Outcome(InboundStatus.IGNORED, f"automatic mail: {parsed.auto_reason}")
-    decision = await match(parsed)
+    decision = await match(parsed, settings)
     if isinstance(decision, Ignore):
         return parsed, Outcome(InboundStatus.IGNORED, decision.reason)
     if isinstance(decision, Refuse):
         return parsed, _refused(decision)
     if isinstance(decision, Reply):
-        return parsed, await _reply(mail, parsed, decision)
+        return parsed, await _reply(mail, parsed, decision, settings)
     assert isinstance(decision, NewTicket)
-    return parsed, await _open(mail, parsed, decision)
+    return parsed, await _open(mail, parsed, decision, settings)
 
 
-def _closed_too_long(ticket: Ticket) -> bool:
+def _closed_too_long(ticket: Ticket, settings: Settings) -> bool:
     if ticket.status is not TicketStatus.CLOSED:
         return False
     closed_at = ticket.closed_at or ticket.last_activity_at
-    return now() - closed_at > timedelta(days=get_settings().reopen_window_days)
+    return now() - closed_at > timedelta(days=settings.reopen_window_days)
 
 
 def _with_notes(body: str, refusals: list[str]) -> str:
@@ -153,12 +159,14 @@ def _with_notes(body: str, refusals: list[str]) -> str:
     return f"{body}\n\n[Attachments not added]\n{notes}".strip()
 
 
-async def _reply(mail: InboundMail, parsed: ParsedMail, decision: Reply) -> Outcome:
+async def _reply(
+    mail: InboundMail, parsed: ParsedMail, decision: Reply, settings: Settings
+) -> Outcome:
     ticket, user = decision.ticket, decision.user
     if not user.active:
         return _refused(INACTIVE)
-    if _closed_too_long(ticket):
-        days = get_settings().reopen_window_days
+    if _closed_too_long(ticket, settings):
+        days = settings.reopen_window_days
         return _refused(
             Refuse(
                 f"ticket #{ticket.number} was closed more than {days} days ago",
@@ -166,7 +174,7 @@ async def _reply(mail: InboundMail, parsed: ParsedMail, decision: Reply) -> Outc
                 "longer be reopened by email. Please open a new ticket.",
             )
         )
-    files, refusals = await mail_files(parsed)
+    files, refusals = await mail_files(parsed, settings)
     body = _with_notes(parsed.reply_text.strip(), refusals)
     if not body and not files:
         return Outcome(InboundStatus.IGNORED, "empty message: no text and no attachments")
@@ -179,6 +187,7 @@ async def _reply(mail: InboundMail, parsed: ParsedMail, decision: Reply) -> Outc
     try:
         posted = await reply_to_ticket(
             actor=await actor_for(user),
+            settings=settings,
             number=ticket.number,
             body=body,
             source=MessageSource.EMAIL,
@@ -213,10 +222,10 @@ def _subject(parsed: ParsedMail) -> str:
     return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
 
 
-async def _client_for_new_ticket(parsed: ParsedMail) -> User | Refuse:
+async def _client_for_new_ticket(parsed: ParsedMail, settings: Settings) -> User | Refuse:
     user = await User.get_or_none(email=normalise_email(parsed.from_address))
     if user is None:
-        if not get_settings().unknown_senders_become_clients:
+        if not settings.unknown_senders_become_clients:
             # No notice: the From of mail from strangers is often forged (backscatter).
             return Refuse("unknown sender, and unknown senders may not open tickets", None)
         return await ensure_client(email=parsed.from_address, name=parsed.from_name or None)
@@ -230,11 +239,13 @@ async def _client_for_new_ticket(parsed: ParsedMail) -> User | Refuse:
     return user
 
 
-async def _open(mail: InboundMail, parsed: ParsedMail, decision: NewTicket) -> Outcome:
-    client = await _client_for_new_ticket(parsed)
+async def _open(
+    mail: InboundMail, parsed: ParsedMail, decision: NewTicket, settings: Settings
+) -> Outcome:
+    client = await _client_for_new_ticket(parsed, settings)
     if isinstance(client, Refuse):
         return _refused(client)
-    files, refusals = await mail_files(parsed)
+    files, refusals = await mail_files(parsed, settings)
     body = _with_notes(parsed.text.strip(), refusals) or "(attachments only)"
     subject = _subject(parsed)
     department = decision.department
@@ -252,6 +263,7 @@ async def _open(mail: InboundMail, parsed: ParsedMail, decision: NewTicket) -> O
     try:
         opened = await open_ticket(
             actor=await actor_for(client),
+            settings=settings,
             department_id=department.id,
             subject=subject,
             body=body,

@@ -16,7 +16,7 @@ from email.policy import default as default_policy
 
 from tortoise.exceptions import IntegrityError
 
-from app.config import get_settings
+from app.config import Settings
 from app.infra.clock import now
 from app.mail.headers import addresses, header_value, message_ids
 from app.models import InboundMail, InboundStatus
@@ -97,11 +97,12 @@ def too_large_reason(size: int, limit: int) -> str:
     )
 
 
-async def store_message(raw: bytes, *, transport: str) -> Stored:
-    """Store one raw message (RECEIVED, or FAILED when over the size limit)."""
-    limit = get_settings().max_inbound_mail_bytes
-    if len(raw) > limit:
-        return await store_oversize(raw[:HEAD_BYTES], size=len(raw), transport=transport)
+async def store_message(raw: bytes, *, transport: str, settings: Settings) -> Stored:
+    """Store one raw message (RECEIVED, or FAILED when over MAX_INBOUND_MAIL_BYTES)."""
+    if len(raw) > settings.max_inbound_mail_bytes:
+        return await store_oversize(
+            raw[:HEAD_BYTES], size=len(raw), transport=transport, settings=settings
+        )
     headers = parse_headers(raw)
     return await _insert(
         dedupe_key(raw, headers),
@@ -115,7 +116,12 @@ async def store_message(raw: bytes, *, transport: str) -> Stored:
 
 
 async def store_oversize(
-    head: bytes, *, size: int, transport: str, envelope_sender: str | None = None
+    head: bytes,
+    *,
+    size: int,
+    transport: str,
+    settings: Settings,
+    envelope_sender: str | None = None,
 ) -> Stored:
     """Record a message that was too large to keep: its head, real size and the reason."""
     head = head[:HEAD_BYTES]
@@ -125,7 +131,7 @@ async def store_oversize(
     key = dedupe_key(head, headers)
     if key.startswith("sha256:"):  # the head alone may be shared by different messages
         key = "sha256:" + hashlib.sha256(head + str(size).encode()).hexdigest()
-    limit = get_settings().max_inbound_mail_bytes
+    limit = settings.max_inbound_mail_bytes
     return await _insert(
         key,
         raw=head,

@@ -169,9 +169,9 @@ class _Context:
             sender_address=self.settings.sender_address,
             recipient_name=recipient.user.name,
             recipient_address=recipient.user.email,
-            reply_to=tokens.reply_address(number, recipient.user.id),
-            message_id=tokens.message_id(number, discriminator),
-            thread_id=tokens.thread_root_id(number),
+            reply_to=tokens.reply_address(number, recipient.user.id, settings=self.settings),
+            message_id=tokens.message_id(number, discriminator, settings=self.settings),
+            thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
         )
 
