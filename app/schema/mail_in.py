@@ -35,10 +35,7 @@ class InboundMail:
 
     @strawberry.field
     async def ticket_number(self, info: Info) -> int | None:
-        if self._ticket_id is None:
-            return None
-        ticket = await info.context.loaders.tickets.load(self._ticket_id)
-        return ticket.number if ticket else None
+        return await info.context.loaders.ticket_number(self._ticket_id)
 
     @strawberry.field(description="The reply it became.")
     def message_id(self) -> strawberry.ID | None:

@@ -33,10 +33,7 @@ class OutboundMail:
 
     @strawberry.field
     async def ticket_number(self, info: Info) -> int | None:
-        if self._ticket_id is None:
-            return None
-        ticket = await info.context.loaders.tickets.load(self._ticket_id)
-        return ticket.number if ticket else None
+        return await info.context.loaders.ticket_number(self._ticket_id)
 
     @classmethod
     def of(cls, row: models.OutboundMail) -> OutboundMail:

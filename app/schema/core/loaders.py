@@ -50,6 +50,13 @@ class Loaders:
         default_factory=lambda: DataLoader(_attachments)
     )
 
+    async def ticket_number(self, ticket_id: int | None) -> int | None:
+        """The number of the ticket with this id (None for none, or when it is gone)."""
+        if ticket_id is None:
+            return None
+        ticket = await self.tickets.load(ticket_id)
+        return ticket.number if ticket else None
+
     def prime_from_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Seed the loaders with relations a list query already joined (select_related)."""
         for ticket in tickets:
