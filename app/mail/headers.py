@@ -23,6 +23,12 @@ def strip_controls(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+def one_line(value: str) -> str:
+    """A header value on one line: control characters and runs of white space become one
+    space."""
+    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", value)).strip()
+
+
 _ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -55,7 +61,7 @@ def header_values(msg: Message, name: str) -> list[str]:
     except Exception:  # the default policy raised while parsing a malformed header
         wanted = name.lower()
         decoded = [_decode_raw(str(v)) for n, v in msg.raw_items() if n.lower() == wanted]
-    return [strip_controls(_WHITESPACE.sub(" ", clean_str(v))).strip() for v in decoded]
+    return [one_line(clean_str(v)) for v in decoded]
 
 
 def header_value(msg: Message, name: str) -> str | None:
@@ -88,7 +94,7 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     except Exception:  # the default policy raised on a malformed header
         pairs = []
     result = [
-        (strip_controls(clean_str(display)).strip(), clean_str(addr).strip().lower())
+        (one_line(clean_str(display)), clean_str(addr).strip().lower())
         for display, addr in pairs
         if _ADDR_SPEC.fullmatch(clean_str(addr).strip())
     ]

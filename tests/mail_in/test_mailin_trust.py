@@ -5,6 +5,7 @@ is held for an admin, and nothing is mailed about it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -249,3 +250,59 @@ async def test_a_client_still_opens_a_ticket_by_mail_without_proof(people, redis
     assert opened.status is InboundStatus.PROCESSED, opened.reason
     ticket = await Ticket.get(id=opened.ticket_id)
     assert (ticket.client_id, ticket.subject) == (people.client_a.id, "Invoice")
+
+
+# --- no backscatter -------------------------------------------------------------------------
+
+VICTIM = "victim@elsewhere.example"
+SPAM = "Cheap pills at https://pills.evil.example"
+
+
+def forged_reply_address(number: int, user_id: int) -> str:
+    return f"reply+{number}.{user_id}.{'a' * tokens.MAC_CHARS}@helpdesk.test"
+
+
+@pytest.mark.parametrize(
+    "how", ["forged reply address", "someone else's reply address", "our Message-ID"]
+)
+async def test_a_refused_mail_from_a_stranger_mails_nobody(people, redis, catcher, how) -> None:
+    ticket = await new_ticket(people)
+    fields: dict = {
+        "forged reply address": {"to": forged_reply_address(ticket.number, people.client_a.id)},
+        "someone else's reply address": {
+            "to": tokens.reply_address(ticket.number, people.client_a.id)
+        },
+        "our Message-ID": {
+            "headers": (
+                ("In-Reply-To", tokens.message_id(ticket.number, "n1", people.client_a.id)),
+            )
+        },
+    }[how]
+    refused = await deliver(mail(sender=VICTIM, subject=SPAM, body=SPAM, **fields), redis)
+    assert refused.status is InboundStatus.REFUSED
+    assert [m.body for m in await messages_of(ticket)] == ["Help"]
+    assert catcher.caught == []  # neither the forged From nor the token's owner is mailed
+
+
+async def test_a_notice_goes_to_a_user_once_a_day_and_never_quotes_the_mail(
+    people, redis, catcher, frozen_clock
+) -> None:
+    ticket = await new_ticket(people)
+    to = forged_reply_address(ticket.number, people.client_a.id)
+    for n in range(3):
+        raw = mail(sender=ALICE, to=to, subject=SPAM, body=SPAM, message_id=f"<s{n}@evil.example>")
+        assert (await deliver(raw, redis)).status is InboundStatus.REFUSED
+    [notice] = await catcher.wait_for(ALICE)
+    text = notice.text()
+    assert "not valid" in text
+    assert "pills" not in text and "pills" not in str(notice.message["Subject"])
+    assert notice.message["Subject"] == "Your message could not be added to a ticket"
+    frozen_clock.advance(timedelta(hours=23, minutes=59))
+    raw = mail(sender=ALICE, to=to, subject=SPAM, message_id="<s3@evil.example>")
+    await deliver(raw, redis)
+    assert len(catcher.to(ALICE)) == 1
+    frozen_clock.advance(timedelta(minutes=2))
+    raw = mail(sender=ALICE, to=to, subject=SPAM, message_id="<s4@evil.example>")
+    await deliver(raw, redis)
+    assert len(await catcher.wait_for(ALICE, count=2)) == 2
+    assert len(catcher.caught) == 2
