@@ -146,17 +146,19 @@ def _protocol(handler: IntakeHandler, settings: Settings) -> type[SMTP]:
     base = LMTP if handler.lmtp else SMTP
 
     class IntakeProtocol(base):  # type: ignore[valid-type,misc]
+        _reader: Any  # aiosmtpd's stream reader
         _tap: DataTap | None = None
 
         async def smtp_DATA(self, arg: str) -> None:
             # aiosmtpd counts and drops the data of an over-size message; the tap keeps its
             # size and head for the record. It reads the same stream, so nothing else changes.
-            self._tap = DataTap(self._reader)
-            self._reader = self._tap
+            reader = self._reader
+            tap = self._tap = DataTap(reader)
+            self._reader = tap
             try:
                 await super().smtp_DATA(arg)
             finally:
-                self._reader, self._tap = self._tap.inner, None
+                self._reader, self._tap = reader, None
 
         async def push(self, status: str) -> None:
             if status.startswith(_TOO_MUCH) and self.envelope is not None:
