@@ -183,9 +183,10 @@ async def _by_message_id(parsed: ParsedMail, proof: Proof) -> Decision | None:
     user = await _sender(parsed)
     if user is None or ticket is None or not await _may_reply(user, ticket):
         return NOT_ALLOWED
-    if any(s.ticket_number == ticket.number and s.recipient_id == user.id for s in signed):
-        return Reply(ticket=ticket, user=user, via="Message-ID")
-    if proof.proven:
+    sent_to_sender = any(
+        s.ticket_number == ticket.number and s.recipient_id == user.id for s in signed
+    )
+    if sent_to_sender or proof.proven:
         return Reply(ticket=ticket, user=user, via="Message-ID")
     what = f"refers to ticket #{ticket.number} by a Message-ID we did not send to the sender"
     return proof.unproven(user.email, what, ticket)

@@ -3,9 +3,9 @@
 Outcomes: PROCESSED (posted, with the ticket and message), IGNORED (our own mail, automatic
 mail, nothing to do), REFUSED (the sender may not post there; an existing user may get a
 notice), HELD (nothing proves who sent it; an admin accepts or rejects it, and nobody is
-mailed), FAILED (unreadable, too large, or an error that persisted). Idempotent: a message is
-claimed by a conditional update of its attempt count before it is processed, and a retry after
-a crash between posting and recording finds the post it made instead of posting twice.
+mailed), FAILED (unreadable, too large, or an error that persisted). Idempotent: only a
+RECEIVED message is processed, it is claimed by a conditional update, and a retry after a crash
+between posting and recording finds the post it made instead of posting twice.
 """
 
 from __future__ import annotations

@@ -93,10 +93,11 @@ export function InboundMail() {
     first: PAGE_SIZE,
     after: cursors[cursors.length - 1],
   });
-  const rerun = useAction();
+  const action = useAction();
   const [done, setDone] = useState("");
-  const act = (id: string, what: string, call: () => Promise<{ status: InboundMailStatus; reason: string | null }>) =>
-    rerun.run(async () => {
+  type Outcome = { status: InboundMailStatus; reason: string | null };
+  const act = (id: string, what: string, call: () => Promise<Outcome>) =>
+    action.run(async () => {
       setDone("");
       const row = await call();
       setDone(`Mail ${id} ${what}: ${row.status.toLowerCase()}${row.reason ? ` (${row.reason})` : ""}.`);
@@ -137,7 +138,7 @@ export function InboundMail() {
           </select>
         </div>
       </div>
-      <ErrorNote error={log.error ?? rerun.error} />
+      <ErrorNote error={log.error ?? action.error} />
       {done && (
         <p class="ok" role="status">
           {done}
@@ -178,16 +179,16 @@ export function InboundMail() {
                 <td>{m.ticketNumber ? <a href={`/admin/tickets/${m.ticketNumber}`}>#{m.ticketNumber}</a> : "—"}</td>
                 <td>
                   {RERUNNABLE.has(m.status) && (
-                    <button type="button" disabled={rerun.busy} onClick={() => void again(m.id)}>
+                    <button type="button" disabled={action.busy} onClick={() => void again(m.id)}>
                       Re-run <span class="sr-only">mail {m.id}</span>
                     </button>
                   )}
                   {m.status === "HELD" && (
                     <div class="actions">
-                      <button type="button" disabled={rerun.busy} onClick={() => void accept(m.id)}>
+                      <button type="button" disabled={action.busy} onClick={() => void accept(m.id)}>
                         Accept <span class="sr-only">mail {m.id}</span>
                       </button>
-                      <button type="button" disabled={rerun.busy} onClick={() => void reject(m.id)}>
+                      <button type="button" disabled={action.busy} onClick={() => void reject(m.id)}>
                         Reject <span class="sr-only">mail {m.id}</span>
                       </button>
                     </div>
