@@ -1,4 +1,4 @@
-"""Inbound mail log and re-run for admins."""
+"""Inbound mail log, re-run, and the decision on held mail, for admins."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class InboundMail:
     transport: str = strawberry.field(description="smtp, lmtp, pipe, http or imap.")
     status: InboundStatus
     reason: str | None = strawberry.field(
-        description="Why it was ignored, refused or failed; what it became when processed."
+        description="Why it was ignored, refused, held or failed; what it became if processed."
     )
     sender: str | None
     subject: str | None
@@ -67,6 +67,8 @@ class InboundMailConnection:
 
 
 RerunInboundMailResult = result_union("RerunInboundMailResult", InboundMail)
+AcceptHeldMailResult = result_union("AcceptHeldMailResult", InboundMail)
+RejectHeldMailResult = result_union("RejectHeldMailResult", InboundMail)
 
 
 def _cursor(row_id: int) -> str:
@@ -135,4 +137,19 @@ class MailInMutations:
     @mutation(description="Admins only: process a failed or refused inbound mail again, now.")
     async def rerun_inbound_mail(self, info: Info, id: strawberry.ID) -> RerunInboundMailResult:
         row = await admin.rerun_inbound(actor=info.context.actor, inbound_id=parse_id(id, "id"))
+        return (await _shape([row]))[0]
+
+    @mutation(
+        description=(
+            "Admins only: post a HELD mail as its claimed sender (the admin vouches for its "
+            "From); returns what became of it."
+        )
+    )
+    async def accept_held_mail(self, info: Info, id: strawberry.ID) -> AcceptHeldMailResult:
+        row = await admin.accept_held(actor=info.context.actor, inbound_id=parse_id(id, "id"))
+        return (await _shape([row]))[0]
+
+    @mutation(description="Admins only: refuse a HELD mail for good; nobody is mailed.")
+    async def reject_held_mail(self, info: Info, id: strawberry.ID) -> RejectHeldMailResult:
+        row = await admin.reject_held(actor=info.context.actor, inbound_id=parse_id(id, "id"))
         return (await _shape([row]))[0]

@@ -169,7 +169,7 @@ class _Context:
             recipient_name=recipient.user.name,
             recipient_address=recipient.user.email,
             reply_to=tokens.reply_address(number, recipient.user.id),
-            message_id=tokens.message_id(number, discriminator),
+            message_id=tokens.message_id(number, discriminator, recipient.user.id),
             thread_id=tokens.thread_root_id(number),
             date=now(),
         )
