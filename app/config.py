@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     inbound_secret: str | None = None
     reopen_window_days: int = Field(default=30, ge=0)
     unknown_senders_become_clients: bool = True
+    # The authserv-id of our receiving mail server: only its Authentication-Results count.
+    mail_authserv_id: str | None = None
 
     smtp_listen_port: int = Field(default=8025, ge=0, le=65535)
     smtp_listen_host: str = "127.0.0.1"

@@ -12,7 +12,23 @@ from email.message import Message
 from email.utils import getaddresses
 
 _WHITESPACE = re.compile(r"\s+")
-_MSG_ID = re.compile(r"<([^<>\s]+)>")
+_MSG_ID = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
+# Control characters (but tab, LF, CR) and lone surrogates: no text field may hold them, and
+# PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def strip_controls(value: str) -> str:
+    """The text without control characters other than tab, LF and CR, nor lone surrogates."""
+    return _CONTROL.sub("", value)
+
+
+def one_line(value: str) -> str:
+    """A header value on one line: control characters and runs of white space become one
+    space."""
+    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", value)).strip()
+
+
 _ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -45,7 +61,7 @@ def header_values(msg: Message, name: str) -> list[str]:
     except Exception:  # the default policy raised while parsing a malformed header
         wanted = name.lower()
         decoded = [_decode_raw(str(v)) for n, v in msg.raw_items() if n.lower() == wanted]
-    return [_WHITESPACE.sub(" ", clean_str(v)).strip() for v in decoded]
+    return [one_line(clean_str(v)) for v in decoded]
 
 
 def header_value(msg: Message, name: str) -> str | None:
@@ -78,7 +94,7 @@ def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     except Exception:  # the default policy raised on a malformed header
         pairs = []
     result = [
-        (clean_str(display).strip(), clean_str(addr).strip().lower())
+        (one_line(clean_str(display)), clean_str(addr).strip().lower())
         for display, addr in pairs
         if _ADDR_SPEC.fullmatch(clean_str(addr).strip())
     ]
@@ -95,5 +111,5 @@ def message_ids(value: str | None) -> list[str]:
     found = _MSG_ID.findall(value)
     if found:
         return list(dict.fromkeys(found))
-    bare = value.strip()
+    bare = strip_controls(value).strip()
     return [bare] if bare and " " not in bare and "@" in bare else []

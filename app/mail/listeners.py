@@ -24,6 +24,7 @@ from app.config import Settings
 from app.infra.clock import now
 from app.mail.inbound.intake import JobPool, TemporaryFailure, accept, accept_oversize
 from app.mail.inbound.match import is_our_address
+from app.mail.inbound.store import HEAD_BYTES
 from app.models import Department
 
 log = logging.getLogger(__name__)
@@ -73,18 +74,68 @@ class IntakeHandler:
             return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
         return status
 
-    async def record_oversize(self, envelope: Any) -> None:
-        head = _trace(envelope) + f"X-Helpdesk-Received: {now().isoformat()}\r\n\r\n".encode()
+    async def record_oversize(self, envelope: Any, tap: DataTap | None) -> None:
+        """Record a message refused for its size: its real size and the head of what was sent
+        (headers included), or only the envelope if the data was not seen."""
+        trace = _trace(envelope)
+        if tap is not None:
+            head, size = trace + tap.head, len(trace) + tap.size
+        else:
+            stamp = f"X-Helpdesk-Received: {now().isoformat()}\r\n\r\n".encode()
+            head, size = trace + stamp, 0
         try:
             await accept_oversize(
                 head,
-                size=0,
+                size=size,
                 transport=self.transport,
                 settings=self.settings,
                 envelope_sender=envelope.mail_from,
             )
         except TemporaryFailure:
             log.warning("could not record an over-size message from %s", envelope.mail_from)
+
+
+class DataTap:
+    """Stands in for the protocol's stream reader during DATA, and keeps what aiosmtpd throws
+    away once a message is over its limit: the number of bytes and the first ``HEAD_BYTES``,
+    with the SMTP dot-stuffing undone and the final "." line left out."""
+
+    def __init__(self, inner: asyncio.StreamReader) -> None:
+        self.inner = inner
+        self.size = 0
+        self._head = bytearray()
+        self._line_start = True
+        self._ended = False
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    def _seen(self, data: bytes) -> None:
+        if self._ended:
+            return
+        if self._line_start and data == b".\r\n":
+            self._ended = True
+            return
+        if self._line_start and data.startswith(b"."):
+            data = data[1:]
+        self._line_start = data.endswith(b"\r\n")
+        self.size += len(data)
+        if len(self._head) < HEAD_BYTES:
+            self._head += data[: HEAD_BYTES - len(self._head)]
+
+    async def readuntil(self, separator: bytes = b"\n") -> bytes:
+        data = await self.inner.readuntil(separator)
+        self._seen(data)
+        return data
+
+    async def read(self, n: int = -1) -> bytes:
+        data = await self.inner.read(n)
+        self._seen(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def _one_line(value: str) -> str:
@@ -104,9 +155,23 @@ def _protocol(handler: IntakeHandler, settings: Settings) -> type[SMTP]:
     base = LMTP if handler.lmtp else SMTP
 
     class IntakeProtocol(base):  # type: ignore[valid-type,misc]
+        _reader: Any  # aiosmtpd's stream reader
+        _tap: DataTap | None = None
+
+        async def smtp_DATA(self, arg: str) -> None:
+            # aiosmtpd counts and drops the data of an over-size message; the tap keeps its
+            # size and head for the record. It reads the same stream, so nothing else changes.
+            reader = self._reader
+            tap = self._tap = DataTap(reader)
+            self._reader = tap
+            try:
+                await super().smtp_DATA(arg)
+            finally:
+                self._reader, self._tap = reader, None
+
         async def push(self, status: str) -> None:
             if status.startswith(_TOO_MUCH) and self.envelope is not None:
-                await handler.record_oversize(self.envelope)
+                await handler.record_oversize(self.envelope, self._tap)
             await super().push(status)
 
     return IntakeProtocol

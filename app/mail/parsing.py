@@ -1,8 +1,8 @@
 """Parse a raw RFC 5322 message into what the helpdesk needs from it.
 
 Lenient by design: broken charsets, transfer encodings and headers degrade to
-replacement characters or missing values; only a message with no sender address
-at all is rejected.
+replacement characters or missing values, and control characters (NUL and the like) are
+dropped from every text; only a message with no sender address at all is rejected.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from email.message import Message
 
 from bs4 import BeautifulSoup
 
-from app.mail.headers import addresses, header_value, header_values, message_ids
+from app.mail.headers import (
+    addresses,
+    clean_str,
+    header_value,
+    header_values,
+    message_ids,
+    strip_controls,
+)
 from app.mail.html import html_to_text
 from app.mail.noise import classify_noise
 from app.mail.trimming import normalize_newlines, trim_reply
@@ -35,6 +42,7 @@ _CHARSET_ALIASES = {
     "gbk": "gb18030",
 }
 _FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 class MailParseError(ValueError):
@@ -61,6 +69,8 @@ class ParsedMail:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     is_auto_generated: bool = False
     auto_reason: str | None = None
+    from_addresses: list[str] = field(default_factory=list)  # every From address
+    authentication_results: list[str] = field(default_factory=list)  # raw, topmost first
 
     @property
     def reply_text(self) -> str:
@@ -115,7 +125,7 @@ def _part_text(part: Message) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    return normalize_newlines(decode_bytes(_payload_bytes(part), charset))
+    return strip_controls(normalize_newlines(decode_bytes(_payload_bytes(part), charset)))
 
 
 def _unflow(text: str, delsp: bool) -> str:
@@ -157,7 +167,8 @@ def _filename(part: Message) -> str | None:
         return None
     if not name:
         return None
-    name = _FILENAME_UNSAFE.sub("", str(name)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = _FILENAME_UNSAFE.sub("", strip_controls(str(name)))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name or None
 
 
@@ -210,6 +221,16 @@ def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment]]:
     return text.strip(), attachments
 
 
+def _raw_header_values(msg: Message, name: str) -> list[str]:
+    """The values of a top-level header as written (unfolded), topmost first."""
+    wanted = name.lower()
+    return [
+        _FOLD.sub("", clean_str(str(value))).strip()
+        for key, value in msg.raw_items()
+        if key.lower() == wanted
+    ]
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
     """Parse raw message bytes; raise MailParseError only when the message is unusable."""
     if not isinstance(raw, bytes | bytearray | memoryview) or not bytes(raw).strip():
@@ -219,7 +240,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except Exception as exc:  # the parser itself is lenient; this is a last resort
         raise MailParseError(f"cannot parse message: {exc}") from exc
 
-    senders = addresses(msg, "From") or addresses(msg, "Sender")
+    from_header = addresses(msg, "From")
+    senders = from_header or addresses(msg, "Sender")
     if not senders:
         raise MailParseError("message has no From address")
     from_name, from_address = senders[0]
@@ -243,4 +265,6 @@ def parse_mail(raw: bytes) -> ParsedMail:
         attachments=attachments,
         is_auto_generated=reason is not None,
         auto_reason=reason,
+        from_addresses=[address for _, address in from_header],
+        authentication_results=_raw_header_values(msg, "Authentication-Results"),
     )

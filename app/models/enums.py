@@ -54,3 +54,4 @@ class InboundStatus(str, Enum):
     IGNORED = "ignored"
     REFUSED = "refused"
     FAILED = "failed"
+    HELD = "held"  # proves nothing about its sender; waits for an admin

@@ -51,6 +51,10 @@ class InboundMail(Model):
     received_at = fields.DatetimeField()
     processed_at = fields.DatetimeField(null=True)
     attempts = fields.IntField(default=0)
+    # The admin who accepted it while it was HELD: it then counts as proven to be from its From.
+    accepted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "inbound_mail"

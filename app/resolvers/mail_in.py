@@ -1,4 +1,4 @@
-"""Inbound mail log and re-run, for admins."""
+"""Inbound mail log, re-run, and the decision on held mail, for admins."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import parse_id
 from app.schema.mail_in import (
+    AcceptHeldMailResult,
     InboundMail,
     InboundMailConnection,
     InboundMailStatus,
+    RejectHeldMailResult,
     RerunInboundMailResult,
 )
 
@@ -53,4 +55,21 @@ class MailInMutations:
         row = await admin.rerun_inbound(
             actor=info.context.actor, settings=info.context.settings, inbound_id=parse_id(id, "id")
         )
+        return InboundMail.of(row)
+
+    @mutation(
+        description=(
+            "Admins only: post a HELD mail as its claimed sender (the admin vouches for its "
+            "From); returns what became of it."
+        )
+    )
+    async def accept_held_mail(self, info: Info, id: strawberry.ID) -> AcceptHeldMailResult:
+        row = await admin.accept_held(
+            actor=info.context.actor, settings=info.context.settings, inbound_id=parse_id(id, "id")
+        )
+        return InboundMail.of(row)
+
+    @mutation(description="Admins only: refuse a HELD mail for good; nobody is mailed.")
+    async def reject_held_mail(self, info: Info, id: strawberry.ID) -> RejectHeldMailResult:
+        row = await admin.reject_held(actor=info.context.actor, inbound_id=parse_id(id, "id"))
         return InboundMail.of(row)

@@ -22,7 +22,7 @@ class InboundMail:
     transport: str = strawberry.field(description="smtp, lmtp, pipe, http or imap.")
     status: InboundMailStatus
     reason: str | None = strawberry.field(
-        description="Why it was ignored, refused or failed; what it became when processed."
+        description="Why it was ignored, refused, held or failed; what it became if processed."
     )
     sender: str | None
     subject: str | None
@@ -65,3 +65,5 @@ class InboundMailConnection(Connection[InboundMail]):
 
 
 RerunInboundMailResult = result_union("RerunInboundMailResult", InboundMail)
+AcceptHeldMailResult = result_union("AcceptHeldMailResult", InboundMail)
+RejectHeldMailResult = result_union("RejectHeldMailResult", InboundMail)

@@ -112,7 +112,7 @@ async def via_imap(raw: bytes, dovecot, pool, settings) -> None:  # type: ignore
     await client.login(target.user, target.password)
     assert (await client.append(raw, mailbox="INBOX")).result == "OK"
     await client.logout()
-    result = await poll_imap_once(target, pool, limit=settings.max_inbound_mail_bytes)
+    result = await poll_imap_once(target, pool, settings=settings)
     assert result.stored == 1
 
 

@@ -143,11 +143,7 @@ async def test_mail_that_looks_like_ours_is_ignored(
 async def test_our_refusal_notice_coming_back_is_ignored(people, redis, catcher) -> None:
     ticket = await new_ticket(people)
     notice = compose_notice(
-        to="support@helpdesk.test",
-        subject="x",
-        in_reply_to=None,
-        explanation="No.",
-        settings=get_settings(),
+        to="support@helpdesk.test", in_reply_to=None, explanation="No.", settings=get_settings()
     )
     mail = await deliver(notice.as_bytes(), redis)
     await assert_ignored(mail, ticket, catcher, "our own mail")

@@ -166,30 +166,6 @@ async def test_smtp_listener_refuses_strangers_and_asks_for_a_retry_when_down(
     assert (await InboundMail.get()).status is InboundStatus.RECEIVED
 
 
-async def test_smtp_listener_records_over_size_mail(people, settings, monkeypatch) -> None:
-    monkeypatch.setattr(settings, "max_inbound_mail_bytes", 50_000)
-    port = free_port()
-    server = await start_smtp_listener(settings, None, host="127.0.0.1", port=port)
-    raw = plain_reply("support@helpdesk.test", ("y" * 70 + "\n") * 1200)
-    try:
-        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
-            with pytest.raises(aiosmtplib.SMTPSenderRefused) as declared:
-                await client.mail("big@example.org", options=[f"SIZE={len(raw)}"])
-            assert declared.value.code == 552  # refused up front when the size is declared
-            await client.rset()
-            await client.mail("big@example.org")  # undeclared: refused after the data
-            await client.rcpt("support@helpdesk.test")
-            with pytest.raises(aiosmtplib.SMTPDataError) as refused:
-                await client.data(raw)
-            assert refused.value.code == 552
-    finally:
-        server.close()
-        await server.wait_closed()
-    stored = await InboundMail.get()
-    assert (stored.status, stored.sender) == (InboundStatus.FAILED, "big@example.org")
-    assert stored.reason.startswith("too large")
-
-
 async def lmtp_session(port: int, recipients: list[str], raw: bytes) -> list[bytes]:
     """A minimal LMTP client; returns the replies that follow the end of the data."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -212,6 +188,54 @@ async def lmtp_session(port: int, recipients: list[str], raw: bytes) -> list[byt
     await reply()
     writer.close()
     return answers
+
+
+@pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
+async def test_smtp_listener_records_over_size_mail_with_its_real_size_and_headers(
+    people, settings, monkeypatch, lmtp
+) -> None:
+    monkeypatch.setattr(settings, "max_inbound_mail_bytes", 50_000)
+    monkeypatch.setattr(settings, "smtp_listen_lmtp", lmtp)
+    port = free_port()
+    server = await start_smtp_listener(settings, None, host="127.0.0.1", port=port)
+    raw = (
+        "From: Alice Client <alice@example.com>\r\n"
+        "To: support@helpdesk.test\r\n"
+        "Subject: The whole log file\r\n"
+        "Message-ID: <big.log.1@example.com>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "\r\n" + ".starts with a dot\r\n" + ("y" * 70 + "\r\n") * 2000
+    ).encode()
+    try:
+        if lmtp:
+            stuffed = raw.replace(b"\r\n.", b"\r\n..")  # what a client sends (RFC 5321 4.5.2)
+            [reply] = await lmtp_session(port, ["support@helpdesk.test"], stuffed)
+            assert reply.startswith(b"552")
+        else:
+            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
+                with pytest.raises(aiosmtplib.SMTPSenderRefused) as declared:
+                    await client.mail("alice@example.com", options=[f"SIZE={len(raw)}"])
+                assert declared.value.code == 552  # refused up front when the size is declared
+                await client.rset()
+                await client.mail("alice@example.com")  # undeclared: refused after the data
+                await client.rcpt("support@helpdesk.test")
+                with pytest.raises(aiosmtplib.SMTPDataError) as refused:
+                    await client.data(raw)
+                assert refused.value.code == 552
+    finally:
+        server.close()
+        await server.wait_closed()
+    stored = await InboundMail.get()
+    trace = b"Return-Path: <alice@example.com>\r\nDelivered-To: support@helpdesk.test\r\n"
+    assert (stored.status, stored.transport) == (InboundStatus.FAILED, "lmtp" if lmtp else "smtp")
+    assert stored.size == len(trace) + len(raw)
+    assert (stored.sender, stored.subject, stored.dedupe_key) == (
+        "alice@example.com",
+        "The whole log file",
+        "mid:big.log.1@example.com",
+    )
+    assert stored.reason.startswith(f"too large: {stored.size} bytes, over the limit of 50000")
+    assert bytes(stored.raw_bytes).startswith(trace + raw[:1000])
 
 
 async def test_lmtp_answers_once_per_recipient(people, settings, pool, monkeypatch) -> None:
@@ -254,10 +278,10 @@ async def test_imap_message_leaves_the_mailbox_only_after_it_is_stored_and_queue
     await client.append(raw, mailbox="INBOX")
     await client.logout()
 
-    down = await poll_imap_once(target, dead_pool, limit=settings.max_inbound_mail_bytes)
+    down = await poll_imap_once(target, dead_pool, settings=settings)
     assert (down.stored, down.left) == (0, 1)
     assert await mailbox_count(target) == 1  # still there for the next poll
-    up = await poll_imap_once(target, pool, limit=settings.max_inbound_mail_bytes)
+    up = await poll_imap_once(target, pool, settings=settings)
     assert up.stored == 1
     assert await mailbox_count(target) == 0
     stored = await InboundMail.get()

@@ -1,4 +1,11 @@
-"""Admins list inbound mail by outcome and re-run a failed or refused message."""
+"""Admins list inbound mail by outcome, re-run a failed or refused message, and accept or
+reject a held one.
+
+Each action changes the message by a conditional update of its status (and attempt count), so
+of two admins acting on one message at once, one gets a Conflict. An accepted message records
+who accepted it before it is processed again, so whichever run processes it (this one, or a
+worker's) posts it as its claimed sender.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import Conflict, NotFound
+from app.infra.clock import now
 from app.mail.inbound.process import process_inbound
 from app.models import InboundMail, InboundStatus
 
@@ -28,6 +36,7 @@ LIST_FIELDS: Sequence[str] = (
     "processed_at",
     "attempts",
 )
+CHANGED = "This mail changed meanwhile; reload and try again."
 
 
 async def list_inbound(
@@ -50,19 +59,51 @@ async def list_inbound(
     return rows[:first], len(rows) > first, total
 
 
-async def rerun_inbound(*, actor: Actor | None, settings: Settings, inbound_id: int) -> InboundMail:
-    """Process a FAILED or REFUSED message again, now; no notice goes to the sender."""
-    policy.require_admin(actor)
-    mail = await InboundMail.get_or_none(id=inbound_id).only("id", "status", "size")
+async def _get(inbound_id: int, statuses: Sequence[InboundStatus], refusal: str) -> InboundMail:
+    mail = await InboundMail.get_or_none(id=inbound_id).only("id", "status", "attempts", "reason")
     if mail is None:
         raise NotFound("Inbound mail was not found.", field="id")
-    if mail.status not in RERUNNABLE:
-        raise Conflict("Only failed or refused mail can be re-run.", field="id")
-    reset = await InboundMail.filter(id=inbound_id, status=mail.status).update(
-        status=InboundStatus.RECEIVED, processed_at=None
+    if mail.status not in statuses:
+        raise Conflict(refusal, field="id")
+    return mail
+
+
+async def _run_again(mail: InboundMail, settings: Settings, **changes: object) -> InboundMail:
+    """Back to RECEIVED (with ``changes``) if nobody changed it meanwhile, then process it now;
+    no notice goes to the sender."""
+    reset = await InboundMail.filter(id=mail.id, status=mail.status, attempts=mail.attempts).update(
+        status=InboundStatus.RECEIVED, processed_at=None, **changes
     )
     if not reset:
-        raise Conflict("This mail changed meanwhile; reload and try again.", field="id")
-    result = await process_inbound(inbound_id, settings=settings, notify=False, final=True)
+        raise Conflict(CHANGED, field="id")
+    result = await process_inbound(mail.id, settings=settings, notify=False, final=True)
     assert result is not None
     return result
+
+
+async def rerun_inbound(*, actor: Actor | None, settings: Settings, inbound_id: int) -> InboundMail:
+    """Process a FAILED or REFUSED message again, now."""
+    policy.require_admin(actor)
+    mail = await _get(inbound_id, RERUNNABLE, "Only failed or refused mail can be re-run.")
+    return await _run_again(mail, settings)
+
+
+async def accept_held(*, actor: Actor | None, settings: Settings, inbound_id: int) -> InboundMail:
+    """Post a HELD message as its claimed sender: the admin vouches for its From. The other
+    rules still apply (access, a ticket closed too long ago)."""
+    admin = policy.require_admin(actor)
+    mail = await _get(inbound_id, (InboundStatus.HELD,), "Only held mail can be accepted.")
+    return await _run_again(mail, settings, accepted_by_id=admin.user_id)
+
+
+async def reject_held(*, actor: Actor | None, inbound_id: int) -> InboundMail:
+    """Keep a HELD message refused; nobody is mailed."""
+    admin = policy.require_admin(actor)
+    mail = await _get(inbound_id, (InboundStatus.HELD,), "Only held mail can be rejected.")
+    reason, stamp = f"rejected by {admin.name}: {mail.reason}", now()
+    updated = await InboundMail.filter(
+        id=mail.id, status=InboundStatus.HELD, attempts=mail.attempts
+    ).update(status=InboundStatus.REFUSED, reason=reason, processed_at=stamp)
+    if not updated:
+        raise Conflict(CHANGED, field="id")
+    return await InboundMail.get(id=mail.id).only(*LIST_FIELDS)

@@ -5,6 +5,11 @@ the one recipient it was made for, and the sender must be that recipient; withou
 signed Message-ID in In-Reply-To/References, then "[Ticket #N]" in the subject, each only for
 a sender whom the access policy lets reply to that ticket; else a department's address opens a
 new ticket there. Our own mail and automatic mail are sorted out before matching.
+
+From proves nothing. A reply is posted as its sender only when the mail proves who sent it:
+the reply address made for that sender, a Message-ID we sent to that sender, or our receiving
+server's Authentication-Results (app/mail/authresults.py). A mail that names a ticket some
+other way, or opens a ticket in the name of staff, and proves nothing is held for an admin.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from dataclasses import dataclass
 from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import Settings
+from app.mail import authresults
 from app.mail.parsing import ParsedMail
-from app.mail.tokens import parse_message_id, parse_reply_address
+from app.mail.tokens import parse_message_id, parse_reply_address, parse_signed_message_id
 from app.models import Department, Ticket, User
 from app.services.directory import normalise_email
 
@@ -49,7 +55,15 @@ class Ignore:
     reason: str
 
 
-Decision = Reply | NewTicket | Refuse | Ignore
+@dataclass(frozen=True)
+class Hold:
+    """Kept for an admin to accept or reject; never a notice (the From may be forged)."""
+
+    reason: str
+    ticket: Ticket | None = None
+
+
+Decision = Reply | NewTicket | Refuse | Ignore | Hold
 
 FORGED = Refuse(
     "forged or altered reply address",
@@ -131,44 +145,94 @@ async def _sender(parsed: ParsedMail) -> User | None:
     return await User.get_or_none(email=normalise_email(parsed.from_address))
 
 
-async def _by_message_id(parsed: ParsedMail, settings: Settings) -> Decision | None:
-    for value in [*parsed.in_reply_to, *reversed(parsed.references)]:
-        number = parse_message_id(value, settings=settings)
-        if number is None:
-            continue
-        ticket = await Ticket.get_or_none(number=number)
-        user = await _sender(parsed)
-        if user is not None and ticket is not None and await _may_reply(user, ticket):
-            return Reply(ticket=ticket, user=user, via="Message-ID")
+@dataclass(frozen=True)
+class Proof:
+    """What vouches for the From address, apart from a reply address."""
+
+    vouched: bool  # an admin accepted the mail
+    verdict: authresults.Verdict
+    settings: Settings
+
+    @classmethod
+    def of(cls, parsed: ParsedMail, *, vouched: bool, settings: Settings) -> Proof:
+        return cls(
+            vouched=vouched,
+            settings=settings,
+            verdict=authresults.verdict(
+                parsed.authentication_results,
+                authserv_id=settings.mail_authserv_id,
+                from_addresses=parsed.from_addresses,
+            ),
+        )
+
+    @property
+    def proven(self) -> bool:
+        return self.vouched or self.verdict.proven
+
+    def unproven(self, sender: str, what: str, ticket: Ticket | None = None) -> Hold:
+        why = self.verdict.why
+        return Hold(f"{what}, and nothing proves it is from {sender} ({why})", ticket)
+
+
+async def _by_message_id(parsed: ParsedMail, proof: Proof) -> Decision | None:
+    """The first signed Message-ID names the ticket; one of them sent to the sender proves it."""
+    signed = [
+        s
+        for value in [*parsed.in_reply_to, *reversed(parsed.references)]
+        if (s := parse_signed_message_id(value, settings=proof.settings)) is not None
+    ]
+    if not signed:
+        return None
+    ticket = await Ticket.get_or_none(number=signed[0].ticket_number)
+    user = await _sender(parsed)
+    if user is None or ticket is None or not await _may_reply(user, ticket):
         return NOT_ALLOWED
-    return None
+    sent_to_sender = any(
+        s.ticket_number == ticket.number and s.recipient_id == user.id for s in signed
+    )
+    if sent_to_sender or proof.proven:
+        return Reply(ticket=ticket, user=user, via="Message-ID")
+    what = f"refers to ticket #{ticket.number} by a Message-ID we did not send to the sender"
+    return proof.unproven(user.email, what, ticket)
 
 
-async def _by_subject(parsed: ParsedMail, settings: Settings) -> Decision | None:
+async def _by_subject(parsed: ParsedMail, proof: Proof) -> Decision | None:
     """Only for the ticket's client or staff with access; anyone else falls through."""
     match = SUBJECT_NUMBER.search(parsed.subject)
     if match is None:
         return None
     ticket = await Ticket.get_or_none(number=int(match.group(1)))
     user = await _sender(parsed)
-    if user is not None and ticket is not None and await _may_reply(user, ticket):
+    if user is None or ticket is None or not await _may_reply(user, ticket):
+        return None
+    if proof.proven:
         return Reply(ticket=ticket, user=user, via="subject")
-    return None
+    what = f"names ticket #{ticket.number} only by the number in its subject"
+    return proof.unproven(user.email, what, ticket)
 
 
-async def _by_department(parsed: ParsedMail, settings: Settings) -> Decision | None:
+async def _by_department(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if not parsed.recipients:
         return None
     found = {d.email: d for d in await Department.filter(email__in=parsed.recipients)}
-    for address in parsed.recipients:  # the first department named wins
-        if address in found:
-            return NewTicket(department=found[address])
-    return None
+    department = next((found[a] for a in parsed.recipients if a in found), None)
+    if department is None:  # the first department named wins
+        return None
+    user = await _sender(parsed)
+    if user is not None and not policy.may_open_tickets_by_mail(user) and not proof.proven:
+        what = f"opens a ticket in {department.name} in the name of {user.role.value} {user.name}"
+        return proof.unproven(user.email, what)
+    return NewTicket(department=department)
 
 
-async def match(parsed: ParsedMail, settings: Settings) -> Decision:
-    for rule in (_by_token, _by_message_id, _by_subject, _by_department):
-        decision = await rule(parsed, settings)
+async def match(parsed: ParsedMail, settings: Settings, *, vouched: bool = False) -> Decision:
+    """``vouched``: an admin accepted the mail, so its From counts as proven."""
+    decision = await _by_token(parsed, settings)
+    if decision is not None:
+        return decision
+    proof = Proof.of(parsed, vouched=vouched, settings=settings)
+    for rule in (_by_message_id, _by_subject, _by_department):
+        decision = await rule(parsed, proof)
         if decision is not None:
             return decision
     return Ignore("not addressed to a reply address or a department, and no ticket reference")

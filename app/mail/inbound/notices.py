@@ -1,9 +1,12 @@
 """Telling a refused sender why, at most once a day per sender address.
 
-The once-a-day rule is a Redis key per sender holding the time (from app.infra.clock) of the last
-notice; a Lua script checks and sets it atomically, so two refusals processed at once still
-send one notice. Notices carry ``Auto-Submitted: auto-replied`` and come from our own address,
-so they are never answered by us, nor (if the other side follows RFC 3834) by a robot.
+The From of a refused mail may be forged, so a notice goes only to the address of an existing
+user, and never quotes the refused mail's subject or body: the helpdesk must not carry a
+stranger's text to a third party (backscatter). The once-a-day rule is a Redis key per sender
+holding the time (from app.infra.clock) of the last notice; a Lua script checks and sets it
+atomically, so two refusals processed at once still send one notice. Notices carry
+``Auto-Submitted: auto-replied`` and come from our own address, so they are never answered by
+us, nor (if the other side follows RFC 3834) by a robot.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from redis.asyncio import Redis
 from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.infra.clock import now
 from app.mail.outbound.send import SendFailure, send_message
+from app.models import User
+from app.services.directory import normalise_email
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +56,9 @@ async def release(redis: Redis, address: str) -> None:
 
 
 def compose_notice(
-    *, to: str, subject: str | None, in_reply_to: str | None, explanation: str, settings: Settings
+    *, to: str, in_reply_to: str | None, explanation: str, settings: Settings
 ) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
-    quoted = (subject or "").replace("\r", " ").replace("\n", " ").strip()[:200]
     message["Subject"] = "Your message could not be added to a ticket"
     message["From"] = settings.sender_address
     message["To"] = to
@@ -66,9 +70,8 @@ def compose_notice(
     message["Auto-Submitted"] = "auto-replied"
     message["X-Auto-Response-Suppress"] = "All"
     message["Precedence"] = "auto_reply"
-    what = f"Your message “{quoted}”" if quoted else "Your message"
     message.set_content(
-        f"{what} could not be added to a ticket.\n\n{explanation}\n\n"
+        f"Your message could not be added to a ticket.\n\n{explanation}\n\n"
         f"To reach us, reply directly to a notification email from the address it was sent "
         f"to, or sign in at {settings.public_url.rstrip('/')}.\n\n"
         "-- \nThis is an automatic message; replies to it are not read. You get at most one "
@@ -82,22 +85,23 @@ async def send_refusal_notice(
     *,
     settings: Settings,
     to: str,
-    subject: str | None,
     in_reply_to: str | None,
     explanation: str,
 ) -> bool:
-    """Send one notice unless one went to this address in the last 24 hours. Never raises:
-    the refusal is already recorded, and a lost notice must not undo it."""
+    """Send one notice to an existing user unless one went to this address in the last 24
+    hours. Never raises: the refusal is already recorded, and a lost notice must not undo it."""
     if redis is None or not to:
         return False
     try:
+        if not await User.filter(email=normalise_email(to)).exists():
+            return False  # a stranger's address, quite likely forged
         if not await claim(redis, to):
             return False
     except Exception:
-        log.exception("notice rate limit unavailable; not sending a notice to %s", to)
+        log.exception("cannot check the notice rules; not sending a notice to %s", to)
         return False
     message = compose_notice(
-        to=to, subject=subject, in_reply_to=in_reply_to, explanation=explanation, settings=settings
+        to=to, in_reply_to=in_reply_to, explanation=explanation, settings=settings
     )
     try:
         target = SmtpTarget.from_url(settings.smtp)

@@ -1,16 +1,17 @@
 """Turn one stored inbound message into a reply, a new ticket, or a recorded outcome.
 
 Outcomes: PROCESSED (posted, with the ticket and message), IGNORED (our own mail, automatic
-mail, nothing to do), REFUSED (the sender may not post there; they may get a notice), FAILED
-(unreadable, too large, or an error that persisted). Idempotent: only a RECEIVED message is
-processed, it is claimed by a conditional update, and a retry after a crash between posting
-and recording finds the post it made instead of posting twice.
+mail, nothing to do), REFUSED (the sender may not post there; an existing user may get a
+notice), HELD (nothing proves who sent it; an admin accepts or rejects it, and nobody is
+mailed), FAILED (unreadable, too large, or an error that persisted). Idempotent: only a
+RECEIVED message is processed, it is claimed by a conditional update, and a retry after a crash
+between posting and recording finds the post it made instead of posting twice.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -20,9 +21,18 @@ from app.auth.actor import actor_for
 from app.config import Settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.infra.clock import now
+from app.mail.headers import strip_controls
 from app.mail.inbound import notices
 from app.mail.inbound.files import mail_files
-from app.mail.inbound.match import Ignore, NewTicket, Refuse, Reply, match, own_mail_reason
+from app.mail.inbound.match import (
+    Hold,
+    Ignore,
+    NewTicket,
+    Refuse,
+    Reply,
+    match,
+    own_mail_reason,
+)
 from app.mail.inbound.store import too_large_reason
 from app.mail.parsing import MailParseError, ParsedMail, parse_mail
 from app.models import (
@@ -73,7 +83,7 @@ async def process_inbound(
 ) -> InboundMail | None:
     """Process a RECEIVED message (anything else is returned untouched). An unexpected error
     is raised for the caller to retry until MAX_ATTEMPTS (or at once with ``final``), then
-    recorded as FAILED."""
+    recorded as FAILED. A message an admin accepted counts as proven to be from its From."""
     mail = await InboundMail.get_or_none(id=inbound_id)
     if mail is None or mail.status is not InboundStatus.RECEIVED:
         return mail
@@ -83,9 +93,10 @@ async def process_inbound(
     if not claimed:  # another run took it a moment ago
         return await InboundMail.get_or_none(id=inbound_id)
     mail.attempts += 1
+    accepted_by = await _accepted_by(mail)
     parsed: ParsedMail | None = None
     try:
-        parsed, outcome = await _handle(mail, settings)
+        parsed, outcome = await _handle(mail, settings, vouched=accepted_by is not None)
     except Exception as exc:
         if not final and mail.attempts < MAX_ATTEMPTS:
             raise
@@ -94,23 +105,33 @@ async def process_inbound(
             InboundStatus.FAILED,
             f"error after {mail.attempts} attempt(s): {type(exc).__name__}: {exc}"[:2000],
         )
+    if accepted_by is not None:
+        outcome = replace(outcome, reason=f"accepted by {accepted_by}: {outcome.reason}")
     await _record(mail, outcome)
     if outcome.notice and notify and parsed is not None:
         await notices.send_refusal_notice(
             redis,
             settings=settings,
             to=parsed.from_address,
-            subject=parsed.subject,
             in_reply_to=parsed.message_id,
             explanation=outcome.notice,
         )
     return mail
 
 
+async def _accepted_by(mail: InboundMail) -> str | None:
+    """The name of the admin who accepted this held message, if one did."""
+    admin_id = mail.accepted_by_id  # type: ignore[attr-defined]
+    if admin_id is None:
+        return None
+    admin = await User.get_or_none(id=admin_id).only("id", "name")
+    return admin.name if admin is not None else "an administrator"
+
+
 async def _record(mail: InboundMail, outcome: Outcome) -> None:
     values = {
         "status": outcome.status,
-        "reason": outcome.reason,
+        "reason": strip_controls(outcome.reason) if outcome.reason else None,
         "ticket_id": outcome.ticket_id,
         "message_id": outcome.message_id,
         "processed_at": now(),
@@ -120,7 +141,9 @@ async def _record(mail: InboundMail, outcome: Outcome) -> None:
         setattr(mail, name, value)
 
 
-async def _handle(mail: InboundMail, settings: Settings) -> tuple[ParsedMail | None, Outcome]:
+async def _handle(
+    mail: InboundMail, settings: Settings, *, vouched: bool
+) -> tuple[ParsedMail | None, Outcome]:
     raw = bytes(mail.raw_bytes)
     if mail.size > len(raw):
         limit = settings.max_inbound_mail_bytes
@@ -134,9 +157,12 @@ async def _handle(mail: InboundMail, settings: Settings) -> tuple[ParsedMail | N
         return parsed, Outcome(InboundStatus.IGNORED, own)
     if parsed.is_auto_generated:
         return parsed, Outcome(InboundStatus.IGNORED, f"automatic mail: {parsed.auto_reason}")
-    decision = await match(parsed, settings)
+    decision = await match(parsed, settings, vouched=vouched)
     if isinstance(decision, Ignore):
         return parsed, Outcome(InboundStatus.IGNORED, decision.reason)
+    if isinstance(decision, Hold):
+        ticket_id = decision.ticket.id if decision.ticket is not None else None
+        return parsed, Outcome(InboundStatus.HELD, decision.reason, ticket_id)
     if isinstance(decision, Refuse):
         return parsed, _refused(decision)
     if isinstance(decision, Reply):

@@ -170,7 +170,9 @@ class _Context:
             recipient_name=recipient.user.name,
             recipient_address=recipient.user.email,
             reply_to=tokens.reply_address(number, recipient.user.id, settings=self.settings),
-            message_id=tokens.message_id(number, discriminator, settings=self.settings),
+            message_id=tokens.message_id(
+                number, discriminator, recipient.user.id, settings=self.settings
+            ),
             thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
         )

@@ -1,4 +1,7 @@
-/** Admin: the inbound mail log (what arrived by email and what became of it), with re-run. */
+/**
+ * Admin: the inbound mail log (what arrived by email and what became of it), with re-run, and
+ * Accept / Reject for held mail (mail that names a ticket but proves nothing about its sender).
+ */
 import { useState } from "preact/hooks";
 import { mutate, ok } from "../../api";
 import { fileSize } from "../../format";
@@ -51,7 +54,35 @@ const RerunDocument = graphql(`
   }
 `);
 
-const STATUSES: InboundMailStatus[] = ["RECEIVED", "PROCESSED", "IGNORED", "REFUSED", "FAILED"];
+const AcceptHeldDocument = graphql(`
+  mutation AcceptHeldMail($id: ID!) {
+    acceptHeldMail(id: $id) {
+      __typename
+      ... on InboundMail {
+        id
+        status
+        reason
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const RejectHeldDocument = graphql(`
+  mutation RejectHeldMail($id: ID!) {
+    rejectHeldMail(id: $id) {
+      __typename
+      ... on InboundMail {
+        id
+        status
+        reason
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const STATUSES: InboundMailStatus[] = ["HELD", "RECEIVED", "PROCESSED", "IGNORED", "REFUSED", "FAILED"];
 const RERUNNABLE = new Set<InboundMailStatus>(["FAILED", "REFUSED"]);
 
 export function InboundMail() {
@@ -63,15 +94,22 @@ export function InboundMail() {
     first: PAGE_SIZE,
     after: pages.after,
   });
-  const rerun = useAction();
+  const action = useAction();
   const [done, setDone] = useState("");
-  const again = (id: string) =>
-    rerun.run(async () => {
+  type Outcome = { status: InboundMailStatus; reason: string | null };
+  const act = (id: string, what: string, call: () => Promise<Outcome>) =>
+    action.run(async () => {
       setDone("");
-      const row = ok((await mutate(RerunDocument, { id })).rerunInboundMail, "InboundMail");
-      setDone(`Mail ${id} ran again: ${row.status.toLowerCase()}${row.reason ? ` (${row.reason})` : ""}.`);
+      const row = await call();
+      setDone(`Mail ${id} ${what}: ${row.status.toLowerCase()}${row.reason ? ` (${row.reason})` : ""}.`);
       await log.refetch();
     });
+  const again = (id: string) =>
+    act(id, "ran again", async () => ok((await mutate(RerunDocument, { id })).rerunInboundMail, "InboundMail"));
+  const accept = (id: string) =>
+    act(id, "accepted", async () => ok((await mutate(AcceptHeldDocument, { id })).acceptHeldMail, "InboundMail"));
+  const reject = (id: string) =>
+    act(id, "rejected", async () => ok((await mutate(RejectHeldDocument, { id })).rejectHeldMail, "InboundMail"));
   const page = log.data?.inboundMail;
   return (
     <section aria-labelledby="inbound-title">
@@ -94,7 +132,7 @@ export function InboundMail() {
           />
         </Field>
       </div>
-      <ErrorNote error={log.error ?? rerun.error} />
+      <ErrorNote error={log.error ?? action.error} />
       {done && (
         <p class="ok" role="status">
           {done}
@@ -135,9 +173,19 @@ export function InboundMail() {
                 <td>{m.ticketNumber ? <a href={`/admin/tickets/${m.ticketNumber}`}>#{m.ticketNumber}</a> : "—"}</td>
                 <td>
                   {RERUNNABLE.has(m.status) && (
-                    <button type="button" disabled={rerun.busy} onClick={() => void again(m.id)}>
+                    <button type="button" disabled={action.busy} onClick={() => void again(m.id)}>
                       Re-run <span class="sr-only">mail {m.id}</span>
                     </button>
+                  )}
+                  {m.status === "HELD" && (
+                    <div class="actions">
+                      <button type="button" disabled={action.busy} onClick={() => void accept(m.id)}>
+                        Accept <span class="sr-only">mail {m.id}</span>
+                      </button>
+                      <button type="button" disabled={action.busy} onClick={() => void reject(m.id)}>
+                        Reject <span class="sr-only">mail {m.id}</span>
+                      </button>
+                    </div>
                   )}
                 </td>
               </tr>
