@@ -2,6 +2,7 @@ import { LocationProvider, Route, Router } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
+import { Account } from "./pages/account";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { CannedResponses } from "./pages/admin/canned";
@@ -60,6 +61,11 @@ const AdminInbound = admin(InboundMail);
 const ClientTickets = client(MyTickets);
 const ClientNew = client(NewTicket);
 const ClientTicketPage = client(ClientTicket);
+const AccountPage = () => (
+  <Guard need="user">
+    <Account />
+  </Guard>
+);
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -90,6 +96,7 @@ export function App() {
             <Route path="/client/tickets/new" component={ClientNew} />
             <Route path="/client/tickets/:number" component={ClientTicketPage} />
             <Route path="/dev/mailbox" component={DevMailbox} />
+            <Route path="/account" component={AccountPage} />
             <Route default component={NotFound} />
           </Router>
         </Layout>
