@@ -34,10 +34,10 @@ async def login(*, redis: Redis, email: str, password: str, address: str | None 
     limits and its work (one argon2 verification) are the same. ``Unavailable`` while Redis
     is away."""
     settings = get_settings()
-    address_email = normalise_email(email)
+    account = normalise_email(email)
     limiter = LoginLimiter(redis, settings)
-    reservation = await limiter.reserve(address_email, address)
-    user = await User.get_or_none(email=address_email, active=True) if address_email else None
+    reservation = await limiter.reserve(account, address)
+    user = await User.get_or_none(email=account, active=True) if account else None
     # One verification either way: against the user's hash, or the dummy one when there is no
     # such user (or they have no password), so timing does not tell them apart.
     if not await check_password(user.password_hash if user else None, password) or user is None:
