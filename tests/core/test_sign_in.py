@@ -28,6 +28,8 @@ from tests.conftest import GraphQLClient
 from tests.core.helpers import open_as
 from tests.live.processes import ServerProcess, process_env
 
+CHANGE = """mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) {
+  __typename ... on Error { code } } }"""
 PRESENCE = """mutation($n: Int!) { reportPresence(number: $n, state: VIEWING) {
   __typename ... on Error { code } } }"""
 LOGIN = """
@@ -121,6 +123,17 @@ async def test_a_right_password_clears_that_addresses_failures_for_the_account(w
     for _ in range(4):
         assert (await owner("alice@example.com", "typo"))["code"] == "PERMISSION_DENIED"
     assert (await owner("alice@example.com", "password123"))["__typename"] == "Session"
+
+
+async def test_concurrent_guesses_cannot_run_past_the_limit(world, from_address, settings):
+    """Each attempt reserves its failure before the password is checked (one Lua script), so
+    a burst sent at once gets exactly LOGIN_ATTEMPTS password checks."""
+    burst = from_address("127.0.0.11")
+    answers = await asyncio.gather(*(burst("alice@example.com", f"guess-{i}") for i in range(12)))
+    codes = sorted(a["code"] for a in answers)
+    assert codes == ["PERMISSION_DENIED"] * settings.login_attempts + ["RATE_LIMITED"] * (
+        12 - settings.login_attempts
+    )
 
 
 async def test_credential_stuffing_from_one_address_is_limited_across_accounts(
@@ -249,12 +262,19 @@ async def test_with_redis_away_login_answers_unavailable(own_server, world):
             assert not body.get("errors"), body
             return dict(body["data"]["login"])
 
-        assert (await login("password123"))["__typename"] == "Session"
+        signed_in = await login("password123")
+        assert signed_in["__typename"] == "Session"
         await asyncio.to_thread(redis.stop)
         for password in ("password123", "wrong-password"):
             answer = await login(password)
             assert (answer["__typename"], answer["code"]) == ("Unavailable", "UNAVAILABLE")
             assert "try again" in answer["message"].lower()
+        response = await http.post(
+            f"{server.base}/graphql",
+            json={"query": CHANGE, "variables": {"c": "password123", "n": "long-enough-pw"}},
+            headers={"Authorization": f"Bearer {signed_in['token']}"},
+        )
+        assert response.json()["data"]["changePassword"]["code"] == "UNAVAILABLE"
         # The mapping is central: any mutation that meets Redis away answers the same.
         response = await http.post(
             f"{server.base}/graphql",
