@@ -245,22 +245,23 @@ def growth(by_size: list[list[int]]) -> str:
     return "GROWS WITH THE PAGE"
 
 
+def ask(server: ServerProcess, document: Document, seeded: Seeded) -> tuple[Any, int]:
+    """One request of ``document``: its ``data`` (it must have no errors) and its size."""
+    response = httpx.post(
+        server.url,
+        json=document.payload(seeded),
+        headers={"Authorization": authorization(document, seeded)},
+        timeout=30,
+    )
+    body = response.json()
+    if response.status_code != 200 or "errors" in body:
+        raise RuntimeError(f"{server.name} failed {document.key}: {response.text[:2000]}")
+    return body["data"], len(response.content)
+
+
 def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
     """The product's answers to the read documents, as the bare app's data file."""
-    answers = {}
-    for document in DOCUMENTS:
-        if document.key == "reply":
-            continue
-        response = httpx.post(
-            product.url,
-            json=document.payload(seeded),
-            headers={"Authorization": authorization(document, seeded)},
-            timeout=30,
-        )
-        body = response.json()
-        if response.status_code != 200 or "errors" in body:
-            raise RuntimeError(f"the product refused {document.key}: {response.text[:2000]}")
-        answers[document.key] = body["data"]
+    answers = {d.key: ask(product, d, seeded)[0] for d in DOCUMENTS if d.key != "reply"}
     data = {
         "viewers": {
             f"Bearer {seeded.admin_token}": "admin",
@@ -291,18 +292,10 @@ def check_same_answers(
     for document in DOCUMENTS:
         answers = []
         for server in (product, bare):
-            response = httpx.post(
-                server.url,
-                json=document.payload(seeded),
-                headers={"Authorization": authorization(document, seeded)},
-                timeout=30,
-            )
-            body = response.json()
-            if response.status_code != 200 or "errors" in body:
-                raise RuntimeError(f"{server.name} failed {document.key}: {response.text[:2000]}")
-            answers.append(body["data"])
+            data, size = ask(server, document, seeded)
+            answers.append(data)
             if server is product:
-                sizes[document.key] = len(response.content)
+                sizes[document.key] = size
         if document.key == "reply":
             assert all(a["replyToTicket"]["__typename"] == "Message" for a in answers), answers
         elif answers[0] != answers[1]:
