@@ -31,6 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
 
+# The product against the bare stack (needs wrk); see the README's Benchmarks.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ceiling.py $(BENCH_ARGS)
+
 schema: $(STAMP)
 	$(BIN)/strawberry export-schema app.schema:schema --output schema.graphql
 
