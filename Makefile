@@ -32,6 +32,10 @@ lint: $(STAMP)
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 
+# The product against the bare stack (needs wrk); see the README's Benchmarks.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ceiling.py $(BENCH_ARGS)
+
 schema: $(STAMP)
 	$(BIN)/strawberry export-schema app.api:schema --output schema.graphql
 

@@ -79,15 +79,18 @@ async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from app.auth.passwords import hash_password
+    from app.auth.passwords import hash_password, password_problem
+    from app.auth.tokens import revoke_tokens
     from app.infra.clock import now
     from app.models import Role, User
     from app.services.directory import normalise_email
 
+    problem = password_problem(args.password)
+    if problem:
+        raise SystemExit(f"helpdesk: {problem}")
+
     async def create() -> str:
         email = normalise_email(args.email)
-        if len(args.password) < 8:
-            raise SystemExit("helpdesk: the password needs at least 8 characters")
         user, created = await User.get_or_create(
             email=email,
             defaults={
@@ -97,11 +100,15 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
                 "password_hash": hash_password(args.password),
             },
         )
-        if not created:
-            user.role, user.name, user.active = Role.ADMIN, args.name, True
-            user.password_hash = hash_password(args.password)
-            await user.save()
-        return f"admin {'created' if created else 'updated'}: {email}"
+        if created:
+            return f"admin created: {email}"
+        user.role, user.name, user.active = Role.ADMIN, args.name, True
+        user.password_hash = hash_password(args.password)
+        await user.save()
+        # A reset: whoever held the old password keeps no session or token (open sockets
+        # close at each server's next session check).
+        revoked = await revoke_tokens(user.id)
+        return f"admin updated: {email} (sessions and tokens revoked: {revoked})"
 
     print(asyncio.run(_with_db(create)))
     return 0

@@ -32,6 +32,12 @@ class RateLimited(DomainError):
     code = "RATE_LIMITED"
 
 
+class Unavailable(DomainError):
+    """A dependency (Redis) is away; the caller may retry later."""
+
+    code = "UNAVAILABLE"
+
+
 class ValidationFailed(DomainError):
     """One or more fields are wrong; ``errors`` maps field name to message."""
 

@@ -84,8 +84,8 @@ def event_for(ticket: Ticket, type_: EventType, **extra: Any) -> TicketEvent:
 
 
 SessionReason = Literal["revoked", "access"]
-"""``revoked``: the token (or, without one, every token of the user) no longer works.
-``access``: role or departments changed; the sockets reconnect with the new access."""
+"""``revoked``: the token (or, without one, every token of the user but ``keep``) no longer
+works. ``access``: role or departments changed; the sockets reconnect with the new access."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +93,20 @@ class SessionSignal:
     user: int
     reason: SessionReason
     token: int | None = None
+    keep: int | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"user": self.user, "reason": self.reason, "token": self.token})
+        return json.dumps(
+            {"user": self.user, "reason": self.reason, "token": self.token, "keep": self.keep}
+        )
+
+    def revokes(self, token_id: int | None) -> bool:
+        """Whether a socket signed in with ``token_id`` must close."""
+        if self.reason != "revoked":
+            return False
+        if self.token is not None:
+            return token_id == self.token
+        return self.keep is None or token_id != self.keep
 
     @classmethod
     def from_json(cls, raw: str) -> SessionSignal:
@@ -103,9 +114,12 @@ class SessionSignal:
         reason = data["reason"]
         if reason not in ("revoked", "access"):
             raise ValueError(f"unknown session signal reason {reason!r}")
-        token = data.get("token")
+        token, keep = data.get("token"), data.get("keep")
         return cls(
-            user=int(data["user"]), reason=reason, token=None if token is None else int(token)
+            user=int(data["user"]),
+            reason=reason,
+            token=None if token is None else int(token),
+            keep=None if keep is None else int(keep),
         )
 
 
@@ -147,12 +161,17 @@ async def emit(*events: TicketEvent) -> None:
 
 
 async def emit_session_change(
-    *, user_id: int, reason: SessionReason, token_id: int | None = None
+    *,
+    user_id: int,
+    reason: SessionReason,
+    token_id: int | None = None,
+    keep_token_id: int | None = None,
 ) -> None:
-    """Publish after commit. A lost signal is covered by each process's periodic session check."""
+    """Publish after commit. A lost signal is covered by each process's periodic session check.
+    ``keep_token_id``: with ``revoked`` and no ``token_id``, the one token that stays valid."""
     if sinks.publisher is None:
         return
-    signal = SessionSignal(user=user_id, reason=reason, token=token_id)
+    signal = SessionSignal(user=user_id, reason=reason, token=token_id, keep=keep_token_id)
     try:
         await sinks.publisher.publish(SESSIONS_CHANNEL, signal.to_json())
     except Exception:

@@ -24,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.config import get_settings
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -40,6 +38,7 @@ QUOTED = (
 def build_replies(numbers: list[int], user_ids: list[int]) -> list[bytes]:
     from mail import fixtures
 
+    from app.config import get_settings
     from app.mail import tokens
 
     shapes = [

@@ -1,18 +1,27 @@
-"""Benchmark: live updates to N WebSocket subscribers of ``ticketListEvents`` on one server.
+"""Benchmark: live updates to N WebSocket subscribers of ``ticketListEvents``.
 
-One ``helpdesk serve`` process (a fresh SQLite database under a temporary directory; a private
-redis-server on a spare port unless REDIS_URL is set). N graphql-transport-ws clients,
+One ``helpdesk serve`` process, or ``--servers 2`` of them behind the same Redis (the
+subscribers split evenly between them; replies are posted to the first, so the second's
+events come through Redis). A fresh SQLite database under a temporary directory (or the
+PostgreSQL database of ``--database-url``, emptied first); a private redis-server (the binary
+the product ships) on a spare port unless REDIS_URL is set. N graphql-transport-ws clients,
 signed in as staff of the ticket's department, subscribe to ``ticketListEvents`` with the
-dashboard's fields; the client then posts replies over HTTP, one every ``--interval`` seconds.
-Printed per run: delivery latency (POST sent -> event received, every subscriber) p50/p99/max,
-events lost, sockets closed, and the server's resident memory per connection (RSS growth from
-before connecting to after one event reached every subscriber, divided by N).
+dashboard's fields, from ``--client-processes`` processes (so that one Python process is not
+the bottleneck of the load); this process then posts ``--replies`` replies over HTTP (at least
+20, so one slow event cannot decide p99 alone), one every ``--interval`` seconds. Printed per
+run: delivery latency (POST sent -> event received, every subscriber; one monotonic clock for
+all processes) p50/p99/max overall and per server, events lost, sockets closed, and the
+servers' resident memory per connection (RSS growth from before connecting to after one event
+reached every subscriber, divided by N).
 
     .venv/bin/python bench/bench_subscriptions.py                    # 1,000 subscribers
     .venv/bin/python bench/bench_subscriptions.py --sweep 1000,2000,3000,4000
+    .venv/bin/python bench/bench_subscriptions.py --subscribers 5000 --client-processes 2
+    .venv/bin/python bench/bench_subscriptions.py --servers 2 --subscribers 10000 \\
+        --client-processes 2                                        # 5,000 on each server
     .venv/bin/python bench/bench_subscriptions.py --compression      # as browsers negotiate
 
-The clients run in this process, on the same machine: on 2 cores they compete with the server.
+Everything runs on the same machine: on 2 cores the clients compete with the servers.
 """
 
 from __future__ import annotations
@@ -20,25 +29,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import httpx
 import websockets
 
-from app.config import get_settings
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchlib import (  # noqa: E402
+    PrivateRedis,
+    ServerProcess,
+    cpu_seconds,
+    helpdesk_serve,
+    percentile,
+    rss_kib,
+)
 
 SUBSCRIPTION = """subscription { ticketListEvents { type
   ticket { number subject status priority lastActivityAt
@@ -47,38 +64,25 @@ SUBSCRIPTION = """subscription { ticketListEvents { type
 REPLY = """mutation($n: Int!, $body: String!) { replyToTicket(input: {number: $n, body: $body}) {
   __typename } }"""
 STAFF_ACCOUNTS = 20  # subscribers sign in as these, round robin
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+MIN_REPLIES = 20
 
 
 async def seed() -> tuple[list[str], str, int]:
     """A department, staff in it and a client with one ticket: (staff tokens, client token,
     ticket number)."""
+    from ceiling_seed import reset_postgres
+
     from app.auth.actor import actor_for
     from app.auth.tokens import issue_token
+    from app.config import get_settings
     from app.infra import db
     from app.infra.clock import now
     from app.models import Department, Role, TokenKind, User
     from app.services import tickets
 
     settings = get_settings()
+    if settings.db_url.startswith("postgres"):
+        await reset_postgres(settings.db_url)
     await db.migrate(settings)
     await db.connect(settings)
     try:
@@ -95,11 +99,11 @@ async def seed() -> tuple[list[str], str, int]:
         )
         client_token = (await issue_token(client, TokenKind.SESSION))[0]
         opened = await tickets.open_ticket(
+            settings=settings,
             actor=await actor_for(client),
             department_id=department.id,
             subject="Benchmark ticket",
             body="Opened for the benchmark.",
-            settings=get_settings(),
         )
         return tokens, client_token, opened.ticket.number
     finally:
@@ -108,14 +112,17 @@ async def seed() -> tuple[list[str], str, int]:
 
 @dataclass
 class Subscriber:
-    received: dict[int, float] = field(default_factory=dict)  # reply sequence -> arrival time
+    server: int
+    received: dict[int, float] = field(default_factory=dict)  # reply sequence -> arrival
     close_code: int | None = None
     task: asyncio.Task[None] | None = None
 
 
-async def subscribe(url: str, token: str, compression: bool, ready: asyncio.Event) -> Subscriber:
+async def subscribe(
+    url: str, server: int, token: str, compression: bool, ready: asyncio.Event
+) -> Subscriber:
     """Open a socket, subscribe, then record every reply's arrival until the socket closes."""
-    subscriber = Subscriber()
+    subscriber = Subscriber(server=server)
 
     async def run() -> None:
         try:
@@ -124,7 +131,7 @@ async def subscribe(url: str, token: str, compression: bool, ready: asyncio.Even
                 subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
                 compression="deflate" if compression else None,
                 ping_interval=None,
-                open_timeout=60,
+                open_timeout=120,
                 max_size=None,
             ) as ws:
                 auth = {"authorization": f"Bearer {token}"}
@@ -134,7 +141,7 @@ async def subscribe(url: str, token: str, compression: bool, ready: asyncio.Even
                 await ws.send(json.dumps({**subscribe_message, "payload": {"query": SUBSCRIPTION}}))
                 ready.set()
                 async for raw in ws:
-                    arrived = time.perf_counter()
+                    arrived = time.monotonic()
                     message = json.loads(raw)
                     if message["type"] != "next":
                         continue
@@ -151,52 +158,21 @@ async def subscribe(url: str, token: str, compression: bool, ready: asyncio.Even
     return subscriber
 
 
-class Server:
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self._log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def status(self, http: httpx.AsyncClient) -> dict[str, Any]:
-        return (await http.get(f"{self.base}/healthz")).json()["live"]
-
-    async def wait_for(self, http: httpx.AsyncClient, *, subscriptions: int, limit: float) -> None:
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            try:
-                status = await self.status(http)
-                if status["running"] and status["subscriptions"] >= subscriptions:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                self._log.flush()
-                raise RuntimeError(f"the server exited; its log: {self._log.name}")
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"not {subscriptions} subscriptions after {limit}s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self._log.close()
-
-
-async def post_reply(http: httpx.AsyncClient, base: str, token: str, n: int, body: str) -> None:
-    response = await http.post(
-        f"{base}/graphql",
-        json={"query": REPLY, "variables": {"n": n, "body": body}},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.json()["data"]["replyToTicket"]["__typename"] == "Message", response.text
+async def open_subscribers(
+    urls: list[str], tokens: list[str], count: int, offset: int, compression: bool
+) -> list[Subscriber]:
+    """``count`` subscribers, 100 at a time; the i-th (from ``offset``) on server i mod len."""
+    subscribers: list[Subscriber] = []
+    for batch in range(0, count, 100):
+        ready = [asyncio.Event() for _ in range(min(100, count - batch))]
+        for i, event in enumerate(ready):
+            n = offset + batch + i
+            server = n % len(urls)
+            subscribers.append(
+                await subscribe(urls[server], server, tokens[n % len(tokens)], compression, event)
+            )
+        await asyncio.gather(*(event.wait() for event in ready))
+    return subscribers
 
 
 async def until(condition: Callable[[], bool], limit: float) -> None:
@@ -208,137 +184,268 @@ async def until(condition: Callable[[], bool], limit: float) -> None:
         await asyncio.sleep(0.02)
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-async def run(count: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"sqlite://{workdir / 'bench.sqlite3'}"
-    env.update(HELPDESK_VAR=str(workdir), SECRET_KEY="bench", SMTP_URL="smtp://127.0.0.1:1")
-    env["REDIS_URL"] = args.redis_url
-    os.environ.update(env)
-
-    get_settings.cache_clear()
-    tokens, client_token, number = await seed()
-    server = Server(env, free_port(), workdir / "server.log")
-    url = server.base.replace("http://", "ws://") + "/graphql"
-    subscribers: list[Subscriber] = []
-    everyone: list[Subscriber] = []
-    sent: dict[int, float] = {}
+async def _client_main(
+    pipe: Connection, urls: list[str], tokens: list[str], count: int, offset: int, compression: bool
+) -> None:
+    loop = asyncio.get_running_loop()
+    subscribers = await open_subscribers(urls, tokens, count, offset, compression)
+    pipe.send(("ready", len(subscribers)))
     try:
-        async with httpx.AsyncClient(timeout=60) as http:
-            await server.wait_for(http, subscriptions=0, limit=60)
-            # Warm the code paths with one subscriber and one event, then measure.
-            warm_ready = asyncio.Event()
-            warm = await subscribe(url, tokens[0], args.compression, warm_ready)
-            everyone.append(warm)
-            await warm_ready.wait()
-            await server.wait_for(http, subscriptions=1, limit=30)
-            await post_reply(http, server.base, client_token, number, "bench 0 warm-up")
-            await until(lambda: 0 in warm.received, 30)
-            rss_before = rss_kib(server.process.pid)
+        while True:
+            command, *params = await loop.run_in_executor(None, pipe.recv)
+            if command == "wait":  # until every open subscriber has these replies
+                wanted: list[int] = params[0]
 
-            started = time.perf_counter()
-            for batch in range(0, count, 100):
-                ready = [asyncio.Event() for _ in range(min(100, count - batch))]
-                for i, event in enumerate(ready):
-                    token = tokens[(batch + i) % len(tokens)]
-                    subscribers.append(await subscribe(url, token, args.compression, event))
-                    everyone.append(subscribers[-1])
-                await asyncio.gather(*(event.wait() for event in ready))
-            await server.wait_for(http, subscriptions=count + 1, limit=120)
-            connect_seconds = time.perf_counter() - started
+                def arrived(wanted: list[int] = wanted) -> bool:
+                    return all(
+                        all(seq in sub.received for seq in wanted)
+                        for sub in subscribers
+                        if sub.close_code is None
+                    )
 
-            await post_reply(http, server.base, client_token, number, "bench 1 fill-buffers")
-            await until(lambda: all(1 in s.received for s in subscribers), 60)
-            rss_after = rss_kib(server.process.pid)
-
-            server_cpu, own_cpu = cpu_seconds(server.process.pid), time.process_time()
-            for seq in range(2, 2 + args.replies):
-                sent[seq] = time.perf_counter()
-                await post_reply(http, server.base, client_token, number, f"bench {seq}")
-                await asyncio.sleep(max(0.0, sent[seq] + args.interval - time.perf_counter()))
-            await until(
-                lambda: all(
-                    len(s.received) == len(sent) + 1 for s in subscribers if s.close_code is None
-                ),
-                args.grace,
-            )
-            rss_end = rss_kib(server.process.pid)
-            server_cpu = cpu_seconds(server.process.pid) - server_cpu
-            own_cpu = time.process_time() - own_cpu
+                await until(arrived, params[1])
+                pipe.send(("waited",))
+            elif command == "results":
+                pipe.send(("results", [(s.server, s.received, s.close_code) for s in subscribers]))
+                return
     finally:
-        for subscriber in everyone:
+        for subscriber in subscribers:
             if subscriber.task is not None:
                 subscriber.task.cancel()
-        await asyncio.gather(*(s.task for s in everyone if s.task), return_exceptions=True)
-        server.stop()
-    latencies = [
-        s.received[seq] - t for s in subscribers for seq, t in sent.items() if seq in s.received
-    ]
-    lost = sum(1 for s in subscribers for seq in sent if seq not in s.received)
+        await asyncio.gather(*(s.task for s in subscribers if s.task), return_exceptions=True)
+
+
+def client_process(
+    pipe: Connection, urls: list[str], tokens: list[str], count: int, offset: int, compression: bool
+) -> None:
+    """A process of subscribers, driven by the benchmark over ``pipe``."""
+    asyncio.run(_client_main(pipe, urls, tokens, count, offset, compression))
+
+
+class Clients:
+    """The subscriber processes, and asking all of them the same thing."""
+
+    def __init__(self, args: argparse.Namespace, urls: list[str], tokens: list[str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.processes = []
+        share, extra = divmod(args.subscribers, args.client_processes)
+        offset = 0
+        for i in range(args.client_processes):
+            count = share + (1 if i < extra else 0)
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=client_process,
+                args=(child, urls, tokens, count, offset, args.compression),
+                daemon=True,
+            )
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+            offset += count
+
+    async def ask(self, *message: Any, limit: float) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        for pipe in self.pipes:
+            if message:
+                pipe.send(message)
+
+        def receive(pipe: Connection) -> Any:
+            if not pipe.poll(limit):
+                raise RuntimeError(f"a client process did not answer {message} in {limit}s")
+            return pipe.recv()
+
+        return await asyncio.gather(
+            *(loop.run_in_executor(None, receive, pipe) for pipe in self.pipes)
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.join(10)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+async def live_status(http: httpx.AsyncClient, server: ServerProcess) -> dict[str, Any]:
+    return (await http.get(f"{server.base}/healthz")).json()["live"]
+
+
+async def wait_for_subscriptions(
+    http: httpx.AsyncClient, servers: list[ServerProcess], expected: int, limit: float
+) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            statuses = [await live_status(http, s) for s in servers]
+            if (
+                all(s["running"] for s in statuses)
+                and sum(s["subscriptions"] for s in statuses) >= expected
+            ):
+                return
+        except httpx.HTTPError:
+            pass
+        for server in servers:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"{server.name} exited; its log: {server.log}")
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"not {expected} subscriptions after {limit}s")
+
+
+async def post_reply(http: httpx.AsyncClient, base: str, token: str, n: int, body: str) -> None:
+    response = await http.post(
+        f"{base}/graphql",
+        json={"query": REPLY, "variables": {"n": n, "body": body}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.json()["data"]["replyToTicket"]["__typename"] == "Message", response.text
+
+
+def latency_figures(latencies: list[float]) -> dict[str, float | None]:
+    if not latencies:
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None}
     return {
-        "subscribers": count,
-        "replies": len(sent),
-        "interval_s": args.interval,
-        "connect_s": round(connect_seconds, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1) if latencies else None,
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
-        "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
-        "lost": lost,
-        "closed": sum(1 for s in subscribers if s.close_code is not None),
-        "server_cpu_ms_per_event": round(server_cpu / len(sent) * 1000),
-        "clients_cpu_ms_per_event": round(own_cpu / len(sent) * 1000),
-        "kib_per_connection": round((rss_after - rss_before) / count, 1),
-        "server_rss_mib": round(rss_after / 1024, 1),
-        "server_rss_end_mib": round(rss_end / 1024, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
     }
 
 
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process, f"redis://127.0.0.1:{port}/0"
-        time.sleep(0.025)
-    raise RuntimeError("redis-server did not start")
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    count = args.subscribers
+    env = dict(os.environ)
+    env["DATABASE_URL"] = args.database_url or f"sqlite://{workdir / 'bench.sqlite3'}"
+    env.update(HELPDESK_VAR=str(workdir), SECRET_KEY="bench", SMTP_URL="smtp://127.0.0.1:1")
+    env["REDIS_URL"] = args.redis_url
+    os.environ.update(env)
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    tokens, client_token, number = await seed()
+    servers = [
+        helpdesk_serve(env, workdir, name=f"server {i + 1}", log_name=f"server{i + 1}.log")
+        for i in range(args.servers)
+    ]
+    urls = [s.url.replace("http://", "ws://") for s in servers]
+    warm: list[Subscriber] = []
+    clients: Clients | None = None
+    sent: dict[int, float] = {}
+    try:
+        async with httpx.AsyncClient(timeout=60) as http:
+            await wait_for_subscriptions(http, servers, 0, 60)
+            # Warm the code paths with one subscriber per server and one event, then measure.
+            for i, url in enumerate(urls):
+                ready = asyncio.Event()
+                warm.append(await subscribe(url, i, tokens[0], args.compression, ready))
+                await ready.wait()
+            await wait_for_subscriptions(http, servers, len(servers), 30)
+            await post_reply(http, servers[0].base, client_token, number, "bench 0 warm-up")
+            await until(lambda: all(0 in w.received for w in warm), 30)
+            rss_before = [rss_kib(s.pid) for s in servers]
+
+            started = time.monotonic()
+            clients = Clients(args, urls, tokens)
+            await clients.ask(limit=600)  # each says ("ready", n)
+            await wait_for_subscriptions(http, servers, count + len(servers), 120)
+            connect_seconds = time.monotonic() - started
+
+            await post_reply(http, servers[0].base, client_token, number, "bench 1 fill-buffers")
+            await clients.ask("wait", [1], 60, limit=120)
+            rss_after = [rss_kib(s.pid) for s in servers]
+
+            server_cpu = [cpu_seconds(s.pid) for s in servers]
+            for seq in range(2, 2 + args.replies):
+                sent[seq] = time.monotonic()
+                await post_reply(http, servers[0].base, client_token, number, f"bench {seq}")
+                await asyncio.sleep(max(0.0, sent[seq] + args.interval - time.monotonic()))
+            await clients.ask("wait", list(sent), args.grace, limit=args.grace + 60)
+            server_cpu = [cpu_seconds(s.pid) - c for s, c in zip(servers, server_cpu, strict=True)]
+            rss_end = [rss_kib(s.pid) for s in servers]
+            answers = await clients.ask("results", limit=120)
+    finally:
+        for subscriber in warm:
+            if subscriber.task is not None:
+                subscriber.task.cancel()
+        await asyncio.gather(*(s.task for s in warm if s.task), return_exceptions=True)
+        if clients is not None:
+            clients.stop()
+        for server in servers:
+            server.stop()
+    subscribers = [
+        Subscriber(server=server, received=received, close_code=code)
+        for _, results in answers
+        for server, received, code in results
+    ]
+    latencies: list[list[float]] = [[] for _ in servers]
+    for s in subscribers:
+        latencies[s.server].extend(
+            s.received[seq] - t for seq, t in sent.items() if seq in s.received
+        )
+    result: dict[str, Any] = {
+        "subscribers": count,
+        "servers": len(servers),
+        "client_processes": args.client_processes,
+        "replies": len(sent),
+        "interval_s": args.interval,
+        "connect_s": round(connect_seconds, 1),
+        **latency_figures([x for per_server in latencies for x in per_server]),
+        "lost": sum(1 for s in subscribers for seq in sent if seq not in s.received),
+        "closed": sum(1 for s in subscribers if s.close_code is not None),
+        "server_cpu_ms_per_event": round(sum(server_cpu) / len(sent) * 1000),
+        "kib_per_connection": round((sum(rss_after) - sum(rss_before)) / count, 1),
+        "server_rss_mib": [round(r / 1024, 1) for r in rss_after],
+        "server_rss_end_mib": [round(r / 1024, 1) for r in rss_end],
+    }
+    if len(servers) > 1:
+        result["per_server"] = [
+            {"subscribers": sum(1 for s in subscribers if s.server == i), **latency_figures(x)}
+            for i, x in enumerate(latencies)
+        ]
+    return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subscribers", type=int, default=1000)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--subscribers", type=int, default=1000, help="in all, over the servers")
     parser.add_argument("--sweep", help="comma-separated subscriber counts, one run each")
-    parser.add_argument("--replies", type=int, default=40)
+    parser.add_argument("--servers", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument("--replies", type=int, default=40, help=f"at least {MIN_REPLIES}")
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between replies")
     parser.add_argument("--grace", type=float, default=15, help="wait for stragglers (s)")
     parser.add_argument("--compression", action="store_true", help="offer permessage-deflate")
+    parser.add_argument("--database-url", help="a PostgreSQL database to EMPTY and use")
     args = parser.parse_args()
+    if args.replies < MIN_REPLIES:
+        parser.error(
+            f"--replies must be at least {MIN_REPLIES}: one slow event must not decide p99"
+        )
+    if args.client_processes < 1:
+        parser.error("--client-processes must be at least 1")
     counts = [int(c) for c in args.sweep.split(",")] if args.sweep else [args.subscribers]
-    print(f"cores: {os.cpu_count()}  compression: {args.compression}")
+    print(
+        f"cores: {os.cpu_count()}  servers: {args.servers}  client processes: "
+        f"{args.client_processes}  compression: {args.compression}"
+    )
     external_redis = os.environ.get("REDIS_URL")  # each run below sets REDIS_URL for itself
     for count in counts:
+        args.subscribers = count
         workdir = Path(tempfile.mkdtemp(prefix="bench-live-"))
         redis = None
         try:
             if external_redis:
                 args.redis_url = external_redis
             else:
-                redis, args.redis_url = start_redis(workdir)
-            result = asyncio.run(run(count, args, workdir))
+                redis = PrivateRedis(workdir)
+                args.redis_url = redis.url
+            result = asyncio.run(run(args, workdir))
             print(json.dumps(result), flush=True)
-            shutil.rmtree(workdir, ignore_errors=True)  # kept, with the server's log, on failure
+            shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, on failure
         finally:
             if redis is not None:
-                redis.terminate()
-                redis.wait()
+                redis.stop()
 
 
 if __name__ == "__main__":

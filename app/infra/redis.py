@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import Settings
+
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+"""What redis-py raises when Redis is away (down, restarting, unreachable, too slow)."""
 
 
 def redis_url(settings: Settings) -> str:

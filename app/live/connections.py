@@ -147,7 +147,7 @@ class ConnectionRegistry:
         for connection in list(self._by_user.get(signal.user, ())):
             if signal.reason == "access":
                 connection.resync()
-            elif signal.token is None or signal.token == connection.actor.token_id:
+            elif signal.revokes(connection.actor.token_id):
                 connection.revoke()
 
     async def _check_periodically(self) -> None:

@@ -8,8 +8,10 @@ from app.auth.credentials import SESSION_COOKIE
 from app.schema.accounts import (
     ApiToken,
     ApiTokenResult,
+    ChangePasswordResult,
     LoginResult,
     NewApiToken,
+    PasswordChanged,
     RevokeApiTokenResult,
     Session,
 )
@@ -57,6 +59,23 @@ class AccountMutations:
                 path="/",
             )
         return Session(token=signed.token, user=User.of(signed.user))
+
+    @mutation(
+        description="The caller's own password: checks the current one (failures count like "
+        "failed sign-ins) and signs out every other session of the caller."
+    )
+    async def change_password(self, info: Info, current: str, new: str) -> ChangePasswordResult:
+        changed = await accounts.change_password(
+            actor=info.context.actor,
+            redis=info.context.redis,
+            settings=info.context.settings,
+            current=current,
+            new=new,
+            address=info.context.client_address(),
+        )
+        return PasswordChanged(
+            user=User.of(changed.user), revoked_sessions=changed.revoked_sessions
+        )
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

@@ -17,6 +17,14 @@ class Session:
     user: User
 
 
+@strawberry.type(description="The password was changed; the session used stays signed in.")
+class PasswordChanged:
+    user: User
+    revoked_sessions: int = strawberry.field(
+        description="How many other sessions of the user were signed out."
+    )
+
+
 @strawberry.type
 class ApiToken:
     id: strawberry.ID
@@ -41,5 +49,6 @@ class NewApiToken:
 
 
 LoginResult = result_union("LoginResult", Session)
+ChangePasswordResult = result_union("ChangePasswordResult", PasswordChanged)
 ApiTokenResult = result_union("ApiTokenResult", NewApiToken)
 RevokeApiTokenResult = result_union("RevokeApiTokenResult", ApiToken)

@@ -1,23 +1,24 @@
-"""Signing in and out, sessions, personal API tokens, and the login rate limit."""
+"""Signing in and out, changing one's password, sessions and personal API tokens."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from redis.asyncio import Redis
+from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.auth.passwords import verify_password
-from app.auth.tokens import issue_token
+from app.auth.passwords import check_password, hash_password_async, password_problem
+from app.auth.tokens import issue_token, revoke_tokens
 from app.config import Settings
-from app.errors import NotFound, PermissionDenied, RateLimited
+from app.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from app.events import emit_session_change
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
+from app.services.login_limit import LoginLimiter
 from app.services.validation import Checks
 
 
@@ -27,36 +28,68 @@ class SignedIn:
     user: User
 
 
-def _limit_keys(email: str, address: str | None) -> list[str]:
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-    keys = [f"helpdesk:login:acct:{digest}"]
-    if address:
-        keys.append(f"helpdesk:login:addr:{address}")
-    return keys
-
-
 async def login(
     *, redis: Redis, settings: Settings, email: str, password: str, address: str | None = None
 ) -> SignedIn:
-    """Check the password; failures count per account and per address in Redis. The error
-    is the same whether or not the account exists."""
-    address_limit = settings.login_attempts * 4
-    keys = _limit_keys(normalise_email(email), address)
-    counts = [int(v or 0) for v in await redis.mget(keys)]
-    limits = [settings.login_attempts, address_limit][: len(keys)]
-    if any(count >= limit for count, limit in zip(counts, limits, strict=True)):
-        raise RateLimited("Too many failed sign-ins. Try again later.")
-    user = await User.get_or_none(email=normalise_email(email), active=True)
-    if user is None or not verify_password(user.password_hash, password):
-        pipe = redis.pipeline()
-        for key in keys:
-            pipe.incr(key)
-            pipe.expire(key, settings.login_window_seconds, nx=True)
-        await pipe.execute()
+    """Check the password. Failures count per (account, address) and per address, never per
+    account alone (see ``login_limit``). Whether or not the account exists, the answer, its
+    limits and its work (one argon2 verification) are the same. ``Unavailable`` while Redis
+    is away."""
+    account = normalise_email(email)
+    limiter = LoginLimiter(redis, settings)
+    reservation = await limiter.reserve(account, address)
+    user = await User.get_or_none(email=account, active=True) if account else None
+    # One verification either way: against the user's hash, or the dummy one when there is no
+    # such user (or they have no password), so timing does not tell them apart.
+    if not await check_password(user.password_hash if user else None, password) or user is None:
         raise PermissionDenied("Email or password is wrong.")
-    await redis.delete(keys[0])
+    await limiter.release(reservation)
     token, _ = await issue_token(user, TokenKind.SESSION, ttl=timedelta(days=settings.session_days))
     return SignedIn(token=token, user=user)
+
+
+@dataclass(frozen=True)
+class PasswordChanged:
+    user: User
+    revoked_sessions: int
+
+
+async def change_password(
+    *,
+    actor: Actor | None,
+    redis: Redis,
+    settings: Settings,
+    current: str,
+    new: str,
+    address: str | None = None,
+) -> PasswordChanged:
+    """The signed-in user's own password. A wrong ``current`` counts against the sign-in limit
+    like a failed login; the session or token used stays valid, every other session of the user
+    is revoked (their sockets close with 4401). API tokens stay: they are revoked one by one."""
+    actor = policy.require_user(actor)
+    problem = password_problem(new)
+    if problem is None and new == current:
+        problem = "Choose a password different from the current one."
+    if problem is not None:
+        raise ValidationFailed.single("new", problem)
+    user = await User.get_or_none(id=actor.user_id, active=True)
+    if user is None:
+        raise NotAuthenticated("Sign in first.")
+    limiter = LoginLimiter(redis, settings)
+    reservation = await limiter.reserve(user.email, address)
+    if not await check_password(user.password_hash, current):
+        raise ValidationFailed.single("current", "The current password is wrong.")
+    await limiter.release(reservation)
+    password_hash = await hash_password_async(new)
+    async with in_transaction() as connection:
+        await User.filter(id=user.id).using_db(connection).update(password_hash=password_hash)
+        revoked = await revoke_tokens(
+            user.id, kinds=(TokenKind.SESSION,), keep=actor.token_id, using_db=connection
+        )
+    if revoked:
+        await emit_session_change(user_id=user.id, reason="revoked", keep_token_id=actor.token_id)
+    user.password_hash = password_hash
+    return PasswordChanged(user=user, revoked_sessions=revoked)
 
 
 async def logout(*, actor: Actor | None) -> bool:

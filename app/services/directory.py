@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.utils import parseaddr
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.auth.passwords import hash_password
+from app.auth.passwords import hash_password_async, password_problem
+from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound
 from app.events import emit_session_change
 from app.infra.clock import now
-from app.models import AuthToken, Department, Role, Ticket, User
+from app.models import Department, Role, Ticket, User
 from app.services.validation import Checks
-
-MIN_PASSWORD = 8
 
 
 def normalise_email(value: str | None) -> str:
@@ -100,12 +100,13 @@ async def create_user(
     checks = Checks()
     name = checks.text("name", name, max_chars=200, label="Name")
     address = _check_email(checks, email)
-    if password is not None and len(password) < MIN_PASSWORD:
-        checks.fail("password", f"Passwords need at least {MIN_PASSWORD} characters.")
+    if password is not None and (problem := password_problem(password)):
+        checks.fail("password", problem)
     departments = await _departments(checks, department_ids, role)
     checks.raise_if_any()
     if await User.filter(email=address).exists():
         raise Conflict("A user with that email exists.", field="email")
+    password_hash = await hash_password_async(password) if password else None
     async with in_transaction() as connection:
         user = await User.create(
             name=name,
@@ -113,7 +114,7 @@ async def create_user(
             role=role,
             created_at=now(),
             using_db=connection,
-            password_hash=hash_password(password) if password else None,
+            password_hash=password_hash,
         )
         if departments:
             await user.departments.add(*departments, using_db=connection)
@@ -145,12 +146,14 @@ async def update_user(
     active: bool | None = None,
     password: str | None = None,
 ) -> User:
-    """Edit a user; leaving a department unassigns their tickets there, and deactivating
-    revokes every session and token."""
-    policy.require_admin(actor)
+    """Edit a user; leaving a department unassigns their tickets there. Deactivating revokes
+    every session and token of the user; setting their password too (but the session of an
+    admin setting their own). The last active administrator stays one (``Conflict``)."""
+    admin = policy.require_admin(actor)
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("User was not found.", field="id")
+    was_active_admin = policy.is_active_administrator(user)
     checks = Checks()
     if name is not None:
         user.name = checks.text("name", name, max_chars=200, label="Name")
@@ -158,20 +161,26 @@ async def update_user(
         user.email = _check_email(checks, email)
     if role is not None:
         user.role = role
-    if password is not None:
-        if len(password) < MIN_PASSWORD:
-            checks.fail("password", f"Passwords need at least {MIN_PASSWORD} characters.")
-        else:
-            user.password_hash = hash_password(password)
+    if password is not None and (problem := password_problem(password)):
+        checks.fail("password", problem)
     departments = None
     if department_ids is not None:
         departments = await _departments(checks, department_ids, user.role)
     checks.raise_if_any()
     if await User.filter(email=user.email).exclude(id=user.id).exists():
         raise Conflict("A user with that email exists.", field="email")
+    if password is not None:
+        user.password_hash = await hash_password_async(password)
+    if active is not None:
+        user.active = active
+    # Revoked: everything when deactivated, or when the password was set (keeping the session
+    # of an admin who sets their own).
+    revoke = user.active is False or password is not None
+    keep = admin.token_id if user.active and user.id == admin.user_id else None
     async with in_transaction() as connection:
-        if active is not None:
-            user.active = active
+        if was_active_admin and not policy.is_active_administrator(user):
+            field = "active" if user.active is False else "role"
+            await _keep_an_active_admin(user.id, connection, field=field)
         await user.save(using_db=connection)
         member = policy.belongs_to_departments(user.role)
         if departments is not None or not member:
@@ -189,18 +198,31 @@ async def update_user(
                     .using_db(connection)
                     .update(assignee_id=None)
                 )
-        if user.active is False:
-            await (
-                AuthToken.filter(user_id=user.id, revoked_at=None)
-                .using_db(connection)
-                .update(revoked_at=now())
-            )
-    # Open sockets follow: closed when deactivated, reconnected when access may have changed.
-    if user.active is False:
-        await emit_session_change(user_id=user.id, reason="revoked")
-    elif role is not None or department_ids is not None:
+        if revoke:
+            await revoke_tokens(user.id, keep=keep, using_db=connection)
+    # Open sockets follow: closed when revoked, reconnected when access may have changed.
+    if revoke:
+        await emit_session_change(user_id=user.id, reason="revoked", keep_token_id=keep)
+    if user.active and (role is not None or department_ids is not None):
         await emit_session_change(user_id=user.id, reason="access")
     return user
+
+
+async def _keep_an_active_admin(user_id: int, connection: BaseDBAsyncClient, field: str) -> None:
+    """Refuse to leave no active administrator. The active admins' rows are locked in id order
+    (PostgreSQL; SQLite runs one write transaction at a time), so two admins demoting each other
+    at once cannot both succeed."""
+    admins = (
+        await User.filter(policy.administrators())
+        .order_by("id")
+        .select_for_update()
+        .using_db(connection)
+        .values_list("id", flat=True)
+    )
+    if not any(other != user_id for other in admins):
+        raise Conflict(
+            "The last active administrator cannot be demoted or deactivated.", field=field
+        )
 
 
 async def _departments(

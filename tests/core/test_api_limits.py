@@ -38,10 +38,16 @@ async def test_batched_requests_are_refused(gql, world):
 
 
 async def test_the_ticket_view_query_fits_the_limits(gql, world):
-    query = """{ tickets { edges { node { number department { name } client { name }
-        messages { edges { node { body author { name } attachments { id url } } } }
-        auditTrail { field actor { name } } } } } }"""
+    query = """{ ticket(number: 1000) { number department { name } client { name }
+        messages(first: 100) { edges { node { body author { name } attachments { id url } } } }
+        auditTrail { field actor { name } } } }"""
     assert "errors" not in await gql(query, token=world.admin.token)
+    # The same for every ticket of a list is a page of threads: over the cost limit.
+    listed = """{ tickets(first: 25) { edges { node { number
+        messages(first: 100) { edges { node { body author { name } attachments { id url } } } }
+        } } } }"""
+    body = await gql(listed, token=world.admin.token)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
 
 
 async def test_too_deep_is_refused(gql, world):

@@ -37,7 +37,7 @@ async def test_wrong_password_and_unknown_account_look_the_same(gql, world):
     assert wrong["login"]["code"] == "PERMISSION_DENIED"
 
 
-async def test_failed_logins_are_rate_limited_per_account(gql, world):
+async def test_failed_logins_are_rate_limited_per_account_and_address(gql, world):
     for _ in range(5):
         failed = await gql.data(LOGIN, {"e": "alice@example.com", "p": "wrong-password"})
         assert failed["login"]["code"] == "PERMISSION_DENIED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,22 @@ def test_migrate_create_admin_and_seed_demo_on_sqlite(env, tmp_path):
     )
     assert made.returncode == 0, made.stderr
     assert "root@example.com" in made.stdout
+    # Run again, it resets that admin: a session made with the old password is revoked.
+    database = sqlite3.connect(tmp_path / "var" / "helpdesk.sqlite3")
+    database.execute(
+        "INSERT INTO auth_tokens (user_id, kind, name, token_hash, created_at) "
+        "SELECT id, 'session', '', 'old-session', '2026-01-01 00:00:00' FROM users"
+    )
+    database.commit()
+    reset = run(
+        ["create-admin", "--email", "root@example.com", "--password", "new-horse", "--name", "R"],
+        env,
+    )
+    assert reset.returncode == 0, reset.stderr
+    assert "sessions and tokens revoked: 1" in reset.stdout
+    [(revoked_at,)] = database.execute("SELECT revoked_at FROM auth_tokens").fetchall()
+    assert revoked_at is not None
+    database.close()
     short = run(
         ["create-admin", "--email", "x@example.com", "--password", "short", "--name", "X"], env
     )

@@ -24,6 +24,8 @@ from wsclient import (
 from app.config import get_settings
 from app.services import messages
 
+CHANGE_PASSWORD = """mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) {
+  __typename ... on Error { code message } } }"""
 TICKET_WITH_MESSAGES = """
 subscription($n: Int!) { ticketEvents(number: $n) {
   type message { body internal } ticket { messages { edges { node { body internal } } } } } }
@@ -253,6 +255,46 @@ async def test_deactivating_a_user_closes_all_their_sockets(live, gql, world):
         await gql.data(UPDATE_USER, {"input": deactivate}, token=world.admin.token)
         for feed in feeds:
             assert close_code((await feed.ended()).error) == 4401
+
+
+async def test_an_admin_setting_a_password_closes_all_the_users_sockets(live, gql, world):
+    second = await _login(gql, "xavier@example.com")
+    async with (
+        session(live, token=world.staff_x.token) as one,
+        session(live, token=second) as two,
+        session(live, token=world.staff_y.token) as bystander,
+    ):
+        feeds = [Feed(one, LIST_EVENTS), Feed(two, LIST_EVENTS)]
+        kept = Feed(bystander, LIST_EVENTS)
+        await wait_live(live, subscriptions=3)
+        change = {"id": str(world.staff_x.id), "password": "set-by-the-admin"}
+        await gql.data(UPDATE_USER, {"input": change}, token=world.admin.token)
+        for feed in feeds:
+            assert close_code((await feed.ended()).error) == 4401
+        await open_ticket(world.client_a, world.dept_y)
+        assert summary(await kept.next())[0] == "CREATED"
+        await kept.close()
+
+
+async def test_changing_ones_password_closes_the_other_sessions_sockets_only(live, gql, world):
+    ticket = await open_ticket(world.client_a, world.dept_x)
+    other = await _login(gql, "xavier@example.com")
+    async with (
+        session(live, token=world.staff_x.token) as used,
+        session(live, token=other) as elsewhere,
+    ):
+        kept, gone = Feed(used, LIST_EVENTS), Feed(elsewhere, LIST_EVENTS)
+        await wait_live(live, subscriptions=2)
+        changed = await gql.data(
+            CHANGE_PASSWORD, {"c": "password123", "n": "a-new-password"}, token=world.staff_x.token
+        )
+        assert changed["changePassword"]["__typename"] == "PasswordChanged"
+        assert close_code((await gone.ended()).error) == 4401
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=ticket.number, body="x", settings=get_settings()
+        )
+        assert summary(await kept.next())[0] == "MESSAGE_ADDED"
+        await kept.close()
 
 
 async def test_revoking_an_api_token_closes_its_sockets(live, gql, world):

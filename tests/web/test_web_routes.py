@@ -26,6 +26,7 @@ APP_PATHS = [
     "/client/tickets/new",
     "/client/tickets/1042",
     "/dev/mailbox",
+    "/account",
     "/",
 ]
 

@@ -2,6 +2,7 @@ import { LocationProvider, Route, Router } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
+import { Account } from "./pages/account";
 import { CannedResponses } from "./pages/admin/canned";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
@@ -49,7 +50,8 @@ const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/client/tickets", "client", MyTickets],
   ["/client/tickets/new", "client", NewTicket],
   ["/client/tickets/:number", "client", ClientTicket],
-  ["/dev/mailbox", "staff", Mailbox],
+  ["/dev/mailbox", "admin", Mailbox],
+  ["/account", "user", Account],
 ];
 
 const ROUTES = GUARDED.map(([path, need, Page]) => ({

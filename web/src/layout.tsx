@@ -73,6 +73,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
               <span>
                 {me.name} <span class="muted">({me.role.toLowerCase()})</span>
               </span>
+              <NavLink href="/account">Account</NavLink>
               <button type="button" class="link" onClick={signOut}>
                 Sign out
               </button>

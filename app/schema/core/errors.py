@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Union
 
 import strawberry
@@ -9,7 +10,10 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from app import errors
+from app.infra.redis import REDIS_AWAY
 from app.schema.core.text_guard import check_arguments
+
+log = logging.getLogger(__name__)
 
 
 @strawberry.interface
@@ -50,13 +54,26 @@ class RateLimited(Error):
     pass
 
 
+@strawberry.type(description="A dependency (Redis) is away; retry later.")
+class Unavailable(Error):
+    pass
+
+
 _PLAIN_ERRORS: tuple[tuple[type[errors.DomainError], type[Error]], ...] = (
     (errors.PermissionDenied, PermissionDenied),
     (errors.NotFound, NotFound),
     (errors.Conflict, Conflict),
     (errors.RateLimited, RateLimited),
+    (errors.Unavailable, Unavailable),
 )
-ERROR_TYPES = (ValidationError, PermissionDenied, NotFound, Conflict, RateLimited)
+ERROR_TYPES = (ValidationError, PermissionDenied, NotFound, Conflict, RateLimited, Unavailable)
+
+
+def _redis_away(exc: Exception) -> Error:
+    """Redis going away is an answer (``Unavailable``), not a fault, wherever a mutation
+    meets it."""
+    log.warning("mutation answered Unavailable: Redis is away (%s)", exc)
+    return to_error(errors.Unavailable("A service the helpdesk needs is away. Try again shortly."))
 
 
 def to_error(exc: errors.DomainError) -> Error:
@@ -83,6 +100,8 @@ class ErrorsAsData(FieldExtension):
             return next_(source, info, **kwargs)
         except errors.DomainError as exc:
             return to_error(exc)
+        except REDIS_AWAY as exc:
+            return _redis_away(exc)
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         try:
@@ -90,6 +109,8 @@ class ErrorsAsData(FieldExtension):
             return await next_(source, info, **kwargs)
         except errors.DomainError as exc:
             return to_error(exc)
+        except REDIS_AWAY as exc:
+            return _redis_away(exc)
 
 
 def mutation(**options: Any) -> Any:

@@ -1,0 +1,472 @@
+"""The ceiling: the same GraphQL documents on bare Strawberry + Starlette + uvicorn.
+
+    python bench/bare_server.py --port N --data FILE --database-url URL
+
+Plain Strawberry types whose fields are attributes (the one field with arguments,
+``Ticket.messages``, is a plain function); no authentication, no extensions, no limits, no
+DataLoaders; Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
+``helpdesk serve`` has them, and its garbage-collector setting (start-up objects frozen, a
+larger first generation: without it, full collections stall this process for hundreds of ms). The read documents are answered from objects built once, at start,
+from FILE: the product's own answers to the same documents, so rows, values and their lengths
+are the same (the benchmark checks that both answers are equal). The ``Authorization`` header is
+only a key that picks whose list ``tickets`` answers (the admin's or the client's); nothing is
+looked up.
+
+``replyToTicket`` writes through Tortoise ORM to the product's database (same kind, same
+tables): in one transaction it reads the ticket row (``SELECT ... FOR UPDATE`` on PostgreSQL),
+inserts the message row and saves the ticket row (status Answered, last activity now). The
+product does that too, and besides: the token lookup, the ticket lookup in the viewer's scope,
+the policy checks, the body's validation, a Redis PUBLISH for live updates and an arq job for
+notifications.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import gc
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import strawberry
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.file_uploads import Upload
+from tortoise import Tortoise, fields
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+# --- the ORM rows the mutation writes (the product's tables, declared here on their own) ---
+
+
+class TicketRow(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.IntField(unique=True)
+    subject = fields.CharField(max_length=255)
+    status = fields.CharField(max_length=20)
+    priority = fields.IntField()
+    department_id = fields.IntField()
+    client_id = fields.IntField()
+    assignee_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+    last_activity_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "tickets"
+
+
+class MessageRow(Model):
+    id = fields.IntField(primary_key=True)
+    ticket_id = fields.IntField()
+    author_id = fields.IntField(null=True)
+    body = fields.TextField()
+    internal = fields.BooleanField(default=False)
+    source = fields.CharField(max_length=10)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "messages"
+
+
+# --- the GraphQL types: plain attributes ---
+
+
+@strawberry.enum
+class Role(enum.Enum):
+    CLIENT = "CLIENT"
+    STAFF = "STAFF"
+    ADMIN = "ADMIN"
+
+
+@strawberry.enum
+class TicketStatus(enum.Enum):
+    OPEN = "OPEN"
+    ANSWERED = "ANSWERED"
+    CUSTOMER_REPLY = "CUSTOMER_REPLY"
+    IN_PROGRESS = "IN_PROGRESS"
+    ON_HOLD = "ON_HOLD"
+    CLOSED = "CLOSED"
+
+
+@strawberry.enum
+class TicketPriority(enum.Enum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+@strawberry.enum
+class MessageSource(enum.Enum):
+    WEB = "WEB"
+    EMAIL = "EMAIL"
+    API = "API"
+    SYSTEM = "SYSTEM"
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    name: str
+    role: Role
+    active: bool
+    email: str
+
+
+@strawberry.type
+class Department:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class Attachment:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+@strawberry.type
+class Message:
+    id: strawberry.ID
+    body: str
+    internal: bool
+    source: MessageSource
+    created_at: datetime
+    author: User | None
+    attachments: list[Attachment]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class MessageEdge:
+    cursor: str
+    node: Message
+
+
+@strawberry.type
+class MessageConnection:
+    edges: list[MessageEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class AuditEntry:
+    field: str
+    old_value: str | None
+    new_value: str | None
+    created_at: datetime
+    actor: User | None
+
+
+@strawberry.type
+class Ticket:
+    id: strawberry.ID
+    number: int
+    subject: str
+    status: TicketStatus
+    priority: TicketPriority
+    created_at: datetime
+    last_activity_at: datetime
+    department: Department
+    client: User
+    assignee: User | None
+    audit_trail: list[AuditEntry]
+    thread: strawberry.Private[MessageConnection]
+
+    @strawberry.field
+    def messages(self, first: int = 50, after: str | None = None) -> MessageConnection:
+        return self.thread
+
+
+@strawberry.type
+class TicketEdge:
+    cursor: str
+    node: Ticket
+
+
+@strawberry.type
+class TicketConnection:
+    edges: list[TicketEdge]
+    page_info: PageInfo
+    total_count: int
+    total_count_capped: bool
+
+
+@strawberry.interface
+class Error:
+    message: str
+    code: str
+    field: str | None
+
+
+@strawberry.type
+class FieldError:
+    field: str
+    message: str
+
+
+@strawberry.type
+class ValidationError(Error):
+    field_errors: list[FieldError]
+
+
+@strawberry.type
+class NotFound(Error):
+    pass
+
+
+ReplyResult = Annotated[Message | ValidationError | NotFound, strawberry.union("ReplyResult")]
+
+
+@strawberry.input
+class ReplyInput:
+    number: int
+    body: str
+    attachments: list[Upload] | None = None
+
+
+# --- the data, built once from the product's answers ---
+
+
+@dataclass
+class Data:
+    lists: dict[str, TicketConnection]  # whose list -> the page
+    viewers: dict[str, str]  # Authorization header -> whose list
+    tickets: dict[int, Ticket]
+    departments: list[Department]
+    admins: list[User]
+    author_id: int
+
+
+DATA: Data
+
+
+def _time(value: str | None) -> datetime:
+    return datetime.fromisoformat(value) if value else datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _user(d: dict[str, Any] | None) -> User | None:
+    if d is None:
+        return None
+    return User(
+        id=strawberry.ID(d.get("id", "0")),
+        name=d.get("name", ""),
+        role=Role(d.get("role", "CLIENT")),
+        active=d.get("active", True),
+        email=d.get("email", ""),
+    )
+
+
+def _department(d: dict[str, Any]) -> Department:
+    return Department(id=strawberry.ID(d.get("id", "0")), name=d.get("name", ""))
+
+
+def _page_info(d: dict[str, Any]) -> PageInfo:
+    return PageInfo(
+        has_next_page=d.get("hasNextPage", False),
+        has_previous_page=d.get("hasPreviousPage", False),
+        start_cursor=d.get("startCursor"),
+        end_cursor=d.get("endCursor"),
+    )
+
+
+def _message(d: dict[str, Any]) -> Message:
+    return Message(
+        id=strawberry.ID(d.get("id", "0")),
+        body=d.get("body", ""),
+        internal=d.get("internal", False),
+        source=MessageSource(d.get("source", "WEB")),
+        created_at=_time(d.get("createdAt")),
+        author=_user(d.get("author")),
+        attachments=[
+            Attachment(
+                id=strawberry.ID(a["id"]),
+                filename=a["filename"],
+                content_type=a["contentType"],
+                size=a["size"],
+                url=a["url"],
+            )
+            for a in d.get("attachments", [])
+        ],
+    )
+
+
+def _ticket(d: dict[str, Any]) -> Ticket:
+    thread = d.get("messages") or {"edges": [], "pageInfo": {}}
+    return Ticket(
+        id=strawberry.ID(d.get("id", "0")),
+        number=d.get("number", 0),
+        subject=d.get("subject", ""),
+        status=TicketStatus(d.get("status", "OPEN")),
+        priority=TicketPriority(d.get("priority", "MEDIUM")),
+        created_at=_time(d.get("createdAt")),
+        last_activity_at=_time(d.get("lastActivityAt")),
+        department=_department(d.get("department") or {}),
+        client=_user(d.get("client") or {}),  # type: ignore[arg-type]
+        assignee=_user(d.get("assignee")),
+        audit_trail=[
+            AuditEntry(
+                field=a["field"],
+                old_value=a["oldValue"],
+                new_value=a["newValue"],
+                created_at=_time(a["createdAt"]),
+                actor=_user(a["actor"]),
+            )
+            for a in d.get("auditTrail", [])
+        ],
+        thread=MessageConnection(
+            edges=[
+                MessageEdge(cursor=e.get("cursor", ""), node=_message(e["node"]))
+                for e in thread["edges"]
+            ],
+            page_info=_page_info(thread["pageInfo"]),
+        ),
+    )
+
+
+def _connection(d: dict[str, Any]) -> TicketConnection:
+    return TicketConnection(
+        edges=[TicketEdge(cursor=e.get("cursor", ""), node=_ticket(e["node"])) for e in d["edges"]],
+        page_info=_page_info(d["pageInfo"]),
+        total_count=d["totalCount"],
+        total_count_capped=d.get("totalCountCapped", False),
+    )
+
+
+def load(raw: dict[str, Any]) -> Data:
+    ticket = _ticket(raw["ticket"])
+    return Data(
+        lists={viewer: _connection(page) for viewer, page in raw["lists"].items()},
+        viewers=raw["viewers"],
+        tickets={ticket.number: ticket},
+        departments=[_department(d) for d in raw["departments"]],
+        admins=[u for u in map(_user, raw["admins"]) if u is not None],
+        author_id=raw["author_id"],
+    )
+
+
+# --- the schema ---
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def ticket(self, number: int) -> Ticket | None:
+        return DATA.tickets.get(number)
+
+    @strawberry.field
+    def tickets(
+        self, info: strawberry.Info, first: int = 25, after: str | None = None
+    ) -> TicketConnection:
+        viewer = DATA.viewers.get(info.context["request"].headers.get("authorization", ""), "")
+        return DATA.lists[viewer]
+
+    @strawberry.field
+    def departments(self) -> list[Department]:
+        return DATA.departments
+
+    @strawberry.field
+    def users(self, role: Role | None = None) -> list[User]:
+        return DATA.admins
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def reply_to_ticket(self, input: ReplyInput) -> ReplyResult:
+        async with in_transaction() as connection:
+            ticket = (
+                await TicketRow.select_for_update().using_db(connection).get(number=input.number)
+            )
+            stamp = datetime.now(UTC)
+            row = await MessageRow.create(
+                ticket_id=ticket.id,
+                author_id=DATA.author_id,
+                body=input.body,
+                internal=False,
+                source="web",
+                created_at=stamp,
+                using_db=connection,
+            )
+            ticket.status = "answered"
+            ticket.last_activity_at = stamp
+            await ticket.save(using_db=connection)
+        return Message(
+            id=strawberry.ID(str(row.id)),
+            body=row.body,
+            internal=False,
+            source=MessageSource.WEB,
+            created_at=stamp,
+            author=None,
+            attachments=[],
+        )
+
+
+def create_app(database_url: str) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await Tortoise.init(
+            config={
+                "connections": {"default": database_url},
+                "apps": {"bare": {"models": [__name__], "default_connection": "default"}},
+                "use_tz": True,
+                "timezone": "UTC",
+            },
+            _enable_global_fallback=True,
+        )
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    async def health(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    graphql = GraphQL(strawberry.Schema(query=Query, mutation=Mutation))
+    return Starlette(
+        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", health)],
+        lifespan=lifespan,
+    )
+
+
+def main() -> None:
+    global DATA
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data", required=True, help="JSON: the product's answers")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--default-gc", action="store_true", help="keep Python's collector settings"
+    )
+    args = parser.parse_args()
+    with open(args.data) as file:
+        DATA = load(json.load(file))
+    app = create_app(args.database_url)
+    if not args.default_gc:  # as ``helpdesk serve`` does (app.live.runtime)
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 10)
+    uvicorn.run(app, host="127.0.0.1", port=args.port)
+
+
+if __name__ == "__main__":
+    main()
