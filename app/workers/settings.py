@@ -46,13 +46,12 @@ class WorkerSettings:
 
 def worker_settings(settings: Settings) -> type[WorkerSettings]:
     """The WorkerSettings of a worker that runs with ``settings`` (jobs find them in
-    ``ctx["settings"]``)."""
+    ``ctx["settings"]``). arq reads a settings class's own ``__dict__``, so every attribute is
+    set on the class made here, not inherited."""
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         await startup(ctx, settings)
 
-    return type(
-        "ConfiguredWorkerSettings",
-        (WorkerSettings,),
-        {"redis_settings": arq_settings(settings), "on_startup": staticmethod(on_startup)},
-    )
+    attributes = {k: v for k, v in vars(WorkerSettings).items() if not k.startswith("__")}
+    attributes.update(redis_settings=arq_settings(settings), on_startup=on_startup)
+    return type("ConfiguredWorkerSettings", (WorkerSettings,), attributes)
