@@ -1,5 +1,5 @@
 """The one access policy. Every entry point (GraphQL, subscriptions, downloads, mail) asks here,
-and nothing outside ``app/auth`` looks at a role (``tests/test_layout.py`` checks).
+and nothing outside ``app/auth`` looks at a role (``tests/test_architecture.py`` checks).
 
 Rules: anonymous sees nothing; a client sees only their own tickets and never internal notes;
 staff see only tickets of their departments; admins see everything.
