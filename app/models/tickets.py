@@ -36,6 +36,9 @@ class Ticket(Model):
     created_at = fields.DatetimeField()
     last_activity_at = fields.DatetimeField()
     closed_at = fields.DatetimeField(null=True)
+    # Goes up by one with every change (app/services/ticket_changes.py); updateTicket's
+    # expectedVersion is checked against it.
+    version = fields.IntField(default=1)
 
     department_id: int
     client_id: int
@@ -64,6 +67,8 @@ class Message(Model):
     internal = fields.BooleanField(default=False)
     source = fields.CharEnumField(MessageSource, max_length=10, default=MessageSource.WEB)
     created_at = fields.DatetimeField()
+    # The ticket's version this message made (null: written before versions existed).
+    ticket_version = fields.IntField(null=True)
 
     ticket_id: int
     author_id: int | None
@@ -107,6 +112,8 @@ class AuditEntry(Model):
     old_value = fields.CharField(max_length=255, null=True)
     new_value = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField()
+    # The ticket's version this change made (null: recorded before versions existed).
+    ticket_version = fields.IntField(null=True)
 
     ticket_id: int
     actor_id: int | None

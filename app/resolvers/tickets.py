@@ -159,6 +159,7 @@ class TicketMutations:
             priority=input.priority,
             department_id=optional_id(input.department_id, "departmentId"),
             assignee_id=assignee,
+            expected_version=input.expected_version,
         )
         return Ticket.of(ticket)
 

@@ -143,6 +143,9 @@ class Ticket:
     created_at: datetime
     last_activity_at: datetime
     closed_at: datetime | None
+    version: int = strawberry.field(
+        description="Goes up by one with every change; send it as updateTicket's expectedVersion."
+    )
     _model: Private[models.Ticket]
 
     @classmethod
@@ -156,6 +159,7 @@ class Ticket:
             created_at=ticket.created_at,
             last_activity_at=ticket.last_activity_at,
             closed_at=ticket.closed_at,
+            version=ticket.version,
             _model=ticket,
         )
 
@@ -279,6 +283,11 @@ class UpdateTicketInput:
     department_id: strawberry.ID | None = None
     assignee_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="null unassigns; leave out to keep."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The ticket's version this change was made on; if it changed since, the "
+        "answer is Conflict naming who changed what, and nothing is changed.",
     )
 
 

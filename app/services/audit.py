@@ -19,6 +19,8 @@ async def record(
     old: object,
     new: object,
 ) -> None:
+    """Record one change inside the transaction of ``ticket_changes`` that made it (so the
+    ticket is locked and its ``version`` is the one the change makes)."""
     if old == new:
         return
     await AuditEntry.create(
@@ -28,6 +30,7 @@ async def record(
         old_value=_text(old),
         new_value=_text(new),
         created_at=now(),
+        ticket_version=ticket.version,
         using_db=connection,
     )
 

@@ -1,9 +1,10 @@
 """Auto-close: Answered tickets with no activity for N days are closed by the system.
 
 N is the department's ``auto_close_days`` when set, else the global setting (admin-editable,
-default from AUTO_CLOSE_DAYS); 0 turns it off. Each ticket is closed by a conditional update
-inside its own transaction ("still Answered, still idle, still in this department"), so with
-several workers running each ticket is closed, messaged and mailed exactly once.
+default from AUTO_CLOSE_DAYS); 0 turns it off. Each ticket is closed in its own transaction on
+the one change path, which locks its row and checks again that it is still Answered, still idle
+and still in this department, so with several workers running each ticket is closed, messaged
+and mailed exactly once.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from app.auth.actor import SYSTEM
-from app.events import EventType, emit, event_for
+from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Department, Ticket, TicketStatus
-from app.services import audit, settings
+from app.services import settings
 from app.services.messages import add_system_message
+from app.services.ticket_changes import ticket_changes
+from app.services.tickets import set_status
 
 BATCH = 200
 
@@ -72,30 +73,21 @@ async def close_idle_tickets(*, default_days: int, batch: int = BATCH) -> list[A
 async def _close_one(
     ticket_id: int, department_id: int, cutoff: datetime, stamp: datetime, days: int
 ) -> int | None:
-    async with in_transaction() as connection:
-        won = await (
-            Ticket.filter(
-                id=ticket_id,
-                department_id=department_id,
-                status=TicketStatus.ANSWERED,
-                last_activity_at__lte=cutoff,
-            )
-            .using_db(connection)
-            .update(status=TicketStatus.CLOSED, closed_at=stamp, last_activity_at=stamp)
-        )
-        if won != 1:
+    async with ticket_changes() as ticket_change:
+        ticket = await ticket_change.lock(ticket_id)
+        if (
+            ticket.department_id != department_id
+            or ticket.status is not TicketStatus.ANSWERED
+            or ticket.last_activity_at > cutoff
+        ):
             return None  # replied to, changed, or closed by another worker meanwhile
-        ticket = await Ticket.filter(id=ticket_id).using_db(connection).get()
-        await audit.record(
-            connection,
-            actor=SYSTEM,
-            ticket=ticket,
-            field="status",
-            old=TicketStatus.ANSWERED,
-            new=TicketStatus.CLOSED,
+        await set_status(ticket_change.connection, SYSTEM, ticket, TicketStatus.CLOSED)
+        ticket.closed_at = ticket.last_activity_at = stamp
+        message = await add_system_message(
+            ticket_change.connection, ticket=ticket, body=closing_message(days)
         )
-        message = await add_system_message(connection, ticket=ticket, body=closing_message(days))
-    await emit(
-        event_for(ticket, EventType.CLOSED, message=message.id, actor=None, changes=("status",))
-    )
+        await ticket_change.save(ticket, "status", "closed_at", "last_activity_at")
+        ticket_change.emit(
+            event_for(ticket, EventType.CLOSED, message=message.id, actor=None, changes=("status",))
+        )
     return ticket.number

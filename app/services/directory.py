@@ -15,7 +15,9 @@ from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound
 from app.events import emit_session_change
 from app.infra.clock import now
-from app.models import Department, Role, Ticket, User
+from app.models import Department, Role, User
+from app.services.ticket_changes import ticket_changes
+from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
 
 
@@ -177,7 +179,8 @@ async def update_user(
     # of an admin who sets their own).
     revoke = user.active is False or password is not None
     keep = admin.token_id if user.active and user.id == admin.user_id else None
-    async with in_transaction() as connection:
+    async with ticket_changes() as ticket_change:
+        connection = ticket_change.connection
         if was_active_admin and not policy.is_active_administrator(user):
             field = "active" if user.active is False else "role"
             await _keep_an_active_admin(user.id, connection, field=field)
@@ -188,16 +191,9 @@ async def update_user(
             if departments and member:
                 await user.departments.add(*departments, using_db=connection)
         if not policy.works_tickets(user) or user.active is False:
-            await Ticket.filter(assignee_id=user.id).using_db(connection).update(assignee_id=None)
-        elif member:
-            kept = [d.id for d in departments] if departments is not None else None
-            if kept is not None:
-                await (
-                    Ticket.filter(assignee_id=user.id)
-                    .exclude(department_id__in=kept)
-                    .using_db(connection)
-                    .update(assignee_id=None)
-                )
+            await unassign_tickets(ticket_change, admin, user)
+        elif member and departments is not None:
+            await unassign_tickets(ticket_change, admin, user, keep=[d.id for d in departments])
         if revoke:
             await revoke_tokens(user.id, keep=keep, using_db=connection)
     # Open sockets follow: closed when revoked, reconnected when access may have changed.

@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import PermissionDenied
-from app.events import EventType, TicketEvent, emit, event_for
+from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Message, MessageSource, Ticket, TicketStatus
 from app.services import attachments
+from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
 
@@ -106,8 +106,9 @@ async def _post(
     checks.raise_if_any()
     prepared = await attachments.prepare(files, settings)
     try:
-        async with in_transaction() as connection:
-            locked = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
+        async with ticket_changes() as ticket_change:
+            connection = ticket_change.connection
+            locked = await ticket_change.lock(ticket.id)
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
             message = await add_to_thread(
@@ -121,27 +122,29 @@ async def _post(
                 prepared=prepared,
             )
             changes: tuple[str, ...] = ()
-            if not internal:
+            if internal:
+                await ticket_change.save(locked)  # a note changes nothing but the version
+            else:
                 changes = await reopen_status_for_reply(
                     connection, actor=actor, ticket=locked, staff_reply=policy.works_tickets(actor)
                 )
                 locked.last_activity_at = stamp
-                await locked.save(using_db=connection)
+                columns = ("status", "closed_at") if changes else ()
+                await ticket_change.save(locked, "last_activity_at", *columns)
+            ticket_change.emit(
+                event_for(
+                    locked,
+                    EventType.NOTE_ADDED if internal else EventType.MESSAGE_ADDED,
+                    message=message.id,
+                    internal=internal,
+                    actor=actor.user_id,
+                    changes=changes,
+                )
+            )
+            if was_closed and locked.status is not TicketStatus.CLOSED:
+                ticket_change.emit(event_for(locked, EventType.REOPENED, actor=actor.user_id))
     finally:
         await attachments.discard(prepared)
-    events: list[TicketEvent] = [
-        event_for(
-            locked,
-            EventType.NOTE_ADDED if internal else EventType.MESSAGE_ADDED,
-            message=message.id,
-            internal=internal,
-            actor=actor.user_id,
-            changes=changes,
-        )
-    ]
-    if was_closed and locked.status is not TicketStatus.CLOSED:
-        events.append(event_for(locked, EventType.REOPENED, actor=actor.user_id))
-    await emit(*events)
     return Posted(ticket=locked, message=message)
 
 

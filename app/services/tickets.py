@@ -9,15 +9,15 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.config import Settings
-from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.events import EventType, emit, event_for
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import (
+    AuditEntry,
     Department,
     Message,
     MessageSource,
@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import attachments, audit
 from app.services.numbering import next_ticket_number
+from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.validation import MAX_SUBJECT, Checks
 
 
@@ -89,7 +90,8 @@ async def open_ticket(
     assert department is not None and client is not None
     prepared = await attachments.prepare(files, settings)
     try:
-        async with in_transaction() as connection:
+        async with ticket_changes() as ticket_change:
+            connection = ticket_change.connection
             stamp = now()
             ticket = await Ticket.create(
                 number=await next_ticket_number(connection, first=settings.first_ticket_number),
@@ -111,9 +113,11 @@ async def open_ticket(
                 at=stamp,
                 prepared=prepared,
             )
+            ticket_change.emit(
+                event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id)
+            )
     finally:
         await attachments.discard(prepared)
-    await emit(event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id))
     return Opened(ticket=ticket, message=message)
 
 
@@ -137,6 +141,7 @@ async def add_to_thread(
         internal=internal,
         source=source,
         created_at=at,
+        ticket_version=ticket.version,
         using_db=connection,
     )
     if prepared:
@@ -174,36 +179,90 @@ async def update_ticket(
     priority: TicketPriority | None = None,
     department_id: int | None = None,
     assignee_id: int | None = UNSET,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """Staff change status, priority, department and assignee; each change is audited."""
+    """Staff change status, priority, department and assignee; each change is audited.
+    With ``expected_version`` (the version the person saw), a ticket changed since answers
+    ``Conflict`` naming who changed what, and nothing is changed."""
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_manage_ticket(actor, ticket):
         raise PermissionDenied("Only staff may change a ticket.")
     update = await _checked_update(ticket, status, priority, department_id, assignee_id)
-    async with in_transaction() as connection:
-        ticket = await Ticket.select_for_update().using_db(connection).get(id=ticket.id)
+    async with ticket_changes() as ticket_change:
+        connection = ticket_change.connection
+        ticket = await ticket_change.lock(ticket.id)
+        current = ticket.version - 1
+        if expected_version is not None and expected_version != current:
+            raise Conflict(
+                await changed_since(ticket, expected_version, current), field="expectedVersion"
+            )
         previous_department = ticket.department_id
         if update.department is not None and update.assignee is UNSET:
             update.assignee = await _assignee_after_move(connection, ticket, update.department)
         changes = await _apply(connection, actor, ticket, update)
         if not changes:
+            ticket.version = current
             return ticket
         ticket.last_activity_at = now()
-        await ticket.save(using_db=connection)
-    events = [
-        event_for(
-            ticket,
-            _event_type_for(changes, ticket),
-            actor=actor.user_id,
-            changes=tuple(changes),
-            previous_department=previous_department if update.department else None,
+        await ticket_change.save(ticket, "last_activity_at", *_columns_of(changes))
+        ticket_change.emit(
+            event_for(
+                ticket,
+                _event_type_for(changes, ticket),
+                actor=actor.user_id,
+                changes=tuple(changes),
+                previous_department=previous_department if update.department else None,
+            )
         )
-    ]
-    if "assignee" in changes and ticket.assignee_id:
-        events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
-    await emit(*events)
+        if "assignee" in changes and ticket.assignee_id:
+            ticket_change.emit(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
     return ticket
+
+
+def _columns_of(changes: list[str]) -> list[str]:
+    """The columns the audited fields ``changes`` are stored in."""
+    columns = {
+        "status": ["status", "closed_at"],
+        "priority": ["priority"],
+        "department": ["department_id"],
+        "assignee": ["assignee_id"],
+    }
+    return [column for change in changes for column in columns[change]]
+
+
+async def changed_since(ticket: Ticket, version: int, current: int) -> str:
+    """Who changed what on ``ticket`` after ``version``, from the audit trail and the thread:
+    the text of the Conflict a stale ``expectedVersion`` answers."""
+    if not 0 < version < current:
+        return (
+            f"Ticket #{ticket.number} is at version {current}, not {version}; "
+            "reload it and try again."
+        )
+    entries = await AuditEntry.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by(
+        "id"
+    )
+    posted = await Message.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by("id")
+    names = await _names({e.actor_id for e in entries} | {m.author_id for m in posted})
+    what: list[str] = []
+    for entry in entries:
+        who = names.get(entry.actor_id, "The system")
+        old, new = entry.old_value or "none", entry.new_value or "none"
+        what.append(f"{who} changed {entry.field} from {old} to {new}")
+    for message in posted:
+        who = names.get(message.author_id, "The system")
+        what.append(f"{who} {'added an internal note' if message.internal else 'replied'}")
+    summary = "; ".join(what) if what else "it was changed"
+    return (
+        f"Ticket #{ticket.number} changed since you loaded it: {summary}. "
+        "Your change was not applied."
+    )
+
+
+async def _names(user_ids: set[int | None]) -> dict[int | None, str]:
+    ids = [i for i in user_ids if i is not None]
+    users = await User.filter(id__in=ids) if ids else []
+    return {user.id: user.name for user in users}
 
 
 async def _checked_update(
@@ -248,7 +307,7 @@ async def _apply(
     """Make each change that differs, with its audit entry; returns the changed fields."""
     changes: list[str] = []
     if update.status is not None and update.status != ticket.status:
-        await _set_status(connection, actor, ticket, update.status)
+        await set_status(connection, actor, ticket, update.status)
         changes.append("status")
     if update.priority is not None and update.priority != ticket.priority:
         await audit.record(
@@ -276,7 +335,11 @@ async def _apply(
     assignee = update.assignee
     new_assignee_id = None if assignee is UNSET or assignee is None else assignee.id
     if assignee is not UNSET and new_assignee_id != ticket.assignee_id:
-        old = await User.get_or_none(id=ticket.assignee_id) if ticket.assignee_id else None
+        old = (
+            await User.get_or_none(id=ticket.assignee_id, using_db=connection)
+            if ticket.assignee_id
+            else None
+        )
         await audit.record(
             connection,
             actor=actor,
@@ -288,6 +351,34 @@ async def _apply(
         ticket.assignee_id = new_assignee_id
         changes.append("assignee")
     return changes
+
+
+async def unassign_tickets(
+    ticket_change: TicketChanges, actor: Actor, user: User, *, keep: Sequence[int] = ()
+) -> None:
+    """Unassign ``user`` from their tickets outside the departments ``keep`` (all, by default),
+    each through the change path: locked in id order, audited, its version bumped."""
+    query = Ticket.filter(assignee_id=user.id).using_db(ticket_change.connection)
+    if keep:
+        query = query.exclude(department_id__in=list(keep))
+    ticket_ids: list[int] = await query.order_by("id").values_list("id", flat=True)  # type: ignore[assignment]
+    for ticket_id in ticket_ids:
+        ticket = await ticket_change.lock(ticket_id)
+        if ticket.assignee_id != user.id or ticket.department_id in keep:
+            continue  # changed before the lock
+        await audit.record(
+            ticket_change.connection,
+            actor=actor,
+            ticket=ticket,
+            field="assignee",
+            old=user.name,
+            new=None,
+        )
+        ticket.assignee_id = None
+        await ticket_change.save(ticket, "assignee_id")
+        ticket_change.emit(
+            event_for(ticket, EventType.UPDATED, actor=actor.user_id, changes=("assignee",))
+        )
 
 
 def _event_type_for(changes: list[str], ticket: Ticket) -> EventType:
@@ -307,7 +398,7 @@ async def _assignable(user_id: int, department_id: int, checks: Checks) -> User 
     return user
 
 
-async def _set_status(connection: Any, actor: Actor, ticket: Ticket, status: TicketStatus) -> None:
+async def set_status(connection: Any, actor: Actor, ticket: Ticket, status: TicketStatus) -> None:
     """Apply a status change with its side effects (closed time) and an audit entry."""
     await audit.record(
         connection, actor=actor, ticket=ticket, field="status", old=ticket.status, new=status
@@ -324,11 +415,17 @@ async def close_ticket(*, actor: Actor | None, number: int) -> Ticket:
         raise PermissionDenied("You may not close this ticket.")
     if ticket.status is TicketStatus.CLOSED:
         return ticket
-    async with in_transaction() as connection:
-        await _set_status(connection, actor, ticket, TicketStatus.CLOSED)
+    async with ticket_changes() as ticket_change:
+        ticket = await ticket_change.lock(ticket.id)
+        if ticket.status is TicketStatus.CLOSED:
+            ticket.version -= 1
+            return ticket  # closed meanwhile
+        await set_status(ticket_change.connection, actor, ticket, TicketStatus.CLOSED)
         ticket.last_activity_at = now()
-        await ticket.save(using_db=connection)
-    await emit(event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",)))
+        await ticket_change.save(ticket, "status", "closed_at", "last_activity_at")
+        ticket_change.emit(
+            event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",))
+        )
     return ticket
 
 
@@ -340,7 +437,7 @@ async def reopen_status_for_reply(
     status = TicketStatus.ANSWERED if staff_reply else TicketStatus.CUSTOMER_REPLY
     if ticket.status is status:
         return ()
-    await _set_status(connection, actor, ticket, status)
+    await set_status(connection, actor, ticket, status)
     return ("status",)
 
 

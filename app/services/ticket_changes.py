@@ -1,0 +1,62 @@
+"""The one path every change to a ticket takes: opening, reply, note, update, close, auto-close
+and the unassigning when staff lose a department.
+
+Inside one write transaction each ticket's row is locked before it is read, so concurrent
+changes end as some serial order would and every audit entry's "from" is the previous entry's
+"to"; only the columns a change sets are written, with the version one higher (each audit entry
+and message records the version it made). The events collected leave once, after the commit.
+
+Locking: ``SELECT … FOR UPDATE`` on PostgreSQL. SQLite runs one writer at a time, but Tortoise
+starts its transactions with a deferred ``BEGIN``: two processes could both read a ticket and
+then one of them fail on its write. A no-op write to the row first takes the database's write
+lock before anything is read, as ``BEGIN IMMEDIATE`` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from app.events import TicketEvent, emit
+from app.models import Ticket
+
+
+class TicketChanges:
+    """One write transaction over tickets; see the module docstring."""
+
+    def __init__(self, connection: BaseDBAsyncClient) -> None:
+        self.connection = connection
+        self.events: list[TicketEvent] = []
+
+    async def lock(self, ticket_id: int) -> Ticket:
+        """The ticket's row, locked until the commit, its ``version`` already the one this
+        change will write (so audit entries and messages can record it)."""
+        if self.connection.capabilities.dialect == "sqlite":
+            await Ticket.filter(id=ticket_id).using_db(self.connection).update(version=F("version"))
+            ticket = await Ticket.filter(id=ticket_id).using_db(self.connection).get()
+        else:
+            ticket = await Ticket.select_for_update().using_db(self.connection).get(id=ticket_id)
+        ticket.version += 1
+        return ticket
+
+    async def save(self, ticket: Ticket, *fields: str) -> None:
+        """Write ``fields`` (column names, e.g. ``assignee_id``) and the new version."""
+        await ticket.save(using_db=self.connection, update_fields=[*fields, "version"])
+
+    def emit(self, *events: TicketEvent) -> None:
+        """Hand these over after the commit (nothing, if the transaction fails)."""
+        self.events.extend(events)
+
+
+@asynccontextmanager
+async def ticket_changes() -> AsyncIterator[TicketChanges]:
+    """A write transaction for ticket changes; its events are emitted after the commit."""
+    async with in_transaction() as connection:
+        changes = TicketChanges(connection)
+        yield changes
+    if changes.events:
+        await emit(*changes.events)
