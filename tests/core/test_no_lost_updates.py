@@ -1,0 +1,241 @@
+"""No lost updates: every change to a ticket goes through one path that locks its row, and
+updateTicket's expectedVersion catches a person working on a stale ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+from helpers import NOTE, REPLY, UPDATE, note_as, open_as
+
+from app.config import get_settings
+from app.models import AuditEntry, Message, Ticket, TicketPriority, TicketStatus
+from app.services import messages
+from app.services import tickets as ticket_service
+
+TICKET_VERSION = """
+query($number: Int!) { ticket(number: $number) { version priority status } }
+"""
+
+UPDATE_VERSIONED = """
+mutation($input: UpdateTicketInput!) { updateTicket(input: $input) {
+  __typename ... on Ticket { number priority status version }
+  ... on Error { message code field } } }
+"""
+
+
+async def audit_chain(ticket_id: int, field: str = "status") -> list[tuple[str, str]]:
+    return [
+        (entry.old_value, entry.new_value)
+        for entry in await AuditEntry.filter(ticket_id=ticket_id, field=field).order_by("id")
+    ]
+
+
+def assert_chain_consistent(chain: list[tuple[str, str]], first: str) -> None:
+    """Each entry's "from" is the previous entry's "to", starting at ``first``."""
+    previous = first
+    for old, new in chain:
+        assert old == previous, chain
+        previous = new
+
+
+# --- the race: close against a client's reply ------------------------------------------------
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL") or ""
+    return url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres") else None
+
+
+async def _wait_for_lock_waiters(conn, count: int, deadline_s: float = 20.0) -> None:
+    """Until ``count`` sessions of this database wait on a lock (PostgreSQL). ``conn`` is not
+    the one holding the lock: inside a transaction pg_stat_activity is a snapshot."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        if waiting >= count:
+            return
+        assert time.monotonic() < deadline, f"only {waiting} of {count} changes reached the lock"
+        await asyncio.sleep(0)  # yield to the two changes; the condition above is what we wait on
+
+
+async def test_close_racing_a_client_reply_ends_as_a_serial_order(world):
+    """Fault test 4: 20 rounds of closeTicket racing the client's replyToTicket. On PostgreSQL
+    a third connection holds the ticket's row until both changes are waiting on it, then lets
+    go, so every round really races. Every final state is one a serial order gives, and the
+    audit chain never forks."""
+    url = _postgres_url()
+    holder = watcher = None
+    if url is not None:
+        import asyncpg
+
+        holder = await asyncpg.connect(url)
+        watcher = await asyncpg.connect(url)
+    outcomes: set[str] = set()
+    try:
+        for round_ in range(20):
+            ticket = await open_as(world.client_a, world.dept_x, subject=f"Race {round_}")
+            await messages.reply_to_ticket(
+                actor=world.staff_x.actor,
+                settings=get_settings(),
+                number=ticket.number,
+                body="Try turning it off and on.",
+            )
+            body = f"It is still broken ({round_})"
+            hold = holder.transaction() if holder is not None else None
+            if hold is not None:
+                await hold.start()
+                await holder.execute("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticket.id)
+            close = asyncio.create_task(
+                ticket_service.close_ticket(actor=world.staff_x.actor, number=ticket.number)
+            )
+            reply = asyncio.create_task(
+                messages.reply_to_ticket(
+                    actor=world.client_a.actor,
+                    settings=get_settings(),
+                    number=ticket.number,
+                    body=body,
+                )
+            )
+            if hold is not None:
+                await _wait_for_lock_waiters(watcher, 2)
+                await hold.rollback()
+            await asyncio.gather(close, reply)
+
+            final = await Ticket.get(id=ticket.id)
+            chain = await audit_chain(ticket.id)
+            assert_chain_consistent(chain, first="OPEN")
+            reply_row = await Message.get(ticket_id=ticket.id, body=body)
+            assert chain[0] == ("OPEN", "ANSWERED")
+            if final.status is TicketStatus.CLOSED:
+                # reply, then close: the close saw the client's reply.
+                assert chain[1:] == [("ANSWERED", "CUSTOMER_REPLY"), ("CUSTOMER_REPLY", "CLOSED")]
+                assert final.closed_at is not None
+                outcomes.add("reply first")
+            else:
+                # close, then the reply reopened it: the reply is in a queue again.
+                assert final.status is TicketStatus.CUSTOMER_REPLY
+                assert chain[1:] == [("ANSWERED", "CLOSED"), ("CLOSED", "CUSTOMER_REPLY")]
+                assert final.closed_at is None
+                outcomes.add("close first")
+            # Every change made exactly one version: open, staff reply, the two racers.
+            assert final.version == 4
+            assert reply_row.ticket_version in (3, 4)
+    finally:
+        for conn in (holder, watcher):
+            if conn is not None:
+                await conn.close()
+    assert outcomes  # the states seen, for the record when run with -s
+    print("outcomes:", sorted(outcomes))
+
+
+async def test_every_change_bumps_the_version_and_audits_it(gql, world):
+    ticket = await open_as(world.client_a, world.dept_x)
+    n = ticket.number
+    assert (await Ticket.get(id=ticket.id)).version == 1
+    await gql.data(REPLY, {"input": {"number": n, "body": "Hi"}}, token=world.staff_x.token)
+    await gql.data(NOTE, {"input": {"number": n, "body": "fyi"}}, token=world.staff_x.token)
+    await gql.data(UPDATE, {"input": {"number": n, "priority": "HIGH"}}, token=world.staff_x.token)
+    row = await Ticket.get(id=ticket.id)
+    assert row.version == 4
+    assert row.priority is TicketPriority.HIGH
+    entries = await AuditEntry.filter(ticket_id=ticket.id).order_by("id")
+    assert [(e.field, e.ticket_version) for e in entries] == [("status", 2), ("priority", 4)]
+    posted = await Message.filter(ticket_id=ticket.id).order_by("id")
+    assert [m.ticket_version for m in posted] == [1, 2, 3]
+    # An update that changes nothing is not a change.
+    await gql.data(UPDATE, {"input": {"number": n, "priority": "HIGH"}}, token=world.staff_x.token)
+    assert (await Ticket.get(id=ticket.id)).version == 4
+
+
+# --- expectedVersion -------------------------------------------------------------------------
+
+
+async def test_a_stale_expected_version_is_a_conflict_naming_who_changed_what(gql, world):
+    ticket = await open_as(world.client_a, world.dept_x)
+    n = ticket.number
+    seen = (await gql.data(TICKET_VERSION, {"number": n}, token=world.staff_x.token))["ticket"]
+    assert seen["version"] == 1
+    # Meanwhile an admin raises the priority and the client writes again.
+    await gql.data(UPDATE, {"input": {"number": n, "priority": "URGENT"}}, token=world.admin.token)
+    await gql.data(REPLY, {"input": {"number": n, "body": "?"}}, token=world.client_a.token)
+    before = await Ticket.get(id=ticket.id)
+    audit_before = await AuditEntry.filter(ticket_id=ticket.id).count()
+
+    data = await gql.data(
+        UPDATE_VERSIONED,
+        {"input": {"number": n, "priority": "LOW", "status": "ON_HOLD", "expectedVersion": 1}},
+        token=world.staff_x.token,
+    )
+    result = data["updateTicket"]
+    assert result["__typename"] == "Conflict"
+    assert result["field"] == "expectedVersion"
+    assert "Ada Admin changed priority from MEDIUM to URGENT" in result["message"]
+    assert "Alice Client replied" in result["message"]
+    assert "not applied" in result["message"]
+    after = await Ticket.get(id=ticket.id)
+    assert (after.priority, after.status, after.version) == (
+        before.priority,
+        before.status,
+        before.version,
+    )
+    assert await AuditEntry.filter(ticket_id=ticket.id).count() == audit_before
+
+
+async def test_a_fresh_expected_version_applies_and_returns_the_next(gql, world):
+    ticket = await open_as(world.client_a, world.dept_x)
+    n = ticket.number
+    await note_as(world.staff_x, ticket)
+    data = await gql.data(
+        UPDATE_VERSIONED,
+        {"input": {"number": n, "priority": "HIGH", "expectedVersion": 2}},
+        token=world.staff_x.token,
+    )
+    result = data["updateTicket"]
+    assert result["__typename"] == "Ticket", result
+    assert (result["priority"], result["version"]) == ("HIGH", 3)
+    # The same version again is now stale: the note's author is named.
+    data = await gql.data(
+        UPDATE_VERSIONED,
+        {"input": {"number": n, "priority": "LOW", "expectedVersion": 2}},
+        token=world.admin.token,
+    )
+    assert data["updateTicket"]["__typename"] == "Conflict"
+    assert "Xavier Staff changed priority from MEDIUM to HIGH" in data["updateTicket"]["message"]
+    assert (await Ticket.get(id=ticket.id)).priority is TicketPriority.HIGH
+
+
+@pytest.mark.parametrize("version", [0, 99, -1])
+async def test_a_version_the_ticket_never_had_is_a_conflict(gql, world, version):
+    ticket = await open_as(world.client_a, world.dept_x)
+    data = await gql.data(
+        UPDATE_VERSIONED,
+        {"input": {"number": ticket.number, "priority": "HIGH", "expectedVersion": version}},
+        token=world.staff_x.token,
+    )
+    assert data["updateTicket"]["__typename"] == "Conflict"
+    assert "reload" in data["updateTicket"]["message"]
+    row = await Ticket.get(id=ticket.id)
+    assert (row.priority, row.version) == (TicketPriority.MEDIUM, 1)
+
+
+async def test_a_stale_version_from_someone_who_may_not_see_the_ticket_is_not_found(gql, world):
+    """The conflict names people and changes: only those who may change the ticket get it."""
+    ticket = await open_as(world.client_a, world.dept_x)
+    await gql.data(
+        UPDATE, {"input": {"number": ticket.number, "priority": "URGENT"}}, token=world.admin.token
+    )
+    for person, typename in ((world.staff_y, "NotFound"), (world.client_a, "PermissionDenied")):
+        data = await gql.data(
+            UPDATE_VERSIONED,
+            {"input": {"number": ticket.number, "priority": "LOW", "expectedVersion": 1}},
+            token=person.token,
+        )
+        assert data["updateTicket"]["__typename"] == typename
+        assert "URGENT" not in data["updateTicket"]["message"]
+    assert (await Ticket.get(id=ticket.id)).priority is TicketPriority.URGENT
