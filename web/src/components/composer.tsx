@@ -1,10 +1,13 @@
 /** The reply box under a thread: text (Ctrl+Enter sends), attachments, and whatever tools the
- * page adds. Staff post replies or internal notes; clients post replies. */
+ * page adds. Staff post replies or internal notes; clients post replies. A message that arrives
+ * from someone else while the box has text is announced above it, before the writer sends. */
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction } from "../hooks";
+import { useSession } from "../session";
+import type { ThreadMessage } from "./thread";
 import { Field, FilePicker, FormError } from "./ui";
 
 const ReplyDocument = graphql(`
@@ -38,10 +41,51 @@ async function post(number: number, body: string, files: File[], note: boolean):
   return ok((await mutate(ReplyDocument, { input })).replyToTicket, "Message").id;
 }
 
+const lastId = (messages: ThreadMessage[]): number =>
+  messages.reduce((last, m) => Math.max(last, Number(m.id)), 0);
+
+/** Messages by others that arrived after the message ``seen`` (the last one when writing
+ * began), while ``writing``; "Got it" takes them as read. */
+function useArrivedWhileWriting(thread: ThreadMessage[], writing: boolean) {
+  const { me } = useSession();
+  const [seen, setSeen] = useState<number | null>(null);
+  useEffect(() => {
+    if (!writing) setSeen(null);
+    else if (seen === null) setSeen(lastId(thread));
+  }, [writing, thread]);
+  const arrived =
+    seen === null ? [] : thread.filter((m) => Number(m.id) > seen && m.author?.id !== me?.id);
+  return { arrived, acknowledge: () => setSeen(lastId(thread)) };
+}
+
+function ArrivedNotice({
+  arrived,
+  onAcknowledge,
+}: {
+  arrived: ThreadMessage[];
+  onAcknowledge: () => void;
+}) {
+  if (arrived.length === 0) return null;
+  const who = [...new Set(arrived.map((m) => m.author?.name ?? "The helpdesk"))].join(", ");
+  const what = arrived.length === 1 ? (arrived[0].internal ? "A note" : "A message") : `${arrived.length} messages`;
+  return (
+    <p class="arrived" role="status">
+      <span>
+        {what} from {who} arrived while you were writing; read {arrived.length === 1 ? "it" : "them"}{" "}
+        above before you send.
+      </span>{" "}
+      <button type="button" onClick={onAcknowledge}>
+        Got it
+      </button>
+    </p>
+  );
+}
+
 export function Composer({
   number,
   label,
   rows,
+  thread,
   note = false,
   onSent,
   onWriting,
@@ -54,6 +98,8 @@ export function Composer({
   /** The text box's label. */
   label: string;
   rows: number;
+  /** The messages shown above, to announce those that arrive while writing. */
+  thread: ThreadMessage[];
   /** Post an internal note instead of a reply (staff). */
   note?: boolean;
   /** After a post; the button says "Sending…" until what it returns settles. */
@@ -75,6 +121,7 @@ export function Composer({
   const textarea = useRef<HTMLTextAreaElement>(null);
   const writing = body.trim().length > 0;
   useEffect(() => onWriting?.(writing), [writing]);
+  const { arrived, acknowledge } = useArrivedWhileWriting(thread, writing);
 
   const insert = (text: string) => {
     const area = textarea.current;
@@ -98,6 +145,7 @@ export function Composer({
 
   return (
     <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label="Reply">
+      <ArrivedNotice arrived={arrived} onAcknowledge={acknowledge} />
       {tools && <div class="composer-tools">{tools(insert)}</div>}
       <FormError error={error} fields={["body"]} />
       <Field id="reply-body" name="body" label={label} error={error}>

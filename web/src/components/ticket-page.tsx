@@ -21,6 +21,7 @@ export const TicketPageFieldsDoc = graphql(`
     subject
     status
     priority
+    version
     createdAt
     lastActivityAt
     department {

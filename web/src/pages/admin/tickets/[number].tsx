@@ -1,4 +1,6 @@
-/** A ticket for staff: the thread with notes, the composer, the controls, audit trail, presence. */
+/** A ticket for staff: the thread with notes, the composer, the controls, audit trail, presence.
+ * Each change is sent with the version the page shows; if a colleague changed the ticket since,
+ * the answer (Conflict) is shown with who changed what, and the change can be re-applied. */
 import { useState } from "preact/hooks";
 import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
@@ -73,6 +75,7 @@ const UpdateTicketDocument = graphql(`
       ... on Ticket {
         id
         status
+        version
       }
       ...ErrorFields
     }
@@ -108,10 +111,23 @@ export function StaffTicket() {
   const presence = usePresence(number, !!ticket);
   const [note, setNote] = useState(false);
   const update = useAction();
-  const change = (input: Omit<UpdateTicketInput, "number">) =>
+  type Change = Omit<UpdateTicketInput, "number" | "expectedVersion">;
+  const [conflict, setConflict] = useState<{ message: string; change: Change } | null>(null);
+  const change = (input: Change) =>
     update.run(async () => {
-      const data = await mutate(UpdateTicketDocument, { input: { number, ...input } });
-      ok(data.updateTicket, "Ticket");
+      setConflict(null);
+      const expectedVersion = ticket?.version;
+      const data = await mutate(UpdateTicketDocument, {
+        input: { number, expectedVersion, ...input },
+      });
+      const result = data.updateTicket;
+      if (result.__typename === "Conflict") {
+        // Show what changed (the refetch) and keep this change to re-apply on top of it.
+        setConflict({ message: result.message, change: input });
+        await view.refetch();
+        return;
+      }
+      ok(result, "Ticket");
       await view.refetch();
     });
 
@@ -186,6 +202,7 @@ export function StaffTicket() {
                 number={number}
                 label={note ? "Internal note (staff only)" : "Reply to the client"}
                 rows={7}
+                thread={view.messages}
                 note={note}
                 onSent={() => void view.refetch()}
                 onWriting={presence.setReplying}
@@ -205,6 +222,24 @@ export function StaffTicket() {
               <section class="panel" aria-labelledby="controls-title">
                 <h2 id="controls-title">Details</h2>
                 <ErrorNote error={update.error} />
+                {conflict && (
+                  <div class="conflict" role="alert">
+                    <p>{conflict.message}</p>
+                    <div class="actions">
+                      <button
+                        type="button"
+                        class="primary"
+                        disabled={update.busy}
+                        onClick={() => void change(conflict.change)}
+                      >
+                        Re-apply my change
+                      </button>
+                      <button type="button" onClick={() => setConflict(null)}>
+                        Keep theirs
+                      </button>
+                    </div>
+                  </div>
+                )}
                 {details.map(({ id, label, value, options, set }) => (
                   <Field key={id} id={id} label={label}>
                     <Select

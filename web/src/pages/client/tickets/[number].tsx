@@ -55,6 +55,7 @@ export function ClientTicket() {
             number={number}
             label="Your reply"
             rows={6}
+            thread={view.messages}
             onSent={view.refetch}
             notice={
               ticket.status === "CLOSED" && (
