@@ -239,3 +239,39 @@ async def test_a_stale_version_from_someone_who_may_not_see_the_ticket_is_not_fo
         assert data["updateTicket"]["__typename"] == typename
         assert "URGENT" not in data["updateTicket"]["message"]
     assert (await Ticket.get(id=ticket.id)).priority is TicketPriority.URGENT
+
+
+# --- the bulk path -----------------------------------------------------------------------------
+
+UPDATE_USER = """
+mutation($input: UpdateUserInput!) { updateUser(input: $input) {
+  __typename ... on Error { message code field } } }
+"""
+
+
+async def test_unassigning_a_staff_members_tickets_is_audited_and_versioned(gql, world):
+    """Staff who lose a department lose its tickets through the change path: each one audited
+    ("from" the staff member, by the admin) with its version bumped; tickets in departments
+    they keep stay theirs."""
+    await world.staff_x.user.departments.add(world.dept_y)
+    lost = await open_as(world.client_a, world.dept_x)
+    kept = await open_as(world.client_a, world.dept_y, subject="Invoice")
+    for ticket in (lost, kept):
+        await ticket_service.update_ticket(
+            actor=world.admin.actor, number=ticket.number, assignee_id=world.staff_x.id
+        )
+    data = await gql.data(
+        UPDATE_USER,
+        {"input": {"id": str(world.staff_x.id), "departmentIds": [str(world.dept_y.id)]}},
+        token=world.admin.token,
+    )
+    assert data["updateUser"]["__typename"] == "User"
+    lost_row, kept_row = await Ticket.get(id=lost.id), await Ticket.get(id=kept.id)
+    assert (lost_row.assignee_id, lost_row.version) == (None, 3)
+    assert (kept_row.assignee_id, kept_row.version) == (world.staff_x.id, 2)
+    assert await audit_chain(lost.id, "assignee") == [
+        (None, "Xavier Staff"),
+        ("Xavier Staff", None),
+    ]
+    last = await AuditEntry.filter(ticket_id=lost.id).order_by("-id").first()
+    assert last is not None and (last.actor_id, last.ticket_version) == (world.admin.id, 3)
