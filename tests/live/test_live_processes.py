@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 from arq.connections import RedisSettings, create_pool
-from ops import REPLY, open_ticket
+from ops import CLOSE, REPLY, open_ticket
 from processes import START_TIMEOUT, HelpdeskProcess, ServerProcess, process_env
 from redis_server import RedisServer, free_port
 from wsclient import (
@@ -31,7 +31,7 @@ from app.config import Settings, get_settings
 from app.infra.clock import now
 from app.infra.pubsub import Hub
 from app.mail.tokens import reply_address
-from app.models import AuthToken, Message, Ticket, TicketStatus
+from app.models import AuditEntry, AuthToken, Message, Ticket, TicketStatus
 from app.services import messages
 
 pytestmark = pytest.mark.slow
@@ -238,3 +238,43 @@ async def test_a_subscriber_that_stops_reading_is_told_to_resync_instead_of_grow
     slow.close()
     assert slow.close_code == 4205
     assert received < count
+
+
+async def test_close_racing_a_reply_on_two_server_processes_ends_as_a_serial_order(start, world):
+    """Two ``helpdesk serve`` processes on one database (on SQLite, two writers that each start
+    their transactions deferred): staff close on one while the client replies on the other, 20
+    times. Both always succeed, and each ticket ends as one of the two serial orders with an
+    unbroken audit chain."""
+    a, b = start("serve"), start("serve")
+    assert isinstance(a, ServerProcess) and isinstance(b, ServerProcess)
+    await asyncio.gather(a.wait_ready(), b.wait_ready())
+    ends: set[TicketStatus] = set()
+    for round_ in range(20):
+        ticket = await open_ticket(world.client_a, world.dept_x, subject=f"Race {round_}")
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor, settings=get_settings(), number=ticket.number, body="Hi"
+        )
+        closed, replied = await asyncio.gather(
+            call(a.base, CLOSE, {"n": ticket.number}, world.staff_x.token),
+            call(
+                b.base,
+                REPLY,
+                {"n": ticket.number, "body": f"Still broken {round_}"},
+                world.client_a.token,
+            ),
+        )
+        assert closed["closeTicket"]["__typename"] == "Ticket", closed
+        assert replied["replyToTicket"]["__typename"] == "Message", replied
+        final = await Ticket.get(id=ticket.id)
+        chain = [
+            (e.old_value, e.new_value)
+            for e in await AuditEntry.filter(ticket_id=ticket.id, field="status").order_by("id")
+        ]
+        if final.status is TicketStatus.CLOSED:
+            assert chain[1:] == [("ANSWERED", "CUSTOMER_REPLY"), ("CUSTOMER_REPLY", "CLOSED")]
+        else:
+            assert final.status is TicketStatus.CUSTOMER_REPLY
+            assert chain[1:] == [("ANSWERED", "CLOSED"), ("CLOSED", "CUSTOMER_REPLY")]
+        assert final.version == 4
+        ends.add(final.status)
+    print("final states:", sorted(s.value for s in ends))
