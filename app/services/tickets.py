@@ -191,7 +191,11 @@ async def update_ticket(
     update = await _checked_update(ticket, status, priority, department_id, assignee_id)
     async with ticket_changes() as ticket_change:
         connection = ticket_change.connection
-        ticket = await ticket_change.lock(ticket.id)
+        seen, ticket = ticket, await ticket_change.lock(ticket.id)
+        if ticket.department_id != seen.department_id:
+            # Moved meanwhile: the actor's access and the assignee are checked where it is now.
+            await get_ticket(actor=actor, number=number)
+            update = await _checked_update(ticket, status, priority, department_id, assignee_id)
         current = ticket.version - 1
         if expected_version is not None and expected_version != current:
             raise Conflict(
@@ -416,7 +420,12 @@ async def close_ticket(*, actor: Actor | None, number: int) -> Ticket:
     if ticket.status is TicketStatus.CLOSED:
         return ticket
     async with ticket_changes() as ticket_change:
-        ticket = await ticket_change.lock(ticket.id)
+        seen, ticket = ticket, await ticket_change.lock(ticket.id)
+        if ticket.department_id != seen.department_id:
+            # Moved meanwhile: may the actor still close it where it is now?
+            await get_ticket(actor=actor, number=number)
+            if not policy.can_close(actor, ticket):
+                raise PermissionDenied("You may not close this ticket.")
         if ticket.status is TicketStatus.CLOSED:
             ticket.version -= 1
             return ticket  # closed meanwhile

@@ -11,6 +11,7 @@ import pytest
 from helpers import NOTE, REPLY, UPDATE, note_as, open_as
 
 from app.config import get_settings
+from app.errors import NotFound
 from app.models import AuditEntry, Message, Ticket, TicketPriority, TicketStatus
 from app.services import messages
 from app.services import tickets as ticket_service
@@ -275,3 +276,34 @@ async def test_unassigning_a_staff_members_tickets_is_audited_and_versioned(gql,
     ]
     last = await AuditEntry.filter(ticket_id=lost.id).order_by("-id").first()
     assert last is not None and (last.actor_id, last.ticket_version) == (world.admin.id, 3)
+
+
+@pytest.mark.skipif(_postgres_url() is None, reason="holds a row lock from a second connection")
+async def test_a_ticket_moved_while_waiting_for_the_lock_is_checked_where_it_is_now(world):
+    """Staff of Support change a ticket just as an admin moves it to Billing: the change waits
+    for the move, then finds the ticket out of its reach, and changes nothing."""
+    import asyncpg
+
+    ticket = await open_as(world.client_a, world.dept_x)
+    url = _postgres_url()
+    holder, watcher = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        move = holder.transaction()
+        await move.start()
+        await holder.execute(
+            "UPDATE tickets SET department_id = $1 WHERE id = $2", world.dept_y.id, ticket.id
+        )
+        change = asyncio.create_task(
+            ticket_service.update_ticket(
+                actor=world.staff_x.actor, number=ticket.number, priority=TicketPriority.HIGH
+            )
+        )
+        await _wait_for_lock_waiters(watcher, 1)
+        await move.commit()
+        with pytest.raises(NotFound):
+            await change
+    finally:
+        await holder.close()
+        await watcher.close()
+    row = await Ticket.get(id=ticket.id)
+    assert (row.priority, row.version) == (TicketPriority.MEDIUM, 1)
