@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.async_api import Page, WebSocketRoute, expect
 
@@ -13,7 +14,7 @@ from app.config import get_settings
 from app.models import Ticket, TicketPriority, TicketStatus
 from app.services import messages, tickets
 from tests.conftest import World
-from tests.web.browser import OpenAs
+from tests.web.browser import OpenAs, until
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +27,18 @@ async def no_live_events(page: Page) -> None:
         return None
 
     await page.route_web_socket(re.compile(r"/graphql$"), swallow)
+
+
+async def live_subscriptions(base: str, count: int) -> None:
+    """Until the server has exactly ``count`` registered subscriptions (the page's, none left
+    from earlier pages): from then on the page hears of every event."""
+
+    async def registered() -> bool:
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.get(f"{base}/healthz")
+        return response.json()["live"]["subscriptions"] == count
+
+    await until(registered)
 
 
 async def open_ticket(world: World, subject: str) -> int:
@@ -88,12 +101,13 @@ async def test_keeping_theirs_applies_nothing(world: World, open_as: OpenAs) -> 
 
 
 async def test_a_message_arriving_while_writing_is_announced_above_the_composer(
-    world: World, open_as: OpenAs
+    world: World, open_as: OpenAs, live_server: str
 ) -> None:
     number = await open_ticket(world, "Scanner is slow")
     page = await open_as(world.staff_x, f"/admin/tickets/{number}")
     thread = page.locator(".thread .message")
     await expect(thread).to_have_count(1)
+    await live_subscriptions(live_server, 2)  # the ticket's events and its presence
     notice = page.locator(".composer p.arrived")
 
     # Nothing is announced to someone not writing.
@@ -135,11 +149,12 @@ async def test_a_message_arriving_while_writing_is_announced_above_the_composer(
 
 
 async def test_the_client_page_announces_a_staff_reply_while_writing(
-    world: World, open_as: OpenAs
+    world: World, open_as: OpenAs, live_server: str
 ) -> None:
     number = await open_ticket(world, "Scanner is loud")
     page = await open_as(world.client_a, f"/client/tickets/{number}")
     await expect(page.locator(".thread .message")).to_have_count(1)
+    await live_subscriptions(live_server, 1)
     await page.locator("#reply-body").fill("Also, it")
     await messages.reply_to_ticket(
         actor=world.staff_x.actor, number=number, body="On our way.", settings=get_settings()
