@@ -38,7 +38,7 @@ class Ticket(Model):
     closed_at = fields.DatetimeField(null=True)
     # Goes up by one with every change (app/services/ticket_changes.py); updateTicket's
     # expectedVersion is checked against it.
-    version = fields.IntField(default=1)
+    version = fields.IntField(default=1, db_default=1)
 
     department_id: int
     client_id: int
