@@ -95,7 +95,10 @@ async def _close_one(
             new=TicketStatus.CLOSED,
         )
         message = await add_system_message(connection, ticket=ticket, body=closing_message(days))
-    await emit(
-        event_for(ticket, EventType.CLOSED, message=message.id, actor=None, changes=("status",))
-    )
+        await emit(
+            connection,
+            event_for(
+                ticket, EventType.CLOSED, message=message.id, actor=None, changes=("status",)
+            ),
+        )
     return ticket.number

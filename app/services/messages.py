@@ -127,21 +127,21 @@ async def _post(
                 )
                 locked.last_activity_at = stamp
                 await locked.save(using_db=connection)
+            events: list[TicketEvent] = [
+                event_for(
+                    locked,
+                    EventType.NOTE_ADDED if internal else EventType.MESSAGE_ADDED,
+                    message=message.id,
+                    internal=internal,
+                    actor=actor.user_id,
+                    changes=changes,
+                )
+            ]
+            if was_closed and locked.status is not TicketStatus.CLOSED:
+                events.append(event_for(locked, EventType.REOPENED, actor=actor.user_id))
+            await emit(connection, *events)
     finally:
         await attachments.discard(prepared)
-    events: list[TicketEvent] = [
-        event_for(
-            locked,
-            EventType.NOTE_ADDED if internal else EventType.MESSAGE_ADDED,
-            message=message.id,
-            internal=internal,
-            actor=actor.user_id,
-            changes=changes,
-        )
-    ]
-    if was_closed and locked.status is not TicketStatus.CLOSED:
-        events.append(event_for(locked, EventType.REOPENED, actor=actor.user_id))
-    await emit(*events)
     return Posted(ticket=locked, message=message)
 
 

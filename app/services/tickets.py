@@ -111,9 +111,12 @@ async def open_ticket(
                 at=stamp,
                 prepared=prepared,
             )
+            await emit(
+                connection,
+                event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id),
+            )
     finally:
         await attachments.discard(prepared)
-    await emit(event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id))
     return Opened(ticket=ticket, message=message)
 
 
@@ -191,18 +194,18 @@ async def update_ticket(
             return ticket
         ticket.last_activity_at = now()
         await ticket.save(using_db=connection)
-    events = [
-        event_for(
-            ticket,
-            _event_type_for(changes, ticket),
-            actor=actor.user_id,
-            changes=tuple(changes),
-            previous_department=previous_department if update.department else None,
-        )
-    ]
-    if "assignee" in changes and ticket.assignee_id:
-        events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
-    await emit(*events)
+        events = [
+            event_for(
+                ticket,
+                _event_type_for(changes, ticket),
+                actor=actor.user_id,
+                changes=tuple(changes),
+                previous_department=previous_department if update.department else None,
+            )
+        ]
+        if "assignee" in changes and ticket.assignee_id:
+            events.append(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
+        await emit(connection, *events)
     return ticket
 
 
@@ -328,7 +331,10 @@ async def close_ticket(*, actor: Actor | None, number: int) -> Ticket:
         await _set_status(connection, actor, ticket, TicketStatus.CLOSED)
         ticket.last_activity_at = now()
         await ticket.save(using_db=connection)
-    await emit(event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",)))
+        await emit(
+            connection,
+            event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",)),
+        )
     return ticket
 
 

@@ -26,13 +26,13 @@ from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
 from app.mail.outbound.send import SendFailure, SmtpPool
 from app.workers.queue import NOTIFY_JOB
+from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
 
 JOB_LIFETIME = timedelta(milliseconds=expires_extra_ms)
 
 MAX_PARALLEL_SENDS = 8
-JOB_TIMEOUT_SECONDS = 600
 JOB_MAX_TRIES = 2 * records.MAX_ATTEMPTS + 5
 """Above the schedule: a run that finds a row claimed by another run also counts as a try."""
 

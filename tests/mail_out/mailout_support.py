@@ -15,6 +15,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from app import events
 from app.events import TicketEvent
 from app.workers.notify import notify_event
 
@@ -161,11 +162,13 @@ class EventRecorder:
     async def enqueue_event(self, event: TicketEvent) -> None:
         self.events.append(event)
 
-    def take(self) -> list[TicketEvent]:
+    async def take(self) -> list[TicketEvent]:
+        """The events sent since the last take (once the relay sent what was committed)."""
+        await events.flushed()
         taken, self.events = self.events, []
         return taken
 
 
 async def deliver(recorder: EventRecorder, job_ctx: dict[str, Any]) -> list[str]:
     """Run the notification job for every event recorded so far, as the worker would."""
-    return [await notify_event(job_ctx, event.to_json()) for event in recorder.take()]
+    return [await notify_event(job_ctx, event.to_json()) for event in await recorder.take()]

@@ -1,0 +1,312 @@
+"""The transactional outbox: events are rows written with the change they describe; a relay in
+every server and worker process sends them on.
+
+Services call ``emit`` (ticket events) or ``emit_session_change`` inside their transaction and
+nothing else: the rows commit or roll back with the change, so a reply that was saved always has
+its event, and an event never describes a change that was not saved. After the commit the
+process sends what is waiting at once (as Zulip's ``send_event_on_commit``); a background loop
+picks up whatever is left (Redis was away, the process that wrote it died) every ``POLL``
+seconds.
+
+Sending a row: publish it on its channel (live updates) and, for ticket events, enqueue the
+notification job with the row's id as the job id; then mark it sent. A relay claims rows in id
+order for ``LEASE_MS`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs one write at a
+time), so two relays do not send the same rows at once and a dead relay's claim runs out. While
+Redis is down rows wait, and go out in order when it returns. Delivery is at least once: a row
+may go out twice if a relay dies between sending and marking; subscribers refetch what an event
+names and notifications dedupe per event and recipient, so a repeat costs nothing visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+import uuid
+import weakref
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+
+from app.events.signals import (
+    SESSIONS_CHANNEL,
+    TICKETS_CHANNEL,
+    SessionReason,
+    SessionSignal,
+    TicketEvent,
+)
+from app.models import OutboxEvent
+
+log = logging.getLogger("app.events.outbox")
+
+BATCH = 100
+LEASE_MS = 30_000
+"""How long a claim keeps other relays off a row: well above the time to send a batch."""
+POLL = 1.0
+"""Seconds between the background loop's looks for rows left waiting."""
+AWAY_POLL = 2.0
+"""Seconds between tries while Redis is away."""
+KEEP_SENT = timedelta(hours=1)
+PURGE_EVERY = 300.0
+
+
+class Publisher(Protocol):
+    async def publish(self, channel: str, message: str) -> None: ...
+
+
+class JobQueue(Protocol):
+    async def enqueue_event(self, event: TicketEvent) -> None: ...
+
+
+class _Sinks:
+    publisher: Publisher | None = None
+    jobs: JobQueue | None = None
+
+
+sinks = _Sinks()
+
+
+def configure(*, publisher: Publisher | None, jobs: JobQueue | None) -> None:
+    """Where this process's relay sends rows (none: rows wait for another process)."""
+    sinks.publisher = publisher
+    sinks.jobs = jobs
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def emit(connection: BaseDBAsyncClient, *events: TicketEvent) -> None:
+    """Write ``events`` to the outbox in the caller's transaction (``connection``); they are
+    published and their notifications enqueued once it commits."""
+    if not events:
+        return
+    stamp = _utcnow()
+    await OutboxEvent.bulk_create(
+        [
+            OutboxEvent(channel=TICKETS_CHANNEL, payload=e.to_json(), notify=True, created_at=stamp)
+            for e in events
+        ],
+        using_db=connection,
+    )
+    _send_after_commit(connection)
+
+
+async def emit_session_change(
+    connection: BaseDBAsyncClient,
+    *,
+    user_id: int,
+    reason: SessionReason,
+    token_id: int | None = None,
+    keep_token_id: int | None = None,
+) -> None:
+    """Write a session signal in the caller's transaction. ``keep_token_id``: with ``revoked``
+    and no ``token_id``, the one token that stays valid. (A signal lost anyway is covered by
+    each process's periodic session check.)"""
+    signal = SessionSignal(user=user_id, reason=reason, token=token_id, keep=keep_token_id)
+    await OutboxEvent.create(
+        channel=SESSIONS_CHANNEL,
+        payload=signal.to_json(),
+        created_at=_utcnow(),
+        using_db=connection,
+    )
+    _send_after_commit(connection)
+
+
+def _send_after_commit(connection: BaseDBAsyncClient) -> None:
+    """Have the relay send once ``connection``'s transaction commits (at once without one).
+    Tortoise has no commit hook, so the transaction's own ``commit`` is wrapped, once."""
+    if not isinstance(connection, TransactionalDBClient) or connection._finalized:
+        current_relay().committed()
+        return
+    if getattr(connection, "_outbox_hooked", False):
+        return
+    commit = connection.commit
+
+    async def commit_then_send() -> None:
+        await commit()
+        current_relay().committed()
+
+    setattr(connection, "commit", commit_then_send)  # noqa: B010  (an instance attribute)
+    setattr(connection, "_outbox_hooked", True)  # noqa: B010
+
+
+class RedisAway(Exception):
+    """Publishing or enqueueing failed: the row waits for the next try."""
+
+
+class Relay:
+    """This process's relay (one per event loop): sends waiting rows, one flush at a time."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._flushes: set[asyncio.Task[int]] = set()
+        self.away = False
+        self._last_purge = 0.0
+
+    # -- after a commit ---------------------------------------------------------------------
+
+    def committed(self) -> None:
+        """A transaction with events committed: send them now, without making the caller
+        wait for Redis (while Redis is away the background loop tries on its own)."""
+        if self.away or (sinks.publisher is None and sinks.jobs is None):
+            self._wake.set()
+            return
+        # A fresh context: this runs inside the transaction's commit, whose connection is
+        # still the current one in the caller's context.
+        task = asyncio.get_running_loop().create_task(self.flush(), context=contextvars.Context())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def flushed(self) -> None:
+        """Wait for the sends started by commits so far (tests, benchmarks)."""
+        while self._flushes:
+            await asyncio.gather(*list(self._flushes), return_exceptions=True)
+
+    # -- the background loop ----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.flushed()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), AWAY_POLL if self.away else POLL)
+            self._wake.clear()
+            try:
+                await self.flush()
+                await self._purge()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the outbox relay failed; trying again")
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def flush(self) -> int:
+        """Send every waiting row this process can (in id order); returns how many were sent."""
+        if sinks.publisher is None and sinks.jobs is None:
+            return 0
+        sent = 0
+        async with self._lock:
+            while True:
+                token, rows = await _claim(BATCH)
+                if not rows:
+                    break
+                done: list[int] = []
+                try:
+                    for row in rows:
+                        await _send(row)
+                        done.append(row.id)
+                except RedisAway as exc:
+                    await _mark_sent(token, done)
+                    await _release(token)
+                    sent += len(done)
+                    if not self.away:
+                        log.warning("Redis is away (%s); events wait in the outbox", exc)
+                    self.away = True
+                    return sent
+                await _mark_sent(token, done)
+                sent += len(done)
+                if self.away:
+                    log.info("Redis is back; events left in the outbox are going out")
+                    self.away = False
+                if len(rows) < BATCH:
+                    break
+        return sent
+
+    async def _purge(self) -> None:
+        if time.monotonic() - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = time.monotonic()
+        await OutboxEvent.filter(sent_at__lt=_utcnow() - KEEP_SENT).delete()
+
+
+async def _claim(limit: int) -> tuple[str, list[OutboxEvent]]:
+    """Claim up to ``limit`` waiting rows, oldest first, that no live claim holds."""
+    token = uuid.uuid4().hex
+    now_ms = int(time.time() * 1000)
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        sql = (
+            "UPDATE outbox SET claim = $1, claimed_until_ms = $2 WHERE id IN ("
+            "SELECT id FROM outbox WHERE sent_at IS NULL"
+            " AND (claimed_until_ms IS NULL OR claimed_until_ms < $3)"
+            " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+        )
+    else:
+        sql = (
+            "UPDATE outbox SET claim = ?, claimed_until_ms = ? WHERE id IN ("
+            "SELECT id FROM outbox WHERE sent_at IS NULL"
+            " AND (claimed_until_ms IS NULL OR claimed_until_ms < ?)"
+            " ORDER BY id LIMIT ?)"
+        )
+    count, _ = await conn.execute_query(sql, [token, now_ms + LEASE_MS, now_ms, limit])
+    if not count:
+        return token, []
+    return token, await OutboxEvent.filter(claim=token, sent_at=None).order_by("id")
+
+
+async def _send(row: OutboxEvent) -> None:
+    payload = row.payload
+    event: TicketEvent | None = None
+    if row.channel == TICKETS_CHANNEL:
+        try:
+            event = replace(TicketEvent.from_json(payload), event_id=row.id)
+        except (ValueError, TypeError, KeyError):
+            log.error("dropping a malformed outbox row %s: %r", row.id, payload[:200])
+            return
+        payload = event.to_json()
+    try:
+        if sinks.publisher is not None:
+            await sinks.publisher.publish(row.channel, payload)
+        if event is not None and row.notify and sinks.jobs is not None:
+            await sinks.jobs.enqueue_event(event)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def _mark_sent(token: str, ids: list[int]) -> None:
+    if ids:
+        await OutboxEvent.filter(id__in=ids, claim=token).update(
+            sent_at=_utcnow(), claimed_until_ms=None
+        )
+
+
+async def _release(token: str) -> None:
+    await OutboxEvent.filter(claim=token, sent_at=None).update(claim=None, claimed_until_ms=None)
+
+
+_RELAYS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()
+
+
+def current_relay() -> Relay:
+    """This event loop's relay."""
+    loop = asyncio.get_running_loop()
+    relay = _RELAYS.get(loop)
+    if relay is None:
+        relay = _RELAYS[loop] = Relay()
+    return relay
+
+
+async def flushed() -> None:
+    """Wait until what commits so far handed to the relay was sent (or left waiting)."""
+    await current_relay().flushed()

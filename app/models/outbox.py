@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class OutboxEvent(Model):
+    # One event (a ticket event, a session signal) written in the transaction of the change it
+    # describes; the relay (app.events.outbox) publishes it and marks it sent.
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=64)
+    payload = fields.TextField()
+    notify = fields.BooleanField(default=False)  # also enqueue the notification job
+    created_at = fields.DatetimeField()
+    # A relay's claim: its token and until when (epoch ms) no other relay takes the row.
+    claim = fields.CharField(max_length=32, null=True)
+    claimed_until_ms = fields.BigIntField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = [Index(fields=("sent_at", "id"))]
