@@ -58,6 +58,9 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    slow: float = 0.0  # seconds each RCPT takes
+    gate: asyncio.Event | None = None  # when given, RCPT waits until it is set
+    waiting: int = 0  # RCPTs waiting at the gate
     tls: bool = False
     implicit_tls: bool = False
     login: tuple[str, str] | None = None
@@ -80,6 +83,14 @@ class SmtpServer:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.slow:
+            await asyncio.sleep(self.slow)  # a slow server, before the mail is handed over
+        if self.gate is not None and not self.gate.is_set():
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
         if address.lower() in self.refuse:
             return self.refuse[address.lower()]
         envelope.rcpt_tos.append(address)
