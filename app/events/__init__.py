@@ -10,6 +10,7 @@ from app.events.outbox import (
     emit,
     emit_session_change,
     flushed,
+    handled,
     sinks,
 )
 from app.events.signals import (
@@ -38,5 +39,6 @@ __all__ = [
     "emit_session_change",
     "event_for",
     "flushed",
+    "handled",
     "sinks",
 ]

@@ -32,6 +32,7 @@ from typing import Protocol
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.expressions import Q
 
 from app.events.signals import (
     SESSIONS_CHANNEL,
@@ -47,12 +48,21 @@ log = logging.getLogger("app.events.outbox")
 BATCH = 100
 LEASE_MS = 30_000
 """How long a claim keeps other relays off a row: well above the time to send a batch."""
+GRACE_MS = 3_000
+"""A new row is left to the process that wrote it (which sends it right after its commit) for
+this long before other processes' background loops take it: fewer writers contend for the
+database (SQLite has one writer at a time), and events mostly go out in the order they were
+written."""
 POLL = 1.0
 """Seconds between the background loop's looks for rows left waiting."""
 AWAY_POLL = 2.0
 """Seconds between tries while Redis is away."""
 KEEP_SENT = timedelta(hours=1)
 PURGE_EVERY = 300.0
+RESEND_AFTER = timedelta(seconds=30)
+"""A notification job not finished this long after it was enqueued is enqueued again (a no-op
+while arq still holds it): Redis killed before saving it to disk loses queued jobs."""
+RESEND_EVERY = 15.0
 
 
 class Publisher(Protocol):
@@ -81,15 +91,25 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 async def emit(connection: BaseDBAsyncClient, *events: TicketEvent) -> None:
     """Write ``events`` to the outbox in the caller's transaction (``connection``); they are
     published and their notifications enqueued once it commits."""
     if not events:
         return
-    stamp = _utcnow()
+    stamp, grace = _utcnow(), _now_ms() + GRACE_MS
     await OutboxEvent.bulk_create(
         [
-            OutboxEvent(channel=TICKETS_CHANNEL, payload=e.to_json(), notify=True, created_at=stamp)
+            OutboxEvent(
+                channel=TICKETS_CHANNEL,
+                payload=e.to_json(),
+                notify=True,
+                created_at=stamp,
+                claimed_until_ms=grace,
+            )
             for e in events
         ],
         using_db=connection,
@@ -113,6 +133,7 @@ async def emit_session_change(
         channel=SESSIONS_CHANNEL,
         payload=signal.to_json(),
         created_at=_utcnow(),
+        claimed_until_ms=_now_ms() + GRACE_MS,
         using_db=connection,
     )
     _send_after_commit(connection)
@@ -150,6 +171,7 @@ class Relay:
         self._flushes: set[asyncio.Task[int]] = set()
         self.away = False
         self._last_purge = 0.0
+        self._last_resend = time.monotonic()
 
     # -- after a commit ---------------------------------------------------------------------
 
@@ -161,7 +183,9 @@ class Relay:
             return
         # A fresh context: this runs inside the transaction's commit, whose connection is
         # still the current one in the caller's context.
-        task = asyncio.get_running_loop().create_task(self.flush(), context=contextvars.Context())
+        task = asyncio.get_running_loop().create_task(
+            self.flush(fresh=True), context=contextvars.Context()
+        )
         self._flushes.add(task)
         task.add_done_callback(self._flushes.discard)
 
@@ -191,6 +215,7 @@ class Relay:
             self._wake.clear()
             try:
                 await self.flush()
+                await self._resend_unhandled()
                 await self._purge()
             except asyncio.CancelledError:
                 raise
@@ -199,14 +224,15 @@ class Relay:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def flush(self) -> int:
-        """Send every waiting row this process can (in id order); returns how many were sent."""
+    async def flush(self, *, fresh: bool = False) -> int:
+        """Send waiting rows (in id order); returns how many were sent. ``fresh``: right after
+        a commit, rows still in their writer's grace too."""
         if sinks.publisher is None and sinks.jobs is None:
             return 0
         sent = 0
         async with self._lock:
             while True:
-                token, rows = await _claim(BATCH)
+                token, rows = await _claim(BATCH, fresh=fresh)
                 if not rows:
                     break
                 done: list[int] = []
@@ -231,33 +257,59 @@ class Relay:
                     break
         return sent
 
+    async def _resend_unhandled(self) -> None:
+        """Enqueue again the notification jobs sent a while ago and not finished yet."""
+        if self.away or sinks.jobs is None or time.monotonic() - self._last_resend < RESEND_EVERY:
+            return
+        self._last_resend = time.monotonic()
+        rows = await OutboxEvent.filter(
+            notify=True, handled_at=None, sent_at__lt=_utcnow() - RESEND_AFTER
+        ).order_by("id")
+        for row in rows:
+            try:
+                event = replace(TicketEvent.from_json(row.payload), event_id=row.id)
+                await sinks.jobs.enqueue_event(event)
+            except (ValueError, TypeError, KeyError):
+                await OutboxEvent.filter(id=row.id).update(handled_at=_utcnow())
+            except Exception as exc:
+                log.warning("could not enqueue unfinished notifications again: %s", exc)
+                return
+
     async def _purge(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY:
             return
         self._last_purge = time.monotonic()
-        await OutboxEvent.filter(sent_at__lt=_utcnow() - KEEP_SENT).delete()
+        await OutboxEvent.filter(
+            Q(notify=False) | Q(handled_at__not_isnull=True), sent_at__lt=_utcnow() - KEEP_SENT
+        ).delete()
 
 
-async def _claim(limit: int) -> tuple[str, list[OutboxEvent]]:
-    """Claim up to ``limit`` waiting rows, oldest first, that no live claim holds."""
+async def _claim(limit: int, *, fresh: bool) -> tuple[str, list[OutboxEvent]]:
+    """Claim up to ``limit`` waiting rows, oldest first, that no relay's live claim holds (and,
+    unless ``fresh``, past their writer's grace). A read comes first: with nothing to send, a
+    relay takes no write lock."""
     token = uuid.uuid4().hex
-    now_ms = int(time.time() * 1000)
+    now_ms = _now_ms()
     conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
+    postgres = conn.capabilities.dialect == "postgres"
+    free = "claim IS NULL" if fresh else "claimed_until_ms IS NULL"
+    where = f"sent_at IS NULL AND ({free} OR claimed_until_ms < {'$1' if postgres else '?'})"
+    _, waiting = await conn.execute_query(f"SELECT id FROM outbox WHERE {where} LIMIT 1", [now_ms])
+    if not waiting:
+        return token, []
+    if postgres:
         sql = (
-            "UPDATE outbox SET claim = $1, claimed_until_ms = $2 WHERE id IN ("
-            "SELECT id FROM outbox WHERE sent_at IS NULL"
-            " AND (claimed_until_ms IS NULL OR claimed_until_ms < $3)"
-            " ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+            "UPDATE outbox SET claim = $2, claimed_until_ms = $3 WHERE id IN ("
+            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
         )
+        values: list[object] = [now_ms, token, now_ms + LEASE_MS, limit]
     else:
         sql = (
             "UPDATE outbox SET claim = ?, claimed_until_ms = ? WHERE id IN ("
-            "SELECT id FROM outbox WHERE sent_at IS NULL"
-            " AND (claimed_until_ms IS NULL OR claimed_until_ms < ?)"
-            " ORDER BY id LIMIT ?)"
+            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT ?)"
         )
-    count, _ = await conn.execute_query(sql, [token, now_ms + LEASE_MS, now_ms, limit])
+        values = [token, now_ms + LEASE_MS, now_ms, limit]
+    count, _ = await conn.execute_query(sql, values)
     if not count:
         return token, []
     return token, await OutboxEvent.filter(claim=token, sent_at=None).order_by("id")
@@ -305,6 +357,12 @@ def current_relay() -> Relay:
     if relay is None:
         relay = _RELAYS[loop] = Relay()
     return relay
+
+
+async def handled(event: TicketEvent) -> None:
+    """The notification job finished with ``event``: the relay stops enqueueing it again."""
+    if event.event_id is not None:
+        await OutboxEvent.filter(id=event.event_id, handled_at=None).update(handled_at=_utcnow())
 
 
 async def flushed() -> None:

@@ -18,6 +18,9 @@ class OutboxEvent(Model):
     claim = fields.CharField(max_length=32, null=True)
     claimed_until_ms = fields.BigIntField(null=True)
     sent_at = fields.DatetimeField(null=True)
+    # When the notification job finished with it: until then the relay enqueues it again now and
+    # then (the job id dedupes), as Redis may lose a queued job when it dies.
+    handled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "outbox"

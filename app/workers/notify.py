@@ -19,6 +19,7 @@ from typing import Any
 from arq import ArqRedis, Retry, func
 from arq.constants import expires_extra_ms
 
+from app import events
 from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.events import TicketEvent
 from app.mail.outbound import records
@@ -72,6 +73,12 @@ async def notify_event(ctx: dict[str, Any], event_json: str, rerun: bool = False
     except (ValueError, TypeError, KeyError) as exc:
         log.error("ignoring a malformed event %r: %s", event_json[:200], exc)
         return "malformed event"
+    summary = await _run(ctx, event, rerun)
+    await events.handled(event)  # not reached on Retry: the job is still arq's
+    return summary
+
+
+async def _run(ctx: dict[str, Any], event: TicketEvent, rerun: bool) -> str:
     try:
         summary, delay = await _notify(ctx, event, rerun=rerun or ctx.get("job_try") != 1)
     except Exception:

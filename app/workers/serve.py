@@ -12,9 +12,9 @@ import contextlib
 import logging
 
 from arq.worker import Worker, get_kwargs
+from redis.exceptions import RedisError
 
 from app.config import Settings
-from app.infra.redis import REDIS_AWAY
 from app.workers.settings import worker_settings
 
 log = logging.getLogger("app.worker")
@@ -40,7 +40,8 @@ async def serve_jobs(settings: Settings, *, owns_process: bool = True) -> None:
                 away, delay = False, BACKOFF_FIRST
             await task
             return
-        except (*REDIS_AWAY, OSError) as exc:
+        except (RedisError, OSError) as exc:
+            # Connection errors, and what they become inside a transaction (WatchError).
             if not away:
                 log.warning("Redis is away (%s); the worker reconnects with backoff", exc)
             away = True

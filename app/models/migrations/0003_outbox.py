@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
                 ('claim', fields.CharField(null=True, max_length=32)),
                 ('claimed_until_ms', fields.BigIntField(null=True)),
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('handled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'outbox', 'app': 'models', 'indexes': [Index(fields=['sent_at', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
