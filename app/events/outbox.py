@@ -26,7 +26,7 @@ import logging
 import time
 import uuid
 import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -168,7 +168,8 @@ class Relay:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._flushes: set[asyncio.Task[int]] = set()
+        self._inline: asyncio.Task[None] | None = None  # sending after commits
+        self._again = False
         self.away = False
         self._last_purge = 0.0
         self._last_resend = time.monotonic()
@@ -183,16 +184,28 @@ class Relay:
             return
         # A fresh context: this runs inside the transaction's commit, whose connection is
         # still the current one in the caller's context.
-        task = asyncio.get_running_loop().create_task(
-            self.flush(fresh=True), context=contextvars.Context()
+        if self._inline is not None and not self._inline.done():
+            self._again = True  # the running send goes round once more
+            return
+        self._inline = asyncio.get_running_loop().create_task(
+            self._send_committed(), context=contextvars.Context()
         )
-        self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+
+    async def _send_committed(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.flush(fresh=True)
+            except Exception:
+                log.exception("could not send the outbox after a commit; the relay loop will")
+                return
+            if not self._again:
+                return
 
     async def flushed(self) -> None:
         """Wait for the sends started by commits so far (tests, benchmarks)."""
-        while self._flushes:
-            await asyncio.gather(*list(self._flushes), return_exceptions=True)
+        while self._inline is not None and not self._inline.done():
+            await asyncio.gather(self._inline, return_exceptions=True)
 
     # -- the background loop ----------------------------------------------------------------
 
@@ -284,38 +297,53 @@ class Relay:
         ).delete()
 
 
-async def _claim(limit: int, *, fresh: bool) -> tuple[str, list[OutboxEvent]]:
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    channel: str
+    payload: str
+    notify: bool
+
+
+async def _claim(limit: int, *, fresh: bool) -> tuple[str, list[_Claimed]]:
     """Claim up to ``limit`` waiting rows, oldest first, that no relay's live claim holds (and,
-    unless ``fresh``, past their writer's grace). A read comes first: with nothing to send, a
-    relay takes no write lock."""
+    unless ``fresh``, past their writer's grace). The background loop reads first: with nothing
+    to send it takes no write lock. Right after a commit there is something to send."""
     token = uuid.uuid4().hex
     now_ms = _now_ms()
     conn = connections.get("default")
     postgres = conn.capabilities.dialect == "postgres"
     free = "claim IS NULL" if fresh else "claimed_until_ms IS NULL"
     where = f"sent_at IS NULL AND ({free} OR claimed_until_ms < {'$1' if postgres else '?'})"
-    _, waiting = await conn.execute_query(f"SELECT id FROM outbox WHERE {where} LIMIT 1", [now_ms])
-    if not waiting:
-        return token, []
+    if not fresh:
+        _, waiting = await conn.execute_query(
+            f"SELECT id FROM outbox WHERE {where} LIMIT 1", [now_ms]
+        )
+        if not waiting:
+            return token, []
+    returning = "RETURNING id, channel, payload, notify"
     if postgres:
         sql = (
             "UPDATE outbox SET claim = $2, claimed_until_ms = $3 WHERE id IN ("
             f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+            f" {returning}"
         )
         values: list[object] = [now_ms, token, now_ms + LEASE_MS, limit]
     else:
         sql = (
             "UPDATE outbox SET claim = ?, claimed_until_ms = ? WHERE id IN ("
-            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT ?)"
+            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT ?) {returning}"
         )
         values = [token, now_ms + LEASE_MS, now_ms, limit]
-    count, _ = await conn.execute_query(sql, values)
-    if not count:
-        return token, []
-    return token, await OutboxEvent.filter(claim=token, sent_at=None).order_by("id")
+    rows = await conn.execute_query_dict(sql, values)
+    claimed = [
+        _Claimed(id=r["id"], channel=r["channel"], payload=r["payload"], notify=bool(r["notify"]))
+        for r in rows
+    ]
+    return token, sorted(claimed, key=lambda row: row.id)
 
 
-async def _send(row: OutboxEvent) -> None:
+async def _send(row: _Claimed) -> None:
     payload = row.payload
     event: TicketEvent | None = None
     if row.channel == TICKETS_CHANNEL:
