@@ -9,12 +9,13 @@ picks up whatever is left (Redis was away, the process that wrote it died) every
 seconds.
 
 Sending a row: publish it on its channel (live updates) and, for ticket events, enqueue the
-notification job with the row's id as the job id; then mark it sent. A relay claims rows in id
-order for ``LEASE_MS`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs one write at a
-time), so two relays do not send the same rows at once and a dead relay's claim runs out. While
-Redis is down rows wait, and go out in order when it returns. Delivery is at least once: a row
-may go out twice if a relay dies between sending and marking; subscribers refetch what an event
-names and notifications dedupe per event and recipient, so a repeat costs nothing visible.
+notification job with the row's id as the job id; then mark it sent. A relay takes a batch of
+rows in id order inside a transaction that holds them while they are published and marks them
+sent as it commits (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so relays of other processes skip
+them; SQLite writes one transaction at a time); a relay that dies meanwhile leaves them waiting.
+While Redis is down rows wait, and go out in order when it returns. Delivery is at least once: a
+row may go out twice if a relay dies between sending and its commit; subscribers refetch what an
+event names and notifications dedupe per event and recipient, so a repeat costs nothing visible.
 """
 
 from __future__ import annotations
@@ -24,15 +25,14 @@ import contextlib
 import contextvars
 import logging
 import time
-import uuid
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from app.events.signals import (
     SESSIONS_CHANNEL,
@@ -46,8 +46,6 @@ from app.models import OutboxEvent
 log = logging.getLogger("app.events.outbox")
 
 BATCH = 100
-LEASE_MS = 30_000
-"""How long a claim keeps other relays off a row: well above the time to send a batch."""
 GRACE_MS = 3_000
 """A new row is left to the process that wrote it (which sends it right after its commit) for
 this long before other processes' background loops take it: fewer writers contend for the
@@ -108,7 +106,7 @@ async def emit(connection: BaseDBAsyncClient, *events: TicketEvent) -> None:
                 payload=e.to_json(),
                 notify=True,
                 created_at=stamp,
-                claimed_until_ms=grace,
+                hold_until_ms=grace,
             )
             for e in events
         ],
@@ -133,7 +131,7 @@ async def emit_session_change(
         channel=SESSIONS_CHANNEL,
         payload=signal.to_json(),
         created_at=_utcnow(),
-        claimed_until_ms=_now_ms() + GRACE_MS,
+        hold_until_ms=_now_ms() + GRACE_MS,
         using_db=connection,
     )
     _send_after_commit(connection)
@@ -245,30 +243,34 @@ class Relay:
         sent = 0
         async with self._lock:
             while True:
-                token, rows = await _claim(BATCH, fresh=fresh)
-                if not rows:
-                    break
-                done: list[int] = []
-                try:
-                    for row in rows:
-                        await _send(row)
-                        done.append(row.id)
-                except RedisAway as exc:
-                    await _mark_sent(token, done)
-                    await _release(token)
-                    sent += len(done)
-                    if not self.away:
-                        log.warning("Redis is away (%s); events wait in the outbox", exc)
-                    self.away = True
-                    return sent
-                await _mark_sent(token, done)
+                # One transaction per batch: the rows stay locked (PostgreSQL: other relays skip
+                # them) while they are published, and are marked sent when it commits; a relay
+                # that dies meanwhile leaves them waiting. One commit for the whole batch.
+                async with in_transaction() as connection:
+                    rows = await _waiting(connection, BATCH, fresh=fresh)
+                    done: list[int] = []
+                    try:
+                        for row in rows:
+                            await _send(row)
+                            done.append(row.id)
+                    except RedisAway as exc:
+                        if not self.away:
+                            log.warning("Redis is away (%s); events wait in the outbox", exc)
+                        self.away = True
+                    if done:
+                        await (
+                            OutboxEvent.filter(id__in=done)
+                            .using_db(connection)
+                            .update(sent_at=_utcnow())
+                        )
                 sent += len(done)
-                if self.away:
+                if len(done) < len(rows):
+                    return sent  # Redis is away
+                if rows and self.away:
                     log.info("Redis is back; events left in the outbox are going out")
                     self.away = False
                 if len(rows) < BATCH:
-                    break
-        return sent
+                    return sent
 
     async def _resend_unhandled(self) -> None:
         """Enqueue again the notification jobs sent a while ago and not finished yet."""
@@ -297,53 +299,19 @@ class Relay:
         ).delete()
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    channel: str
-    payload: str
-    notify: bool
-
-
-async def _claim(limit: int, *, fresh: bool) -> tuple[str, list[_Claimed]]:
-    """Claim up to ``limit`` waiting rows, oldest first, that no relay's live claim holds (and,
-    unless ``fresh``, past their writer's grace). The background loop reads first: with nothing
-    to send it takes no write lock. Right after a commit there is something to send."""
-    token = uuid.uuid4().hex
-    now_ms = _now_ms()
-    conn = connections.get("default")
-    postgres = conn.capabilities.dialect == "postgres"
-    free = "claim IS NULL" if fresh else "claimed_until_ms IS NULL"
-    where = f"sent_at IS NULL AND ({free} OR claimed_until_ms < {'$1' if postgres else '?'})"
+async def _waiting(connection: BaseDBAsyncClient, limit: int, *, fresh: bool) -> list[OutboxEvent]:
+    """Up to ``limit`` unsent rows, oldest first, locked for this transaction (PostgreSQL skips
+    rows another relay holds; SQLite writes one transaction at a time). Unless ``fresh``, rows
+    still left to their writer are not taken."""
+    query = OutboxEvent.filter(sent_at=None)
     if not fresh:
-        _, waiting = await conn.execute_query(
-            f"SELECT id FROM outbox WHERE {where} LIMIT 1", [now_ms]
-        )
-        if not waiting:
-            return token, []
-    returning = "RETURNING id, channel, payload, notify"
-    if postgres:
-        sql = (
-            "UPDATE outbox SET claim = $2, claimed_until_ms = $3 WHERE id IN ("
-            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-            f" {returning}"
-        )
-        values: list[object] = [now_ms, token, now_ms + LEASE_MS, limit]
-    else:
-        sql = (
-            "UPDATE outbox SET claim = ?, claimed_until_ms = ? WHERE id IN ("
-            f"SELECT id FROM outbox WHERE {where} ORDER BY id LIMIT ?) {returning}"
-        )
-        values = [token, now_ms + LEASE_MS, now_ms, limit]
-    rows = await conn.execute_query_dict(sql, values)
-    claimed = [
-        _Claimed(id=r["id"], channel=r["channel"], payload=r["payload"], notify=bool(r["notify"]))
-        for r in rows
-    ]
-    return token, sorted(claimed, key=lambda row: row.id)
+        query = query.filter(Q(hold_until_ms=None) | Q(hold_until_ms__lt=_now_ms()))
+    return await (
+        query.order_by("id").limit(limit).select_for_update(skip_locked=True).using_db(connection)
+    )
 
 
-async def _send(row: _Claimed) -> None:
+async def _send(row: OutboxEvent) -> None:
     payload = row.payload
     event: TicketEvent | None = None
     if row.channel == TICKETS_CHANNEL:
@@ -362,17 +330,6 @@ async def _send(row: _Claimed) -> None:
         raise
     except Exception as exc:
         raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
-
-
-async def _mark_sent(token: str, ids: list[int]) -> None:
-    if ids:
-        await OutboxEvent.filter(id__in=ids, claim=token).update(
-            sent_at=_utcnow(), claimed_until_ms=None
-        )
-
-
-async def _release(token: str) -> None:
-    await OutboxEvent.filter(claim=token, sent_at=None).update(claim=None, claimed_until_ms=None)
 
 
 _RELAYS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()

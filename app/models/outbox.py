@@ -14,9 +14,9 @@ class OutboxEvent(Model):
     payload = fields.TextField()
     notify = fields.BooleanField(default=False)  # also enqueue the notification job
     created_at = fields.DatetimeField()
-    # A relay's claim: its token and until when (epoch ms) no other relay takes the row.
-    claim = fields.CharField(max_length=32, null=True)
-    claimed_until_ms = fields.BigIntField(null=True)
+    # Until when (epoch ms) the row is left to the process that wrote it, which sends it right
+    # after its commit; other processes' relays take it after that.
+    hold_until_ms = fields.BigIntField(null=True)
     sent_at = fields.DatetimeField(null=True)
     # When the notification job finished with it: until then the relay enqueues it again now and
     # then (the job id dedupes), as Redis may lose a queued job when it dies.
