@@ -180,11 +180,11 @@ class Relay:
         if self.away or (sinks.publisher is None and sinks.jobs is None):
             self._wake.set()
             return
-        # A fresh context: this runs inside the transaction's commit, whose connection is
-        # still the current one in the caller's context.
         if self._inline is not None and not self._inline.done():
             self._again = True  # the running send goes round once more
             return
+        # A fresh context: this runs inside the transaction's commit, whose connection is
+        # still the current one in the caller's context.
         self._inline = asyncio.get_running_loop().create_task(
             self._send_committed(), context=contextvars.Context()
         )
