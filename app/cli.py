@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -50,12 +51,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from arq.worker import run_worker
+    from app.workers.serve import serve_jobs
 
-    from app.workers.settings import worker_settings
+    settings = _settings()
 
-    _settings()
-    run_worker(worker_settings(_settings()))  # type: ignore[arg-type]  # arq reads the class's attributes
+    async def until_signal() -> None:
+        # SIGINT/SIGTERM stop the worker (jobs in flight run again elsewhere, as after a crash).
+        import signal
+
+        task = asyncio.ensure_future(serve_jobs(settings))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(until_signal())
     return 0
 
 

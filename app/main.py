@@ -82,11 +82,14 @@ def create_app(
         pool = await arq_pool(settings)
         state.jobs = ArqJobQueue(pool)
         events.configure(publisher=state.hub, jobs=state.jobs)
+        relay = events.current_relay()
+        relay.start()
         await state.live.start()
         try:
             yield
         finally:
             await state.live.stop()
+            await relay.stop()
             events.configure(publisher=None, jobs=None)
             await state.hub.disconnect()
             await pool.aclose()

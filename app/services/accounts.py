@@ -86,8 +86,10 @@ async def change_password(
         revoked = await revoke_tokens(
             user.id, kinds=(TokenKind.SESSION,), keep=actor.token_id, using_db=connection
         )
-    if revoked:
-        await emit_session_change(user_id=user.id, reason="revoked", keep_token_id=actor.token_id)
+        if revoked:
+            await emit_session_change(
+                connection, user_id=user.id, reason="revoked", keep_token_id=actor.token_id
+            )
     user.password_hash = password_hash
     return PasswordChanged(user=user, revoked_sessions=revoked)
 
@@ -96,8 +98,15 @@ async def logout(*, actor: Actor | None) -> bool:
     """Revoke the session or token this request was made with."""
     if actor is None or actor.token_id is None:
         return False
-    await AuthToken.filter(id=actor.token_id, revoked_at=None).update(revoked_at=now())
-    await emit_session_change(user_id=actor.user_id, reason="revoked", token_id=actor.token_id)
+    async with in_transaction() as connection:
+        await (
+            AuthToken.filter(id=actor.token_id, revoked_at=None)
+            .using_db(connection)
+            .update(revoked_at=now())
+        )
+        await emit_session_change(
+            connection, user_id=actor.user_id, reason="revoked", token_id=actor.token_id
+        )
     return True
 
 
@@ -128,6 +137,9 @@ async def revoke_api_token(*, actor: Actor | None, token_id: int) -> AuthToken:
     if token is None:
         raise NotFound("Token was not found.", field="id")
     token.revoked_at = now()
-    await token.save()
-    await emit_session_change(user_id=actor.user_id, reason="revoked", token_id=token.id)
+    async with in_transaction() as connection:
+        await token.save(using_db=connection)
+        await emit_session_change(
+            connection, user_id=actor.user_id, reason="revoked", token_id=token.id
+        )
     return token

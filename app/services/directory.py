@@ -196,11 +196,13 @@ async def update_user(
             await unassign_tickets(ticket_change, admin, user, keep=[d.id for d in departments])
         if revoke:
             await revoke_tokens(user.id, keep=keep, using_db=connection)
-    # Open sockets follow: closed when revoked, reconnected when access may have changed.
-    if revoke:
-        await emit_session_change(user_id=user.id, reason="revoked", keep_token_id=keep)
-    if user.active and (role is not None or department_ids is not None):
-        await emit_session_change(user_id=user.id, reason="access")
+        # Open sockets follow: closed when revoked, reconnected when access may have changed.
+        if revoke:
+            await emit_session_change(
+                connection, user_id=user.id, reason="revoked", keep_token_id=keep
+            )
+        if user.active and (role is not None or department_ids is not None):
+            await emit_session_change(connection, user_id=user.id, reason="access")
     return user
 
 

@@ -4,7 +4,8 @@ and the unassigning when staff lose a department.
 Inside one write transaction each ticket's row is locked before it is read, so concurrent
 changes end as some serial order would and every audit entry's "from" is the previous entry's
 "to"; only the columns a change sets are written, with the version one higher (each audit entry
-and message records the version it made). The events collected leave once, after the commit.
+and message records the version it made). The events collected are written to the outbox in the
+same transaction, so they leave exactly when the change commits (``app.events.outbox``).
 
 Locking: ``SELECT … FOR UPDATE`` on PostgreSQL. SQLite runs one writer at a time, but Tortoise
 starts its transactions with a deferred ``BEGIN``: two processes could both read a ticket and
@@ -48,15 +49,14 @@ class TicketChanges:
         await ticket.save(using_db=self.connection, update_fields=[*fields, "version"])
 
     def emit(self, *events: TicketEvent) -> None:
-        """Hand these over after the commit (nothing, if the transaction fails)."""
+        """Write these to the outbox with the change (nothing, if the transaction fails)."""
         self.events.extend(events)
 
 
 @asynccontextmanager
 async def ticket_changes() -> AsyncIterator[TicketChanges]:
-    """A write transaction for ticket changes; its events are emitted after the commit."""
+    """A write transaction for ticket changes; its events go to the outbox in it."""
     async with in_transaction() as connection:
         changes = TicketChanges(connection)
         yield changes
-    if changes.events:
-        await emit(*changes.events)
+        await emit(connection, *changes.events)

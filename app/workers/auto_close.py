@@ -10,6 +10,7 @@ from arq.cron import cron
 
 from app.config import Settings
 from app.services.auto_close import close_idle_tickets
+from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,9 @@ async def auto_close_tickets(ctx: dict[str, Any]) -> int:
     return len(closed)
 
 
-FUNCTIONS: list[Any] = [func(auto_close_tickets, name="auto_close_tickets", max_tries=3)]
+FUNCTIONS: list[Any] = [
+    func(auto_close_tickets, name="auto_close_tickets", max_tries=3, timeout=JOB_TIMEOUT_SECONDS)
+]
 CRON_JOBS: list[Any] = [
     cron(
         auto_close_tickets,
@@ -31,6 +34,6 @@ CRON_JOBS: list[Any] = [
         minute=set(range(0, 60, 10)),
         second=7,
         unique=True,  # several workers: arq enqueues one run per tick
-        timeout=600,
+        timeout=JOB_TIMEOUT_SECONDS,  # each ticket closes alone; the rest wait for the next run
     )
 ]

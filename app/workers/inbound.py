@@ -13,6 +13,7 @@ from app.infra.clock import now
 from app.mail.inbound.intake import PROCESS_JOB, enqueue
 from app.mail.inbound.process import MAX_ATTEMPTS, process_inbound
 from app.models import InboundMail, InboundStatus
+from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,20 @@ async def sweep_received_mail(ctx: dict[str, Any]) -> int:
 
 
 FUNCTIONS: list[Any] = [
-    func(process_inbound_mail, name=PROCESS_JOB, keep_result=0, max_tries=MAX_ATTEMPTS + 2)
+    func(
+        process_inbound_mail,
+        name=PROCESS_JOB,
+        keep_result=0,
+        max_tries=MAX_ATTEMPTS + 2,
+        timeout=JOB_TIMEOUT_SECONDS,
+    )
 ]
 CRON_JOBS: list[Any] = [
-    cron(sweep_received_mail, second={0}, run_at_startup=True, unique=True, timeout=120)
+    cron(
+        sweep_received_mail,
+        second={0},
+        run_at_startup=True,
+        unique=True,
+        timeout=JOB_TIMEOUT_SECONDS,
+    )
 ]

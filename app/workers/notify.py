@@ -19,6 +19,7 @@ from typing import Any
 from arq import ArqRedis, Retry, func
 from arq.constants import expires_extra_ms
 
+from app import events
 from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.events import TicketEvent
 from app.mail.outbound import records
@@ -26,13 +27,13 @@ from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
 from app.mail.outbound.send import SendFailure, SmtpPool
 from app.workers.queue import NOTIFY_JOB
+from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
 
 JOB_LIFETIME = timedelta(milliseconds=expires_extra_ms)
 
 MAX_PARALLEL_SENDS = 8
-JOB_TIMEOUT_SECONDS = 600
 JOB_MAX_TRIES = 2 * records.MAX_ATTEMPTS + 5
 """Above the schedule: a run that finds a row claimed by another run also counts as a try."""
 
@@ -72,6 +73,12 @@ async def notify_event(ctx: dict[str, Any], event_json: str, rerun: bool = False
     except (ValueError, TypeError, KeyError) as exc:
         log.error("ignoring a malformed event %r: %s", event_json[:200], exc)
         return "malformed event"
+    summary = await _run(ctx, event, rerun)
+    await events.handled(event)  # not reached on Retry: the job is still arq's
+    return summary
+
+
+async def _run(ctx: dict[str, Any], event: TicketEvent, rerun: bool) -> str:
     try:
         summary, delay = await _notify(ctx, event, rerun=rerun or ctx.get("job_try") != 1)
     except Exception:

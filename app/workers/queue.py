@@ -1,4 +1,4 @@
-"""Enqueueing jobs on arq from the services (after commit)."""
+"""Enqueueing notification jobs on arq (the outbox relay does, for each ticket event)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import events
 from app.config import get_settings
 from app.models import Department, Ticket
 from app.services import tickets
@@ -61,4 +62,5 @@ async def open_ticket(person: Any, department: Department, subject: str = "Print
         body=f"{subject}: it does not work",
         settings=get_settings(),
     )
+    await events.flushed()  # its CREATED event is out before the test subscribes
     return opened.ticket

@@ -68,6 +68,13 @@ class HelpdeskProcess:
             process.kill()
             process.wait(15)
 
+    def kill(self) -> None:
+        """``kill -9``: no shutdown code runs."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(15)
+
     def log_tail(self, lines: int = 30) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])

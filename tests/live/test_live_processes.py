@@ -4,18 +4,15 @@ subscriber that stops reading; a revocation whose signal was lost."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 from arq.connections import RedisSettings, create_pool
 from ops import CLOSE, REPLY, open_ticket
-from processes import START_TIMEOUT, HelpdeskProcess, ServerProcess, process_env
-from redis_server import RedisServer, free_port
+from processes import START_TIMEOUT, ServerProcess
 from wsclient import (
     LIST_EVENTS,
     TICKET_EVENTS,
@@ -26,10 +23,8 @@ from wsclient import (
     wait_live,
 )
 
-from app import events
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.infra.clock import now
-from app.infra.pubsub import Hub
 from app.mail.tokens import reply_address
 from app.models import AuditEntry, AuthToken, Message, Ticket, TicketStatus
 from app.services import messages
@@ -47,51 +42,6 @@ async def call(base: str, query: str, variables: dict, token: str) -> dict:
     body = response.json()
     assert not body.get("errors"), body
     return body["data"]
-
-
-@pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    """A Redis of this test's own: no other test run's events or flushes reach it."""
-    server = RedisServer(tmp_path / "redis")
-    await asyncio.to_thread(server.start)
-    yield server
-    await asyncio.to_thread(server.stop)
-
-
-@pytest.fixture
-async def publishing(private_redis: RedisServer) -> AsyncIterator[None]:
-    """Services called by the test itself publish their events to the private Redis."""
-    saved = events.sinks.publisher, events.sinks.jobs
-    async with Hub(private_redis.url) as hub:
-        events.configure(publisher=hub, jobs=None)
-        try:
-            yield
-        finally:
-            events.configure(publisher=saved[0], jobs=saved[1])
-
-
-@pytest.fixture
-async def start(
-    settings: Settings, tmp_path: Path, private_redis: RedisServer
-) -> AsyncIterator[Callable[..., HelpdeskProcess]]:
-    """Start ``helpdesk`` processes on the test's database and the private Redis; all are
-    stopped afterwards."""
-    started: list[HelpdeskProcess] = []
-
-    def starter(kind: str, **env: str) -> HelpdeskProcess:
-        log = tmp_path / f"{kind}-{len(started)}.log"
-        environment = process_env(settings, REDIS_URL=private_redis.url, **env)
-        if kind == "serve":
-            process: HelpdeskProcess = ServerProcess(free_port(), environment, log)
-        else:
-            process = HelpdeskProcess([kind], environment, log)
-        process.start()
-        started.append(process)
-        return process
-
-    yield starter
-    for process in started:
-        await asyncio.to_thread(process.stop)
 
 
 async def test_subscribers_on_one_server_hear_of_changes_made_on_another_and_by_a_worker(

@@ -27,6 +27,7 @@ from arq.worker import Worker
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
+from app import events
 from app.config import Settings, get_settings
 from app.infra.redis import arq_settings
 from app.workers import inbound, notify
@@ -104,20 +105,26 @@ class MailCatcher:
 
 
 async def run_jobs(settings: Settings) -> None:
-    """A real arq worker (notifications and inbound mail) until the queue is empty."""
-    worker = Worker(
-        functions=[*notify.FUNCTIONS, *inbound.FUNCTIONS],
-        redis_settings=arq_settings(settings),
-        burst=True,
-        poll_delay=0.02,
-        handle_signals=False,
-        ctx={"settings": settings},
-        max_jobs=4,
-    )
-    try:
-        await asyncio.wait_for(worker.main(), TIMEOUT)
-    finally:
-        await worker.close()
+    """A real arq worker (notifications and inbound mail) until the queue is empty, and stays
+    so once the outbox sent what the jobs' own changes emitted."""
+    while True:
+        await events.flushed()
+        worker = Worker(
+            functions=[*notify.FUNCTIONS, *inbound.FUNCTIONS],
+            redis_settings=arq_settings(settings),
+            burst=True,
+            poll_delay=0.02,
+            handle_signals=False,
+            ctx={"settings": settings},
+            max_jobs=4,
+        )
+        try:
+            await asyncio.wait_for(worker.main(), TIMEOUT)
+            await events.flushed()
+            if not await worker.pool.zcard(worker.queue_name):
+                return
+        finally:
+            await worker.close()
 
 
 TICKET_EVENTS = """

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from app import events
 from app.events import TicketEvent
 from app.workers.notify import notify_event
 
@@ -57,6 +58,9 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    slow: float = 0.0  # seconds each RCPT takes
+    gate: asyncio.Event | None = None  # when given, RCPT waits until it is set
+    waiting: int = 0  # RCPTs waiting at the gate
     tls: bool = False
     implicit_tls: bool = False
     login: tuple[str, str] | None = None
@@ -79,6 +83,14 @@ class SmtpServer:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if self.slow:
+            await asyncio.sleep(self.slow)  # a slow server, before the mail is handed over
+        if self.gate is not None and not self.gate.is_set():
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
         if address.lower() in self.refuse:
             return self.refuse[address.lower()]
         envelope.rcpt_tos.append(address)
@@ -161,11 +173,13 @@ class EventRecorder:
     async def enqueue_event(self, event: TicketEvent) -> None:
         self.events.append(event)
 
-    def take(self) -> list[TicketEvent]:
+    async def take(self) -> list[TicketEvent]:
+        """The events sent since the last take (once the relay sent what was committed)."""
+        await events.flushed()
         taken, self.events = self.events, []
         return taken
 
 
 async def deliver(recorder: EventRecorder, job_ctx: dict[str, Any]) -> list[str]:
     """Run the notification job for every event recorded so far, as the worker would."""
-    return [await notify_event(job_ctx, event.to_json()) for event in recorder.take()]
+    return [await notify_event(job_ctx, event.to_json()) for event in await recorder.take()]

@@ -41,7 +41,7 @@ async def test_answered_tickets_close_after_seven_idle_days(
     world, smtp, recorder, job_ctx, frozen_clock
 ):
     ticket = await answered_ticket(world)
-    recorder.take()
+    await recorder.take()
 
     frozen_clock.advance(timedelta(days=6, hours=23))
     assert await auto_close_tickets({"settings": get_settings()}) == 0
@@ -61,7 +61,7 @@ async def test_answered_tickets_close_after_seven_idle_days(
     assert audit is not None and audit.actor_id is None
     assert (audit.old_value, audit.new_value) == ("ANSWERED", "CLOSED")
 
-    [event] = recorder.take()
+    [event] = await recorder.take()
     assert event.type is EventType.CLOSED and event.message == system.id and event.actor is None
     assert any('"type":"CLOSED"' in published for published in recorder.published)
     recorder.events.append(event)
@@ -72,7 +72,7 @@ async def test_answered_tickets_close_after_seven_idle_days(
     # Running again closes nothing more and mails nobody.
     frozen_clock.advance(timedelta(days=30))
     assert await auto_close_tickets({"settings": get_settings()}) == 0
-    assert recorder.take() == []
+    assert await recorder.take() == []
 
 
 async def test_only_answered_tickets_without_activity_are_closed(world, recorder, frozen_clock):
@@ -132,7 +132,7 @@ async def test_department_override_and_zero_turns_it_off(world, recorder, frozen
 
 async def test_concurrent_runs_close_each_ticket_once(world, recorder, frozen_clock):
     due = [await answered_ticket(world, subject=f"T{i}") for i in range(5)]
-    recorder.take()
+    await recorder.take()
     frozen_clock.advance(timedelta(days=8))
     counts = await asyncio.gather(
         *(auto_close_tickets({"settings": get_settings()}) for _ in range(4))
@@ -144,5 +144,5 @@ async def test_concurrent_runs_close_each_ticket_once(world, recorder, frozen_cl
         assert await system.count() == 1
         closes = AuditEntry.filter(ticket_id=ticket.id, field="status", new_value="CLOSED")
         assert await closes.count() == 1
-    closed_events = [e for e in recorder.take() if e.type is EventType.CLOSED]
+    closed_events = [e for e in await recorder.take() if e.type is EventType.CLOSED]
     assert sorted(e.ticket for e in closed_events) == sorted(t.number for t in due)

@@ -31,7 +31,7 @@ async def open_ticket(client, department, subject="Printer on fire"):
 
 async def test_a_job_run_twice_sends_each_mail_once(world, smtp, recorder, job_ctx):
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     first = await notify_event(job_ctx, event.to_json())
     second = await notify_event(job_ctx, event.to_json())
     assert first == "2 sent"
@@ -44,7 +44,7 @@ async def test_two_copies_of_a_job_running_at_once_send_each_mail_once(
     world, smtp, recorder, job_ctx
 ):
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     runs = await asyncio.gather(
         *(notify_event(job_ctx, event.to_json()) for _ in range(3)), return_exceptions=True
     )
@@ -62,7 +62,7 @@ async def test_smtp_down_retries_on_the_schedule_and_nothing_is_lost(
     world, smtp, recorder, job_ctx, frozen_clock
 ):
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     await smtp.stop()
 
     started = clock.now()
@@ -92,7 +92,7 @@ async def test_the_schedule_ends_in_a_recorded_failure(
     world, smtp, recorder, job_ctx, frozen_clock
 ):
     await messages_for_client_only(world, recorder)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     await smtp.stop()
     for _ in range(MAX_ATTEMPTS - 1):
         with pytest.raises(Retry):
@@ -106,7 +106,7 @@ async def test_the_schedule_ends_in_a_recorded_failure(
 
 async def messages_for_client_only(world, recorder):
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
     await messages.reply_to_ticket(
         actor=world.staff_x.actor, number=ticket.number, body="Hi", settings=get_settings()
     )
@@ -116,7 +116,7 @@ async def messages_for_client_only(world, recorder):
 async def test_permanent_refusal_is_recorded_and_not_retried(world, smtp, recorder, job_ctx):
     smtp.refuse["alice@example.com"] = "550 5.1.1 No such mailbox"
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     assert await notify_event(job_ctx, event.to_json()) == "1 failed, 1 sent"
     assert smtp.recipients() == ["xavier@example.com"]
     failed = await OutboundMail.get(recipient="alice@example.com")
@@ -128,7 +128,7 @@ async def test_permanent_refusal_is_recorded_and_not_retried(world, smtp, record
 async def test_a_temporary_refusal_is_retried(world, smtp, recorder, job_ctx):
     smtp.refuse["alice@example.com"] = "451 4.3.0 Try again later"
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     with pytest.raises(Retry) as retry:
         await notify_event(job_ctx, event.to_json())
     assert retry.value.defer_score == RETRY_DELAYS[0] * 1000
@@ -191,7 +191,7 @@ async def test_tls_and_login_from_the_smtp_url(world, settings, recorder, mode):
     try:
         ctx = {"settings": settings.model_copy(update={"smtp_url": server.url})}
         await messages_for_client_only(world, recorder)
-        [event] = recorder.take()
+        [event] = await recorder.take()
         assert await notify_event(ctx, event.to_json()) == "1 sent"
         assert server.recipients() == ["alice@example.com"]
 
@@ -212,7 +212,7 @@ async def test_tls_and_login_from_the_smtp_url(world, settings, recorder, mode):
 async def test_a_retry_skips_a_recipient_who_lost_access_meanwhile(world, smtp, recorder, job_ctx):
     smtp.refuse["xavier@example.com"] = "451 4.2.0 Mailbox busy"
     await open_ticket(world.client_a, world.dept_x)
-    [event] = recorder.take()
+    [event] = await recorder.take()
     with pytest.raises(Retry):
         await notify_event(job_ctx, event.to_json())
     assert smtp.recipients() == ["alice@example.com"]

@@ -122,7 +122,7 @@ async def test_a_token_never_validates_for_another_recipient_or_ticket(
 async def test_html_is_escaped_and_the_text_survives_a_reply_trim(world, smtp, recorder, job_ctx):
     evil = '<script>alert("x")</script> & <b>bold</b>'
     ticket = await open_ticket(world.client_a, world.dept_x, subject="<img src=x onerror=1>")
-    recorder.take()
+    await recorder.take()
     await messages.reply_to_ticket(
         actor=world.staff_x.actor, number=ticket.number, body=evil, settings=get_settings()
     )
@@ -143,7 +143,7 @@ async def test_html_is_escaped_and_the_text_survives_a_reply_trim(world, smtp, r
 
 async def test_attachments_are_listed_with_their_links(world, smtp, recorder, job_ctx, settings):
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
     posted = await messages.reply_to_ticket(
         actor=world.staff_x.actor,
         number=ticket.number,

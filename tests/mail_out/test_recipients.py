@@ -58,7 +58,7 @@ async def test_new_ticket_opened_by_staff_skips_its_author(world, smtp, recorder
 
 async def test_staff_reply_mails_only_the_client(world, smtp, recorder, job_ctx):
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
     await messages.reply_to_ticket(
         actor=world.staff_x.actor, number=ticket.number, body="On it", settings=get_settings()
     )
@@ -78,7 +78,7 @@ async def test_client_reply_mails_the_departments_staff_then_only_the_assignee(
     )
     await colleague.departments.add(world.dept_x)
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
 
     await messages.reply_to_ticket(
         actor=world.client_a.actor, number=ticket.number, body="Any news?", settings=get_settings()
@@ -89,7 +89,7 @@ async def test_client_reply_mails_the_departments_staff_then_only_the_assignee(
     await tickets.update_ticket(
         actor=world.staff_x.actor, number=ticket.number, assignee_id=colleague.id
     )
-    recorder.take()  # the assignment mail is tested on its own
+    await recorder.take()  # the assignment mail is tested on its own
     smtp.received.clear()
     await messages.reply_to_ticket(
         actor=world.client_a.actor, number=ticket.number, body="Hello?", settings=get_settings()
@@ -106,7 +106,7 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
     )
     await colleague.departments.add(world.dept_x)
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
 
     # Unassigned: a note mails nobody.
     await messages.add_internal_note(
@@ -118,7 +118,7 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
     await tickets.update_ticket(
         actor=world.staff_x.actor, number=ticket.number, assignee_id=colleague.id
     )
-    recorder.take()
+    await recorder.take()
     await messages.add_internal_note(
         actor=world.staff_x.actor,
         number=ticket.number,
@@ -141,14 +141,14 @@ async def test_internal_note_goes_to_the_assignee_only_never_the_client(
 
 async def test_closing_mails_the_client_unless_the_client_closed_it(world, smtp, recorder, job_ctx):
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
     await tickets.close_ticket(actor=world.staff_x.actor, number=ticket.number)
     await deliver(recorder, job_ctx)
     assert smtp.recipients() == ["alice@example.com"]
     assert "closed by Xavier Staff" in smtp.received[0].part("plain")
 
     other = await open_ticket(world.client_a, world.dept_x, subject="Second")
-    recorder.take()
+    await recorder.take()
     smtp.received.clear()
     await tickets.close_ticket(actor=world.client_a.actor, number=other.number)
     await deliver(recorder, job_ctx)
@@ -163,7 +163,7 @@ async def test_assignment_mails_the_new_assignee_unless_they_took_it(
     )
     await colleague.departments.add(world.dept_x)
     ticket = await open_ticket(world.client_a, world.dept_x)
-    recorder.take()
+    await recorder.take()
 
     await tickets.update_ticket(
         actor=world.staff_x.actor, number=ticket.number, assignee_id=colleague.id

@@ -39,7 +39,7 @@ async def test_sink_keeps_each_message_and_lists_newest_first(world, recorder, s
             body="Hello <you>",
             settings=get_settings(),
         )
-        for event in recorder.take():
+        for event in await recorder.take():
             await notify_event({"settings": local}, event.to_json())
     finally:
         server.close()

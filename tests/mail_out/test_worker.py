@@ -36,7 +36,8 @@ async def arq_pool(settings: Settings, redis) -> AsyncIterator[ArqRedis]:
 
 
 async def run_worker(settings: Settings, mail_settings: Settings, max_jobs: int = -1) -> Worker:
-    """One burst of a real worker: runs what is due, then stops."""
+    """One burst of a real worker: runs what is due (once the outbox sent it), then stops."""
+    await events.flushed()
 
     async def startup(ctx):
         ctx["settings"] = mail_settings
@@ -108,7 +109,7 @@ async def test_worker_retries_when_the_smtp_server_comes_back(
     rows = await OutboundMail.all()
     assert {(r.status, r.attempts) for r in rows} == {(OutboundStatus.RETRYING, 1)}
     [(job_id, due_ms)] = await redis.zrange(QUEUE, 0, -1, withscores=True)
-    assert job_id.decode().startswith("notify:CREATED:")
+    assert job_id.decode().startswith("notify:e")  # the outbox row names the event
     assert 8_000 < due_ms - time.time() * 1000 <= 10_500  # deferred by the first delay, 10 s
 
     await smtp.start()
@@ -161,6 +162,7 @@ async def test_a_retry_beyond_arqs_job_lifetime_becomes_a_new_deferred_job(
         body="Down",
         settings=get_settings(),
     )
+    await events.flushed()
     [(job_id, _)] = await redis.zrange(QUEUE, 0, -1, withscores=True)
     await redis.delete(QUEUE)  # this test plays the worker itself
     job = deserialize_job(await redis.get(b"arq:job:" + job_id))

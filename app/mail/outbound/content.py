@@ -45,6 +45,9 @@ NOTHING = Plan(identity=None, ticket=None, mails=())
 async def _identity(event: TicketEvent, ticket: Ticket, message: Message | None) -> str | None:
     if event.type in (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.NOTE_ADDED):
         return f"{event.type.value}:m{message.id}" if message is not None else None
+    if event.event_id is not None:
+        # The outbox row: closing twice, or assigning twice, are two events.
+        return f"{event.type.value}:t{ticket.id}:e{event.event_id}"
     if event.type is EventType.CLOSED:
         entry = await (
             AuditEntry.filter(ticket_id=ticket.id, field="status", new_value="CLOSED")

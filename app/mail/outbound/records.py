@@ -22,8 +22,10 @@ from app.models import OutboundMail, OutboundStatus
 RETRY_DELAYS: tuple[int, ...] = (10, 60, 300, 1800, 7200, 21600, 43200, 86400, 86400)
 """Seconds to wait after the 1st, 2nd, ... transient failure: 10 s up to a day, ~2.3 days in all."""
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-LEASE = timedelta(minutes=10)
-"""How long a claimed row counts as being sent before another run may take it over."""
+LEASE = timedelta(seconds=60)
+"""How long a claimed row counts as being sent before another run may take it over: above the
+notification job's timeout (``app.workers.timeouts``), which cancels a send that takes longer,
+and short, so that the mail of a worker killed mid-send goes out within a minute or two."""
 MAX_ERROR_CHARS = 2000
 _OPEN = (OutboundStatus.PENDING, OutboundStatus.RETRYING)
 

@@ -1,28 +1,20 @@
-"""Events are invalidation signals the services hand over after commit; this module is the one
-place they leave the process.
+"""What the events say: ticket events and session signals, each small JSON on its Redis channel.
 
-Two kinds, each small JSON on its Redis channel:
-
-* ticket events (``emit``) on ``helpdesk:tickets``: every one carries the ticket's department
-  and client so that each server process can decide per subscriber, in memory, whether the
-  subscriber may see it; the same event is handed to the job queue so the notification worker
-  mails it out;
-* session signals (``emit_session_change``) on ``helpdesk:sessions``: a session was revoked or a
-  user's access changed, and every server process closes that user's open sockets
-  (``app.live.connections``).
+* ticket events on ``helpdesk:tickets``: every one carries the ticket's department and client so
+  that each server process can decide per subscriber, in memory, whether the subscriber may see
+  it; the same event is handed to the job queue so the notification worker mails it out;
+* session signals on ``helpdesk:sessions``: a session was revoked or a user's access changed,
+  and every server process closes that user's open sockets (``app.live.connections``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict, dataclass
 from enum import Enum
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from app.models import Ticket
-
-log = logging.getLogger(__name__)
 
 TICKETS_CHANNEL = "helpdesk:tickets"
 SESSIONS_CHANNEL = "helpdesk:sessions"
@@ -51,6 +43,7 @@ class TicketEvent:
     previous_department: int | None = None
     assignee: int | None = None
     changes: tuple[str, ...] = ()
+    event_id: int | None = None  # its outbox row: set by the relay, the event's identity
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -67,7 +60,10 @@ class TicketEvent:
 
     @property
     def key(self) -> str:
-        """Stable identity of what happened, used as the notification job id."""
+        """Identity of what happened, used as the notification job id: the outbox row once the
+        relay sent it (two identical changes are two events); before that, a description."""
+        if self.event_id is not None:
+            return f"e{self.event_id}"
         return f"{self.type.value}:{self.ticket_id}:{self.message or ''}:{','.join(self.changes)}"
 
 
@@ -121,58 +117,3 @@ class SessionSignal:
             token=None if token is None else int(token),
             keep=None if keep is None else int(keep),
         )
-
-
-class Publisher(Protocol):
-    async def publish(self, channel: str, message: str) -> None: ...
-
-
-class JobQueue(Protocol):
-    async def enqueue_event(self, event: TicketEvent) -> None: ...
-
-
-class _Sinks:
-    publisher: Publisher | None = None
-    jobs: JobQueue | None = None
-
-
-sinks = _Sinks()
-
-
-def configure(*, publisher: Publisher | None, jobs: JobQueue | None) -> None:
-    sinks.publisher = publisher
-    sinks.jobs = jobs
-
-
-async def emit(*events: TicketEvent) -> None:
-    """Publish and enqueue, after commit. Failures are logged: the data is already saved,
-    and subscribers refetch after an outage (RESYNC), so a lost signal costs only freshness."""
-    for event in events:
-        if sinks.publisher is not None:
-            try:
-                await sinks.publisher.publish(TICKETS_CHANNEL, event.to_json())
-            except Exception:
-                log.exception("could not publish %s", event.key)
-        if sinks.jobs is not None:
-            try:
-                await sinks.jobs.enqueue_event(event)
-            except Exception:
-                log.exception("could not enqueue notifications for %s", event.key)
-
-
-async def emit_session_change(
-    *,
-    user_id: int,
-    reason: SessionReason,
-    token_id: int | None = None,
-    keep_token_id: int | None = None,
-) -> None:
-    """Publish after commit. A lost signal is covered by each process's periodic session check.
-    ``keep_token_id``: with ``revoked`` and no ``token_id``, the one token that stays valid."""
-    if sinks.publisher is None:
-        return
-    signal = SessionSignal(user=user_id, reason=reason, token=token_id, keep=keep_token_id)
-    try:
-        await sinks.publisher.publish(SESSIONS_CHANNEL, signal.to_json())
-    except Exception:
-        log.exception("could not publish the session signal for user %s", user_id)

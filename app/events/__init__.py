@@ -1,0 +1,44 @@
+"""Events: what changed, written to the outbox with the change and sent on by a relay in every
+process (``app.events.outbox``); what they say is in ``app.events.signals``."""
+
+from app.events.outbox import (
+    JobQueue,
+    Publisher,
+    Relay,
+    configure,
+    current_relay,
+    emit,
+    emit_session_change,
+    flushed,
+    handled,
+    sinks,
+)
+from app.events.signals import (
+    SESSIONS_CHANNEL,
+    TICKETS_CHANNEL,
+    EventType,
+    SessionReason,
+    SessionSignal,
+    TicketEvent,
+    event_for,
+)
+
+__all__ = [
+    "SESSIONS_CHANNEL",
+    "TICKETS_CHANNEL",
+    "EventType",
+    "JobQueue",
+    "Publisher",
+    "Relay",
+    "SessionReason",
+    "SessionSignal",
+    "TicketEvent",
+    "configure",
+    "current_relay",
+    "emit",
+    "emit_session_change",
+    "event_for",
+    "flushed",
+    "handled",
+    "sinks",
+]

@@ -1,0 +1,70 @@
+"""Running the arq worker so that it outlives Redis going away.
+
+arq's worker exits when its Redis connection breaks. ``serve_jobs`` starts a fresh worker once
+Redis answers again, waiting with a growing backoff, saying so in one WARNING line; jobs that
+were queued (or in flight) run once it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from arq.worker import Worker, get_kwargs
+from redis.exceptions import RedisError
+
+from app.config import Settings
+from app.workers.settings import worker_settings
+
+log = logging.getLogger("app.worker")
+
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 5.0
+
+
+async def serve_jobs(settings: Settings, *, owns_process: bool = True) -> None:
+    """Run jobs until cancelled, reconnecting whenever Redis goes away."""
+    config = worker_settings(settings, owns_process=owns_process)
+    delay, away = BACKOFF_FIRST, False
+    while True:
+        worker = Worker(**{**get_kwargs(config), "handle_signals": False})  # type: ignore[arg-type]
+        try:
+            task = asyncio.ensure_future(worker.main())
+            worker.main_task = task
+            if away:
+                # main() connected and started: Redis is back.
+                await asyncio.wait({task}, timeout=1.0)
+            if away and not task.done():
+                log.info("Redis is back; the worker runs jobs again")
+                away, delay = False, BACKOFF_FIRST
+            await task
+            return
+        except (RedisError, OSError) as exc:
+            # Connection errors, and what they become inside a transaction (WatchError).
+            if not away:
+                log.warning("Redis is away (%s); the worker reconnects with backoff", exc)
+            away = True
+        finally:
+            await _close(worker)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def _close(worker: Worker) -> None:
+    """arq's ``close`` talks to Redis first; here the jobs stop and the start-up's resources
+    are released even while Redis is away."""
+    main = worker.main_task
+    if main is not None and not main.done():
+        main.cancel()
+    tasks = [t for t in worker.tasks.values() if not t.done()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, *([main] if main else []), return_exceptions=True)
+    if worker.on_shutdown is not None and "settings" in worker.ctx:
+        with contextlib.suppress(Exception):
+            await worker.on_shutdown(worker.ctx)
+    if worker._pool is not None:
+        with contextlib.suppress(Exception):
+            await worker._pool.aclose()
+        worker._pool = None

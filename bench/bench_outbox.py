@@ -1,0 +1,189 @@
+"""What the transactional outbox costs: replies per second with and without it, and the relay's
+latency from commit to delivery on Redis pub/sub.
+
+Replies go through the service (``messages.reply_to_ticket``), in one process, on a real
+database (SQLite in a temp dir, or --database) and the product's redis-server. "Without" runs
+the same replies with ``emit`` replaced by a direct publish + enqueue, as before the outbox: no
+outbox row, nothing sent after the commit. Rounds alternate so that the machine's load hits
+both alike; the figures are medians of the rounds.
+
+Latency: replies paced at --rate per second, each timed from the reply's return (its
+transaction has committed) to the moment a pub/sub subscriber on Redis receives its event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import PrivateRedis, percentile
+
+
+async def replies(tickets: list[Any], actor: Any, count: int, concurrency: int) -> float:
+    """Post ``count`` replies from ``concurrency`` loops; returns replies per second (until the
+    last event is out)."""
+    from app import events
+    from app.config import get_settings
+    from app.services import messages
+
+    settings = get_settings()
+    per_loop = count // concurrency
+
+    async def loop(offset: int) -> None:
+        for i in range(per_loop):
+            ticket = tickets[(offset + i * concurrency) % len(tickets)]
+            await messages.reply_to_ticket(
+                actor=actor, number=ticket.number, body=f"bench {i}", settings=settings
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(k) for k in range(concurrency)))
+    await events.flushed()
+    return per_loop * concurrency / (time.perf_counter() - started)
+
+
+class Direct:
+    """``emit`` as it was before the outbox: straight to Redis, nothing in the database."""
+
+    async def emit(self, connection: Any, *items: Any) -> None:
+        from app import events
+        from app.events import TICKETS_CHANNEL
+
+        for event in items:
+            assert events.sinks.publisher is not None and events.sinks.jobs is not None
+            await events.sinks.publisher.publish(TICKETS_CHANNEL, event.to_json())
+            await events.sinks.jobs.enqueue_event(event)
+
+
+async def latencies(
+    tickets: list[Any], actor: Any, count: int, rate: float, url: str
+) -> list[float]:
+    from app.config import get_settings
+    from app.events import TICKETS_CHANNEL, TicketEvent
+    from app.infra.pubsub import Hub, Resync
+    from app.services import messages
+
+    settings = get_settings()
+    returned: dict[int, float] = {}
+    received: dict[int, float] = {}
+    async with Hub(url) as hub, hub.subscribe(TICKETS_CHANNEL) as subscription:
+
+        async def listen() -> None:
+            async for item in subscription:
+                if isinstance(item, Resync):
+                    continue
+                event = TicketEvent.from_json(item.message)
+                if event.message is not None:
+                    received[event.message] = time.perf_counter()
+                if len(received) >= count:
+                    return
+
+        listener = asyncio.create_task(listen())
+        for i in range(count):
+            ticket = tickets[i % len(tickets)]
+            posted = await messages.reply_to_ticket(
+                actor=actor, number=ticket.number, body=f"latency {i}", settings=settings
+            )
+            returned[posted.message.id] = time.perf_counter()
+            await asyncio.sleep(1 / rate)  # pacing the load, not waiting for a result
+        await asyncio.wait_for(listener, 30)
+    return [(received[m] - returned[m]) * 1000 for m in returned]
+
+
+async def main_async(args: argparse.Namespace, redis_url: str) -> None:
+    from arq import create_pool
+    from seeding import answered_tickets
+
+    from app import events
+    from app.auth.actor import actor_for
+    from app.config import get_settings
+    from app.infra import db
+    from app.infra.pubsub import Hub
+    from app.infra.redis import arq_settings
+    from app.models import OutboxEvent, User
+    from app.services import messages
+    from app.workers.queue import ArqJobQueue
+
+    settings = get_settings()
+    if settings.db_url.startswith("postgres"):
+        import asyncpg
+
+        conn = await asyncpg.connect(settings.db_url.replace("postgres://", "postgresql://", 1))
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.close()
+    await db.migrate(settings)
+    await db.connect(settings)
+    rows = await answered_tickets(args.tickets)
+    tickets = [r.ticket for r in rows]
+    actor = await actor_for(await User.get(email="sam@bench.test"))
+    pool = await create_pool(arq_settings(settings))
+    outbox_emit = messages.emit
+    results: dict[str, list[float]] = {"without": [], "with": []}
+    async with Hub(redis_url) as hub:
+        events.configure(publisher=hub, jobs=ArqJobQueue(pool))
+        await replies(tickets, actor, 50, args.concurrency)  # warm up
+        for round_ in range(args.rounds):
+            for side in ("without", "with"):
+                messages.emit = Direct().emit if side == "without" else outbox_emit  # type: ignore[assignment]
+                rate = await replies(tickets, actor, args.n, args.concurrency)
+                results[side].append(rate)
+                print(f"  round {round_ + 1} {side:<8} {rate:7.0f} replies/s", flush=True)
+                await pool.flushdb()  # the jobs are not the subject here
+        messages.emit = outbox_emit  # type: ignore[assignment]
+        lat = await latencies(tickets, actor, args.latency_n, args.rate, redis_url)
+        events.configure(publisher=None, jobs=None)
+    unsent = await OutboxEvent.filter(sent_at=None).count()
+    await pool.aclose()
+    await db.disconnect()
+
+    without, with_ = statistics.median(results["without"]), statistics.median(results["with"])
+    print(f"database              {settings.db_url.split(':')[0]}")
+    print(f"load average          {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"replies/s without     {without:.0f}  (median of {args.rounds} rounds)")
+    print(f"replies/s with outbox {with_:.0f}")
+    print(f"outbox cost           {100 * (1 - with_ / without):.1f} %  (target <= 10 %)")
+    print(
+        f"relay latency         p50 {percentile(lat, 0.5):.1f} ms, p99 {percentile(lat, 0.99):.1f}"
+        f" ms  ({len(lat)} replies at {args.rate:.0f}/s, commit to pub/sub delivery)"
+    )
+    if unsent:
+        raise SystemExit(f"{unsent} outbox rows were left unsent")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=400, help="replies per round and side")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--tickets", type=int, default=50)
+    parser.add_argument("--latency-n", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=50.0, help="paced replies/s for latency")
+    parser.add_argument("--database", help="DATABASE_URL (default: SQLite in a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        var = Path(tmp)
+        redis = PrivateRedis(var)
+        try:
+            os.environ.update(
+                HELPDESK_VAR=str(var),
+                SECRET_KEY="bench",
+                DATABASE_URL=args.database or f"sqlite://{var}/bench.sqlite3",
+                REDIS_URL=redis.url,
+                MAIL_DOMAIN="bench.test",
+            )
+            asyncio.run(main_async(args, redis.url))
+        finally:
+            redis.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The outbox: events commit or roll back with their change, wait while Redis is away and go out
+in order when it is back, and each is its own event (two identical changes mail twice)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from arq.connections import create_pool
+from mailout_support import deliver
+from redis_server import RedisServer
+from tortoise.transactions import in_transaction
+
+from app import events
+from app.config import Settings, get_settings
+from app.events import TICKETS_CHANNEL, EventType, TicketEvent, event_for
+from app.infra.pubsub import Hub, Resync
+from app.infra.redis import arq_settings
+from app.models import OutboxEvent, Ticket
+from app.services import messages, tickets
+from app.workers.queue import ArqJobQueue
+
+
+async def open_ticket(world) -> Ticket:
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="VPN",
+        body="Down",
+        settings=get_settings(),
+    )
+    return opened.ticket
+
+
+async def test_events_of_a_change_that_rolls_back_are_never_sent(world, recorder):
+    ticket = await open_ticket(world)
+    await recorder.take()
+    with pytest.raises(RuntimeError):
+        async with in_transaction() as connection:
+            await events.emit(connection, event_for(ticket, EventType.UPDATED, changes=("x",)))
+            raise RuntimeError("the change failed")
+    assert await recorder.take() == []
+    assert await OutboxEvent.filter(sent_at=None).count() == 0
+
+
+async def test_closing_twice_is_two_events_and_two_mails(world, smtp, recorder, job_ctx):
+    ticket = await open_ticket(world)
+    await recorder.take()
+    staff = world.staff_x.actor
+    await tickets.close_ticket(actor=staff, number=ticket.number)
+    await messages.reply_to_ticket(
+        actor=world.client_a.actor, number=ticket.number, body="Again", settings=get_settings()
+    )  # reopens it
+    await tickets.close_ticket(actor=staff, number=ticket.number)
+    sent = await recorder.take()
+    closed = [e for e in sent if e.type is EventType.CLOSED]
+    assert len(closed) == 2 and closed[0].key != closed[1].key  # job ids differ
+    recorder.events.extend(closed)
+    await deliver(recorder, job_ctx)
+    assert smtp.recipients().count("alice@example.com") == 2
+
+
+@pytest.fixture
+async def away_redis(tmp_path: Path, settings: Settings) -> AsyncIterator[RedisServer]:
+    """A Redis of the test's own that the relay of this process sends to."""
+    server = RedisServer(tmp_path / "redis")
+    await asyncio.to_thread(server.start)
+    saved = events.sinks.publisher, events.sinks.jobs
+    pool = await create_pool(arq_settings(settings.model_copy(update={"redis_url": server.url})))
+    async with Hub(server.url) as hub:
+        events.configure(publisher=hub, jobs=ArqJobQueue(pool))
+        try:
+            yield server
+        finally:
+            await events.flushed()
+            events.configure(publisher=saved[0], jobs=saved[1])
+            await pool.aclose()
+            await asyncio.to_thread(server.stop)
+
+
+async def test_events_wait_while_redis_is_away_and_go_out_in_order(world, away_redis):
+    ticket = await open_ticket(world)
+    await events.flushed()
+    relay = events.current_relay()
+    await asyncio.to_thread(away_redis.stop, kill=True)
+    for body in ("one", "two", "three"):
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor, number=ticket.number, body=body, settings=get_settings()
+        )  # answers success: nothing here needs Redis
+    await events.flushed()
+    assert relay.away
+    assert await OutboxEvent.filter(sent_at=None).count() == 3
+
+    await asyncio.to_thread(away_redis.start)
+    async with Hub(away_redis.url) as listener, listener.subscribe(TICKETS_CHANNEL) as sub:
+        assert await relay.flush(fresh=True) == 3
+        heard: list[int | None] = []
+        async with asyncio.timeout(10):
+            async for item in sub:
+                if not isinstance(item, Resync):
+                    heard.append(TicketEvent.from_json(item.message).event_id)
+                if len(heard) == 3:
+                    break
+    rows = await OutboxEvent.filter(sent_at__not_isnull=True).order_by("id")
+    assert heard == [r.id for r in rows][-3:]
+    assert not relay.away
+    pool = await create_pool(
+        arq_settings(get_settings().model_copy(update={"redis_url": away_redis.url}))
+    )
+    try:
+        queued = await pool.zrange("arq:queue", 0, -1)
+    finally:
+        await pool.aclose()
+    assert sorted(queued) == sorted(f"notify:e{r.id}".encode() for r in rows[-3:])
