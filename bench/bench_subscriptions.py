@@ -12,7 +12,9 @@ the bottleneck of the load); this process then posts ``--replies`` replies over 
 run: delivery latency (POST sent -> event received, every subscriber; one monotonic clock for
 all processes) p50/p99/max overall and per server, events lost, sockets closed, and the
 servers' resident memory per connection (RSS growth from before connecting to after one event
-reached every subscriber, divided by N).
+reached every subscriber, divided by N), the servers' CPU per event, and how long servers and
+clients waited for a CPU (the machine's other load) and how busy each client process was (a
+client process near one core would make the load generator the bottleneck).
 
     .venv/bin/python bench/bench_subscriptions.py                    # 1,000 subscribers
     .venv/bin/python bench/bench_subscriptions.py --sweep 1000,2000,3000,4000
