@@ -21,13 +21,17 @@ def operation_key(
     operation: OperationDefinitionNode, variables: VariableValues | dict[str, Any]
 ) -> Hashable:
     """What of a subscription decides its answer besides the event and the viewer: the query
-    text and the coerced variables (graphql-core gives the subscribe resolver a plain dict, the
-    per-event executor a ``VariableValues``). None if the document has no source text."""
-    source = operation.loc.source.body if operation.loc else None
-    if source is None:
+    text, which of its operations runs (where it starts in the text), and the coerced
+    variables (graphql-core gives the subscribe resolver a plain dict, the per-event executor a
+    ``VariableValues``). None if the document has no source text."""
+    if operation.loc is None:
         return None
     coerced = variables.coerced if isinstance(variables, VariableValues) else variables
-    return (source, json.dumps(coerced, sort_keys=True, default=str))
+    return (
+        operation.loc.source.body,
+        operation.loc.start,
+        json.dumps(coerced, sort_keys=True, default=str),
+    )
 
 
 def render_key(operation: Hashable, payload: Hashable, access: Hashable) -> Hashable:
