@@ -27,11 +27,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.types.unset import UNSET
 
 from app.auth.credentials import SESSION_COOKIE, actor_from_secret, bearer_from_header
 from app.live.connections import LiveConnection
+from app.live.prepared import current_operation
 from app.live.runtime import LiveUpdates
 from app.models import MessageSource
 from app.multipart import MalformedMultipart, place_files
@@ -69,6 +71,11 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if isinstance(error, GraphQLSyntaxError):
             return None
         return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Runs as the operation's own task: its subscription resolver finds it here."""
+        current_operation.set(operation)
+        await super().run_operation(operation)
 
     async def handle(self) -> None:
         self.context.state["closer"] = self.close_from_server

@@ -52,6 +52,10 @@ class RequestIdMiddleware:
             return
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        if scope["type"] == "websocket":
+            # No HTTP response to mark; a socket's many sends skip the wrapper.
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":

@@ -12,7 +12,9 @@ the bottleneck of the load); this process then posts ``--replies`` replies over 
 run: delivery latency (POST sent -> event received, every subscriber; one monotonic clock for
 all processes) p50/p99/max overall and per server, events lost, sockets closed, and the
 servers' resident memory per connection (RSS growth from before connecting to after one event
-reached every subscriber, divided by N).
+reached every subscriber, divided by N), the servers' CPU per event, and how long servers and
+clients waited for a CPU (the machine's other load) and how busy each client process was (a
+client process near one core would make the load generator the bottleneck).
 
     .venv/bin/python bench/bench_subscriptions.py                    # 1,000 subscribers
     .venv/bin/python bench/bench_subscriptions.py --sweep 1000,2000,3000,4000
@@ -267,6 +269,17 @@ class Clients:
                 process.join()
 
 
+def run_queue_seconds(pid: int) -> float:
+    """Time the process's main thread spent runnable but waiting for a CPU (other processes
+    had it): /proc/PID/schedstat, second field, in nanoseconds."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+
+
+def usage(pids: list[int]) -> list[tuple[float, float]]:
+    """(CPU seconds used, seconds waiting for a CPU) of each process so far."""
+    return [(cpu_seconds(pid), run_queue_seconds(pid)) for pid in pids]
+
+
 async def live_status(http: httpx.AsyncClient, server: ServerProcess) -> dict[str, Any]:
     return (await http.get(f"{server.base}/healthz")).json()["live"]
 
@@ -353,13 +366,24 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             await clients.ask("wait", [1], 60, limit=120)
             rss_after = [rss_kib(s.pid) for s in servers]
 
-            server_cpu = [cpu_seconds(s.pid) for s in servers]
+            server_pids = [s.pid for s in servers]
+            client_pids = [p.pid for p in clients.processes if p.pid is not None]
+            before = usage(server_pids), usage(client_pids), time.monotonic()
             for seq in range(2, 2 + args.replies):
                 sent[seq] = time.monotonic()
                 await post_reply(http, servers[0].base, client_token, number, f"bench {seq}")
                 await asyncio.sleep(max(0.0, sent[seq] + args.interval - time.monotonic()))
             await clients.ask("wait", list(sent), args.grace, limit=args.grace + 60)
-            server_cpu = [cpu_seconds(s.pid) - c for s, c in zip(servers, server_cpu, strict=True)]
+            wall = time.monotonic() - before[2]
+            server_use = [
+                (c - c0, w - w0)
+                for (c, w), (c0, w0) in zip(usage(server_pids), before[0], strict=True)
+            ]
+            client_use = [
+                (c - c0, w - w0)
+                for (c, w), (c0, w0) in zip(usage(client_pids), before[1], strict=True)
+            ]
+            server_cpu = [c for c, _ in server_use]
             rss_end = [rss_kib(s.pid) for s in servers]
             answers = await clients.ask("results", limit=120)
     finally:
@@ -392,6 +416,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "lost": sum(1 for s in subscribers for seq in sent if seq not in s.received),
         "closed": sum(1 for s in subscribers if s.close_code is not None),
         "server_cpu_ms_per_event": round(sum(server_cpu) / len(sent) * 1000),
+        # Waiting for a CPU while runnable (other processes on the machine had it), per event.
+        "server_cpu_wait_ms_per_event": round(sum(w for _, w in server_use) / len(sent) * 1000),
+        # Each client process's share of one core over the replies (1.0: saturated), and its
+        # wait for a CPU: a client near 1.0 would be the bottleneck, not the server.
+        "client_busy": [round(c / wall, 2) for c, _ in client_use],
+        "client_cpu_wait_ms_per_event": round(sum(w for _, w in client_use) / len(sent) * 1000),
         "kib_per_connection": round((sum(rss_after) - sum(rss_before)) / count, 1),
         "server_rss_mib": [round(r / 1024, 1) for r in rss_after],
         "server_rss_end_mib": [round(r / 1024, 1) for r in rss_end],

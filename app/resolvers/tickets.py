@@ -11,11 +11,13 @@ from app import errors, models
 from app.auth import policy
 from app.live.connections import LiveConnection
 from app.live.dispatcher import Gone, LoadedEvent
+from app.live.prepared import PreparedSender
 from app.resolvers.live import guarded, refused_as_graphql, socket
 from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import optional_id, parse_id
+from app.schema.core.renders import operation_key
 from app.schema.tickets import (
     CloseTicketResult,
     Message,
@@ -168,20 +170,28 @@ class TicketMutations:
         return Ticket.of(await tickets.close_ticket(actor=info.context.actor, number=number))
 
 
-def _shape(info: Info, connection: LiveConnection, loaded: LoadedEvent) -> TicketEvent | None:
-    """The event as this viewer may see it, or None. The last check before sending."""
+def _visible_message(
+    connection: LiveConnection, loaded: LoadedEvent
+) -> tuple[bool, models.Message | None]:
+    """Whether this viewer gets the event, and its message as they may see it. The last check
+    before sending."""
     actor, ticket = connection.actor, loaded.ticket
     if connection.closing or not policy.can_view_message_fields(
         actor, ticket.department_id, ticket.client_id, loaded.signal.internal
     ):
-        return None
+        return False, None
     message = loaded.message
     if message is not None and not policy.can_view_message(actor, ticket, message):
         message = None
+    return True, message
+
+
+def _shape(info: Info, loaded: LoadedEvent, message: models.Message | None) -> TicketEvent:
+    """The event as a payload for the full subscription pipeline."""
     info.context.loaders = loaded.loaders  # shared by every subscriber of this event here
     return TicketEvent(
         type=loaded.signal.type,
-        ticket=Ticket.of(ticket),
+        ticket=Ticket.of(loaded.ticket),
         message=Message.of(message) if message is not None else None,
         shared_renders=loaded.renders,
         payload_key=message.id if message is not None else None,
@@ -192,15 +202,23 @@ async def _ticket_events(
     info: Info, ticket: models.Ticket | None
 ) -> AsyncGenerator[TicketEvent, None]:
     live, connection = socket(info)
+    raw = info._raw_info
+    sender = PreparedSender.for_subscription(
+        info.context.request, connection, operation_key(raw.operation, raw.variable_values)
+    )
     with live.dispatcher.listen(connection, ticket=ticket) as listener:
         async for item in listener:
             if isinstance(item, Gone) and ticket is not None:
                 # Moved where the viewer cannot follow: ends like a missing ticket.
                 await tickets.get_ticket(actor=connection.actor, number=ticket.number)
             elif isinstance(item, LoadedEvent):
-                event = _shape(info, connection, item)
-                if event is not None:
-                    yield event
+                visible, message = _visible_message(connection, item)
+                if not visible:
+                    continue
+                payload_key = message.id if message is not None else None
+                if sender is not None and await sender.send(item.renders, payload_key):
+                    continue
+                yield _shape(info, item, message)
 
 
 @strawberry.type

@@ -114,3 +114,18 @@ async def test_viewers_of_another_role_or_departments_get_their_own_execution():
     )
     assert data == [{"canSeeNotes": True}, {"canSeeNotes": True}, {"canSeeNotes": False}]
     assert executions == 3
+
+
+async def test_two_operations_of_one_document_do_not_share_an_execution():
+    event = Event(shared_renders=SharedRenders())
+    document = """subscription Notes { events { canSeeNotes } }
+                  subscription Path { events { requestPath } }"""
+    data = []
+    for index, name in enumerate(["Notes", "Path"]):
+        context = FakeContext(actor=staff(1), event=event, path=f"/socket/{index}")
+        stream = await schema.subscribe(document, context_value=context, operation_name=name)
+        result = await anext(stream)  # type: ignore[arg-type]
+        assert not result.errors, result.errors
+        data.append(result.data["events"])
+        await stream.aclose()  # type: ignore[union-attr]
+    assert data == [{"canSeeNotes": True}, {"requestPath": "/socket/1"}]

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Hashable
 from typing import Any
 
@@ -28,7 +27,7 @@ from graphql import ExecutionResult, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from app.schema.core.renders import Render, SharedRenders
+from app.schema.core.renders import Render, SharedRenders, operation_key, render_key
 
 # What the policy reads of an actor to decide by its access (role and departments) alone.
 CLASS_ATTRIBUTES = frozenset(
@@ -86,12 +85,11 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         renders = getattr(self.root_value, "shared_renders", None)
         actor = getattr(self.context_value, "actor", None)
-        source = self.operation.loc.source.body if self.operation.loc else None
-        if not isinstance(renders, SharedRenders) or actor is None or source is None:
+        operation = operation_key(self.operation, self.variable_values)
+        if not isinstance(renders, SharedRenders) or actor is None or operation is None:
             return super().execute_operation(serially)
-        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
         payload = getattr(self.root_value, "payload_key", None)
-        key = (source, variables, payload, actor.access)
+        key = render_key(operation, payload, actor.access)
         return self._shared(renders, key, serially)
 
     async def _shared(self, renders: SharedRenders, key: Hashable, serially: bool | None) -> Any:

@@ -1,0 +1,137 @@
+"""Subscribers of a shared render are sent its prepared text (app/live/prepared.py): the bytes
+Strawberry would have sent them, with their own operation id, and still only what each may see."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import websockets
+from ops import NOTE, OPEN, REPLY
+from wsclient import LIST_EVENTS, TICKET_EVENTS, TIMEOUT, wait_live, ws_url
+
+from app.live.prepared import PreparedSender
+
+
+class RawSocket:
+    """A graphql-transport-ws socket that keeps every ``next`` frame's text as received."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.frames: asyncio.Queue[str] = asyncio.Queue()
+
+    async def subscribe(self, operation_id: str, query: str, variables: dict[str, Any]) -> None:
+        payload = {"query": query, "variables": variables}
+        await self.ws.send(
+            json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
+        )
+
+    async def pump(self) -> None:
+        async for raw in self.ws:
+            if json.loads(raw)["type"] == "next":
+                await self.frames.put(raw)
+
+    async def next(self) -> str:
+        return await asyncio.wait_for(self.frames.get(), TIMEOUT)
+
+
+@asynccontextmanager
+async def raw_socket(base: str, token: str) -> AsyncIterator[RawSocket]:
+    async with websockets.connect(ws_url(base), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        socket = RawSocket(ws)
+        pump = asyncio.create_task(socket.pump())
+        try:
+            yield socket
+        finally:
+            pump.cancel()
+
+
+@pytest.fixture
+def prepared_sends(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each ``PreparedSender.send`` answered (True: the prepared text was sent)."""
+    answers: list[bool] = []
+    send = PreparedSender.send
+
+    async def recording(self: PreparedSender, *args: Any) -> bool:
+        answers.append(await send(self, *args))
+        return answers[-1]
+
+    monkeypatch.setattr(PreparedSender, "send", recording)
+    return answers
+
+
+def strawberry_text(frame: str) -> str:
+    """The frame as Strawberry encodes a message (compact JSON, keys in its order)."""
+    message = json.loads(frame)
+    return json.dumps(
+        {"id": message["id"], "type": message["type"], "payload": message["payload"]},
+        separators=(",", ":"),
+    )
+
+
+async def test_same_class_subscribers_get_the_prepared_text_and_only_what_they_may_see(
+    live, gql, world, prepared_sends
+):
+    staff = world.staff_x.token
+    async with (
+        raw_socket(live, staff) as first,
+        raw_socket(live, staff) as second,
+        raw_socket(live, world.client_a.token) as client,
+        raw_socket(live, world.staff_y.token) as other_department,
+    ):
+        await first.subscribe("a", LIST_EVENTS, {})
+        await second.subscribe("list-2", LIST_EVENTS, {})
+        await client.subscribe("c", LIST_EVENTS, {})
+        await other_department.subscribe("y", LIST_EVENTS, {})
+        await wait_live(live, subscriptions=4)
+        opened = await gql.data(
+            OPEN,
+            {"input": {"departmentId": str(world.dept_x.id), "subject": "VPN", "body": "Down"}},
+            token=world.client_a.token,
+        )
+        n = opened["openTicket"]["number"]
+        await first.next(), await second.next(), await client.next()
+
+        await first.subscribe("one", TICKET_EVENTS, {"n": n})
+        await second.subscribe("one-2", TICKET_EVENTS, {"n": n})
+        await wait_live(live, subscriptions=6)
+        prepared_sends.clear()
+        await gql.data(NOTE, {"n": n, "body": "Router is old"}, token=staff)
+        await gql.data(REPLY, {"n": n, "body": "Rebooting it"}, token=staff)
+
+        frames = {
+            name: [await socket.next() for _ in range(count)]
+            for name, socket, count in (("first", first, 4), ("second", second, 4))
+        }
+        client_frame = await client.next()
+
+    for frame in frames["first"] + frames["second"] + [client_frame]:
+        assert frame == strawberry_text(frame)
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for frame in frames["first"] + frames["second"]:
+        message = json.loads(frame)
+        by_id.setdefault(message["id"], []).append(message["payload"])
+    assert set(by_id) == {"a", "list-2", "one", "one-2"}
+    # Same viewer class, same document: the same answer, whichever way it was sent.
+    assert by_id["a"] == by_id["list-2"]
+    assert by_id["one"] == by_id["one-2"]
+    bodies = [p["data"]["ticketListEvents"]["message"]["body"] for p in by_id["a"]]
+    assert bodies == ["Router is old", "Rebooting it"]
+    assert [p["data"]["ticketEvents"]["message"]["internal"] for p in by_id["one"]] == [
+        True,
+        False,
+    ]
+    # The client hears of the reply only; the other department of neither.
+    client_event = json.loads(client_frame)["payload"]["data"]["ticketListEvents"]
+    assert client_event["message"]["body"] == "Rebooting it"
+    assert other_department.frames.empty()
+    # Two events, two staff documents: the second subscriber of each was sent the prepared text.
+    assert prepared_sends.count(True) >= 4
