@@ -25,12 +25,13 @@ from app.errors import ValidationFailed
 MAX_QUERY_LENGTH = 200
 """Longer queries are refused: nobody types more, and each word costs an index lookup."""
 
-# The weights of the ways a ticket is found; a ticket found several ways adds them up.
-_NUMBER_SCORE = 1_000_000
-_CLIENT_SCORE = 5_000
-_SUBJECT_WEIGHT = 20_000
-_MESSAGE_WEIGHT = 10_000
-_SQLITE_SCALE = 0.05  # bm25 runs about 20 times larger than ts_rank
+# What each way of finding a ticket adds to its score (a ticket found several ways adds them
+# up): a number outranks everything, a subject any message, a message the client's name. Text
+# matches add their relevance on top, squashed into 0..1 (r / (r + 1)) on both dialects.
+_NUMBER_SCORE = 1000.0
+_SUBJECT_SCORE = 2.0
+_MESSAGE_SCORE = 1.0
+_CLIENT_SCORE = 0.5
 
 # Highlights come back from the database between these two characters (private-use code
 # points, removed from the text first), and are split into parts here: no markup is made.
@@ -162,15 +163,14 @@ def hits_sql(sql: Sql, query: SearchQuery) -> str:
     if sql.postgres:
         cfg = _config(query)
         branches.append(
-            f"SELECT id AS ticket_id, 1 + CAST(ts_rank(search_vector, q) * {_SUBJECT_WEIGHT} "
-            f"AS bigint) AS score FROM tickets, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"SELECT id AS ticket_id, {_SUBJECT_SCORE} + ts_rank(search_vector, q, 32)::float8 "
+            f"AS score FROM tickets, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
             "WHERE search_vector @@ q"
         )
         notes = "" if query.include_notes else " AND NOT internal"
         branches.append(
-            "SELECT ticket_id, 1 + CAST(MAX(ts_rank(search_vector, q)) * "
-            f"{_MESSAGE_WEIGHT} AS bigint) AS score FROM messages, "
-            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"SELECT ticket_id, {_MESSAGE_SCORE} + MAX(ts_rank(search_vector, q, 32))::float8 "
+            f"AS score FROM messages, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
             f"WHERE search_vector @@ q{notes} GROUP BY ticket_id"
         )
         like = "ILIKE"
@@ -178,16 +178,17 @@ def hits_sql(sql: Sql, query: SearchQuery) -> str:
         match = fts5_query(query.text)
         if match is not None:
             branches.append(
-                f"SELECT rowid AS ticket_id, 1 + CAST(-bm25(ticket_search) * "
-                f"{_SUBJECT_WEIGHT * _SQLITE_SCALE} AS INTEGER) AS score FROM ticket_search "
+                f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
+                "(1 - bm25(ticket_search)) AS score FROM ticket_search "
                 f"WHERE ticket_search MATCH {sql.p(match)}"
             )
             notes = "" if query.include_notes else " AND m.internal = 0"
             branches.append(
-                "SELECT m.ticket_id AS ticket_id, 1 + CAST(MAX(-bm25(message_search)) * "
-                f"{_MESSAGE_WEIGHT * _SQLITE_SCALE} AS INTEGER) AS score FROM message_search "
-                "JOIN messages m ON m.id = message_search.rowid "
-                f"WHERE message_search MATCH {sql.p(match)}{notes} GROUP BY m.ticket_id"
+                # bm25() cannot sit inside an aggregate: rank each message first.
+                f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
+                "AS score FROM (SELECT rowid AS id, -bm25(message_search) AS r "
+                f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
+                f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes} GROUP BY m.ticket_id"
             )
         like = "LIKE"  # ASCII case-insensitive on SQLite
     branches.append(

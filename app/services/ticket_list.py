@@ -189,7 +189,7 @@ async def _search_page(
     if sort.field in _NAME_COLUMNS:
         query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
     relevance = sort.field is SortField.RELEVANCE
-    beyond_score: tuple[int, int] | None = None
+    beyond_score: tuple[float, int] | None = None
     if after is not None and relevance:
         beyond_score = _score_position(after)
     elif after is not None:
@@ -214,7 +214,7 @@ async def _search_page(
         sql.params,
     )
     ids = [int(row["id"]) for row in rows]
-    scores = {int(row["id"]): int(row["score"]) for row in rows}
+    scores = {int(row["id"]): float(row["score"]) for row in rows}
     loaded = {
         t.id: t
         for t in await Ticket.filter(id__in=ids[:first]).select_related(
@@ -263,12 +263,17 @@ async def _capped_search_count(
     return int(next(iter(dict(rows[0]).values())))
 
 
-def _score_position(key: Sequence[Any]) -> tuple[int, int]:
+def _score_position(key: Sequence[Any]) -> tuple[float, int]:
     try:
         score, number = key
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (score, number)):
+        if (
+            not isinstance(score, int | float)
+            or not isinstance(number, int)
+            or isinstance(score, bool)
+            or isinstance(number, bool)
+        ):
             raise ValueError("not a relevance key")
-        return score, number
+        return float(score), number
     except (ValueError, TypeError):
         raise bad_cursor() from None
 
