@@ -193,9 +193,9 @@ def hits_sql(sql: Sql, query: SearchQuery) -> str:
         like = "LIKE"  # ASCII case-insensitive on SQLite
     branches.append(
         f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score FROM tickets t "
-        "JOIN users u ON u.id = t.client_id "
+        "WHERE t.client_id IN (SELECT id FROM users u "
         f"WHERE u.name {like} {sql.p(query.like)} ESCAPE '\\' "
-        f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\'"
+        f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\')"
     )
     union = " UNION ALL ".join(branches)
     return f"SELECT ticket_id, SUM(score) AS score FROM ({union}) AS found GROUP BY ticket_id"

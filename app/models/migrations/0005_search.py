@@ -1,7 +1,8 @@
 """Full-text search indexes, kept current by the database itself.
 
 PostgreSQL: generated ``tsvector`` columns on ticket subjects and message bodies (filled for
-existing rows when the column is added) with GIN indexes. SQLite: FTS5 tables over the same
+existing rows when the column is added) with GIN indexes, and trigram indexes on user names and
+addresses for substring matches. SQLite: FTS5 tables over the same
 text (external content), kept by triggers and rebuilt here for rows written before.
 The language comes from SEARCH_LANGUAGE when the migration runs (see the README).
 """
@@ -25,6 +26,11 @@ def _postgres(language: str) -> list[str]:
         "ALTER TABLE messages ADD COLUMN search_vector tsvector "
         f"GENERATED ALWAYS AS (to_tsvector({config}, body)) STORED",
         "CREATE INDEX messages_search_vector_idx ON messages USING GIN (search_vector)",
+        # Names and addresses match as substrings ("carol", "@example"): trigram indexes
+        # (pg_trgm is a trusted extension: the database owner may create it).
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE INDEX users_name_trgm_idx ON users USING GIN (name gin_trgm_ops)",
+        "CREATE INDEX users_email_trgm_idx ON users USING GIN (email gin_trgm_ops)",
     ]
 
 
@@ -58,6 +64,7 @@ async def _forward(apps, schema_editor) -> None:
 async def _backward(apps, schema_editor) -> None:
     client = schema_editor.client
     if client.capabilities.dialect == "postgres":
+        await client.execute_script("DROP INDEX users_name_trgm_idx, users_email_trgm_idx")
         for table in ("tickets", "messages"):
             await client.execute_script(f"ALTER TABLE {table} DROP COLUMN search_vector")
     else:
