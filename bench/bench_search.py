@@ -293,6 +293,10 @@ async def measure(queries: dict[str, list[str]], runs: int) -> dict[str, dict[st
                 )
                 samples.append((time.perf_counter() - start) * 1000)
             results[who][kind] = samples
+            print(
+                f"  {who:<28} {kind:<28} p50 {statistics.median(samples):7.1f}  p95 {p95(samples):7.1f}",
+                flush=True,
+            )
     return results
 
 

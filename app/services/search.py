@@ -13,7 +13,7 @@ around the hits that ``hits_sql`` selects.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -151,27 +151,42 @@ def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
 
-def hits_sql(sql: Sql, query: SearchQuery) -> str:
-    """``SELECT ticket_id, score``: every ticket the query finds (before any access scope),
-    one row each; the caller joins its scoped ticket query to it."""
+def hits_sql(
+    sql: Sql,
+    query: SearchQuery,
+    *,
+    within: Callable[[], str] | None = None,
+    scored: bool = True,
+) -> str:
+    """``SELECT ticket_id, score``: every ticket the query finds among those ``within``
+    selects (SQL of the searcher's scoped, filtered ticket ids; None: every ticket), one row
+    each. Unscored (for counting), nothing is ranked at all."""
+
+    def inside(column: str) -> str:
+        return f" AND {column} IN ({within()})" if within is not None else ""
+
     branches: list[str] = []
     if query.number is not None:
         branches.append(
             f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score FROM tickets "
-            f"WHERE number = {sql.p(query.number)}"
+            f"WHERE number = {sql.p(query.number)}{inside('id')}"
         )
     if sql.postgres:
         cfg = _config(query)
+        subject = f"{_SUBJECT_SCORE} + ts_rank(search_vector, q, 32)::float8" if scored else "0"
         branches.append(
-            f"SELECT id AS ticket_id, {_SUBJECT_SCORE} + ts_rank(search_vector, q, 32)::float8 "
-            f"AS score FROM tickets, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            "WHERE search_vector @@ q"
+            f"SELECT id AS ticket_id, {subject} AS score FROM tickets, "
+            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"WHERE search_vector @@ q{inside('id')}"
         )
         notes = "" if query.include_notes else " AND NOT internal"
+        message = (
+            f"{_MESSAGE_SCORE} + MAX(ts_rank(search_vector, q, 32))::float8" if scored else "0"
+        )
         branches.append(
-            f"SELECT ticket_id, {_MESSAGE_SCORE} + MAX(ts_rank(search_vector, q, 32))::float8 "
-            f"AS score FROM messages, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            f"WHERE search_vector @@ q{notes} GROUP BY ticket_id"
+            f"SELECT ticket_id, {message} AS score FROM messages, "
+            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"WHERE search_vector @@ q{notes}{inside('ticket_id')} GROUP BY ticket_id"
         )
         like = "ILIKE"
     else:
@@ -180,7 +195,7 @@ def hits_sql(sql: Sql, query: SearchQuery) -> str:
             branches.append(
                 f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
                 "(1 - bm25(ticket_search)) AS score FROM ticket_search "
-                f"WHERE ticket_search MATCH {sql.p(match)}"
+                f"WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
             )
             notes = "" if query.include_notes else " AND m.internal = 0"
             branches.append(
@@ -188,14 +203,15 @@ def hits_sql(sql: Sql, query: SearchQuery) -> str:
                 f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
                 "AS score FROM (SELECT rowid AS id, -bm25(message_search) AS r "
                 f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
-                f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes} GROUP BY m.ticket_id"
+                f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{inside('m.ticket_id')} "
+                "GROUP BY m.ticket_id"
             )
         like = "LIKE"  # ASCII case-insensitive on SQLite
     branches.append(
         f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score FROM tickets t "
         "WHERE t.client_id IN (SELECT id FROM users u "
         f"WHERE u.name {like} {sql.p(query.like)} ESCAPE '\\' "
-        f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\')"
+        f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\'){inside('t.id')}"
     )
     union = " UNION ALL ".join(branches)
     return f"SELECT ticket_id, SUM(score) AS score FROM ({union}) AS found GROUP BY ticket_id"

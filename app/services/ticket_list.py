@@ -3,7 +3,7 @@ keyset pagination that stays correct while tickets are added or change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -180,44 +180,49 @@ async def _search_page(
     after: Sequence[Any] | None,
     query_text: fulltext.SearchQuery,
 ) -> TicketPage:
-    """The tickets the search finds among those the filters select, in any sort: the scoped
-    query (as Tortoise builds it) joined to the search's hits. Relevance pages by
-    (score, number), every other sort by its column as without a search."""
+    """The tickets the search finds among those the filters select, in any sort: the search's
+    hits within the scoped query (as Tortoise builds it). Relevance pages by (score, ticket
+    id), every other sort by its column and number as without a search."""
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
     query = base
     if sort.field in _NAME_COLUMNS:
         query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
     relevance = sort.field is SortField.RELEVANCE
-    beyond_score: tuple[float, int] | None = None
-    if after is not None and relevance:
-        beyond_score = _score_position(after)
-    elif after is not None:
-        query = _after(query, key, sort, after)
     sql = fulltext.Sql(_dialect())
-    inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
-    hits = fulltext.hits_sql(sql, query_text)
-    where = ""
-    if beyond_score is not None:
-        score, number = beyond_score
-        cmp = "<" if sort.descending else ">"
-        where = (
-            f" WHERE (h.score {cmp} {sql.p(score)} OR (h.score = {sql.p(score)} "
-            f'AND t."1" {cmp} {sql.p(number)}))'
-        )
     direction = "DESC" if sort.descending else "ASC"
-    order = f"h.score {direction}" if relevance else f't."2" {direction}'
-    _, rows = await Ticket._meta.db.execute_query(
-        f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
-        f'JOIN ({hits}) AS h ON h.ticket_id = t."0"{where} '
-        f'ORDER BY {order}, t."1" {direction} LIMIT {int(first) + 1}',
-        sql.params,
-    )
+    if relevance:
+        # The hits are already only the visible, filtered tickets: ranked and paged alone,
+        # by (score, id), without joining every hit back to its ticket row.
+        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        where = ""
+        if after is not None:
+            score, ticket_id = _score_position(after)
+            cmp = "<" if sort.descending else ">"
+            where = (
+                f" WHERE h.score {cmp} {sql.p(score)} OR (h.score = {sql.p(score)} "
+                f"AND h.ticket_id {cmp} {sql.p(ticket_id)})"
+            )
+        statement = (
+            f"SELECT h.ticket_id AS id, h.score AS score FROM ({hits}) AS h{where} "
+            f"ORDER BY h.score {direction}, h.ticket_id {direction} LIMIT {int(first) + 1}"
+        )
+    else:
+        if after is not None:
+            query = _after(query, key, sort, after)
+        inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
+        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        statement = (
+            f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
+            f'JOIN ({hits}) AS h ON h.ticket_id = t."0" '
+            f'ORDER BY t."2" {direction}, t."1" {direction} LIMIT {int(first) + 1}'
+        )
+    _, rows = await Ticket._meta.db.execute_query(statement, sql.params)
     ids = [int(row["id"]) for row in rows]
     scores = {int(row["id"]): float(row["score"]) for row in rows}
     loaded = {
         t.id: t
-        for t in await Ticket.filter(id__in=ids[:first]).select_related(
+        for t in await base.filter(id__in=ids[:first]).select_related(
             "department", "client", "assignee"
         )
     }
@@ -237,12 +242,21 @@ async def _search_page(
     found = await fulltext.highlights(query_text, page, clients)
     return TicketPage(
         tickets=page,
-        keys=[[scores[t.id], t.number] if relevance else _key(t, sort) for t in page],
+        keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],
         has_next=len(rows) > first,
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
         highlights=[found.get(t.id) for t in page],
     )
+
+
+def _within(sql: fulltext.Sql, base: QuerySet[Ticket]) -> Callable[[], str] | None:
+    """SQL of the scoped, filtered ticket ids the search may find; None when nothing narrows
+    the list (an admin without filters: every ticket), where the restriction only costs."""
+    ids_sql, params = _sql_of(base.values_list("id"))
+    if " WHERE " not in ids_sql:
+        return None
+    return lambda: sql.embed(ids_sql, params)
 
 
 def _dialect() -> str:
@@ -253,17 +267,16 @@ async def _capped_search_count(
     base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
 ) -> int:
     sql = fulltext.Sql(_dialect())
-    inner = sql.embed(*_sql_of(base.values_list("id")))
-    hits = fulltext.hits_sql(sql, query_text)
+    hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
     _, rows = await Ticket._meta.db.execute_query(
-        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({inner}) AS t JOIN ({hits}) AS h "
-        f'ON h.ticket_id = t."0" LIMIT {cap + 1}) AS capped',
+        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
         sql.params,
     )
     return int(next(iter(dict(rows[0]).values())))
 
 
 def _score_position(key: Sequence[Any]) -> tuple[float, int]:
+    """The score and ticket id in a relevance key."""
     try:
         score, number = key
         if (
