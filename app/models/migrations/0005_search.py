@@ -9,6 +9,7 @@ The language comes from SEARCH_LANGUAGE when the migration runs (see the README)
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise.indexes import Index
 
 from app.config import load_settings
 
@@ -79,4 +80,7 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    operations = [ops.RunPython(_forward, _backward)]
+    operations = [
+        ops.AddIndex(model_name="Ticket", index=Index(fields=["department_id", "id"])),
+        ops.RunPython(_forward, _backward),
+    ]
