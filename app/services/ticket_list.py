@@ -200,12 +200,16 @@ async def _search_page(
             score, ticket_id = _score_position(after)
             cmp = "<" if sort.descending else ">"
             where = (
-                f" WHERE h.score {cmp} {sql.p(score)} OR (h.score = {sql.p(score)} "
-                f"AND h.ticket_id {cmp} {sql.p(ticket_id)})"
+                f" WHERE x.score {cmp} {sql.p(score)} OR (x.score = {sql.p(score)} "
+                f"AND x.id {cmp} {sql.p(ticket_id)})"
             )
+        # Every hit is scored to sort them anyway: counting them too (over all of them,
+        # before the cursor's filter) saves running the search a second time.
         statement = (
-            f"SELECT h.ticket_id AS id, h.score AS score FROM ({hits}) AS h{where} "
-            f"ORDER BY h.score {direction}, h.ticket_id {direction} LIMIT {int(first) + 1}"
+            "SELECT x.id AS id, x.score AS score, x.total AS total FROM "
+            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total "
+            f"FROM ({hits}) AS h) AS x{where} "
+            f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
         )
     else:
         if after is not None:
@@ -231,7 +235,10 @@ async def _search_page(
         for ticket in page:
             related = getattr(ticket, _NAME_COLUMNS[sort.field].split("__")[0])
             ticket.sort_key = related.name if related is not None else ""
-    total = await _capped_search_count(base, query_text, COUNT_CAP)
+    if relevance and rows:
+        total = int(rows[0]["total"])
+    else:
+        total = await _capped_search_count(base, query_text, COUNT_CAP)
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
             t.client.name,
