@@ -65,3 +65,38 @@ async def test_search_box_finds_and_highlights(world: World, open_as: OpenAs) ->
     await expect(rows).to_have_count(1)
     await expect(rows.first.locator(".highlight")).to_contain_text("Internal note")
     await expect(page).to_have_url(re.compile(r"[?&]q=zanzibar"))
+
+
+async def test_client_search_finds_own_tickets_never_notes(world: World, open_as: OpenAs) -> None:
+    mine = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer",
+        body="The tray is stuck.",
+        settings=get_settings(),
+    )
+    await tickets.open_ticket(
+        actor=world.client_b.actor,
+        department_id=world.dept_x.id,
+        subject="Other printer",
+        body="The tray is stuck here too.",
+        settings=get_settings(),
+    )
+    await messages.add_internal_note(
+        actor=world.staff_x.actor,
+        number=mine.ticket.number,
+        body="Vendor case zanzibar",
+        settings=get_settings(),
+    )
+    page = await open_as(world.client_a, "/client/tickets")
+    rows = page.locator("table.tickets tbody tr")
+    await expect(rows).to_have_count(1)
+    search = page.get_by_label("Search", exact=True)
+    await search.fill("tray")
+    await expect(rows.first.locator(".highlight mark")).to_have_text("tray")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-number", str(mine.ticket.number))
+    await search.fill("zanzibar")
+    await expect(page.get_by_text("No tickets match.")).to_be_visible()
+    await expect(rows).to_have_count(0)
+    await expect(page.locator(".highlight")).to_have_count(0)
