@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     imap_url: str | None = None  # imaps://user:pass@host[:port]/MAILBOX to poll for mail
     imap_poll_seconds: float = Field(default=60, gt=0)
     sink_port: int = Field(default=8026, ge=0, le=65535)
+    # The language of the full-text search index (stemming, stop words): a PostgreSQL text
+    # search configuration; on SQLite "english" stems (porter) and any other does not.
+    search_language: str = Field(default="english", pattern=r"^[a-z_]{1,40}$")
 
     @field_validator("database_url")
     @classmethod

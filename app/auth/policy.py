@@ -228,3 +228,12 @@ def canned_scope(actor: Actor | None) -> Q:
     if actor.is_admin:
         return Q()
     return Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+
+
+# Search -------------------------------------------------------------------------------------
+
+
+def searches_notes(actor: Actor | None) -> bool:
+    """Whether a search may match internal notes: only for those who read them. A client's
+    search never does, so neither a hit, a count nor a highlight can tell of a note."""
+    return works_tickets(actor)

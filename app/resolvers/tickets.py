@@ -20,6 +20,7 @@ from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.renders import operation_key
 from app.schema.tickets import (
     CloseTicketResult,
+    Highlight,
     Message,
     NoteInput,
     NoteResult,
@@ -30,6 +31,7 @@ from app.schema.tickets import (
     SortDirection,
     Ticket,
     TicketConnection,
+    TicketEdge,
     TicketEvent,
     TicketFilter,
     TicketSort,
@@ -93,8 +95,10 @@ class TicketQueries:
             sort=order,
             first=pagination.checked_first(first),
             after=pagination.decode_cursor(after, list_name),
+            search_language=info.context.settings.search_language,
         )
         info.context.loaders.prime_from_tickets(page.tickets)
+        highlights = page.highlights or [None] * len(page.tickets)
         return pagination.connection(
             TicketConnection,
             list_name,
@@ -102,6 +106,8 @@ class TicketQueries:
             page.keys,
             has_next=page.has_next,
             after=after,
+            edge=TicketEdge,
+            edge_extras=[{"highlight": Highlight.of(h) if h else None} for h in highlights],
             total_count=page.total,
             total_count_capped=page.total_capped,
         )

@@ -21,12 +21,12 @@ from app.events import EventType
 from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
-from app.schema.core.pagination import Connection
+from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
-from app.services import attachments, audit, messages, ticket_list
+from app.services import attachments, audit, messages, search, ticket_list
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -35,11 +35,13 @@ TicketPriority = models.TicketPriority
 MessageSource = models.MessageSource
 TicketSortField = ticket_list.SortField
 TicketEventType = EventType
+HighlightField = search.HighlightField
 strawberry.enum(TicketStatus, name="TicketStatus")
 strawberry.enum(TicketPriority, name="TicketPriority")
 strawberry.enum(MessageSource, name="MessageSource")
 strawberry.enum(TicketSortField, name="TicketSortField")
 strawberry.enum(TicketEventType, name="TicketEventType")
+strawberry.enum(HighlightField, name="HighlightField")
 
 
 @strawberry.enum
@@ -269,8 +271,35 @@ async def _required_user(info: Info, user_id: int) -> User:
     return user
 
 
+@strawberry.type(description="A piece of highlighted text; show it as text, marking matches.")
+class HighlightPart:
+    text: str
+    matched: bool
+
+
+@strawberry.type(description="Where a ticket matched a search, as plain text in parts.")
+class Highlight:
+    field: HighlightField
+    parts: list[HighlightPart]
+
+    @classmethod
+    def of(cls, found: search.Highlight) -> Highlight:
+        return cls(
+            field=found.field,
+            parts=[HighlightPart(text=p.text, matched=p.matched) for p in found.parts],
+        )
+
+
+@strawberry.type
+class TicketEdge(Edge[Ticket]):
+    highlight: Highlight | None = strawberry.field(
+        default=None, description="Where the ticket matched the search; null without one."
+    )
+
+
 @strawberry.type
 class TicketConnection(Connection[Ticket]):
+    edges: list[TicketEdge]  # type: ignore[assignment]
     total_count: int = strawberry.field(
         description="Matching tickets, counted up to 1,000 (see totalCountCapped)."
     )
@@ -297,7 +326,13 @@ class TicketFilter:
     assignee_id: strawberry.ID | None = None
     assigned_to_me: bool = False
     unassigned: bool = False
-    search: str | None = strawberry.field(default=None, description="Text in the subject.")
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Full text: ticket number (1012 or #1012), words of the subject or messages "
+            "(internal notes for staff), client name or email. Up to 200 characters."
+        ),
+    )
 
 
 @strawberry.input

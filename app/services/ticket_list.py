@@ -3,7 +3,7 @@ keyset pagination that stays correct while tickets are added or change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -11,12 +11,14 @@ from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Coalesce
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesListQuery
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.errors import bad_cursor
+from app.errors import ValidationFailed, bad_cursor
 from app.models import Ticket, TicketPriority, TicketStatus
+from app.services import search as fulltext
+from app.services.search import Highlight
 
 COUNT_CAP = 1_000
 """Counts stop here: an exact count of a million rows costs a scan, a capped one does not."""
@@ -32,6 +34,7 @@ class SortField(str, Enum):
     LAST_ACTIVITY = "last_activity"
     CREATED = "created"
     ASSIGNEE = "assignee"
+    RELEVANCE = "relevance"
 
 
 # The expression each column sorts by; names are coalesced so an unassigned ticket sorts
@@ -46,6 +49,7 @@ _SORT_KEYS: dict[SortField, str] = {
     SortField.LAST_ACTIVITY: "last_activity_at",
     SortField.CREATED: "created_at",
     SortField.ASSIGNEE: "sort_key",
+    SortField.RELEVANCE: "number",  # ranked on the search's score, then the number
 }
 _NAME_COLUMNS = {
     SortField.CLIENT: "client__name",
@@ -64,6 +68,7 @@ class TicketFilter:
     assigned_to_me: bool = False
     unassigned: bool = False
     search: str | None = None
+    """Full text: number, subject, messages (notes for staff), client name and email."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class TicketPage:
     has_next: bool
     total: int
     total_capped: bool
+    highlights: list[Highlight | None] | None = None
+    """Where each ticket matched the search (None without a search)."""
 
 
 def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
@@ -96,8 +103,6 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
         query = query.filter(assignee_id=actor.user_id)
     elif flt.assignee_id is not None:
         query = query.filter(assignee_id=flt.assignee_id)
-    if flt.search and flt.search.strip():
-        query = query.filter(subject__icontains=flt.search.strip())
     return query
 
 
@@ -108,24 +113,27 @@ async def list_tickets(
     sort: TicketSort | None = None,
     first: int = 25,
     after: Sequence[Any] | None = None,
+    search_language: str = "english",
 ) -> TicketPage:
     """A page of the tickets ``actor`` may see; ``after`` is the key of the last ticket of the
     previous page (as ``TicketPage.keys`` gives it), which stays valid while tickets change."""
     flt = flt or TicketFilter()
     sort = sort or TicketSort()
     policy.require_user(actor)
+    query_text = fulltext.parse(
+        flt.search, language=search_language, include_notes=policy.searches_notes(actor)
+    )
+    if query_text is not None:
+        return await _search_page(actor, flt, sort, first, after, query_text)
+    if sort.field is SortField.RELEVANCE:
+        raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
     query = base
     if sort.field in _NAME_COLUMNS:
         query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
     if after is not None:
-        value, number = _position(after, sort)
-        op = "lt" if sort.descending else "gt"
-        beyond: dict[str, Any] = {f"{key}__{op}": value}
-        same: dict[str, Any] = {key: value}
-        tie: dict[str, Any] = {f"number__{op}": number}
-        query = query.filter(Q(**beyond) | Q(Q(**same), Q(**tie)))
+        query = _after(query, key, sort, after)
     direction = "-" if sort.descending else ""
     # The list shows every ticket's department, client and assignee: one joined query
     # instead of three (the resolver primes its loaders with them).
@@ -143,6 +151,151 @@ async def list_tickets(
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
+
+
+def _after(
+    query: QuerySet[Ticket], key: str, sort: TicketSort, after: Sequence[Any]
+) -> QuerySet[Ticket]:
+    """The tickets after ``after`` (a key made by ``_key``) in this sort."""
+    value, number = _position(after, sort)
+    op = "lt" if sort.descending else "gt"
+    beyond: dict[str, Any] = {f"{key}__{op}": value}
+    same: dict[str, Any] = {key: value}
+    tie: dict[str, Any] = {f"number__{op}": number}
+    return query.filter(Q(**beyond) | Q(Q(**same), Q(**tie)))
+
+
+def _sql_of(query: ValuesListQuery[Any]) -> tuple[str, list[Any]]:
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    return sql, list(params)
+
+
+async def _search_page(
+    actor: Actor | None,
+    flt: TicketFilter,
+    sort: TicketSort,
+    first: int,
+    after: Sequence[Any] | None,
+    query_text: fulltext.SearchQuery,
+) -> TicketPage:
+    """The tickets the search finds among those the filters select, in any sort: the search's
+    hits within the scoped query (as Tortoise builds it). Relevance pages by (score, ticket
+    id), every other sort by its column and number as without a search."""
+    base = _filtered(actor, flt)
+    key = _SORT_KEYS[sort.field]
+    query = base
+    if sort.field in _NAME_COLUMNS:
+        query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
+    relevance = sort.field is SortField.RELEVANCE
+    sql = fulltext.Sql(_dialect())
+    direction = "DESC" if sort.descending else "ASC"
+    if relevance:
+        # The hits are already only the visible, filtered tickets: ranked and paged alone,
+        # by (score, id), without joining every hit back to its ticket row.
+        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        where = ""
+        if after is not None:
+            score, ticket_id = _score_position(after)
+            cmp = "<" if sort.descending else ">"
+            where = (
+                f" WHERE x.score {cmp} {sql.p(score)} OR (x.score = {sql.p(score)} "
+                f"AND x.id {cmp} {sql.p(ticket_id)})"
+            )
+        # Every hit is scored to sort them anyway: counting them too (over all of them,
+        # before the cursor's filter) saves running the search a second time.
+        statement = (
+            "SELECT x.id AS id, x.score AS score, x.total AS total FROM "
+            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total "
+            f"FROM ({hits}) AS h) AS x{where} "
+            f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
+        )
+    else:
+        if after is not None:
+            query = _after(query, key, sort, after)
+        inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
+        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        statement = (
+            f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
+            f'JOIN ({hits}) AS h ON h.ticket_id = t."0" '
+            f'ORDER BY t."2" {direction}, t."1" {direction} LIMIT {int(first) + 1}'
+        )
+    _, rows = await Ticket._meta.db.execute_query(statement, sql.params)
+    ids = [int(row["id"]) for row in rows]
+    scores = {int(row["id"]): float(row["score"]) for row in rows}
+    loaded = {
+        t.id: t
+        for t in await base.filter(id__in=ids[:first]).select_related(
+            "department", "client", "assignee"
+        )
+    }
+    page = [loaded[i] for i in ids[:first] if i in loaded]
+    if sort.field in _NAME_COLUMNS:
+        for ticket in page:
+            related = getattr(ticket, _NAME_COLUMNS[sort.field].split("__")[0])
+            ticket.sort_key = related.name if related is not None else ""
+    if relevance and rows:
+        total = int(rows[0]["total"])
+    else:
+        total = await _capped_search_count(base, query_text, COUNT_CAP)
+    clients: dict[int, tuple[str, str | None]] = {
+        t.client_id: (
+            t.client.name,
+            t.client.email if policy.can_see_email(actor, t.client_id) else None,
+        )
+        for t in page
+    }
+    found = await fulltext.highlights(query_text, page, clients)
+    return TicketPage(
+        tickets=page,
+        keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],
+        has_next=len(rows) > first,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+        highlights=[found.get(t.id) for t in page],
+    )
+
+
+def _within(sql: fulltext.Sql, base: QuerySet[Ticket]) -> Callable[[], str] | None:
+    """SQL of the scoped, filtered ticket ids the search may find; None when nothing narrows
+    the list (an admin without filters: every ticket), where the restriction only costs."""
+    ids_sql, params = _sql_of(base.values_list("id"))
+    if " WHERE " not in ids_sql:
+        return None
+    return lambda: sql.embed(ids_sql, params)
+
+
+def _dialect() -> str:
+    return str(Ticket._meta.db.capabilities.dialect)
+
+
+async def _capped_search_count(
+    base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
+) -> int:
+    sql = fulltext.Sql(_dialect())
+    hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
+    _, rows = await Ticket._meta.db.execute_query(
+        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
+        sql.params,
+    )
+    return int(next(iter(dict(rows[0]).values())))
+
+
+def _score_position(key: Sequence[Any]) -> tuple[float, int]:
+    """The score and ticket id in a relevance key."""
+    try:
+        score, number = key
+        if (
+            not isinstance(score, int | float)
+            or not isinstance(number, int)
+            or isinstance(score, bool)
+            or isinstance(number, bool)
+        ):
+            raise ValueError("not a relevance key")
+        return float(score), number
+    except (ValueError, TypeError):
+        raise bad_cursor() from None
 
 
 async def capped_count(query: QuerySet[Ticket], cap: int) -> int:

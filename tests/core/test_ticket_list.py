@@ -107,7 +107,9 @@ async def test_default_sort_is_last_activity_descending(gql, world, many):
     assert data["tickets"]["totalCount"] == 7
 
 
-@pytest.mark.parametrize("field", [f for f in SortField if f is not SortField.CREATED])
+@pytest.mark.parametrize(
+    "field", [f for f in SortField if f not in (SortField.CREATED, SortField.RELEVANCE)]
+)
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 async def test_sort_by_every_column_through_pages(gql, world, many, field, direction):
     """Walk pages of 3 and check the concatenation is sorted with number as tie-break."""
@@ -165,7 +167,7 @@ async def test_pagination_stays_correct_while_tickets_are_added(gql, world, many
         ({"status": ["ON_HOLD", "CLOSED"]}, {"alpha", "bravo", "Golf"}),
         ({"priority": ["URGENT"]}, {"alpha", "Golf"}),
         ({"unassigned": True}, {"Delta", "Charlie", "foxtrot", "Golf"}),
-        ({"search": "ALP"}, {"alpha"}),
+        ({"search": "ALPHA"}, {"alpha"}),
     ],
 )
 async def test_filters(gql, world, many, flt, subjects):

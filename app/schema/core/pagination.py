@@ -91,10 +91,17 @@ def page_info(cursors: Sequence[str], *, has_next: bool, after: str | None) -> P
     )
 
 
-def edges(list_name: str, nodes: Sequence[T], keys: Sequence[Key]) -> list[Edge[T]]:
+def edges(
+    list_name: str,
+    nodes: Sequence[T],
+    keys: Sequence[Key],
+    edge: type[Any] = Edge,
+    edge_extras: Sequence[dict[str, Any]] | None = None,
+) -> list[Any]:
+    extras = edge_extras if edge_extras is not None else [{}] * len(nodes)
     return [
-        Edge(cursor=encode_cursor(list_name, key), node=node)
-        for node, key in zip(nodes, keys, strict=True)
+        edge(cursor=encode_cursor(list_name, key), node=node, **extra)
+        for node, key, extra in zip(nodes, keys, extras, strict=True)
     ]
 
 
@@ -106,9 +113,12 @@ def connection(
     *,
     has_next: bool,
     after: str | None,
+    edge: type[Any] = Edge,
+    edge_extras: Sequence[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> C:
-    """A page of ``nodes`` (each at its ``key``) as the connection type ``cls``."""
-    page = edges(list_name, nodes, keys)
+    """A page of ``nodes`` (each at its ``key``) as the connection type ``cls``; ``edge`` and
+    ``edge_extras`` give edges more fields (a search's highlight)."""
+    page = edges(list_name, nodes, keys, edge, edge_extras)
     info = page_info([e.cursor for e in page], has_next=has_next, after=after)
     return cls(edges=page, page_info=info, **extra)

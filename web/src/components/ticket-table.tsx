@@ -23,6 +23,13 @@ export const TicketRowsDoc = graphql(`
       endCursor
     }
     edges {
+      highlight {
+        field
+        parts {
+          text
+          matched
+        }
+      }
       node {
         id
         number
@@ -60,6 +67,25 @@ const TicketListEventsDocument = graphql(`
 `);
 
 type Row = TicketRowsFragment["edges"][number]["node"];
+type Found = NonNullable<TicketRowsFragment["edges"][number]["highlight"]>;
+
+const FOUND_IN: Record<Found["field"], string> = {
+  NUMBER: "Number",
+  SUBJECT: "Subject",
+  MESSAGE: "Message",
+  NOTE: "Internal note",
+  CLIENT: "Client",
+};
+
+/** Where a search matched: plain text nodes, the matching parts in <mark> (never markup). */
+function Highlight({ found }: { found: Found }) {
+  return (
+    <p class="highlight" data-field={found.field}>
+      <span class="muted">{FOUND_IN[found.field]}: </span>
+      {found.parts.map((part, i) => (part.matched ? <mark key={i}>{part.text}</mark> : part.text))}
+    </p>
+  );
+}
 
 export interface Column {
   key: string;
@@ -211,7 +237,7 @@ export function TicketTable({
           </tr>
         </thead>
         <tbody>
-          {page?.edges.map(({ node: t }) => (
+          {page?.edges.map(({ node: t, highlight }) => (
             <tr
               key={t.id}
               data-number={t.number}
@@ -220,6 +246,7 @@ export function TicketTable({
               {shown.map((c) => (
                 <td key={c.key} data-label={c.label}>
                   {c.cell(t, href(t.number))}
+                  {c.key === "subject" && highlight && <Highlight found={highlight} />}
                 </td>
               ))}
             </tr>

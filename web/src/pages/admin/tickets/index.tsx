@@ -64,7 +64,10 @@ function filterFrom(q: Record<string, string>): TicketFilter {
 export function TicketList() {
   useTitle("Tickets");
   const { query, path, route } = useLocation();
-  const sortField = (SORTS.has(query.sort) ? query.sort : "LAST_ACTIVITY") as TicketSortField;
+  // A search ranks by relevance until a column is picked.
+  const sortField = (
+    SORTS.has(query.sort) ? query.sort : query.q?.trim() ? "RELEVANCE" : "LAST_ACTIVITY"
+  ) as TicketSortField;
   const direction: SortDirection = query.dir === "ASC" ? "ASC" : "DESC";
   const filter = useMemo(() => filterFrom(query), [JSON.stringify(query)]);
   const listKey = JSON.stringify([filter, sortField, direction]);
@@ -97,11 +100,11 @@ export function TicketList() {
   const sortBy = (column: Column) => {
     const dir =
       column.sort === sortField ? (direction === "ASC" ? "DESC" : "ASC") : (column.first ?? "ASC");
-    const isDefault = column.sort === "LAST_ACTIVITY" && dir === "DESC";
+    const isDefault = !query.q?.trim() && column.sort === "LAST_ACTIVITY" && dir === "DESC";
     setQuery({ sort: isDefault ? null : (column.sort ?? null), dir: isDefault ? null : dir });
   };
 
-  // The subject search waits for a pause in typing.
+  // The search waits for a pause in typing.
   const [search, setSearch] = useState(query.q ?? "");
   const pushSearch = useDebounced(() => setQuery({ q: search.trim() || null }), 300);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -169,12 +172,13 @@ export function TicketList() {
         </p>
       </div>
       <form class="filters" role="search" aria-label="Filter tickets" onSubmit={(e) => e.preventDefault()}>
-        <Field id="filter-search" label="Subject">
+        <Field id="filter-search" label="Search">
           <input
             id="filter-search"
             ref={searchRef}
             type="search"
-            placeholder="Search subjects (press /)"
+            placeholder="Number, words, client or email (press /)"
+            maxLength={200}
             value={search}
             onInput={(e) => {
               setSearch(e.currentTarget.value);
@@ -200,7 +204,7 @@ export function TicketList() {
       <TicketTable
         page={tickets}
         href={(number) => `/admin/tickets/${number}`}
-        caption={`Tickets, sorted by ${COLUMNS.find((c) => c.sort === sortField)?.label} ${
+        caption={`Tickets, sorted by ${COLUMNS.find((c) => c.sort === sortField)?.label ?? "relevance"} ${
           direction === "ASC" ? "ascending" : "descending"
         }`}
         flashing={flashing}

@@ -1,15 +1,17 @@
-/** Client Area → Support → My Tickets, updated live. */
+/** Client Area → Support → My Tickets, updated live, with a search box. */
+import { useLocation } from "preact-iso";
+import { useState } from "preact/hooks";
 import { Pager, usePages } from "../../../components/pager";
 import { TicketTable, useLiveTickets } from "../../../components/ticket-table";
-import { ErrorNote } from "../../../components/ui";
+import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
-import { useQuery, useTitle } from "../../../hooks";
+import { useDebounced, useQuery, useTitle } from "../../../hooks";
 
 const PAGE_SIZE = 25;
 
 const MyTicketsDocument = graphql(`
-  query MyTickets($first: Int!, $after: String) {
-    tickets(first: $first, after: $after) {
+  query MyTickets($first: Int!, $after: String, $filter: TicketFilter, $sort: TicketSort) {
+    tickets(first: $first, after: $after, filter: $filter, sort: $sort) {
       ...TicketRows
     }
   }
@@ -17,10 +19,23 @@ const MyTicketsDocument = graphql(`
 
 export function MyTickets() {
   useTitle("My Tickets");
-  const pages = usePages();
-  const list = useQuery(MyTicketsDocument, { first: PAGE_SIZE, after: pages.after });
+  const { query, path, route } = useLocation();
+  const searching = query.q?.trim() ?? "";
+  const pages = usePages(searching);
+  const list = useQuery(MyTicketsDocument, {
+    first: PAGE_SIZE,
+    after: pages.after,
+    // A search ranks by relevance; the plain list is newest activity first.
+    filter: searching ? { search: searching } : null,
+    sort: searching ? { field: "RELEVANCE", direction: "DESC" } : null,
+  });
   const flashing = useLiveTickets(list.refetch);
   const tickets = list.data?.tickets;
+  const [search, setSearch] = useState(query.q ?? "");
+  const pushSearch = useDebounced(() => {
+    const text = search.trim();
+    route(text ? `${path}?q=${encodeURIComponent(text)}` : path, true);
+  }, 300);
   return (
     <section aria-labelledby="my-title">
       <div class="page-head">
@@ -29,8 +44,23 @@ export function MyTickets() {
           Open a ticket
         </a>
       </div>
+      <form class="filters" role="search" aria-label="Search my tickets" onSubmit={(e) => e.preventDefault()}>
+        <Field id="my-search" label="Search">
+          <input
+            id="my-search"
+            type="search"
+            placeholder="Number or words"
+            maxLength={200}
+            value={search}
+            onInput={(e) => {
+              setSearch(e.currentTarget.value);
+              pushSearch();
+            }}
+          />
+        </Field>
+      </form>
       <ErrorNote error={list.error} />
-      {tickets && tickets.totalCount === 0 ? (
+      {tickets && tickets.totalCount === 0 && !searching ? (
         <p class="empty">
           You have no tickets yet. <a href="/client/tickets/new">Open one</a> when you need help.
         </p>
@@ -39,8 +69,9 @@ export function MyTickets() {
           page={tickets}
           columns={["number", "subject", "department", "status", "lastActivity"]}
           href={(number) => `/client/tickets/${number}`}
-          caption="Your tickets, most recently updated first"
+          caption={searching ? "Your tickets matching the search" : "Your tickets, most recently updated first"}
           flashing={flashing}
+          empty={searching ? "No tickets match." : undefined}
         />
       )}
       {tickets && (tickets.pageInfo.hasNextPage || pages.page > 1) && (

@@ -1,0 +1,321 @@
+"""Full-text search over tickets: which tickets a query finds, how well, and where.
+
+One query finds a ticket by its number ("1012", "#1012"), a word of its subject or of a
+message, or its client's name or email address (exact substring). Notes match only for those
+the policy lets read them. Words are stemmed in the configured language: PostgreSQL's text
+search (generated ``tsvector`` columns with GIN indexes, ``websearch_to_tsquery``), SQLite's
+FTS5 (tables kept by triggers); both come from migration 0005.
+
+The SQL is written here per dialect; the ticket list wraps its own (scoped, filtered) query
+around the hits that ``hits_sql`` selects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from tortoise import connections
+
+from app.errors import ValidationFailed
+
+MAX_QUERY_LENGTH = 200
+"""Longer queries are refused: nobody types more, and each word costs an index lookup."""
+
+# What each way of finding a ticket adds to its score (a ticket found several ways adds them
+# up): a number outranks everything, a subject any message, a message the client's name. Text
+# matches add their relevance on top, squashed into 0..1 (r / (r + 1)) on both dialects.
+_NUMBER_SCORE = 1000.0
+_SUBJECT_SCORE = 2.0
+_MESSAGE_SCORE = 1.0
+_CLIENT_SCORE = 0.5
+
+# Highlights come back from the database between these two characters (private-use code
+# points, removed from the text first), and are split into parts here: no markup is made.
+_START, _STOP = "\ue000", "\ue001"
+_MARKERS = re.compile(f"[{_START}{_STOP}]")
+_NUMBER = re.compile(r"#?(\d{1,9})")
+_TERM = re.compile(r'-?"[^"]*"?|\S+')
+_WORDY = re.compile(r"\w")
+
+
+class HighlightField(str, Enum):
+    NUMBER = "number"
+    SUBJECT = "subject"
+    MESSAGE = "message"
+    NOTE = "note"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class HighlightPart:
+    text: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Where a ticket matched: plain text in parts, the matching ones marked."""
+
+    field: HighlightField
+    parts: tuple[HighlightPart, ...]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    number: int | None
+    language: str
+    include_notes: bool
+
+    @property
+    def like(self) -> str:
+        """The text as a LIKE pattern matching it anywhere (its own wildcards escaped)."""
+        escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+
+def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuery | None:
+    """The query to run for the search box's text, None for an empty box; a typed error for
+    one nobody would type."""
+    if text is None or not text.strip():
+        return None
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed.single(
+            "search", f"Search for at most {MAX_QUERY_LENGTH} characters."
+        )
+    if _MARKERS.search(text):
+        raise ValidationFailed.single("search", "That text cannot be searched for.")
+    number = _NUMBER.fullmatch(text)
+    return SearchQuery(
+        text=text,
+        number=int(number.group(1)) if number else None,
+        language=language,
+        include_notes=include_notes,
+    )
+
+
+def fts5_query(text: str) -> str | None:
+    """The search box's syntax (words, "phrases", -word, or) as an FTS5 query, every term
+    quoted so nothing the user types is FTS5 syntax; None when nothing is searchable."""
+    groups: list[list[str]] = [[]]
+    for term in _TERM.findall(text):
+        if term.lower() == "or":
+            groups.append([])
+            continue
+        negated = term.startswith("-") and len(term) > 1
+        word = term[1:] if negated else term
+        word = word.strip('"')
+        if not _WORDY.search(word):
+            continue
+        quoted = '"' + word.replace('"', '""') + '"'
+        groups[-1].append(f"NOT {quoted}" if negated else quoted)
+    clauses = []
+    for group in groups:
+        positive = [t for t in group if not t.startswith("NOT ")]
+        if positive:  # FTS5's NOT needs something to subtract from
+            negative = [t for t in group if t.startswith("NOT ")]
+            clauses.append("(" + " ".join(positive + negative) + ")")
+    return " OR ".join(clauses) if clauses else None
+
+
+class Sql:
+    """Raw SQL assembled left to right with its parameters in the same order (SQLite's ``?``
+    are positional; PostgreSQL's ``$n`` are numbered here)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+    def embed(self, sql: str, params: Sequence[Any]) -> str:
+        """Another statement's SQL (Tortoise's) with its parameters, renumbered to follow."""
+        offset = len(self.params)
+        self.params.extend(params)
+        if self.postgres and offset:
+            return re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + offset}", sql)
+        return sql
+
+    def many(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.p(v) for v in values)
+
+
+def _config(query: SearchQuery) -> str:
+    return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
+
+
+def hits_sql(
+    sql: Sql,
+    query: SearchQuery,
+    *,
+    within: Callable[[], str] | None = None,
+    scored: bool = True,
+) -> str:
+    """``SELECT ticket_id, score``: every ticket the query finds among those ``within``
+    selects (SQL of the searcher's scoped, filtered ticket ids; None: every ticket), one row
+    each. Unscored (for counting), nothing is ranked at all."""
+
+    def inside(column: str) -> str:
+        return f" AND {column} IN ({within()})" if within is not None else ""
+
+    branches: list[str] = []
+    if query.number is not None:
+        branches.append(
+            f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score FROM tickets "
+            f"WHERE number = {sql.p(query.number)}{inside('id')}"
+        )
+    if sql.postgres:
+        cfg = _config(query)
+        subject = f"{_SUBJECT_SCORE} + ts_rank(search_vector, q, 32)::float8" if scored else "0"
+        branches.append(
+            f"SELECT id AS ticket_id, {subject} AS score FROM tickets, "
+            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"WHERE search_vector @@ q{inside('id')}"
+        )
+        notes = "" if query.include_notes else " AND NOT internal"
+        message = (
+            f"{_MESSAGE_SCORE} + MAX(ts_rank(search_vector, q, 32))::float8" if scored else "0"
+        )
+        branches.append(
+            f"SELECT ticket_id, {message} AS score FROM messages, "
+            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"WHERE search_vector @@ q{notes}{inside('ticket_id')} GROUP BY ticket_id"
+        )
+        like = "ILIKE"
+    else:
+        match = fts5_query(query.text)
+        if match is not None:
+            branches.append(
+                f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
+                "(1 - bm25(ticket_search)) AS score FROM ticket_search "
+                f"WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
+            )
+            notes = "" if query.include_notes else " AND m.internal = 0"
+            branches.append(
+                # bm25() cannot sit inside an aggregate: rank each message first.
+                f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
+                "AS score FROM (SELECT rowid AS id, -bm25(message_search) AS r "
+                f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
+                f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{inside('m.ticket_id')} "
+                "GROUP BY m.ticket_id"
+            )
+        like = "LIKE"  # ASCII case-insensitive on SQLite
+    branches.append(
+        f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score FROM tickets t "
+        "WHERE t.client_id IN (SELECT id FROM users u "
+        f"WHERE u.name {like} {sql.p(query.like)} ESCAPE '\\' "
+        f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\'){inside('t.id')}"
+    )
+    union = " UNION ALL ".join(branches)
+    return f"SELECT ticket_id, SUM(score) AS score FROM ({union}) AS found GROUP BY ticket_id"
+
+
+def _parts(marked: str) -> tuple[HighlightPart, ...]:
+    parts: list[HighlightPart] = []
+    for piece in re.split(f"({_START}[^{_STOP}]*{_STOP})", marked):
+        if piece.startswith(_START):
+            text, matched = piece[1:-1], True
+        else:
+            text, matched = _MARKERS.sub("", piece), False
+        if text:
+            parts.append(HighlightPart(text, matched))
+    return tuple(parts)
+
+
+def _substring_parts(text: str, needle: str) -> tuple[HighlightPart, ...] | None:
+    at = text.lower().find(needle.lower())
+    if at < 0:
+        return None
+    pieces = [
+        (text[:at], False),
+        (text[at : at + len(needle)], True),
+        (text[at + len(needle) :], False),
+    ]
+    return tuple(HighlightPart(t, m) for t, m in pieces if t)
+
+
+async def highlights(
+    query: SearchQuery, tickets: Sequence[Any], clients: dict[int, tuple[str, str | None]]
+) -> dict[int, Highlight]:
+    """For each ticket of a page (visible to the searcher), where the query matched it:
+    number, subject, a message (or a note, when notes were searched), or the client's name or
+    email (``clients`` maps a client id to its name and, if the searcher may see it, email)."""
+    found: dict[int, Highlight] = {}
+    if not tickets:
+        return found
+    ids = [t.id for t in tickets]
+    conn = connections.get("default")
+    sql = Sql(conn.capabilities.dialect)
+    for ticket in tickets:
+        if query.number is not None and ticket.number == query.number:
+            found[ticket.id] = Highlight(
+                HighlightField.NUMBER, (HighlightPart(f"#{ticket.number}", True),)
+            )
+    subject_rows: list[Any]
+    message_rows: list[Any]
+    if sql.postgres:
+        cfg = _config(query)
+        options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
+        text = sql.p(query.text)
+        _, subject_rows = await conn.execute_query(
+            f"SELECT id, ts_headline({cfg}, translate(subject, {sql.p(_START + _STOP)}, ''), q, "
+            f"{sql.p(options)}) AS marked FROM tickets, websearch_to_tsquery({cfg}, {text}) q "
+            f"WHERE id = ANY({sql.p(ids)}) AND search_vector @@ q",
+            sql.params,
+        )
+        sql = Sql("postgres")
+        notes = "" if query.include_notes else " AND NOT m.internal"
+        options = (
+            f"StartSel={_START}, StopSel={_STOP}, MaxWords=24, MinWords=10, MaxFragments=2, "
+            'FragmentDelimiter=" … "'
+        )
+        text = sql.p(query.text)
+        _, message_rows = await conn.execute_query(
+            "SELECT DISTINCT ON (m.ticket_id) m.ticket_id AS id, m.internal AS internal, "
+            f"ts_headline({cfg}, translate(m.body, {sql.p(_START + _STOP)}, ''), q, "
+            f"{sql.p(options)}) AS marked FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
+            f"WHERE m.ticket_id = ANY({sql.p(ids)}) AND m.search_vector @@ q{notes} "
+            "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id",
+            sql.params,
+        )
+    else:
+        match = fts5_query(query.text)
+        subject_rows, message_rows = [], []
+        if match is not None:
+            _, subject_rows = await conn.execute_query(
+                f"SELECT rowid AS id, highlight(ticket_search, 0, {sql.p(_START)}, "
+                f"{sql.p(_STOP)}) AS marked FROM ticket_search WHERE ticket_search MATCH "
+                f"{sql.p(match)} AND rowid IN ({sql.many(ids)})",
+                sql.params,
+            )
+            sql = Sql("sqlite")
+            notes = "" if query.include_notes else " AND m.internal = 0"
+            _, message_rows = await conn.execute_query(
+                "SELECT m.ticket_id AS id, m.internal AS internal, snippet(message_search, 0, "
+                f"{sql.p(_START)}, {sql.p(_STOP)}, '…', 24) AS marked FROM message_search "
+                "JOIN messages m ON m.id = message_search.rowid "
+                f"WHERE message_search MATCH {sql.p(match)} AND m.ticket_id IN ({sql.many(ids)})"
+                f"{notes} ORDER BY bm25(message_search), m.id",
+                sql.params,
+            )
+    for row in subject_rows:
+        found.setdefault(row["id"], Highlight(HighlightField.SUBJECT, _parts(row["marked"])))
+    for row in message_rows:
+        field = HighlightField.NOTE if row["internal"] else HighlightField.MESSAGE
+        found.setdefault(row["id"], Highlight(field, _parts(row["marked"])))
+    for ticket in tickets:
+        if ticket.id in found or ticket.client_id not in clients:
+            continue
+        for value in clients[ticket.client_id]:
+            parts = _substring_parts(value, query.text) if value else None
+            if parts:
+                found[ticket.id] = Highlight(HighlightField.CLIENT, parts)
+                break
+    return found

@@ -1,0 +1,376 @@
+"""Benchmark: full-text search latency on PostgreSQL with 1,000,000 messages.
+
+Seeds (COPY through asyncpg, not the ORM) departments, clients with names and addresses,
+tickets and their messages (a tenth of them internal notes) written from a Zipf-distributed
+vocabulary, then times the ticket-list service searching by relevance, first page of 25, for
+an admin and for a staff member of one department (of 10). Queries cycle through kinds: a
+common word, a mid-frequency word, a rare word, two words, a phrase, a ticket number, a client
+surname and an email fragment.
+
+    .venv/bin/python bench/bench_search.py [--messages 1000000] [--url postgres://...]
+
+Creates (and leaves, for inspection; --drop drops it) the database named in the URL.
+Target: p95 <= 50 ms for both searchers. The database is set to max_parallel_workers_per_gather
+= 0 (see the README's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEPARTMENTS = 10
+MESSAGES_PER_TICKET = 5
+CLIENTS = 20_000
+VOCABULARY = 20_000
+SUPPORT_WORDS = [
+    "printer",
+    "invoice",
+    "password",
+    "refund",
+    "shipping",
+    "delivery",
+    "login",
+    "account",
+    "laptop",
+    "monitor",
+    "keyboard",
+    "network",
+    "router",
+    "wifi",
+    "license",
+    "upgrade",
+    "payment",
+    "receipt",
+    "subscription",
+    "cancel",
+    "crash",
+    "error",
+    "install",
+    "update",
+    "backup",
+    "server",
+    "email",
+    "calendar",
+    "meeting",
+    "phone",
+    "battery",
+    "charger",
+    "screen",
+]
+FIRST = [
+    "Alice",
+    "Bob",
+    "Carol",
+    "Dave",
+    "Erin",
+    "Frank",
+    "Grace",
+    "Heidi",
+    "Ivan",
+    "Judy",
+    "Mallory",
+    "Niaj",
+    "Olivia",
+    "Peggy",
+]
+LAST = [
+    f"{a}{b}"
+    for a in ("Mor", "Hal", "Ken", "Bra", "Sto", "Lin", "Fer")
+    for b in ("ton", "ley", "sen", "dez", "wick", "gard")
+]
+
+
+def words() -> tuple[list[str], list[float]]:
+    """A vocabulary of made-up words (and some support words) with Zipf weights."""
+    rng = random.Random(7)
+    syllables = [
+        "ka",
+        "lo",
+        "ri",
+        "men",
+        "tas",
+        "po",
+        "vi",
+        "dun",
+        "sel",
+        "ar",
+        "bo",
+        "qui",
+        "zen",
+        "fa",
+    ]
+    made: set[str] = set()
+    while len(made) < VOCABULARY - len(SUPPORT_WORDS):
+        made.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    vocab = sorted(made)
+    rng.shuffle(vocab)
+    # Support words sit at ranks 20..(20 + n): common, not the most common.
+    vocab[20:20] = SUPPORT_WORDS
+    weights = [1 / (rank + 1) for rank in range(len(vocab))]
+    return vocab, weights
+
+
+async def recreate_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(
+        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def drop_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(
+        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        await admin.close()
+
+
+async def seed(url: str, messages: int) -> dict[str, list[str]]:
+    """Everything, by COPY; returns sample queries of each kind."""
+    rng = random.Random(11)
+    vocab, weights = words()
+    cumulative = list(itertools.accumulate(weights))
+    tickets = messages // MESSAGES_PER_TICKET
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    try:
+        await conn.copy_records_to_table(
+            "departments",
+            records=[(f"Dept {d}", now) for d in range(1, DEPARTMENTS + 1)],
+            columns=["name", "created_at"],
+        )
+        people = [("admin@b.test", "Admin", "admin"), ("staff@b.test", "Staff", "staff")]
+        clients = [
+            (
+                f"{rng.choice(FIRST).lower()}.{i}@client{i % 97}.test",
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                "client",
+            )
+            for i in range(CLIENTS)
+        ]
+        await conn.copy_records_to_table(
+            "users",
+            records=[(e, n, r, True, now) for e, n, r in people + clients],
+            columns=["email", "name", "role", "active", "created_at"],
+        )
+        await conn.execute("INSERT INTO department_staff (users_id, department_id) VALUES (2, 1)")
+        # Bulk load as a restore would: indexes built once after the rows are in.
+        await conn.execute("DROP INDEX messages_search_vector_idx, tickets_search_vector_idx")
+
+        def text(n: int) -> str:
+            return " ".join(rng.choices(vocab, cum_weights=cumulative, k=n))
+
+        statuses = ["open", "answered", "customer_reply", "in_progress", "on_hold", "closed"]
+        batch = 50_000
+        started = time.perf_counter()
+        for first in range(0, tickets, batch):
+            rows = []
+            for t in range(first, min(first + batch, tickets)):
+                at = now - timedelta(seconds=(t * 7919) % 31_536_000)
+                rows.append(
+                    (
+                        1000 + t,
+                        text(rng.randint(3, 7)).capitalize(),
+                        statuses[t % 6],
+                        1 + t % 4,
+                        1 + t % DEPARTMENTS,
+                        3 + rng.randrange(CLIENTS),
+                        at,
+                        at,
+                    )
+                )
+            await conn.copy_records_to_table(
+                "tickets",
+                records=rows,
+                columns=[
+                    "number",
+                    "subject",
+                    "status",
+                    "priority",
+                    "department_id",
+                    "client_id",
+                    "created_at",
+                    "last_activity_at",
+                ],
+            )
+            print(
+                f"  tickets {first + len(rows):,}/{tickets:,} ({time.perf_counter() - started:.0f}s)",
+                flush=True,
+            )
+        ids = [r["id"] for r in await conn.fetch("SELECT id FROM tickets ORDER BY id")]
+        written = 0
+        for chunk in range(0, len(ids), batch // MESSAGES_PER_TICKET):
+            rows = []
+            for ticket_id in ids[chunk : chunk + batch // MESSAGES_PER_TICKET]:
+                for m in range(MESSAGES_PER_TICKET):
+                    rows.append(
+                        (
+                            ticket_id,
+                            text(rng.randint(10, 60)),
+                            m == 3 and rng.random() < 0.5,
+                            "web",
+                            now,
+                        )
+                    )
+            await conn.copy_records_to_table(
+                "messages",
+                records=rows,
+                columns=["ticket_id", "body", "internal", "source", "created_at"],
+            )
+            written += len(rows)
+            print(
+                f"  messages {written:,}/{messages:,} ({time.perf_counter() - started:.0f}s)",
+                flush=True,
+            )
+        started = time.perf_counter()
+        await conn.execute("SET maintenance_work_mem = '512MB'")
+        await conn.execute(
+            "CREATE INDEX messages_search_vector_idx ON messages USING GIN (search_vector)"
+        )
+        await conn.execute(
+            "CREATE INDEX tickets_search_vector_idx ON tickets USING GIN (search_vector)"
+        )
+        await conn.execute("VACUUM ANALYZE")
+        # Short OLTP queries: starting parallel workers costs more than it saves (README).
+        name = url.rsplit("/", 1)[1]
+        await conn.execute(f'ALTER DATABASE "{name}" SET max_parallel_workers_per_gather = 0')
+        print(
+            f"  GIN indexes and VACUUM ANALYZE in {time.perf_counter() - started:.0f}s", flush=True
+        )
+    finally:
+        await conn.close()
+    return seed_queries_only(messages, vocab)
+
+
+async def measure(queries: dict[str, list[str]], runs: int) -> dict[str, dict[str, list[float]]]:
+    from app.auth.actor import actor_for
+    from app.config import get_settings
+    from app.models import User
+    from app.services.ticket_list import SortField, TicketFilter, TicketSort, list_tickets
+
+    language = get_settings().search_language
+    sort = TicketSort(field=SortField.RELEVANCE)
+    searchers = {
+        "admin": await actor_for(await User.get(email="admin@b.test")),
+        "staff, 1 of 10 departments": await actor_for(await User.get(email="staff@b.test")),
+    }
+    results: dict[str, dict[str, list[float]]] = {}
+    for who, actor in searchers.items():
+        results[who] = {}
+        for kind, texts in queries.items():
+            for text in texts[:5]:  # warm up
+                await list_tickets(
+                    actor=actor, flt=TicketFilter(search=text), sort=sort, search_language=language
+                )
+            samples = []
+            for i in range(runs):
+                text = texts[i % len(texts)]
+                start = time.perf_counter()
+                await list_tickets(
+                    actor=actor,
+                    flt=TicketFilter(search=text),
+                    sort=sort,
+                    first=25,
+                    search_language=language,
+                )
+                samples.append((time.perf_counter() - start) * 1000)
+            results[who][kind] = samples
+            print(
+                f"  {who:<28} {kind:<28} p50 {statistics.median(samples):7.1f}  p95 {p95(samples):7.1f}",
+                flush=True,
+            )
+    return results
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/helpdesk_bench_search")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=60, help="requests per query kind and searcher")
+    parser.add_argument("--reuse", action="store_true", help="measure an already seeded database")
+    parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
+    args = parser.parse_args()
+    os.environ.update(
+        {
+            "DATABASE_URL": args.url,
+            "SECRET_KEY": "bench",
+            "HELPDESK_VAR": "/tmp/helpdesk-bench-search",
+        }
+    )
+    from app.config import get_settings
+    from app.infra import db
+
+    get_settings.cache_clear()
+    if args.reuse:
+        vocab, _ = words()
+        queries = seed_queries_only(args.messages, vocab)
+    else:
+        await recreate_database(args.url)
+        await db.migrate(get_settings())
+        started = time.perf_counter()
+        queries = await seed(args.url, args.messages)
+        print(f"(seeded {args.messages:,} messages in {time.perf_counter() - started:.0f}s)")
+    await db.connect(get_settings())
+    results = await measure(queries, args.runs)
+    await db.disconnect()
+    if args.drop:
+        await drop_database(args.url)
+    print(
+        f"search on PostgreSQL, {args.messages:,} messages, sort by relevance, first=25, {args.runs} requests per kind (ms)"
+    )
+    for who, kinds in results.items():
+        every = [s for samples in kinds.values() for s in samples]
+        print(f"  {who}: all kinds p50 {statistics.median(every):.1f}, p95 {p95(every):.1f}")
+        for kind, samples in kinds.items():
+            print(f"    {kind:<28} p50 {statistics.median(samples):7.1f}  p95 {p95(samples):7.1f}")
+    print("  target: p95 <= 50 ms for each searcher")
+
+
+def seed_queries_only(messages: int, vocab: list[str]) -> dict[str, list[str]]:
+    q = random.Random(3)
+    tickets = messages // MESSAGES_PER_TICKET
+    return {
+        "common word (rank ~20-50)": vocab[20:50],
+        "mid word (rank ~500)": vocab[450:550],
+        "rare word (rank ~10k)": vocab[10_000:10_100],
+        "two words": [f"{q.choice(vocab[20:200])} {q.choice(vocab[200:2000])}" for _ in range(100)],
+        'phrase "a b"': [
+            f'"{q.choice(vocab[20:200])} {q.choice(vocab[20:200])}"' for _ in range(100)
+        ],
+        "ticket number": [f"#{1000 + q.randrange(tickets)}" for _ in range(100)],
+        "client surname": LAST,
+        "email fragment": [
+            f"{q.choice(FIRST).lower()}.{q.randrange(CLIENTS)}@" for _ in range(100)
+        ],
+    }
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

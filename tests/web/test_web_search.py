@@ -1,0 +1,102 @@
+"""The search box of the staff list in the browser: finds by client and message text, ranks,
+and shows where it matched as text (markup in a message is never rendered)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from app.config import get_settings
+from app.models import Role
+from app.services import messages, tickets
+from tests.conftest import World, make_person
+from tests.web.browser import OpenAs
+
+pytestmark = pytest.mark.browser
+
+
+async def test_search_box_finds_and_highlights(world: World, open_as: OpenAs) -> None:
+    carol = await make_person("Carol Client", "carol@example.com", Role.CLIENT)
+    invoice = await tickets.open_ticket(
+        actor=carol.actor,
+        department_id=world.dept_x.id,
+        subject="Invoice missing",
+        body="Nothing arrived for March.",
+        settings=get_settings(),
+    )
+    printer = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer",
+        body='The tray says <img src=x onerror="window.pwned=1"> and stops.',
+        settings=get_settings(),
+    )
+    await messages.add_internal_note(
+        actor=world.staff_x.actor,
+        number=printer.ticket.number,
+        body="Vendor case zanzibar",
+        settings=get_settings(),
+    )
+    page = await open_as(world.staff_x, "/admin/tickets")
+    rows = page.locator("table.tickets tbody tr")
+    await expect(rows).to_have_count(2)
+    search = page.get_by_label("Search")
+
+    await search.fill("carol")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-number", str(invoice.ticket.number))
+    await expect(rows.first.locator(".highlight mark")).to_have_text("Carol")
+
+    await search.fill(f"#{printer.ticket.number}")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.locator(".highlight")).to_contain_text("Number")
+
+    await search.fill("tray")
+    await expect(rows).to_have_count(1)
+    snippet = rows.first.locator(".highlight")
+    await expect(snippet.locator("mark")).to_have_text("tray")
+    await expect(snippet).to_contain_text("tray says")
+    assert await snippet.locator("img").count() == 0
+    assert await page.evaluate("window.pwned") is None
+
+    await search.fill("zanzibar")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.locator(".highlight")).to_contain_text("Internal note")
+    await expect(page).to_have_url(re.compile(r"[?&]q=zanzibar"))
+
+
+async def test_client_search_finds_own_tickets_never_notes(world: World, open_as: OpenAs) -> None:
+    mine = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer",
+        body="The tray is stuck.",
+        settings=get_settings(),
+    )
+    await tickets.open_ticket(
+        actor=world.client_b.actor,
+        department_id=world.dept_x.id,
+        subject="Other printer",
+        body="The tray is stuck here too.",
+        settings=get_settings(),
+    )
+    await messages.add_internal_note(
+        actor=world.staff_x.actor,
+        number=mine.ticket.number,
+        body="Vendor case zanzibar",
+        settings=get_settings(),
+    )
+    page = await open_as(world.client_a, "/client/tickets")
+    rows = page.locator("table.tickets tbody tr")
+    await expect(rows).to_have_count(1)
+    search = page.get_by_label("Search", exact=True)
+    await search.fill("tray")
+    await expect(rows.first.locator(".highlight mark")).to_have_text("tray")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-number", str(mine.ticket.number))
+    await search.fill("zanzibar")
+    await expect(page.get_by_text("No tickets match.")).to_be_visible()
+    await expect(rows).to_have_count(0)
+    await expect(page.locator(".highlight")).to_have_count(0)
