@@ -6,6 +6,8 @@ covered the day it is added."""
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -249,7 +251,7 @@ async def test_bad_enum_and_out_of_range_ids_are_answers(gql, world, caplog):
             token=world.staff_x.token,
         )
         assert "does not exist in 'TicketStatus'" in enum["errors"][0]["message"]
-        for huge in ("12345678901234567890", "-1", "0", "1e3", "١٢"):
+        for huge in ("12345678901234567890", "2147483648", str(2**63 - 1), "-1", "0", "1e3", "١٢"):
             listed = await gql(
                 "query($d: ID) { tickets(filter: {departmentId: $d}) { totalCount } }",
                 {"d": huge},
@@ -323,3 +325,46 @@ async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
         headers={"Authorization": f"Bearer {world.client_a.token}", "GraphQL-Preflight": "1"},
     )
     assert fine.json()["data"]["replyToTicket"]["__typename"] == "Message"
+
+
+def _cursor(*key: object) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# A cursor is the client's to send back, and base64 hides what it carries from the
+# control-character check: every value a forged one can hold must be an answer.
+FORGED_KEYS = [10**30, 2**63, 2**31, "a\x00b", 1.5, True, None, [1], {"a": 1}, "open"]
+
+
+async def test_forged_cursors_are_answers_on_every_paged_list(gql, world, caplog):
+    ticket = await open_as(world.client_a, world.dept_x)
+    sorts = ["NUMBER", "SUBJECT", "CLIENT", "DEPARTMENT", "STATUS", "PRIORITY"]
+    sorts += ["LAST_ACTIVITY", "CREATED", "ASSIGNEE"]
+    lists = {
+        f"ticket.{sort.lower()}": "query($a: String) { tickets(first: 2, after: $a, sort: "
+        f"{{field: {sort}}}) {{ totalCount }} }}"
+        for sort in sorts
+    }
+    lists["message"] = (
+        f"query($a: String) {{ ticket(number: {ticket.number}) "
+        "{ messages(first: 2, after: $a) { edges { cursor } } } }"
+    )
+    lists["inbound"] = "query($a: String) { inboundMail(first: 2, after: $a) { totalCount } }"
+    lists["outbound"] = (
+        "query($a: String) { outboundMail(first: 2, after: $a) { edges { cursor } } }"
+    )
+    with caplog.at_level(logging.ERROR):
+        for name, query in lists.items():
+            keys = (
+                [[value, ticket.number] for value in FORGED_KEYS]
+                + [[ticket.number, value] for value in FORGED_KEYS]
+                if name.startswith("ticket.")
+                else [[value] for value in FORGED_KEYS]
+            )
+            for key in keys:
+                body = await gql(query, {"a": _cursor(name, *key)}, token=world.admin.token)
+                errors = body.get("errors") or []
+                codes = [e.get("extensions", {}).get("code") for e in errors]
+                assert "INTERNAL" not in codes, (name, key, errors)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
