@@ -9,6 +9,7 @@ anything else is refused (4403). Authenticated sockets are registered with the p
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -83,6 +84,16 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
             **options,
         )
         self.app_state = app_state
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every body that is not JSON raises ``JSONDecodeError``, which Strawberry answers with
+        a 400 over HTTP and a 4400 close over WebSocket: bytes that are not UTF-8 and nesting
+        deeper than the decoder's recursion raised other errors, answered 500 (and an abrupt
+        close of the socket)."""
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise json.JSONDecodeError(f"not JSON ({type(error).__name__})", "", 0) from None
 
     async def parse_multipart(self, request: Any) -> dict[str, Any]:
         # The parser stops past twice the per-message file limit (400, naming the limit), so a

@@ -40,7 +40,7 @@ def _json(value: Any, part: str) -> Any:
     if isinstance(value, bytes | str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json decodes
             raise MalformedMultipart(f"{part!r} is not valid JSON.") from None
     raise MalformedMultipart(f"{part!r} must be a form field, not a file.")
 

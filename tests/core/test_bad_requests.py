@@ -6,6 +6,7 @@ covered the day it is added."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import websockets
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -25,6 +27,8 @@ from graphql import (
     Undefined,
 )
 from tortoise import Tortoise
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin, Subprotocol
 
 from app.api import build_schema
 from app.config import Settings
@@ -367,4 +371,74 @@ async def test_forged_cursors_are_answers_on_every_paged_list(gql, world, caplog
                 errors = body.get("errors") or []
                 codes = [e.get("extensions", {}).get("code") for e in errors]
                 assert "INTERNAL" not in codes, (name, key, errors)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_bodies_that_are_not_json_are_a_400(gql, world, caplog):
+    """Bytes that are not UTF-8 and nesting deeper than the JSON decoder goes raised errors
+    that were not JSON errors, and the server answered 500."""
+    deep = '{"query": "{ me { name } }", "variables": {"a": ' + "[" * 100_000 + "]" * 100_000
+    bodies = [b'{"query": "{ me { name } }"}\xff', b"\xfe\xff{", (deep + "}}").encode()]
+    with caplog.at_level(logging.ERROR):
+        for body in bodies:
+            response = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            assert response.status_code == 400, (body[:40], response.text)
+            multipart = await gql.http.post(
+                f"{gql.base}/graphql",
+                data={"operations": body, "map": "{}"},
+                files=[("0", ("log.txt", b"hello", "text/plain"))],
+                headers={"GraphQL-Preflight": "1"},
+            )
+            assert multipart.status_code == 400, (body[:40], multipart.text)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_lone_surrogate_is_refused_like_a_control_character(gql, world, caplog):
+    """JSON can escape half of a UTF-16 pair ("\\ud800"), which no database can store."""
+    token = world.staff_x.token
+    search = '{"query": "query($s: String) { tickets(filter: {search: $s}) { totalCount } }"'
+    reply = '{"query": "mutation($b: String!) { addInternalNote(input: {number: %d, body: $b})'
+    ticket = await open_as(world.client_a, world.dept_x)
+    before = await _row_counts()
+    with caplog.at_level(logging.ERROR):
+        for text in ("\\ud800", "a\\udfffb"):
+            listed = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=f'{search}, "variables": {{"s": "{text}"}}}}',
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            assert listed.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+            noted = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=(reply % ticket.number)
+                + ' { ... on Error { field } } }", "variables": {"b": "'
+                + text
+                + '"}}',
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            assert noted.json()["data"]["addInternalNote"] == {"field": "body"}, noted.text
+    assert await _row_counts() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_websocket_message_that_is_not_json_closes_with_4400(gql, world, caplog):
+    deep = '{"id": "1", "type": "subscribe", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    url = gql.base.replace("http://", "ws://", 1) + "/graphql"
+    with caplog.at_level(logging.ERROR):
+        async with websockets.connect(
+            url, subprotocols=[Subprotocol("graphql-transport-ws")], origin=Origin(gql.base)
+        ) as socket:
+            bearer = f"Bearer {world.staff_x.token}"
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"authorization": bearer}})
+            )
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            await socket.send(deep)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+        assert socket.close_code == 4400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
