@@ -442,3 +442,20 @@ async def test_a_websocket_message_that_is_not_json_closes_with_4400(gql, world,
                 await asyncio.wait_for(socket.recv(), 10)
         assert socket.close_code == 4400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_token_that_is_no_text_is_refused_like_a_wrong_one(gql, world, caplog):
+    """Half a UTF-16 pair in the bearer token of a socket's connection_init could not be
+    hashed: the socket dropped without a close frame and the server logged an ERROR."""
+    url = gql.base.replace("http://", "ws://", 1) + "/graphql"
+    with caplog.at_level(logging.ERROR):
+        for secret in ("hds_\ud800", "hds_\x00", "hds_é"):
+            async with websockets.connect(
+                url, subprotocols=[Subprotocol("graphql-transport-ws")], origin=Origin(gql.base)
+            ) as socket:
+                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}}
+                await socket.send(json.dumps(init))
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(socket.recv(), 10)
+            assert socket.close_code == 4403, secret
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
