@@ -7,14 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from app.config import Settings
@@ -28,13 +22,10 @@ from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
 from app.resolvers.settings import SettingsMutations, SettingsQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from app.schema.core.cost import query_cost_rule
+from app.schema.core.documents import DocumentCache, Documents
 from app.schema.core.errors import ERROR_TYPES
 from app.schema.core.executor import HelpdeskExecutor
-from app.schema.core.extensions import (
-    HideSuggestions,
-    MaskUnexpectedErrors,
-    ParserCacheAnsweringErrors,
-)
+from app.schema.core.extensions import HideSuggestions, MaskUnexpectedErrors
 from app.schema.core.text_guard import RefuseControlCharactersInQueries
 
 
@@ -78,23 +69,23 @@ class HelpdeskSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    cost_rule = query_cost_rule(settings.query_cost_limit)  # one class: validation is cached
+    # Every rule is built once here, so that a document's validation can be cached: parsing
+    # (with the token limit) and validation run once per distinct document text.
+    rules = [
+        query_cost_rule(settings.query_cost_limit),
+        *QueryDepthLimiter(max_depth=settings.query_depth_limit).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.query_alias_limit).validation_rules,
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    documents = Documents(rules, max_tokens=settings.query_token_limit, maxsize=256)
     extensions: list[Any] = [
-        lambda: AddValidationRules([cost_rule]),
-        lambda: QueryDepthLimiter(max_depth=settings.query_depth_limit),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.query_alias_limit),
-        lambda: MaxTokensLimiter(max_token_count=settings.query_token_limit),
+        lambda: DocumentCache(documents),
         MaskUnexpectedErrors,
         RefuseControlCharactersInQueries,
-        # Many sockets send the same few subscription texts: parse and validate each once
-        # (bounded LRU caches), which also keeps one document in memory instead of one each.
-        lambda: ParserCacheAnsweringErrors(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
     ]
     if not settings.debug:
         extensions.append(HideSuggestions)
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
     return HelpdeskSchema(
         query=Query,
         mutation=Mutation,

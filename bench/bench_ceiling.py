@@ -23,8 +23,9 @@ Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
    and side, alternating sides and swapping which goes first every round (product, bare; bare,
    product; ...) so that a change in the machine's load falls on both alike.
 5. Prints per document the median req/s of each side, the ratio product/bare (of the medians,
-   and the spread of the per-round ratios), p50/p99 latency, bad answers and the server's CPU
-   use. With ``--profile S``, afterwards a py-spy profile of the product (``--profile-side``)
+   and the spread of the per-round ratios), the same ratio of requests per CPU-second of each
+   server (what a request costs, whatever share of the cores the machine's other load left
+   each side), p50/p99 latency, bad answers and the server's CPU use. With ``--profile S``, afterwards a py-spy profile of the product (``--profile-side``)
    under the admin list's load (``--profile-document list,ticket,...``) for S seconds each,
    summarised by area and function (``bench/profile_summary.py``; saved with ``--profile-out``,
    py-spy's stacks beside it). ``--rounds 0 --profile S`` profiles without the comparison.
@@ -316,7 +317,7 @@ def spread(values: list[float], fmt: str = "{:.0f}") -> str:
 def report(runs: list[Run], sizes: dict[str, int], documents: list[Document]) -> list[str]:
     lines = [
         "document                              product req/s   bare req/s   product/bare"
-        "   (per round)  target",
+        "   (per round)  target   per CPU-second",
     ]
     detail = []
     for document in documents:
@@ -329,10 +330,15 @@ def report(runs: list[Run], sizes: dict[str, int], documents: list[Document]) ->
         by_round = [
             pr.rps / br.rps for pr in product for br in bare if br.round == pr.round and br.rps > 0
         ]
+        # Requests per CPU-second of the server: on a machine others load, a side that gets
+        # less of a core serves fewer requests whatever its cost; this ratio is of the cost.
+        per_cpu = median([100 * r.rps / r.cpu_percent for r in product if r.cpu_percent > 0])
+        per_cpu /= median([100 * r.rps / r.cpu_percent for r in bare if r.cpu_percent > 0])
         lines.append(
             f"{document.title:<37} {p:8.1f} ({spread([r.rps for r in product])})"
             f" {b:8.1f} ({spread([r.rps for r in bare])})"
             f"  {p / b:5.2f}  ({spread(by_round, '{:.2f}')})  >= {TARGETS[document.key]:.1f}"
+            f"   {per_cpu:5.2f}"
         )
         for side, side_runs in (("product", product), ("bare", bare)):
             detail.append(

@@ -1,9 +1,14 @@
 """Tickets and their messages, attachments, audit trail and live events: the types, inputs and
-enums of the ticket domain. Fields resolve relations through the context's DataLoaders."""
+enums of the ticket domain.
+
+A page loads the relations of all its rows at once (a join, or one batch per relation) and
+hands them to its types as plain values, so that their fields resolve without an await: a
+field whose value is not at hand (a single ticket, a live event) answers through the
+context's DataLoaders instead."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from datetime import datetime
 from enum import Enum
 
@@ -18,6 +23,7 @@ from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 from app.schema.core.pagination import Connection
 from app.schema.core.renders import SharedRenders
+from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.services import attachments, audit, messages, ticket_list
@@ -47,11 +53,8 @@ class Attachment:
     filename: str
     content_type: str
     size: int
+    id: strawberry.ID
     _public_id: Private[str]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self._public_id)
 
     @strawberry.field(description="Download link; access is checked on download.")
     def url(self, info: Info) -> str:
@@ -62,6 +65,7 @@ class Attachment:
     @classmethod
     def of(cls, row: models.Attachment) -> Attachment:
         return cls(
+            id=strawberry.ID(row.public_id),
             filename=row.filename,
             content_type=row.content_type,
             size=row.size,
@@ -77,21 +81,30 @@ class Message:
     source: MessageSource
     created_at: datetime
     _model: Private[models.Message]
+    # Handed down by a page that loaded them for all its messages at once; else a loader.
+    _author: Private[User | Missing | None] = MISSING
+    _attachments: Private[list[Attachment] | None] = None
 
     @strawberry.field
-    async def author(self, info: Info) -> User | None:
-        if self._model.author_id is None:
-            return None
-        user = await info.context.loaders.users.load(self._model.author_id)
-        return User.of(user) if user else None
+    def author(self, info: Info) -> User | None:
+        if not isinstance(self._author, Missing):
+            return self._author
+        return later(_user(info, self._model.author_id))
 
     @strawberry.field
-    async def attachments(self, info: Info) -> list[Attachment]:
-        rows = await info.context.loaders.attachments.load(self._model.id)
-        return [Attachment.of(row) for row in rows]
+    def attachments(self, info: Info) -> list[Attachment]:
+        if self._attachments is not None:
+            return self._attachments
+        return later(_attachments_of(info, self._model.id))
 
     @classmethod
-    def of(cls, message: models.Message) -> Message:
+    def of(
+        cls,
+        message: models.Message,
+        *,
+        author: User | Missing | None = MISSING,
+        attachments: list[Attachment] | None = None,
+    ) -> Message:
         return cls(
             id=strawberry.ID(str(message.id)),
             body=message.body,
@@ -99,7 +112,27 @@ class Message:
             source=message.source,
             created_at=message.created_at,
             _model=message,
+            _author=author,
+            _attachments=attachments,
         )
+
+
+async def _user(info: Info, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = await info.context.loaders.users.load(user_id)
+    return User.of(user) if user else None
+
+
+async def _attachments_of(info: Info, message_id: int) -> list[Attachment]:
+    return [Attachment.of(row) for row in await info.context.loaders.attachments.load(message_id)]
+
+
+async def _users_by_id(info: Info, ids: Iterable[int | None]) -> dict[int, User]:
+    """The users of ``ids`` (None skipped) in one batch, as GraphQL users by id."""
+    wanted = sorted({i for i in ids if i is not None})
+    found = await info.context.loaders.users.load_many(wanted)
+    return {user.id: User.of(user) for user in found if user is not None}
 
 
 @strawberry.type
@@ -113,23 +146,16 @@ class AuditEntry:
     old_value: str | None
     new_value: str | None
     created_at: datetime
-    _actor_id: Private[int | None]
-
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        if self._actor_id is None:
-            return None
-        user = await info.context.loaders.users.load(self._actor_id)
-        return User.of(user) if user else None
+    actor: User | None
 
     @classmethod
-    def of(cls, row: models.AuditEntry) -> AuditEntry:
+    def of(cls, row: models.AuditEntry, actor: User | None) -> AuditEntry:
         return cls(
             field=row.field,
             old_value=row.old_value,
             new_value=row.new_value,
             created_at=row.created_at,
-            _actor_id=row.actor_id,
+            actor=actor,
         )
 
 
@@ -159,24 +185,29 @@ class Ticket:
             _model=ticket,
         )
 
+    # A list query joins these (select_related): read from the row, no loader, no await.
     @strawberry.field
-    async def department(self, info: Info) -> Department:
-        department = await info.context.loaders.departments.load(self._model.department_id)
-        assert department is not None
-        return Department.of(department)
+    def department(self, info: Info) -> Department:
+        department = self._model.department
+        if isinstance(department, models.Department):
+            return Department.of(department)
+        return later(_department(info, self._model.department_id))
 
     @strawberry.field
-    async def client(self, info: Info) -> User:
-        user = await info.context.loaders.users.load(self._model.client_id)
-        assert user is not None
-        return User.of(user)
+    def client(self, info: Info) -> User:
+        client = self._model.client
+        if isinstance(client, models.User):
+            return User.of(client)
+        return later(_required_user(info, self._model.client_id))
 
     @strawberry.field
-    async def assignee(self, info: Info) -> User | None:
+    def assignee(self, info: Info) -> User | None:
         if self._model.assignee_id is None:
             return None
-        user = await info.context.loaders.users.load(self._model.assignee_id)
-        return User.of(user) if user else None
+        assignee = self._model.assignee
+        if isinstance(assignee, models.User):
+            return User.of(assignee)
+        return later(_user(info, self._model.assignee_id))
 
     @strawberry.field(description="The client-portal link, as mailed in notifications.")
     def portal_url(self, info: Info) -> str:
@@ -193,10 +224,20 @@ class Ticket:
             first=pagination.checked_first(first),
             after_id=pagination.decode_id(after, "message"),
         )
+        # The page's authors and attachments in one batch each, handed to every message.
+        authors = await _users_by_id(info, (row.author_id for row in rows))
+        files = await info.context.loaders.attachments.load_many([row.id for row in rows])
         return pagination.connection(
             MessageConnection,
             "message",
-            [Message.of(row) for row in rows],
+            [
+                Message.of(
+                    row,
+                    author=authors.get(row.author_id) if row.author_id is not None else None,
+                    attachments=[Attachment.of(file) for file in found],
+                )
+                for row, found in zip(rows, files, strict=True)
+            ],
             [[row.id] for row in rows],
             has_next=has_next,
             after=after,
@@ -205,7 +246,23 @@ class Ticket:
     @strawberry.field(description="Who changed status, priority, department or assignee (staff).")
     async def audit_trail(self, info: Info) -> list[AuditEntry]:
         rows = await audit.audit_trail(actor=info.context.actor, ticket=self._model)
-        return [AuditEntry.of(row) for row in rows]
+        actors = await _users_by_id(info, (row.actor_id for row in rows))
+        return [
+            AuditEntry.of(row, actors.get(row.actor_id) if row.actor_id is not None else None)
+            for row in rows
+        ]
+
+
+async def _department(info: Info, department_id: int) -> Department:
+    department = await info.context.loaders.departments.load(department_id)
+    assert department is not None
+    return Department.of(department)
+
+
+async def _required_user(info: Info, user_id: int) -> User:
+    user = await _user(info, user_id)
+    assert user is not None
+    return user
 
 
 @strawberry.type

@@ -72,6 +72,31 @@ async def test_tokens_are_limited(gql, world):
     assert "token" in body["errors"][0]["message"].lower()
 
 
+async def test_a_refused_document_is_refused_every_time_it_is_sent(gql, world):
+    # Parsing and validation are cached per document text: the second and third sends are
+    # answered from the cache and must be refused exactly like the first.
+    deep = "name"
+    for _ in range(6):
+        deep = f"edges {{ node {{ client {{ {deep} }} }} }}"
+    refused = {
+        "{ tickets { " + deep + " } }": "exceeds maximum operation depth",
+        "{ " + " ".join(f"a{i}: me {{ name }}" for i in range(31)) + " }": "aliases",
+        "{ " + " ".join("me { name }" for _ in range(800)) + " }": "token",
+        "{ tickets(first: 100) { edges { node { messages(first: 100) { edges { node { "
+        "author { name } } } } } } } }": "over the limit",
+        "{ me { name ": "syntax error",
+    }
+    for query, message in refused.items():
+        for _ in range(3):
+            body = await gql(query, token=world.admin.token)
+            assert "data" not in body or body["data"] is None, body
+            assert message in body["errors"][0]["message"].lower(), body
+    # ... and an accepted one answers every time.
+    for _ in range(3):
+        body = await gql("{ me { name } }", token=world.admin.token)
+        assert body == {"data": {"me": {"name": "Ada Admin"}}}
+
+
 async def test_field_suggestions_are_off(gql, world):
     body = await gql("{ ticketz { totalCount } }", token=world.admin.token)
     assert "Did you mean" not in body["errors"][0]["message"]

@@ -459,3 +459,52 @@ async def test_a_token_that_is_no_text_is_refused_like_a_wrong_one(gql, world, c
                     await asyncio.wait_for(socket.recv(), 10)
             assert socket.close_code == 4403, secret
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_client_that_leaves_mid_request_logs_one_debug_line(live_server):
+    """A load generator closes its connections with requests half sent: that is no fault, so
+    no traceback at ERROR, one DEBUG line; and the server goes on answering."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    records = _Records()
+    watched = [logging.getLogger(name) for name in ("uvicorn.error", "app")]
+    levels = [logger.level for logger in watched]
+    for logger in watched:
+        logger.addHandler(records)
+        logger.setLevel(logging.DEBUG)
+    try:
+        url = urlsplit(live_server)
+        _reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n" + b'{"query": "{ me { name '
+        )
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        deadline = asyncio.get_running_loop().time() + 10
+        while not any("disconnected" in r.getMessage() for r in records.records):
+            assert asyncio.get_running_loop().time() < deadline, records.records
+            await asyncio.sleep(0.02)
+    finally:
+        for logger, level in zip(watched, levels, strict=True):
+            logger.removeHandler(records)
+            logger.setLevel(level)
+    mine = [r for r in records.records if "disconnected" in r.getMessage()]
+    assert [r.levelno for r in mine] == [logging.DEBUG]
+    assert not [r for r in records.records if r.levelno >= logging.WARNING], records.records
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(f"{live_server}/graphql", json={"query": "{ __typename }"})
+    assert answer.json() == {"data": {"__typename": "Query"}}

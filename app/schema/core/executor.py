@@ -59,14 +59,21 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: Any
     ) -> CollectedFields:
-        if any(
+        if len(field_details_list) == 1:  # the usual case (a row's field), without generators
+            details = field_details_list[0]
+            if details.defer_usage is not None or details.fragment_variable_values is not None:
+                return super().collect_subfields(return_type, field_details_list)
+            nodes: tuple[int, ...] = (id(details.node),)
+        elif any(
             details.defer_usage is not None or details.fragment_variable_values is not None
             for details in field_details_list
         ):
             return super().collect_subfields(return_type, field_details_list)
+        else:
+            nodes = tuple(id(details.node) for details in field_details_list)
         # The memo dict itself is shared with every per-event copy of this executor.
         memo: dict[Any, Any] = self._relevant_sub_fields
-        key = ("nodes", return_type, tuple(id(details.node) for details in field_details_list))
+        key = ("nodes", return_type, nodes)
         cached = memo.get(key)
         if cached is None:
             cached = memo[key] = (

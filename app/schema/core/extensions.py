@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 
 from app.errors import DomainError
 
@@ -66,20 +66,3 @@ class HideSuggestions(SchemaExtension):
         result = self.execution_context.result
         for error in (result.errors or []) if result else []:
             error.message = self._SUGGESTION.sub("", error.message)
-
-
-class ParserCacheAnsweringErrors(ParserCache):
-    """Strawberry's ParserCache parses in its ``on_parse`` hook, where a syntax error (or the
-    token limit) escapes Strawberry's error handling: over WebSocket it killed the operation's
-    task with an ERROR log instead of answering. On such an error leave the document unset;
-    Strawberry then parses again inside its own handling and answers the error."""
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        try:
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        except GraphQLError:
-            context.graphql_document = None
-        yield
