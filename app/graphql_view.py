@@ -143,7 +143,9 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
         files = {k: v for k, v in form.multi_items() if isinstance(v, UploadFile)}
         fields = {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
         try:
-            return place_files(fields.get("operations"), fields.get("map"), files)
+            return place_files(
+                fields.get("operations"), fields.get("map"), files, self.schema._schema
+            )
         except MalformedMultipart as error:
             raise HTTPException(400, str(error)) from None
 

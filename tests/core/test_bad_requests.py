@@ -279,6 +279,15 @@ TEXT_ONLY = (
     '{"query":"mutation($b:String!){replyToTicket(input:{number:%d,body:$b}){__typename}}",'
     '"variables":{"b":"x"}}'
 )
+# A file mapped onto a variable the operation declares as text or a number.
+NOT_UPLOAD = (
+    '{"query":"mutation($b:String!,$n:Int!){replyToTicket(input:{number:$n,body:$b})'
+    '{__typename}}","variables":{"b":null,"n":null}}'
+)
+
+
+TWICE = '{"0":["variables.f.0","variables.f.1"]}'
+NESTED = '{"0":["variables.f.a"]}'
 
 
 async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
@@ -304,6 +313,18 @@ async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
         ({"map": '{"0":["variables.f.0"]}'}, [file], "no 'operations' part"),
         ({"operations": TEXT_ONLY % number, "map": '{"0":["variables.b"]}'}, [file], "placeholder"),
         ({"operations": UPLOAD % number, "map": '{"0":["query"]}'}, [file], "start with"),
+        ({"operations": NOT_UPLOAD, "map": '{"0":["variables.b"]}'}, [file], "String"),
+        ({"operations": NOT_UPLOAD, "map": '{"0":["variables.n"]}'}, [file], "Int!"),
+        (
+            {"operations": UPLOAD.replace("[null]", "[null,null]") % number, "map": TWICE},
+            [file],
+            "send each file once",
+        ),
+        (
+            {"operations": UPLOAD.replace("[null]", '{"a":null}') % number, "map": NESTED},
+            [file],
+            "not an Upload",
+        ),
     ]
     before = await _row_counts()
     with caplog.at_level(logging.ERROR):
