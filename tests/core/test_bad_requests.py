@@ -375,6 +375,10 @@ async def test_forged_cursors_are_answers_on_every_paged_list(gql, world, caplog
         f"query($a: String) {{ ticket(number: {ticket.number}) "
         "{ messages(first: 2, after: $a) { edges { cursor } } } }"
     )
+    lists["audit"] = (
+        f"query($a: String) {{ ticket(number: {ticket.number}) "
+        "{ auditTrail(first: 2, after: $a) { edges { cursor } } } }"
+    )
     lists["inbound"] = "query($a: String) { inboundMail(first: 2, after: $a) { totalCount } }"
     lists["outbound"] = (
         "query($a: String) { outboundMail(first: 2, after: $a) { edges { cursor } } }"
