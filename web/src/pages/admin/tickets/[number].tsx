@@ -42,9 +42,13 @@ const StaffTicketDocument = graphql(`
       id
       name
     }
-    admins: users(role: ADMIN) @include(if: $isAdmin) {
-      id
-      name
+    admins: users(role: ADMIN, first: 100) @include(if: $isAdmin) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
     }
   }
 `);
@@ -84,10 +88,14 @@ const MoreAuditDocument = graphql(`
 
 const AssignableDocument = graphql(`
   query Assignable($departmentId: ID!) {
-    users(departmentId: $departmentId) {
-      id
-      name
-      role
+    users(departmentId: $departmentId, first: 100) {
+      edges {
+        node {
+          id
+          name
+          role
+        }
+      }
     }
   }
 `);
@@ -155,9 +163,10 @@ export function StaffTicket() {
     >
       {(ticket) => {
         const departments = view.data?.departments ?? [];
+        // The first 100 of the department's staff (and of the admins) are the picker's choices.
         const assignees = people(
-          assignable.data?.users,
-          view.data?.admins,
+          assignable.data?.users.edges.map((e) => e.node),
+          view.data?.admins?.edges.map((e) => e.node),
           ticket.assignee ? [ticket.assignee] : [],
         );
         // Each control changes its field at once.
