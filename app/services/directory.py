@@ -19,7 +19,6 @@ from app.infra.clock import now
 from app.models import Department, Role, Ticket, User
 from app.services.validation import Checks
 
-
 MAX_USER_ID = 2**31 - 1  # ids are 32-bit integers; a larger one is a forged cursor
 
 
