@@ -22,6 +22,10 @@ from app.services.validation import Checks
 MAX_USER_ID = 2**31 - 1  # ids are 32-bit integers; a larger one is a forged cursor
 
 
+MAX_DEPARTMENTS = 100
+"""Departments there may be (the ``departments`` list is not paged)."""
+
+
 def normalise_email(value: str | None) -> str:
     _, address = parseaddr((value or "").strip())
     return address.lower()
@@ -48,6 +52,8 @@ async def create_department(
     address = _check_email(checks, email) if email else None
     if auto_close_days is not None and auto_close_days < 0:
         checks.fail("autoCloseDays", "Days must be zero (off) or more.")
+    if await Department.all().count() >= MAX_DEPARTMENTS:
+        checks.fail("name", f"There are {MAX_DEPARTMENTS} departments, the most there may be.")
     checks.raise_if_any()
     if await Department.filter(name=name).exists():
         raise Conflict("A department with that name exists.", field="name")
