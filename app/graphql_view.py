@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSchema, GraphQLSyntaxError
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -105,6 +105,18 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
             **options,
         )
         self.app_state = app_state
+        # graphql-core's schema: the multipart reader checks where files go against it.
+        self.core_schema: GraphQLSchema = schema._schema
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every body that is not JSON raises ``JSONDecodeError``, which Strawberry answers with
+        a 400 over HTTP and a 4400 close over WebSocket: bytes that are not UTF-8 and nesting
+        deeper than the decoder's recursion raised other errors, answered 500 (and an abrupt
+        close of the socket)."""
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise json.JSONDecodeError(f"not JSON ({type(error).__name__})", "", 0) from None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -140,7 +152,7 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
         files = {k: v for k, v in form.multi_items() if isinstance(v, UploadFile)}
         fields = {k: v for k, v in form.multi_items() if not isinstance(v, UploadFile)}
         try:
-            return place_files(fields.get("operations"), fields.get("map"), files)
+            return place_files(fields.get("operations"), fields.get("map"), files, self.core_schema)
         except MalformedMultipart as error:
             raise HTTPException(400, str(error)) from None
 

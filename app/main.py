@@ -26,6 +26,7 @@ from app.infra.pubsub import Hub
 from app.infra.redis import arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
 from app.routes import all_routes
+from app.security_headers import SecurityHeaders
 from app.workers.queue import ArqJobQueue
 
 log = logging.getLogger("app")
@@ -115,4 +116,5 @@ def create_app(
     app.state.helpdesk = state
     app.add_middleware(UploadGuard, settings=settings)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, errors included
     return app

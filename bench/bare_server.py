@@ -2,9 +2,9 @@
 
     python bench/bare_server.py --port N --data FILE --database-url URL
 
-Plain Strawberry types whose fields are attributes (the one field with arguments,
-``Ticket.messages``, is a plain function); no authentication, no extensions, no limits, no
-DataLoaders; Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
+Plain Strawberry types whose fields are attributes (the fields with arguments,
+``Ticket.messages``, ``Ticket.auditTrail`` and ``users``, are plain functions); no
+authentication, no extensions, no limits, no DataLoaders; Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
 ``helpdesk serve`` has them, and its garbage-collector setting (start-up objects frozen, a
 larger first generation: without it, full collections stall this process for hundreds of ms). The read documents are answered from objects built once, at start,
 from FILE: the product's own answers to the same documents, so rows, values and their lengths
@@ -178,6 +178,28 @@ class AuditEntry:
 
 
 @strawberry.type
+class AuditEntryEdge:
+    node: AuditEntry
+
+
+@strawberry.type
+class AuditEntryConnection:
+    edges: list[AuditEntryEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class UserEdge:
+    node: User
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
 class Ticket:
     id: strawberry.ID
     number: int
@@ -189,12 +211,16 @@ class Ticket:
     department: Department
     client: User
     assignee: User | None
-    audit_trail: list[AuditEntry]
+    trail: strawberry.Private[AuditEntryConnection]
     thread: strawberry.Private[MessageConnection]
 
     @strawberry.field
     def messages(self, first: int = 50, after: str | None = None) -> MessageConnection:
         return self.thread
+
+    @strawberry.field
+    def audit_trail(self, first: int = 50, after: str | None = None) -> AuditEntryConnection:
+        return self.trail
 
 
 @strawberry.type
@@ -312,6 +338,7 @@ def _message(d: dict[str, Any]) -> Message:
 
 def _ticket(d: dict[str, Any]) -> Ticket:
     thread = d.get("messages") or {"edges": [], "pageInfo": {}}
+    trail = d.get("auditTrail") or {"edges": [], "pageInfo": {}}
     return Ticket(
         id=strawberry.ID(d.get("id", "0")),
         number=d.get("number", 0),
@@ -323,16 +350,21 @@ def _ticket(d: dict[str, Any]) -> Ticket:
         department=_department(d.get("department") or {}),
         client=_user(d.get("client") or {}),  # type: ignore[arg-type]
         assignee=_user(d.get("assignee")),
-        audit_trail=[
-            AuditEntry(
-                field=a["field"],
-                old_value=a["oldValue"],
-                new_value=a["newValue"],
-                created_at=_time(a["createdAt"]),
-                actor=_user(a["actor"]),
-            )
-            for a in d.get("auditTrail", [])
-        ],
+        trail=AuditEntryConnection(
+            edges=[
+                AuditEntryEdge(
+                    node=AuditEntry(
+                        field=a["node"]["field"],
+                        old_value=a["node"]["oldValue"],
+                        new_value=a["node"]["newValue"],
+                        created_at=_time(a["node"]["createdAt"]),
+                        actor=_user(a["node"]["actor"]),
+                    )
+                )
+                for a in trail["edges"]
+            ],
+            page_info=_page_info(trail["pageInfo"]),
+        ),
         thread=MessageConnection(
             edges=[
                 MessageEdge(cursor=e.get("cursor", ""), node=_message(e["node"]))
@@ -359,7 +391,9 @@ def load(raw: dict[str, Any]) -> Data:
         viewers=raw["viewers"],
         tickets={ticket.number: ticket},
         departments=[_department(d) for d in raw["departments"]],
-        admins=[u for u in map(_user, raw["admins"]) if u is not None],
+        admins=[
+            u for u in map(_user, (e["node"] for e in raw["admins"]["edges"])) if u is not None
+        ],
         author_id=raw["author_id"],
     )
 
@@ -385,8 +419,12 @@ class Query:
         return DATA.departments
 
     @strawberry.field
-    def users(self, role: Role | None = None) -> list[User]:
-        return DATA.admins
+    def users(
+        self, role: Role | None = None, first: int = 50, after: str | None = None
+    ) -> UserConnection:
+        return UserConnection(
+            edges=[UserEdge(node=user) for user in DATA.admins], page_info=_page_info({})
+        )
 
 
 @strawberry.type

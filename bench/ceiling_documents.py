@@ -24,10 +24,10 @@ STAFF_TICKET = """query StaffTicket($number: Int!, $isAdmin: Boolean!) {
   ticket(number: $number) {
     ...TicketPageFields
     assignee { id name }
-    auditTrail { field oldValue newValue createdAt actor { id name } }
+    auditTrail(first: 20) { ...AuditPage }
   }
   departments { id name }
-  admins: users(role: ADMIN) @include(if: $isAdmin) { id name }
+  admins: users(role: ADMIN, first: 100) @include(if: $isAdmin) { edges { node { id name } } }
 }
 fragment MessageFields on Message {
   id body internal source createdAt
@@ -43,6 +43,10 @@ fragment TicketPageFields on Ticket {
   department { id name }
   client { id name email }
   messages(first: 100) { ...ThreadPage }
+}
+fragment AuditPage on AuditEntryConnection {
+  pageInfo { hasNextPage endCursor }
+  edges { node { field oldValue newValue createdAt actor { id name } } }
 }"""
 
 MY_TICKETS = """query MyTickets($first: Int!, $after: String) {

@@ -37,8 +37,9 @@ async def issue_token(
 
 
 async def resolve_token(secret: str) -> AuthToken | None:
-    """The live token record (with its user) for a presented secret, or None."""
-    if not secret or len(secret) > 200:
+    """The live token record (with its user) for a presented secret, or None. Secrets are
+    ASCII; anything else (a lone surrogate cannot even be hashed) is no token of ours."""
+    if not secret or len(secret) > 200 or not secret.isascii():
         return None
     record = (
         await AuthToken.filter(token_hash=hash_token(secret), revoked_at=None)

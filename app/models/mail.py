@@ -55,6 +55,9 @@ class InboundMail(Model):
     accepted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    # An admin rejected it while it was HELD (the reason names who): it stays REFUSED, no
+    # re-run or accept brings it back.
+    rejected = fields.BooleanField(default=False)
 
     class Meta:
         table = "inbound_mail"

@@ -19,7 +19,7 @@ from app.schema.devmail import (
 @strawberry.type
 class DevMailQueries:
     @strawberry.field(
-        description="Staff and admins, embedded default only (SMTP_URL unset): the dev mailbox.",
+        description="Admins only, embedded default only (SMTP_URL unset): the dev mailbox.",
         extensions=[ErrorsAsData()],
     )
     def dev_mailbox(self, info: Info) -> DevMailboxResult:
@@ -30,7 +30,7 @@ class DevMailQueries:
 @strawberry.type
 class DevMailMutations:
     @mutation(
-        description="Staff and admins, embedded default only: answer a caught message as its "
+        description="Admins only, embedded default only: answer a caught message as its "
         "recipient; the answer goes to the inbound SMTP listener like a real reply."
     )
     async def answer_caught_mail(

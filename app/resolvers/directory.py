@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import optional_id, parse_id
@@ -16,6 +17,7 @@ from app.schema.directory import (
     UpdateDepartmentInput,
     UpdateUserInput,
     User,
+    UserConnection,
     UserResult,
 )
 from app.services import directory
@@ -28,16 +30,33 @@ class DirectoryQueries:
         rows = await directory.list_departments(actor=info.context.actor)
         return [Department.of(row) for row in rows]
 
-    @strawberry.field(description="Admins: everyone. Staff: staff of their departments.")
+    @strawberry.field(
+        description="Admins: everyone. Staff: staff of their departments. By name, then id."
+    )
     async def users(
-        self, info: Info, role: Role | None = None, department_id: strawberry.ID | None = None
-    ) -> list[User]:
-        rows = await directory.list_users(
+        self,
+        info: Info,
+        role: Role | None = None,
+        department_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> UserConnection:
+        key = pagination.decode_cursor(after, "user")
+        rows, has_next = await directory.list_users(
             actor=info.context.actor,
             role=role,
             department_id=optional_id(department_id, "departmentId"),
+            first=pagination.checked_first(first),
+            after=None if key is None else directory.user_position(key),
         )
-        return [User.of(row) for row in rows]
+        return pagination.connection(
+            UserConnection,
+            "user",
+            [User.of(row) for row in rows],
+            [[row.name, row.id] for row in rows],
+            has_next=has_next,
+            after=after,
+        )
 
 
 @strawberry.type

@@ -1,7 +1,8 @@
 """The dev mailbox: mail caught by the embedded SMTP sink, and answers to it.
 
-Staff and admins only, and only in the embedded default (SMTP_URL unset); everyone else gets
-a typed error (NOT_AUTHENTICATED, PERMISSION_DENIED or DEV_MAILBOX_DISABLED).
+Admins only (the caught mail is every department's, and an answer posts as its recipient),
+and only in the embedded default (SMTP_URL unset); everyone else gets a typed error
+(NOT_AUTHENTICATED, PERMISSION_DENIED or DEV_MAILBOX_DISABLED).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from app import models
 from app.auth import policy
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
+from app.schema.core.pagination import Connection
 
 Role = models.Role
 strawberry.enum(Role, name="Role")  # the stored enum is the GraphQL enum
@@ -35,6 +36,11 @@ class User:
             _email=user.email,
             active=user.active,
         )
+
+
+@strawberry.type
+class UserConnection(Connection[User]):
+    pass
 
 
 @strawberry.type

@@ -162,6 +162,11 @@ class AuditEntry:
 
 
 @strawberry.type
+class AuditEntryConnection(Connection[AuditEntry]):
+    pass
+
+
+@strawberry.type
 class Ticket:
     id: strawberry.ID
     number: int
@@ -249,14 +254,30 @@ class Ticket:
             after=after,
         )
 
-    @strawberry.field(description="Who changed status, priority, department or assignee (staff).")
-    async def audit_trail(self, info: Info) -> list[AuditEntry]:
-        rows = await audit.audit_trail(actor=info.context.actor, ticket=self._model)
+    @strawberry.field(
+        description="Who changed status, priority, department or assignee, oldest first (staff)."
+    )
+    async def audit_trail(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> AuditEntryConnection:
+        rows, has_next = await audit.audit_trail(
+            actor=info.context.actor,
+            ticket=self._model,
+            first=pagination.checked_first(first),
+            after_id=pagination.decode_id(after, "audit"),
+        )
         actors = await _users_by_id(info, (row.actor_id for row in rows))
-        return [
-            AuditEntry.of(row, actors.get(row.actor_id) if row.actor_id is not None else None)
-            for row in rows
-        ]
+        return pagination.connection(
+            AuditEntryConnection,
+            "audit",
+            [
+                AuditEntry.of(row, actors.get(row.actor_id) if row.actor_id is not None else None)
+                for row in rows
+            ],
+            [[row.id] for row in rows],
+            has_next=has_next,
+            after=after,
+        )
 
 
 async def _department(info: Info, department_id: int) -> Department:

@@ -110,11 +110,22 @@ async def logout(*, actor: Actor | None) -> bool:
     return True
 
 
+MAX_API_TOKENS = 50
+"""Live API tokens one user may hold (the ``apiTokens`` list is not paged)."""
+
+
 async def create_api_token(*, actor: Actor | None, name: str) -> tuple[str, AuthToken]:
-    """A personal API token; the secret is returned once, only its hash is kept."""
+    """A personal API token; the secret is returned once, only its hash is kept. At most
+    ``MAX_API_TOKENS`` live ones per user, so the list of them stays one short list."""
     actor = policy.require_user(actor)
     checks = Checks()
     name = checks.text("name", name, max_chars=100, label="Name")
+    live = AuthToken.filter(user_id=actor.user_id, kind=TokenKind.API, revoked_at=None)
+    if await live.count() >= MAX_API_TOKENS:
+        checks.fail(
+            "name",
+            f"You have {MAX_API_TOKENS} API tokens, the most one may have; revoke one first.",
+        )
     checks.raise_if_any()
     user = await User.get(id=actor.user_id)
     return await issue_token(user, TokenKind.API, name=name)

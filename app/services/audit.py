@@ -41,8 +41,15 @@ def _text(value: object) -> str | None:
     return str(getattr(value, "name", value))
 
 
-async def audit_trail(*, actor: Actor | None, ticket: Ticket) -> list[AuditEntry]:
-    """The ticket's changes, oldest first, for staff who see it; nothing for anyone else."""
+async def audit_trail(
+    *, actor: Actor | None, ticket: Ticket, first: int = 50, after_id: int | None = None
+) -> tuple[list[AuditEntry], bool]:
+    """The ticket's changes, oldest first (those after the entry ``after_id``, if given), for
+    staff who see it; nothing for anyone else. Returns (page, has_next)."""
     if not policy.can_view_audit_trail(actor, ticket):
-        return []
-    return await AuditEntry.filter(ticket_id=ticket.id).order_by("id")
+        return [], False
+    query = AuditEntry.filter(ticket_id=ticket.id)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(first + 1)
+    return rows[:first], len(rows) > first

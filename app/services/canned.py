@@ -36,6 +36,10 @@ async def list_canned(
     return await query.order_by("title")
 
 
+MAX_CANNED_RESPONSES = 200
+"""Canned responses there may be (the ``cannedResponses`` list is not paged)."""
+
+
 async def create_canned(
     *, actor: Actor | None, title: str, body: str, department_id: int | None = None
 ) -> CannedResponse:
@@ -45,6 +49,12 @@ async def create_canned(
     body = checks.body("body", body)
     if department_id is not None and not await Department.filter(id=department_id).exists():
         checks.fail("departmentId", "Choose a department that exists.")
+    if await CannedResponse.all().count() >= MAX_CANNED_RESPONSES:
+        checks.fail(
+            "title",
+            f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
+            "delete one first.",
+        )
     checks.raise_if_any()
     return await CannedResponse.create(
         title=title, body=body, department_id=department_id, created_at=now()

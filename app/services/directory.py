@@ -6,19 +6,26 @@ from collections.abc import Sequence
 from email.utils import parseaddr
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, bad_cursor
 from app.events import emit_session_change
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
+
+MAX_USER_ID = 2**31 - 1  # ids are 32-bit integers; a larger one is a forged cursor
+
+
+MAX_DEPARTMENTS = 100
+"""Departments there may be (the ``departments`` list is not paged)."""
 
 
 def normalise_email(value: str | None) -> str:
@@ -47,6 +54,8 @@ async def create_department(
     address = _check_email(checks, email) if email else None
     if auto_close_days is not None and auto_close_days < 0:
         checks.fail("autoCloseDays", "Days must be zero (off) or more.")
+    if await Department.all().count() >= MAX_DEPARTMENTS:
+        checks.fail("name", f"There are {MAX_DEPARTMENTS} departments, the most there may be.")
     checks.raise_if_any()
     if await Department.filter(name=name).exists():
         raise Conflict("A department with that name exists.", field="name")
@@ -237,14 +246,43 @@ async def _departments(
     return found
 
 
+UserPosition = tuple[str, int]
+"""A user's place in the list: name, then id."""
+
+
 async def list_users(
-    *, actor: Actor | None, role: Role | None = None, department_id: int | None = None
-) -> list[User]:
+    *,
+    actor: Actor | None,
+    role: Role | None = None,
+    department_id: int | None = None,
+    first: int = 50,
+    after: UserPosition | None = None,
+) -> tuple[list[User], bool]:
     """The users ``actor`` may see (admins: everyone; staff: the staff of their departments,
-    for the assignee picker; nobody else: none), by role and department if asked."""
+    for the assignee picker; nobody else: none), by role and department if asked; by name (then
+    id), the page after the user at ``after`` if given. Returns (page, has_next)."""
     query = User.filter(policy.user_scope(actor))
     if role is not None:
         query = query.filter(role=role)
     if department_id is not None:
         query = query.filter(departments__id=department_id)
-    return await query.distinct().order_by("name")
+    if after is not None:
+        name, user_id = after
+        query = query.filter(Q(name__gt=name) | Q(name=name, id__gt=user_id))
+    rows = await query.distinct().order_by("name", "id").limit(first + 1)
+    return rows[:first], len(rows) > first
+
+
+def user_position(key: Sequence[object]) -> UserPosition:
+    """The position in a user-list cursor's key; a typed error for a forged one."""
+    if len(key) == 2:
+        name, user_id = key
+        if (
+            isinstance(name, str)
+            and "\x00" not in name
+            and isinstance(user_id, int)
+            and not isinstance(user_id, bool)
+            and 1 <= user_id <= MAX_USER_ID
+        ):
+            return name, user_id
+    raise bad_cursor()

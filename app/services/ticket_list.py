@@ -321,14 +321,39 @@ def _key(ticket: Ticket, sort: TicketSort) -> list[Any]:
     return [value, ticket.number]
 
 
+_MAX_INT = 2**31 - 1
+"""Numbers and priorities are INTEGER columns (32 bits on PostgreSQL)."""
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_INT:
+        raise ValueError("not a number of this list")
+    return value
+
+
+def _sort_value(value: Any, field: SortField) -> Any:
+    """The sort value of a key, checked as its column holds it: a cursor comes back from the
+    client and may be forged, and the database must only ever see a value of the column's type."""
+    if field in _DATETIME_KEYS:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("not a time of this list")
+        return moment
+    if field is SortField.NUMBER:
+        return _int(value)
+    if field is SortField.PRIORITY:
+        return TicketPriority(_int(value))
+    if field is SortField.STATUS:
+        return TicketStatus(value)
+    if not isinstance(value, str) or "\x00" in value:  # subject and names; PostgreSQL holds no NUL
+        raise ValueError("not a text of this list")
+    return value
+
+
 def _position(key: Sequence[Any], sort: TicketSort) -> tuple[Any, int]:
     """The sort value and number in a key made by ``_key`` for this sort."""
     try:
         value, number = key
-        if not isinstance(number, int) or isinstance(value, (list, dict)):
-            raise ValueError("not a ticket key")
-        if sort.field in _DATETIME_KEYS:
-            value = datetime.fromisoformat(value)
-        return value, number
+        return _sort_value(value, sort.field), _int(number)
     except (ValueError, TypeError):
         raise bad_cursor() from None

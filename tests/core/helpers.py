@@ -43,7 +43,7 @@ query($number: Int!) { ticket(number: $number) {
   number status subject lastActivityAt closedAt
   assignee { id }
   messages { edges { node { body internal source author { name } } } }
-  auditTrail { field oldValue newValue actor { name } } } }
+  auditTrail { edges { node { field oldValue newValue actor { name } } } } } }
 """
 
 

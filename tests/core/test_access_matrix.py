@@ -48,7 +48,7 @@ async def test_ticket_by_number(gql, world, ticket, persona):
     }
     if persona == "client_a":
         assert bodies == {("public question", False)}
-        assert data["ticket"]["auditTrail"] == []
+        assert data["ticket"]["auditTrail"]["edges"] == []
     else:
         assert bodies == {("public question", False), ("internal: client is a VIP", True)}
 

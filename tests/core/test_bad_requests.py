@@ -6,11 +6,15 @@ covered the day it is added."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import websockets
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -23,6 +27,8 @@ from graphql import (
     Undefined,
 )
 from tortoise import Tortoise
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin, Subprotocol
 
 from app.api import build_schema
 from app.config import Settings
@@ -249,7 +255,7 @@ async def test_bad_enum_and_out_of_range_ids_are_answers(gql, world, caplog):
             token=world.staff_x.token,
         )
         assert "does not exist in 'TicketStatus'" in enum["errors"][0]["message"]
-        for huge in ("12345678901234567890", "-1", "0", "1e3", "١٢"):
+        for huge in ("12345678901234567890", "2147483648", str(2**63 - 1), "-1", "0", "1e3", "١٢"):
             listed = await gql(
                 "query($d: ID) { tickets(filter: {departmentId: $d}) { totalCount } }",
                 {"d": huge},
@@ -273,6 +279,15 @@ TEXT_ONLY = (
     '{"query":"mutation($b:String!){replyToTicket(input:{number:%d,body:$b}){__typename}}",'
     '"variables":{"b":"x"}}'
 )
+# A file mapped onto a variable the operation declares as text or a number.
+NOT_UPLOAD = (
+    '{"query":"mutation($b:String!,$n:Int!){replyToTicket(input:{number:$n,body:$b})'
+    '{__typename}}","variables":{"b":null,"n":null}}'
+)
+
+
+TWICE = '{"0":["variables.f.0","variables.f.1"]}'
+NESTED = '{"0":["variables.f.a"]}'
 
 
 async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
@@ -298,6 +313,18 @@ async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
         ({"map": '{"0":["variables.f.0"]}'}, [file], "no 'operations' part"),
         ({"operations": TEXT_ONLY % number, "map": '{"0":["variables.b"]}'}, [file], "placeholder"),
         ({"operations": UPLOAD % number, "map": '{"0":["query"]}'}, [file], "start with"),
+        ({"operations": NOT_UPLOAD, "map": '{"0":["variables.b"]}'}, [file], "String"),
+        ({"operations": NOT_UPLOAD, "map": '{"0":["variables.n"]}'}, [file], "Int!"),
+        (
+            {"operations": UPLOAD.replace("[null]", "[null,null]") % number, "map": TWICE},
+            [file],
+            "send each file once",
+        ),
+        (
+            {"operations": UPLOAD.replace("[null]", '{"a":null}') % number, "map": NESTED},
+            [file],
+            "not an Upload",
+        ),
     ]
     before = await _row_counts()
     with caplog.at_level(logging.ERROR):
@@ -323,6 +350,140 @@ async def test_malformed_multipart_is_a_400_with_a_message(gql, world, caplog):
         headers={"Authorization": f"Bearer {world.client_a.token}", "GraphQL-Preflight": "1"},
     )
     assert fine.json()["data"]["replyToTicket"]["__typename"] == "Message"
+
+
+def _cursor(*key: object) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# A cursor is the client's to send back, and base64 hides what it carries from the
+# control-character check: every value a forged one can hold must be an answer.
+FORGED_KEYS = [10**30, 2**63, 2**31, "a\x00b", 1.5, True, None, [1], {"a": 1}, "open"]
+
+
+async def test_forged_cursors_are_answers_on_every_paged_list(gql, world, caplog):
+    ticket = await open_as(world.client_a, world.dept_x)
+    sorts = ["NUMBER", "SUBJECT", "CLIENT", "DEPARTMENT", "STATUS", "PRIORITY"]
+    sorts += ["LAST_ACTIVITY", "CREATED", "ASSIGNEE"]
+    lists = {
+        f"ticket.{sort.lower()}": "query($a: String) { tickets(first: 2, after: $a, sort: "
+        f"{{field: {sort}}}) {{ totalCount }} }}"
+        for sort in sorts
+    }
+    lists["message"] = (
+        f"query($a: String) {{ ticket(number: {ticket.number}) "
+        "{ messages(first: 2, after: $a) { edges { cursor } } } }"
+    )
+    lists["audit"] = (
+        f"query($a: String) {{ ticket(number: {ticket.number}) "
+        "{ auditTrail(first: 2, after: $a) { edges { cursor } } } }"
+    )
+    lists["inbound"] = "query($a: String) { inboundMail(first: 2, after: $a) { totalCount } }"
+    lists["outbound"] = (
+        "query($a: String) { outboundMail(first: 2, after: $a) { edges { cursor } } }"
+    )
+    with caplog.at_level(logging.ERROR):
+        for name, query in lists.items():
+            keys = (
+                [[value, ticket.number] for value in FORGED_KEYS]
+                + [[ticket.number, value] for value in FORGED_KEYS]
+                if name.startswith("ticket.")
+                else [[value] for value in FORGED_KEYS]
+            )
+            for key in keys:
+                body = await gql(query, {"a": _cursor(name, *key)}, token=world.admin.token)
+                errors = body.get("errors") or []
+                codes = [e.get("extensions", {}).get("code") for e in errors]
+                assert "INTERNAL" not in codes, (name, key, errors)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_bodies_that_are_not_json_are_a_400(gql, world, caplog):
+    """Bytes that are not UTF-8 and nesting deeper than the JSON decoder goes raised errors
+    that were not JSON errors, and the server answered 500."""
+    deep = '{"query": "{ me { name } }", "variables": {"a": ' + "[" * 100_000 + "]" * 100_000
+    bodies = [b'{"query": "{ me { name } }"}\xff', b"\xfe\xff{", (deep + "}}").encode()]
+    with caplog.at_level(logging.ERROR):
+        for body in bodies:
+            response = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            assert response.status_code == 400, (body[:40], response.text)
+            multipart = await gql.http.post(
+                f"{gql.base}/graphql",
+                data={"operations": body, "map": "{}"},
+                files=[("0", ("log.txt", b"hello", "text/plain"))],
+                headers={"GraphQL-Preflight": "1"},
+            )
+            assert multipart.status_code == 400, (body[:40], multipart.text)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_lone_surrogate_is_refused_like_a_control_character(gql, world, caplog):
+    """JSON can escape half of a UTF-16 pair ("\\ud800"), which no database can store."""
+    token = world.staff_x.token
+    search = '{"query": "query($s: String) { tickets(filter: {search: $s}) { totalCount } }"'
+    reply = '{"query": "mutation($b: String!) { addInternalNote(input: {number: %d, body: $b})'
+    ticket = await open_as(world.client_a, world.dept_x)
+    before = await _row_counts()
+    with caplog.at_level(logging.ERROR):
+        for text in ("\\ud800", "a\\udfffb"):
+            listed = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=f'{search}, "variables": {{"s": "{text}"}}}}',
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            assert listed.json()["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
+            noted = await gql.http.post(
+                f"{gql.base}/graphql",
+                content=(reply % ticket.number)
+                + ' { ... on Error { field } } }", "variables": {"b": "'
+                + text
+                + '"}}',
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            )
+            assert noted.json()["data"]["addInternalNote"] == {"field": "body"}, noted.text
+    assert await _row_counts() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_websocket_message_that_is_not_json_closes_with_4400(gql, world, caplog):
+    deep = '{"id": "1", "type": "subscribe", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    url = gql.base.replace("http://", "ws://", 1) + "/graphql"
+    with caplog.at_level(logging.ERROR):
+        async with websockets.connect(
+            url, subprotocols=[Subprotocol("graphql-transport-ws")], origin=Origin(gql.base)
+        ) as socket:
+            bearer = f"Bearer {world.staff_x.token}"
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"authorization": bearer}})
+            )
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            await socket.send(deep)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+        assert socket.close_code == 4400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_token_that_is_no_text_is_refused_like_a_wrong_one(gql, world, caplog):
+    """Half a UTF-16 pair in the bearer token of a socket's connection_init could not be
+    hashed: the socket dropped without a close frame and the server logged an ERROR."""
+    url = gql.base.replace("http://", "ws://", 1) + "/graphql"
+    with caplog.at_level(logging.ERROR):
+        for secret in ("hds_\ud800", "hds_\x00", "hds_é"):
+            async with websockets.connect(
+                url, subprotocols=[Subprotocol("graphql-transport-ws")], origin=Origin(gql.base)
+            ) as socket:
+                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}}
+                await socket.send(json.dumps(init))
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(socket.recv(), 10)
+            assert socket.close_code == 4403, secret
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 class _Records(logging.Handler):

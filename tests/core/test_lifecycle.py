@@ -142,7 +142,7 @@ async def test_assignment_rules_and_audit(gql, world):
     trail = await gql.data(TICKET, {"number": n}, token=world.admin.token)
     entries = [
         (e["field"], e["oldValue"], e["newValue"], e["actor"]["name"])
-        for e in trail["ticket"]["auditTrail"]
+        for e in (edge["node"] for edge in trail["ticket"]["auditTrail"]["edges"])
     ]
     assert entries == [
         ("assignee", None, "Xavier Staff", "Xavier Staff"),
@@ -180,7 +180,8 @@ async def test_status_changes_are_audited_with_the_automatic_ones(gql, world):
         UPDATE, {"input": {"number": ticket.number, "status": "ON_HOLD"}}, token=world.staff_x.token
     )
     trail = await gql.data(TICKET, {"number": ticket.number}, token=world.staff_x.token)
-    assert [(e["field"], e["oldValue"], e["newValue"]) for e in trail["ticket"]["auditTrail"]] == [
+    entries = [edge["node"] for edge in trail["ticket"]["auditTrail"]["edges"]]
+    assert [(e["field"], e["oldValue"], e["newValue"]) for e in entries] == [
         ("status", "OPEN", "ANSWERED"),
         ("status", "ANSWERED", "ON_HOLD"),
     ]

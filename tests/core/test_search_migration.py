@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(
 
     async def main(url):
         config = tortoise_config(Settings(database_url=url))
-        await migrate(config=config, app_labels=["models"], target="models.0002_inbound_mail_held")
+        await migrate(config=config, app_labels=["models"], target="models.0004_outbox")
         await Tortoise.close_connections()
         await Tortoise.init(config=config)
         conn = connections.get("default")

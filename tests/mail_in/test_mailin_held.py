@@ -18,6 +18,11 @@ mutation($id: ID!) { acceptHeldMail(id: $id) {
   __typename ... on InboundMail { id status reason ticketNumber messageId }
   ... on Error { code message field } } }
 """
+RERUN = """
+mutation($id: ID!) { rerunInboundMail(id: $id) {
+  __typename ... on InboundMail { id status reason }
+  ... on Error { code message field } } }
+"""
 REJECT = """
 mutation($id: ID!) { rejectHeldMail(id: $id) {
   __typename ... on InboundMail { id status reason ticketNumber messageId }
@@ -98,6 +103,28 @@ async def test_rejecting_keeps_it_refused_and_mails_nobody(gql, world, redis, ca
         "acceptHeldMail"
     ]
     assert accepted["code"] == "CONFLICT"
+    assert [m.body for m in await messages_of(ticket)] == ["Help"]
+    assert catcher.caught == []
+
+
+async def test_a_rejected_mail_stays_refused_when_re_run(gql, world, redis, catcher) -> None:
+    """A re-run of refused mail brought a rejected one back to HELD, and it could then be
+    accepted: a rejection is for good."""
+    ticket, held = await held_reply(world, redis)
+    await gql.data(REJECT, {"id": str(held.id)}, token=world.admin.token)
+    for _ in range(2):
+        rerun = (await gql.data(RERUN, {"id": str(held.id)}, token=world.admin.token))[
+            "rerunInboundMail"
+        ]
+        assert (rerun["code"], rerun["field"]) == ("CONFLICT", "id")
+        assert "rejected" in rerun["message"]
+        accepted = (await gql.data(ACCEPT, {"id": str(held.id)}, token=world.admin.token))[
+            "acceptHeldMail"
+        ]
+        assert (accepted["code"], accepted["field"]) == ("CONFLICT", "id")
+    stored = await InboundMail.get(id=held.id)
+    assert (stored.status, stored.attempts) == (InboundStatus.REFUSED, 1)
+    assert stored.reason == f"rejected by Ada Admin: {held.reason}"
     assert [m.body for m in await messages_of(ticket)] == ["Help"]
     assert catcher.caught == []
 

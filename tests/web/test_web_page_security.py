@@ -49,6 +49,37 @@ async def test_pages_and_graphiql_forbid_framing_and_foreign_code(
     assert "unpkg.com" not in graphiql.text and "https://" not in graphiql.text
 
 
+async def test_error_answers_carry_the_pages_security_headers(http: httpx.AsyncClient) -> None:
+    """A 404, 405 or 400 is text a browser may render: it had no policy at all."""
+    answers = {
+        "404": await http.get("/no/such/page"),
+        "405": await http.put("/graphql", content=b"{}"),
+        "400": await http.post(
+            "/graphql", content=b"not json", headers={"Content-Type": "application/json"}
+        ),
+        "json": await http.post("/graphql", json={"query": "{ __typename }"}),
+        "health": await http.get("/healthz"),
+    }
+    assert [(name, answers[name].status_code) for name in answers] == [
+        ("404", 404),
+        ("405", 405),
+        ("400", 400),
+        ("json", 200),
+        ("health", 200),
+    ]
+    for name, response in answers.items():
+        policy = _directives(response.headers.get("content-security-policy", ""))
+        assert policy.get("frame-ancestors") == "'none'", name
+        assert policy.get("script-src") == "'self'", name
+        assert response.headers.get("x-frame-options") == "DENY", name
+        assert response.headers.get("x-content-type-options") == "nosniff", name
+        assert len(response.headers.get_list("content-security-policy")) == 1, name
+    # A response with a policy of its own keeps it, alone: a download's sandbox.
+    missing = await http.get("/attachments/nope/file.txt")
+    assert missing.status_code == 404
+    assert missing.headers.get_list("content-security-policy") == ["default-src 'none'; sandbox"]
+
+
 def _watch(page: Page, base: str) -> tuple[list[str], list[str], list[str]]:
     """Requests to other origins, CSP violations reported on the console, and sockets opened."""
     foreign: list[str] = []

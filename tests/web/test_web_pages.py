@@ -169,3 +169,35 @@ async def test_client_pages_and_closing(world: World, open_as: OpenAs) -> None:
     await expect(page.locator(".ticket-status")).to_contain_text("Closed")
     # A reply box that is empty sends nothing.
     await expect(page.get_by_role("button", name="Send reply")).to_be_disabled()
+
+
+async def test_the_staff_page_comes_a_page_at_a_time(world: World, open_as: OpenAs) -> None:
+    """Sixty staff members: the first page shows the admins and 50 staff, "Next" the other
+    10, each with the departments it belongs to (however many members a department has)."""
+    from app.infra import clock
+
+    await User.bulk_create(
+        [
+            User(
+                name=f"Team Member {i:02d}",
+                email=f"member{i}@example.com",
+                role=Role.STAFF,
+                created_at=clock.now(),
+            )
+            for i in range(60)
+        ]
+    )
+    await world.dept_y.staff.add(*await User.filter(email__startswith="member"))
+    page = await open_as(world.admin, "/admin/staff")
+    cards = page.locator(".cards > li")
+    await expect(cards).to_have_count(51)  # Ada Admin and 50 of the 62 staff
+    await expect(cards.first).to_contain_text("Ada Admin")
+    pager = page.get_by_role("navigation", name="Pages")
+    await pager.get_by_role("button", name="Next →").click()
+    await expect(cards).to_have_count(12)
+    await expect(cards.last).to_contain_text("Yolanda Staff")
+    last = page.locator(".cards > li", has=page.get_by_role("heading", name="Team Member 59"))
+    await expect(last).to_contain_text("Departments: Billing")
+    await expect(pager.get_by_role("button", name="Next →")).to_be_disabled()
+    await pager.get_by_role("button", name="← Previous").click()
+    await expect(cards).to_have_count(51)

@@ -158,3 +158,34 @@ async def test_ticket_loop_between_client_and_staff(world: World, open_as: OpenA
     )
     await screenshot(staff, "ticket")
     await screenshot(client, "portal")
+
+
+async def test_a_long_audit_trail_shows_a_page_and_more_on_request(
+    world: World, open_as: OpenAs
+) -> None:
+    """A ticket changed 45 times shows the first 20 changes; "Show more changes" adds the rest,
+    oldest first, and goes away once there is nothing more."""
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Priority ping-pong",
+        body="Which is it?",
+        settings=get_settings(),
+    )
+    number = opened.ticket.number
+    for i in range(45):
+        await tickets.update_ticket(
+            actor=world.staff_x.actor,
+            number=number,
+            priority=TicketPriority.HIGH if i % 2 == 0 else TicketPriority.MEDIUM,
+        )
+    staff = await open_as(world.staff_x, f"/admin/tickets/{number}")
+    trail = staff.get_by_role("region", name="Audit trail")
+    await expect(trail.locator("li")).to_have_count(20)
+    await expect(trail.locator("li").first).to_contain_text("from Medium to High")
+    more = trail.get_by_role("button", name="Show more changes")
+    await more.click()
+    await expect(trail.locator("li")).to_have_count(45)
+    await expect(trail.locator("li").nth(21)).to_contain_text("from High to Medium")
+    await expect(trail.locator("li").last).to_contain_text("from Medium to High")
+    await expect(more).to_have_count(0)

@@ -37,6 +37,7 @@ LIST_FIELDS: Sequence[str] = (
     "attempts",
 )
 CHANGED = "This mail changed meanwhile; reload and try again."
+REJECTED = "An administrator rejected this mail; it stays refused."
 
 
 async def list_inbound(
@@ -60,9 +61,13 @@ async def list_inbound(
 
 
 async def _get(inbound_id: int, statuses: Sequence[InboundStatus], refusal: str) -> InboundMail:
-    mail = await InboundMail.get_or_none(id=inbound_id).only("id", "status", "attempts", "reason")
+    mail = await InboundMail.get_or_none(id=inbound_id).only(
+        "id", "status", "attempts", "reason", "rejected"
+    )
     if mail is None:
         raise NotFound("Inbound mail was not found.", field="id")
+    if mail.rejected:
+        raise Conflict(REJECTED, field="id")
     if mail.status not in statuses:
         raise Conflict(refusal, field="id")
     return mail
@@ -71,9 +76,9 @@ async def _get(inbound_id: int, statuses: Sequence[InboundStatus], refusal: str)
 async def _run_again(mail: InboundMail, settings: Settings, **changes: object) -> InboundMail:
     """Back to RECEIVED (with ``changes``) if nobody changed it meanwhile, then process it now;
     no notice goes to the sender."""
-    reset = await InboundMail.filter(id=mail.id, status=mail.status, attempts=mail.attempts).update(
-        status=InboundStatus.RECEIVED, processed_at=None, **changes
-    )
+    reset = await InboundMail.filter(
+        id=mail.id, status=mail.status, attempts=mail.attempts, rejected=False
+    ).update(status=InboundStatus.RECEIVED, processed_at=None, **changes)
     if not reset:
         raise Conflict(CHANGED, field="id")
     result = await process_inbound(mail.id, settings=settings, notify=False, final=True)
@@ -82,7 +87,7 @@ async def _run_again(mail: InboundMail, settings: Settings, **changes: object) -
 
 
 async def rerun_inbound(*, actor: Actor | None, settings: Settings, inbound_id: int) -> InboundMail:
-    """Process a FAILED or REFUSED message again, now."""
+    """Process a FAILED or REFUSED message again, now; not one an admin rejected."""
     policy.require_admin(actor)
     mail = await _get(inbound_id, RERUNNABLE, "Only failed or refused mail can be re-run.")
     return await _run_again(mail, settings)
@@ -97,13 +102,14 @@ async def accept_held(*, actor: Actor | None, settings: Settings, inbound_id: in
 
 
 async def reject_held(*, actor: Actor | None, inbound_id: int) -> InboundMail:
-    """Keep a HELD message refused; nobody is mailed."""
+    """Keep a HELD message refused for good (no re-run or accept brings it back); nobody is
+    mailed."""
     admin = policy.require_admin(actor)
     mail = await _get(inbound_id, (InboundStatus.HELD,), "Only held mail can be rejected.")
     reason, stamp = f"rejected by {admin.name}: {mail.reason}", now()
     updated = await InboundMail.filter(
         id=mail.id, status=InboundStatus.HELD, attempts=mail.attempts
-    ).update(status=InboundStatus.REFUSED, reason=reason, processed_at=stamp)
+    ).update(status=InboundStatus.REFUSED, reason=reason, processed_at=stamp, rejected=True)
     if not updated:
         raise Conflict(CHANGED, field="id")
     return await InboundMail.get(id=mail.id).only(*LIST_FIELDS)

@@ -76,7 +76,7 @@ async def _backward(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0002_inbound_mail_held")]
+    dependencies = [("models", "0004_outbox")]
 
     initial = False
 

@@ -37,11 +37,19 @@ from graphql import (
     get_named_type,
 )
 
+from app.services.accounts import MAX_API_TOKENS
+from app.services.canned import MAX_CANNED_RESPONSES
+from app.services.directory import MAX_DEPARTMENTS
+
 MAX_PAGE = 100
 DEFAULT_LIST_BOUND = 10
 LIST_BOUNDS: Mapping[str, int] = {
     # Files on one message are capped by MAX_FILES_PER_MESSAGE (20 by default).
     "Message.attachments": 20,
+    # Lists that are not paged because their rows are capped when created.
+    "Query.apiTokens": MAX_API_TOKENS,
+    "Query.departments": MAX_DEPARTMENTS,
+    "Query.cannedResponses": MAX_CANNED_RESPONSES,
 }
 
 

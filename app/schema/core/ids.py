@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.errors import ValidationFailed
 
-MAX_ID = 2**63 - 1  # the largest key either database stores
+MAX_ID = 2**31 - 1
+"""The largest key both databases store: keys are INTEGER columns, 32 bits on PostgreSQL."""
 
 
 def parse_id(value: object, field: str) -> int:

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from app.errors import ValidationFailed, bad_cursor
+from app.schema.core.ids import MAX_ID
 
 MAX_FIRST = 100
 
@@ -78,6 +79,8 @@ def decode_id(cursor: str | None, list_name: str) -> int | None:
     if key is None:
         return None
     if len(key) != 1 or not isinstance(key[0], int) or isinstance(key[0], bool):
+        raise bad_cursor()
+    if not 1 <= key[0] <= MAX_ID:  # a forged cursor: no row has such an id
         raise bad_cursor()
     return key[0]
 

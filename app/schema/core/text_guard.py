@@ -38,8 +38,10 @@ MULTILINE = {"multiline": True}
 
 MULTILINE_ARGUMENTS = frozenset({"body"})
 
-_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Surrogates (U+D800-U+DFFF) count too: JSON can escape half of a UTF-16 pair ("\ud800"), which
+# is no character, cannot be encoded in UTF-8, and so reached the database as an INTERNAL error.
+_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MESSAGE = "Control characters are not allowed here."
 
 

@@ -25,6 +25,7 @@ export function CrudPage<T extends { id: string }, E extends Values, C extends V
   cardClass,
   edit,
   empty,
+  pager,
   create,
 }: {
   id: string;
@@ -42,6 +43,8 @@ export function CrudPage<T extends { id: string }, E extends Values, C extends V
   edit?: (item: T) => Editor<E> | null;
   /** Said when there are no records. */
   empty?: string;
+  /** Under the cards, for a list that comes a page at a time. */
+  pager?: ComponentChildren;
   /** The create form, with its heading and button. */
   create: FormSetup<C> & { heading: string; submit: string };
 }) {
@@ -72,6 +75,7 @@ export function CrudPage<T extends { id: string }, E extends Values, C extends V
         })}
       </ul>
       {empty && items?.length === 0 && <p class="empty">{empty}</p>}
+      {pager}
       <Form id={`new-${id}`} class="panel" {...create} reset />
     </section>
   );

@@ -2,27 +2,32 @@
 import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../api";
 import { CrudPage } from "../../components/crud";
+import { Pager, usePages } from "../../components/pager";
 import type { Editor } from "../../components/crud";
 import type { Control } from "../../components/form";
 import { graphql } from "../../gql";
-import type { Role } from "../../gql/graphql";
+import type { DepartmentMembersQuery, Role } from "../../gql/graphql";
 import { useQuery } from "../../hooks";
 
 const AdminStaffDocument = graphql(`
-  query AdminStaff {
-    staff: users(role: STAFF) {
-      id
-      name
-      email
-      role
-      active
+  query AdminStaff($after: String) {
+    staff: users(role: STAFF, first: 50, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...StaffMemberFields
+        }
+      }
     }
-    admins: users(role: ADMIN) {
-      id
-      name
-      email
-      role
-      active
+    admins: users(role: ADMIN, first: 100) {
+      edges {
+        node {
+          ...StaffMemberFields
+        }
+      }
     }
     departments {
       id
@@ -31,13 +36,47 @@ const AdminStaffDocument = graphql(`
   }
 `);
 
+export const StaffMemberFieldsDoc = graphql(`
+  fragment StaffMemberFields on User {
+    id
+    name
+    email
+    role
+    active
+  }
+`);
+
 const DepartmentMembersDocument = graphql(`
-  query DepartmentMembers($departmentId: ID!) {
-    users(departmentId: $departmentId) {
-      id
+  query DepartmentMembers($departmentId: ID!, $after: String) {
+    users(departmentId: $departmentId, first: 100, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+        }
+      }
     }
   }
 `);
+
+/** The ids of a department's members, page after page. */
+async function departmentMembers(departmentId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const data: DepartmentMembersQuery = await query(DepartmentMembersDocument, {
+      departmentId,
+      after,
+    });
+    ids.push(...data.users.edges.map((e) => e.node.id));
+    if (!data.users.pageInfo.hasNextPage) return ids;
+    after = data.users.pageInfo.endCursor ?? null;
+    if (!after) return ids;
+  }
+}
 
 const CreateUserDocument = graphql(`
   mutation CreateStaff($input: CreateUserInput!) {
@@ -76,8 +115,7 @@ function useMemberships(departments: Dept[] | undefined, version: number): Map<s
     let live = true;
     void Promise.all(
       departments.map(async (d) => {
-        const data = await query(DepartmentMembersDocument, { departmentId: d.id });
-        return [d.id, data.users.map((u) => u.id)] as const;
+        return [d.id, await departmentMembers(d.id)] as const;
       }),
     ).then((rows) => {
       if (!live) return;
@@ -151,7 +189,8 @@ const NEW_MEMBER: MemberValues = {
 };
 
 export function StaffMembers() {
-  const list = useQuery(AdminStaffDocument, {});
+  const pages = usePages();
+  const list = useQuery(AdminStaffDocument, { after: pages.after });
   const [version, setVersion] = useState(0);
   const departments = list.data?.departments;
   const memberships = useMemberships(departments, version);
@@ -166,7 +205,19 @@ export function StaffMembers() {
       id="staff"
       title="Staff"
       error={list.error}
-      items={list.data && [...list.data.admins, ...list.data.staff]}
+      items={
+        list.data && [
+          ...(pages.page === 1 ? list.data.admins.edges.map((e) => e.node) : []),
+          ...list.data.staff.edges.map((e) => e.node),
+        ]
+      }
+      pager={
+        (pages.page > 1 || list.data?.staff.pageInfo.hasNextPage) && (
+          <Pager pages={pages} pageInfo={list.data?.staff.pageInfo}>
+            Staff, page {pages.page}
+          </Pager>
+        )
+      }
       cardClass={(m) => (m.active ? "" : "inactive")}
       card={(m) => (
         <>

@@ -1,8 +1,8 @@
 /** A ticket for staff: the thread with notes, the composer, the controls, audit trail, presence.
  * Each change is sent with the version the page shows; if a colleague changed the ticket since,
  * the answer (Conflict) is shown with who changed what, and the change can be re-applied. */
-import { useState } from "preact/hooks";
-import { mutate, ok } from "../../../api";
+import { useEffect, useState } from "preact/hooks";
+import { mutate, ok, query } from "../../../api";
 import { Composer } from "../../../components/composer";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
@@ -18,7 +18,7 @@ import {
 import { PRIORITIES, PRIORITY_LABEL, SETTABLE_STATUSES, STATUS_LABEL } from "../../../format";
 import { graphql } from "../../../gql";
 import type {
-  StaffTicketQuery,
+  AuditPageFragment,
   TicketPriority,
   TicketStatus,
   UpdateTicketInput,
@@ -36,7 +36,34 @@ const StaffTicketDocument = graphql(`
         id
         name
       }
-      auditTrail {
+      auditTrail(first: 20) {
+        ...AuditPage
+      }
+    }
+    departments {
+      id
+      name
+    }
+    admins: users(role: ADMIN, first: 100) @include(if: $isAdmin) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+/** A page of the audit trail (oldest first); the ticket query asks for the first 20. */
+export const AuditPageDoc = graphql(`
+  fragment AuditPage on AuditEntryConnection {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
         field
         oldValue
         newValue
@@ -47,23 +74,30 @@ const StaffTicketDocument = graphql(`
         }
       }
     }
-    departments {
+  }
+`);
+
+const MoreAuditDocument = graphql(`
+  query MoreAudit($number: Int!, $after: String) {
+    ticket(number: $number) {
       id
-      name
-    }
-    admins: users(role: ADMIN) @include(if: $isAdmin) {
-      id
-      name
+      auditTrail(first: 50, after: $after) {
+        ...AuditPage
+      }
     }
   }
 `);
 
 const AssignableDocument = graphql(`
   query Assignable($departmentId: ID!) {
-    users(departmentId: $departmentId) {
-      id
-      name
-      role
+    users(departmentId: $departmentId, first: 100) {
+      edges {
+        node {
+          id
+          name
+          role
+        }
+      }
     }
   }
 `);
@@ -145,9 +179,10 @@ export function StaffTicket() {
     >
       {(ticket) => {
         const departments = view.data?.departments ?? [];
+        // The first 100 of the department's staff (and of the admins) are the picker's choices.
         const assignees = people(
-          assignable.data?.users,
-          view.data?.admins,
+          assignable.data?.users.edges.map((e) => e.node),
+          view.data?.admins?.edges.map((e) => e.node),
           ticket.assignee ? [ticket.assignee] : [],
         );
         // Each control changes its field at once.
@@ -252,7 +287,7 @@ export function StaffTicket() {
                   </Field>
                 ))}
               </section>
-              <AuditTrail entries={ticket.auditTrail} />
+              <AuditTrail number={number} first={ticket.auditTrail} />
             </aside>
           </div>
         );
@@ -261,11 +296,25 @@ export function StaffTicket() {
   );
 }
 
-function AuditTrail({
-  entries,
-}: {
-  entries: NonNullable<StaffTicketQuery["ticket"]>["auditTrail"];
-}) {
+type AuditEntry = AuditPageFragment["edges"][number]["node"];
+
+/** The first page of the trail, and later pages (oldest first) as the user asks for them. */
+function AuditTrail({ number, first }: { number: number; first: AuditPageFragment }) {
+  const [more, setMore] = useState<{ entries: AuditEntry[]; info: AuditPageFragment["pageInfo"] }>();
+  const action = useAction();
+  useEffect(() => setMore(undefined), [number]);
+  const entries = [...first.edges.map((e) => e.node), ...(more?.entries ?? [])];
+  const info = more?.info ?? first.pageInfo;
+  const loadMore = () =>
+    action.run(async () => {
+      const data = await query(MoreAuditDocument, { number, after: info.endCursor ?? null });
+      const page = data.ticket?.auditTrail;
+      if (!page) return;
+      setMore({
+        entries: [...(more?.entries ?? []), ...page.edges.map((e) => e.node)],
+        info: page.pageInfo,
+      });
+    });
   return (
     <section class="panel" aria-labelledby="audit-title">
       <h2 id="audit-title">Audit trail</h2>
@@ -282,6 +331,12 @@ function AuditTrail({
             </li>
           ))}
         </ol>
+      )}
+      <ErrorNote error={action.error} />
+      {info.hasNextPage && info.endCursor && (
+        <button type="button" class="link" disabled={action.busy} onClick={() => void loadMore()}>
+          Show more changes
+        </button>
       )}
     </section>
   );

@@ -32,13 +32,21 @@ const ListOptionsDocument = graphql(`
       id
       name
     }
-    staff: users(role: STAFF) {
-      id
-      name
+    staff: users(role: STAFF, first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
     }
-    admins: users(role: ADMIN) {
-      id
-      name
+    admins: users(role: ADMIN, first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
     }
   }
 `);
@@ -148,7 +156,11 @@ export function TicketList() {
         { value: "", label: "Anyone" },
         { value: "mine", label: "Me (mine)" },
         { value: "none", label: "Unassigned" },
-        ...people(options.data?.staff, options.data?.admins),
+        // The assignee filter offers the first 100 staff and admins by name.
+        ...people(
+          options.data?.staff.edges.map((e) => e.node),
+          options.data?.admins.edges.map((e) => e.node),
+        ),
       ],
     },
   ];

@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_inbound_mail_held')]
+    dependencies = [('models', '0003_ticket_version')]
 
     initial = False
 
