@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -24,21 +23,26 @@ def _settings() -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from app.infra.stopping import run_until_signal
     from app.runner import run_all
 
-    asyncio.run(run_all(_settings(), host=args.host, port=args.port))
+    settings = _settings()
+    run_until_signal(
+        "run", lambda stop: run_all(settings, host=args.host, port=args.port, stop=stop)
+    )
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.infra.stopping import GracefulServer, run_until_signal
     from app.live.runtime import tune_gc_for_long_lived_sockets
     from app.main import create_app
 
     app = create_app(_settings())
     tune_gc_for_long_lived_sockets()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -47,26 +51,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,
         log_level="info",
     )
+    run_until_signal("serve", lambda stop: GracefulServer(config, stop).serve())
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.infra.stopping import run_until_signal
     from app.workers.serve import serve_jobs
 
     settings = _settings()
-
-    async def until_signal() -> None:
-        # SIGINT/SIGTERM stop the worker (jobs in flight run again elsewhere, as after a crash).
-        import signal
-
-        task = asyncio.ensure_future(serve_jobs(settings))
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    asyncio.run(until_signal())
+    # SIGINT/SIGTERM: the jobs in progress finish (bounded) or go back to the queue.
+    run_until_signal("worker", lambda stop: serve_jobs(settings, stop=stop))
     return 0
 
 

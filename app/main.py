@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -30,6 +31,8 @@ from app.security_headers import SecurityHeaders
 from app.workers.queue import ArqJobQueue
 
 log = logging.getLogger("app")
+
+READY_TIMEOUT = 2.0  # seconds each /readyz check may take
 
 
 @dataclass
@@ -105,10 +108,47 @@ def create_app(
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "pubsub": state.hub.healthy, "live": state.live.status()})
 
+    migrations_current = False  # once current, stays so for this process's code
+
+    async def ready(request: Request) -> JSONResponse:
+        """For load balancers: can this process serve (database, Redis, schema up to date)?"""
+        nonlocal migrations_current
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                await db.ping()
+            checks["database"] = "ok"
+        except Exception:
+            checks["database"] = "unreachable"
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                await state.redis.ping()
+            checks["redis"] = "ok"
+        except Exception:
+            checks["redis"] = "unreachable"
+        if migrations_current:
+            checks["migrations"] = "ok"
+        elif checks["database"] != "ok":
+            checks["migrations"] = "unknown"
+        else:
+            try:
+                async with asyncio.timeout(READY_TIMEOUT):
+                    pending = await db.pending_migrations()
+                migrations_current = not pending
+                checks["migrations"] = f"{len(pending)} pending" if pending else "ok"
+            except Exception:
+                checks["migrations"] = "unknown"
+        failed = [name for name, result in checks.items() if result != "ok"]
+        return JSONResponse(
+            {"ready": not failed, "checks": checks, "failed": failed},
+            status_code=503 if failed else 200,
+        )
+
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", health),
+        Route("/readyz", ready),
         *(extra_routes or []),
         *all_routes(),
     ]

@@ -11,7 +11,6 @@ wait in the outbox) and the worker reconnecting (``app.workers.serve``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -21,6 +20,7 @@ import uvicorn
 from app.config import Settings
 from app.infra import db
 from app.infra.embedded import PrivateRedis
+from app.infra.stopping import GracefulServer
 from app.seed import seed_demo
 
 log = logging.getLogger("app.run")
@@ -29,7 +29,12 @@ log = logging.getLogger("app.run")
 EXTRA_COMPONENTS: list[Callable[[Settings], Coroutine[Any, Any, None]]] = []
 
 
-async def run_all(settings: Settings, *, host: str, port: int) -> None:
+async def run_all(
+    settings: Settings, *, host: str, port: int, stop: asyncio.Event | None = None
+) -> None:
+    """Run until ``stop`` is set (or a part ends): then the web server finishes its requests,
+    the worker its jobs, the mail listeners and the private Redis stop, in that order."""
+    stop = stop or asyncio.Event()
     private_redis = None
     if not settings.redis_url:
         private_redis = PrivateRedis(settings)
@@ -44,7 +49,7 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
         from app.main import create_app
         from app.workers.serve import serve_jobs
 
-        server = uvicorn.Server(
+        server = GracefulServer(
             uvicorn.Config(
                 create_app(settings, manage_db=False),
                 host=host,
@@ -52,23 +57,28 @@ async def run_all(settings: Settings, *, host: str, port: int) -> None:
                 log_level="info",
                 ws="websockets-sansio",
                 ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
-            )
+            ),
+            stop,
         )
         tune_gc_for_long_lived_sockets()
-        tasks = [
+        # The web server and the worker watch `stop` and finish their work; the rest (mail
+        # listeners, the Redis supervisor) are cancelled once those two are done.
+        main = [
             asyncio.create_task(server.serve(), name="web"),
-            asyncio.create_task(serve_jobs(settings, owns_process=False), name="worker"),
-            *(asyncio.create_task(c(settings), name=c.__name__) for c in _components()),
+            asyncio.create_task(serve_jobs(settings, owns_process=False, stop=stop), name="worker"),
         ]
+        others = [asyncio.create_task(c(settings), name=c.__name__) for c in _components()]
         if private_redis is not None:
-            tasks.append(asyncio.create_task(private_redis.supervise(), name="redis"))
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
+            others.append(asyncio.create_task(private_redis.supervise(), name="redis"))
+        stopping = asyncio.create_task(stop.wait(), name="stop")
+        await asyncio.wait([*main, *others, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()  # a part that ended on its own stops the rest too
+        await asyncio.wait([*main, stopping])
+        for task in others:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*pending, return_exceptions=True)
-        for task in done:
-            if task.exception():
+        await asyncio.wait([*main, *others])
+        for task in [*main, *others]:
+            if not task.cancelled() and task.exception():
                 raise task.exception()  # type: ignore[misc]
     finally:
         await db.disconnect()

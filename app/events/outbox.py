@@ -55,6 +55,8 @@ POLL = 1.0
 """Seconds between the background loop's looks for rows left waiting."""
 AWAY_POLL = 2.0
 """Seconds between tries while Redis is away."""
+STOP_WAIT = 10.0
+"""On stop, how long a batch being sent may take to finish."""
 KEEP_SENT = timedelta(hours=1)
 PURGE_EVERY = 300.0
 RESEND_AFTER = timedelta(seconds=30)
@@ -212,11 +214,23 @@ class Relay:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        """Stop between batches: a batch being sent is finished and marked sent (bounded by
+        ``STOP_WAIT``; past that it is cancelled and its transaction rolls back, leaving every
+        row of it for another process), never marked in part."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            held = False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_WAIT):
+                    await self._lock.acquire()
+                    held = True
+            try:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            finally:
+                if held:
+                    self._lock.release()
         await self.flushed()
 
     async def _run(self) -> None:

@@ -44,3 +44,20 @@ async def connect(settings: Settings) -> None:
 
 async def disconnect() -> None:
     await Tortoise.close_connections()
+
+
+async def pending_migrations() -> list[str]:
+    """The committed migrations this database has not applied (``[]`` when current), read
+    through the connection already open."""
+    from tortoise import connections
+    from tortoise.migrations.executor import MigrationExecutor
+
+    apps = {"models": {"models": MODELS, "default_connection": "default", "migrations": MIGRATIONS}}
+    steps = await MigrationExecutor(connections.get("default"), apps).plan()
+    return [step.migration.name for step in steps if not step.backward]
+
+
+async def ping() -> None:
+    from tortoise import connections
+
+    await connections.get("default").execute_query("SELECT 1")

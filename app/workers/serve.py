@@ -23,21 +23,34 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 5.0
 
 
-async def serve_jobs(settings: Settings, *, owns_process: bool = True) -> None:
-    """Run jobs until cancelled, reconnecting whenever Redis goes away."""
+# On stop, jobs in progress get this long to finish; the rest are cancelled, which arq hands
+# back to the queue ("cancelled, will be run again") for the next worker.
+JOB_GRACE_SECONDS = 10.0
+
+
+async def serve_jobs(
+    settings: Settings, *, owns_process: bool = True, stop: asyncio.Event | None = None
+) -> None:
+    """Run jobs until ``stop`` is set (or cancelled), reconnecting whenever Redis goes away."""
     config = worker_settings(settings, owns_process=owns_process)
+    stop = stop or asyncio.Event()
     delay, away = BACKOFF_FIRST, False
-    while True:
+    while not stop.is_set():
         worker = Worker(**{**get_kwargs(config), "handle_signals": False})  # type: ignore[arg-type]
+        stopping = asyncio.ensure_future(stop.wait())
         try:
             task = asyncio.ensure_future(worker.main())
             worker.main_task = task
             if away:
                 # main() connected and started: Redis is back.
-                await asyncio.wait({task}, timeout=1.0)
-            if away and not task.done():
+                await asyncio.wait({task, stopping}, timeout=1.0, return_when="FIRST_COMPLETED")
+            if away and not task.done() and not stop.is_set():
                 log.info("Redis is back; the worker runs jobs again")
                 away, delay = False, BACKOFF_FIRST
+            await asyncio.wait({task, stopping}, return_when="FIRST_COMPLETED")
+            if stop.is_set():
+                await _finish_jobs_in_progress(worker)
+                return
             await task
             return
         except (RedisError, OSError) as exc:
@@ -46,9 +59,21 @@ async def serve_jobs(settings: Settings, *, owns_process: bool = True) -> None:
                 log.warning("Redis is away (%s); the worker reconnects with backoff", exc)
             away = True
         finally:
+            stopping.cancel()
             await _close(worker)
-        await asyncio.sleep(delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
         delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def _finish_jobs_in_progress(worker: Worker) -> None:
+    """Take no new job; give the running ones ``JOB_GRACE_SECONDS`` (``_close`` cancels the rest,
+    and arq puts a cancelled job back in the queue)."""
+    worker.allow_pick_jobs = False
+    running = [t for t in worker.tasks.values() if not t.done()]
+    if running:
+        log.info("waiting for %d job(s) in progress", len(running))
+        await asyncio.wait(running, timeout=JOB_GRACE_SECONDS)
 
 
 async def _close(worker: Worker) -> None:
