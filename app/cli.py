@@ -40,7 +40,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.live.runtime import tune_gc_for_long_lived_sockets
     from app.main import create_app
 
-    app = create_app(_settings())
+    settings = _settings()
+    app = create_app(settings)
     tune_gc_for_long_lived_sockets()
     config = uvicorn.Config(
         app,
@@ -51,7 +52,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,
         log_level="info",
     )
-    run_until_signal("serve", lambda stop: GracefulServer(config, stop).serve())
+    run_until_signal(
+        "serve", lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve()
+    )
     return 0
 
 

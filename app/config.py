@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     live_queue_size: int = Field(default=100, ge=1)  # events waiting per subscription
     live_session_check_seconds: float = Field(default=60, gt=0)  # re-check open sockets' tokens
     presence_ttl_seconds: int = Field(default=30, ge=3)  # presence lapses without a heartbeat
+    # On SIGINT/SIGTERM: how long requests in flight and jobs in progress get to finish.
+    stop_grace_seconds: float = Field(default=20, gt=0)
 
     first_ticket_number: int = Field(default=1000, ge=1)
     auto_close_days: int = Field(default=7, ge=0)

@@ -59,6 +59,7 @@ async def run_all(
                 ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
             ),
             stop,
+            settings.stop_grace_seconds,
         )
         tune_gc_for_long_lived_sockets()
         # The web server and the worker watch `stop` and finish their work; the rest (mail

@@ -19,8 +19,6 @@ import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# In-flight HTTP requests get this long to finish once the server stops accepting.
-GRACE_SECONDS = 20
 GOING_AWAY = 1001  # RFC 6455: the server is going down; clients reconnect elsewhere or later
 
 
@@ -55,9 +53,9 @@ class GracefulServer(uvicorn.Server):
     shutting down, raise the signal again: a KeyboardInterrupt traceback and exit 1), and saying
     1001 "going away" to open WebSockets where uvicorn says 1012 "service restart"."""
 
-    def __init__(self, config: uvicorn.Config, stop: asyncio.Event) -> None:
-        if config.timeout_graceful_shutdown is None:
-            config.timeout_graceful_shutdown = GRACE_SECONDS
+    def __init__(self, config: uvicorn.Config, stop: asyncio.Event, grace: float) -> None:
+        # In-flight requests get ``grace`` seconds once the server stops accepting.
+        config.timeout_graceful_shutdown = max(1, round(grace))
         super().__init__(config)
         self.stop = stop
 

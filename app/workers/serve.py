@@ -23,11 +23,6 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 5.0
 
 
-# On stop, jobs in progress get this long to finish; the rest are cancelled, which arq hands
-# back to the queue ("cancelled, will be run again") for the next worker.
-JOB_GRACE_SECONDS = 10.0
-
-
 async def serve_jobs(
     settings: Settings, *, owns_process: bool = True, stop: asyncio.Event | None = None
 ) -> None:
@@ -49,7 +44,7 @@ async def serve_jobs(
                 away, delay = False, BACKOFF_FIRST
             await asyncio.wait({task, stopping}, return_when="FIRST_COMPLETED")
             if stop.is_set():
-                await _finish_jobs_in_progress(worker)
+                await _finish_jobs_in_progress(worker, settings.stop_grace_seconds)
                 return
             await task
             return
@@ -66,14 +61,14 @@ async def serve_jobs(
         delay = min(delay * 2, BACKOFF_MAX)
 
 
-async def _finish_jobs_in_progress(worker: Worker) -> None:
-    """Take no new job; give the running ones ``JOB_GRACE_SECONDS`` (``_close`` cancels the rest,
-    and arq puts a cancelled job back in the queue)."""
+async def _finish_jobs_in_progress(worker: Worker, grace: float) -> None:
+    """Take no new job; give the running ones ``grace`` seconds. ``_close`` cancels the rest,
+    and arq puts a cancelled job back in the queue ("cancelled, will be run again")."""
     worker.allow_pick_jobs = False
     running = [t for t in worker.tasks.values() if not t.done()]
     if running:
         log.info("waiting for %d job(s) in progress", len(running))
-        await asyncio.wait(running, timeout=JOB_GRACE_SECONDS)
+        await asyncio.wait(running, timeout=grace)
 
 
 async def _close(worker: Worker) -> None:

@@ -68,6 +68,21 @@ class HelpdeskProcess:
             process.kill()
             process.wait(15)
 
+    def send(self, signum: int) -> None:
+        assert self._process is not None
+        self._process.send_signal(signum)
+
+    async def exit_code(self, within: float) -> int:
+        """The exit code, once the process has exited (at most ``within`` seconds)."""
+        assert self._process is not None
+        process = self._process
+        return await asyncio.to_thread(process.wait, within)
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def kill(self) -> None:
         """``kill -9``: no shutdown code runs."""
         process, self._process = self._process, None
