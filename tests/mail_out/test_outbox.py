@@ -114,3 +114,64 @@ async def test_events_wait_while_redis_is_away_and_go_out_in_order(world, away_r
     finally:
         await pool.aclose()
     assert sorted(queued) == sorted(f"notify:e{r.id}".encode() for r in rows[-3:])
+
+
+class GatedPublisher:
+    """Publishes to ``recorder`` once ``gate`` opens: a Redis that answers slowly."""
+
+    def __init__(self, recorder) -> None:
+        self.recorder = recorder
+        self.gate, self.entered = asyncio.Event(), asyncio.Event()
+
+    async def publish(self, channel: str, message: str) -> None:
+        self.entered.set()
+        await self.gate.wait()
+        await self.recorder.publish(channel, message)
+
+    async def enqueue_event(self, event: TicketEvent) -> None:
+        await self.recorder.enqueue_event(event)
+
+
+async def _rows_left_by_a_dead_writer(world, recorder) -> list[int]:
+    """Three waiting rows the background loop may take at once (their writer's grace over)."""
+    events.configure(publisher=None, jobs=None)  # nothing sends after the commits
+    ticket = await open_ticket(world)
+    for body in ("one", "two"):
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor, number=ticket.number, body=body, settings=get_settings()
+        )
+    await OutboxEvent.filter(sent_at=None).update(hold_until_ms=0)
+    return sorted(await OutboxEvent.filter(sent_at=None).values_list("id", flat=True))
+
+
+async def test_a_relay_stopped_mid_batch_sends_the_whole_batch_and_marks_it_sent(world, recorder):
+    waiting = await _rows_left_by_a_dead_writer(world, recorder)
+    assert len(waiting) == 3
+    gated = GatedPublisher(recorder)
+    events.configure(publisher=gated, jobs=gated)
+    relay = events.Relay()
+    relay.start()
+    async with asyncio.timeout(10):
+        await gated.entered.wait()  # the background loop is in the middle of its batch
+    stopping = asyncio.create_task(relay.stop())
+    gated.gate.set()
+    async with asyncio.timeout(15):
+        await stopping
+    assert await OutboxEvent.filter(id__in=waiting, sent_at=None).count() == 0
+    assert len(recorder.published) == 3
+
+
+async def test_a_relay_whose_batch_outlasts_the_stop_leaves_all_of_it_waiting(
+    world, recorder, monkeypatch
+):
+    waiting = await _rows_left_by_a_dead_writer(world, recorder)
+    gated = GatedPublisher(recorder)  # never opens
+    events.configure(publisher=gated, jobs=gated)
+    monkeypatch.setattr("app.events.outbox.STOP_WAIT", 0.2)
+    relay = events.Relay()
+    relay.start()
+    async with asyncio.timeout(10):
+        await gated.entered.wait()
+        await relay.stop()
+    # Cancelled mid-batch: the transaction rolled back, no row of it marked sent.
+    assert await OutboxEvent.filter(id__in=waiting, sent_at=None).count() == 3
