@@ -293,3 +293,10 @@ async def test_readyz_answers_503_naming_migrations_on_a_database_never_migrated
     assert body["failed"] == ["migrations"]
     assert body["checks"]["database"] == "ok" and body["checks"]["redis"] == "ok"
     assert body["checks"]["migrations"].endswith(" pending")
+
+    migrate = HelpdeskProcess(["migrate"], server.env, tmp_path / "migrate.log")
+    migrate.start()
+    assert await migrate.exit_code(START_TIMEOUT) == 0, migrate.log_tail()
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.get(f"{server.base}/readyz")
+    assert response.status_code == 200, response.text  # ready once migrated, no restart
