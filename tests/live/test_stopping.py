@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -247,6 +248,7 @@ async def test_run_stops_its_private_redis_and_mail_listener_and_leaves_nothing_
         run.stop()
         for pid in _processes_mentioning(str(var)):
             os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(var, ignore_errors=True)
 
 
 # -- /readyz -----------------------------------------------------------------------------------
