@@ -154,6 +154,8 @@ async def change_ticket_tags(
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_tag_ticket(actor, ticket):
         raise NotFound(f"Ticket #{number} was not found.", field="number")
+    if not add and not remove:
+        raise ValidationFailed.single("tagIds", "Name at least one tag.")
     adding = await _existing_tags(add) if add else []
     removing = await _existing_tags(remove) if remove else []
     async with ticket_changes() as change:
