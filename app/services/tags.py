@@ -27,8 +27,9 @@ from app.services.validation import Checks
 MAX_TAGS = 200
 """Tags there may be (the ``tags`` list is not paged)."""
 MAX_TAG_NAME = 40
-MAX_TAGS_PER_CHANGE = 50
-"""Tags one addTicketTags / removeTicketTags / list filter may name."""
+MAX_TAGS_PER_TICKET = 20
+"""Tags one ticket may carry (so a page of tickets with their tags stays bounded); also the
+most one addTicketTags / removeTicketTags may name."""
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -130,9 +131,9 @@ async def _existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
     wanted = sorted(set(tag_ids))
     if not wanted:
         raise ValidationFailed.single("tagIds", "Name at least one tag.")
-    if len(wanted) > MAX_TAGS_PER_CHANGE:
+    if len(wanted) > MAX_TAGS_PER_TICKET:
         raise ValidationFailed.single(
-            "tagIds", f"Name at most {MAX_TAGS_PER_CHANGE} tags at a time."
+            "tagIds", f"Name at most {MAX_TAGS_PER_TICKET} tags at a time."
         )
     found = await Tag.filter(id__in=wanted).order_by("name_key")
     if len(found) != len(wanted):
@@ -173,6 +174,10 @@ async def change_ticket_tags(
             after[tag.id] = tag
         for tag in removing:
             after.pop(tag.id, None)
+        if len(after) > MAX_TAGS_PER_TICKET:
+            raise ValidationFailed.single(
+                "tagIds", f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags; remove one first."
+            )
         if after.keys() == before.keys():
             ticket.version -= 1
             return ticket

@@ -404,3 +404,21 @@ async def test_a_pages_tags_load_in_one_query(gql, world, tagged):
     assert small == large
     # the tickets, the capped count and the page's tags
     assert large <= 5, large
+
+
+async def test_a_ticket_carries_at_most_the_limit_of_tags(gql, world, ticket):
+    from app.services.tags import MAX_TAGS_PER_TICKET
+
+    made = [await make_tag(world, f"t{i}") for i in range(MAX_TAGS_PER_TICKET + 1)]
+    ids = [str(t.id) for t in made]
+    full = await gql.data(
+        ADD, {"number": ticket.number, "tagIds": ids[:-1]}, token=world.staff_x.token
+    )
+    assert len(full["addTicketTags"]["tags"]) == MAX_TAGS_PER_TICKET
+    over = await gql.data(
+        ADD, {"number": ticket.number, "tagIds": ids[-1:]}, token=world.staff_x.token
+    )
+    result = over["addTicketTags"]
+    assert result["__typename"] == "ValidationError"
+    assert str(MAX_TAGS_PER_TICKET) in result["message"] + str(result["fieldErrors"])
+    assert await TicketTag.filter(ticket_id=ticket.id).count() == MAX_TAGS_PER_TICKET
