@@ -184,9 +184,13 @@ async def change_ticket_tags(
         new_ids = [i for i in after if i not in before]
         gone_ids = [i for i in before if i not in after]
         if new_ids:
-            await TicketTag.bulk_create(
-                [TicketTag(ticket_id=ticket.id, tag_id=i) for i in new_ids], using_db=connection
-            )
+            try:
+                await TicketTag.bulk_create(
+                    [TicketTag(ticket_id=ticket.id, tag_id=i) for i in new_ids],
+                    using_db=connection,
+                )
+            except IntegrityError:  # a tag deleted meanwhile: the transaction rolls back
+                raise ValidationFailed.single("tagIds", "Choose tags that exist.") from None
         if gone_ids:
             await (
                 TicketTag.filter(ticket_id=ticket.id, tag_id__in=gone_ids)

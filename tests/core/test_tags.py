@@ -73,7 +73,7 @@ async def test_admin_creates_renames_recolours_and_deletes_a_tag(gql, world):
     assert await Tag.all().count() == 0
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "client_a", "staff_x", "staff_y"])
+@pytest.mark.parametrize("persona", ["anonymous", "client_a", "client_b", "staff_x", "staff_y"])
 async def test_only_admins_manage_tags(gql, world, persona):
     tag = await make_tag(world, "Billing")
     token = token_of(world, persona)
@@ -294,6 +294,33 @@ async def test_clients_never_see_tags(gql, world, ticket):
     assert [e["node"]["tags"] for e in staff["tickets"]["edges"]] == [
         [{"name": "Difficult client"}]
     ]
+
+
+TAG_SEEN = {
+    "anonymous": None,
+    "client_a": [],
+    "client_b": None,
+    "staff_x": [{"name": "Difficult client"}],
+    "staff_y": None,
+    "admin": [{"name": "Difficult client"}],
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_who_sees_a_tickets_tags(gql, world, ticket, persona):
+    tag = await make_tag(world, "Difficult client")
+    await tag_service.change_ticket_tags(
+        actor=world.staff_x.actor, number=ticket.number, add=[tag.id]
+    )
+    token = token_of(world, persona)
+    one = await gql.data(TICKET, {"number": ticket.number}, token=token)
+    expected = TAG_SEEN[persona]
+    assert (one["ticket"]["tags"] if one["ticket"] else None) == expected
+    if persona == "anonymous":
+        return
+    listed = await gql.data(LIST, {}, token=token)
+    tags_in_list = [e["node"]["tags"] for e in listed["tickets"]["edges"]]
+    assert tags_in_list == ([] if expected is None else [expected])
 
 
 @pytest.mark.parametrize("persona", ["client_a", "client_b"])
