@@ -20,6 +20,7 @@ from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
 from app.resolvers.settings import SettingsMutations, SettingsQueries
+from app.resolvers.tags import TagMutations, TagQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from app.schema.core.cost import query_cost_rule
 from app.schema.core.documents import DocumentCache, Documents
@@ -35,6 +36,7 @@ class Query(
     AccountQueries,
     DirectoryQueries,
     CannedQueries,
+    TagQueries,
     SettingsQueries,
     MailOutQueries,
     MailInQueries,
@@ -49,6 +51,7 @@ class Mutation(
     AccountMutations,
     DirectoryMutations,
     CannedMutations,
+    TagMutations,
     SettingsMutations,
     PresenceMutations,
     MailInMutations,

@@ -237,3 +237,21 @@ def searches_notes(actor: Actor | None) -> bool:
     """Whether a search may match internal notes: only for those who read them. A client's
     search never does, so neither a hit, a count nor a highlight can tell of a note."""
     return works_tickets(actor)
+
+
+# Tags ---------------------------------------------------------------------------------------
+
+
+def can_manage_tags(actor: Actor | None) -> bool:
+    """Create, rename, recolour and delete tags: admins only."""
+    return can_administer(actor)
+
+
+def sees_tags(actor: Actor | None) -> bool:
+    """Tags are internal: staff and admins read them (and filter by them); clients never."""
+    return works_tickets(actor)
+
+
+def can_tag_ticket(actor: Actor | None, ticket: Ticket) -> bool:
+    """Add or remove a ticket's tags: who may work the ticket."""
+    return can_manage_ticket(actor, ticket)

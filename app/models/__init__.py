@@ -16,8 +16,10 @@ from app.models.tickets import (
     AuditEntry,
     CannedResponse,
     Message,
+    Tag,
     Ticket,
     TicketSequence,
+    TicketTag,
 )
 from app.models.users import AuthToken, Department, Setting, User
 
@@ -36,10 +38,12 @@ __all__ = [
     "OutboxEvent",
     "Role",
     "Setting",
+    "Tag",
     "Ticket",
     "TicketPriority",
     "TicketSequence",
     "TicketStatus",
+    "TicketTag",
     "TokenKind",
     "User",
 ]

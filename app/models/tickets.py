@@ -139,3 +139,37 @@ class CannedResponse(Model):
     class Meta:
         table = "canned_responses"
         ordering = ["title"]
+
+
+class Tag(Model):
+    # A global label staff put on tickets (internal: clients never see it); admins manage them.
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=40)
+    # The name case-folded (which may lengthen it): names are unique regardless of case.
+    name_key = fields.CharField(max_length=160, unique=True)
+    color = fields.CharField(max_length=7)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tags"
+
+
+class TicketTag(Model):
+    # A tag on a ticket; the list filters on (tag_id, ticket_id).
+
+    id = fields.IntField(primary_key=True)
+    ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="tag_links", on_delete=fields.CASCADE
+    )
+    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
+        "models.Tag", related_name="ticket_links", on_delete=fields.CASCADE
+    )
+
+    ticket_id: int
+    tag_id: int
+
+    class Meta:
+        table = "ticket_tags"
+        unique_together = (("ticket_id", "tag_id"),)
+        indexes = [Index(fields=("tag_id", "ticket_id"))]

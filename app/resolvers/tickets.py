@@ -29,6 +29,7 @@ from app.schema.tickets import (
     ReplyInput,
     ReplyResult,
     SortDirection,
+    TagsMatch,
     Ticket,
     TicketConnection,
     TicketEdge,
@@ -58,6 +59,8 @@ def _filter(value: TicketFilter | None) -> ticket_list.TicketFilter:
         assigned_to_me=value.assigned_to_me,
         unassigned=value.unassigned,
         search=value.search,
+        tags=tuple(parse_id(tag, "filter.tags") for tag in value.tags or ()),
+        tags_all=value.tags_match is TagsMatch.ALL,
     )
 
 

@@ -17,6 +17,7 @@ from strawberry import Private
 from strawberry.file_uploads import Upload
 
 from app import models
+from app.auth import policy
 from app.events import EventType
 from app.schema.core import pagination
 from app.schema.core.context import Info
@@ -26,6 +27,7 @@ from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
+from app.schema.tags import Tag
 from app.services import attachments, audit, messages, search, ticket_list
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
@@ -220,6 +222,12 @@ class Ticket:
             return User.of(assignee)
         return later(_user(info, self._model.assignee_id))
 
+    @strawberry.field(description="Internal tags by name (staff); always empty for clients.")
+    def tags(self, info: Info) -> list[Tag]:
+        if not policy.sees_tags(info.context.actor):
+            return []
+        return later(_tags_of(info, self._model.id))
+
     @strawberry.field(description="The client-portal link, as mailed in notifications.")
     def portal_url(self, info: Info) -> str:
         base = info.context.settings.public_url.rstrip("/")
@@ -278,6 +286,10 @@ class Ticket:
             has_next=has_next,
             after=after,
         )
+
+
+async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
+    return [Tag.of(row) for row in await info.context.loaders.ticket_tags.load(ticket_id)]
 
 
 async def _department(info: Info, department_id: int) -> Department:
@@ -339,6 +351,12 @@ class TicketEvent:
     payload_key: Private[Hashable] = None
 
 
+@strawberry.enum
+class TagsMatch(Enum):
+    ANY = "any"
+    ALL = "all"
+
+
 @strawberry.input
 class TicketFilter:
     status: list[TicketStatus] | None = None
@@ -353,6 +371,12 @@ class TicketFilter:
             "Full text: ticket number (1012 or #1012), words of the subject or messages "
             "(internal notes for staff), client name or email. Up to 200 characters."
         ),
+    )
+    tags: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Tag ids, at most 50 (staff only; a client's is refused)."
+    )
+    tags_match: TagsMatch = strawberry.field(
+        default=TagsMatch.ANY, description="ANY: a ticket with any of the tags; ALL: all of them."
     )
 
 

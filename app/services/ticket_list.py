@@ -9,16 +9,19 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Coalesce
 from tortoise.queryset import QuerySet, ValuesListQuery
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed, bad_cursor
-from app.models import Ticket, TicketPriority, TicketStatus
+from app.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from app.services import search as fulltext
 from app.services.search import Highlight
+
+MAX_FILTER_TAGS = 50
+"""Tags one list filter may name (each is a subquery with ``ALL``)."""
 
 COUNT_CAP = 1_000
 """Counts stop here: an exact count of a million rows costs a scan, a capped one does not."""
@@ -69,6 +72,9 @@ class TicketFilter:
     unassigned: bool = False
     search: str | None = None
     """Full text: number, subject, messages (notes for staff), client name and email."""
+    tags: tuple[int, ...] = ()
+    """Tag ids (staff only): tickets with any of them, or with all of them (``tags_all``)."""
+    tags_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,27 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
         query = query.filter(assignee_id=actor.user_id)
     elif flt.assignee_id is not None:
         query = query.filter(assignee_id=flt.assignee_id)
+    if flt.tags:
+        # Subqueries on (tag_id, ticket_id), inside the list's one statement: no query per row.
+        tag_ids = sorted(set(flt.tags))
+        groups = [[tag_id] for tag_id in tag_ids] if flt.tags_all else [tag_ids]
+        for group in groups:
+            tagged = TicketTag.filter(tag_id__in=group).values("ticket_id")
+            query = query.filter(id__in=Subquery(tagged))
     return query
+
+
+def _check_tags(actor: Actor | None, flt: TicketFilter) -> None:
+    """Only those who see tags filter by them: a client's tag filter is refused, typed, so
+    that no answer could tell which of their tickets carry a tag."""
+    if not flt.tags:
+        return
+    if not policy.sees_tags(actor):
+        raise ValidationFailed.single("filter.tags", "Only staff filter tickets by tag.")
+    if len(set(flt.tags)) > MAX_FILTER_TAGS:
+        raise ValidationFailed.single(
+            "filter.tags", f"Filter by at most {MAX_FILTER_TAGS} tags at a time."
+        )
 
 
 async def list_tickets(
@@ -120,6 +146,7 @@ async def list_tickets(
     flt = flt or TicketFilter()
     sort = sort or TicketSort()
     policy.require_user(actor)
+    _check_tags(actor, flt)
     query_text = fulltext.parse(
         flt.search, language=search_language, include_notes=policy.searches_notes(actor)
     )

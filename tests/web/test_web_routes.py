@@ -20,6 +20,7 @@ APP_PATHS = [
     "/admin/departments",
     "/admin/staff",
     "/admin/canned",
+    "/admin/tags",
     "/admin/settings",
     "/admin/inbound-mail",
     "/client/tickets",

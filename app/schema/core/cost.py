@@ -40,6 +40,7 @@ from graphql import (
 from app.services.accounts import MAX_API_TOKENS
 from app.services.canned import MAX_CANNED_RESPONSES
 from app.services.directory import MAX_DEPARTMENTS
+from app.services.tags import MAX_TAGS, MAX_TAGS_PER_TICKET
 
 MAX_PAGE = 100
 DEFAULT_LIST_BOUND = 10
@@ -50,6 +51,8 @@ LIST_BOUNDS: Mapping[str, int] = {
     "Query.apiTokens": MAX_API_TOKENS,
     "Query.departments": MAX_DEPARTMENTS,
     "Query.cannedResponses": MAX_CANNED_RESPONSES,
+    "Query.tags": MAX_TAGS,
+    "Ticket.tags": MAX_TAGS_PER_TICKET,
 }
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Attachment, Department, Message, Ticket, User
+from app.models import Attachment, Department, Message, Tag, Ticket, User
+from app.services.tags import tags_of
 
 
 async def _users(ids: Sequence[int]) -> list[User | None]:
@@ -49,6 +50,8 @@ class Loaders:
     attachments: DataLoader[int, list[Attachment]] = field(
         default_factory=lambda: DataLoader(_attachments)
     )
+    # A page's tickets' tags in one query.
+    ticket_tags: DataLoader[int, list[Tag]] = field(default_factory=lambda: DataLoader(tags_of))
 
     async def ticket_number(self, ticket_id: int | None) -> int | None:
         """The number of the ticket with this id (None for none, or when it is gone)."""

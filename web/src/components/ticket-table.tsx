@@ -87,6 +87,22 @@ function Highlight({ found }: { found: Found }) {
   );
 }
 
+/** A page's tags (staff lists only): `tickets(...) { ...TicketRows ...TicketTagRows }`. */
+export const TicketTagRowsDoc = graphql(`
+  fragment TicketTagRows on TicketConnection {
+    edges {
+      node {
+        id
+        tags {
+          id
+          name
+          color
+        }
+      }
+    }
+  }
+`);
+
 export interface Column {
   key: string;
   label: string;
@@ -193,10 +209,13 @@ export function TicketTable({
   sort,
   busy,
   empty,
+  more,
 }: {
   page: TicketRowsFragment | undefined;
   /** The keys of the columns to show, in order (all by default). */
   columns?: string[];
+  /** Columns of the page's own, after these. */
+  more?: Column[];
   href: (number: number) => string;
   caption: ComponentChildren;
   flashing: ReadonlySet<string>;
@@ -207,7 +226,10 @@ export function TicketTable({
   /** Said when the page has no tickets. */
   empty?: string;
 }) {
-  const shown = columns ? columns.map((key) => COLUMNS.find((c) => c.key === key) as Column) : COLUMNS;
+  const shown = [
+    ...(columns ? columns.map((key) => COLUMNS.find((c) => c.key === key) as Column) : COLUMNS),
+    ...(more ?? []),
+  ];
   return (
     <div class="table-wrap">
       <table class="tickets" aria-busy={busy === undefined ? undefined : busy ? "true" : "false"}>

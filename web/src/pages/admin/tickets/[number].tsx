@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
 import {
@@ -32,6 +33,11 @@ const StaffTicketDocument = graphql(`
   query StaffTicket($number: Int!, $isAdmin: Boolean!) {
     ticket(number: $number) {
       ...TicketPageFields
+      tags {
+        id
+        name
+        color
+      }
       assignee {
         id
         name
@@ -121,6 +127,7 @@ const AUDIT_LABEL: Record<string, string> = {
   priority: "Priority",
   department: "Department",
   assignee: "Assignee",
+  tags: "Tags",
 };
 
 function auditValue(field: string, value: string | null | undefined): string {
@@ -287,6 +294,7 @@ export function StaffTicket() {
                   </Field>
                 ))}
               </section>
+              <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
               <AuditTrail number={number} first={ticket.auditTrail} />
             </aside>
           </div>

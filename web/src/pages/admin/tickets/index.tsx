@@ -2,6 +2,8 @@
 import { useLocation } from "preact-iso";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Pager, usePages } from "../../../components/pager";
+import { TagChips, useAllTags } from "../../../components/tags";
+import type { TagLike } from "../../../components/tags";
 import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import type { Column } from "../../../components/ticket-table";
 import { ErrorNote, Field, Select, labelled, named, people } from "../../../components/ui";
@@ -22,6 +24,7 @@ const TicketListDocument = graphql(`
   query TicketList($filter: TicketFilter, $sort: TicketSort, $first: Int!, $after: String) {
     tickets(filter: $filter, sort: $sort, first: $first, after: $after) {
       ...TicketRows
+      ...TicketTagRows
     }
   }
 `);
@@ -66,6 +69,11 @@ function filterFrom(q: Record<string, string>): TicketFilter {
   else if (q.assignee === "none") filter.unassigned = true;
   else if (q.assignee) filter.assigneeId = q.assignee;
   if (q.q?.trim()) filter.search = q.q.trim();
+  const tags = (q.tags ?? "").split(",").filter((id) => /^\d+$/.test(id));
+  if (tags.length) {
+    filter.tags = tags;
+    filter.tagsMatch = q.match === "all" ? "ALL" : "ANY";
+  }
   return filter;
 }
 
@@ -89,6 +97,7 @@ export function TicketList() {
     after: pages.after,
   });
   const options = useQuery(ListOptionsDocument, {});
+  const allTags = useAllTags();
   const [announcement, setAnnouncement] = useState("");
   const flashing = useLiveTickets(list.refetch, (event) => {
     const verb = event.type === "CREATED" ? "New ticket" : "Ticket updated";
@@ -166,6 +175,8 @@ export function TicketList() {
   ];
 
   const tickets = list.data?.tickets;
+  const tagsOf = new Map<string, TagLike[]>(tickets?.edges.map((e) => [e.node.id, e.node.tags]));
+  const chosenTags = filter.tags ?? [];
   const page = pages.page;
   // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
   const total = tickets ? `${tickets.totalCount}${tickets.totalCountCapped ? "+" : ""}` : "";
@@ -208,6 +219,38 @@ export function TicketList() {
             />
           </Field>
         ))}
+        {allTags.length > 0 && (
+          <>
+            <Field id="filter-tags" label="Tags">
+              <select
+                id="filter-tags"
+                multiple
+                size={Math.min(4, allTags.length)}
+                onChange={(e) => {
+                  const ids = Array.from(e.currentTarget.selectedOptions, (o) => o.value);
+                  setQuery({ tags: ids.join(",") || null });
+                }}
+              >
+                {allTags.map((t) => (
+                  <option key={t.id} value={t.id} selected={chosenTags.includes(t.id)}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field id="filter-match" label="Match tags">
+              <Select
+                id="filter-match"
+                value={query.match === "all" ? "all" : "any"}
+                onChange={(value) => setQuery({ match: value === "all" ? "all" : null })}
+                options={[
+                  { value: "any", label: "Any of them" },
+                  { value: "all", label: "All of them" },
+                ]}
+              />
+            </Field>
+          </>
+        )}
       </form>
       <p class="sr-only" aria-live="polite">
         {announcement}
@@ -223,6 +266,13 @@ export function TicketList() {
         sort={{ field: sortField, direction, by: sortBy }}
         busy={list.loading}
         empty="No tickets match."
+        more={[
+          {
+            key: "tags",
+            label: "Tags",
+            cell: (t) => <TagChips tags={tagsOf.get(t.id) ?? []} />,
+          },
+        ]}
       />
       <Pager pages={pages} pageInfo={tickets?.pageInfo}>
         {tickets && tickets.totalCount > 0

@@ -1,0 +1,224 @@
+"""Tags: global labels with a colour that admins manage and staff put on the tickets they work.
+
+Tags are internal. A change of a ticket's tags takes the one change path (locked, audited,
+version bumped) and its UPDATED event is marked internal, like a note's: clients are not sent
+it, and nobody is mailed about it (UPDATED mails no one, ``app.mail.outbound.recipients``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from tortoise.exceptions import IntegrityError
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.events import EventType, event_for
+from app.infra.clock import now
+from app.models import Tag, Ticket, TicketTag
+from app.services import audit
+from app.services.ticket_changes import ticket_changes
+from app.services.tickets import get_ticket
+from app.services.validation import Checks
+
+MAX_TAGS = 200
+"""Tags there may be (the ``tags`` list is not paged)."""
+MAX_TAG_NAME = 40
+MAX_TAGS_PER_TICKET = 20
+"""Tags one ticket may carry (so a page of tickets with their tags stays bounded); also the
+most one addTicketTags / removeTicketTags may name."""
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+async def list_tags(*, actor: Actor | None) -> list[Tag]:
+    """Every tag, by name, for staff and admins; clients and the anonymous see none."""
+    if not policy.sees_tags(actor):
+        return []
+    return await Tag.all().order_by("name_key", "id")
+
+
+def _checked(checks: Checks, name: str | None, color: str | None) -> tuple[str | None, str | None]:
+    if name is not None:
+        name = checks.text("name", name, max_chars=MAX_TAG_NAME, label="Name")
+    if color is not None:
+        color = color.strip()
+        if not _COLOR.fullmatch(color):
+            checks.fail("color", "Colour must be #rrggbb (six hexadecimal digits).")
+        color = color.lower()
+    return name, color
+
+
+async def _name_taken(checks: Checks, name: str, other_than: int | None = None) -> None:
+    query = Tag.filter(name_key=_key(name))
+    if other_than is not None:
+        query = query.exclude(id=other_than)
+    if await query.exists():
+        checks.fail("name", f"A tag named {name!r} exists already (names ignore case).")
+
+
+def _require_manager(actor: Actor | None) -> None:
+    policy.require_user(actor)
+    if not policy.can_manage_tags(actor):
+        raise PermissionDenied("Only administrators may manage tags.")
+
+
+async def create_tag(*, actor: Actor | None, name: str, color: str) -> Tag:
+    _require_manager(actor)
+    checks = Checks()
+    name_, color_ = _checked(checks, name, color)
+    if name_ and "name" not in checks.errors:
+        await _name_taken(checks, name_)
+    if await Tag.all().count() >= MAX_TAGS:
+        checks.fail("name", f"There are {MAX_TAGS} tags, the most there may be; delete one first.")
+    checks.raise_if_any()
+    assert name_ is not None and color_ is not None
+    try:
+        return await Tag.create(name=name_, name_key=_key(name_), color=color_, created_at=now())
+    except IntegrityError:  # created meanwhile by someone else
+        raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
+
+
+async def update_tag(
+    *, actor: Actor | None, tag_id: int, name: str | None = None, color: str | None = None
+) -> Tag:
+    _require_manager(actor)
+    tag = await Tag.get_or_none(id=tag_id)
+    if tag is None:
+        raise NotFound("Tag was not found.", field="id")
+    checks = Checks()
+    name_, color_ = _checked(checks, name, color)
+    if name_ and "name" not in checks.errors:
+        await _name_taken(checks, name_, other_than=tag.id)
+    checks.raise_if_any()
+    if name_ is not None:
+        tag.name, tag.name_key = name_, _key(name_)
+    if color_ is not None:
+        tag.color = color_
+    try:
+        await tag.save(update_fields=["name", "name_key", "color"])
+    except IntegrityError:
+        raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
+    return tag
+
+
+async def delete_tag(*, actor: Actor | None, tag_id: int) -> Tag:
+    """Deletes the tag and takes it off every ticket (without an audit entry per ticket)."""
+    _require_manager(actor)
+    tag = await Tag.get_or_none(id=tag_id)
+    if tag is None:
+        raise NotFound("Tag was not found.", field="id")
+    await tag.delete()
+    return tag
+
+
+async def tags_of(ticket_ids: Sequence[int]) -> list[list[Tag]]:
+    """Each ticket's tags by name, for all of ``ticket_ids`` in one query."""
+    grouped: dict[int, list[Tag]] = defaultdict(list)
+    links = await TicketTag.filter(ticket_id__in=list(ticket_ids)).select_related("tag")
+    for link in sorted(links, key=lambda row: (row.tag.name_key, row.tag_id)):
+        grouped[link.ticket_id].append(link.tag)
+    return [grouped[i] for i in ticket_ids]
+
+
+async def _existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
+    wanted = sorted(set(tag_ids))
+    if not wanted:
+        raise ValidationFailed.single("tagIds", "Name at least one tag.")
+    if len(wanted) > MAX_TAGS_PER_TICKET:
+        raise ValidationFailed.single(
+            "tagIds", f"Name at most {MAX_TAGS_PER_TICKET} tags at a time."
+        )
+    found = await Tag.filter(id__in=wanted).order_by("name_key")
+    if len(found) != len(wanted):
+        raise ValidationFailed.single("tagIds", "Choose tags that exist.")
+    return list(found)
+
+
+async def change_ticket_tags(
+    *,
+    actor: Actor | None,
+    number: int,
+    add: Sequence[int] = (),
+    remove: Sequence[int] = (),
+) -> Ticket:
+    """Adds ``add`` and removes ``remove`` from the ticket's tags, as one audited change (its
+    ``tags`` entry holds the names before and after). Tags already on (or already off) are
+    no change; with no change at all, nothing is written."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_tag_ticket(actor, ticket):
+        raise NotFound(f"Ticket #{number} was not found.", field="number")
+    if not add and not remove:
+        raise ValidationFailed.single("tagIds", "Name at least one tag.")
+    adding = await _existing_tags(add) if add else []
+    removing = await _existing_tags(remove) if remove else []
+    async with ticket_changes() as change:
+        connection = change.connection
+        ticket = await change.lock(ticket.id)
+        # Moved meanwhile: the actor's access is checked where it is now.
+        if not policy.can_tag_ticket(actor, ticket):
+            raise NotFound(f"Ticket #{number} was not found.", field="number")
+        links = (
+            await TicketTag.filter(ticket_id=ticket.id).using_db(connection).select_related("tag")
+        )
+        before = {link.tag_id: link.tag for link in links}
+        after = dict(before)
+        for tag in adding:
+            after[tag.id] = tag
+        for tag in removing:
+            after.pop(tag.id, None)
+        if len(after) > MAX_TAGS_PER_TICKET:
+            raise ValidationFailed.single(
+                "tagIds", f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags; remove one first."
+            )
+        if after.keys() == before.keys():
+            ticket.version -= 1
+            return ticket
+        new_ids = [i for i in after if i not in before]
+        gone_ids = [i for i in before if i not in after]
+        if new_ids:
+            try:
+                await TicketTag.bulk_create(
+                    [TicketTag(ticket_id=ticket.id, tag_id=i) for i in new_ids],
+                    using_db=connection,
+                )
+            except IntegrityError:  # a tag deleted meanwhile: the transaction rolls back
+                raise ValidationFailed.single("tagIds", "Choose tags that exist.") from None
+        if gone_ids:
+            await (
+                TicketTag.filter(ticket_id=ticket.id, tag_id__in=gone_ids)
+                .using_db(connection)
+                .delete()
+            )
+        await audit.record(
+            connection,
+            actor=actor,
+            ticket=ticket,
+            field="tags",
+            old=_names(before.values()),
+            new=_names(after.values()),
+        )
+        # The last activity stays: it is what clients sort by, and tags are not theirs to see.
+        await change.save(ticket)
+        change.emit(
+            event_for(
+                ticket, EventType.UPDATED, actor=actor.user_id, changes=("tags",), internal=True
+            )
+        )
+    return ticket
+
+
+def _names(tags: object) -> str | None:
+    """The tags as the audit trail shows them: names by name, comma-separated (cut to fit)."""
+    names = sorted((tag.name for tag in tags), key=_key)  # type: ignore[attr-defined]
+    if not names:
+        return None
+    text = ", ".join(names)
+    return text if len(text) <= 255 else text[:254] + "…"

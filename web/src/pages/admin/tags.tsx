@@ -1,0 +1,114 @@
+/** Admin: tags, global labels with a colour that staff put on tickets (clients never see them). */
+import { mutate, ok } from "../../api";
+import { CrudPage } from "../../components/crud";
+import type { Editor } from "../../components/crud";
+import type { Control } from "../../components/form";
+import { TagChip } from "../../components/tags";
+import { graphql } from "../../gql";
+import { useAction, useQuery } from "../../hooks";
+
+const AdminTagsDocument = graphql(`
+  query AdminTags {
+    tags {
+      id
+      name
+      color
+    }
+  }
+`);
+
+const CreateTagDocument = graphql(`
+  mutation CreateTag($input: TagInput!) {
+    createTag(input: $input) {
+      __typename
+      ... on Tag {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const UpdateTagDocument = graphql(`
+  mutation UpdateTag($input: UpdateTagInput!) {
+    updateTag(input: $input) {
+      __typename
+      ... on Tag {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const DeleteTagDocument = graphql(`
+  mutation DeleteTag($id: ID!) {
+    deleteTag(id: $id) {
+      __typename
+      ... on Tag {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+type TagValues = { name: string; color: string };
+
+const CONTROLS: Control<TagValues>[] = [
+  { name: "name", label: "Name", required: true, maxLength: 40 },
+  { name: "color", label: "Colour", hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
+];
+
+export function Tags() {
+  const list = useQuery(AdminTagsDocument, {});
+  const remove = useAction();
+  const drop = (id: string, name: string) => {
+    if (!window.confirm(`Delete the tag “${name}”? It comes off every ticket.`)) return;
+    void remove.run(async () => {
+      ok((await mutate(DeleteTagDocument, { id })).deleteTag, "Tag");
+      await list.refetch();
+    });
+  };
+  return (
+    <CrudPage
+      id="tags"
+      title="Tags"
+      error={list.error ?? remove.error}
+      intro={<p class="muted">Internal labels for tickets; clients never see them.</p>}
+      items={list.data?.tags}
+      cardClass={() => "tag-card"}
+      card={(t) => (
+        <>
+          <h2>
+            <TagChip tag={t} />
+          </h2>
+          <button type="button" class="danger" onClick={() => drop(t.id, t.name)}>
+            Delete <span class="sr-only">{t.name}</span>
+          </button>
+        </>
+      )}
+      edit={(t): Editor<TagValues> => ({
+        label: `Tag ${t.name}`,
+        initial: { name: t.name, color: t.color },
+        controls: CONTROLS,
+        onSubmit: async ({ name, color }) => {
+          const data = await mutate(UpdateTagDocument, { input: { id: t.id, name, color } });
+          ok(data.updateTag, "Tag");
+          void list.refetch();
+        },
+      })}
+      empty="No tags yet."
+      create={{
+        heading: "New tag",
+        submit: "Create tag",
+        initial: { name: "", color: "#3366cc" },
+        controls: CONTROLS,
+        onSubmit: async ({ name, color }) => {
+          ok((await mutate(CreateTagDocument, { input: { name, color } })).createTag, "Tag");
+          await list.refetch();
+        },
+      }}
+    />
+  );
+}
