@@ -60,6 +60,7 @@ class PrivateRedis:
 
     async def wait_ready(self, attempts: int = 200) -> None:
         from redis.asyncio import Redis
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
         for _ in range(attempts):
             if self.process is not None and self.process.poll() is not None:
@@ -69,8 +70,8 @@ class PrivateRedis:
                 try:
                     if await client.ping():
                         return
-                except OSError:
-                    pass
+                except (OSError, RedisConnectionError):
+                    pass  # a killed server's socket file is still there until the new one binds
                 finally:
                     await client.aclose()
             await asyncio.sleep(0.05)
