@@ -110,7 +110,7 @@ async def main_async(args: argparse.Namespace, redis_url: str) -> None:
     from app.infra.pubsub import Hub
     from app.infra.redis import arq_settings
     from app.models import OutboxEvent, User
-    from app.services import messages
+    from app.services import ticket_changes
     from app.workers.queue import ArqJobQueue
 
     settings = get_settings()
@@ -126,19 +126,19 @@ async def main_async(args: argparse.Namespace, redis_url: str) -> None:
     tickets = [r.ticket for r in rows]
     actor = await actor_for(await User.get(email="sam@bench.test"))
     pool = await create_pool(arq_settings(settings))
-    outbox_emit = messages.emit
+    outbox_emit = ticket_changes.emit
     results: dict[str, list[float]] = {"without": [], "with": []}
     async with Hub(redis_url) as hub:
         events.configure(publisher=hub, jobs=ArqJobQueue(pool))
         await replies(tickets, actor, 50, args.concurrency)  # warm up
         for round_ in range(args.rounds):
             for side in ("without", "with"):
-                messages.emit = Direct().emit if side == "without" else outbox_emit  # type: ignore[assignment]
+                ticket_changes.emit = Direct().emit if side == "without" else outbox_emit  # type: ignore[assignment]
                 rate = await replies(tickets, actor, args.n, args.concurrency)
                 results[side].append(rate)
                 print(f"  round {round_ + 1} {side:<8} {rate:7.0f} replies/s", flush=True)
                 await pool.flushdb()  # the jobs are not the subject here
-        messages.emit = outbox_emit  # type: ignore[assignment]
+        ticket_changes.emit = outbox_emit  # type: ignore[assignment]
         lat = await latencies(tickets, actor, args.latency_n, args.rate, redis_url)
         events.configure(publisher=None, jobs=None)
     unsent = await OutboxEvent.filter(sent_at=None).count()
