@@ -70,6 +70,20 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+def json_logging() -> bool:
+    """Whether lines go out as JSON (so that a message printed for people is logged instead)."""
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
+
+
+def say(logger: logging.Logger, message: str) -> None:
+    """A line for whoever watches the process: printed on stderr as it is, or, with JSON
+    logs, an INFO record like every other line."""
+    if json_logging():
+        logger.info("%s", message)
+    else:
+        print(message, file=sys.stderr, flush=True)
+
+
 def configure_logging(log_format: str) -> None:
     """Root handler on stderr in the chosen format; uvicorn's loggers then propagate to it
     (see ``uvicorn_log_config``)."""
