@@ -67,6 +67,18 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+class DropQueryString(logging.Filter):
+    """uvicorn's access line names the path without its query string: a client may put
+    anything there (``GET /graphql?query=...`` with a password), and no route of ours needs it
+    to be read from the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -96,6 +108,9 @@ def configure_logging(log_format: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, DropQueryString) for f in access.filters):
+        access.addFilter(DropQueryString())
     if log_format == "json":
         # Loggers configured before (uvicorn's own, by an earlier Config) write through root.
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker"):

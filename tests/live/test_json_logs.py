@@ -63,6 +63,13 @@ async def test_a_server_logs_json_lines_with_the_request_operation_and_actor(sta
                 "variables": {"e": world.staff_x.user.email, "p": WRONG_PASSWORD},
             },
         )
+        in_url = await http.get(
+            "/graphql",
+            params={
+                "query": f'mutation {{ login(email: "a@b.c", password: "{WRONG_PASSWORD}") {{ __typename }} }}'
+            },
+        )
+    assert in_url.status_code >= 400
     assert me.json()["data"]["me"]["id"], me.text
     assert wrong.json()["data"]["login"]["__typename"] != "Session", wrong.text
     me_id, wrong_id = me.headers["x-request-id"], wrong.headers["x-request-id"]
