@@ -95,6 +95,44 @@ async def test_a_server_logs_json_lines_with_the_request_operation_and_actor(sta
     assert world.staff_x.token not in text
 
 
+async def test_a_service_s_line_carries_the_request_it_was_written_in(start, world, private_redis):
+    """The sign-in limit (a service) warns when Redis is away: that line names the request,
+    its operation and the actor (here a signed-in staff member signing in again)."""
+    server = start("serve", LOG_FORMAT="json")
+    assert isinstance(server, ServerProcess)
+    await server.wait_ready()
+    await asyncio.to_thread(private_redis.stop, kill=True)
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
+        refused = await http.post(
+            "/graphql",
+            json={
+                "query": "mutation SignInAgain($e: String!, $p: String!) {"
+                " login(email: $e, password: $p) { __typename } }",
+                "variables": {"e": world.staff_x.user.email, "p": WRONG_PASSWORD},
+                "operationName": "SignInAgain",
+            },
+            headers={"Authorization": f"Bearer {world.staff_x.token}"},
+        )
+    assert refused.json()["data"]["login"]["__typename"] == "Unavailable", refused.text
+    request_id = refused.headers["x-request-id"]
+
+    def warnings() -> list[dict]:
+        return [
+            line
+            for line in json_lines(server)
+            if line["logger"] == "app.services.login_limit" and line["level"] == "WARNING"
+        ]
+
+    await until(lambda: bool(warnings()), server.log_tail)
+    assert [(w["request_id"], w["operation"], w["actor_id"]) for w in warnings()] == [
+        (request_id, "SignInAgain", world.staff_x.id)
+    ]
+    server.stop()
+    text = server.log.read_text()
+    json_lines(server)
+    assert WRONG_PASSWORD not in text and world.staff_x.token not in text
+
+
 async def test_a_worker_logs_json_lines(start):
     worker = start("worker", LOG_FORMAT="json")
     await until(lambda: bool(json_lines(worker)), worker.log_tail)
