@@ -26,7 +26,7 @@ from app.schema.core.cost import query_cost_rule
 from app.schema.core.documents import DocumentCache, Documents
 from app.schema.core.errors import ERROR_TYPES
 from app.schema.core.executor import HelpdeskExecutor
-from app.schema.core.extensions import HideSuggestions, MaskUnexpectedErrors
+from app.schema.core.extensions import HideSuggestions, LogOperation, MaskUnexpectedErrors
 from app.schema.core.text_guard import RefuseControlCharactersInQueries
 
 
@@ -86,6 +86,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: DocumentCache(documents),
         MaskUnexpectedErrors,
         RefuseControlCharactersInQueries,
+        LogOperation,
     ]
     if not settings.debug:
         extensions.append(HideSuggestions)

@@ -10,16 +10,19 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from app.config import ConfigError, Settings, get_settings
+from app.infra.logs import TEXT_FORMAT, configure_logging, uvicorn_log_config
 
 T = TypeVar("T")
 
 
 def _settings() -> Settings:
     try:
-        return get_settings()
+        settings = get_settings()
     except ConfigError as exc:
         print(f"helpdesk: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    configure_logging(settings.log_format)
+    return settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -51,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Events are small JSON: compressing each costs CPU and ~40 KiB of zlib state per socket.
         ws_per_message_deflate=False,
         log_level="info",
+        log_config=uvicorn_log_config(settings.log_format),
     )
     run_until_signal(
         "serve", lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve()
@@ -176,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

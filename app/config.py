@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -106,6 +107,8 @@ class Settings(BaseSettings):
     mail_from: str | None = None
 
     debug: bool = False
+    # "text" (the default, for people) or "json" (one object per line, for log collectors).
+    log_format: Literal["text", "json"] = "text"
     introspection: bool = True
     query_depth_limit: int = Field(default=10, ge=1)
     query_alias_limit: int = Field(default=30, ge=1)

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
 from app.infra import db
+from app.infra.logs import open_request
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
@@ -56,6 +57,7 @@ class RequestIdMiddleware:
             return
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        open_request(request_id)
         if scope["type"] == "websocket":
             # No HTTP response to mark; a socket's many sends skip the wrapper.
             await self.app(scope, receive, send)

@@ -20,6 +20,7 @@ import uvicorn
 from app.config import Settings
 from app.infra import db
 from app.infra.embedded import PrivateRedis
+from app.infra.logs import uvicorn_log_config
 from app.infra.stopping import GracefulServer
 from app.seed import seed_demo
 
@@ -55,6 +56,7 @@ async def run_all(
                 host=host,
                 port=port,
                 log_level="info",
+                log_config=uvicorn_log_config(settings.log_format),
                 ws="websockets-sansio",
                 ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
             ),

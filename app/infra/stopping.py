@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
-import sys
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from app.infra.logs import say
+
+log = logging.getLogger("app.stop")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GOING_AWAY = 1001  # RFC 6455: the server is going down; clients reconnect elsewhere or later
@@ -34,7 +38,7 @@ def run_until_signal(
         def on_signal(signum: int) -> None:
             if not stop.is_set():
                 name = signal.Signals(signum).name
-                print(f"helpdesk {command}: stopping on {name}", file=sys.stderr, flush=True)
+                say(log, f"helpdesk {command}: stopping on {name}")
             stop.set()
 
         for signum in SIGNALS:

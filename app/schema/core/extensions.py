@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import DomainError
+from app.infra.logs import note_operation
 
 log = logging.getLogger("app.graphql")
 
@@ -66,3 +67,26 @@ class HideSuggestions(SchemaExtension):
         result = self.execution_context.result
         for error in (result.errors or []) if result else []:
             error.message = self._SUGGESTION.sub("", error.message)
+
+
+class LogOperation(SchemaExtension):
+    """Puts the operation name and the actor id on every log line written while the operation
+    runs (and, over HTTP, on the request's access line)."""
+
+    def on_operation(self) -> Iterator[None]:
+        self._note()
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        self._note()  # the document is parsed now: an operation named only there is known
+        yield
+
+    def _note(self) -> None:
+        context = self.execution_context.context
+        actor = getattr(context, "actor", None)
+        request = getattr(context, "request", None)
+        note_operation(
+            self.execution_context.operation_name,
+            actor.user_id if actor is not None else None,
+            own_task=request is not None and request.scope.get("type") == "websocket",
+        )
