@@ -245,3 +245,35 @@ async def test_closed_tickets_are_hidden_until_one_click_shows_them(
     await wait_for_rows(page, [zebra])
     await page.goto(page.url.split("?")[0] + "?status=active")
     await wait_for_rows(page, sorted([mouse, invoice, seat]), any_order=True)
+
+
+async def test_a_long_subject_ends_in_an_ellipsis_with_the_whole_on_hover(
+    world: World, open_as: OpenAs
+) -> None:
+    long = "Printer on the third floor " + "keeps jamming on every second page " * 4
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject=long.strip(),
+        body="Please help.",
+        settings=get_settings(),
+    )
+    subject = opened.ticket.subject
+    for person, path in ((world.admin, "/admin/tickets"), (world.client_a, "/client/tickets")):
+        page = await open_as(person, path)
+        link = page.locator(f'tr[data-number="{opened.ticket.number}"] td[data-label="Subject"] a')
+        await expect(link).to_have_attribute("title", subject)
+        # One line, cut short: the text is wider than the box that shows it.
+        cut = await link.evaluate(
+            """a => ({
+                cut: a.scrollWidth > a.clientWidth,
+                ellipsis: getComputedStyle(a).textOverflow,
+            })"""
+        )
+        assert cut["cut"] and cut["ellipsis"] == "ellipsis", (path, cut)
+        await link.hover()
+        # The row's height stays one line of text, whatever the subject's length.
+        height = await page.locator(f'tr[data-number="{opened.ticket.number}"]').evaluate(
+            "r => r.getBoundingClientRect().height"
+        )
+        assert height < 80, (path, height)
