@@ -122,6 +122,9 @@ const UpdateTicketDocument = graphql(`
   }
 `);
 
+/** The statuses a reply may go out with in one click ("Send & set On Hold"). */
+const SEND_AND_SET: TicketStatus[] = ["ON_HOLD", "IN_PROGRESS", "CLOSED"];
+
 const AUDIT_LABEL: Record<string, string> = {
   status: "Status",
   priority: "Priority",
@@ -171,6 +174,16 @@ export function StaffTicket() {
       ok(result, "Ticket");
       await view.refetch();
     });
+
+  // After "Send & set": no expectedVersion, since the reply itself just moved the version
+  // (and set Answered); the status is set on the ticket as the reply left it.
+  const setStatusAfterReply = async (status: string) => {
+    const data = await mutate(UpdateTicketDocument, {
+      input: { number, status: status as TicketStatus },
+    });
+    ok(data.updateTicket, "Ticket");
+    await view.refetch();
+  };
 
   return (
     <TicketPage
@@ -257,6 +270,7 @@ export function StaffTicket() {
                     onNote={setNote}
                   />
                 )}
+                sendAndSet={{ options: labelled(SEND_AND_SET, STATUS_LABEL), set: setStatusAfterReply }}
                 actions={<small class="muted">Ctrl+Enter sends</small>}
               />
             </section>
