@@ -50,6 +50,10 @@ const StaffTicketDocument = graphql(`
       id
       name
     }
+    moveTargets {
+      id
+      name
+    }
     admins: users(role: ADMIN, first: 100) @include(if: $isAdmin) {
       edges {
         node {
@@ -205,6 +209,16 @@ export function StaffTicket() {
           view.data?.admins?.edges.map((e) => e.node),
           ticket.assignee ? [ticket.assignee] : [],
         );
+        // Triage: any department. Staff outside it lose the ticket, and the choice says so
+        // (``departments`` are the ones this person works; admins work every one).
+        const mine = new Set(departments.map((d) => d.id));
+        const targets = view.data?.moveTargets ?? departments;
+        const departmentChoices = named(
+          targets.some((d) => d.id === ticket.department.id)
+            ? targets
+            : [ticket.department, ...targets],
+        ).map((o) => (mine.has(o.value) ? o : { ...o, label: `${o.label} (you will lose access)` }));
+        const losing = departmentChoices.some((o) => !mine.has(o.value));
         // Each control changes its field at once.
         const details = [
           {
@@ -231,11 +245,10 @@ export function StaffTicket() {
             id: "ticket-department",
             label: "Department",
             value: ticket.department.id,
-            options: named(
-              departments.some((d) => d.id === ticket.department.id)
-                ? departments
-                : [ticket.department, ...departments],
-            ),
+            options: departmentChoices,
+            hint: losing
+              ? "Moving it to a department you are not in hands it over: you will no longer see it."
+              : undefined,
             set: (value: string) => change({ departmentId: value }),
           },
           {
@@ -296,8 +309,8 @@ export function StaffTicket() {
                     </div>
                   </div>
                 )}
-                {details.map(({ id, label, value, options, set }) => (
-                  <Field key={id} id={id} label={label}>
+                {details.map(({ id, label, value, options, set, hint }) => (
+                  <Field key={id} id={id} label={label} hint={hint}>
                     <Select
                       id={id}
                       value={value}
