@@ -176,6 +176,12 @@ def department_scope(actor: Actor | None) -> Q:
     return Q(id__in=list(actor.department_ids))
 
 
+def move_target_scope(actor: Actor | None) -> Q:
+    """Where a ticket may be moved (triage): staff and admins, any department; staff moving it
+    out of their own departments lose access to it."""
+    return Q() if works_tickets(actor) else NOTHING
+
+
 def can_see_department_settings(actor: Actor | None) -> bool:
     """A department's mail address and auto-close override: admins only."""
     return can_administer(actor)

@@ -31,6 +31,15 @@ class DirectoryQueries:
         return [Department.of(row) for row in rows]
 
     @strawberry.field(
+        description="Where staff and admins may move a ticket (triage): every department, "
+        "also those whose tickets they cannot see (moving one there loses access to it). "
+        "Others: none."
+    )
+    async def move_targets(self, info: Info) -> list[Department]:
+        rows = await directory.list_move_targets(actor=info.context.actor)
+        return [Department.of(row) for row in rows]
+
+    @strawberry.field(
         description="Admins: everyone. Staff: staff of their departments. By name, then id."
     )
     async def users(

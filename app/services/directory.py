@@ -45,6 +45,11 @@ async def list_departments(*, actor: Actor | None) -> list[Department]:
     return await Department.filter(policy.department_scope(actor)).order_by("name")
 
 
+async def list_move_targets(*, actor: Actor | None) -> list[Department]:
+    """The departments ``actor`` may move a ticket to (every one for staff and admins)."""
+    return await Department.filter(policy.move_target_scope(actor)).order_by("name")
+
+
 async def create_department(
     *, actor: Actor | None, name: str, email: str | None = None, auto_close_days: int | None = None
 ) -> Department:

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Coalesce
 from tortoise.queryset import QuerySet, ValuesListQuery
 
@@ -47,7 +47,7 @@ _SORT_KEYS: dict[SortField, str] = {
     SortField.SUBJECT: "subject",
     SortField.CLIENT: "sort_key",
     SortField.DEPARTMENT: "sort_key",
-    SortField.STATUS: "status",
+    SortField.STATUS: "sort_key",
     SortField.PRIORITY: "priority",
     SortField.LAST_ACTIVITY: "last_activity_at",
     SortField.CREATED: "created_at",
@@ -60,6 +60,34 @@ _NAME_COLUMNS = {
     SortField.ASSIGNEE: "assignee__name",
 }
 _DATETIME_KEYS = {SortField.LAST_ACTIVITY, SortField.CREATED}
+
+STATUS_ORDER: tuple[TicketStatus, ...] = (
+    TicketStatus.OPEN,
+    TicketStatus.CUSTOMER_REPLY,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.ON_HOLD,
+    TicketStatus.ANSWERED,
+    TicketStatus.CLOSED,
+)
+"""Sorting by status follows the workflow (what needs work first), not the alphabet."""
+_STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+
+
+def _status_rank() -> RawSQL:
+    """``CASE status WHEN 'open' THEN 0 ...``, written out: the same on SQLite and
+    PostgreSQL, no stored column, and its numbers are literals (a bound ``THEN $1`` would be
+    typed as text by PostgreSQL and no longer compare with the cursor's rank)."""
+    whens = " ".join(f"WHEN '{status.value}' THEN {rank}" for status, rank in _STATUS_RANK.items())
+    return RawSQL(f'CASE "{Ticket._meta.db_table}"."status" {whens} ELSE {len(STATUS_ORDER)} END')
+
+
+def _with_sort_key(query: QuerySet[Ticket], field: SortField) -> QuerySet[Ticket]:
+    """The query annotated with ``sort_key`` where the sort needs a computed value."""
+    if field in _NAME_COLUMNS:
+        return query.annotate(sort_key=Coalesce(_NAME_COLUMNS[field], ""))
+    if field is SortField.STATUS:
+        return query.annotate(sort_key=_status_rank())
+    return query
 
 
 @dataclass(frozen=True)
@@ -156,9 +184,7 @@ async def list_tickets(
         raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
-    query = base
-    if sort.field in _NAME_COLUMNS:
-        query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
+    query = _with_sort_key(base, sort.field)
     if after is not None:
         query = _after(query, key, sort, after)
     direction = "-" if sort.descending else ""
@@ -212,9 +238,7 @@ async def _search_page(
     id), every other sort by its column and number as without a search."""
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
-    query = base
-    if sort.field in _NAME_COLUMNS:
-        query = query.annotate(sort_key=Coalesce(_NAME_COLUMNS[sort.field], ""))
+    query = _with_sort_key(base, sort.field)
     relevance = sort.field is SortField.RELEVANCE
     sql = fulltext.Sql(_dialect())
     direction = "DESC" if sort.descending else "ASC"
@@ -340,6 +364,9 @@ async def capped_count(query: QuerySet[Ticket], cap: int) -> int:
 
 
 def _key(ticket: Ticket, sort: TicketSort) -> list[Any]:
+    if sort.field is SortField.STATUS:
+        # The cursor names the status; ``_sort_value`` turns it back into its rank.
+        return [ticket.status.value, ticket.number]
     value: Any = getattr(ticket, _SORT_KEYS[sort.field])
     if isinstance(value, datetime):
         value = value.isoformat()
@@ -371,7 +398,7 @@ def _sort_value(value: Any, field: SortField) -> Any:
     if field is SortField.PRIORITY:
         return TicketPriority(_int(value))
     if field is SortField.STATUS:
-        return TicketStatus(value)
+        return _STATUS_RANK[TicketStatus(value)]
     if not isinstance(value, str) or "\x00" in value:  # subject and names; PostgreSQL holds no NUL
         raise ValueError("not a text of this list")
     return value

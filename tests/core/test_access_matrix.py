@@ -176,3 +176,42 @@ async def test_staff_cannot_ask_for_another_departments_canned(gql, world):
     )
     data = await gql.data(query, {"d": str(world.dept_y.id)}, token=world.staff_x.token)
     assert data["cannedResponses"] == []
+
+
+MOVE_TARGETS = {
+    "anonymous": [],
+    "client_a": [],
+    "client_b": [],
+    "staff_x": ["Billing", "Support"],
+    "staff_y": ["Billing", "Support"],
+    "admin": ["Billing", "Support"],
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_move_targets_are_every_department_for_staff_only(gql, world, persona):
+    body = await gql("{ moveTargets { name email } }", token=token_of(world, persona))
+    targets = body["data"]["moveTargets"]
+    assert [t["name"] for t in targets] == MOVE_TARGETS[persona]
+    if persona != "admin":
+        assert all(t["email"] is None for t in targets), "a department's address is admins' only"
+
+
+async def test_staff_triage_a_ticket_out_of_their_department_and_lose_it(gql, world, ticket):
+    moved = await gql.data(
+        UPDATE,
+        {"input": {"number": ticket.number, "departmentId": str(world.dept_y.id)}},
+        token=world.staff_x.token,
+    )
+    assert moved["updateTicket"]["department"]["id"] == str(world.dept_y.id)
+    gone = await gql.data(TICKET, {"number": ticket.number}, token=world.staff_x.token)
+    assert gone["ticket"] is None, "moved out of Xavier's department: he no longer sees it"
+    now_theirs = await gql.data(TICKET, {"number": ticket.number}, token=world.staff_y.token)
+    assert now_theirs["ticket"]["number"] == ticket.number
+    # And Xavier cannot move it back: he no longer sees it.
+    back = await gql(
+        UPDATE,
+        {"input": {"number": ticket.number, "departmentId": str(world.dept_x.id)}},
+        token=world.staff_x.token,
+    )
+    assert back["data"]["updateTicket"]["__typename"] == "NotFound"

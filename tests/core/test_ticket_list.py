@@ -86,6 +86,9 @@ async def many(world, frozen_clock):
     return numbers
 
 
+WORKFLOW = ["OPEN", "CUSTOMER_REPLY", "IN_PROGRESS", "ON_HOLD", "ANSWERED", "CLOSED"]
+
+
 def column(edge: dict, field: SortField):
     node = edge["node"]
     return {
@@ -93,7 +96,7 @@ def column(edge: dict, field: SortField):
         SortField.SUBJECT: node["subject"],
         SortField.CLIENT: node["client"]["name"],
         SortField.DEPARTMENT: node["department"]["name"],
-        SortField.STATUS: node["status"],
+        SortField.STATUS: WORKFLOW.index(node["status"]),
         SortField.PRIORITY: ["LOW", "MEDIUM", "HIGH", "URGENT"].index(node["priority"]),
         SortField.LAST_ACTIVITY: node["lastActivityAt"],
         SortField.ASSIGNEE: (node["assignee"] or {"name": ""})["name"],
@@ -251,3 +254,50 @@ async def test_total_count_is_capped(gql, world, many, monkeypatch):
     assert data["tickets"] == {"totalCount": 5, "totalCountCapped": True}
     staff = await gql.data("{ tickets { totalCount totalCountCapped } }", token=world.staff_x.token)
     assert staff["tickets"] == {"totalCount": 4, "totalCountCapped": False}
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_status_sorts_in_workflow_order_across_pages(gql, world, many, direction):
+    """Open first, Closed last (not the alphabet's Closed, In Progress, On Hold, Open), and
+    pages of two carry on where the last one stopped, even inside a run of one status."""
+    numbers: list[int] = []
+    statuses: list[str] = []
+    after = None
+    while True:
+        data = await gql.data(
+            LIST,
+            {"sort": {"field": "STATUS", "direction": direction}, "first": 2, "after": after},
+            token=world.admin.token,
+        )
+        page = data["tickets"]
+        numbers += [e["node"]["number"] for e in page["edges"]]
+        statuses += [e["node"]["status"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    expected = ["OPEN"] * 3 + ["IN_PROGRESS"] + ["ON_HOLD"] * 2 + ["CLOSED"]
+    assert statuses == (expected if direction == "ASC" else expected[::-1])
+    assert sorted(numbers) == sorted(many) and len(numbers) == len(set(numbers))
+
+
+async def test_status_sort_in_workflow_order_with_a_search(gql, world, many):
+    """The search's own query sorts by the same rank and pages on from its cursors."""
+    statuses: list[str] = []
+    after = None
+    while True:
+        data = await gql.data(
+            LIST,
+            {
+                "sort": {"field": "STATUS", "direction": "ASC"},
+                "filter": {"search": "Alice"},
+                "first": 2,
+                "after": after,
+            },
+            token=world.admin.token,
+        )
+        page = data["tickets"]
+        statuses += [e["node"]["status"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert statuses == ["OPEN", "OPEN", "IN_PROGRESS", "ON_HOLD"]

@@ -22,6 +22,8 @@ query($sort: TicketSort, $filter: TicketFilter) {
   tickets(sort: $sort, filter: $filter, first: 100) { edges { node { number } } }
 }"""
 
+WORKFLOW = ["Open", "Customer Reply", "In Progress", "On Hold", "Answered", "Closed"]
+"""The order a status sort shows (what needs work first), not the alphabet's."""
 PRIORITY_RANK = {"Low": 1, "Medium": 2, "High": 3, "Urgent": 4}
 
 
@@ -118,7 +120,7 @@ COLUMNS: list[tuple[str, str, str, SortKey]] = [
     ("Subject", "SUBJECT", "ASC", text_key),
     ("Client", "CLIENT", "ASC", text_key),
     ("Department", "DEPARTMENT", "ASC", text_key),
-    ("Status", "STATUS", "ASC", text_key),
+    ("Status", "STATUS", "ASC", lambda v: WORKFLOW.index(v)),
     ("Priority", "PRIORITY", "DESC", lambda v: PRIORITY_RANK[v]),
     ("Last update", "LAST_ACTIVITY", "DESC", datetime.fromisoformat),
     ("Assigned to", "ASSIGNEE", "ASC", text_key),
@@ -214,3 +216,64 @@ async def test_pages_of_25(world: World, open_as: OpenAs) -> None:
     await page.get_by_role("button", name="← Previous").click()
     await expect(rows).to_have_count(25)
     assert (await column(page, "Subject"))[0] == "Ticket 00"
+
+
+async def test_closed_tickets_are_hidden_until_one_click_shows_them(
+    world: World, open_as: OpenAs
+) -> None:
+    mouse, invoice, zebra, seat = await varied_tickets(world)
+    await tickets.update_ticket(actor=world.admin.actor, number=zebra, status=TicketStatus.CLOSED)
+    page = await open_as(world.admin, "/admin/tickets")
+    await wait_for_rows(page, sorted([mouse, invoice, seat]), any_order=True)
+    await expect(page.get_by_label("Status")).to_have_value("")
+    await expect(page.get_by_label("Status").locator("option:checked")).to_have_text(
+        "Active (not closed)"
+    )
+
+    await page.get_by_role("button", name="Show closed").click()
+    await wait_for_rows(page, sorted([mouse, invoice, zebra, seat]), any_order=True)
+    assert "status=all" in page.url
+    await page.reload()  # the choice is in the address
+    await wait_for_rows(page, sorted([mouse, invoice, zebra, seat]), any_order=True)
+    await expect(page.get_by_label("Status")).to_have_value("all")
+
+    await page.get_by_role("button", name="Hide closed").click()
+    await wait_for_rows(page, sorted([mouse, invoice, seat]), any_order=True)
+    assert "status=" not in page.url
+    # Closed alone is still one choice away, and an old ?status=active address still works.
+    await page.get_by_label("Status").select_option(label="Closed")
+    await wait_for_rows(page, [zebra])
+    await page.goto(page.url.split("?")[0] + "?status=active")
+    await wait_for_rows(page, sorted([mouse, invoice, seat]), any_order=True)
+
+
+async def test_a_long_subject_ends_in_an_ellipsis_with_the_whole_on_hover(
+    world: World, open_as: OpenAs
+) -> None:
+    long = "Printer on the third floor " + "keeps jamming on every second page " * 4
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject=long.strip(),
+        body="Please help.",
+        settings=get_settings(),
+    )
+    subject = opened.ticket.subject
+    for person, path in ((world.admin, "/admin/tickets"), (world.client_a, "/client/tickets")):
+        page = await open_as(person, path)
+        link = page.locator(f'tr[data-number="{opened.ticket.number}"] td[data-label="Subject"] a')
+        await expect(link).to_have_attribute("title", subject)
+        # One line, cut short: the text is wider than the box that shows it.
+        cut = await link.evaluate(
+            """a => ({
+                cut: a.scrollWidth > a.clientWidth,
+                ellipsis: getComputedStyle(a).textOverflow,
+            })"""
+        )
+        assert cut["cut"] and cut["ellipsis"] == "ellipsis", (path, cut)
+        await link.hover()
+        # The row's height stays one line of text, whatever the subject's length.
+        height = await page.locator(f'tr[data-number="{opened.ticket.number}"]').evaluate(
+            "r => r.getBoundingClientRect().height"
+        )
+        assert height < 80, (path, height)

@@ -1,11 +1,12 @@
 import type { TicketPriority, TicketStatus } from "./gql/graphql";
 
+/** In workflow order, as the list sorts them. */
 export const STATUS_LABEL: Record<TicketStatus, string> = {
   OPEN: "Open",
-  ANSWERED: "Answered",
   CUSTOMER_REPLY: "Customer Reply",
   IN_PROGRESS: "In Progress",
   ON_HOLD: "On Hold",
+  ANSWERED: "Answered",
   CLOSED: "Closed",
 };
 

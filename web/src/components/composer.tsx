@@ -9,6 +9,7 @@ import { useAction } from "../hooks";
 import { useSession } from "../session";
 import type { ThreadMessage } from "./thread";
 import { Field, FilePicker, FormError } from "./ui";
+import type { Option } from "./ui";
 
 const ReplyDocument = graphql(`
   mutation ReplyToTicket($input: ReplyInput!) {
@@ -93,6 +94,7 @@ export function Composer({
   notice,
   actions,
   footer,
+  sendAndSet,
 }: {
   number: number;
   /** The text box's label. */
@@ -114,7 +116,11 @@ export function Composer({
   actions?: ComponentChildren;
   /** Shown below the buttons. */
   footer?: ComponentChildren;
+  /** "Send & set <status>" (staff replies): the reply is posted first, then ``set`` runs; if
+   * that fails, the reply stays sent and the error says so. */
+  sendAndSet?: { options: Option[]; set: (value: string) => Promise<void> };
 }) {
+  const [then, setThen] = useState(sendAndSet?.options[0]?.value ?? "");
   const [body, setBody] = useState("");
   const [files, setFiles] = useState<File[]>([]);
   const { busy, error, run } = useAction();
@@ -133,15 +139,23 @@ export function Composer({
     requestAnimationFrame(() => area?.focus());
   };
 
-  const submit = (e?: Event) => {
+  const submit = (e?: Event, status?: Option) => {
     e?.preventDefault();
     void run(async () => {
       await post(number, body, files, note);
       setBody("");
       setFiles([]);
       await onSent();
+      if (!status || !sendAndSet) return;
+      try {
+        await sendAndSet.set(status.value);
+      } catch (failed) {
+        const why = failed instanceof Error ? failed.message : String(failed);
+        throw new Error(`Your reply was sent, but the status was not set to ${status.label}: ${why}`);
+      }
     });
   };
+  const thenOption = sendAndSet?.options.find((o) => o.value === then);
 
   return (
     <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label="Reply">
@@ -167,6 +181,25 @@ export function Composer({
         <button type="submit" class={note ? "note-button" : "primary"} disabled={busy || !writing}>
           {busy ? "Sending…" : note ? "Add internal note" : "Send reply"}
         </button>
+        {sendAndSet && !note && thenOption && (
+          <span class="send-and-set">
+            <button type="button" disabled={busy || !writing} onClick={() => submit(undefined, thenOption)}>
+              Send &amp; set {thenOption.label}
+            </button>
+            <select
+              aria-label="After sending, set"
+              value={then}
+              disabled={busy}
+              onChange={(e) => setThen(e.currentTarget.value)}
+            >
+              {sendAndSet.options.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </span>
+        )}
         {actions}
       </div>
       {footer}

@@ -127,7 +127,12 @@ export const COLUMNS: Column[] = [
     label: "Subject",
     sort: "SUBJECT",
     first: "ASC",
-    cell: (t, href) => <a href={href}>{t.subject}</a>,
+    // A long subject ends in an ellipsis (CSS); the whole of it is on hover.
+    cell: (t, href) => (
+      <a href={href} class="subject" title={t.subject}>
+        {t.subject}
+      </a>
+    ),
   },
   { key: "client", label: "Client", sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
   {

@@ -50,6 +50,10 @@ const StaffTicketDocument = graphql(`
       id
       name
     }
+    moveTargets {
+      id
+      name
+    }
     admins: users(role: ADMIN, first: 100) @include(if: $isAdmin) {
       edges {
         node {
@@ -122,6 +126,9 @@ const UpdateTicketDocument = graphql(`
   }
 `);
 
+/** The statuses a reply may go out with in one click ("Send & set On Hold"). */
+const SEND_AND_SET: TicketStatus[] = ["ON_HOLD", "IN_PROGRESS", "CLOSED"];
+
 const AUDIT_LABEL: Record<string, string> = {
   status: "Status",
   priority: "Priority",
@@ -172,6 +179,16 @@ export function StaffTicket() {
       await view.refetch();
     });
 
+  // After "Send & set": no expectedVersion, since the reply itself just moved the version
+  // (and set Answered); the status is set on the ticket as the reply left it.
+  const setStatusAfterReply = async (status: string) => {
+    const data = await mutate(UpdateTicketDocument, {
+      input: { number, status: status as TicketStatus },
+    });
+    ok(data.updateTicket, "Ticket");
+    await view.refetch();
+  };
+
   return (
     <TicketPage
       view={view}
@@ -192,6 +209,16 @@ export function StaffTicket() {
           view.data?.admins?.edges.map((e) => e.node),
           ticket.assignee ? [ticket.assignee] : [],
         );
+        // Triage: any department. Staff outside it lose the ticket, and the choice says so
+        // (``departments`` are the ones this person works; admins work every one).
+        const mine = new Set(departments.map((d) => d.id));
+        const targets = view.data?.moveTargets ?? departments;
+        const departmentChoices = named(
+          targets.some((d) => d.id === ticket.department.id)
+            ? targets
+            : [ticket.department, ...targets],
+        ).map((o) => (mine.has(o.value) ? o : { ...o, label: `${o.label} (you will lose access)` }));
+        const losing = departmentChoices.some((o) => !mine.has(o.value));
         // Each control changes its field at once.
         const details = [
           {
@@ -218,11 +245,10 @@ export function StaffTicket() {
             id: "ticket-department",
             label: "Department",
             value: ticket.department.id,
-            options: named(
-              departments.some((d) => d.id === ticket.department.id)
-                ? departments
-                : [ticket.department, ...departments],
-            ),
+            options: departmentChoices,
+            hint: losing
+              ? "Moving it to a department you are not in hands it over: you will no longer see it."
+              : undefined,
             set: (value: string) => change({ departmentId: value }),
           },
           {
@@ -257,6 +283,7 @@ export function StaffTicket() {
                     onNote={setNote}
                   />
                 )}
+                sendAndSet={{ options: labelled(SEND_AND_SET, STATUS_LABEL), set: setStatusAfterReply }}
                 actions={<small class="muted">Ctrl+Enter sends</small>}
               />
             </section>
@@ -282,8 +309,8 @@ export function StaffTicket() {
                     </div>
                   </div>
                 )}
-                {details.map(({ id, label, value, options, set }) => (
-                  <Field key={id} id={id} label={label}>
+                {details.map(({ id, label, value, options, set, hint }) => (
+                  <Field key={id} id={id} label={label} hint={hint}>
                     <Select
                       id={id}
                       value={value}

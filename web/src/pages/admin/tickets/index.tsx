@@ -56,13 +56,20 @@ const ListOptionsDocument = graphql(`
 
 const SORTS = new Set<string>(COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])));
 
-/** "Active" is every status but Closed. */
+/** "Active" is every status but Closed: the list's default (?status=all shows every one). */
 const ACTIVE = STATUSES.filter((s) => s !== "CLOSED");
+
+/** The status filter's value in the address: "" (active, the default), "all" or a status. */
+function statusChoice(q: Record<string, string>): string {
+  if (q.status === "all" || (q.status && q.status in STATUS_LABEL)) return q.status;
+  return "";
+}
 
 function filterFrom(q: Record<string, string>): TicketFilter {
   const filter: TicketFilter = {};
-  if (q.status === "active") filter.status = ACTIVE;
-  else if (q.status && q.status in STATUS_LABEL) filter.status = [q.status as TicketStatus];
+  const status = statusChoice(q);
+  if (status === "") filter.status = ACTIVE;
+  else if (status !== "all") filter.status = [status as TicketStatus];
   if (q.priority && q.priority in PRIORITY_LABEL) filter.priority = [q.priority as TicketPriority];
   if (q.department) filter.departmentId = q.department;
   if (q.assignee === "mine") filter.assignedToMe = true;
@@ -142,9 +149,10 @@ export function TicketList() {
     {
       key: "status",
       label: "Status",
+      value: statusChoice(query),
       options: [
-        { value: "", label: "Any status" },
-        { value: "active", label: "Active (not closed)" },
+        { value: "", label: "Active (not closed)" },
+        { value: "all", label: "Any status" },
         ...labelled(STATUSES, STATUS_LABEL),
       ],
     },
@@ -209,16 +217,25 @@ export function TicketList() {
             }}
           />
         </Field>
-        {filters.map(({ key, label, options }) => (
+        {filters.map(({ key, label, options, value }) => (
           <Field key={key} id={`filter-${key}`} label={label}>
             <Select
               id={`filter-${key}`}
-              value={query[key] ?? ""}
+              value={value ?? query[key] ?? ""}
               onChange={(value) => setQuery({ [key]: value || null })}
               options={options}
             />
           </Field>
         ))}
+        {statusChoice(query) === "" ? (
+          <button type="button" class="link filter-toggle" onClick={() => setQuery({ status: "all" })}>
+            Show closed
+          </button>
+        ) : statusChoice(query) === "all" ? (
+          <button type="button" class="link filter-toggle" onClick={() => setQuery({ status: null })}>
+            Hide closed
+          </button>
+        ) : null}
         {allTags.length > 0 && (
           <>
             <Field id="filter-tags" label="Tags">

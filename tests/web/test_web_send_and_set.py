@@ -1,0 +1,84 @@
+"""Staff "Send & set <status>": the reply goes first, then the status through updateTicket; if
+the second step is refused, the reply stays sent and the page says what did not happen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Route, expect
+
+from app.config import get_settings
+from app.models import Message, Ticket, TicketStatus
+from app.services import tickets
+from tests.conftest import World
+from tests.web.browser import OpenAs
+
+pytestmark = pytest.mark.browser
+
+
+async def a_ticket(world: World) -> int:
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Scanner offline",
+        body="The scanner is offline again.",
+        settings=get_settings(),
+    )
+    return opened.ticket.number
+
+
+async def test_send_and_set_on_hold_replies_then_sets_the_status(
+    world: World, open_as: OpenAs
+) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}")
+    button = page.get_by_role("button", name="Send & set On Hold")
+    await expect(button).to_be_disabled()  # nothing written yet
+    await page.get_by_label("Reply to the client").fill("Waiting for the new part.")
+    await page.get_by_label("After sending, set").select_option(label="Closed")
+    await page.get_by_label("After sending, set").select_option(label="On Hold")
+    await button.click()
+
+    await expect(page.locator(".thread")).to_contain_text("Waiting for the new part.")
+    await expect(page.get_by_label("Status")).to_have_value("ON_HOLD")
+    await expect(page.get_by_label("Reply to the client")).to_have_value("")
+    ticket = await Ticket.get(number=number)
+    assert ticket.status is TicketStatus.ON_HOLD
+    replies = await Message.filter(ticket_id=ticket.id, internal=False).order_by("id")
+    assert [m.body for m in replies][-1] == "Waiting for the new part."
+    # The reply came first: the audit trail shows Answered (the reply) then On Hold.
+    await expect(page.locator("ol.audit li").last).to_contain_text("to On Hold")
+
+
+async def test_a_failed_status_change_keeps_the_reply_and_says_so(
+    world: World, open_as: OpenAs
+) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}")
+
+    async def drop_the_status_change(route: Route) -> None:
+        # The connection drops on the second step (the reply itself goes through).
+        if "UpdateTicket" in (route.request.post_data or ""):
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", drop_the_status_change)
+    await page.get_by_label("Reply to the client").fill("Please restart it and tell me.")
+    await page.get_by_label("After sending, set").select_option(label="Closed")
+    await page.get_by_role("button", name="Send & set Closed").click()
+
+    alert = page.locator(".composer [role=alert]")
+    await expect(alert).to_contain_text("Your reply was sent, but the status was not set to Closed")
+    await expect(page.locator(".thread")).to_contain_text("Please restart it and tell me.")
+    await expect(page.get_by_label("Status")).to_have_value("ANSWERED")
+    ticket = await Ticket.get(number=number)
+    assert ticket.status is TicketStatus.ANSWERED, "the reply stands; the status was not changed"
+    bodies = [m.body for m in await Message.filter(ticket_id=ticket.id, internal=False)]
+    assert bodies.count("Please restart it and tell me.") == 1
+
+    # Once the connection is back, the same control works again.
+    await page.unroute("**/graphql")
+    await page.get_by_label("Reply to the client").fill("Closing this now.")
+    await page.get_by_role("button", name="Send & set Closed").click()
+    await expect(page.get_by_label("Status")).to_have_value("CLOSED")
+    await expect(alert).to_have_count(0)
