@@ -209,6 +209,11 @@ class Relay:
 
     # -- the background loop ----------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether the background loop runs."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")

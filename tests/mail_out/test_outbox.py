@@ -132,6 +132,19 @@ class GatedPublisher:
         await self.recorder.enqueue_event(event)
 
 
+@pytest.fixture
+async def only_this_relay():
+    """The relay under test is the only one: a background loop an earlier test started in this
+    event loop would take the same rows into a batch the gate never lets finish, and hold the
+    SQLite connection with it."""
+    relay = events.current_relay()
+    running = relay.running
+    await relay.stop()
+    yield
+    if running:
+        relay.start()
+
+
 async def _rows_left_by_a_dead_writer(world, recorder) -> list[int]:
     """Three waiting rows the background loop may take at once (their writer's grace over)."""
     events.configure(publisher=None, jobs=None)  # nothing sends after the commits
@@ -144,7 +157,9 @@ async def _rows_left_by_a_dead_writer(world, recorder) -> list[int]:
     return sorted(await OutboxEvent.filter(sent_at=None).values_list("id", flat=True))
 
 
-async def test_a_relay_stopped_mid_batch_sends_the_whole_batch_and_marks_it_sent(world, recorder):
+async def test_a_relay_stopped_mid_batch_sends_the_whole_batch_and_marks_it_sent(
+    world, recorder, only_this_relay
+):
     waiting = await _rows_left_by_a_dead_writer(world, recorder)
     assert len(waiting) == 3
     gated = GatedPublisher(recorder)
@@ -162,7 +177,7 @@ async def test_a_relay_stopped_mid_batch_sends_the_whole_batch_and_marks_it_sent
 
 
 async def test_a_relay_whose_batch_outlasts_the_stop_leaves_all_of_it_waiting(
-    world, recorder, monkeypatch
+    world, recorder, monkeypatch, only_this_relay
 ):
     waiting = await _rows_left_by_a_dead_writer(world, recorder)
     gated = GatedPublisher(recorder)  # never opens
