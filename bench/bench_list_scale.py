@@ -24,20 +24,10 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import recreate_database  # noqa: E402
+
 DEPARTMENTS = 10
 CLIENTS = 2000
-
-
-async def recreate_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(
-        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
 
 
 async def insert_tickets(url: str, first: int, last: int) -> None:

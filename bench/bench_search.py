@@ -32,6 +32,8 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import recreate_database  # noqa: E402
+
 DEPARTMENTS = 10
 MESSAGES_PER_TICKET = 5
 CLIENTS = 20_000
@@ -122,29 +124,6 @@ def words() -> tuple[list[str], list[float]]:
     vocab[20:20] = SUPPORT_WORDS
     weights = [1 / (rank + 1) for rank in range(len(vocab))]
     return vocab, weights
-
-
-async def recreate_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(
-        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
-async def drop_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(
-        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
-        await admin.close()
 
 
 async def seed(url: str, messages: int) -> dict[str, list[str]]:
@@ -341,7 +320,7 @@ async def main() -> None:
     results = await measure(queries, args.runs)
     await db.disconnect()
     if args.drop:
-        await drop_database(args.url)
+        await recreate_database(args.url, create=False)
     print(
         f"search on PostgreSQL, {args.messages:,} messages, sort by relevance, first=25, {args.runs} requests per kind (ms)"
     )

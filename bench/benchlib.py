@@ -172,3 +172,19 @@ def machine_lines(extra_tools: dict[str, str] | None = None) -> list[str]:
     for tool, version in (extra_tools or {}).items():
         lines.append(f"{tool}: {version}")
     return lines
+
+
+async def recreate_database(url: str, *, create: bool = True) -> None:
+    """Drop the PostgreSQL database ``url`` names (it is a scratch one) and create it empty."""
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(
+        url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if create:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
