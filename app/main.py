@@ -71,6 +71,19 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class HelpdeskApp(Starlette):
+    """Starlette with the security headers outside its server-error middleware.
+
+    ``add_middleware`` places a middleware inside Starlette's ``ServerErrorMiddleware``, so the
+    plain "Internal Server Error" page of an unhandled exception went out without the pages'
+    Content-Security-Policy and framing refusal. Wrapping the whole stack puts every answer,
+    that one included, under them.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     settings: Settings,
     *,
@@ -154,9 +167,8 @@ def create_app(
         *(extra_routes or []),
         *all_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = HelpdeskApp(routes=routes, lifespan=lifespan)
     app.state.helpdesk = state
     app.add_middleware(UploadGuard, settings=settings)
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer, errors included
     return app

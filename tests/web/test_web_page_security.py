@@ -11,6 +11,12 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.config import Settings
+from app.main import create_app
 from tests.conftest import World
 from tests.web.browser import TIMEOUT_MS, OpenAs, until
 
@@ -78,6 +84,25 @@ async def test_error_answers_carry_the_pages_security_headers(http: httpx.AsyncC
     missing = await http.get("/attachments/nope/file.txt")
     assert missing.status_code == 404
     assert missing.headers.get_list("content-security-policy") == ["default-src 'none'; sandbox"]
+
+
+async def test_an_unhandled_error_page_carries_the_security_headers(settings: Settings) -> None:
+    """Starlette's "Internal Server Error" page is written outside the app's own middleware; it
+    went out with no policy at all."""
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app = create_app(settings, manage_db=False, extra_routes=[Route("/broken", broken)])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
+        response = await client.get("/broken")
+    assert response.status_code == 500
+    assert "a bug" not in response.text
+    policy = _directives(response.headers.get("content-security-policy", ""))
+    assert policy.get("frame-ancestors") == "'none'"
+    assert response.headers.get("x-frame-options") == "DENY"
+    assert response.headers.get("x-content-type-options") == "nosniff"
 
 
 def _watch(page: Page, base: str) -> tuple[list[str], list[str], list[str]]:
