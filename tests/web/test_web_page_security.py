@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
