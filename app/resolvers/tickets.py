@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 
@@ -219,11 +219,16 @@ class TicketMutations:
         "closes, merged. Tickets of different clients only with differentClients: true."
     )
     async def merge_tickets(
-        self, info: Info, source: int, target: int, different_clients: bool = False
+        self,
+        info: Info,
+        # "source" would clash with the resolver's own first argument in field extensions.
+        source_number: Annotated[int, strawberry.argument(name="source")],
+        target: int,
+        different_clients: bool = False,
     ) -> MergeTicketsResult:
         merged = await merge.merge_tickets(
             actor=info.context.actor,
-            source=source,
+            source=source_number,
             target=target,
             different_clients=different_clients,
         )
