@@ -261,3 +261,16 @@ def sees_tags(actor: Actor | None) -> bool:
 def can_tag_ticket(actor: Actor | None, ticket: Ticket) -> bool:
     """Add or remove a ticket's tags: who may work the ticket."""
     return can_manage_ticket(actor, ticket)
+
+
+# Bulk actions and merge -----------------------------------------------------------------
+
+
+def can_change_in_bulk(actor: Actor | None) -> bool:
+    """Bulk updates: staff and admins (each ticket then as ``can_manage_ticket`` allows)."""
+    return works_tickets(actor)
+
+
+def can_merge(actor: Actor | None, ticket: Ticket) -> bool:
+    """Merge a ticket into another, or another into it: who may work it (both, for a merge)."""
+    return can_manage_ticket(actor, ticket)

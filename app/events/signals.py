@@ -28,6 +28,7 @@ class EventType(str, Enum):
     CLOSED = "CLOSED"
     REOPENED = "REOPENED"
     ASSIGNED = "ASSIGNED"
+    MERGED = "MERGED"
 
 
 @dataclass(frozen=True)

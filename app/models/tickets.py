@@ -39,10 +39,16 @@ class Ticket(Model):
     # Goes up by one with every change (app/services/ticket_changes.py); updateTicket's
     # expectedVersion is checked against it.
     version = fields.IntField(default=1, db_default=1)
+    # Set when this ticket was merged into another (app/services/merge.py): it stays, closed,
+    # under its number, and mail replies to it land on this one.
+    merged_into: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
+        "models.Ticket", related_name="merged_sources", null=True, on_delete=fields.SET_NULL
+    )
 
     department_id: int
     client_id: int
     assignee_id: int | None
+    merged_into_id: int | None
 
     class Meta:
         table = "tickets"
@@ -77,7 +83,11 @@ class Message(Model):
 
     class Meta:
         table = "messages"
-        indexes = [Index(fields=("ticket_id", "id"))]
+        # A thread is read in time order: merged messages keep their ids (app/services/merge.py).
+        indexes = [
+            Index(fields=("ticket_id", "id")),
+            Index(fields=("ticket_id", "created_at", "id")),
+        ]
 
 
 class Attachment(Model):

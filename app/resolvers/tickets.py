@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 
@@ -15,12 +15,17 @@ from app.live.prepared import PreparedSender
 from app.resolvers.live import guarded, refused_as_graphql, socket
 from app.schema.core import pagination
 from app.schema.core.context import Info
-from app.schema.core.errors import mutation
+from app.schema.core.errors import mutation, to_error
 from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.renders import operation_key
+from app.schema.core.text_guard import check_arguments
 from app.schema.tickets import (
+    BulkChangeInput,
+    BulkUpdateResult,
     CloseTicketResult,
     Highlight,
+    MergedTickets,
+    MergeTicketsResult,
     Message,
     NoteInput,
     NoteResult,
@@ -39,7 +44,7 @@ from app.schema.tickets import (
     UpdateTicketInput,
     UpdateTicketResult,
 )
-from app.services import messages, ticket_list, tickets
+from app.services import bulk, merge, messages, ticket_list, tickets
 from app.services.attachments import IncomingFile
 
 
@@ -177,6 +182,80 @@ class TicketMutations:
     @mutation()
     async def close_ticket(self, info: Info, number: int) -> CloseTicketResult:
         return Ticket.of(await tickets.close_ticket(actor=info.context.actor, number=number))
+
+    @strawberry.mutation(
+        description="Staff: one change to many tickets (named, or all the filter selects, up "
+        "to 1,000), each as a single update would make it; one result per ticket."
+    )
+    async def bulk_update_tickets(
+        self,
+        info: Info,
+        change: BulkChangeInput,
+        numbers: list[int] | None = None,
+        filter: TicketFilter | None = None,
+    ) -> list[BulkUpdateResult]:
+        try:
+            check_arguments({"change": change, "numbers": numbers, "filter": filter})
+            outcomes = await bulk.bulk_update_tickets(
+                actor=info.context.actor,
+                change=_bulk_change(change),
+                numbers=numbers,
+                flt=_filter(filter) if filter is not None else None,
+                search_language=info.context.settings.search_language,
+            )
+        except errors.DomainError as exc:
+            return [BulkUpdateResult(number=None, ticket=None, error=to_error(exc))]
+        return [
+            BulkUpdateResult(
+                number=outcome.number,
+                ticket=Ticket.of(outcome.ticket) if outcome.ticket is not None else None,
+                error=to_error(outcome.error) if outcome.error is not None else None,
+            )
+            for outcome in outcomes
+        ]
+
+    @mutation(
+        description="Staff who work both: the source's thread joins the target and the source "
+        "closes, merged. Tickets of different clients only with differentClients: true."
+    )
+    async def merge_tickets(
+        self,
+        info: Info,
+        # "source" would clash with the resolver's own first argument in field extensions.
+        source_number: Annotated[int, strawberry.argument(name="source")],
+        target: int,
+        different_clients: bool = False,
+    ) -> MergeTicketsResult:
+        merged = await merge.merge_tickets(
+            actor=info.context.actor,
+            source=source_number,
+            target=target,
+            different_clients=different_clients,
+        )
+        return MergedTickets(source=Ticket.of(merged.source), target=Ticket.of(merged.target))
+
+
+def _bulk_change(change: BulkChangeInput) -> bulk.BulkChange:
+    status = change.status
+    if change.close:
+        if status is not None and status is not models.TicketStatus.CLOSED:
+            raise errors.ValidationFailed.single(
+                "change.close", "Close, or set another status, not both."
+            )
+        status = models.TicketStatus.CLOSED
+    assignee = (
+        tickets.UNSET
+        if change.assignee_id is strawberry.UNSET
+        else optional_id(change.assignee_id, "change.assigneeId")
+    )
+    return bulk.BulkChange(
+        status=status,
+        priority=change.priority,
+        department_id=optional_id(change.department_id, "change.departmentId"),
+        assignee_id=assignee,
+        add_tags=tuple(parse_id(i, "change.addTagIds") for i in change.add_tag_ids or ()),
+        remove_tags=tuple(parse_id(i, "change.removeTagIds") for i in change.remove_tag_ids or ()),
+    )
 
 
 def _visible_message(

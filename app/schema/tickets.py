@@ -21,14 +21,14 @@ from app.auth import policy
 from app.events import EventType
 from app.schema.core import pagination
 from app.schema.core.context import Info
-from app.schema.core.errors import result_union
+from app.schema.core.errors import Error, result_union
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.schema.tags import Tag
-from app.services import attachments, audit, messages, search, ticket_list
+from app.services import attachments, audit, merge, messages, search, ticket_list
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -227,6 +227,14 @@ class Ticket:
         if not policy.sees_tags(info.context.actor):
             return []
         return later(_tags_of(info, self._model.id))
+
+    @strawberry.field(
+        description="The ticket this one was merged into (null if not merged, or not visible "
+        "to the viewer); a merged ticket stays, closed, under its number."
+    )
+    async def merged_into(self, info: Info) -> Ticket | None:
+        target = await merge.merged_into(info.context.actor, self._model)
+        return Ticket.of(target) if target is not None else None
 
     @strawberry.field(description="The client-portal link, as mailed in notifications.")
     def portal_url(self, info: Info) -> str:
@@ -428,8 +436,42 @@ class UpdateTicketInput:
     )
 
 
+@strawberry.input(description="What a bulk action changes; leave out what stays.")
+class BulkChangeInput:
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    department_id: strawberry.ID | None = None
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="null unassigns; leave out to keep."
+    )
+    add_tag_ids: list[strawberry.ID] | None = None
+    remove_tag_ids: list[strawberry.ID] | None = None
+    close: bool = strawberry.field(default=False, description="Close them (status CLOSED).")
+
+
+@strawberry.type(
+    description="One ticket's outcome of a bulk action: the ticket as it is now, or the error "
+    "that left it unchanged. A refusal of the whole request comes alone, with number null."
+)
+class BulkUpdateResult:
+    number: int | None
+    ticket: Ticket | None
+    error: Error | None
+
+    @strawberry.field(description="True when the change was applied (or nothing needed to).")
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@strawberry.type
+class MergedTickets:
+    source: Ticket = strawberry.field(description="Closed, with mergedInto set.")
+    target: Ticket
+
+
 OpenTicketResult = result_union("OpenTicketResult", Ticket)
 ReplyResult = result_union("ReplyResult", Message)
 NoteResult = result_union("NoteResult", Message)
 UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
 CloseTicketResult = result_union("CloseTicketResult", Ticket)
+MergeTicketsResult = result_union("MergeTicketsResult", MergedTickets)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
-from app.errors import PermissionDenied
+from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Message, MessageSource, Ticket, TicketStatus
@@ -101,6 +102,11 @@ async def _post(
     source: MessageSource,
     files: Sequence[attachments.IncomingFile],
 ) -> Posted:
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"Ticket #{ticket.number} was merged into another ticket; write there.",
+            field="number",
+        )
     checks = Checks()
     body = checks.body("body", body)
     checks.raise_if_any()
@@ -109,6 +115,11 @@ async def _post(
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
             locked = await ticket_change.lock(ticket.id)
+            if locked.merged_into_id is not None:  # merged meanwhile
+                raise Conflict(
+                    f"Ticket #{ticket.number} was merged into another ticket; write there.",
+                    field="number",
+                )
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
             message = await add_to_thread(
@@ -151,10 +162,17 @@ async def _post(
 async def list_messages(
     *, actor: Actor | None, ticket: Ticket, first: int = 50, after_id: int | None = None
 ) -> tuple[list[Message], bool]:
-    """Messages in order (those after the message ``after_id``, if given); internal notes
+    """Messages in time order (those after the message ``after_id``, if given); internal notes
     only for staff. Returns (page, has_next)."""
     query = Message.filter(policy.message_scope(actor), ticket_id=ticket.id)
     if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    rows = await query.order_by("id").limit(first + 1)
+        # Time order, then id: messages merged in from another ticket keep their ids.
+        after = await Message.filter(ticket_id=ticket.id, id=after_id).first()
+        if after is None:
+            query = query.filter(id__gt=after_id)
+        else:
+            query = query.filter(
+                Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after_id)
+            )
+    rows = await query.order_by("created_at", "id").limit(first + 1)
     return rows[:first], len(rows) > first

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from app.auth import policy
@@ -127,7 +128,7 @@ async def tags_of(ticket_ids: Sequence[int]) -> list[list[Tag]]:
     return [grouped[i] for i in ticket_ids]
 
 
-async def _existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
+async def existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
     wanted = sorted(set(tag_ids))
     if not wanted:
         raise ValidationFailed.single("tagIds", "Name at least one tag.")
@@ -157,54 +158,17 @@ async def change_ticket_tags(
         raise NotFound(f"Ticket #{number} was not found.", field="number")
     if not add and not remove:
         raise ValidationFailed.single("tagIds", "Name at least one tag.")
-    adding = await _existing_tags(add) if add else []
-    removing = await _existing_tags(remove) if remove else []
+    adding = await existing_tags(add) if add else []
+    removing = await existing_tags(remove) if remove else []
     async with ticket_changes() as change:
         connection = change.connection
         ticket = await change.lock(ticket.id)
         # Moved meanwhile: the actor's access is checked where it is now.
         if not policy.can_tag_ticket(actor, ticket):
             raise NotFound(f"Ticket #{number} was not found.", field="number")
-        links = (
-            await TicketTag.filter(ticket_id=ticket.id).using_db(connection).select_related("tag")
-        )
-        before = {link.tag_id: link.tag for link in links}
-        after = dict(before)
-        for tag in adding:
-            after[tag.id] = tag
-        for tag in removing:
-            after.pop(tag.id, None)
-        if len(after) > MAX_TAGS_PER_TICKET:
-            raise ValidationFailed.single(
-                "tagIds", f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags; remove one first."
-            )
-        if after.keys() == before.keys():
+        if not await retag(connection, actor, ticket, adding, removing):
             ticket.version -= 1
             return ticket
-        new_ids = [i for i in after if i not in before]
-        gone_ids = [i for i in before if i not in after]
-        if new_ids:
-            try:
-                await TicketTag.bulk_create(
-                    [TicketTag(ticket_id=ticket.id, tag_id=i) for i in new_ids],
-                    using_db=connection,
-                )
-            except IntegrityError:  # a tag deleted meanwhile: the transaction rolls back
-                raise ValidationFailed.single("tagIds", "Choose tags that exist.") from None
-        if gone_ids:
-            await (
-                TicketTag.filter(ticket_id=ticket.id, tag_id__in=gone_ids)
-                .using_db(connection)
-                .delete()
-            )
-        await audit.record(
-            connection,
-            actor=actor,
-            ticket=ticket,
-            field="tags",
-            old=_names(before.values()),
-            new=_names(after.values()),
-        )
         # The last activity stays: it is what clients sort by, and tags are not theirs to see.
         await change.save(ticket)
         change.emit(
@@ -213,6 +177,54 @@ async def change_ticket_tags(
             )
         )
     return ticket
+
+
+async def retag(
+    connection: BaseDBAsyncClient,
+    actor: Actor,
+    ticket: Ticket,
+    adding: Sequence[Tag],
+    removing: Sequence[Tag],
+) -> bool:
+    """Inside the caller's change transaction (``ticket`` locked): add and remove these tags
+    with one audit entry (its ``tags`` entry holds the names before and after). Returns
+    whether anything changed."""
+    links = await TicketTag.filter(ticket_id=ticket.id).using_db(connection).select_related("tag")
+    before = {link.tag_id: link.tag for link in links}
+    after = dict(before)
+    for tag in adding:
+        after[tag.id] = tag
+    for tag in removing:
+        after.pop(tag.id, None)
+    if len(after) > MAX_TAGS_PER_TICKET:
+        raise ValidationFailed.single(
+            "tagIds", f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags; remove one first."
+        )
+    if after.keys() == before.keys():
+        return False
+    new_ids = [i for i in after if i not in before]
+    gone_ids = [i for i in before if i not in after]
+    if new_ids:
+        try:
+            await TicketTag.bulk_create(
+                [TicketTag(ticket_id=ticket.id, tag_id=i) for i in new_ids],
+                using_db=connection,
+            )
+        except IntegrityError:  # a tag deleted meanwhile: the transaction rolls back
+            raise ValidationFailed.single("tagIds", "Choose tags that exist.") from None
+    if gone_ids:
+        await (
+            TicketTag.filter(ticket_id=ticket.id, tag_id__in=gone_ids).using_db(connection).delete()
+        )
+    await audit.record(
+        connection,
+        actor=actor,
+        ticket=ticket,
+        field="tags",
+        old=_names(before.values()),
+        new=_names(after.values()),
+    )
+    return True
 
 
 def _names(tags: object) -> str | None:

@@ -411,3 +411,28 @@ def _position(key: Sequence[Any], sort: TicketSort) -> tuple[Any, int]:
         return _sort_value(value, sort.field), _int(number)
     except (ValueError, TypeError):
         raise bad_cursor() from None
+
+
+async def matching_numbers(
+    *, actor: Actor | None, flt: TicketFilter, limit: int, search_language: str = "english"
+) -> list[int] | None:
+    """The numbers of every ticket the list would show ``actor`` with ``flt`` (by number), or
+    None when more than ``limit`` match: "all matching this filter" for a bulk action."""
+    numbers: list[int] = []
+    after: list[Any] | None = None
+    sort = TicketSort(field=SortField.NUMBER, descending=False)
+    while True:
+        page = await list_tickets(
+            actor=actor,
+            flt=flt,
+            sort=sort,
+            first=100,
+            after=after,
+            search_language=search_language,
+        )
+        numbers += [ticket.number for ticket in page.tickets]
+        if len(numbers) > limit:
+            return None
+        if not page.has_next or not page.keys:
+            return numbers
+        after = page.keys[-1]

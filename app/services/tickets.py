@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,14 +188,48 @@ async def update_ticket(
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_manage_ticket(actor, ticket):
         raise PermissionDenied("Only staff may change a ticket.")
-    update = await _checked_update(ticket, status, priority, department_id, assignee_id)
+    fields = UpdateFields(status, priority, department_id, assignee_id)
+    return await apply_update(actor, ticket, fields, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class UpdateFields:
+    """What an update asks for, as given (ids unchecked; ``assignee_id`` UNSET keeps it)."""
+
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    department_id: int | None = None
+    assignee_id: int | None = UNSET
+
+
+ExtraChange = Callable[[BaseDBAsyncClient, Ticket], Awaitable[tuple[str, ...]]]
+"""More changes made under the same lock (a bulk update's tags): returns the changed fields
+(changes only clients' "internal" fields, such as tags, when none of status, priority,
+department or assignee changes)."""
+
+
+async def apply_update(
+    actor: Actor,
+    ticket: Ticket,
+    fields: UpdateFields,
+    *,
+    expected_version: int | None = None,
+    extra: ExtraChange | None = None,
+) -> Ticket:
+    """The one update path for ``ticket`` (as the actor saw it, access checked): one
+    transaction, the ticket locked, each change audited, one UPDATED or CLOSED event (and
+    ASSIGNED for the new assignee's mail). Used by updateTicket and by bulk updates."""
+    number = ticket.number
+    update = await _checked_update(ticket, *_args(fields))
     async with ticket_changes() as ticket_change:
         connection = ticket_change.connection
         seen, ticket = ticket, await ticket_change.lock(ticket.id)
         if ticket.department_id != seen.department_id:
             # Moved meanwhile: the actor's access and the assignee are checked where it is now.
             await get_ticket(actor=actor, number=number)
-            update = await _checked_update(ticket, status, priority, department_id, assignee_id)
+            if not policy.can_manage_ticket(actor, ticket):
+                raise NotFound(f"Ticket #{number} was not found.", field="number")
+            update = await _checked_update(ticket, *_args(fields))
         current = ticket.version - 1
         if expected_version is not None and expected_version != current:
             raise Conflict(
@@ -205,23 +239,35 @@ async def update_ticket(
         if update.department is not None and update.assignee is UNSET:
             update.assignee = await _assignee_after_move(connection, ticket, update.department)
         changes = await _apply(connection, actor, ticket, update)
-        if not changes:
+        more = await extra(connection, ticket) if extra is not None else ()
+        if not changes and not more:
             ticket.version = current
             return ticket
-        ticket.last_activity_at = now()
-        await ticket_change.save(ticket, "last_activity_at", *_columns_of(changes))
+        columns = _columns_of(changes)
+        if changes:
+            # Tags alone leave the last activity: it is what clients sort by.
+            ticket.last_activity_at = now()
+            columns.append("last_activity_at")
+        await ticket_change.save(ticket, *columns)
         ticket_change.emit(
             event_for(
                 ticket,
                 _event_type_for(changes, ticket),
                 actor=actor.user_id,
-                changes=tuple(changes),
+                changes=(*changes, *more),
                 previous_department=previous_department if update.department else None,
+                internal=not changes,
             )
         )
         if "assignee" in changes and ticket.assignee_id:
             ticket_change.emit(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
     return ticket
+
+
+def _args(
+    fields: UpdateFields,
+) -> tuple[TicketStatus | None, TicketPriority | None, int | None, int | None]:
+    return fields.status, fields.priority, fields.department_id, fields.assignee_id
 
 
 def _columns_of(changes: list[str]) -> list[str]:

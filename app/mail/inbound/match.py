@@ -25,6 +25,7 @@ from app.mail.parsing import ParsedMail
 from app.mail.tokens import parse_message_id, parse_reply_address, parse_signed_message_id
 from app.models import Department, Ticket, User
 from app.services.directory import normalise_email
+from app.services.merge import follow
 
 SUBJECT_NUMBER = re.compile(r"\[Ticket #(\d{1,9})\]", re.IGNORECASE)
 # Headers our outgoing mail carries (app/mail/outbound/compose.py).
@@ -77,6 +78,11 @@ OTHER_SENDER = Refuse(
 GONE = Refuse(
     "the ticket or recipient of the reply address no longer exists",
     "The ticket you replied to no longer exists.",
+)
+MERGED_AWAY = Refuse(
+    "the ticket of the reply address was merged into a ticket the sender may not reply to",
+    "The ticket you replied to was merged into another conversation. Please open a new "
+    "ticket, or sign in to the portal.",
 )
 NOT_ALLOWED = Refuse(
     "sender may not reply to the ticket it refers to",
@@ -138,6 +144,11 @@ async def _by_token(parsed: ParsedMail, settings: Settings) -> Decision | None:
         return GONE
     if normalise_email(parsed.from_address) != user.email.lower():
         return OTHER_SENDER
+    if ticket.merged_into_id is not None:
+        # Merged: the conversation goes on where it was merged into, if the sender may follow.
+        ticket = await follow(ticket)
+        if not await _may_reply(user, ticket):
+            return MERGED_AWAY
     return Reply(ticket=ticket, user=user, via="reply address")
 
 
@@ -184,11 +195,13 @@ async def _by_message_id(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if not signed:
         return None
     ticket = await Ticket.get_or_none(number=signed[0].ticket_number)
+    if ticket is not None:
+        ticket = await follow(ticket)
     user = await _sender(parsed)
     if user is None or ticket is None or not await _may_reply(user, ticket):
         return NOT_ALLOWED
     sent_to_sender = any(
-        s.ticket_number == ticket.number and s.recipient_id == user.id for s in signed
+        s.ticket_number == signed[0].ticket_number and s.recipient_id == user.id for s in signed
     )
     if sent_to_sender or proof.proven:
         return Reply(ticket=ticket, user=user, via="Message-ID")
@@ -202,6 +215,8 @@ async def _by_subject(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if match is None:
         return None
     ticket = await Ticket.get_or_none(number=int(match.group(1)))
+    if ticket is not None:
+        ticket = await follow(ticket)
     user = await _sender(parsed)
     if user is None or ticket is None or not await _may_reply(user, ticket):
         return None

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import Settings
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.infra.clock import now
 from app.mail.headers import strip_controls
 from app.mail.inbound import notices
@@ -221,7 +221,7 @@ async def _reply(
         )
     except (NotFound, PermissionDenied):
         return _refused(NO_ACCESS)
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}", ticket.id)
     return Outcome(InboundStatus.PROCESSED, done, ticket.id, posted.message.id)
 

@@ -105,7 +105,11 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
 
 
 async def _latest_public_message(ticket: Ticket) -> Message | None:
-    return await Message.filter(ticket_id=ticket.id, internal=False).order_by("-id").first()
+    return (
+        await Message.filter(ticket_id=ticket.id, internal=False)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
  * `TicketFacts`.
  */
 import type { ComponentChildren } from "preact";
-import { useRoute } from "preact-iso";
+import { useLocation, useRoute } from "preact-iso";
 import { graphql } from "../gql";
 import type { TicketPageFieldsFragment, TypedDocumentString } from "../gql/graphql";
 import { useDebounced, useLive, useQuery, useTitle } from "../hooks";
@@ -33,6 +33,9 @@ export const TicketPageFieldsDoc = graphql(`
       name
       email
     }
+    mergedInto {
+      number
+    }
     messages(first: 100) {
       ...ThreadPage
     }
@@ -43,6 +46,12 @@ const TicketEventsDocument = graphql(`
   subscription TicketEvents($number: Int!) {
     ticketEvents(number: $number) {
       type
+      ticket {
+        number
+        mergedInto {
+          number
+        }
+      }
     }
   }
 `);
@@ -72,10 +81,21 @@ export function useTicket<
   useTitle(ticket ? `#${ticket.number} ${ticket.subject}` : `Ticket #${number}`);
   const messages = useWholeThread(number, ticket?.messages);
   const refetchSoon = useDebounced(() => void loaded.refetch());
-  useLive(TicketEventsDocument, { number }, refetchSoon, {
-    skip: !ticket,
-    onResync: refetchSoon,
-  });
+  const { path, route } = useLocation();
+  useLive(
+    TicketEventsDocument,
+    { number },
+    ({ ticketEvents: event }) => {
+      // Merged into another ticket: the page follows it there (if the viewer may see it).
+      const target = event.type === "MERGED" ? event.ticket.mergedInto?.number : undefined;
+      if (target !== undefined && event.ticket.number === number) {
+        route(path.replace(/\/\d+$/, `/${target}`));
+        return;
+      }
+      refetchSoon();
+    },
+    { skip: !ticket, onResync: refetchSoon },
+  );
   return { ...loaded, number, ticket: ticket as NonNullable<R["ticket"]> | undefined, messages };
 }
 
@@ -141,6 +161,13 @@ export function TicketPage<R, T extends TicketPageFieldsFragment>({
           <span class="number">#{ticket.number}</span> {ticket.subject}
         </h1>
         <TicketFacts ticket={ticket} staff={staff} />
+        {ticket.mergedInto && (
+          <p class="merged-note" role="status">
+            This ticket was merged into{" "}
+            <a href={`${list.href}/${ticket.mergedInto.number}`}>#{ticket.mergedInto.number}</a>;
+            the conversation continues there.
+          </p>
+        )}
         {head}
       </header>
       {children(ticket)}

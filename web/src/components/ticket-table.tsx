@@ -205,6 +205,14 @@ export function useLiveTickets(
 
 const ARIA_SORT = { ASC: "ascending", DESC: "descending" } as const;
 
+/** Row checkboxes (the staff list's bulk actions): which numbers are chosen. */
+export interface Selection {
+  selected: ReadonlySet<number>;
+  toggle: (number: number) => void;
+  /** Choose (or un-choose) every row of the page. */
+  setPage: (numbers: number[], on: boolean) => void;
+}
+
 export function TicketTable({
   page,
   columns,
@@ -215,6 +223,7 @@ export function TicketTable({
   busy,
   empty,
   more,
+  selection,
 }: {
   page: TicketRowsFragment | undefined;
   /** The keys of the columns to show, in order (all by default). */
@@ -230,7 +239,11 @@ export function TicketTable({
   busy?: boolean;
   /** Said when the page has no tickets. */
   empty?: string;
+  /** Row checkboxes, when the page has bulk actions. */
+  selection?: Selection;
 }) {
+  const numbers = page?.edges.map((e) => e.node.number) ?? [];
+  const allChosen = numbers.length > 0 && numbers.every((n) => selection?.selected.has(n));
   const shown = [
     ...(columns ? columns.map((key) => COLUMNS.find((c) => c.key === key) as Column) : COLUMNS),
     ...(more ?? []),
@@ -241,6 +254,16 @@ export function TicketTable({
         <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
+            {selection && (
+              <th scope="col" class="select">
+                <input
+                  type="checkbox"
+                  aria-label="Select every ticket on this page"
+                  checked={allChosen}
+                  onChange={() => selection.setPage(numbers, !allChosen)}
+                />
+              </th>
+            )}
             {shown.map((c) =>
               sort && c.sort ? (
                 <th
@@ -270,6 +293,16 @@ export function TicketTable({
               data-number={t.number}
               class={flashing.has(String(t.number)) ? "flash" : undefined}
             >
+              {selection && (
+                <td class="select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select #${t.number}`}
+                    checked={selection.selected.has(t.number)}
+                    onChange={() => selection.toggle(t.number)}
+                  />
+                </td>
+              )}
               {shown.map((c) => (
                 <td key={c.key} data-label={c.label}>
                   {c.cell(t, href(t.number))}

@@ -26,6 +26,7 @@ import type {
 } from "../../../gql/graphql";
 import { useAction, useQuery } from "../../../hooks";
 import { useSession } from "../../../session";
+import { MergeInto } from "./merge";
 import { Presence, usePresence } from "./presence";
 import { ReplyTools } from "./reply-tools";
 
@@ -135,6 +136,8 @@ const AUDIT_LABEL: Record<string, string> = {
   department: "Department",
   assignee: "Assignee",
   tags: "Tags",
+  merged: "Merged in",
+  "merged into": "Merged into",
 };
 
 function auditValue(field: string, value: string | null | undefined): string {
@@ -322,6 +325,7 @@ export function StaffTicket() {
                 ))}
               </section>
               <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
+              {!ticket.mergedInto && <MergeInto number={number} client={ticket.client} />}
               <AuditTrail number={number} first={ticket.auditTrail} />
             </aside>
           </div>

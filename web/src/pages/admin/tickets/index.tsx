@@ -1,6 +1,7 @@
 /** Admin → Support → Tickets: the live, sortable, filterable ticket list. */
 import { useLocation } from "preact-iso";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { BulkBar } from "../../../components/bulk-bar";
 import { Pager, usePages } from "../../../components/pager";
 import { TagChips, useAllTags } from "../../../components/tags";
 import type { TagLike } from "../../../components/tags";
@@ -32,6 +33,10 @@ const TicketListDocument = graphql(`
 const ListOptionsDocument = graphql(`
   query ListOptions {
     departments {
+      id
+      name
+    }
+    moveTargets {
       id
       name
     }
@@ -96,6 +101,28 @@ export function TicketList() {
   const listKey = JSON.stringify([filter, sortField, direction]);
 
   const pages = usePages(listKey);
+  // Rows chosen for a bulk action; a new filter or sort starts afresh.
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  useEffect(() => setSelected(new Set()), [listKey]);
+  const selection = {
+    selected,
+    toggle: (n: number) =>
+      setSelected((old) => {
+        const next = new Set(old);
+        if (next.has(n)) next.delete(n);
+        else next.add(n);
+        return next;
+      }),
+    setPage: (numbers: number[], on: boolean) =>
+      setSelected((old) => {
+        const next = new Set(old);
+        for (const n of numbers) {
+          if (on) next.add(n);
+          else next.delete(n);
+        }
+        return next;
+      }),
+  };
 
   const list = useQuery(TicketListDocument, {
     filter,
@@ -273,7 +300,26 @@ export function TicketList() {
         {announcement}
       </p>
       <ErrorNote error={list.error} />
+      <BulkBar
+        selected={selected}
+        filter={filter}
+        matching={tickets?.totalCount ?? 0}
+        capped={tickets?.totalCountCapped ?? false}
+        pageRows={tickets?.edges.length ?? 0}
+        assignees={people(
+          options.data?.staff.edges.map((e) => e.node),
+          options.data?.admins.edges.map((e) => e.node),
+        )}
+        departments={named(options.data?.moveTargets ?? options.data?.departments)}
+        tags={allTags.map((t) => ({ value: t.id, label: t.name }))}
+        onSelectAll={(on) => {
+          if (on && tickets) selection.setPage(tickets.edges.map((e) => e.node.number), true);
+        }}
+        onClear={() => setSelected(new Set())}
+        onDone={list.refetch}
+      />
       <TicketTable
+        selection={selection}
         page={tickets}
         href={(number) => `/admin/tickets/${number}`}
         caption={`Tickets, sorted by ${COLUMNS.find((c) => c.sort === sortField)?.label ?? "relevance"} ${

@@ -1,0 +1,165 @@
+"""Merging a duplicate ticket (the source) into another (the target).
+
+The source's messages, notes and attachments move to the target, where the thread reads in
+time order; the source is closed with a system message "merged into #N" and keeps its number:
+``ticket(number: source)`` answers it with ``mergedInto``, and mail replies to its
+notifications land on the target (``follow``). Both tickets are locked in id order in one
+transaction, both get an audit entry, and both a MERGED event (the source's page follows to
+the target). Nobody is mailed about a merge.
+
+Tickets of different clients merge only with ``different_clients``. Then the target's client
+is told nothing they could not see before: the source's messages join the target as internal
+notes (staff read the whole story; the target's client sees, and is mailed, nothing of it),
+the target's MERGED event is internal, and its last activity stays. The source's client keeps
+the source ticket with its "merged into" message; the target is not theirs to see, so its
+``mergedInto`` is null for them and their mail replies are refused with a notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.events import EventType, event_for
+from app.infra.clock import now
+from app.models import Message, MessageSource, Ticket, TicketStatus
+from app.services import audit
+from app.services.ticket_changes import ticket_changes
+from app.services.tickets import add_to_thread, get_ticket, set_status
+
+MAX_HOPS = 20
+"""Merged tickets followed at most this far (a target may itself be merged later)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    source: Ticket
+    target: Ticket
+
+
+def _not_found(number: int, field: str) -> NotFound:
+    return NotFound(f"Ticket #{number} was not found.", field=field)
+
+
+async def _workable(actor: Actor, number: int, field: str) -> Ticket:
+    try:
+        ticket = await get_ticket(actor=actor, number=number)
+    except NotFound:
+        raise _not_found(number, field) from None
+    if not policy.can_merge(actor, ticket):
+        raise PermissionDenied("Only staff who work both tickets may merge them.")
+    return ticket
+
+
+def _check(source: Ticket, target: Ticket, different_clients: bool) -> None:
+    if source.merged_into_id is not None:
+        raise Conflict(f"Ticket #{source.number} was merged already.", field="source")
+    if target.merged_into_id is not None:
+        raise Conflict(
+            f"Ticket #{target.number} was itself merged into another; merge into that one.",
+            field="target",
+        )
+    if source.client_id != target.client_id and not different_clients:
+        raise ValidationFailed.single(
+            "differentClients",
+            f"Tickets #{source.number} and #{target.number} belong to different clients; "
+            "confirm to merge them anyway (the target's client will not see the source's "
+            "messages).",
+        )
+
+
+async def merge_tickets(
+    *, actor: Actor | None, source: int, target: int, different_clients: bool = False
+) -> Merged:
+    actor = policy.require_user(actor)
+    if source == target:
+        raise ValidationFailed.single("target", "A ticket cannot be merged into itself.")
+    seen_source = await _workable(actor, source, "source")
+    seen_target = await _workable(actor, target, "target")
+    _check(seen_source, seen_target, different_clients)
+    async with ticket_changes() as change:
+        connection = change.connection
+        locked = {}
+        for ticket_id in sorted((seen_source.id, seen_target.id)):
+            locked[ticket_id] = await change.lock(ticket_id)
+        src, tgt = locked[seen_source.id], locked[seen_target.id]
+        # Changed meanwhile: access and the rules are checked on the tickets as they are now.
+        if not policy.can_merge(actor, src):
+            raise _not_found(source, "source")
+        if not policy.can_merge(actor, tgt):
+            raise _not_found(target, "target")
+        _check(src, tgt, different_clients)
+        same_client = src.client_id == tgt.client_id
+        moved = Message.filter(ticket_id=src.id).using_db(connection)
+        latest = await moved.order_by("-created_at").first()
+        if same_client:
+            await moved.update(ticket_id=tgt.id)
+        else:
+            await moved.update(ticket_id=tgt.id, internal=True)
+        stamp = now()
+        await add_to_thread(
+            connection,
+            ticket=src,
+            author_id=None,
+            body=f"This ticket was merged into #{tgt.number}.",
+            source=MessageSource.SYSTEM,
+            at=stamp,
+        )
+        await add_to_thread(
+            connection,
+            ticket=tgt,
+            author_id=None,
+            body=f"Ticket #{src.number} ({src.subject}) was merged into this ticket.",
+            source=MessageSource.SYSTEM,
+            at=stamp,
+            internal=True,
+        )
+        await audit.record(
+            connection, actor=actor, ticket=src, field="merged into", old=None, new=f"#{tgt.number}"
+        )
+        await audit.record(
+            connection, actor=actor, ticket=tgt, field="merged", old=None, new=f"#{src.number}"
+        )
+        columns = ["merged_into_id", "last_activity_at"]
+        if src.status is not TicketStatus.CLOSED:
+            await set_status(connection, actor, src, TicketStatus.CLOSED)
+            columns += ["status", "closed_at"]
+        src.merged_into_id = tgt.id
+        src.last_activity_at = stamp
+        await change.save(src, *columns)
+        target_columns: list[str] = []
+        if same_client and latest is not None and latest.created_at > tgt.last_activity_at:
+            tgt.last_activity_at = latest.created_at
+            target_columns.append("last_activity_at")
+        await change.save(tgt, *target_columns)
+        change.emit(
+            event_for(src, EventType.MERGED, actor=actor.user_id, changes=("mergedInto",)),
+            event_for(
+                tgt,
+                EventType.MERGED,
+                actor=actor.user_id,
+                changes=("messages",),
+                internal=not same_client,
+            ),
+        )
+    return Merged(source=src, target=tgt)
+
+
+async def follow(ticket: Ticket) -> Ticket:
+    """The ticket a merged ticket's conversation continues on (itself, if not merged)."""
+    hops = 0
+    while ticket.merged_into_id is not None and hops < MAX_HOPS:
+        target = await Ticket.get_or_none(id=ticket.merged_into_id)
+        if target is None:
+            break
+        ticket, hops = target, hops + 1
+    return ticket
+
+
+async def merged_into(actor: Actor | None, ticket: Ticket) -> Ticket | None:
+    """The ticket ``ticket`` was merged into, if the actor may see it (else None)."""
+    if ticket.merged_into_id is None:
+        return None
+    return await Ticket.filter(policy.ticket_scope(actor), id=ticket.merged_into_id).first()

@@ -1,0 +1,171 @@
+/** "Merge into…" on the staff ticket page: pick the target by number, words or client, confirm
+ * (and, for tickets of different clients, confirm that too), then follow to the target. */
+import { useLocation } from "preact-iso";
+import { useState } from "preact/hooks";
+import { mutate, ok } from "../../../api";
+import { ErrorNote, Field } from "../../../components/ui";
+import { graphql } from "../../../gql";
+import { useAction, useDebounced, useQuery } from "../../../hooks";
+
+const MergeCandidatesDocument = graphql(`
+  query MergeCandidates($search: String!) {
+    tickets(filter: { search: $search }, sort: { field: RELEVANCE, direction: DESC }, first: 8) {
+      edges {
+        node {
+          id
+          number
+          subject
+          status
+          client {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
+const MergeTicketsDocument = graphql(`
+  mutation MergeTickets($source: Int!, $target: Int!, $differentClients: Boolean!) {
+    mergeTickets(source: $source, target: $target, differentClients: $differentClients) {
+      __typename
+      ... on MergedTickets {
+        target {
+          number
+        }
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+interface Candidate {
+  number: number;
+  subject: string;
+  client: { id: string; name: string };
+}
+
+export function MergeInto({
+  number,
+  client,
+}: {
+  number: number;
+  client: { id: string; name: string };
+}) {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState("");
+  const [search, setSearch] = useState("");
+  const pushSearch = useDebounced(() => setSearch(text.trim()), 250);
+  const [target, setTarget] = useState<Candidate | null>(null);
+  const [confirmed, setConfirmed] = useState(false);
+  const action = useAction();
+  const { route } = useLocation();
+  const found = useQuery(MergeCandidatesDocument, { search }, { skip: !open || !search });
+  const candidates = (found.data?.tickets.edges ?? [])
+    .map((e) => e.node)
+    .filter((t) => t.number !== number);
+  const different = target !== null && target.client.id !== client.id;
+
+  const merge = () =>
+    action.run(async () => {
+      if (!target) return;
+      const data = await mutate(MergeTicketsDocument, {
+        source: number,
+        target: target.number,
+        differentClients: different && confirmed,
+      });
+      const merged = ok(data.mergeTickets, "MergedTickets");
+      route(`/admin/tickets/${merged.target.number}`);
+    });
+
+  if (!open) {
+    return (
+      <section class="panel" aria-label="Merge">
+        <button type="button" onClick={() => setOpen(true)}>
+          Merge into…
+        </button>
+      </section>
+    );
+  }
+  return (
+    <section class="panel merge" aria-labelledby="merge-title">
+      <h2 id="merge-title">Merge #{number} into another ticket</h2>
+      <Field id="merge-search" label="Find the ticket to keep">
+        <input
+          id="merge-search"
+          type="search"
+          placeholder="Number, words or client"
+          maxLength={200}
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            pushSearch();
+          }}
+        />
+      </Field>
+      {search && candidates.length === 0 && !found.loading && (
+        <p class="muted">No other ticket matches.</p>
+      )}
+      <ul class="merge-candidates">
+        {candidates.map((t) => (
+          <li key={t.id}>
+            <label>
+              <input
+                type="radio"
+                name="merge-target"
+                value={t.number}
+                checked={target?.number === t.number}
+                onChange={() => {
+                  setTarget(t);
+                  setConfirmed(false);
+                }}
+              />{" "}
+              #{t.number} {t.subject} <span class="muted">({t.client.name})</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      {target && (
+        <div class="merge-confirm" role="group" aria-label="Confirm the merge">
+          <p>
+            Merge #{number} into #{target.number}? Its messages, notes and files move to #
+            {target.number}, and #{number} is closed with a note saying where it went.
+          </p>
+          {different && (
+            <label class="warning">
+              <input
+                type="checkbox"
+                checked={confirmed}
+                onChange={(e) => setConfirmed(e.currentTarget.checked)}
+              />{" "}
+              These tickets belong to different clients ({client.name} and {target.client.name}).
+              Merge anyway: {target.client.name} will not see {client.name}'s messages (they join
+              as internal notes).
+            </label>
+          )}
+          <div class="actions">
+            <button
+              type="button"
+              class="primary"
+              disabled={action.busy || (different && !confirmed)}
+              onClick={() => void merge()}
+            >
+              Merge into #{target.number}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setOpen(false);
+                setTarget(null);
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      <ErrorNote error={action.error} />
+    </section>
+  );
+}
