@@ -28,6 +28,7 @@ class EventType(str, Enum):
     CLOSED = "CLOSED"
     REOPENED = "REOPENED"
     ASSIGNED = "ASSIGNED"
+    ESCALATED = "ESCALATED"  # an SLA escalation rule fired (internal: staff only)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class TicketEvent:
     previous_department: int | None = None
     assignee: int | None = None
     changes: tuple[str, ...] = ()
+    escalation: str | None = None
+    """ESCALATED: ``rule id|clock|who to notify (comma-separated)|what happened``."""
     event_id: int | None = None  # its outbox row: set by the relay, the event's identity
 
     def to_json(self) -> str:

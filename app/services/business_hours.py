@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -160,7 +161,7 @@ def weekly_from(windows: Iterable[tuple[int, int, int]]) -> tuple[tuple[tuple[in
         days[weekday].append((start, end))
     for weekday, day in enumerate(days):
         day.sort()
-        for (_, end), (start, _) in zip(day, day[1:], strict=False):
+        for (_, end), (start, _) in pairwise(day):
             if start < end:
                 raise ValueError(f"{WEEKDAYS[weekday]}: windows overlap")
     if not any(days):
