@@ -56,7 +56,8 @@ class Window:
 
 
 async def list_calendars(*, actor: Actor | None) -> list[BusinessCalendar]:
-    _require(actor)
+    if not policy.can_manage_sla(actor):
+        return []
     return list(await BusinessCalendar.all().order_by("department_id"))
 
 
@@ -104,10 +105,14 @@ async def set_business_hours(
     return calendar
 
 
-async def clear_business_hours(*, actor: Actor | None, department_id: int) -> bool:
+async def clear_business_hours(*, actor: Actor | None, department_id: int) -> BusinessCalendar:
     """The department's targets in business hours count around the clock (UTC) again."""
     _require(actor)
-    return bool(await BusinessCalendar.filter(department_id=department_id).delete())
+    row = await BusinessCalendar.get_or_none(department_id=department_id)
+    if row is None:
+        raise NotFound("That department has no business hours.", field="departmentId")
+    await row.delete()
+    return row
 
 
 # Policies -----------------------------------------------------------------------------------
@@ -125,7 +130,8 @@ class PolicyTerms:
 
 
 async def list_policies(*, actor: Actor | None) -> list[SlaPolicy]:
-    _require(actor)
+    if not policy.can_manage_sla(actor):
+        return []
     return list(await SlaPolicy.all().order_by("department_id", "priority"))
 
 
@@ -196,7 +202,8 @@ class RuleInput:
 
 
 async def list_rules(*, actor: Actor | None) -> list[EscalationRule]:
-    _require(actor)
+    if not policy.can_manage_sla(actor):
+        return []
     return list(await EscalationRule.all().order_by("target", "at_percent", "id"))
 
 
