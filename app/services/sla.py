@@ -197,10 +197,11 @@ async def sync(
     before = {column: getattr(ticket, column) for column in SLA_COLUMNS}
     stamp = now()
     terms = await terms_for(connection, ticket.department_id, ticket.priority)
-    # Clocks that ran until now and are past due were breached, whatever this change does.
-    for clock in running_clocks(ticket):
-        if clock.due_at <= stamp:
-            _breach(ticket, clock.due_at)
+    # Clocks that ran until now and are past due were breached, whatever this change does
+    # (closing included: read from the clock fields, as the status may be Closed already).
+    for due in _ran_until_now(ticket):
+        if due <= stamp:
+            _breach(ticket, due)
     closed = ticket.status is TicketStatus.CLOSED
     ticket.sla_active = terms is not None
 
@@ -272,6 +273,21 @@ async def sync(
             .update(**{c: getattr(ticket, c) for c in changed})
         )
     return changed
+
+
+def _ran_until_now(ticket: Ticket) -> list[datetime]:
+    """The due times of the clocks that ran up to this change (a ticket closed before it, whose
+    ``resolved_at`` is set, ran none)."""
+    if not ticket.sla_active or ticket.resolved_at is not None:
+        return []
+    dues = []
+    if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+        dues.append(ticket.first_response_due_at)
+    if ticket.next_response_started_at is not None and ticket.next_response_due_at is not None:
+        dues.append(ticket.next_response_due_at)
+    if ticket.resolution_started_at is not None and ticket.resolution_due_at is not None:
+        dues.append(ticket.resolution_due_at)
+    return dues
 
 
 def _summarise(ticket: Ticket, terms: Terms | None, stamp: datetime) -> None:

@@ -163,3 +163,27 @@ async def test_an_internal_note_is_no_response(world) -> None:
     ticket = await fresh(ticket)
     assert ticket.first_response_at is None
     assert ticket.first_response_due_at == MONDAY_9_BERLIN + 60 * MIN
+
+
+async def test_closing_a_ticket_nobody_answered_in_time_is_a_breach(world) -> None:
+    await calendar_policy(world)
+    at(MONDAY_9_BERLIN)
+    late = await open_as(world.client_a, world.dept_x, subject="Late")
+    on_time = await open_as(world.client_a, world.dept_x, subject="Closed early")
+    clock.advance(10 * MIN)
+    await tickets.close_ticket(actor=world.staff_x.actor, number=on_time.number)
+    clock.advance(80 * MIN)
+    await tickets.close_ticket(actor=world.staff_x.actor, number=late.number)
+    late = await fresh(late)
+    assert late.sla_breached_at == MONDAY_9_BERLIN + 60 * MIN
+    assert state(late) is SlaState.BREACHED
+    # A change to the one closed in time, after its due time, is no breach.
+    await tickets.update_ticket(
+        actor=world.staff_x.actor, number=on_time.number, priority=TicketPriority.LOW
+    )
+    assert state(await fresh(on_time)) is SlaState.NONE  # LOW has no policy
+    await tickets.update_ticket(
+        actor=world.staff_x.actor, number=on_time.number, priority=TicketPriority.MEDIUM
+    )
+    on_time = await fresh(on_time)
+    assert on_time.sla_breached_at is None and state(on_time) is SlaState.MET
