@@ -20,6 +20,7 @@ from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
 from app.resolvers.settings import SettingsMutations, SettingsQueries
+from app.resolvers.sla import SlaMutations, SlaQueries
 from app.resolvers.tags import TagMutations, TagQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from app.schema.core.cost import query_cost_rule
@@ -37,6 +38,7 @@ class Query(
     DirectoryQueries,
     CannedQueries,
     TagQueries,
+    SlaQueries,
     SettingsQueries,
     MailOutQueries,
     MailInQueries,
@@ -52,6 +54,7 @@ class Mutation(
     DirectoryMutations,
     CannedMutations,
     TagMutations,
+    SlaMutations,
     SettingsMutations,
     PresenceMutations,
     MailInMutations,

@@ -274,3 +274,22 @@ def can_change_in_bulk(actor: Actor | None) -> bool:
 def can_merge(actor: Actor | None, ticket: Ticket) -> bool:
     """Merge a ticket into another, or another into it: who may work it (both, for a merge)."""
     return can_manage_ticket(actor, ticket)
+
+
+# Service levels -----------------------------------------------------------------------------
+
+
+def can_manage_sla(actor: Actor | None) -> bool:
+    """Business hours, SLA policies and escalation rules: admins only."""
+    return can_administer(actor)
+
+
+def sees_sla(actor: Actor | None) -> bool:
+    """Due times and SLA states are internal: staff and admins; clients never (not on the
+    ticket, not as a sort or filter of their list, not in events)."""
+    return works_tickets(actor)
+
+
+def escalation_recipients_ok(user: User) -> bool:
+    """Who an escalation may notify: active staff and admins (access is checked per ticket)."""
+    return user.active and works_tickets(user)

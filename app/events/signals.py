@@ -29,6 +29,7 @@ class EventType(str, Enum):
     REOPENED = "REOPENED"
     ASSIGNED = "ASSIGNED"
     MERGED = "MERGED"
+    ESCALATED = "ESCALATED"  # an SLA escalation rule fired (internal: staff only)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class TicketEvent:
     previous_department: int | None = None
     assignee: int | None = None
     changes: tuple[str, ...] = ()
+    escalation: str | None = None
+    """ESCALATED: ``rule id|clock|who to notify (comma-separated)|what happened``."""
     event_id: int | None = None  # its outbox row: set by the relay, the event's identity
 
     def to_json(self) -> str:

@@ -11,7 +11,15 @@ from app.models.enums import (
 )
 from app.models.mail import InboundMail, OutboundMail
 from app.models.outbox import OutboxEvent
+from app.models.sla import (
+    BusinessCalendar,
+    EscalationFiring,
+    EscalationRule,
+    SlaPolicy,
+    SlaTarget,
+)
 from app.models.tickets import (
+    SLA_NONE_KEY,
     Attachment,
     AuditEntry,
     CannedResponse,
@@ -24,11 +32,15 @@ from app.models.tickets import (
 from app.models.users import AuthToken, Department, Setting, User
 
 __all__ = [
+    "SLA_NONE_KEY",
     "Attachment",
     "AuditEntry",
     "AuthToken",
+    "BusinessCalendar",
     "CannedResponse",
     "Department",
+    "EscalationFiring",
+    "EscalationRule",
     "InboundMail",
     "InboundStatus",
     "Message",
@@ -38,6 +50,8 @@ __all__ = [
     "OutboxEvent",
     "Role",
     "Setting",
+    "SlaPolicy",
+    "SlaTarget",
     "Tag",
     "Ticket",
     "TicketPriority",

@@ -7,6 +7,9 @@ from tortoise.models import Model
 from app.models.enums import MessageSource, TicketPriority, TicketStatus
 from app.models.users import Department, User
 
+SLA_NONE_KEY = 2**53
+"""``Ticket.sla_due_key`` of a ticket no SLA clock runs on: after every due time."""
+
 
 class TicketSequence(Model):
     # One row holding the next ticket number, so numbers are never reused after deletes.
@@ -44,6 +47,26 @@ class Ticket(Model):
     merged_into: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "models.Ticket", related_name="merged_sources", null=True, on_delete=fields.SET_NULL
     )
+    # Service levels (app/services/sla.py keeps these on every change). Due times of the
+    # running clocks (null: not running); first_response_due_at stays after the reply, for
+    # reports, with first_response_at.
+    sla_active = fields.BooleanField(default=False, db_default=False)
+    first_response_due_at = fields.DatetimeField(null=True)
+    first_response_at = fields.DatetimeField(null=True)
+    next_response_due_at = fields.DatetimeField(null=True)
+    next_response_started_at = fields.DatetimeField(null=True)
+    resolution_due_at = fields.DatetimeField(null=True)
+    # The resolution clock: running since (null: paused or stopped) and the target's seconds
+    # used before that (business or calendar seconds, as the target counts them).
+    resolution_started_at = fields.DatetimeField(null=True)
+    resolution_used_seconds = fields.IntField(default=0, db_default=0)
+    resolved_at = fields.DatetimeField(null=True)
+    # When the soonest running clock turns AT_RISK; the first breach (sticky, for reports
+    # and the "breached" filter); the soonest due time in epoch seconds (SLA_NONE_KEY: no
+    # clock runs), the list's "due soonest" sort.
+    sla_warn_at = fields.DatetimeField(null=True)
+    sla_breached_at = fields.DatetimeField(null=True)
+    sla_due_key = fields.BigIntField(default=SLA_NONE_KEY, db_default=SLA_NONE_KEY)
 
     department_id: int
     client_id: int
@@ -60,6 +83,7 @@ class Ticket(Model):
             Index(fields=("assignee_id", "last_activity_at")),
             # A department's ticket ids from the index alone: the search's scope for staff.
             Index(fields=("department_id", "id")),
+            Index(fields=("sla_due_key", "number")),
         ]
 
 

@@ -66,6 +66,7 @@ def _filter(value: TicketFilter | None) -> ticket_list.TicketFilter:
         search=value.search,
         tags=tuple(parse_id(tag, "filter.tags") for tag in value.tags or ()),
         tags_all=value.tags_match is TagsMatch.ALL,
+        sla_breached=value.sla_breached,
     )
 
 

@@ -27,8 +27,9 @@ from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
+from app.schema.sla import SlaState
 from app.schema.tags import Tag
-from app.services import attachments, audit, merge, messages, search, ticket_list
+from app.services import attachments, audit, merge, messages, search, sla, ticket_list
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -236,6 +237,64 @@ class Ticket:
         target = await merge.merged_into(info.context.actor, self._model)
         return Ticket.of(target) if target is not None else None
 
+    # Service levels: internal, so null for clients (app.auth.policy.sees_sla).
+    @strawberry.field(
+        description="Staff only: when the first response is (or was) due; null without a "
+        "first-response target, and for clients."
+    )
+    def first_response_due_at(self, info: Info) -> datetime | None:
+        return self._sla("first_response_due_at", info)
+
+    @strawberry.field(description="Staff only: when the first public staff reply was sent.")
+    def first_response_at(self, info: Info) -> datetime | None:
+        return self._sla("first_response_at", info)
+
+    @strawberry.field(
+        description="Staff only: when the next response to the client's reply is due; null "
+        "while no client reply waits."
+    )
+    def next_response_due_at(self, info: Info) -> datetime | None:
+        return self._sla("next_response_due_at", info)
+
+    @strawberry.field(
+        description="Staff only: when the ticket must be resolved; null while the clock is "
+        "paused (On Hold, Answered) and without a resolution target."
+    )
+    def resolution_due_at(self, info: Info) -> datetime | None:
+        if self._model.status is TicketStatus.CLOSED:
+            return None
+        return self._sla("resolution_due_at", info)
+
+    @strawberry.field(
+        description="Staff only: the soonest due time of the clocks running now (the list's "
+        "countdown); null when none runs."
+    )
+    def sla_due_at(self, info: Info) -> datetime | None:
+        if not policy.sees_sla(info.context.actor):
+            return None
+        clocks = sla.running_clocks(self._model)
+        return min((clock.due_at for clock in clocks), default=None)
+
+    @strawberry.field(description="Staff only: when the ticket turns (or turned) AT_RISK.")
+    def sla_at_risk_at(self, info: Info) -> datetime | None:
+        return self._sla("sla_warn_at", info)
+
+    @strawberry.field(description="Staff only: when the ticket first missed a target.")
+    def sla_breached_at(self, info: Info) -> datetime | None:
+        return self._sla("sla_breached_at", info)
+
+    @strawberry.field(description="Staff only (null for clients): the SLA state now.")
+    def sla_state(self, info: Info) -> SlaState | None:
+        if not policy.sees_sla(info.context.actor):
+            return None
+        return sla.state(self._model)
+
+    def _sla(self, column: str, info: Info) -> datetime | None:
+        if not policy.sees_sla(info.context.actor):
+            return None
+        value: datetime | None = getattr(self._model, column)
+        return value
+
     @strawberry.field(description="The client-portal link, as mailed in notifications.")
     def portal_url(self, info: Info) -> str:
         base = info.context.settings.public_url.rstrip("/")
@@ -382,6 +441,10 @@ class TicketFilter:
     )
     tags: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Tag ids, at most 50 (staff only; a client's is refused)."
+    )
+    sla_breached: bool = strawberry.field(
+        default=False,
+        description="Staff only: tickets that missed a target (BREACHED), a client's refused.",
     )
     tags_match: TagsMatch = strawberry.field(
         default=TagsMatch.ANY, description="ANY: a ticket with any of the tags; ALL: all of them."

@@ -11,6 +11,10 @@ Locking: ``SELECT … FOR UPDATE`` on PostgreSQL. SQLite runs one writer at a ti
 starts its transactions with a deferred ``BEGIN``: two processes could both read a ticket and
 then one of them fail on its write. A no-op write to the row first takes the database's write
 lock before anything is read, as ``BEGIN IMMEDIATE`` would.
+
+Service levels: before the events go to the outbox, every ticket they name has its SLA clocks
+brought up to date (``app.services.sla.sync``), from its fields as the change left them and
+the replies among the events, so no service can change a ticket and leave its due times stale.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tortoise.transactions import in_transaction
 
 from app.events import TicketEvent, emit
 from app.models import Ticket
+from app.services import sla
 
 
 class TicketChanges:
@@ -32,6 +37,7 @@ class TicketChanges:
     def __init__(self, connection: BaseDBAsyncClient) -> None:
         self.connection = connection
         self.events: list[TicketEvent] = []
+        self.tickets: dict[int, Ticket] = {}
 
     async def lock(self, ticket_id: int) -> Ticket:
         """The ticket's row, locked until the commit, its ``version`` already the one this
@@ -42,7 +48,12 @@ class TicketChanges:
         else:
             ticket = await Ticket.select_for_update().using_db(self.connection).get(id=ticket_id)
         ticket.version += 1
+        self.tickets[ticket.id] = ticket
         return ticket
+
+    def track(self, ticket: Ticket) -> None:
+        """A ticket this change created: its SLA fields are set on this object too."""
+        self.tickets[ticket.id] = ticket
 
     async def save(self, ticket: Ticket, *fields: str) -> None:
         """Write ``fields`` (column names, e.g. ``assignee_id``) and the new version."""
@@ -59,4 +70,5 @@ async def ticket_changes() -> AsyncIterator[TicketChanges]:
     async with in_transaction() as connection:
         changes = TicketChanges(connection)
         yield changes
+        await sla.sync_change(connection, changes.tickets, changes.events)
         await emit(connection, *changes.events)

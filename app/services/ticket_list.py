@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet, ValuesListQuery
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed, bad_cursor
+from app.infra.clock import now
 from app.models import Ticket, TicketPriority, TicketStatus, TicketTag
 from app.services import search as fulltext
 from app.services.search import Highlight
@@ -38,6 +39,7 @@ class SortField(str, Enum):
     CREATED = "created"
     ASSIGNEE = "assignee"
     RELEVANCE = "relevance"
+    SLA_DUE = "sla_due"  # "due soonest": the soonest running SLA clock (staff only)
 
 
 # The expression each column sorts by; names are coalesced so an unassigned ticket sorts
@@ -52,6 +54,7 @@ _SORT_KEYS: dict[SortField, str] = {
     SortField.LAST_ACTIVITY: "last_activity_at",
     SortField.CREATED: "created_at",
     SortField.ASSIGNEE: "sort_key",
+    SortField.SLA_DUE: "sla_due_key",
     SortField.RELEVANCE: "number",  # ranked on the search's score, then the number
 }
 _NAME_COLUMNS = {
@@ -103,6 +106,8 @@ class TicketFilter:
     tags: tuple[int, ...] = ()
     """Tag ids (staff only): tickets with any of them, or with all of them (``tags_all``)."""
     tags_all: bool = False
+    sla_breached: bool = False
+    """Staff only: tickets that missed an SLA target (sticky) or whose running clock is due."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,11 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
         query = query.filter(assignee_id=actor.user_id)
     elif flt.assignee_id is not None:
         query = query.filter(assignee_id=flt.assignee_id)
+    if flt.sla_breached:
+        query = query.filter(
+            Q(sla_breached_at__not_isnull=True)
+            | Q(sla_active=True, sla_due_key__lte=int(now().timestamp()))
+        )
     if flt.tags:
         # Subqueries on (tag_id, ticket_id), inside the list's one statement: no query per row.
         tag_ids = sorted(set(flt.tags))
@@ -145,6 +155,16 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
             tagged = TicketTag.filter(tag_id__in=group).values("ticket_id")
             query = query.filter(id__in=Subquery(tagged))
     return query
+
+
+def _check_sla(actor: Actor | None, flt: TicketFilter, sort: TicketSort) -> None:
+    """SLA data is internal: a client's SLA filter or sort is refused, typed."""
+    if policy.sees_sla(actor):
+        return
+    if flt.sla_breached:
+        raise ValidationFailed.single("filter.slaBreached", "Only staff filter tickets by SLA.")
+    if sort.field is SortField.SLA_DUE:
+        raise ValidationFailed.single("sort", "Only staff sort tickets by SLA due time.")
 
 
 def _check_tags(actor: Actor | None, flt: TicketFilter) -> None:
@@ -175,6 +195,7 @@ async def list_tickets(
     sort = sort or TicketSort()
     policy.require_user(actor)
     _check_tags(actor, flt)
+    _check_sla(actor, flt, sort)
     query_text = fulltext.parse(
         flt.search, language=search_language, include_notes=policy.searches_notes(actor)
     )
@@ -395,6 +416,10 @@ def _sort_value(value: Any, field: SortField) -> Any:
         return moment
     if field is SortField.NUMBER:
         return _int(value)
+    if field is SortField.SLA_DUE:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 2**53:
+            raise ValueError("not a due time of this list")
+        return value
     if field is SortField.PRIORITY:
         return TicketPriority(_int(value))
     if field is SortField.STATUS:

@@ -104,6 +104,7 @@ async def open_ticket(
                 last_activity_at=stamp,
                 using_db=connection,
             )
+            ticket_change.track(ticket)
             message = await add_to_thread(
                 connection,
                 ticket=ticket,

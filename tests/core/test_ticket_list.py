@@ -18,7 +18,7 @@ query($sort: TicketSort, $filter: TicketFilter, $first: Int, $after: String) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node {
-      number subject status priority lastActivityAt
+      number subject status priority lastActivityAt slaDueAt
       client { name } department { name } assignee { name } } } } }
 """
 
@@ -100,6 +100,7 @@ def column(edge: dict, field: SortField):
         SortField.PRIORITY: ["LOW", "MEDIUM", "HIGH", "URGENT"].index(node["priority"]),
         SortField.LAST_ACTIVITY: node["lastActivityAt"],
         SortField.ASSIGNEE: (node["assignee"] or {"name": ""})["name"],
+        SortField.SLA_DUE: node["slaDueAt"] or "9999",  # no clock running: after every time
     }[field]
 
 

@@ -8,6 +8,7 @@ import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
 import { StaffMembers } from "./pages/admin/staff";
+import { SlaSettings } from "./pages/admin/sla";
 import { Tags } from "./pages/admin/tags";
 import { StaffTicket } from "./pages/admin/tickets/[number]";
 import { TicketList } from "./pages/admin/tickets/index";
@@ -47,6 +48,7 @@ const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/staff", "admin", StaffMembers],
   ["/admin/canned", "admin", CannedResponses],
   ["/admin/tags", "admin", Tags],
+  ["/admin/sla", "admin", SlaSettings],
   ["/admin/settings", "admin", Settings],
   ["/admin/inbound-mail", "admin", InboundMail],
   ["/client/tickets", "client", MyTickets],

@@ -53,6 +53,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
                     <NavLink href="/admin/staff">Staff</NavLink>
                     <NavLink href="/admin/canned">Canned responses</NavLink>
                     <NavLink href="/admin/tags">Tags</NavLink>
+                    <NavLink href="/admin/sla">Service levels</NavLink>
                     <NavLink href="/admin/settings">Settings</NavLink>
                     <NavLink href="/admin/inbound-mail">Inbound mail</NavLink>
                     <NavLink href="/dev/mailbox">Dev mailbox</NavLink>

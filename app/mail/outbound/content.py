@@ -45,6 +45,9 @@ NOTHING = Plan(identity=None, ticket=None, mails=())
 async def _identity(event: TicketEvent, ticket: Ticket, message: Message | None) -> str | None:
     if event.type in (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.NOTE_ADDED):
         return f"{event.type.value}:m{message.id}" if message is not None else None
+    if event.type is EventType.ESCALATED and event.escalation:
+        rule, clock = event.escalation.split("|")[:2]
+        return f"ESCALATED:t{ticket.id}:r{rule}:{clock}"  # fires once per ticket and clock
     if event.event_id is not None:
         # The outbox row: closing twice, or assigning twice, are two events.
         return f"{event.type.value}:t{ticket.id}:e{event.event_id}"
@@ -71,6 +74,7 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         EventType.NOTE_ADDED,
         EventType.CLOSED,
         EventType.ASSIGNED,
+        EventType.ESCALATED,
     ):
         return NOTHING
     ticket = await Ticket.filter(id=event.ticket_id).select_related("department").first()
@@ -202,6 +206,9 @@ class _Context:
             if self.event.actor is None:
                 return f"Ticket #{number} was closed automatically."
             return f"Ticket #{number} was closed by {self.actor or 'our team'}."
+        if kind is EventType.ESCALATED and self.event.escalation:
+            what = self.event.escalation.split("|", 3)[-1]
+            return f"Ticket #{number} was {what} (staff only)."
         if kind is EventType.ASSIGNED:
             by = f" by {self.actor}" if self.actor else ""
             return f"Ticket #{number} was assigned to you{by}."

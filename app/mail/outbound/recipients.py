@@ -6,7 +6,9 @@
 - reply by the client: the assignee, else the department's staff;
 - internal note: the assignee only, never the client;
 - closed (by hand or automatically): the client;
-- assigned: the new assignee.
+- assigned: the new assignee;
+- escalated by SLA: whom the rule names (the assignee, the department's staff, the admins),
+  staff only.
 
 Nobody is mailed about their own change (the acknowledgement aside). "The department's staff"
 are the active staff members of the ticket's department. Administrators belong to no
@@ -76,11 +78,28 @@ async def _candidates(
         return _one(people, ticket.assignee_id)
     if event.type is EventType.CLOSED:
         return clients
+    if event.type is EventType.ESCALATED:
+        return await _escalation_recipients(event, ticket, people)
     if event.type is EventType.ASSIGNED and ticket.assignee_id is not None:
         if event.assignee is not None and event.assignee != ticket.assignee_id:
             return []  # reassigned since: the newer event mails the newer assignee
         return _one(people, ticket.assignee_id)
     return []
+
+
+async def _escalation_recipients(
+    event: TicketEvent, ticket: Ticket, people: dict[int, User]
+) -> list[User]:
+    parts = (event.escalation or "").split("|")
+    wanted = set(parts[2].split(",")) if len(parts) > 2 and parts[2] else set()
+    users: list[User] = []
+    if "assignee" in wanted:
+        users += _one(people, ticket.assignee_id)
+    if "department" in wanted:
+        users += await department_staff(ticket.department_id)
+    if "admins" in wanted:
+        users += list(await User.filter(policy.administrators()).order_by("id"))
+    return [user for user in users if policy.escalation_recipients_ok(user)]
 
 
 async def recipients_for(
@@ -89,7 +108,7 @@ async def recipients_for(
     """The users to mail about ``event``, each allowed by the policy to see what is mailed.
     ``people`` holds the ticket's client and assignee and the event's author and actor."""
     users = await _candidates(event, ticket, message, people)
-    internal = message is not None and message.internal
+    internal = (message is not None and message.internal) or event.internal
     chosen: list[Recipient] = []
     seen: set[int] = set()
     for user in users:

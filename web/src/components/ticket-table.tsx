@@ -87,6 +87,20 @@ function Highlight({ found }: { found: Found }) {
   );
 }
 
+/** A page's SLA countdowns (staff lists only): `tickets(...) { ...TicketRows ...TicketSlaRows }`. */
+export const TicketSlaRowsDoc = graphql(`
+  fragment TicketSlaRows on TicketConnection {
+    edges {
+      node {
+        id
+        slaState
+        slaDueAt
+        slaAtRiskAt
+      }
+    }
+  }
+`);
+
 /** A page's tags (staff lists only): `tickets(...) { ...TicketRows ...TicketTagRows }`. */
 export const TicketTagRowsDoc = graphql(`
   fragment TicketTagRows on TicketConnection {

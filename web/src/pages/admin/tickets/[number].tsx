@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { SlaPanel } from "../../../components/sla";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
@@ -34,6 +35,13 @@ const StaffTicketDocument = graphql(`
   query StaffTicket($number: Int!, $isAdmin: Boolean!) {
     ticket(number: $number) {
       ...TicketPageFields
+      slaState
+      slaDueAt
+      slaAtRiskAt
+      firstResponseDueAt
+      firstResponseAt
+      nextResponseDueAt
+      resolutionDueAt
       tags {
         id
         name
@@ -202,7 +210,12 @@ export function StaffTicket() {
           There is no ticket #{number} that you may see. <a href="/admin/tickets">Back to tickets</a>
         </>
       }
-      head={<Presence present={presence.present} me={me?.id ?? ""} />}
+      head={
+        <>
+          <Presence present={presence.present} me={me?.id ?? ""} />
+          {view.ticket && <SlaPanel ticket={view.ticket} />}
+        </>
+      }
     >
       {(ticket) => {
         const departments = view.data?.departments ?? [];

@@ -5,6 +5,7 @@ import { BulkBar } from "../../../components/bulk-bar";
 import { Pager, usePages } from "../../../components/pager";
 import { TagChips, useAllTags } from "../../../components/tags";
 import type { TagLike } from "../../../components/tags";
+import { SlaCountdown } from "../../../components/sla";
 import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import type { Column } from "../../../components/ticket-table";
 import { ErrorNote, Field, Select, labelled, named, people } from "../../../components/ui";
@@ -26,6 +27,7 @@ const TicketListDocument = graphql(`
     tickets(filter: $filter, sort: $sort, first: $first, after: $after) {
       ...TicketRows
       ...TicketTagRows
+      ...TicketSlaRows
     }
   }
 `);
@@ -59,7 +61,7 @@ const ListOptionsDocument = graphql(`
   }
 `);
 
-const SORTS = new Set<string>(COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])));
+const SORTS = new Set<string>([...COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])), "SLA_DUE"]);
 
 /** "Active" is every status but Closed: the list's default (?status=all shows every one). */
 const ACTIVE = STATUSES.filter((s) => s !== "CLOSED");
@@ -81,6 +83,7 @@ function filterFrom(q: Record<string, string>): TicketFilter {
   else if (q.assignee === "none") filter.unassigned = true;
   else if (q.assignee) filter.assigneeId = q.assignee;
   if (q.q?.trim()) filter.search = q.q.trim();
+  if (q.sla === "breached") filter.slaBreached = true;
   const tags = (q.tags ?? "").split(",").filter((id) => /^\d+$/.test(id));
   if (tags.length) {
     filter.tags = tags;
@@ -194,6 +197,14 @@ export function TicketList() {
       options: [{ value: "", label: "Any priority" }, ...labelled(PRIORITIES, PRIORITY_LABEL)],
     },
     {
+      key: "sla",
+      label: "SLA",
+      options: [
+        { value: "", label: "Any" },
+        { value: "breached", label: "Breached" },
+      ],
+    },
+    {
       key: "assignee",
       label: "Assigned to",
       options: [
@@ -211,6 +222,7 @@ export function TicketList() {
 
   const tickets = list.data?.tickets;
   const tagsOf = new Map<string, TagLike[]>(tickets?.edges.map((e) => [e.node.id, e.node.tags]));
+  const slaOf = new Map(tickets?.edges.map((e) => [e.node.id, e.node]));
   const chosenTags = filter.tags ?? [];
   const page = pages.page;
   // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
@@ -322,7 +334,11 @@ export function TicketList() {
         selection={selection}
         page={tickets}
         href={(number) => `/admin/tickets/${number}`}
-        caption={`Tickets, sorted by ${COLUMNS.find((c) => c.sort === sortField)?.label ?? "relevance"} ${
+        caption={`Tickets, sorted by ${
+          sortField === "SLA_DUE"
+            ? "SLA due time"
+            : (COLUMNS.find((c) => c.sort === sortField)?.label ?? "relevance")
+        } ${
           direction === "ASC" ? "ascending" : "descending"
         }`}
         flashing={flashing}
@@ -330,6 +346,16 @@ export function TicketList() {
         busy={list.loading}
         empty="No tickets match."
         more={[
+          {
+            key: "sla",
+            label: "SLA",
+            sort: "SLA_DUE",
+            first: "ASC",
+            cell: (t) => {
+              const s = slaOf.get(t.id);
+              return <SlaCountdown state={s?.slaState} dueAt={s?.slaDueAt} atRiskAt={s?.slaAtRiskAt} />;
+            },
+          },
           {
             key: "tags",
             label: "Tags",

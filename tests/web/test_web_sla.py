@@ -1,0 +1,78 @@
+"""SLA in the browser: an admin sets a policy on the Service levels page; the staff list and
+ticket page count down to the due time and turn from at risk to breached on their own; the
+client's pages show nothing of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import expect
+
+from app.config import get_settings
+from app.infra.clock import clock
+from app.models import SlaPolicy
+from app.services import tickets
+from tests.conftest import World
+from tests.web.browser import OpenAs
+
+pytestmark = pytest.mark.browser
+
+
+async def test_countdown_turns_from_at_risk_to_breached_live(world: World, open_as: OpenAs) -> None:
+    admin = await open_as(world.admin, "/admin/tickets")
+    await admin.get_by_role("link", name="Service levels").click()
+    form = admin.get_by_role("form", name="Set a policy")
+    await form.get_by_label("Department").select_option(label="Support")
+    await form.get_by_label("Priority").select_option(label="Medium")
+    await form.get_by_label("First response (minutes)").fill("1")
+    await form.get_by_label("First response counts").select_option(label="Calendar hours")
+    await form.get_by_label("Next response (minutes)").fill("")
+    await form.get_by_label("Resolution (minutes)").fill("")
+    await form.get_by_label("At risk from (% of a target)").fill("50")
+    await form.get_by_role("button", name="Save policy").click()
+    policies = admin.locator("table.sla-policies")
+    await expect(policies).to_contain_text("1 min (calendar)")
+    await expect(policies).to_contain_text("50 %")
+    policy = await SlaPolicy.get(department_id=world.dept_x.id)
+    assert policy.first_response_minutes == 1 and not policy.first_response_business
+
+    # Opened 40 seconds ago (the server's clock, moved): at risk now, due in 20 seconds.
+    clock.freeze(datetime.now(UTC) - timedelta(seconds=40))
+    try:
+        ticket = (
+            await tickets.open_ticket(
+                actor=world.client_a.actor,
+                department_id=world.dept_x.id,
+                subject="Invoices missing",
+                body="All of March",
+                settings=get_settings(),
+            )
+        ).ticket
+    finally:
+        clock.unfreeze()
+
+    listing = await open_as(world.staff_x, "/admin/tickets?sort=SLA_DUE&dir=ASC")
+    countdown = listing.locator(f'tr[data-number="{ticket.number}"] [data-sla]')
+    await expect(countdown).to_have_attribute("data-sla", "AT_RISK")
+    await expect(countdown).to_contain_text("left")
+    page = await open_as(world.staff_x, f"/admin/tickets/{ticket.number}")
+    panel = page.get_by_role("region", name="Service level")
+    await expect(panel).to_contain_text("First response due")
+    # Nobody answers: both turn red by themselves, without a reload.
+    await expect(countdown).to_have_attribute("data-sla", "BREACHED", timeout=40_000)
+    await expect(countdown).to_contain_text("over")
+    await expect(panel.locator("h2 [data-sla]")).to_have_attribute(
+        "data-sla", "BREACHED", timeout=40_000
+    )
+    # The breached filter keeps it.
+    await listing.get_by_label("SLA").select_option(label="Breached")
+    await expect(listing.locator(f'tr[data-number="{ticket.number}"]')).to_be_visible()
+
+    # The client's pages show no SLA at all.
+    mine = await open_as(world.client_a, "/client/tickets")
+    await expect(mine.locator(f'tr[data-number="{ticket.number}"]')).to_be_visible()
+    await expect(mine.locator("[data-sla]")).to_have_count(0)
+    own = await open_as(world.client_a, f"/client/tickets/{ticket.number}")
+    await expect(own.get_by_role("heading", name="Invoices missing")).to_be_visible()
+    await expect(own.get_by_role("region", name="Service level")).to_have_count(0)

@@ -1,0 +1,129 @@
+/**
+ * SLA countdowns for staff: the state's colour and the time left (or over) to the soonest due
+ * time, counting down every second. The state turns AT_RISK and BREACHED here when its times
+ * pass, without waiting for the server; the server's state wins on every refetch.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { SlaState } from "../gql/graphql";
+
+const SECOND_TICKERS = new Set<() => void>();
+setInterval(() => SECOND_TICKERS.forEach((tick) => tick()), 1_000);
+
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const tick = () => setNow(Date.now());
+    SECOND_TICKERS.add(tick);
+    return () => SECOND_TICKERS.delete(tick);
+  }, []);
+  return now;
+}
+
+export const SLA_LABEL: Record<SlaState, string> = {
+  ON_TRACK: "On track",
+  AT_RISK: "At risk",
+  BREACHED: "Breached",
+  MET: "Met",
+  PAUSED: "Paused",
+  NONE: "No SLA",
+};
+
+/** "2d 3h", "1h 05m", "4m 05s". */
+export function span(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
+  return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** The state now, from the server's state and the times it gave. */
+export function stateNow(
+  state: SlaState,
+  dueAt: string | null | undefined,
+  atRiskAt: string | null | undefined,
+  now: number,
+): SlaState {
+  if (state !== "ON_TRACK" && state !== "AT_RISK") return state;
+  if (dueAt && now >= Date.parse(dueAt)) return "BREACHED";
+  if (atRiskAt && now >= Date.parse(atRiskAt)) return "AT_RISK";
+  return state;
+}
+
+export function SlaCountdown({
+  state,
+  dueAt,
+  atRiskAt,
+  label,
+}: {
+  state: SlaState | null | undefined;
+  dueAt: string | null | undefined;
+  atRiskAt?: string | null;
+  /** What is due, for the accessible name ("First response"). */
+  label?: string;
+}) {
+  const now = useNow();
+  if (!state || state === "NONE") return <span class="muted">—</span>;
+  const shown = stateNow(state, dueAt, atRiskAt, now);
+  const left = dueAt ? Date.parse(dueAt) - now : null;
+  const time =
+    left === null ? "" : left >= 0 ? `${span(left)} left` : `${span(-left)} over`;
+  return (
+    <span
+      class={`badge sla sla-${shown.toLowerCase()}`}
+      data-sla={shown}
+      role="timer"
+      title={dueAt ? `Due ${new Date(dueAt).toLocaleString()}` : undefined}
+      aria-label={`${label ? `${label}: ` : ""}${SLA_LABEL[shown]}${time ? `, ${time}` : ""}`}
+    >
+      {SLA_LABEL[shown]}
+      {time && <span class="sla-time"> · {time}</span>}
+    </span>
+  );
+}
+
+/** The ticket page's SLA panel: each target's due time with its own countdown. */
+export function SlaPanel({
+  ticket,
+}: {
+  ticket: {
+    slaState?: SlaState | null;
+    slaAtRiskAt?: string | null;
+    slaDueAt?: string | null;
+    firstResponseDueAt?: string | null;
+    firstResponseAt?: string | null;
+    nextResponseDueAt?: string | null;
+    resolutionDueAt?: string | null;
+  };
+}) {
+  const state = ticket.slaState;
+  if (!state || state === "NONE") return null;
+  const targets: [string, string | null | undefined][] = [
+    ["First response", ticket.firstResponseAt ? null : ticket.firstResponseDueAt],
+    ["Next response", ticket.nextResponseDueAt],
+    ["Resolution", ticket.resolutionDueAt],
+  ];
+  const running = targets.filter(([, due]) => due);
+  return (
+    <section class="panel sla-panel" aria-label="Service level">
+      <h2>
+        SLA{" "}
+        <SlaCountdown state={state} dueAt={ticket.slaDueAt} atRiskAt={ticket.slaAtRiskAt} />
+      </h2>
+      <ul>
+        {running.map(([name, due]) => (
+          <li key={name}>
+            {name} due {new Date(due as string).toLocaleString()}:{" "}
+            <SlaCountdown state="ON_TRACK" dueAt={due} label={name} />
+          </li>
+        ))}
+        {ticket.firstResponseAt && (
+          <li class="muted">First response sent {new Date(ticket.firstResponseAt).toLocaleString()}</li>
+        )}
+        {running.length === 0 && <li class="muted">No clock is running.</li>}
+      </ul>
+    </section>
+  );
+}

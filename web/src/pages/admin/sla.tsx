@@ -1,0 +1,475 @@
+/** Admin: service levels. Business hours per department, an SLA policy per department and
+ * priority, and the escalation rules the worker runs every minute. */
+import { mutate, ok } from "../../api";
+import { Form } from "../../components/form";
+import type { Control } from "../../components/form";
+import { ErrorNote } from "../../components/ui";
+import { PRIORITIES, PRIORITY_LABEL } from "../../format";
+import { graphql } from "../../gql";
+import type { SlaTarget, TicketPriority } from "../../gql/graphql";
+import { useAction, useQuery, useTitle } from "../../hooks";
+
+const AdminSlaDocument = graphql(`
+  query AdminSla {
+    departments {
+      id
+      name
+    }
+    staff: users(role: STAFF, first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+    businessHours {
+      departmentId
+      timezone
+      windows {
+        weekday
+        opens
+        closes
+      }
+      holidays
+    }
+    slaPolicies {
+      id
+      departmentId
+      priority
+      firstResponseMinutes
+      firstResponseBusinessHours
+      nextResponseMinutes
+      nextResponseBusinessHours
+      resolutionMinutes
+      resolutionBusinessHours
+      atRiskPercent
+    }
+    escalationRules {
+      id
+      name
+      departmentId
+      target
+      atPercent
+      notifyAssignee
+      notifyDepartment
+      notifyAdmins
+      raisePriority
+      reassignToId
+      unassign
+      active
+    }
+  }
+`);
+
+const SetBusinessHoursDocument = graphql(`
+  mutation SetBusinessHours($input: BusinessHoursInput!) {
+    setBusinessHours(input: $input) {
+      __typename
+      ... on BusinessHours {
+        departmentId
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const SetSlaPolicyDocument = graphql(`
+  mutation SetSlaPolicy($input: SlaPolicyInput!) {
+    setSlaPolicy(input: $input) {
+      __typename
+      ... on SlaPolicy {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const DeleteSlaPolicyDocument = graphql(`
+  mutation DeleteSlaPolicy($id: ID!) {
+    deleteSlaPolicy(id: $id) {
+      __typename
+      ... on SlaPolicy {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const CreateEscalationRuleDocument = graphql(`
+  mutation CreateEscalationRule($input: EscalationRuleInput!) {
+    createEscalationRule(input: $input) {
+      __typename
+      ... on EscalationRule {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const DeleteEscalationRuleDocument = graphql(`
+  mutation DeleteEscalationRule($id: ID!) {
+    deleteEscalationRule(id: $id) {
+      __typename
+      ... on EscalationRule {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const TARGET_LABEL: Record<SlaTarget, string> = {
+  FIRST_RESPONSE: "First response",
+  NEXT_RESPONSE: "Next response",
+  RESOLUTION: "Resolution",
+};
+const YES_NO = [
+  { value: "yes", label: "Yes" },
+  { value: "no", label: "No" },
+];
+const HOURS_KIND = [
+  { value: "business", label: "Business hours" },
+  { value: "calendar", label: "Calendar hours" },
+];
+
+function minutes(value: string): number | null {
+  return value.trim() === "" ? null : Number(value);
+}
+
+function duration(mins: number | null | undefined, business: boolean): string {
+  if (mins == null) return "—";
+  const h = Math.floor(mins / 60);
+  const m = mins % 60;
+  const text = h ? `${h} h${m ? ` ${m} min` : ""}` : `${m} min`;
+  return `${text} (${business ? "business" : "calendar"})`;
+}
+
+type HoursValues = Record<string, string>;
+type PolicyValues = {
+  departmentId: string;
+  priority: string;
+  firstResponseMinutes: string;
+  firstResponseHours: string;
+  nextResponseMinutes: string;
+  nextResponseHours: string;
+  resolutionMinutes: string;
+  resolutionHours: string;
+  atRiskPercent: string;
+};
+type RuleValues = {
+  name: string;
+  target: string;
+  atPercent: string;
+  departmentId: string;
+  notifyAssignee: string;
+  notifyDepartment: string;
+  notifyAdmins: string;
+  raisePriority: string;
+  reassignToId: string;
+};
+
+export function SlaSettings() {
+  useTitle("Service levels");
+  const data = useQuery(AdminSlaDocument, {});
+  const action = useAction();
+  const departments = data.data?.departments ?? [];
+  const staff = data.data?.staff.edges.map((e) => e.node) ?? [];
+  const name = (id: string | null | undefined) =>
+    id ? (departments.find((d) => d.id === id)?.name ?? `#${id}`) : "Any department";
+  const departmentOptions = departments.map((d) => ({ value: d.id, label: d.name }));
+
+  const hoursControls: Control<HoursValues>[] = [
+    { name: "timezone", label: "Time zone", hint: "IANA name, e.g. Europe/Berlin", required: true },
+    ...DAYS.map((day, i) => ({
+      name: `day${i + 1}`,
+      label: day,
+      hint: "Opening hours as HH:MM-HH:MM, several separated by commas; empty: closed",
+    })),
+    { name: "holidays", label: "Holidays", hint: "Dates closed all day, YYYY-MM-DD, comma-separated" },
+  ];
+
+  const policyControls: Control<PolicyValues>[] = [
+    { name: "departmentId", label: "Department", type: "select", options: departmentOptions },
+    { name: "priority", label: "Priority", type: "select", options: PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })) },
+    { name: "firstResponseMinutes", label: "First response (minutes)", type: "number", min: 1 },
+    { name: "firstResponseHours", label: "First response counts", type: "select", options: HOURS_KIND },
+    { name: "nextResponseMinutes", label: "Next response (minutes)", type: "number", min: 1 },
+    { name: "nextResponseHours", label: "Next response counts", type: "select", options: HOURS_KIND },
+    { name: "resolutionMinutes", label: "Resolution (minutes)", type: "number", min: 1 },
+    { name: "resolutionHours", label: "Resolution counts", type: "select", options: HOURS_KIND },
+    { name: "atRiskPercent", label: "At risk from (% of a target)", type: "number", min: 1 },
+  ];
+
+  const ruleControls: Control<RuleValues>[] = [
+    { name: "name", label: "Name", required: true, maxLength: 100 },
+    {
+      name: "target",
+      label: "Target",
+      type: "select",
+      options: Object.entries(TARGET_LABEL).map(([value, label]) => ({ value, label })),
+    },
+    { name: "atPercent", label: "At (% of the target; 100 = at breach)", type: "number", min: 1 },
+    {
+      name: "departmentId",
+      label: "Department",
+      type: "select",
+      options: [{ value: "", label: "Any department" }, ...departmentOptions],
+    },
+    { name: "notifyAssignee", label: "Notify the assignee", type: "select", options: YES_NO },
+    { name: "notifyDepartment", label: "Notify the department's staff", type: "select", options: YES_NO },
+    { name: "notifyAdmins", label: "Notify the admins", type: "select", options: YES_NO },
+    { name: "raisePriority", label: "Raise the priority", type: "select", options: YES_NO },
+    {
+      name: "reassignToId",
+      label: "Reassign to",
+      type: "select",
+      options: [
+        { value: "", label: "Keep the assignee" },
+        { value: "unassign", label: "Unassign" },
+        ...staff.map((s) => ({ value: s.id, label: s.name })),
+      ],
+    },
+  ];
+
+  return (
+    <section aria-labelledby="sla-title">
+      <h1 id="sla-title">Service levels</h1>
+      <ErrorNote error={data.error ?? action.error} />
+      <p class="muted">
+        Targets per department and priority, counted in the department's business hours or in
+        calendar hours. Changes apply to new tickets and to each ticket at its next change.
+      </p>
+
+      <h2>Business hours</h2>
+      <ul class="cards">
+        {departments.map((d) => {
+          const hours = data.data?.businessHours.find((h) => h.departmentId === d.id);
+          const initial: HoursValues = {
+            timezone: hours?.timezone ?? "UTC",
+            holidays: (hours?.holidays ?? []).join(", "),
+          };
+          DAYS.forEach((_, i) => {
+            initial[`day${i + 1}`] = (hours?.windows ?? [])
+              .filter((w) => w.weekday === i + 1)
+              .map((w) => `${w.opens}-${w.closes}`)
+              .join(", ");
+          });
+          if (!hours) for (let i = 1; i <= 5; i++) initial[`day${i}`] = "09:00-17:00";
+          return (
+            <li key={d.id} class="panel" data-department={d.name}>
+              <h3>
+                {d.name} {hours ? "" : <span class="muted">(around the clock until saved)</span>}
+              </h3>
+              <Form
+                id={`hours-${d.id}`}
+                class="row-form"
+                initial={initial}
+                controls={hoursControls}
+                submit="Save hours"
+                primary={false}
+                saved="Saved"
+                onSubmit={async (v) => {
+                  const windows = DAYS.flatMap((_, i) =>
+                    (v[`day${i + 1}`] ?? "")
+                      .split(",")
+                      .map((s) => s.trim())
+                      .filter(Boolean)
+                      .map((span) => {
+                        const [opens, closes] = span.split("-").map((t) => t.trim());
+                        return { weekday: i + 1, opens: opens ?? "", closes: closes ?? "" };
+                      }),
+                  );
+                  const holidays = (v.holidays ?? "")
+                    .split(",")
+                    .map((s) => s.trim())
+                    .filter(Boolean);
+                  ok(
+                    (
+                      await mutate(SetBusinessHoursDocument, {
+                        input: { departmentId: d.id, timezone: v.timezone ?? "", windows, holidays },
+                      })
+                    ).setBusinessHours,
+                    "BusinessHours",
+                  );
+                  await data.refetch();
+                }}
+              />
+            </li>
+          );
+        })}
+      </ul>
+
+      <h2>SLA policies</h2>
+      <table class="tickets sla-policies">
+        <thead>
+          <tr>
+            <th scope="col">Department</th>
+            <th scope="col">Priority</th>
+            <th scope="col">First response</th>
+            <th scope="col">Next response</th>
+            <th scope="col">Resolution</th>
+            <th scope="col">At risk</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.data?.slaPolicies.map((p) => (
+            <tr key={p.id}>
+              <td>{name(p.departmentId)}</td>
+              <td>{PRIORITY_LABEL[p.priority]}</td>
+              <td>{duration(p.firstResponseMinutes, p.firstResponseBusinessHours)}</td>
+              <td>{duration(p.nextResponseMinutes, p.nextResponseBusinessHours)}</td>
+              <td>{duration(p.resolutionMinutes, p.resolutionBusinessHours)}</td>
+              <td>{p.atRiskPercent} %</td>
+              <td>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() =>
+                    void action.run(async () => {
+                      ok((await mutate(DeleteSlaPolicyDocument, { id: p.id })).deleteSlaPolicy, "SlaPolicy");
+                      await data.refetch();
+                    })
+                  }
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data.data?.slaPolicies.length === 0 && <p class="empty">No SLA policies yet.</p>}
+      <Form
+        id="new-policy"
+        class="panel"
+        heading="Set a policy"
+        submit="Save policy"
+        reset
+        initial={{
+          departmentId: departments[0]?.id ?? "",
+          priority: "MEDIUM",
+          firstResponseMinutes: "240",
+          firstResponseHours: "business",
+          nextResponseMinutes: "480",
+          nextResponseHours: "business",
+          resolutionMinutes: "2400",
+          resolutionHours: "business",
+          atRiskPercent: "75",
+        }}
+        controls={policyControls}
+        onSubmit={async (v) => {
+          ok(
+            (
+              await mutate(SetSlaPolicyDocument, {
+                input: {
+                  departmentId: v.departmentId,
+                  priority: v.priority as TicketPriority,
+                  firstResponseMinutes: minutes(v.firstResponseMinutes),
+                  firstResponseBusinessHours: v.firstResponseHours === "business",
+                  nextResponseMinutes: minutes(v.nextResponseMinutes),
+                  nextResponseBusinessHours: v.nextResponseHours === "business",
+                  resolutionMinutes: minutes(v.resolutionMinutes),
+                  resolutionBusinessHours: v.resolutionHours === "business",
+                  atRiskPercent: Number(v.atRiskPercent),
+                },
+              })
+            ).setSlaPolicy,
+            "SlaPolicy",
+          );
+          await data.refetch();
+        }}
+      />
+
+      <h2>Escalation rules</h2>
+      <ul class="cards">
+        {data.data?.escalationRules.map((r) => (
+          <li key={r.id} class="panel" data-rule={r.name}>
+            <h3>{r.name}</h3>
+            <p>
+              {TARGET_LABEL[r.target]} {r.atPercent >= 100 ? "breached" : `at ${r.atPercent} %`} ·{" "}
+              {name(r.departmentId)}
+            </p>
+            <p class="muted">
+              {[
+                r.notifyAssignee && "notify the assignee",
+                r.notifyDepartment && "notify the department",
+                r.notifyAdmins && "notify the admins",
+                r.raisePriority && "raise the priority",
+                r.reassignToId &&
+                  `reassign to ${staff.find((s) => s.id === r.reassignToId)?.name ?? `#${r.reassignToId}`}`,
+                r.unassign && "unassign",
+              ]
+                .filter(Boolean)
+                .join(", ")}
+            </p>
+            <button
+              type="button"
+              class="danger"
+              onClick={() =>
+                void action.run(async () => {
+                  ok(
+                    (await mutate(DeleteEscalationRuleDocument, { id: r.id })).deleteEscalationRule,
+                    "EscalationRule",
+                  );
+                  await data.refetch();
+                })
+              }
+            >
+              Delete <span class="sr-only">{r.name}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {data.data?.escalationRules.length === 0 && <p class="empty">No escalation rules yet.</p>}
+      <Form
+        id="new-rule"
+        class="panel"
+        heading="New escalation rule"
+        submit="Create rule"
+        reset
+        initial={{
+          name: "",
+          target: "FIRST_RESPONSE",
+          atPercent: "75",
+          departmentId: "",
+          notifyAssignee: "yes",
+          notifyDepartment: "no",
+          notifyAdmins: "no",
+          raisePriority: "no",
+          reassignToId: "",
+        }}
+        controls={ruleControls}
+        onSubmit={async (v) => {
+          ok(
+            (
+              await mutate(CreateEscalationRuleDocument, {
+                input: {
+                  name: v.name,
+                  target: v.target as SlaTarget,
+                  atPercent: Number(v.atPercent),
+                  departmentId: v.departmentId || null,
+                  notifyAssignee: v.notifyAssignee === "yes",
+                  notifyDepartment: v.notifyDepartment === "yes",
+                  notifyAdmins: v.notifyAdmins === "yes",
+                  raisePriority: v.raisePriority === "yes",
+                  reassignToId: v.reassignToId && v.reassignToId !== "unassign" ? v.reassignToId : null,
+                  unassign: v.reassignToId === "unassign",
+                },
+              })
+            ).createEscalationRule,
+            "EscalationRule",
+          );
+          await data.refetch();
+        }}
+      />
+    </section>
+  );
+}
