@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -18,8 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis_server import free_port
 from wsclient import LIST_EVENTS, Feed, session, wait_live
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.infra.clock import now
+from app.mail.tokens import reply_address
 from app.main import create_app
 from app.models import OutboxEvent
 
@@ -116,7 +118,9 @@ async def test_counters_and_gauges_move_with_real_use(start, world):
 
 
 async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
-    server = start("serve", METRICS_TOKEN=TOKEN, SMTP_URL=smtp_url)
+    server = start(
+        "serve", METRICS_TOKEN=TOKEN, SMTP_URL=smtp_url, INBOUND_SECRET="inbound-test-secret"
+    )
     worker_port = free_port()
     worker = start(
         "worker", "--metrics-port", str(worker_port), METRICS_TOKEN=TOKEN, SMTP_URL=smtp_url
@@ -223,8 +227,34 @@ async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
     assert mailbox.received
     assert value(mailed, "helpdesk_mails_total", outcome="failed") == 0
 
+    # Inbound mail: the client answers by email; the worker processes it and counts it.
+    mail = EmailMessage()
+    mail["From"] = "Alice Client <alice@example.com>"
+    mail["To"] = reply_address(ticket.number, world.client_a.id, settings=get_settings())
+    mail["Subject"] = f"Re: [#{ticket.number}] Printer"
+    mail["Message-ID"] = "<metrics-reply-1@example.com>"
+    mail.set_content("Still broken")
+    async with httpx.AsyncClient(timeout=30) as http:
+        stored = await http.post(
+            f"{server.base}/mail/inbound",
+            content=mail.as_bytes(),
+            headers={"X-Inbound-Secret": "inbound-test-secret"},
+        )
+    assert stored.status_code == 202, stored.text
+    await until_scraped(
+        worker_base,
+        lambda f: (
+            value(f, "helpdesk_inbound_mails_total", outcome="processed")
+            - value(mailed, "helpdesk_inbound_mails_total", outcome="processed")
+            == 1
+        ),
+        worker.log_tail,
+    )
+
     # The outbox backlog: a row left unsent (held back for its writer) a minute ago.
-    assert value(closed, "helpdesk_outbox_depth") == 0
+    await until_scraped(
+        server.base, lambda f: value(f, "helpdesk_outbox_depth") == 0, server.log_tail
+    )
     await OutboxEvent.create(
         channel="helpdesk:sessions",
         payload="{}",
