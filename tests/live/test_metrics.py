@@ -21,6 +21,7 @@ from wsclient import LIST_EVENTS, Feed, session, wait_live
 
 from app.config import Settings, get_settings
 from app.infra.clock import now
+from app.infra.metrics import OperationNames
 from app.mail.tokens import reply_address
 from app.main import create_app
 from app.models import OutboxEvent
@@ -265,3 +266,20 @@ async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
     assert value(backlog, "helpdesk_outbox_depth") == 1
     assert 60 <= value(backlog, "helpdesk_outbox_oldest_age_seconds") < 120
     assert value(await scrape(worker_base), "helpdesk_outbox_depth") == 1
+
+
+def test_clients_cannot_grow_the_operation_label_set():
+    """Only validated names become label values, and only so many of them; the rest are one."""
+    names = OperationNames(limit=3)
+    assert names.label(None, valid=True) == "anonymous"
+    assert names.label("Probe", valid=False) == "other"
+    assert [names.label(f"Op{i}", valid=True) for i in range(5)] == [
+        "Op0",
+        "Op1",
+        "Op2",
+        "other",
+        "other",
+    ]
+    assert names.label("Op1", valid=False) == "Op1"  # known already: the same series
+    assert names.label("x" * 65, valid=True) == "other"
+    assert names.label('Evil"} 1\n', valid=True) == "other"
