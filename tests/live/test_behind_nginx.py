@@ -112,9 +112,11 @@ async def test_behind_nginx_sign_in_list_live_upload_download_and_the_real_addre
 ):
     env = {"FORWARDED_ALLOW_IPS": PROXY, "LOG_FORMAT": "json"}
     a, b = start("serve", **env), start("serve", **env)
-    workers = [start("worker", **env), start("worker", **env)]
     assert isinstance(a, ServerProcess) and isinstance(b, ServerProcess)
     await asyncio.gather(a.wait_ready(), b.wait_ready())
+    # The workers start once the servers run: four interpreters importing the app at once on
+    # a busy 2-core machine can take longer than the start bound.
+    workers = [start("worker", **env), start("worker", **env)]
     backend = {name: urlsplit(s.base).netloc for name, s in (("a", a), ("b", b))}
     site = render_site(
         listen=f"127.0.0.1:{free_port()}",
