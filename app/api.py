@@ -27,7 +27,12 @@ from app.schema.core.cost import query_cost_rule
 from app.schema.core.documents import DocumentCache, Documents
 from app.schema.core.errors import ERROR_TYPES
 from app.schema.core.executor import HelpdeskExecutor
-from app.schema.core.extensions import HideSuggestions, LogOperation, MaskUnexpectedErrors
+from app.schema.core.extensions import (
+    HideSuggestions,
+    LogOperation,
+    MaskUnexpectedErrors,
+    RecordMetrics,
+)
 from app.schema.core.text_guard import RefuseControlCharactersInQueries
 
 
@@ -86,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         rules.append(NoSchemaIntrospectionCustomRule)
     documents = Documents(rules, max_tokens=settings.query_token_limit, maxsize=256)
     extensions: list[Any] = [
+        RecordMetrics,
         lambda: DocumentCache(documents),
         MaskUnexpectedErrors,
         RefuseControlCharactersInQueries,

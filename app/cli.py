@@ -55,6 +55,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws_per_message_deflate=False,
         log_level="info",
         log_config=uvicorn_log_config(settings.log_format),
+        # X-Forwarded-For/-Proto believed from the proxy only: the client address that the
+        # logs and the sign-in limit see is the real one, and nobody else can forge it.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     run_until_signal(
         "serve", lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve()
@@ -64,11 +68,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from app.infra.stopping import run_until_signal
-    from app.workers.serve import serve_jobs
+    from app.workers.serve import worker_with_metrics
 
     settings = _settings()
     # SIGINT/SIGTERM: the jobs in progress finish (bounded) or go back to the queue.
-    run_until_signal("worker", lambda stop: serve_jobs(settings, stop=stop))
+    run_until_signal(
+        "worker",
+        lambda stop: worker_with_metrics(
+            settings, host=args.metrics_host, port=args.metrics_port, stop=stop
+        ),
+    )
     return 0
 
 
@@ -158,9 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser(
-        "worker", help="an arq worker (notifications, inbound mail, cron)"
-    ).set_defaults(func=cmd_worker)
+    worker = commands.add_parser("worker", help="an arq worker (notifications, inbound mail, cron)")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve this worker's /metrics on this port (needs METRICS_TOKEN)",
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     admin = commands.add_parser("create-admin", help="create or update an administrator")

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     presence_ttl_seconds: int = Field(default=30, ge=3)  # presence lapses without a heartbeat
     # On SIGINT/SIGTERM: how long requests in flight and jobs in progress get to finish.
     stop_grace_seconds: float = Field(default=20, gt=0)
+    # Prometheus metrics at /metrics: off (404) unless set; the scraper sends it as a bearer token.
+    metrics_token: str | None = None
+    # Addresses whose X-Forwarded-For/-Proto uvicorn believes (the proxy's): comma-separated IPs
+    # or networks, "*" for any (only when nothing but the proxy can reach the server).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     first_ticket_number: int = Field(default=1000, ge=1)
     auto_close_days: int = Field(default=7, ge=0)

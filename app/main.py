@@ -22,7 +22,7 @@ from app.api import build_schema
 from app.config import Settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
-from app.infra import db
+from app.infra import db, metrics
 from app.infra.logs import open_request
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_pool, redis_client, redis_url
@@ -159,11 +159,19 @@ def create_app(
             status_code=503 if failed else 200,
         )
 
+    async def refresh_metrics() -> None:
+        """The gauges read at scrape time: this process's sockets, the outbox's backlog."""
+        status = state.live.status()
+        metrics.WEBSOCKETS_OPEN.set(float(status["connections"]))  # type: ignore[arg-type]
+        metrics.SUBSCRIPTIONS_OPEN.set(float(status["subscriptions"]))  # type: ignore[arg-type]
+        await events.record_backlog()
+
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", health),
         Route("/readyz", ready),
+        Route("/metrics", metrics.metrics_endpoint(settings.metrics_token, refresh_metrics)),
         *(extra_routes or []),
         *all_routes(),
     ]

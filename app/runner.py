@@ -59,6 +59,8 @@ async def run_all(
                 log_config=uvicorn_log_config(settings.log_format),
                 ws="websockets-sansio",
                 ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
+                proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips,
             ),
             stop,
             settings.stop_grace_seconds,

@@ -5,12 +5,14 @@ from app.events.outbox import (
     JobQueue,
     Publisher,
     Relay,
+    backlog,
     configure,
     current_relay,
     emit,
     emit_session_change,
     flushed,
     handled,
+    record_backlog,
     sinks,
 )
 from app.events.signals import (
@@ -33,6 +35,7 @@ __all__ = [
     "SessionReason",
     "SessionSignal",
     "TicketEvent",
+    "backlog",
     "configure",
     "current_relay",
     "emit",
@@ -40,5 +43,6 @@ __all__ = [
     "event_for",
     "flushed",
     "handled",
+    "record_backlog",
     "sinks",
 ]

@@ -9,6 +9,7 @@ import strawberry
 
 from app import errors, models
 from app.auth import policy
+from app.infra import metrics
 from app.live.connections import LiveConnection
 from app.live.dispatcher import Gone, LoadedEvent
 from app.live.prepared import PreparedSender
@@ -305,6 +306,7 @@ async def _ticket_events(
                 if not visible:
                     continue
                 payload_key = message.id if message is not None else None
+                metrics.EVENTS_DELIVERED.inc()
                 if sender is not None and await sender.send(item.renders, payload_key):
                     continue
                 yield _shape(info, item, message)

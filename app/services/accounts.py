@@ -13,8 +13,15 @@ from app.auth.actor import Actor
 from app.auth.passwords import check_password, hash_password_async, password_problem
 from app.auth.tokens import issue_token, revoke_tokens
 from app.config import Settings
-from app.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from app.errors import (
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from app.events import emit_session_change
+from app.infra import metrics
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
@@ -37,11 +44,16 @@ async def login(
     is away."""
     account = normalise_email(email)
     limiter = LoginLimiter(redis, settings)
-    reservation = await limiter.reserve(account, address)
+    try:
+        reservation = await limiter.reserve(account, address)
+    except RateLimited:
+        metrics.LOGIN_FAILURES.labels("rate_limited").inc()
+        raise
     user = await User.get_or_none(email=account, active=True) if account else None
     # One verification either way: against the user's hash, or the dummy one when there is no
     # such user (or they have no password), so timing does not tell them apart.
     if not await check_password(user.password_hash if user else None, password) or user is None:
+        metrics.LOGIN_FAILURES.labels("wrong_password").inc()
         raise PermissionDenied("Email or password is wrong.")
     await limiter.release(reservation)
     token, _ = await issue_token(user, TokenKind.SESSION, ttl=timedelta(days=settings.session_days))

@@ -22,6 +22,7 @@ from arq.constants import expires_extra_ms
 from app import events
 from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.events import TicketEvent
+from app.infra import metrics
 from app.mail.outbound import records
 from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
@@ -178,15 +179,19 @@ async def deliver(
         if failure.transient:
             delay = await records.mark_retry(row, failure.error)
             if delay is not None:
+                metrics.MAILS.labels("retrying").inc()
                 return "retrying", delay
             log.error("giving up on %s to %s: %s", row.dedupe_key, row.recipient, failure.error)
+            metrics.MAILS.labels("failed").inc()
             return "failed", None
         log.error(
             "permanent failure for %s to %s: %s", row.dedupe_key, row.recipient, failure.error
         )
         await records.mark_failed(row, failure.error)
+        metrics.MAILS.labels("failed").inc()
         return "failed", None
     await records.mark_sent(row)
+    metrics.MAILS.labels("sent").inc()
     return "sent", None
 
 

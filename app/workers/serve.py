@@ -14,6 +14,7 @@ import logging
 from arq.worker import Worker, get_kwargs
 from redis.exceptions import RedisError
 
+from app import events
 from app.config import Settings
 from app.workers.settings import worker_settings
 
@@ -88,3 +89,47 @@ async def _close(worker: Worker) -> None:
         with contextlib.suppress(Exception):
             await worker._pool.aclose()
         worker._pool = None
+
+
+async def serve_metrics(settings: Settings, *, host: str, port: int, stop: asyncio.Event) -> None:
+    """``helpdesk worker --metrics-port``: this process's ``/metrics`` (same token rule as the
+    web server's) on a small HTTP server of its own, until ``stop``."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from app.infra.logs import uvicorn_log_config
+    from app.infra.metrics import metrics_endpoint
+    from app.infra.stopping import GracefulServer
+
+    app = Starlette(
+        routes=[Route("/metrics", metrics_endpoint(settings.metrics_token, events.record_backlog))]
+    )
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        access_log=False,
+        log_config=uvicorn_log_config(settings.log_format),
+    )
+    await GracefulServer(config, stop, 1).serve()
+
+
+async def worker_with_metrics(
+    settings: Settings, *, host: str, port: int | None, stop: asyncio.Event
+) -> None:
+    """The worker, and its metrics server when ``port`` is given; either ending stops both."""
+    if port is None:
+        await serve_jobs(settings, stop=stop)
+        return
+    parts = [
+        asyncio.create_task(serve_jobs(settings, stop=stop), name="worker"),
+        asyncio.create_task(serve_metrics(settings, host=host, port=port, stop=stop)),
+    ]
+    await asyncio.wait(parts, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await asyncio.wait(parts)
+    for part in parts:
+        if not part.cancelled() and part.exception():
+            raise part.exception()  # type: ignore[misc]

@@ -62,13 +62,13 @@ async def start(
     stopped afterwards."""
     started: list[HelpdeskProcess] = []
 
-    def starter(kind: str, **env: str) -> HelpdeskProcess:
+    def starter(kind: str, *args: str, **env: str) -> HelpdeskProcess:
         log = tmp_path / f"{kind}-{len(started)}.log"
         environment = process_env(settings, REDIS_URL=private_redis.url, **env)
         if kind == "serve":
             process: HelpdeskProcess = ServerProcess(free_port(), environment, log)
         else:
-            process = HelpdeskProcess([kind], environment, log)
+            process = HelpdeskProcess([kind, *args], environment, log)
         process.start()
         started.append(process)
         return process

@@ -20,6 +20,7 @@ from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import Settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.infra import metrics
 from app.infra.clock import now
 from app.mail.headers import strip_controls
 from app.mail.inbound import notices
@@ -108,6 +109,7 @@ async def process_inbound(
     if accepted_by is not None:
         outcome = replace(outcome, reason=f"accepted by {accepted_by}: {outcome.reason}")
     await _record(mail, outcome)
+    metrics.INBOUND_MAILS.labels(outcome.status.value).inc()
     if outcome.notice and notify and parsed is not None:
         await notices.send_refusal_notice(
             redis,

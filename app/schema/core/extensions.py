@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from app.errors import DomainError
+from app.infra import metrics
 from app.infra.logs import note_operation
 
 log = logging.getLogger("app.graphql")
@@ -90,3 +92,26 @@ class LogOperation(SchemaExtension):
             actor.user_id if actor is not None else None,
             own_task=request is not None and request.scope.get("type") == "websocket",
         )
+
+
+class RecordMetrics(SchemaExtension):
+    """Counts each operation by name, type and outcome (``ok``; ``error``: the answer carries
+    GraphQL errors; ``invalid``: the document did not parse or validate) and times queries and
+    mutations. A name gets its own label value only if its document validated (see
+    ``app.infra.metrics.OperationNames``), so clients cannot grow the label set."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        valid = context.graphql_document is not None and not context.pre_execution_errors
+        try:
+            kind = context.operation_type.value if valid else "unknown"
+        except Exception:  # no operation of that name in the document
+            kind, valid = "unknown", False
+        result = context.result
+        outcome = "invalid" if not valid else "error" if result and result.errors else "ok"
+        name = metrics.operation_names.label(context.operation_name, valid=valid)
+        metrics.GRAPHQL_OPERATIONS.labels(name, kind, outcome).inc()
+        if kind != "subscription":  # a subscription's operation lasts as long as it runs
+            metrics.GRAPHQL_SECONDS.labels(name, kind).observe(time.perf_counter() - started)
