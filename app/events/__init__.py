@@ -8,14 +8,17 @@ from app.events.outbox import (
     configure,
     current_relay,
     emit,
+    emit_account_mail,
     emit_session_change,
     flushed,
     handled,
     sinks,
 )
 from app.events.signals import (
+    ACCOUNT_MAIL_CHANNEL,
     SESSIONS_CHANNEL,
     TICKETS_CHANNEL,
+    AccountMail,
     EventType,
     SessionReason,
     SessionSignal,
@@ -24,8 +27,10 @@ from app.events.signals import (
 )
 
 __all__ = [
+    "ACCOUNT_MAIL_CHANNEL",
     "SESSIONS_CHANNEL",
     "TICKETS_CHANNEL",
+    "AccountMail",
     "EventType",
     "JobQueue",
     "Publisher",
@@ -36,6 +41,7 @@ __all__ = [
     "configure",
     "current_relay",
     "emit",
+    "emit_account_mail",
     "emit_session_change",
     "event_for",
     "flushed",

@@ -21,9 +21,10 @@ from app.models.tickets import (
     TicketSequence,
     TicketTag,
 )
-from app.models.users import AuthToken, Department, Setting, User
+from app.models.users import AccountAudit, AuthToken, Department, Setting, User
 
 __all__ = [
+    "AccountAudit",
     "Attachment",
     "AuditEntry",
     "AuthToken",

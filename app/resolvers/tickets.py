@@ -144,6 +144,11 @@ class TicketMutations:
             priority=input.priority,
             files=uploads(input.attachments),
             client_id=optional_id(input.client_id, "clientId"),
+            new_client=(
+                tickets.NewClient(email=input.client_email, name=input.client_name)
+                if input.client_email is not None
+                else None
+            ),
             source=info.context.message_source,
         )
         return Ticket.of(opened.ticket)

@@ -396,6 +396,14 @@ class OpenTicketInput:
     client_id: strawberry.ID | None = strawberry.field(
         default=None, description="Staff opening a ticket on behalf of a client."
     )
+    client_email: str | None = strawberry.field(
+        default=None,
+        description="Staff, instead of clientId: the client with this address, else a new "
+        "client (named clientName) who is mailed an invitation to set a password.",
+    )
+    client_name: str | None = strawberry.field(
+        default=None, description="The new client's name (with clientEmail)."
+    )
 
 
 @strawberry.input

@@ -38,7 +38,9 @@ async def login(
     account = normalise_email(email)
     limiter = LoginLimiter(redis, settings)
     reservation = await limiter.reserve(account, address)
-    user = await User.get_or_none(email=account, active=True) if account else None
+    user = (
+        await User.get_or_none(email=account, active=True, email_verified=True) if account else None
+    )
     # One verification either way: against the user's hash, or the dummy one when there is no
     # such user (or they have no password), so timing does not tell them apart.
     if not await check_password(user.password_hash if user else None, password) or user is None:
