@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
 import { Account } from "./pages/account";
+import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
 import { CannedResponses } from "./pages/admin/canned";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
@@ -81,6 +82,10 @@ export function App() {
           <Router>
             <Route path="/" component={Home} />
             <Route path="/login" component={Login} />
+            <Route path="/forgot-password" component={ForgotPassword} />
+            <Route path="/password" component={SetPassword} />
+            <Route path="/signup" component={SignUp} />
+            <Route path="/verify" component={VerifyEmail} />
             <Route path="/admin" component={() => <Redirect to="/admin/tickets" />} />
             <Route path="/client" component={() => <Redirect to="/client/tickets" />} />
             {ROUTES.map((r) => (
