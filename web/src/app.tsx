@@ -5,6 +5,7 @@ import { Layout } from "./layout";
 import { Account } from "./pages/account";
 import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
 import { CannedResponses } from "./pages/admin/canned";
+import { Clients } from "./pages/admin/clients";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
@@ -12,6 +13,7 @@ import { StaffMembers } from "./pages/admin/staff";
 import { Tags } from "./pages/admin/tags";
 import { StaffTicket } from "./pages/admin/tickets/[number]";
 import { TicketList } from "./pages/admin/tickets/index";
+import { OpenForClient } from "./pages/admin/tickets/new";
 import { ClientTicket } from "./pages/client/tickets/[number]";
 import { MyTickets } from "./pages/client/tickets/index";
 import { NewTicket } from "./pages/client/tickets/new";
@@ -43,9 +45,11 @@ function NotFound() {
  */
 const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/tickets", "staff", TicketList],
+  ["/admin/tickets/new", "staff", OpenForClient],
   ["/admin/tickets/:number", "staff", StaffTicket],
   ["/admin/departments", "admin", Departments],
   ["/admin/staff", "admin", StaffMembers],
+  ["/admin/clients", "admin", Clients],
   ["/admin/canned", "admin", CannedResponses],
   ["/admin/tags", "admin", Tags],
   ["/admin/settings", "admin", Settings],

@@ -51,6 +51,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
                   <>
                     <NavLink href="/admin/departments">Departments</NavLink>
                     <NavLink href="/admin/staff">Staff</NavLink>
+                    <NavLink href="/admin/clients">Clients</NavLink>
                     <NavLink href="/admin/canned">Canned responses</NavLink>
                     <NavLink href="/admin/tags">Tags</NavLink>
                     <NavLink href="/admin/settings">Settings</NavLink>
