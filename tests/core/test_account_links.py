@@ -81,6 +81,11 @@ async def worker(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Worker]:
     try:
         yield runner
     finally:
+        # Let jobs under way finish (closing cancels them), then stop polling.
+        jobs = list(runner.tasks.values())
+        async with asyncio.timeout(15):
+            while not all(job.done() for job in jobs):
+                await asyncio.wait(jobs, timeout=1)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await runner.close()
