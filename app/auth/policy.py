@@ -104,6 +104,16 @@ def ticket_owners() -> Q:
     return Q(role=Role.CLIENT, active=True)
 
 
+def may_own_tickets(user: User) -> bool:
+    """Whether staff may open a ticket for this user: an active client."""
+    return user.role is Role.CLIENT and user.active
+
+
+def is_client_role(role: Role) -> bool:
+    """Clients (a client created by staff without a password is invited to choose one)."""
+    return role is Role.CLIENT
+
+
 def may_open_tickets_by_mail(user: User) -> bool:
     """Mail to a department address opens a ticket only for a client; staff open tickets on a
     client's behalf in the dashboard."""

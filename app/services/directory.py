@@ -136,7 +136,7 @@ async def create_user(
         if departments:
             await user.departments.add(*departments, using_db=connection)
         await record_account(connection, user_id=user.id, actor=actor, field="created", new=role)
-        if role is Role.CLIENT and password_hash is None:
+        if policy.is_client_role(role) and password_hash is None:
             await invite_client(connection, user)
     return user
 

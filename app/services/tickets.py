@@ -195,7 +195,7 @@ async def _named_client(named: NewClient, checks: Checks) -> tuple[User | None, 
         return None, None
     user = await User.get_or_none(email=address)
     if user is not None:
-        if user.role is not Role.CLIENT or not user.active:
+        if not policy.may_own_tickets(user):
             checks.fail("clientEmail", "That address belongs to no active client.")
             return None, None
         return user, None
