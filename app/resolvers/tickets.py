@@ -38,6 +38,7 @@ from app.schema.tickets import (
     TicketSort,
     UpdateTicketInput,
     UpdateTicketResult,
+    UploadLimits,
 )
 from app.services import messages, ticket_list, tickets
 from app.services.attachments import IncomingFile
@@ -74,6 +75,15 @@ def _sort(value: TicketSort | None) -> ticket_list.TicketSort:
 
 @strawberry.type
 class TicketQueries:
+    @strawberry.field(description="The attachment limits (MAX_FILE_BYTES and the others).")
+    def upload_limits(self, info: Info) -> UploadLimits:
+        settings = info.context.settings
+        return UploadLimits(
+            max_file_bytes=settings.max_file_bytes,
+            max_message_bytes=settings.max_message_bytes,
+            max_files_per_message=settings.max_files_per_message,
+        )
+
     @strawberry.field(description="Null when missing or not visible: existence never leaks.")
     async def ticket(self, info: Info, number: int) -> Ticket | None:
         try:

@@ -441,3 +441,10 @@ ReplyResult = result_union("ReplyResult", Message)
 NoteResult = result_union("NoteResult", Message)
 UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
 CloseTicketResult = result_union("CloseTicketResult", Ticket)
+
+
+@strawberry.type(description="What one message may carry (the browser checks before uploading).")
+class UploadLimits:
+    max_file_bytes: int
+    max_message_bytes: int
+    max_files_per_message: int
