@@ -238,12 +238,26 @@ def is_active_administrator(user: User) -> bool:
 
 
 def canned_scope(actor: Actor | None) -> Q:
-    """Staff see global canned responses and those of their departments; admins all."""
+    """Staff see global canned responses, those of their departments and their own personal
+    ones; admins every shared one and their own. Nobody sees another's personal ones."""
     if actor is None or actor.is_client:
         return NOTHING
+    own = Q(owner_id=actor.user_id)
     if actor.is_admin:
-        return Q()
-    return Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+        return Q(owner_id=None) | own
+    shared = Q(owner_id=None) & (
+        Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+    )
+    return shared | own
+
+
+def can_edit_canned(actor: Actor | None, owner_id: int | None) -> bool:
+    """Personal responses: their owner. Shared ones (global or a department's): admins."""
+    if actor is None or actor.is_client:
+        return False
+    if owner_id is not None:
+        return owner_id == actor.user_id
+    return actor.is_admin
 
 
 # Search -------------------------------------------------------------------------------------

@@ -134,3 +134,28 @@ async def test_staff_open_a_ticket_for_a_client_who_phoned(
     await mail_to(smtp, "jo@example.com", 2)
     subjects = {m.header("Subject") for m in smtp.to("jo@example.com")}
     assert subjects == {f"[Ticket #{ticket.number}] Phoned: printer", "Your helpdesk account"}
+
+
+async def test_the_browser_names_each_file_too_large_or_too_many_before_uploading(
+    world: World, open_as: OpenAs, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "max_file_bytes", 1000)
+    monkeypatch.setattr(settings, "max_files_per_message", 2)
+    page = await open_as(world.client_a, "/client/tickets/new")
+    await expect(page.get_by_role("heading", name="Open a ticket")).to_be_visible()
+    files = [
+        {"name": "big.log", "mimeType": "text/plain", "buffer": b"x" * 2000},
+        {"name": "a.txt", "mimeType": "text/plain", "buffer": b"a"},
+        {"name": "b.txt", "mimeType": "text/plain", "buffer": b"b"},
+        {"name": "c.txt", "mimeType": "text/plain", "buffer": b"c"},
+    ]
+    await page.get_by_label("Attachments").set_input_files(files)
+    refused = page.get_by_role("alert", name="Files not added")
+    await expect(refused.get_by_role("listitem")).to_have_text(
+        [
+            "“big.log” was not added: it is larger than 1000 B (the limit for one file).",
+            "“c.txt” was not added: a message may carry at most 2 files.",
+        ]
+    )
+    chosen = page.get_by_role("list", name="Files to attach")
+    await expect(chosen.get_by_role("listitem")).to_have_count(2)

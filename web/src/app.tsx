@@ -50,7 +50,7 @@ const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/departments", "admin", Departments],
   ["/admin/staff", "admin", StaffMembers],
   ["/admin/clients", "admin", Clients],
-  ["/admin/canned", "admin", CannedResponses],
+  ["/admin/canned", "staff", CannedResponses],
   ["/admin/tags", "admin", Tags],
   ["/admin/settings", "admin", Settings],
   ["/admin/inbound-mail", "admin", InboundMail],

@@ -24,6 +24,11 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.AddField(
+            model_name='CannedResponse',
+            name='owner',
+            field=fields.ForeignKeyField('models.User', source_field='owner_id', null=True, db_constraint=True, to_field='id', related_name='canned_responses', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AddField(
             model_name='User',
             name='email_verified',
             field=fields.BooleanField(default=True, db_default=True),
