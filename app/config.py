@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     inbound_secret: str | None = None
     reopen_window_days: int = Field(default=30, ge=0)
     unknown_senders_become_clients: bool = True
+    # Whether people may sign up as clients themselves (they confirm their address first).
+    client_signup: bool = True
     # The authserv-id of our receiving mail server: only its Authentication-Results count.
     mail_authserv_id: str | None = None
 

@@ -104,6 +104,16 @@ def ticket_owners() -> Q:
     return Q(role=Role.CLIENT, active=True)
 
 
+def may_own_tickets(user: User) -> bool:
+    """Whether staff may open a ticket for this user: an active client."""
+    return user.role is Role.CLIENT and user.active
+
+
+def is_client_role(role: Role) -> bool:
+    """Clients (a client created by staff without a password is invited to choose one)."""
+    return role is Role.CLIENT
+
+
 def may_open_tickets_by_mail(user: User) -> bool:
     """Mail to a department address opens a ticket only for a client; staff open tickets on a
     client's behalf in the dashboard."""
@@ -228,12 +238,26 @@ def is_active_administrator(user: User) -> bool:
 
 
 def canned_scope(actor: Actor | None) -> Q:
-    """Staff see global canned responses and those of their departments; admins all."""
+    """Staff see global canned responses, those of their departments and their own personal
+    ones; admins every shared one and their own. Nobody sees another's personal ones."""
     if actor is None or actor.is_client:
         return NOTHING
+    own = Q(owner_id=actor.user_id)
     if actor.is_admin:
-        return Q()
-    return Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+        return Q(owner_id=None) | own
+    shared = Q(owner_id=None) & (
+        Q(department_id=None) | Q(department_id__in=list(actor.department_ids))
+    )
+    return shared | own
+
+
+def can_edit_canned(actor: Actor | None, owner_id: int | None) -> bool:
+    """Personal responses: their owner. Shared ones (global or a department's): admins."""
+    if actor is None or actor.is_client:
+        return False
+    if owner_id is not None:
+        return owner_id == actor.user_id
+    return actor.is_admin
 
 
 # Search -------------------------------------------------------------------------------------

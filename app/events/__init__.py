@@ -9,6 +9,7 @@ from app.events.outbox import (
     configure,
     current_relay,
     emit,
+    emit_account_mail,
     emit_session_change,
     flushed,
     handled,
@@ -16,8 +17,10 @@ from app.events.outbox import (
     sinks,
 )
 from app.events.signals import (
+    ACCOUNT_MAIL_CHANNEL,
     SESSIONS_CHANNEL,
     TICKETS_CHANNEL,
+    AccountMail,
     EventType,
     SessionReason,
     SessionSignal,
@@ -26,8 +29,10 @@ from app.events.signals import (
 )
 
 __all__ = [
+    "ACCOUNT_MAIL_CHANNEL",
     "SESSIONS_CHANNEL",
     "TICKETS_CHANNEL",
+    "AccountMail",
     "EventType",
     "JobQueue",
     "Publisher",
@@ -39,6 +44,7 @@ __all__ = [
     "configure",
     "current_relay",
     "emit",
+    "emit_account_mail",
     "emit_session_change",
     "event_for",
     "flushed",

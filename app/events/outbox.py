@@ -35,8 +35,10 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.events.signals import (
+    ACCOUNT_MAIL_CHANNEL,
     SESSIONS_CHANNEL,
     TICKETS_CHANNEL,
+    AccountMail,
     SessionReason,
     SessionSignal,
     TicketEvent,
@@ -74,6 +76,10 @@ class Publisher(Protocol):
 
 class JobQueue(Protocol):
     async def enqueue_event(self, event: TicketEvent) -> None: ...
+
+
+class AccountMailQueue(Protocol):
+    async def enqueue_account_mail(self, mail: AccountMail) -> None: ...
 
 
 class _Sinks:
@@ -135,6 +141,19 @@ async def emit_session_change(
     await OutboxEvent.create(
         channel=SESSIONS_CHANNEL,
         payload=signal.to_json(),
+        created_at=_utcnow(),
+        hold_until_ms=_now_ms() + GRACE_MS,
+        using_db=connection,
+    )
+    _send_after_commit(connection)
+
+
+async def emit_account_mail(connection: BaseDBAsyncClient, mail: AccountMail) -> None:
+    """Write an account mail (reset, invitation, verification) in the caller's transaction;
+    the account-mail job is enqueued once it commits. Its row is never published."""
+    await OutboxEvent.create(
+        channel=ACCOUNT_MAIL_CHANNEL,
+        payload=mail.to_json(),
         created_at=_utcnow(),
         hold_until_ms=_now_ms() + GRACE_MS,
         using_db=connection,
@@ -335,6 +354,9 @@ async def _waiting(connection: BaseDBAsyncClient, limit: int, *, fresh: bool) ->
 
 async def _send(row: OutboxEvent) -> None:
     payload = row.payload
+    if row.channel == ACCOUNT_MAIL_CHANNEL:
+        await _send_account_mail(row)
+        return
     event: TicketEvent | None = None
     if row.channel == TICKETS_CHANNEL:
         try:
@@ -353,6 +375,24 @@ async def _send(row: OutboxEvent) -> None:
     except Exception as exc:
         raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
     metrics.EVENTS_PUBLISHED.labels(row.channel).inc()
+
+
+async def _send_account_mail(row: OutboxEvent) -> None:
+    try:
+        mail = replace(AccountMail.from_json(row.payload), mail_id=row.id)
+    except (ValueError, TypeError, KeyError):
+        log.error("dropping a malformed account mail row %s", row.id)
+        return
+    queue = getattr(sinks.jobs, "enqueue_account_mail", None)
+    if queue is None:  # a job queue of its own (tests) that takes ticket events only
+        log.warning("no account-mail queue in this process; account mail %s dropped", row.id)
+        return
+    try:
+        await queue(mail)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
 
 
 _RELAYS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()

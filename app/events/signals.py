@@ -121,3 +121,48 @@ class SessionSignal:
             token=None if token is None else int(token),
             keep=None if keep is None else int(keep),
         )
+
+
+ACCOUNT_MAIL_CHANNEL = "helpdesk:account-mail"
+"""Not a pub/sub channel: outbox rows on it are handed to the account-mail job only."""
+
+AccountMailKind = Literal["reset", "invite", "verify", "signup_exists"]
+"""``reset``: a password-reset link to whoever holds ``email`` (nothing when nobody does);
+``invite``: a staff-created client's link to set a password; ``verify``: a self-signed-up
+client's confirmation link; ``signup_exists``: someone signed up with the address of an
+existing account, whose owner is told (sign in, or reset the password)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMail:
+    kind: AccountMailKind
+    email: str
+    requested_at: str  # ISO 8601; links expire counting from it
+    user: int | None = None
+    mail_id: int | None = None  # its outbox row: set by the relay, the mail's identity
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "email": self.email,
+                "requested_at": self.requested_at,
+                "user": self.user,
+                "mail_id": self.mail_id,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> AccountMail:
+        data = json.loads(raw)
+        if data["kind"] not in ("reset", "invite", "verify", "signup_exists"):
+            raise ValueError(f"unknown account mail kind {data['kind']!r}")
+        user, mail_id = data.get("user"), data.get("mail_id")
+        return cls(
+            kind=data["kind"],
+            email=str(data["email"]),
+            requested_at=str(data["requested_at"]),
+            user=None if user is None else int(user),
+            mail_id=None if mail_id is None else int(mail_id),
+        )

@@ -29,10 +29,11 @@ from app.models.tickets import (
     TicketSequence,
     TicketTag,
 )
-from app.models.users import AuthToken, Department, Setting, User
+from app.models.users import AccountAudit, AuthToken, Department, Setting, User
 
 __all__ = [
     "SLA_NONE_KEY",
+    "AccountAudit",
     "Attachment",
     "AuditEntry",
     "AuthToken",

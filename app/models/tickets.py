@@ -166,9 +166,14 @@ class CannedResponse(Model):
     department: fields.ForeignKeyNullableRelation[Department] = fields.ForeignKeyField(
         "models.Department", related_name="canned_responses", null=True, on_delete=fields.CASCADE
     )
+    # Set: a staff member's personal response, which only they see and edit.
+    owner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="canned_responses", null=True, on_delete=fields.CASCADE
+    )
     created_at = fields.DatetimeField()
 
     department_id: int | None
+    owner_id: int | None
 
     class Meta:
         table = "canned_responses"

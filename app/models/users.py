@@ -27,6 +27,9 @@ class User(Model):
     role = fields.CharEnumField(Role, max_length=10)
     password_hash = fields.CharField(max_length=200, null=True)
     active = fields.BooleanField(default=True)
+    # False only for a self-signed-up client who has not followed the link mailed to them yet;
+    # such an account cannot sign in (every other way of creating a user sets True).
+    email_verified = fields.BooleanField(default=True, db_default=True)
     created_at = fields.DatetimeField()
     departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
         "models.Department", related_name="staff", through="department_staff"
@@ -53,6 +56,27 @@ class AuthToken(Model):
 
     class Meta:
         table = "auth_tokens"
+
+
+class AccountAudit(Model):
+    # Who changed what on a user's account (admin edits, password resets); never the password.
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="account_audit", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="account_changes_made", null=True, on_delete=fields.SET_NULL
+    )
+    user_id: int
+    actor_id: int | None
+    field = fields.CharField(max_length=40)
+    old_value = fields.CharField(max_length=300, null=True)
+    new_value = fields.CharField(max_length=300, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "account_audit"
 
 
 class Setting(Model):

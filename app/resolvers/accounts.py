@@ -6,6 +6,9 @@ import strawberry
 
 from app.auth.credentials import SESSION_COOKIE
 from app.schema.accounts import (
+    Accepted,
+    AcceptedResult,
+    AccountChange,
     ApiToken,
     ApiTokenResult,
     ChangePasswordResult,
@@ -19,7 +22,7 @@ from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import parse_id
 from app.schema.directory import User
-from app.services import accounts
+from app.services import account_links, accounts, audit
 
 
 @strawberry.type
@@ -31,6 +34,36 @@ class AccountQueries:
             return None
         user = await info.context.loaders.users.load(actor.user_id)
         return User.of(user) if user else None
+
+    @strawberry.field(description="Whether people may sign up as clients (CLIENT_SIGNUP).")
+    def client_signup(self, info: Info) -> bool:
+        return info.context.settings.client_signup
+
+    @strawberry.field(description="Administrators: the latest changes to a user's account.")
+    async def account_changes(
+        self, info: Info, user_id: strawberry.ID, first: int = 50
+    ) -> list[AccountChange]:
+        rows = await audit.account_trail(
+            actor=info.context.actor, user_id=parse_id(user_id, "userId"), first=min(first, 100)
+        )
+        people = {
+            u.id: u
+            for u in await info.context.loaders.users.load_many(
+                [r.actor_id for r in rows if r.actor_id]
+            )
+            if u is not None
+        }
+        return [
+            AccountChange(
+                id=strawberry.ID(str(r.id)),
+                field=r.field,
+                old_value=r.old_value,
+                new_value=r.new_value,
+                actor=User.of(people[r.actor_id]) if r.actor_id in people else None,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="The caller's personal API tokens.")
     async def api_tokens(self, info: Info) -> list[ApiToken]:
@@ -76,6 +109,52 @@ class AccountMutations:
         return PasswordChanged(
             user=User.of(changed.user), revoked_sessions=changed.revoked_sessions
         )
+
+    @mutation(
+        description="Mails a link to choose a new password (valid 1 hour, works once) to the "
+        "account with this address, if there is one; the answer is the same either way."
+    )
+    async def request_password_reset(self, info: Info, email: str) -> AcceptedResult:
+        await account_links.request_password_reset(
+            redis=info.context.redis,
+            settings=info.context.settings,
+            email=email,
+            address=info.context.client_address(),
+        )
+        return Accepted(
+            message="If an account has this address, we sent it a link to choose a new password."
+        )
+
+    @mutation(
+        description="Sets the password with the token of a reset or invitation link; signs "
+        "the user out everywhere (every session and API token)."
+    )
+    async def reset_password(self, info: Info, token: str, password: str) -> AcceptedResult:
+        await account_links.set_password_with_link(
+            settings=info.context.settings, token=token, password=password
+        )
+        return Accepted(message="Your password is set. Sign in with it.")
+
+    @mutation(
+        description="A client account (when CLIENT_SIGNUP is on): a link to confirm the address "
+        "is mailed, and the account signs in once it is followed. The same answer for an "
+        "address that already has an account (its owner is mailed instead)."
+    )
+    async def sign_up(self, info: Info, name: str, email: str, password: str) -> AcceptedResult:
+        await account_links.sign_up(
+            redis=info.context.redis,
+            settings=info.context.settings,
+            name=name,
+            email=email,
+            password=password,
+            address=info.context.client_address(),
+        )
+        return Accepted(message="Check your mail: we sent a link to finish signing up.")
+
+    @mutation(description="Confirms the address with the token of the link mailed at sign-up.")
+    async def verify_email(self, info: Info, token: str) -> AcceptedResult:
+        await account_links.verify_email(settings=info.context.settings, token=token)
+        return Accepted(message="Your address is confirmed. Sign in to open your first ticket.")
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

@@ -1,4 +1,4 @@
-"""Canned responses: staff list them; admins create and delete them."""
+"""Canned responses: staff list them and keep personal ones; admins manage the shared ones."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from app.schema.canned import (
     CannedResponseInput,
     CannedResponseResult,
     DeleteCannedResponseResult,
+    UpdateCannedResponseInput,
 )
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation
@@ -18,7 +19,9 @@ from app.services import canned
 
 @strawberry.type
 class CannedQueries:
-    @strawberry.field(description="Staff only: global ones and those of their departments.")
+    @strawberry.field(
+        description="Staff only: global ones, those of their departments and their personal ones."
+    )
     async def canned_responses(
         self, info: Info, department_id: strawberry.ID | None = None
     ) -> list[CannedResponse]:
@@ -39,6 +42,19 @@ class CannedMutations:
             title=input.title,
             body=input.body,
             department_id=optional_id(input.department_id, "departmentId"),
+            personal=input.personal,
+        )
+        return CannedResponse.of(row)
+
+    @mutation(description="Shared responses: admins. Personal ones: their owner.")
+    async def update_canned_response(
+        self, info: Info, input: UpdateCannedResponseInput
+    ) -> CannedResponseResult:
+        row = await canned.update_canned(
+            actor=info.context.actor,
+            canned_id=parse_id(input.id, "id"),
+            title=input.title,
+            body=input.body,
         )
         return CannedResponse.of(row)
 

@@ -44,6 +44,7 @@ from app.schema.tickets import (
     TicketSort,
     UpdateTicketInput,
     UpdateTicketResult,
+    UploadLimits,
 )
 from app.services import bulk, merge, messages, ticket_list, tickets
 from app.services.attachments import IncomingFile
@@ -81,6 +82,15 @@ def _sort(value: TicketSort | None) -> ticket_list.TicketSort:
 
 @strawberry.type
 class TicketQueries:
+    @strawberry.field(description="The attachment limits (MAX_FILE_BYTES and the others).")
+    def upload_limits(self, info: Info) -> UploadLimits:
+        settings = info.context.settings
+        return UploadLimits(
+            max_file_bytes=settings.max_file_bytes,
+            max_message_bytes=settings.max_message_bytes,
+            max_files_per_message=settings.max_files_per_message,
+        )
+
     @strawberry.field(description="Null when missing or not visible: existence never leaks.")
     async def ticket(self, info: Info, number: int) -> Ticket | None:
         try:
@@ -151,6 +161,11 @@ class TicketMutations:
             priority=input.priority,
             files=uploads(input.attachments),
             client_id=optional_id(input.client_id, "clientId"),
+            new_client=(
+                tickets.NewClient(email=input.client_email, name=input.client_name)
+                if input.client_email is not None
+                else None
+            ),
             source=info.context.message_source,
         )
         return Ticket.of(opened.ticket)

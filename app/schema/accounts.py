@@ -48,7 +48,26 @@ class NewApiToken:
     api_token: ApiToken
 
 
+@strawberry.type(
+    description="Done; what happens next is in the mail. The same answer whether or not the "
+    "address has an account."
+)
+class Accepted:
+    message: str
+
+
+@strawberry.type(description="A change to a user's account, for administrators.")
+class AccountChange:
+    id: strawberry.ID
+    field: str
+    old_value: str | None
+    new_value: str | None
+    actor: User | None
+    created_at: datetime
+
+
 LoginResult = result_union("LoginResult", Session)
+AcceptedResult = result_union("AcceptedResult", Accepted)
 ChangePasswordResult = result_union("ChangePasswordResult", PasswordChanged)
 ApiTokenResult = result_union("ApiTokenResult", NewApiToken)
 RevokeApiTokenResult = result_union("RevokeApiTokenResult", ApiToken)

@@ -33,6 +33,10 @@ class CannedResponse:
             actor=info.context.actor, canned=self._model, number=ticket_number
         )
 
+    @strawberry.field(description="A personal response: only its owner sees and edits it.")
+    def personal(self) -> bool:
+        return self._model.owner_id is not None
+
     @classmethod
     def of(cls, row: models.CannedResponse) -> CannedResponse:
         return cls(id=strawberry.ID(str(row.id)), title=row.title, body=row.body, _model=row)
@@ -43,6 +47,17 @@ class CannedResponseInput:
     title: str
     body: str = strawberry.field(metadata=MULTILINE)
     department_id: strawberry.ID | None = None
+    personal: bool = strawberry.field(
+        default=False,
+        description="The caller's own response (any staff member); else a shared one (admins).",
+    )
+
+
+@strawberry.input
+class UpdateCannedResponseInput:
+    id: strawberry.ID
+    title: str | None = None
+    body: str | None = strawberry.field(default=None, metadata=MULTILINE)
 
 
 CannedResponseResult = result_union("CannedResponseResult", CannedResponse)

@@ -467,6 +467,14 @@ class OpenTicketInput:
     client_id: strawberry.ID | None = strawberry.field(
         default=None, description="Staff opening a ticket on behalf of a client."
     )
+    client_email: str | None = strawberry.field(
+        default=None,
+        description="Staff, instead of clientId: the client with this address, else a new "
+        "client (named clientName) who is mailed an invitation to set a password.",
+    )
+    client_name: str | None = strawberry.field(
+        default=None, description="The new client's name (with clientEmail)."
+    )
 
 
 @strawberry.input
@@ -538,3 +546,10 @@ NoteResult = result_union("NoteResult", Message)
 UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
 CloseTicketResult = result_union("CloseTicketResult", Ticket)
 MergeTicketsResult = result_union("MergeTicketsResult", MergedTickets)
+
+
+@strawberry.type(description="What one message may carry (the browser checks before uploading).")
+class UploadLimits:
+    max_file_bytes: int
+    max_message_bytes: int
+    max_files_per_message: int

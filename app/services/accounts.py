@@ -49,7 +49,9 @@ async def login(
     except RateLimited:
         metrics.LOGIN_FAILURES.labels("rate_limited").inc()
         raise
-    user = await User.get_or_none(email=account, active=True) if account else None
+    user = (
+        await User.get_or_none(email=account, active=True, email_verified=True) if account else None
+    )
     # One verification either way: against the user's hash, or the dummy one when there is no
     # such user (or they have no password), so timing does not tell them apart.
     if not await check_password(user.password_hash if user else None, password) or user is None:

@@ -93,8 +93,9 @@ class _Refusal(Exception):
 
 async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[PreparedFile]:
     """Check and store every file (within the settings' limits), or refuse the lot with an
-    error naming the first bad one. Files prepared earlier (``PreparedFile``) are taken as they
-    are."""
+    error naming every bad one and why, one sentence each (the files before and after a
+    refused one are still checked, so the sender fixes them all at once). Files prepared
+    earlier (``PreparedFile``) are taken as they are."""
     if len(files) > settings.max_files_per_message:
         raise ValidationFailed.single(
             "attachments",
@@ -103,19 +104,23 @@ async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[Pre
         )
     store = file_store(settings)
     prepared: list[PreparedFile] = []
+    refusals: list[str] = []
     try:
         for incoming in files:
             used = sum(p.size for p in prepared)
             if isinstance(incoming, PreparedFile):
                 prepared.append(incoming)
-            else:
+                continue
+            try:
                 prepared.append(await _store_one(store, settings, incoming, used=used))
-    except _Refusal as refusal:
-        await discard(prepared)
-        raise ValidationFailed.single("attachments", refusal.sentence) from None
+            except _Refusal as refusal:
+                refusals.append(refusal.sentence)
     except BaseException:
         await discard(prepared)
         raise
+    if refusals:
+        await discard(prepared)
+        raise ValidationFailed.single("attachments", " ".join(refusals))
     return prepared
 
 

@@ -1,4 +1,5 @@
-"""The audit trail: who changed a ticket's status, priority, department or assignee."""
+"""The audit trails: who changed a ticket's status, priority, department or assignee, and who
+changed a user's account (name, email, role, password, access)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.auth import policy
 from app.auth.actor import SYSTEM, Actor
 from app.infra.clock import now
-from app.models import AuditEntry, Ticket
+from app.models import AccountAudit, AuditEntry, Ticket
 
 
 async def record(
@@ -53,3 +54,35 @@ async def audit_trail(
         query = query.filter(id__gt=after_id)
     rows = await query.order_by("id").limit(first + 1)
     return rows[:first], len(rows) > first
+
+
+async def record_account(
+    connection: BaseDBAsyncClient | None,
+    *,
+    user_id: int,
+    actor: Actor | None,
+    field: str,
+    old: object = None,
+    new: object = None,
+) -> None:
+    """One line of a user's account audit (never a password: only that it was set, and how)."""
+    if old == new:
+        return
+    old_text, new_text = _text(old), _text(new)
+    await AccountAudit.create(
+        user_id=user_id,
+        actor_id=actor.user_id if actor is not None and actor is not SYSTEM else None,
+        field=field,
+        old_value=None if old_text is None else old_text[:300],
+        new_value=None if new_text is None else new_text[:300],
+        created_at=now(),
+        using_db=connection,
+    )
+
+
+async def account_trail(
+    *, actor: Actor | None, user_id: int, first: int = 50
+) -> list[AccountAudit]:
+    """Admins: the latest changes to a user's account, newest first."""
+    policy.require_admin(actor)
+    return await AccountAudit.filter(user_id=user_id).order_by("-id").limit(first)

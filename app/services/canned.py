@@ -1,4 +1,6 @@
-"""Canned responses: global or per department, with placeholders rendered on insert."""
+"""Canned responses: global, per department or personal (one staff member's own), with
+placeholders rendered on insert. A placeholder the renderer does not know is refused when the
+response is saved, with the list of those it knows."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from tortoise.expressions import Q
 
 from app.auth import policy
 from app.auth.actor import Actor
-from app.errors import NotFound
+from app.errors import NotFound, PermissionDenied
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
 from app.services.tickets import get_ticket
@@ -40,16 +42,52 @@ MAX_CANNED_RESPONSES = 200
 """Canned responses there may be (the ``cannedResponses`` list is not paged)."""
 
 
+MAX_PERSONAL_CANNED = 100
+"""Personal canned responses one staff member may have."""
+
+
+def unknown_placeholders(body: str) -> list[str]:
+    """The ``{{names}}`` in ``body`` the renderer does not know, in order, once each."""
+    found = re.findall(r"\{\{\s*([^{}]*?)\s*\}\}", body)
+    return list(dict.fromkeys(name for name in found if name not in PLACEHOLDERS))
+
+
+def _check_body(checks: Checks, body: str) -> str:
+    body = checks.body("body", body)
+    unknown = unknown_placeholders(body)
+    if unknown:
+        names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
+        known = ", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS)
+        checks.fail("body", f"Unknown placeholder {names}. Known placeholders: {known}.")
+    return body
+
+
 async def create_canned(
-    *, actor: Actor | None, title: str, body: str, department_id: int | None = None
+    *,
+    actor: Actor | None,
+    title: str,
+    body: str,
+    department_id: int | None = None,
+    personal: bool = False,
 ) -> CannedResponse:
-    policy.require_admin(actor)
+    """Admins create shared responses (global or a department's); every staff member and
+    admin creates personal ones, which only they see."""
+    actor = policy.require_staff(actor) if personal else policy.require_admin(actor)
     checks = Checks()
     title = checks.text("title", title, max_chars=200, label="Title")
-    body = checks.body("body", body)
-    if department_id is not None and not await Department.filter(id=department_id).exists():
+    body = _check_body(checks, body)
+    if personal and department_id is not None:
+        checks.fail("departmentId", "A personal response belongs to no department.")
+    elif department_id is not None and not await Department.filter(id=department_id).exists():
         checks.fail("departmentId", "Choose a department that exists.")
-    if await CannedResponse.all().count() >= MAX_CANNED_RESPONSES:
+    if personal:
+        if await CannedResponse.filter(owner_id=actor.user_id).count() >= MAX_PERSONAL_CANNED:
+            checks.fail(
+                "title",
+                f"You have {MAX_PERSONAL_CANNED} personal canned responses, the most one may "
+                "have; delete one first.",
+            )
+    elif await CannedResponse.filter(owner_id=None).count() >= MAX_CANNED_RESPONSES:
         checks.fail(
             "title",
             f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
@@ -57,15 +95,43 @@ async def create_canned(
         )
     checks.raise_if_any()
     return await CannedResponse.create(
-        title=title, body=body, department_id=department_id, created_at=now()
+        title=title,
+        body=body,
+        department_id=department_id,
+        owner_id=actor.user_id if personal else None,
+        created_at=now(),
     )
 
 
-async def delete_canned(*, actor: Actor | None, canned_id: int) -> CannedResponse:
-    policy.require_admin(actor)
-    row = await CannedResponse.get_or_none(id=canned_id)
+async def _editable(actor: Actor | None, canned_id: int) -> CannedResponse:
+    """The response if ``actor`` may change it. One they cannot see is NotFound, like a
+    missing one; one they see but may not change (a shared one, for staff) is refused."""
+    actor = policy.require_staff(actor)
+    row = await CannedResponse.filter(policy.canned_scope(actor), id=canned_id).first()
     if row is None:
         raise NotFound("Canned response was not found.", field="id")
+    if not policy.can_edit_canned(actor, row.owner_id):
+        raise PermissionDenied("Only administrators may change shared canned responses.")
+    return row
+
+
+async def update_canned(
+    *, actor: Actor | None, canned_id: int, title: str | None = None, body: str | None = None
+) -> CannedResponse:
+    """Edit the title or body (placeholders are checked as on creation)."""
+    row = await _editable(actor, canned_id)
+    checks = Checks()
+    if title is not None:
+        row.title = checks.text("title", title, max_chars=200, label="Title")
+    if body is not None:
+        row.body = _check_body(checks, body)
+    checks.raise_if_any()
+    await row.save(update_fields=["title", "body"])
+    return row
+
+
+async def delete_canned(*, actor: Actor | None, canned_id: int) -> CannedResponse:
+    row = await _editable(actor, canned_id)
     await row.delete()
     return row
 

@@ -14,9 +14,10 @@ from app.auth.actor import Actor
 from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
-from app.events import emit_session_change
+from app.events import AccountMail, emit_account_mail, emit_session_change
 from app.infra.clock import now
 from app.models import Department, Role, User
+from app.services.audit import record_account
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
@@ -33,7 +34,7 @@ def normalise_email(value: str | None) -> str:
     return address.lower()
 
 
-def _check_email(checks: Checks, value: str | None) -> str:
+def check_email(checks: Checks, value: str | None) -> str:
     email = normalise_email(value)
     if not email or "@" not in email or " " in email or len(email) > 254:
         checks.fail("email", "Enter a valid email address.")
@@ -56,7 +57,7 @@ async def create_department(
     policy.require_admin(actor)
     checks = Checks()
     name = checks.text("name", name, max_chars=100, label="Name")
-    address = _check_email(checks, email) if email else None
+    address = check_email(checks, email) if email else None
     if auto_close_days is not None and auto_close_days < 0:
         checks.fail("autoCloseDays", "Days must be zero (off) or more.")
     if await Department.all().count() >= MAX_DEPARTMENTS:
@@ -88,7 +89,7 @@ async def update_department(
     if name is not None:
         department.name = checks.text("name", name, max_chars=100, label="Name")
     if email is not None:
-        department.email = _check_email(checks, email) if email else None
+        department.email = check_email(checks, email) if email else None
     if auto_close_days is not None:
         if auto_close_days < 0:
             checks.fail("autoCloseDays", "Days must be zero (off) or more.")
@@ -115,7 +116,7 @@ async def create_user(
     policy.require_admin(actor)
     checks = Checks()
     name = checks.text("name", name, max_chars=200, label="Name")
-    address = _check_email(checks, email)
+    address = check_email(checks, email)
     if password is not None and (problem := password_problem(password)):
         checks.fail("password", problem)
     departments = await _departments(checks, department_ids, role)
@@ -134,7 +135,19 @@ async def create_user(
         )
         if departments:
             await user.departments.add(*departments, using_db=connection)
+        await record_account(connection, user_id=user.id, actor=actor, field="created", new=role)
+        if policy.is_client_role(role) and password_hash is None:
+            await invite_client(connection, user)
     return user
+
+
+async def invite_client(connection: BaseDBAsyncClient, user: User) -> None:
+    """Mail a client created by staff a link to choose their password (signed, single-use,
+    valid for days), in the caller's transaction: no mail for a user that was not saved."""
+    await emit_account_mail(
+        connection,
+        AccountMail(kind="invite", email=user.email, user=user.id, requested_at=now().isoformat()),
+    )
 
 
 async def ensure_client(*, email: str, name: str | None) -> User:
@@ -170,11 +183,12 @@ async def update_user(
     if user is None:
         raise NotFound("User was not found.", field="id")
     was_active_admin = policy.is_active_administrator(user)
+    before = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
     checks = Checks()
     if name is not None:
         user.name = checks.text("name", name, max_chars=200, label="Name")
     if email is not None:
-        user.email = _check_email(checks, email)
+        user.email = check_email(checks, email)
     if role is not None:
         user.role = role
     if password is not None and (problem := password_problem(password)):
@@ -199,6 +213,15 @@ async def update_user(
             field = "active" if user.active is False else "role"
             await _keep_an_active_admin(user.id, connection, field=field)
         await user.save(using_db=connection)
+        after = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
+        for field, old in before.items():
+            await record_account(
+                connection, user_id=user.id, actor=admin, field=field, old=old, new=after[field]
+            )
+        if password is not None:
+            await record_account(
+                connection, user_id=user.id, actor=admin, field="password", new="set by an admin"
+            )
         member = policy.belongs_to_departments(user.role)
         if departments is not None or not member:
             await user.departments.clear(using_db=connection)

@@ -78,18 +78,21 @@ class Reservation:
 
 
 class LoginLimiter:
-    def __init__(self, redis: Redis, settings: Settings) -> None:
+    """``kind``: what is counted, in keys of its own: ``login`` (failed sign-ins), ``reset``
+    (password-reset requests), ``signup`` (sign-ups); the same limits and window for each."""
+
+    def __init__(self, redis: Redis, settings: Settings, *, kind: str = "login") -> None:
         self.redis = redis
+        self.kind = kind
         self.window = settings.login_window_seconds
         self.limits = [settings.login_attempts, settings.login_attempts * ADDRESS_FACTOR]
 
-    @staticmethod
-    def keys(email: str, address: str | None) -> list[str]:
+    def keys(self, email: str, address: str | None) -> list[str]:
         bucket = address_bucket(address)
         pair = hashlib.sha256(f"{email}\0{bucket or ''}".encode()).hexdigest()[:32]
-        keys = [f"helpdesk:login:pair:{pair}"]
+        keys = [f"helpdesk:{self.kind}:pair:{pair}"]
         if bucket:
-            keys.append(f"helpdesk:login:addr:{bucket}")
+            keys.append(f"helpdesk:{self.kind}:addr:{bucket}")
         return keys
 
     async def reserve(self, email: str, address: str | None) -> Reservation:
@@ -105,7 +108,9 @@ class LoginLimiter:
             log.warning("sign-in refused: Redis is unavailable (%s)", exc)
             raise Unavailable("Signing in is unavailable for a moment. Try again shortly.") from exc
         if not allowed:
-            raise RateLimited("Too many failed sign-ins. Try again later.")
+            if self.kind == "login":
+                raise RateLimited("Too many failed sign-ins. Try again later.")
+            raise RateLimited("Too many requests from here. Try again later.")
         return Reservation(keys)
 
     async def release(self, reservation: Reservation) -> None:

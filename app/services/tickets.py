@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -14,13 +15,14 @@ from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.config import Settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.events import EventType, event_for
+from app.events import AccountMail, EventType, emit_account_mail, event_for
 from app.infra.clock import now
 from app.models import (
     AuditEntry,
     Department,
     Message,
     MessageSource,
+    Role,
     Ticket,
     TicketPriority,
     TicketStatus,
@@ -74,8 +76,12 @@ async def open_ticket(
     source: MessageSource = MessageSource.WEB,
     files: Sequence[attachments.IncomingFile] = (),
     client_id: int | None = None,
+    new_client: NewClient | None = None,
 ) -> Opened:
-    """A client opens a ticket for themselves; staff may open one on behalf of a client."""
+    """A client opens a ticket for themselves; staff may open one on behalf of a client, an
+    existing one (``client_id``) or one named by address (``new_client``: the client with that
+    address, else a new one, who gets an invitation to set a password). Staff open tickets only
+    in their departments, admins in any. The client is mailed as if they had opened it."""
     actor = policy.require_user(actor)
     checks = Checks()
     subject = checks.text("subject", subject, max_chars=MAX_SUBJECT, label="Subject")
@@ -83,16 +89,39 @@ async def open_ticket(
     department = await Department.get_or_none(id=department_id) if department_id else None
     if department is None:
         checks.fail("departmentId", "Choose a department that exists.")
-    client = await _client_for(actor, client_id, checks)
+    if new_client is not None and not policy.opens_own_tickets(actor) and client_id is None:
+        client, create = await _named_client(new_client, checks)
+    else:
+        client, create = await _client_for(actor, client_id, checks), None
     if department is not None and not policy.can_open_ticket_in(actor, department.id):
         checks.fail("departmentId", "Choose a department that exists.")
     checks.raise_if_any()
-    assert department is not None and client is not None
+    assert department is not None and (client is not None or create is not None)
     prepared = await attachments.prepare(files, settings)
     try:
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
             stamp = now()
+            if create is not None:
+                client = await User.create(
+                    name=create.name,
+                    email=create.email,
+                    role=Role.CLIENT,
+                    created_at=stamp,
+                    using_db=connection,
+                )
+                await audit.record_account(
+                    connection, user_id=client.id, actor=actor, field="created", new=Role.CLIENT
+                )
+                await emit_account_mail(
+                    connection,
+                    AccountMail(
+                        kind="invite",
+                        email=client.email,
+                        user=client.id,
+                        requested_at=stamp.isoformat(),
+                    ),
+                )
             ticket = await Ticket.create(
                 number=await next_ticket_number(connection, first=settings.first_ticket_number),
                 subject=subject,
@@ -148,6 +177,31 @@ async def add_to_thread(
     if prepared:
         await attachments.attach(connection, message=message, prepared=list(prepared))
     return message
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A client named by staff opening a ticket for them: found by address, else created."""
+
+    email: str
+    name: str | None = None
+
+
+async def _named_client(named: NewClient, checks: Checks) -> tuple[User | None, NewClient | None]:
+    """(the existing client with that address, None) or (None, the client to create)."""
+    _, address = parseaddr((named.email or "").strip())
+    address = address.lower()
+    if not address or "@" not in address or " " in address or len(address) > 254:
+        checks.fail("clientEmail", "Enter the client's email address.")
+        return None, None
+    user = await User.get_or_none(email=address)
+    if user is not None:
+        if not policy.may_own_tickets(user):
+            checks.fail("clientEmail", "That address belongs to no active client.")
+            return None, None
+        return user, None
+    name = checks.text("clientName", named.name, max_chars=200, label="The client's name")
+    return None, NewClient(email=address, name=name)
 
 
 async def _client_for(actor: Actor, client_id: int | None, checks: Checks) -> User | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis
 
-from app.events import TicketEvent
+from app.events import AccountMail, TicketEvent
 
 NOTIFY_JOB = "notify_event"
+ACCOUNT_MAIL_JOB = "account_mail"
 
 
 class ArqJobQueue:
@@ -16,3 +17,8 @@ class ArqJobQueue:
     async def enqueue_event(self, event: TicketEvent) -> None:
         # The job id makes a repeated enqueue of the same event a no-op (arq dedupes by id).
         await self.pool.enqueue_job(NOTIFY_JOB, event.to_json(), _job_id=f"notify:{event.key}")
+
+    async def enqueue_account_mail(self, mail: AccountMail) -> None:
+        await self.pool.enqueue_job(
+            ACCOUNT_MAIL_JOB, mail.to_json(), _job_id=f"account-mail:{mail.mail_id}"
+        )

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.infra import db
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings, redis_url
-from app.workers import auto_close, escalation, inbound, notify
+from app.workers import account_mail, auto_close, escalation, inbound, notify
 from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 
@@ -49,6 +49,7 @@ async def shutdown(ctx: dict[str, Any], *, owns_process: bool = True) -> None:
 class WorkerSettings:
     functions: list[Any] = [
         *notify.FUNCTIONS,
+        *account_mail.FUNCTIONS,
         *inbound.FUNCTIONS,
         *auto_close.FUNCTIONS,
         *escalation.FUNCTIONS,

@@ -171,3 +171,26 @@ async def test_files_per_message_are_limited(up, world, store, settings):
     exactly = one_too_many[:limit]
     accepted = await up.open_ticket(world.client_a, world.dept_x, exactly)
     assert len(attachments_of_opened(accepted)) == limit
+
+
+async def test_every_refused_file_is_named_with_its_reason_and_none_is_kept(
+    up, world, store, settings
+):
+    """Not only the first: the sender learns at once which files to fix and why."""
+    too_big = samples.sized(settings.max_file_bytes + 1)
+    fine = samples.png()
+    files = [
+        ("dump.gz", too_big),
+        ("photo.png", fine),
+        ("invoice.exe", samples.windows_exe()),
+        ("page.html", samples.html()),
+    ]
+    result = await up.open_ticket(world.client_a, world.dept_x, files)
+    assert (result["__typename"], result["field"]) == ("ValidationError", "attachments")
+    assert result["message"] == (
+        "“dump.gz” was not accepted: it is larger than 10 MB (the limit for one file). "
+        "“invoice.exe” was not accepted: it is an executable program. "
+        "“page.html” was not accepted: it is a web page (HTML or XML markup)."
+    )
+    assert await saved_counts() == (0, 0, 0)
+    assert not store.has(fine) and store.leftovers() == []

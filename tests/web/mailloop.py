@@ -17,7 +17,7 @@ from app.config import Settings
 from app.infra.redis import arq_settings
 from app.mail.listeners import start_smtp_listener
 from app.mail.sink import get_raw, list_messages, mailbox_dir, start_sink
-from app.workers import inbound, notify
+from app.workers import account_mail, inbound, notify
 from tests.conftest import free_port
 from tests.web.browser import until
 
@@ -58,7 +58,7 @@ async def running_mail_loop(loop: MailLoop, *, worker: bool = True) -> AsyncIter
     task: asyncio.Task[Any] | None = None
     if worker:
         runner = Worker(
-            functions=[*notify.FUNCTIONS, *inbound.FUNCTIONS],
+            functions=[*notify.FUNCTIONS, *account_mail.FUNCTIONS, *inbound.FUNCTIONS],
             redis_settings=arq_settings(settings),
             burst=False,
             poll_delay=0.05,

@@ -3,7 +3,9 @@ import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
 import { Account } from "./pages/account";
+import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
 import { CannedResponses } from "./pages/admin/canned";
+import { Clients } from "./pages/admin/clients";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
@@ -12,6 +14,7 @@ import { SlaSettings } from "./pages/admin/sla";
 import { Tags } from "./pages/admin/tags";
 import { StaffTicket } from "./pages/admin/tickets/[number]";
 import { TicketList } from "./pages/admin/tickets/index";
+import { OpenForClient } from "./pages/admin/tickets/new";
 import { ClientTicket } from "./pages/client/tickets/[number]";
 import { MyTickets } from "./pages/client/tickets/index";
 import { NewTicket } from "./pages/client/tickets/new";
@@ -43,10 +46,12 @@ function NotFound() {
  */
 const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/tickets", "staff", TicketList],
+  ["/admin/tickets/new", "staff", OpenForClient],
   ["/admin/tickets/:number", "staff", StaffTicket],
   ["/admin/departments", "admin", Departments],
   ["/admin/staff", "admin", StaffMembers],
-  ["/admin/canned", "admin", CannedResponses],
+  ["/admin/clients", "admin", Clients],
+  ["/admin/canned", "staff", CannedResponses],
   ["/admin/tags", "admin", Tags],
   ["/admin/sla", "admin", SlaSettings],
   ["/admin/settings", "admin", Settings],
@@ -83,6 +88,10 @@ export function App() {
           <Router>
             <Route path="/" component={Home} />
             <Route path="/login" component={Login} />
+            <Route path="/forgot-password" component={ForgotPassword} />
+            <Route path="/password" component={SetPassword} />
+            <Route path="/signup" component={SignUp} />
+            <Route path="/verify" component={VerifyEmail} />
             <Route path="/admin" component={() => <Redirect to="/admin/tickets" />} />
             <Route path="/client" component={() => <Redirect to="/client/tickets" />} />
             {ROUTES.map((r) => (

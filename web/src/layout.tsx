@@ -47,11 +47,12 @@ export function Layout({ children }: { children: ComponentChildren }) {
               <>
                 <span class="area">Admin › Support ›</span>
                 <NavLink href="/admin/tickets">Tickets</NavLink>
+                <NavLink href="/admin/canned">Canned responses</NavLink>
                 {me.role === "ADMIN" && (
                   <>
                     <NavLink href="/admin/departments">Departments</NavLink>
                     <NavLink href="/admin/staff">Staff</NavLink>
-                    <NavLink href="/admin/canned">Canned responses</NavLink>
+                    <NavLink href="/admin/clients">Clients</NavLink>
                     <NavLink href="/admin/tags">Tags</NavLink>
                     <NavLink href="/admin/sla">Service levels</NavLink>
                     <NavLink href="/admin/settings">Settings</NavLink>

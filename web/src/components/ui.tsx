@@ -2,7 +2,8 @@
 import { cloneElement, isValidElement } from "preact";
 import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { Refused } from "../api";
+import { Refused, query } from "../api";
+import { graphql } from "../gql";
 import { PRIORITY_LABEL, STATUS_LABEL, ago, fileSize, when } from "../format";
 import type { TicketPriority, TicketStatus } from "../gql/graphql";
 
@@ -137,6 +138,51 @@ export function Select({
 }
 
 /** A labelled multi-file input listing what was chosen. */
+const UploadLimitsDocument = graphql(`
+  query UploadLimits {
+    uploadLimits {
+      maxFileBytes
+      maxMessageBytes
+      maxFilesPerMessage
+    }
+  }
+`);
+
+type Limits = { maxFileBytes: number; maxMessageBytes: number; maxFilesPerMessage: number };
+let limitsOnce: Promise<Limits | null> | null = null;
+
+/** The server's attachment limits, asked once per page load (null if they cannot be had: the
+ * server checks anyway). */
+function uploadLimits(): Promise<Limits | null> {
+  limitsOnce ??= query(UploadLimitsDocument, {})
+    .then((data) => data.uploadLimits)
+    .catch(() => null);
+  return limitsOnce;
+}
+
+/** The files that fit the limits after ``files``, and a sentence for each one that does not. */
+export function checkFiles(files: File[], added: File[], limits: Limits | null): [File[], string[]] {
+  if (!limits) return [added, []];
+  const kept: File[] = [];
+  const refused: string[] = [];
+  let total = files.reduce((sum, f) => sum + f.size, 0);
+  for (const file of added) {
+    if (file.size > limits.maxFileBytes) {
+      refused.push(`“${file.name}” was not added: it is larger than ${fileSize(limits.maxFileBytes)} (the limit for one file).`);
+    } else if (files.length + kept.length >= limits.maxFilesPerMessage) {
+      refused.push(`“${file.name}” was not added: a message may carry at most ${limits.maxFilesPerMessage} files.`);
+    } else if (total + file.size > limits.maxMessageBytes) {
+      refused.push(
+        `“${file.name}” was not added: it would take the files of this message past ${fileSize(limits.maxMessageBytes)}.`,
+      );
+    } else {
+      kept.push(file);
+      total += file.size;
+    }
+  }
+  return [kept, refused];
+}
+
 export function FilePicker({
   id,
   files,
@@ -146,6 +192,11 @@ export function FilePicker({
   files: File[];
   onChange: (files: File[]) => void;
 }) {
+  const [limits, setLimits] = useState<Limits | null>(null);
+  const [refused, setRefused] = useState<string[]>([]);
+  useEffect(() => {
+    void uploadLimits().then(setLimits);
+  }, []);
   return (
     <div class="field">
       <label for={id}>Attachments</label>
@@ -155,10 +206,19 @@ export function FilePicker({
         multiple
         onChange={(e) => {
           const input = e.currentTarget;
-          onChange([...files, ...Array.from(input.files ?? [])]);
+          const [kept, notAdded] = checkFiles(files, Array.from(input.files ?? []), limits);
+          setRefused(notAdded);
+          onChange([...files, ...kept]);
           input.value = "";
         }}
       />
+      {refused.length > 0 && (
+        <ul class="error" role="alert" aria-label="Files not added">
+          {refused.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
       {files.length > 0 && (
         <ul class="chosen" aria-label="Files to attach">
           {files.map((f, i) => (

@@ -5,6 +5,7 @@ import { Form } from "../components/form";
 import { graphql } from "../gql";
 import { useTitle } from "../hooks";
 import { Redirect, homeFor, useSession } from "../session";
+import { useSignupOpen } from "./account-links";
 
 const LoginDocument = graphql(`
   mutation Login($email: String!, $password: String!) {
@@ -34,6 +35,7 @@ export function Login() {
   const { route, query } = useLocation();
   // Set once signed in here: this page then routes on by itself.
   const signedIn = useRef(false);
+  const signupOpen = useSignupOpen();
   if (me && !signedIn.current) return <Redirect to={safeNext(query.next) ?? homeFor(me)} />;
   return (
     <section class="panel narrow" aria-labelledby="login-title">
@@ -61,6 +63,15 @@ export function Login() {
         submit="Sign in"
         busyText="Signing in…"
       />
+      <p class="muted">
+        <a href="/forgot-password">Forgot your password?</a>
+        {signupOpen && (
+          <>
+            {" · "}
+            <a href="/signup">Create an account</a>
+          </>
+        )}
+      </p>
     </section>
   );
 }

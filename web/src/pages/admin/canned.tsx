@@ -1,9 +1,13 @@
-/** Admin: canned responses, global or per department, with placeholders. */
+/** Canned responses: admins keep the shared ones (global or per department); every staff
+ * member keeps personal ones, which only they see. Placeholders the server does not know are
+ * refused on saving, naming the known ones. */
 import { mutate, ok } from "../../api";
 import { CrudPage } from "../../components/crud";
 import { named } from "../../components/ui";
 import { graphql } from "../../gql";
 import { useAction, useQuery } from "../../hooks";
+import type { Editor } from "../../components/crud";
+import { useSession } from "../../session";
 
 const AdminCannedDocument = graphql(`
   query AdminCanned {
@@ -11,6 +15,7 @@ const AdminCannedDocument = graphql(`
       id
       title
       body
+      personal
       department {
         id
         name
@@ -26,6 +31,18 @@ const AdminCannedDocument = graphql(`
 const CreateCannedDocument = graphql(`
   mutation CreateCanned($input: CannedResponseInput!) {
     createCannedResponse(input: $input) {
+      __typename
+      ... on CannedResponse {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const UpdateCannedDocument = graphql(`
+  mutation UpdateCanned($input: UpdateCannedResponseInput!) {
+    updateCannedResponse(input: $input) {
       __typename
       ... on CannedResponse {
         id
@@ -56,7 +73,13 @@ const PLACEHOLDERS = [
   "staff_name",
 ];
 
+const HINT = `Placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(" ")}`;
+
+type CannedValues = { title: string; body: string };
+
 export function CannedResponses() {
+  const { me } = useSession();
+  const admin = me?.role === "ADMIN";
   const list = useQuery(AdminCannedDocument, {});
   const remove = useAction();
   const drop = (id: string, name: string) => {
@@ -76,38 +99,59 @@ export function CannedResponses() {
       card={(c) => (
         <>
           <h2>{c.title}</h2>
-          <p class="muted">{c.department ? c.department.name : "All departments"}</p>
+          <p class="muted">
+            {c.personal ? "Personal: only you see it" : c.department ? c.department.name : "All departments"}
+          </p>
           <pre class="body">{c.body}</pre>
-          <button type="button" class="danger" onClick={() => drop(c.id, c.title)}>
-            Delete <span class="sr-only">{c.title}</span>
-          </button>
+          {(admin || c.personal) && (
+            <button type="button" class="danger" onClick={() => drop(c.id, c.title)}>
+              Delete <span class="sr-only">{c.title}</span>
+            </button>
+          )}
         </>
       )}
+      edit={(c): Editor<CannedValues> | null =>
+        admin || c.personal
+          ? {
+              label: `Canned response ${c.title}`,
+              initial: { title: c.title, body: c.body },
+              controls: [
+                { name: "title", label: "Title", required: true },
+                { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
+              ],
+              onSubmit: async ({ title, body }) => {
+                const data = await mutate(UpdateCannedDocument, { input: { id: c.id, title, body } });
+                ok(data.updateCannedResponse, "CannedResponse");
+                await list.refetch();
+              },
+            }
+          : null
+      }
       empty="No canned responses yet."
       create={{
         heading: "New canned response",
         submit: "Add canned response",
-        initial: { title: "", body: "", departmentId: "" },
+        initial: { title: "", body: "", departmentId: admin ? "" : "personal" },
         controls: [
           { name: "title", label: "Title", required: true },
-          {
-            name: "body",
-            label: "Text",
-            hint: `Placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(" ")}`,
-            type: "textarea",
-            required: true,
-            rows: 6,
-          },
+          { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
           {
             name: "departmentId",
             label: "Department",
             type: "select",
-            options: [{ value: "", label: "All departments" }, ...named(list.data?.departments)],
+            options: admin
+              ? [
+                  { value: "", label: "All departments" },
+                  ...named(list.data?.departments),
+                  { value: "personal", label: "Only me (personal)" },
+                ]
+              : [{ value: "personal", label: "Only me (personal)" }],
           },
         ],
         onSubmit: async ({ title, body, departmentId }) => {
+          const personal = !admin || departmentId === "personal";
           const data = await mutate(CreateCannedDocument, {
-            input: { title, body, departmentId: departmentId || null },
+            input: { title, body, personal, departmentId: personal ? null : departmentId || null },
           });
           ok(data.createCannedResponse, "CannedResponse");
           await list.refetch();

@@ -242,11 +242,21 @@ export function StaffMembers() {
               label: `Staff member ${m.name}`,
               initial: {
                 ...NEW_MEMBER,
+                name: m.name,
+                email: m.email,
                 role: m.role,
                 active: m.active,
                 departmentIds: memberOf(m.id).map((d) => d.id),
               },
               controls: [
+                { name: "name", label: "Name", required: true },
+                { name: "email", label: "Email", type: "email", required: true },
+                {
+                  name: "password",
+                  label: "New password (empty: unchanged; setting one signs them out)",
+                  type: "password",
+                  autoComplete: "new-password",
+                },
                 ...access(departments),
                 {
                   name: "active",
@@ -265,10 +275,13 @@ export function StaffMembers() {
                   ),
                 },
               ],
-              onSubmit: async ({ role, active, departmentIds }) => {
+              onSubmit: async ({ name, email, password, role, active, departmentIds }) => {
                 const data = await mutate(UpdateUserDocument, {
                   input: {
                     id: m.id,
+                    name,
+                    email,
+                    password: password || null,
                     role,
                     active,
                     departmentIds: role === "STAFF" ? departmentIds : [],

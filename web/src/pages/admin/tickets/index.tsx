@@ -240,6 +240,9 @@ export function TicketList() {
         <p class="muted" aria-live="polite">
           {tickets ? `${total} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
         </p>
+        <a class="button" href="/admin/tickets/new">
+          Open a ticket for a client
+        </a>
       </div>
       <form class="filters" role="search" aria-label="Filter tickets" onSubmit={(e) => e.preventDefault()}>
         <Field id="filter-search" label="Search">

@@ -1,0 +1,120 @@
+/** Admin: clients, their name, address and password; a client added here is mailed an
+ * invitation to choose a password. Every change is kept in the account's audit. */
+import { mutate, ok } from "../../api";
+import { CrudPage } from "../../components/crud";
+import { Pager, usePages } from "../../components/pager";
+import type { Editor } from "../../components/crud";
+import { graphql } from "../../gql";
+import { useQuery } from "../../hooks";
+
+const AdminClientsDocument = graphql(`
+  query AdminClients($after: String) {
+    users(role: CLIENT, first: 50, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          name
+          email
+          active
+        }
+      }
+    }
+  }
+`);
+
+const CreateClientDocument = graphql(`
+  mutation CreateClient($input: CreateUserInput!) {
+    createUser(input: $input) {
+      __typename
+      ... on User {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const UpdateClientDocument = graphql(`
+  mutation UpdateClient($input: UpdateUserInput!) {
+    updateUser(input: $input) {
+      __typename
+      ... on User {
+        id
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+type ClientValues = { name: string; email: string; password: string; active: boolean };
+const NEW_CLIENT: ClientValues = { name: "", email: "", password: "", active: true };
+
+export function Clients() {
+  const pages = usePages();
+  const list = useQuery(AdminClientsDocument, { after: pages.after });
+  return (
+    <CrudPage
+      id="clients"
+      title="Clients"
+      error={list.error}
+      intro={<p class="muted">A client added without a password is mailed a link to choose one.</p>}
+      items={list.data?.users.edges.map((e) => e.node)}
+      pager={
+        (pages.page > 1 || list.data?.users.pageInfo.hasNextPage) && (
+          <Pager pages={pages} pageInfo={list.data?.users.pageInfo}>
+            Clients, page {pages.page}
+          </Pager>
+        )
+      }
+      cardClass={(c) => (c.active ? "" : "inactive")}
+      card={(c) => (
+        <h2>
+          {c.name} <small class="muted">{c.email}</small>
+          {c.active ? "" : <small class="muted"> · cannot sign in</small>}
+        </h2>
+      )}
+      edit={(c): Editor<ClientValues> => ({
+        label: `Client ${c.name}`,
+        initial: { ...NEW_CLIENT, name: c.name, email: c.email, active: c.active },
+        controls: [
+          { name: "name", label: "Name", required: true },
+          { name: "email", label: "Email", type: "email", required: true },
+          {
+            name: "password",
+            label: "New password (empty: unchanged; setting one signs them out)",
+            type: "password",
+            autoComplete: "new-password",
+          },
+        ],
+        onSubmit: async ({ name, email, password }) => {
+          const data = await mutate(UpdateClientDocument, {
+            input: { id: c.id, name, email, password: password || null },
+          });
+          ok(data.updateUser, "User");
+          void list.refetch();
+        },
+      })}
+      empty="No clients yet."
+      create={{
+        heading: "New client",
+        submit: "Add client",
+        initial: NEW_CLIENT,
+        controls: [
+          { name: "name", label: "Name", required: true },
+          { name: "email", label: "Email", type: "email", required: true },
+        ],
+        onSubmit: async ({ name, email }) => {
+          const data = await mutate(CreateClientDocument, {
+            input: { name, email, role: "CLIENT" },
+          });
+          ok(data.createUser, "User");
+          void list.refetch();
+        },
+      }}
+    />
+  );
+}

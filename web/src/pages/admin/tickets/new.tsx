@@ -1,0 +1,105 @@
+/** Staff: open a ticket for a client who phoned or wrote elsewhere. The client is named by
+ * address: an existing client, or a new one (with a name) who is mailed an invitation to choose
+ * a password. The client gets the same acknowledgement as if they had opened it. Staff choose
+ * among their own departments, admins among all. */
+import { useLocation } from "preact-iso";
+import { mutate, ok } from "../../../api";
+import { Form } from "../../../components/form";
+import { ErrorNote, labelled, named } from "../../../components/ui";
+import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
+import { graphql } from "../../../gql";
+import type { TicketPriority } from "../../../gql/graphql";
+import { useQuery, useTitle } from "../../../hooks";
+
+const StaffDepartmentsDocument = graphql(`
+  query StaffDepartmentChoices {
+    departments {
+      id
+      name
+    }
+  }
+`);
+
+const OpenForClientDocument = graphql(`
+  mutation OpenTicketForClient($input: OpenTicketInput!) {
+    openTicket(input: $input) {
+      __typename
+      ... on Ticket {
+        id
+        number
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+type Values = {
+  clientEmail: string;
+  clientName: string;
+  departmentId: string;
+  subject: string;
+  body: string;
+  priority: TicketPriority;
+};
+
+const EMPTY: Values = {
+  clientEmail: "",
+  clientName: "",
+  departmentId: "",
+  subject: "",
+  body: "",
+  priority: "MEDIUM",
+};
+
+export function OpenForClient() {
+  useTitle("Open a ticket for a client");
+  const { route } = useLocation();
+  const departments = useQuery(StaffDepartmentsDocument, {});
+  return (
+    <section class="panel form-page" aria-labelledby="open-for-title">
+      <nav class="crumbs" aria-label="Breadcrumb">
+        <a href="/admin/tickets">Tickets</a> › New
+      </nav>
+      <h1 id="open-for-title">Open a ticket for a client</h1>
+      <ErrorNote error={departments.error} />
+      <Form
+        id="open-for"
+        initial={EMPTY}
+        controls={[
+          { name: "clientEmail", label: "Client's email", type: "email", required: true },
+          {
+            name: "clientName",
+            label: "Client's name",
+            hint: "Needed for a new client, who is mailed an invitation to choose a password.",
+          },
+          {
+            name: "departmentId",
+            label: "Department",
+            type: "select",
+            required: true,
+            options: [
+              { value: "", label: "Choose a department…", disabled: true },
+              ...named(departments.data?.departments),
+            ],
+          },
+          { name: "subject", label: "Subject", required: true, maxLength: 200 },
+          { name: "body", label: "What the client asks", type: "textarea", required: true, rows: 8 },
+          {
+            name: "priority",
+            label: "Priority",
+            type: "select",
+            options: labelled(PRIORITIES, PRIORITY_LABEL),
+          },
+        ]}
+        onSubmit={async ({ clientName, ...input }) => {
+          const data = await mutate(OpenForClientDocument, {
+            input: { ...input, clientName: clientName || null },
+          });
+          route(`/admin/tickets/${ok(data.openTicket, "Ticket").number}`);
+        }}
+        submit="Open ticket"
+        busyText="Sending…"
+      />
+    </section>
+  );
+}
