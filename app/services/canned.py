@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound
+from app.infra import db
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
 from app.services.tickets import get_ticket
@@ -49,16 +51,24 @@ async def create_canned(
     body = checks.body("body", body)
     if department_id is not None and not await Department.filter(id=department_id).exists():
         checks.fail("departmentId", "Choose a department that exists.")
-    if await CannedResponse.all().count() >= MAX_CANNED_RESPONSES:
-        checks.fail(
-            "title",
-            f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
-            "delete one first.",
-        )
     checks.raise_if_any()
-    return await CannedResponse.create(
-        title=title, body=body, department_id=department_id, created_at=now()
-    )
+    # The count and the insert in one transaction that other creates wait for.
+    async with in_transaction() as connection:
+        await db.serialize(connection, "cap:canned", table="canned_responses")
+        if await CannedResponse.all().using_db(connection).count() >= MAX_CANNED_RESPONSES:
+            checks.fail(
+                "title",
+                f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
+                "delete one first.",
+            )
+            checks.raise_if_any()
+        return await CannedResponse.create(
+            title=title,
+            body=body,
+            department_id=department_id,
+            created_at=now(),
+            using_db=connection,
+        )
 
 
 async def delete_canned(*, actor: Actor | None, canned_id: int) -> CannedResponse:
