@@ -357,41 +357,22 @@ class Relay:
             return sent + await self._send_stored(fresh=fresh)
 
     async def _send_queue(self) -> int:
-        """Publish the rows committed here, in id order, outside any transaction, then enqueue
-        their notification jobs all at once (jobs have no order; one at a time, arq's few
-        round trips each made the sender slower than the writers). They are marked sent by
-        the next mark; a row whose publish or enqueue failed waits in the database."""
+        """Publish the rows committed here, in id order, outside any transaction; they are
+        marked sent by the next mark."""
         sent = 0
         while self._queue:
             batch, self._queue = sorted(self._queue, key=lambda r: r.id), []
-            published: list[tuple[_Row, TicketEvent | None]] = []
-            failure: RedisAway | None = None
-            for row in batch:
+            for i, row in enumerate(batch):
                 try:
-                    published.append((row, await _publish(row.id, row.channel, row.payload)))
+                    await _send(row.id, row.channel, row.payload, notify=row.notify)
                 except RedisAway as exc:
-                    failure = exc
-                    break
-            outcomes = await asyncio.gather(
-                *(_enqueue(event, notify=row.notify) for row, event in published),
-                return_exceptions=True,
-            )
-            done = [
-                row for (row, _), outcome in zip(published, outcomes, strict=True) if not outcome
-            ]
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException) and not isinstance(outcome, RedisAway):
-                    raise outcome
-                failure = failure or (outcome if isinstance(outcome, RedisAway) else None)
-            self._published.extend(done)
-            sent += len(done)
-            if failure is not None:
-                self._went_away(failure)
-                kept = {row.key for row in done}
-                self._leave([r for r in batch if r.key not in kept] + self._queue)
-                self._queue = []
-                self._wake.set()
-                return sent
+                    self._went_away(exc)
+                    self._leave([*batch[i:], *self._queue])
+                    self._queue = []
+                    self._wake.set()
+                    return sent
+                self._published.append(row)
+                sent += 1
         return sent
 
     async def _send_stored(self, *, fresh: bool) -> int:
@@ -535,41 +516,24 @@ async def _waiting(
     )
 
 
-async def _publish(row_id: int, channel: str, payload: str) -> TicketEvent | None:
-    """Publish a row on its channel; returns its ticket event (None: not a ticket event, or a
-    malformed row, which is dropped)."""
+async def _send(row_id: int, channel: str, payload: str, *, notify: bool) -> None:
     event: TicketEvent | None = None
     if channel == TICKETS_CHANNEL:
         try:
             event = replace(TicketEvent.from_json(payload), event_id=row_id)
         except (ValueError, TypeError, KeyError):
             log.error("dropping a malformed outbox row %s: %r", row_id, payload[:200])
-            return None
+            return
         payload = event.to_json()
     try:
         if sinks.publisher is not None:
             await sinks.publisher.publish(channel, payload)
+        if event is not None and notify and sinks.jobs is not None:
+            await sinks.jobs.enqueue_event(event)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
-    return event
-
-
-async def _enqueue(event: TicketEvent | None, *, notify: bool) -> None:
-    """Enqueue the notification job of a published ticket event (the row id is its job id)."""
-    if event is None or not notify or sinks.jobs is None:
-        return
-    try:
-        await sinks.jobs.enqueue_event(event)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
-
-
-async def _send(row_id: int, channel: str, payload: str, *, notify: bool) -> None:
-    await _enqueue(await _publish(row_id, channel, payload), notify=notify)
 
 
 _RELAYS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()
