@@ -25,7 +25,7 @@ from app.graphql_view import HelpdeskGraphQL
 from app.infra import db, metrics
 from app.infra.logs import open_request
 from app.infra.pubsub import Hub
-from app.infra.redis import arq_pool, redis_client, redis_url
+from app.infra.redis import lazy_arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
 from app.routes import all_routes
 from app.security_headers import SecurityHeaders
@@ -101,8 +101,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.connect(settings)
-        await state.hub.connect()
-        pool = await arq_pool(settings)
+        # Redis may be away at start: the hub connects when it comes, the pool on first use,
+        # and what needs Redis answers Unavailable meanwhile.
+        await state.hub.connect(wait=False)
+        pool = lazy_arq_pool(settings)
         state.jobs = ArqJobQueue(pool)
         events.configure(publisher=state.hub, jobs=state.jobs)
         relay = events.current_relay()

@@ -170,6 +170,13 @@ def can_view_message_fields(
     return can_view_ticket_fields(actor, department_id, client_id)
 
 
+def sees_ticket_version(actor: Actor | None) -> bool:
+    """A ticket's version counts every change, internal notes and tag changes included: only
+    those who see those read it (and send it back as ``expectedVersion``). A client who saw it
+    go up with nothing new in their view would learn that staff wrote a note."""
+    return works_tickets(actor)
+
+
 def can_view_audit_trail(actor: Actor | None, ticket: Ticket) -> bool:
     return works_tickets(actor) and can_view_ticket(actor, ticket)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
 
 from app.config import Settings
@@ -61,3 +63,17 @@ async def ping() -> None:
     from tortoise import connections
 
     await connections.get("default").execute_query("SELECT 1")
+
+
+async def serialize(connection: BaseDBAsyncClient, key: str, *, table: str) -> None:
+    """Make a check-then-write (a cap's count, then the insert) serial across processes: in
+    the transaction ``connection``, wait until no other transaction holds ``key``, and hold it
+    until this one ends. PostgreSQL: a transaction-scoped advisory lock on ``key``. SQLite: the
+    database's write lock taken now with a no-op write to ``table`` (Tortoise's ``BEGIN`` is
+    deferred), so no other process can count between this transaction's count and its
+    insert (within one process SQLite transactions already run one at a time)."""
+    if connection.capabilities.dialect == "sqlite":
+        await connection.execute_query(f'UPDATE "{table}" SET "id" = "id" WHERE 0')
+        return
+    lock_id = zlib.crc32(key.encode())  # a stable 32-bit number for the key
+    await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [lock_id])

@@ -178,8 +178,13 @@ class Hub:
         record = self._channels.get(channel)
         return len(record.subscribers) if record else 0
 
-    async def connect(self) -> None:
-        await self._backend.connect()
+    async def connect(self, *, wait: bool = True) -> None:
+        """Connect the backend. ``wait=False`` (a Redis backend only): start even while Redis
+        is away; the backend connects when it comes, and subscribers get a ``Resync`` then."""
+        if not wait and isinstance(self._backend, ResilientRedisBackend):
+            await self._backend.connect(wait=False)
+        else:
+            await self._backend.connect()
         self._connected = True
         self._listener = asyncio.create_task(self._listen(), name="pubsub-hub-listener")
 

@@ -147,14 +147,20 @@ class ResilientRedisBackend(BroadcastBackend):
         """Channels this backend keeps subscribed (across reconnects)."""
         return frozenset(self._channels)
 
-    async def connect(self) -> None:
-        """Connect once, failing fast with :class:`PubSubUnavailable` if Redis is down."""
+    async def connect(self, *, wait: bool = True) -> None:
+        """Connect once, failing fast with :class:`PubSubUnavailable` if Redis is down; with
+        ``wait=False`` a Redis that is down is not an error: the reader connects when it
+        comes (with backoff), and channels subscribed meanwhile get a ResyncSignal then."""
         self._queue = asyncio.Queue(self._queue_maxsize)
         try:
             await self._open(resync=False)
         except _CONNECTION_ERRORS as exc:
             await self._teardown()
-            raise PubSubUnavailable(f"cannot connect to {redact_url(self._url)}: {exc}") from exc
+            if wait:
+                raise PubSubUnavailable(
+                    f"cannot connect to {redact_url(self._url)}: {exc}"
+                ) from exc
+            logger.warning("Redis pub/sub is away (%s); connecting when it comes", _describe(exc))
         self._reader = asyncio.create_task(self._run(), name="pubsub-redis-reader")
 
     async def disconnect(self) -> None:

@@ -32,3 +32,21 @@ def arq_settings(settings: Settings) -> RedisSettings:
 
 async def arq_pool(settings: Settings) -> ArqRedis:
     return await create_pool(arq_settings(settings))
+
+
+def lazy_arq_pool(settings: Settings) -> ArqRedis:
+    """An arq pool that connects on first use (``create_pool`` pings Redis first and fails
+    while it is away): the web server starts while Redis is down, and enqueueing raises
+    ``REDIS_AWAY`` errors until it is back."""
+    redis = arq_settings(settings)
+    return ArqRedis(
+        host=redis.host,
+        port=redis.port,
+        unix_socket_path=redis.unix_socket_path,
+        socket_connect_timeout=redis.conn_timeout,
+        db=redis.database,
+        username=redis.username,
+        password=redis.password,
+        ssl=redis.ssl,
+        encoding="utf8",
+    )

@@ -179,10 +179,16 @@ class Ticket:
     created_at: datetime
     last_activity_at: datetime
     closed_at: datetime | None
-    version: int = strawberry.field(
-        description="Goes up by one with every change; send it as updateTicket's expectedVersion."
-    )
     _model: Private[models.Ticket]
+
+    @strawberry.field(
+        description="Goes up by one with every change, internal ones included; send it as "
+        "updateTicket's expectedVersion. Staff and admins only: null for clients."
+    )
+    def version(self, info: Info) -> int | None:
+        if not policy.sees_ticket_version(info.context.actor):
+            return None
+        return self._model.version
 
     @classmethod
     def of(cls, ticket: models.Ticket) -> Ticket:
@@ -195,7 +201,6 @@ class Ticket:
             created_at=ticket.created_at,
             last_activity_at=ticket.last_activity_at,
             closed_at=ticket.closed_at,
-            version=ticket.version,
             _model=ticket,
         )
 

@@ -21,7 +21,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.events import emit_session_change
-from app.infra import metrics
+from app.infra import db, metrics
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
@@ -134,15 +134,19 @@ async def create_api_token(*, actor: Actor | None, name: str) -> tuple[str, Auth
     actor = policy.require_user(actor)
     checks = Checks()
     name = checks.text("name", name, max_chars=100, label="Name")
-    live = AuthToken.filter(user_id=actor.user_id, kind=TokenKind.API, revoked_at=None)
-    if await live.count() >= MAX_API_TOKENS:
-        checks.fail(
-            "name",
-            f"You have {MAX_API_TOKENS} API tokens, the most one may have; revoke one first.",
-        )
     checks.raise_if_any()
     user = await User.get(id=actor.user_id)
-    return await issue_token(user, TokenKind.API, name=name)
+    # The count and the insert in one transaction that the user's other creates wait for.
+    async with in_transaction() as connection:
+        await db.serialize(connection, f"cap:api_tokens:{user.id}", table="auth_tokens")
+        live = AuthToken.filter(user_id=actor.user_id, kind=TokenKind.API, revoked_at=None)
+        if await live.using_db(connection).count() >= MAX_API_TOKENS:
+            checks.fail(
+                "name",
+                f"You have {MAX_API_TOKENS} API tokens, the most one may have; revoke one first.",
+            )
+            checks.raise_if_any()
+        return await issue_token(user, TokenKind.API, name=name)  # in this transaction
 
 
 async def list_api_tokens(*, actor: Actor | None) -> list[AuthToken]:

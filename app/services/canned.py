@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied
+from app.infra import db
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
 from app.services.tickets import get_ticket
@@ -80,27 +82,33 @@ async def create_canned(
         checks.fail("departmentId", "A personal response belongs to no department.")
     elif department_id is not None and not await Department.filter(id=department_id).exists():
         checks.fail("departmentId", "Choose a department that exists.")
-    if personal:
-        if await CannedResponse.filter(owner_id=actor.user_id).count() >= MAX_PERSONAL_CANNED:
+    checks.raise_if_any()
+    owner_id = actor.user_id if personal else None
+    # The count and the insert in one transaction that other creates wait for.
+    async with in_transaction() as connection:
+        await db.serialize(connection, "cap:canned", table="canned_responses")
+        existing = CannedResponse.filter(owner_id=owner_id).using_db(connection)
+        if personal and await existing.count() >= MAX_PERSONAL_CANNED:
             checks.fail(
                 "title",
                 f"You have {MAX_PERSONAL_CANNED} personal canned responses, the most one may "
                 "have; delete one first.",
             )
-    elif await CannedResponse.filter(owner_id=None).count() >= MAX_CANNED_RESPONSES:
-        checks.fail(
-            "title",
-            f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
-            "delete one first.",
+        elif not personal and await existing.count() >= MAX_CANNED_RESPONSES:
+            checks.fail(
+                "title",
+                f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
+                "delete one first.",
+            )
+        checks.raise_if_any()
+        return await CannedResponse.create(
+            title=title,
+            body=body,
+            department_id=department_id,
+            owner_id=owner_id,
+            created_at=now(),
+            using_db=connection,
         )
-    checks.raise_if_any()
-    return await CannedResponse.create(
-        title=title,
-        body=body,
-        department_id=department_id,
-        owner_id=actor.user_id if personal else None,
-        created_at=now(),
-    )
 
 
 async def _editable(actor: Actor | None, canned_id: int) -> CannedResponse:

@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
 from app.events import AccountMail, emit_account_mail, emit_session_change
+from app.infra import db
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.audit import record_account
@@ -60,16 +61,24 @@ async def create_department(
     address = check_email(checks, email) if email else None
     if auto_close_days is not None and auto_close_days < 0:
         checks.fail("autoCloseDays", "Days must be zero (off) or more.")
-    if await Department.all().count() >= MAX_DEPARTMENTS:
-        checks.fail("name", f"There are {MAX_DEPARTMENTS} departments, the most there may be.")
     checks.raise_if_any()
-    if await Department.filter(name=name).exists():
-        raise Conflict("A department with that name exists.", field="name")
-    if address and await Department.filter(email=address).exists():
-        raise Conflict("Another department uses that address.", field="email")
-    return await Department.create(
-        name=name, email=address, auto_close_days=auto_close_days, created_at=now()
-    )
+    # The count and the insert in one transaction that other creates wait for.
+    async with in_transaction() as connection:
+        await db.serialize(connection, "cap:departments", table="departments")
+        if await Department.all().using_db(connection).count() >= MAX_DEPARTMENTS:
+            checks.fail("name", f"There are {MAX_DEPARTMENTS} departments, the most there may be.")
+            checks.raise_if_any()
+        if await Department.filter(name=name).using_db(connection).exists():
+            raise Conflict("A department with that name exists.", field="name")
+        if address and await Department.filter(email=address).using_db(connection).exists():
+            raise Conflict("Another department uses that address.", field="email")
+        return await Department.create(
+            name=name,
+            email=address,
+            auto_close_days=auto_close_days,
+            created_at=now(),
+            using_db=connection,
+        )
 
 
 async def update_department(

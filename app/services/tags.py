@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
+from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
 from app.services import audit
@@ -76,12 +78,25 @@ async def create_tag(*, actor: Actor | None, name: str, color: str) -> Tag:
     name_, color_ = _checked(checks, name, color)
     if name_ and "name" not in checks.errors:
         await _name_taken(checks, name_)
-    if await Tag.all().count() >= MAX_TAGS:
-        checks.fail("name", f"There are {MAX_TAGS} tags, the most there may be; delete one first.")
     checks.raise_if_any()
     assert name_ is not None and color_ is not None
     try:
-        return await Tag.create(name=name_, name_key=_key(name_), color=color_, created_at=now())
+        # The count and the insert in one transaction that other creates wait for: two at
+        # the cap cannot both pass it.
+        async with in_transaction() as connection:
+            await db.serialize(connection, "cap:tags", table="tags")
+            if await Tag.all().using_db(connection).count() >= MAX_TAGS:
+                checks.fail(
+                    "name", f"There are {MAX_TAGS} tags, the most there may be; delete one first."
+                )
+                checks.raise_if_any()
+            return await Tag.create(
+                name=name_,
+                name_key=_key(name_),
+                color=color_,
+                created_at=now(),
+                using_db=connection,
+            )
     except IntegrityError:  # created meanwhile by someone else
         raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
 

@@ -3,11 +3,19 @@ capped when created, with a typed error naming the limit, and nothing is written
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from app.errors import ValidationFailed
 from app.infra import clock
-from app.models import AuthToken, CannedResponse, Department, TokenKind
+from app.models import AuthToken, CannedResponse, Department, Tag, TokenKind
+from app.services import accounts, canned, directory, tags
 from app.services.accounts import MAX_API_TOKENS
 from app.services.canned import MAX_CANNED_RESPONSES
 from app.services.directory import MAX_DEPARTMENTS
+from app.services.tags import MAX_TAGS
 
 NEW_TOKEN = """mutation($name: String!) { createApiToken(name: $name) {
   __typename ... on NewApiToken { apiToken { id } } ... on Error { code field message } } }"""
@@ -66,3 +74,83 @@ async def test_departments_and_canned_responses_are_capped(gql, world):
     assert (refused["code"], refused["field"]) == ("VALIDATION_ERROR", "title")
     assert f"{MAX_CANNED_RESPONSES} canned responses" in refused["message"]
     assert await CannedResponse.all().count() == MAX_CANNED_RESPONSES
+
+
+# --- two creates racing at the cap ---------------------------------------------------------
+
+
+async def _fill(kind: str, world, room: int) -> tuple[int, Callable[[int], Awaitable[object]]]:
+    """Fill ``kind`` up to ``room`` short of its cap; returns the cap and a create (its
+    argument makes each call distinct)."""
+    now = clock.now()
+    if kind == "api tokens":
+        await AuthToken.bulk_create(
+            [
+                AuthToken(
+                    user_id=world.staff_x.id,
+                    kind=TokenKind.API,
+                    name=f"ci {i}",
+                    token_hash=f"{i:064d}",
+                    created_at=now,
+                )
+                for i in range(MAX_API_TOKENS - room)
+            ]
+        )
+        return MAX_API_TOKENS, lambda i: accounts.create_api_token(
+            actor=world.staff_x.actor, name=f"racing {i}"
+        )
+    if kind == "departments":
+        existing = await Department.all().count()
+        await Department.bulk_create(
+            [
+                Department(name=f"Dept {i}", created_at=now)
+                for i in range(MAX_DEPARTMENTS - room - existing)
+            ]
+        )
+        return MAX_DEPARTMENTS, lambda i: directory.create_department(
+            actor=world.admin.actor, name=f"Racing {i}"
+        )
+    if kind == "canned responses":
+        await CannedResponse.bulk_create(
+            [
+                CannedResponse(title=f"Reply {i}", body="b", created_at=now)
+                for i in range(MAX_CANNED_RESPONSES - room)
+            ]
+        )
+        return MAX_CANNED_RESPONSES, lambda i: canned.create_canned(
+            actor=world.admin.actor, title=f"Racing {i}", body="b"
+        )
+    await Tag.bulk_create(
+        [
+            Tag(name=f"t{i}", name_key=f"t{i}", color="#000000", created_at=now)
+            for i in range(MAX_TAGS - room)
+        ]
+    )
+    return MAX_TAGS, lambda i: tags.create_tag(
+        actor=world.admin.actor, name=f"racing {i}", color="#000000"
+    )
+
+
+async def _count(kind: str, world) -> int:
+    if kind == "api tokens":
+        live = AuthToken.filter(user_id=world.staff_x.id, kind=TokenKind.API, revoked_at=None)
+        return await live.count()
+    model = {"departments": Department, "canned responses": CannedResponse}.get(kind, Tag)
+    return await model.all().count()
+
+
+@pytest.mark.parametrize("kind", ["api tokens", "departments", "canned responses", "tags"])
+async def test_two_creates_racing_for_the_last_place_under_a_cap_make_one(world, kind):
+    """One place left and two creates at once (PostgreSQL: two connections; each counts,
+    then inserts): one is made, the other refused with the cap's message; never one more."""
+    cap, create = await _fill(kind, world, room=1)
+    for round_ in range(3):
+        results = await asyncio.gather(
+            create(2 * round_), create(2 * round_ + 1), return_exceptions=True
+        )
+        refused = [r for r in results if isinstance(r, ValidationFailed)]
+        made = [r for r in results if not isinstance(r, BaseException)]
+        assert len(made) == (1 if round_ == 0 else 0), results
+        assert len(refused) == (1 if round_ == 0 else 2), results
+        assert all(str(cap) in " ".join(r.errors.values()) for r in refused)
+        assert await _count(kind, world) == cap

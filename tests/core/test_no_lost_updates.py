@@ -307,3 +307,44 @@ async def test_a_ticket_moved_while_waiting_for_the_lock_is_checked_where_it_is_
         await watcher.close()
     row = await Ticket.get(id=ticket.id)
     assert (row.priority, row.version) == (TicketPriority.MEDIUM, 1)
+
+
+# --- what a client can observe ---------------------------------------------------------------
+
+CLIENT_VIEW = """
+query($number: Int!) { ticket(number: $number) {
+  number status priority version lastActivityAt messages(first: 50) { edges { node { id } } } } }
+"""
+ADD_TAGS = """
+mutation($n: Int!, $ids: [ID!]!) { addTicketTags(number: $n, tagIds: $ids) {
+  __typename ... on Error { code message } } }
+"""
+
+
+async def test_only_staff_read_the_version_so_notes_and_tags_stay_invisible_to_clients(gql, world):
+    from app.services import tags
+
+    ticket = await open_as(world.client_a, world.dept_x)
+    n = ticket.number
+
+    async def view(person) -> dict | None:
+        return (await gql.data(CLIENT_VIEW, {"number": n}, token=person.token))["ticket"]
+
+    before = await view(world.client_a)
+    assert before is not None and before["version"] is None
+    assert await view(world.client_b) is None  # not theirs: not found, as before
+    assert await view(world.staff_y) is None  # another department's staff
+    assert (await view(world.staff_x))["version"] == 1
+    assert (await view(world.admin))["version"] == 1
+
+    await gql.data(NOTE, {"input": {"number": n, "body": "fyi"}}, token=world.staff_x.token)
+    tag = await tags.create_tag(actor=world.admin.actor, name="vip", color="#aa0000")
+    added = await gql.data(ADD_TAGS, {"n": n, "ids": [str(tag.id)]}, token=world.staff_x.token)
+    assert added["addTicketTags"]["__typename"] == "Ticket"
+    assert (await view(world.staff_x))["version"] == 3  # staff see both changes
+    assert (await view(world.admin))["version"] == 3
+    assert await view(world.client_a) == before  # the client sees nothing change
+    # A change the client can see is still shown: their own reply.
+    await gql.data(REPLY, {"input": {"number": n, "body": "any news?"}}, token=world.client_a.token)
+    after = await view(world.client_a)
+    assert after["version"] is None and len(after["messages"]["edges"]) == 2

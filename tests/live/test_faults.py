@@ -17,7 +17,7 @@ import httpx
 import pytest
 import websockets
 from mail_out.mailout_support import SmtpServer
-from ops import REPLY, open_ticket
+from ops import LOGIN, REPLY, open_ticket
 from processes import START_TIMEOUT, HelpdeskProcess, ServerProcess, process_env
 from redis.asyncio import Redis
 from redis_server import RedisServer, free_port
@@ -25,6 +25,8 @@ from wsclient import LIST_EVENTS, Feed, close_code, session, wait_live
 
 from app import events
 from app.config import Settings, get_settings
+from app.events import TICKETS_CHANNEL, EventType, TicketEvent
+from app.infra.pubsub import Hub, Resync
 from app.models import (
     AuditEntry,
     Message,
@@ -383,6 +385,84 @@ async def test_helpdesk_run_restarts_its_private_redis_and_the_web_server_stays_
     finally:
         events.configure(publisher=saved[0], jobs=saved[1])
         await asyncio.to_thread(run.stop)
+
+
+# -- a server started while Redis is down -----------------------------------------------------
+
+
+async def test_helpdesk_serve_starts_while_redis_is_down_and_connects_when_it_comes(
+    settings: Settings, world, tmp_path
+):
+    redis = RedisServer(tmp_path / "redis")  # started only later
+    port = free_port()
+    env = process_env(settings, REDIS_URL=redis.url, PUBLIC_URL=f"http://127.0.0.1:{port}")
+    server = ServerProcess(port, env, tmp_path / "serve.log")
+    saved = events.sinks.publisher, events.sinks.jobs
+    events.configure(publisher=None, jobs=None)  # rows of this test go out through the server
+    server.start()
+    try:
+        await server.wait_ready()  # up, its live machinery running, with no Redis
+        ticket = await open_ticket(world.client_a, world.dept_x, "Printer")
+        async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
+
+            async def gql(query: str, variables: dict, token: str | None = None) -> dict:
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                response = await http.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=headers
+                )
+                return next(iter(response.json()["data"].values()))
+
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["failed"] == ["redis"]
+            assert (await http.get("/healthz")).json()["pubsub"] is False
+            login = {"e": "alice@example.com", "p": "password123"}
+            assert (await gql(LOGIN, login))["__typename"] == "Unavailable"
+            replied = await gql(
+                REPLY, {"n": ticket.number, "body": "while Redis was down"}, world.staff_x.token
+            )
+            assert replied["__typename"] == "Message"  # nothing in a reply needs Redis
+            waiting = sorted(await OutboxEvent.filter(sent_at=None).values_list("id", flat=True))
+            assert len(waiting) == 2  # the ticket's opening and the reply
+
+            await asyncio.to_thread(redis.start)
+
+            async def connected() -> bool:
+                ready = await http.get("/readyz")
+                health = (await http.get("/healthz")).json()
+                return ready.status_code == 200 and health["pubsub"] is True
+
+            await until(connected, 30, server.log_tail)
+
+            async def sent() -> bool:
+                return await OutboxEvent.filter(id__in=waiting, sent_at=None).count() == 0
+
+            await until(sent, 30, server.log_tail)
+            client = Redis.from_url(redis.url)
+            try:
+                queued = set(await client.zrange(QUEUE, 0, -1))
+            finally:
+                await client.aclose()
+            assert {f"notify:e{i}".encode() for i in waiting} <= queued
+
+            async with Hub(redis.url) as hub, hub.subscribe(TICKETS_CHANNEL) as subscription:
+                replied = await gql(
+                    REPLY, {"n": ticket.number, "body": "Redis is here"}, world.staff_x.token
+                )
+                heard = None
+                async with asyncio.timeout(30):
+                    async for item in subscription:
+                        if isinstance(item, Resync):
+                            continue
+                        heard = TicketEvent.from_json(item.message)
+                        if heard.message == int(replied["id"]):
+                            break
+                assert heard is not None and heard.type is EventType.MESSAGE_ADDED
+            assert (await gql(LOGIN, login))["__typename"] == "Session"
+        assert server.alive(), server.log_tail()
+    finally:
+        events.configure(publisher=saved[0], jobs=saved[1])
+        await asyncio.to_thread(server.stop)
+        await asyncio.to_thread(redis.stop)
 
 
 _ = RedisServer  # the private Redis of tests 1 and 2 comes from the `private_redis` fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,53 @@ async def test_a_relay_whose_batch_outlasts_the_stop_leaves_all_of_it_waiting(
         await relay.stop()
     # Cancelled mid-batch: the transaction rolled back, no row of it marked sent.
     assert await OutboxEvent.filter(id__in=waiting, sent_at=None).count() == 3
+
+
+class SignallingRecorder:
+    """Records like ``recorder`` and says when a job was enqueued."""
+
+    def __init__(self, recorder) -> None:
+        self.recorder = recorder
+        self.enqueued = asyncio.Event()
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self.recorder.publish(channel, message)
+
+    async def enqueue_event(self, event: TicketEvent) -> None:
+        await self.recorder.enqueue_event(event)
+        self.enqueued.set()
+
+
+async def test_rows_are_marked_sent_after_publishing_by_id_and_time_never_by_id_alone(
+    world, recorder, monkeypatch, only_this_relay
+):
+    """The writer publishes its rows after the commit and marks them sent a moment later; a
+    row deleted meanwhile and another written with the same id (as the tests' cleaner does) is
+    another row: it stays unsent, and goes out."""
+    await open_ticket(world)
+    await events.flushed()
+    assert await OutboxEvent.filter(sent_at=None).count() == 0  # published and marked
+
+    monkeypatch.setattr("app.events.outbox.MARK_DELAY", 60.0)  # the mark waits until flushed
+    signalling = SignallingRecorder(recorder)
+    events.configure(publisher=signalling, jobs=signalling)
+    ticket = await Ticket.get(subject="VPN")
+    await tickets.close_ticket(actor=world.staff_x.actor, number=ticket.number)
+    async with asyncio.timeout(10):
+        await signalling.enqueued.wait()  # published; not marked yet
+    row = await OutboxEvent.get(sent_at=None)
+    await row.delete()
+    other = await OutboxEvent.create(
+        id=row.id,
+        channel=TICKETS_CHANNEL,
+        payload=row.payload,
+        notify=True,
+        created_at=row.created_at + timedelta(seconds=1),
+        hold_until_ms=row.hold_until_ms,
+    )
+    await events.flushed()
+    assert await OutboxEvent.get(id=other.id, sent_at=None)  # not taken for the deleted row
+    assert [e.type for e in recorder.events].count(EventType.CLOSED) == 1
+    await OutboxEvent.filter(id=other.id).update(hold_until_ms=0)  # its writer is gone
+    assert await events.current_relay().flush() == 1
+    assert [e.type for e in recorder.events].count(EventType.CLOSED) == 2

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Route, expect
 
 from app.config import get_settings
-from app.models import Message, Ticket, TicketStatus
+from app.models import Message, Ticket, TicketPriority, TicketStatus
 from app.services import tickets
 from tests.conftest import World
 from tests.web.browser import OpenAs
@@ -82,3 +82,45 @@ async def test_a_failed_status_change_keeps_the_reply_and_says_so(
     await page.get_by_role("button", name="Send & set Closed").click()
     await expect(page.get_by_label("Status")).to_have_value("CLOSED")
     await expect(alert).to_have_count(0)
+
+
+async def test_send_and_set_sends_the_version_and_a_change_meanwhile_is_a_conflict(
+    world: World, open_as: OpenAs
+) -> None:
+    """The status goes with the version the page showed plus the reply's one change; a
+    colleague's change between the reply and the status makes it stale: Conflict, the reply
+    stays, the ticket keeps the colleague's change and is not closed."""
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}")
+    shown = (await Ticket.get(number=number)).version
+    sent: list[dict] = []
+
+    async def a_colleague_changes_it_first(route: Route) -> None:
+        body = route.request.post_data_json if route.request.post_data else None
+        if isinstance(body, dict) and "UpdateTicket" in (body.get("query") or ""):
+            sent.append(body["variables"]["input"])
+            await tickets.update_ticket(
+                actor=world.admin.actor, number=number, priority=TicketPriority.URGENT
+            )
+        await route.continue_()
+
+    await page.route("**/graphql", a_colleague_changes_it_first)
+    await page.get_by_label("Reply to the client").fill("Fixed, closing.")
+    await page.get_by_label("After sending, set").select_option(label="Closed")
+    await page.get_by_role("button", name="Send & set Closed").click()
+
+    alert = page.locator(".composer [role=alert]")
+    await expect(alert).to_contain_text("Your reply was sent, but the status was not set to Closed")
+    await expect(alert).to_contain_text("Ada Admin")  # the Conflict names who changed what
+    assert [i.get("expectedVersion") for i in sent] == [shown + 1]
+    await expect(page.get_by_label("Priority")).to_have_value("URGENT")  # the page is current
+    ticket = await Ticket.get(number=number)
+    assert ticket.status is TicketStatus.ANSWERED and ticket.priority is TicketPriority.URGENT
+    bodies = [m.body for m in await Message.filter(ticket_id=ticket.id, internal=False)]
+    assert bodies.count("Fixed, closing.") == 1
+
+    # Without a change meanwhile the same control sets the status.
+    await page.unroute("**/graphql")
+    await page.get_by_label("Reply to the client").fill("Closing this now.")
+    await page.get_by_role("button", name="Send & set Closed").click()
+    await expect(page.get_by_label("Status")).to_have_value("CLOSED")

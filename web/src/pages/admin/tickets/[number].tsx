@@ -190,14 +190,19 @@ export function StaffTicket() {
       await view.refetch();
     });
 
-  // After "Send & set": no expectedVersion, since the reply itself just moved the version
-  // (and set Answered); the status is set on the ticket as the reply left it.
+  // After "Send & set": the reply made one change (version + 1), so the status goes with the
+  // version this page showed when the button was pressed, plus one. If anyone else changed the
+  // ticket since (before the reply or between it and this), the answer is Conflict: the reply
+  // stays sent, the status is not set, the composer says why and the page shows the ticket as it
+  // is now.
+  const shownVersion = ticket?.version;
   const setStatusAfterReply = async (status: string) => {
+    const expectedVersion = shownVersion == null ? undefined : shownVersion + 1;
     const data = await mutate(UpdateTicketDocument, {
-      input: { number, status: status as TicketStatus },
+      input: { number, status: status as TicketStatus, expectedVersion },
     });
-    ok(data.updateTicket, "Ticket");
     await view.refetch();
+    ok(data.updateTicket, "Ticket");
   };
 
   return (
