@@ -22,6 +22,7 @@ from app.models.tickets import (
     TicketTag,
 )
 from app.models.users import AuthToken, Department, Setting, User
+from app.models.views import SavedView
 
 __all__ = [
     "Attachment",
@@ -37,6 +38,7 @@ __all__ = [
     "OutboundStatus",
     "OutboxEvent",
     "Role",
+    "SavedView",
     "Setting",
     "Tag",
     "Ticket",

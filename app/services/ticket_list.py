@@ -103,6 +103,8 @@ class TicketFilter:
     tags: tuple[int, ...] = ()
     """Tag ids (staff only): tickets with any of them, or with all of them (``tags_all``)."""
     tags_all: bool = False
+    client_id: int | None = None
+    """One client's tickets (the client page), within what the actor sees."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
         query = query.filter(priority__in=list(flt.priorities))
     if flt.department_id is not None:
         query = query.filter(department_id=flt.department_id)
+    if flt.client_id is not None:
+        query = query.filter(client_id=flt.client_id)
     if flt.unassigned:
         query = query.filter(assignee_id=None)
     elif flt.assigned_to_me and actor is not None:
@@ -173,15 +177,9 @@ async def list_tickets(
     previous page (as ``TicketPage.keys`` gives it), which stays valid while tickets change."""
     flt = flt or TicketFilter()
     sort = sort or TicketSort()
-    policy.require_user(actor)
-    _check_tags(actor, flt)
-    query_text = fulltext.parse(
-        flt.search, language=search_language, include_notes=policy.searches_notes(actor)
-    )
+    query_text = check_list(actor, flt, sort, search_language=search_language)
     if query_text is not None:
         return await _search_page(actor, flt, sort, first, after, query_text)
-    if sort.field is SortField.RELEVANCE:
-        raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
     query = _with_sort_key(base, sort.field)
@@ -204,6 +202,32 @@ async def list_tickets(
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
+
+
+def check_list(
+    actor: Actor | None, flt: TicketFilter, sort: TicketSort, *, search_language: str
+) -> fulltext.SearchQuery | None:
+    """Refuses (typed) a filter and sort the list would refuse; the search to run, if any."""
+    policy.require_user(actor)
+    _check_tags(actor, flt)
+    query_text = fulltext.parse(
+        flt.search, language=search_language, include_notes=policy.searches_notes(actor)
+    )
+    if query_text is None and sort.field is SortField.RELEVANCE:
+        raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
+    return query_text
+
+
+async def count_tickets(
+    *, actor: Actor | None, flt: TicketFilter, cap: int, search_language: str = "english"
+) -> int:
+    """``min(count, cap + 1)`` of the tickets the list would show ``actor`` for ``flt``: one
+    statement, stopping after ``cap + 1`` rows (a saved view's count)."""
+    query_text = check_list(actor, flt, TicketSort(), search_language=search_language)
+    base = _filtered(actor, flt)
+    if query_text is not None:
+        return await _capped_search_count(base, query_text, cap)
+    return await capped_count(base, cap)
 
 
 def _after(
