@@ -4,6 +4,8 @@ import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
 import { Account } from "./pages/account";
 import { CannedResponses } from "./pages/admin/canned";
+import { ClientPage } from "./pages/admin/clients/[id]";
+import { Clients } from "./pages/admin/clients/index";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
@@ -43,6 +45,8 @@ function NotFound() {
 const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/tickets", "staff", TicketList],
   ["/admin/tickets/:number", "staff", StaffTicket],
+  ["/admin/clients", "staff", Clients],
+  ["/admin/clients/:id", "staff", ClientPage],
   ["/admin/departments", "admin", Departments],
   ["/admin/staff", "admin", StaffMembers],
   ["/admin/canned", "admin", CannedResponses],

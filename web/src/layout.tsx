@@ -47,6 +47,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
               <>
                 <span class="area">Admin › Support ›</span>
                 <NavLink href="/admin/tickets">Tickets</NavLink>
+                <NavLink href="/admin/clients">Clients</NavLink>
                 {me.role === "ADMIN" && (
                   <>
                     <NavLink href="/admin/departments">Departments</NavLink>

@@ -3,6 +3,7 @@
  * the answer (Conflict) is shown with who changed what, and the change can be re-applied. */
 import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../../api";
+import { ClientPanel } from "../../../components/client-context";
 import { Composer } from "../../../components/composer";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
@@ -33,6 +34,7 @@ const StaffTicketDocument = graphql(`
   query StaffTicket($number: Int!, $isAdmin: Boolean!) {
     ticket(number: $number) {
       ...TicketPageFields
+      ...ClientTicketsPanel
       tags {
         id
         name
@@ -322,6 +324,7 @@ export function StaffTicket() {
                 ))}
               </section>
               <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
+              <ClientPanel ticket={ticket} />
               <AuditTrail number={number} first={ticket.auditTrail} />
             </aside>
           </div>
