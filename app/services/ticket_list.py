@@ -226,7 +226,8 @@ async def count_tickets(
     query_text = check_list(actor, flt, TicketSort(), search_language=search_language)
     base = _filtered(actor, flt)
     if query_text is not None:
-        return await _capped_search_count(base, query_text, cap)
+        found, more = await _capped_search_count(base, query_text, cap)
+        return cap + 1 if more else found
     return await capped_count(base, cap)
 
 
@@ -281,9 +282,9 @@ async def _search_page(
         # Every hit is scored to sort them anyway: counting them too (over all of them,
         # before the cursor's filter) saves running the search a second time.
         statement = (
-            "SELECT x.id AS id, x.score AS score, x.total AS total FROM "
-            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total "
-            f"FROM ({hits}) AS h) AS x{where} "
+            "SELECT x.id AS id, x.score AS score, x.total AS total, x.more AS more FROM "
+            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total, "
+            f"MAX(h.more) OVER () AS more FROM ({hits}) AS h) AS x{where} "
             f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
         )
     else:
@@ -311,9 +312,9 @@ async def _search_page(
             related = getattr(ticket, _NAME_COLUMNS[sort.field].split("__")[0])
             ticket.sort_key = related.name if related is not None else ""
     if relevance and rows:
-        total = int(rows[0]["total"])
+        total, more = int(rows[0]["total"]), bool(rows[0]["more"])
     else:
-        total = await _capped_search_count(base, query_text, COUNT_CAP)
+        total, more = await _capped_search_count(base, query_text, COUNT_CAP)
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
             t.client.name,
@@ -327,7 +328,7 @@ async def _search_page(
         keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],
         has_next=len(rows) > first,
         total=min(total, COUNT_CAP),
-        total_capped=total > COUNT_CAP,
+        total_capped=total > COUNT_CAP or more,
         highlights=[found.get(t.id) for t in page],
     )
 
@@ -347,14 +348,18 @@ def _dialect() -> str:
 
 async def _capped_search_count(
     base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
-) -> int:
+) -> tuple[int, bool]:
+    """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
+    more hits than it found)."""
     sql = fulltext.Sql(_dialect())
     hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
     _, rows = await Ticket._meta.db.execute_query(
-        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
+        "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "
+        f"(SELECT h.more AS more FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
         sql.params,
     )
-    return int(next(iter(dict(rows[0]).values())))
+    row = dict(rows[0])
+    return int(row["n"]), bool(row["more"])
 
 
 def _score_position(key: Sequence[Any]) -> tuple[float, int]:
