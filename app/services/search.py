@@ -298,12 +298,17 @@ async def highlights(
             'FragmentDelimiter=" … "'
         )
         text = sql.p(query.text)
+        # The best message of each ticket first, then one headline each (ts_headline parses
+        # the whole body: not for every matching message of the page's tickets).
         _, message_rows = await conn.execute_query(
-            "SELECT DISTINCT ON (m.ticket_id) m.ticket_id AS id, m.internal AS internal, "
-            f"ts_headline({cfg}, translate(m.body, {sql.p(_START + _STOP)}, ''), q, "
-            f"{sql.p(options)}) AS marked FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
+            "SELECT b.id AS id, b.internal AS internal, "
+            f"ts_headline({cfg}, translate(m.body, {sql.p(_START + _STOP)}, ''), b.q, "
+            f"{sql.p(options)}) AS marked FROM (SELECT DISTINCT ON (m.ticket_id) "
+            "m.ticket_id AS id, m.id AS message_id, m.internal AS internal, q "
+            f"FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
             f"WHERE m.ticket_id = ANY({sql.p(ids)}) AND m.search_vector @@ q{notes} "
-            "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id",
+            "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id) AS b "
+            "JOIN messages m ON m.id = b.message_id",
             sql.params,
         )
     else:
