@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from app.config import Settings
 from app.resolvers.accounts import AccountMutations, AccountQueries
 from app.resolvers.canned import CannedMutations, CannedQueries
+from app.resolvers.clients import ClientQueries
 from app.resolvers.devmail import DevMailMutations, DevMailQueries
 from app.resolvers.directory import DirectoryMutations, DirectoryQueries
 from app.resolvers.mail_in import MailInMutations, MailInQueries
@@ -23,6 +24,7 @@ from app.resolvers.settings import SettingsMutations, SettingsQueries
 from app.resolvers.sla import SlaMutations, SlaQueries
 from app.resolvers.tags import TagMutations, TagQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
+from app.resolvers.views import ViewMutations, ViewQueries
 from app.schema.core.cost import query_cost_rule
 from app.schema.core.documents import DocumentCache, Documents
 from app.schema.core.errors import ERROR_TYPES
@@ -44,6 +46,8 @@ class Query(
     CannedQueries,
     TagQueries,
     SlaQueries,
+    ViewQueries,
+    ClientQueries,
     SettingsQueries,
     MailOutQueries,
     MailInQueries,
@@ -60,6 +64,7 @@ class Mutation(
     CannedMutations,
     TagMutations,
     SlaMutations,
+    ViewMutations,
     SettingsMutations,
     PresenceMutations,
     MailInMutations,

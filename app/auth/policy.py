@@ -10,11 +10,11 @@ twin where events need one (``*_fields``: decided from an event's fields, no dat
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from app.auth.actor import Actor
 from app.errors import NotAuthenticated, PermissionDenied
-from app.models import Message, Role, Ticket, User
+from app.models import Message, Role, SavedView, Ticket, User
 
 NOTHING = Q(id__in=[])
 """A scope that selects no row."""
@@ -324,3 +324,49 @@ def sees_sla(actor: Actor | None) -> bool:
 def escalation_recipients_ok(user: User) -> bool:
     """Who an escalation may notify: active staff and admins (access is checked per ticket)."""
     return user.active and works_tickets(user)
+
+
+# Saved views ---------------------------------------------------------------------------------
+
+
+def keeps_views(actor: Actor | None) -> bool:
+    """Saved views are the staff list's: staff and admins keep them; clients never."""
+    return works_tickets(actor)
+
+
+def can_share_views(actor: Actor | None) -> bool:
+    """Sharing a view with a department: admins only."""
+    return can_administer(actor)
+
+
+def saved_view_scope(actor: Actor | None) -> Q:
+    """The views ``actor`` sees: their own, and those shared with a department they are a
+    member of. A shared view counts, for each viewer, only the tickets that viewer sees."""
+    if actor is None or not keeps_views(actor):
+        return NOTHING
+    return Q(owner_id=actor.user_id) | Q(department_id__in=list(actor.department_ids))
+
+
+def can_edit_view(actor: Actor | None, view: SavedView) -> bool:
+    """Rename, change, share or delete a view: its owner only (members of the department it is
+    shared with see it and cannot change it)."""
+    return actor is not None and keeps_views(actor) and view.owner_id == actor.user_id
+
+
+# Customer context ----------------------------------------------------------------------------
+
+
+def sees_client_context(actor: Actor | None) -> bool:
+    """A client's other tickets, the Clients page and a client's page: staff and admins."""
+    return works_tickets(actor)
+
+
+def client_scope(actor: Actor | None) -> Q:
+    """The clients ``actor`` may look up: admins every client; staff the clients with a ticket
+    in one of their departments; clients and the anonymous nobody."""
+    if actor is None or not sees_client_context(actor):
+        return NOTHING
+    if actor.is_admin:
+        return Q(role=Role.CLIENT)
+    theirs = Ticket.filter(department_id__in=list(actor.department_ids)).values("client_id")
+    return Q(role=Role.CLIENT, id__in=Subquery(theirs))

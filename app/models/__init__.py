@@ -30,6 +30,7 @@ from app.models.tickets import (
     TicketTag,
 )
 from app.models.users import AccountAudit, AuthToken, Department, Setting, User
+from app.models.views import SavedView
 
 __all__ = [
     "SLA_NONE_KEY",
@@ -50,6 +51,7 @@ __all__ = [
     "OutboundStatus",
     "OutboxEvent",
     "Role",
+    "SavedView",
     "Setting",
     "SlaPolicy",
     "SlaTarget",

@@ -34,8 +34,6 @@ from app.schema.tickets import (
     OpenTicketResult,
     ReplyInput,
     ReplyResult,
-    SortDirection,
-    TagsMatch,
     Ticket,
     TicketConnection,
     TicketEdge,
@@ -45,6 +43,8 @@ from app.schema.tickets import (
     UpdateTicketInput,
     UpdateTicketResult,
     UploadLimits,
+    filter_input,
+    sort_input,
 )
 from app.services import bulk, merge, messages, ticket_list, tickets
 from app.services.attachments import IncomingFile
@@ -53,31 +53,6 @@ from app.services.attachments import IncomingFile
 def uploads(files: list[Any] | None) -> Sequence[IncomingFile]:
     """Strawberry's Upload is Starlette's UploadFile, which reads like an IncomingFile."""
     return cast(Sequence[IncomingFile], files or ())
-
-
-def _filter(value: TicketFilter | None) -> ticket_list.TicketFilter:
-    if value is None:
-        return ticket_list.TicketFilter()
-    return ticket_list.TicketFilter(
-        statuses=tuple(value.status or ()),
-        priorities=tuple(value.priority or ()),
-        department_id=optional_id(value.department_id, "departmentId"),
-        assignee_id=optional_id(value.assignee_id, "assigneeId"),
-        assigned_to_me=value.assigned_to_me,
-        unassigned=value.unassigned,
-        search=value.search,
-        tags=tuple(parse_id(tag, "filter.tags") for tag in value.tags or ()),
-        tags_all=value.tags_match is TagsMatch.ALL,
-        sla_breached=value.sla_breached,
-    )
-
-
-def _sort(value: TicketSort | None) -> ticket_list.TicketSort:
-    if value is None:
-        return ticket_list.TicketSort()
-    return ticket_list.TicketSort(
-        field=value.field, descending=value.direction is SortDirection.DESC
-    )
 
 
 @strawberry.type
@@ -107,11 +82,11 @@ class TicketQueries:
         first: int = 25,
         after: str | None = None,
     ) -> TicketConnection:
-        order = _sort(sort)
+        order = sort_input(sort)
         list_name = f"ticket.{order.field.value}"  # a cursor holds a value of this sort
         page = await ticket_list.list_tickets(
             actor=info.context.actor,
-            flt=_filter(filter),
+            flt=filter_input(filter),
             sort=order,
             first=pagination.checked_first(first),
             after=pagination.decode_cursor(after, list_name),
@@ -217,7 +192,7 @@ class TicketMutations:
                 actor=info.context.actor,
                 change=_bulk_change(change),
                 numbers=numbers,
-                flt=_filter(filter) if filter is not None else None,
+                flt=filter_input(filter) if filter is not None else None,
                 search_language=info.context.settings.search_language,
             )
         except errors.DomainError as exc:

@@ -22,6 +22,7 @@ from app.events import EventType
 from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import Error, result_union
+from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
@@ -29,7 +30,7 @@ from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.schema.sla import SlaState
 from app.schema.tags import Tag
-from app.services import attachments, audit, merge, messages, search, sla, ticket_list
+from app.services import attachments, audit, clients, merge, messages, search, sla, ticket_list
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -300,6 +301,21 @@ class Ticket:
         value: datetime | None = getattr(self._model, column)
         return value
 
+    @strawberry.field(
+        description="Staff: the client's other tickets they may see (the last 10 by activity, "
+        "counts by status). Null for clients."
+    )
+    async def client_tickets(self, info: Info) -> ClientTickets | None:
+        found = await clients.client_context(actor=info.context.actor, ticket=self._model)
+        if found is None:
+            return None
+        info.context.loaders.prime_from_tickets(found.recent)
+        return ClientTickets(
+            recent=[Ticket.of(row) for row in found.recent],
+            counts=[StatusCount(status=status, count=n) for status, n in found.counts],
+            total=found.total,
+        )
+
     @strawberry.field(description="The client-portal link, as mailed in notifications.")
     def portal_url(self, info: Info) -> str:
         base = info.context.settings.public_url.rstrip("/")
@@ -358,6 +374,19 @@ class Ticket:
             has_next=has_next,
             after=after,
         )
+
+
+@strawberry.type
+class StatusCount:
+    status: TicketStatus
+    count: int
+
+
+@strawberry.type(description="A client's other tickets, as far as the viewer may see them.")
+class ClientTickets:
+    recent: list[Ticket] = strawberry.field(description="The last 10, by last activity.")
+    counts: list[StatusCount] = strawberry.field(description="Each status, in workflow order.")
+    total: int
 
 
 async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
@@ -454,12 +483,42 @@ class TicketFilter:
     tags_match: TagsMatch = strawberry.field(
         default=TagsMatch.ANY, description="ANY: a ticket with any of the tags; ALL: all of them."
     )
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One client's tickets (the client page)."
+    )
 
 
 @strawberry.input
 class TicketSort:
     field: TicketSortField = TicketSortField.LAST_ACTIVITY
     direction: SortDirection = SortDirection.DESC
+
+
+def filter_input(value: TicketFilter | None) -> ticket_list.TicketFilter:
+    """The list's filter input as the service takes it."""
+    if value is None:
+        return ticket_list.TicketFilter()
+    return ticket_list.TicketFilter(
+        statuses=tuple(value.status or ()),
+        priorities=tuple(value.priority or ()),
+        department_id=optional_id(value.department_id, "departmentId"),
+        assignee_id=optional_id(value.assignee_id, "assigneeId"),
+        assigned_to_me=value.assigned_to_me,
+        unassigned=value.unassigned,
+        search=value.search,
+        tags=tuple(parse_id(tag, "filter.tags") for tag in value.tags or ()),
+        tags_all=value.tags_match is TagsMatch.ALL,
+        client_id=optional_id(value.client_id, "clientId"),
+        sla_breached=value.sla_breached,
+    )
+
+
+def sort_input(value: TicketSort | None) -> ticket_list.TicketSort:
+    if value is None:
+        return ticket_list.TicketSort()
+    return ticket_list.TicketSort(
+        field=value.field, descending=value.direction is SortDirection.DESC
+    )
 
 
 @strawberry.input

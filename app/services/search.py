@@ -147,6 +147,14 @@ class Sql:
         return ", ".join(self.p(v) for v in values)
 
 
+CANDIDATES = 1_000
+"""PostgreSQL: the most recent matching subjects, and the most recent matching messages, that a
+search ranks. A word in a sixth of a million messages would otherwise have every match read
+from the index, ranked and grouped (seconds); bounded, the database walks the newest rows until
+it has this many (milliseconds), and a rarer word still comes from the GIN index. A search that
+reaches the bound says so (``more``): its count is a lower bound (``totalCountCapped``)."""
+
+
 def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
@@ -158,9 +166,10 @@ def hits_sql(
     within: Callable[[], str] | None = None,
     scored: bool = True,
 ) -> str:
-    """``SELECT ticket_id, score``: every ticket the query finds among those ``within``
+    """``SELECT ticket_id, score, more``: every ticket the query finds among those ``within``
     selects (SQL of the searcher's scoped, filtered ticket ids; None: every ticket), one row
-    each. Unscored (for counting), nothing is ranked at all."""
+    each; ``more`` is 1 when a text branch stopped at ``CANDIDATES`` (PostgreSQL), so there may
+    be more than these. Unscored (for counting), nothing is ranked at all."""
 
     def inside(column: str) -> str:
         return f" AND {column} IN ({within()})" if within is not None else ""
@@ -168,25 +177,34 @@ def hits_sql(
     branches: list[str] = []
     if query.number is not None:
         branches.append(
-            f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score FROM tickets "
+            f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score, 0 AS more FROM tickets "
             f"WHERE number = {sql.p(query.number)}{inside('id')}"
         )
     if sql.postgres:
         cfg = _config(query)
-        subject = f"{_SUBJECT_SCORE} + ts_rank(search_vector, q, 32)::float8" if scored else "0"
+        # Each text branch takes the newest CANDIDATES matches first (LIMIT before ts_rank),
+        # then ranks only those.
+        subject = f"{_SUBJECT_SCORE} + ts_rank(c.search_vector, c.q, 32)::float8" if scored else "0"
         branches.append(
-            f"SELECT id AS ticket_id, {subject} AS score FROM tickets, "
-            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            f"WHERE search_vector @@ q{inside('id')}"
+            f"SELECT c.id AS ticket_id, {subject} AS score, "
+            f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
+            "FROM (SELECT l.*, COUNT(*) OVER () AS n FROM (SELECT t.id, t.search_vector, q "
+            f"FROM tickets t, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
+            f"WHERE t.search_vector @@ q{inside('t.id')} ORDER BY t.id DESC "
+            f"LIMIT {CANDIDATES}) AS l) AS c"
         )
-        notes = "" if query.include_notes else " AND NOT internal"
+        notes = "" if query.include_notes else " AND NOT m.internal"
         message = (
-            f"{_MESSAGE_SCORE} + MAX(ts_rank(search_vector, q, 32))::float8" if scored else "0"
+            f"{_MESSAGE_SCORE} + MAX(ts_rank(c.search_vector, c.q, 32))::float8" if scored else "0"
         )
         branches.append(
-            f"SELECT ticket_id, {message} AS score FROM messages, "
+            f"SELECT c.ticket_id, {message} AS score, "
+            f"CASE WHEN MAX(c.n) >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
+            "FROM (SELECT l.*, COUNT(*) OVER () AS n FROM (SELECT m.ticket_id, "
+            "m.search_vector, q FROM messages m, "
             f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            f"WHERE search_vector @@ q{notes}{inside('ticket_id')} GROUP BY ticket_id"
+            f"WHERE m.search_vector @@ q{notes}{inside('m.ticket_id')} ORDER BY m.id DESC "
+            f"LIMIT {CANDIDATES}) AS l) AS c GROUP BY c.ticket_id"
         )
         like = "ILIKE"
     else:
@@ -194,27 +212,30 @@ def hits_sql(
         if match is not None:
             branches.append(
                 f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
-                "(1 - bm25(ticket_search)) AS score FROM ticket_search "
+                "(1 - bm25(ticket_search)) AS score, 0 AS more FROM ticket_search "
                 f"WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
             )
             notes = "" if query.include_notes else " AND m.internal = 0"
             branches.append(
                 # bm25() cannot sit inside an aggregate: rank each message first.
                 f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
-                "AS score FROM (SELECT rowid AS id, -bm25(message_search) AS r "
+                "AS score, 0 AS more FROM (SELECT rowid AS id, -bm25(message_search) AS r "
                 f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
                 f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{inside('m.ticket_id')} "
                 "GROUP BY m.ticket_id"
             )
         like = "LIKE"  # ASCII case-insensitive on SQLite
     branches.append(
-        f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score FROM tickets t "
+        f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score, 0 AS more FROM tickets t "
         "WHERE t.client_id IN (SELECT id FROM users u "
         f"WHERE u.name {like} {sql.p(query.like)} ESCAPE '\\' "
         f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\'){inside('t.id')}"
     )
     union = " UNION ALL ".join(branches)
-    return f"SELECT ticket_id, SUM(score) AS score FROM ({union}) AS found GROUP BY ticket_id"
+    return (
+        "SELECT ticket_id, SUM(score) AS score, MAX(more) AS more "
+        f"FROM ({union}) AS found GROUP BY ticket_id"
+    )
 
 
 def _parts(marked: str) -> tuple[HighlightPart, ...]:
@@ -277,12 +298,17 @@ async def highlights(
             'FragmentDelimiter=" … "'
         )
         text = sql.p(query.text)
+        # The best message of each ticket first, then one headline each (ts_headline parses
+        # the whole body: not for every matching message of the page's tickets).
         _, message_rows = await conn.execute_query(
-            "SELECT DISTINCT ON (m.ticket_id) m.ticket_id AS id, m.internal AS internal, "
-            f"ts_headline({cfg}, translate(m.body, {sql.p(_START + _STOP)}, ''), q, "
-            f"{sql.p(options)}) AS marked FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
+            "SELECT b.id AS id, b.internal AS internal, "
+            f"ts_headline({cfg}, translate(m.body, {sql.p(_START + _STOP)}, ''), b.q, "
+            f"{sql.p(options)}) AS marked FROM (SELECT DISTINCT ON (m.ticket_id) "
+            "m.ticket_id AS id, m.id AS message_id, m.internal AS internal, q "
+            f"FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
             f"WHERE m.ticket_id = ANY({sql.p(ids)}) AND m.search_vector @@ q{notes} "
-            "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id",
+            "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id) AS b "
+            "JOIN messages m ON m.id = b.message_id",
             sql.params,
         )
     else:

@@ -108,6 +108,8 @@ class TicketFilter:
     tags_all: bool = False
     sla_breached: bool = False
     """Staff only: tickets that missed an SLA target (sticky) or whose running clock is due."""
+    client_id: int | None = None
+    """One client's tickets (the client page), within what the actor sees."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ def _filtered(actor: Actor | None, flt: TicketFilter) -> QuerySet[Ticket]:
         query = query.filter(priority__in=list(flt.priorities))
     if flt.department_id is not None:
         query = query.filter(department_id=flt.department_id)
+    if flt.client_id is not None:
+        query = query.filter(client_id=flt.client_id)
     if flt.unassigned:
         query = query.filter(assignee_id=None)
     elif flt.assigned_to_me and actor is not None:
@@ -193,16 +197,9 @@ async def list_tickets(
     previous page (as ``TicketPage.keys`` gives it), which stays valid while tickets change."""
     flt = flt or TicketFilter()
     sort = sort or TicketSort()
-    policy.require_user(actor)
-    _check_tags(actor, flt)
-    _check_sla(actor, flt, sort)
-    query_text = fulltext.parse(
-        flt.search, language=search_language, include_notes=policy.searches_notes(actor)
-    )
+    query_text = check_list(actor, flt, sort, search_language=search_language)
     if query_text is not None:
         return await _search_page(actor, flt, sort, first, after, query_text)
-    if sort.field is SortField.RELEVANCE:
-        raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
     base = _filtered(actor, flt)
     key = _SORT_KEYS[sort.field]
     query = _with_sort_key(base, sort.field)
@@ -225,6 +222,34 @@ async def list_tickets(
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
+
+
+def check_list(
+    actor: Actor | None, flt: TicketFilter, sort: TicketSort, *, search_language: str
+) -> fulltext.SearchQuery | None:
+    """Refuses (typed) a filter and sort the list would refuse; the search to run, if any."""
+    policy.require_user(actor)
+    _check_tags(actor, flt)
+    _check_sla(actor, flt, sort)
+    query_text = fulltext.parse(
+        flt.search, language=search_language, include_notes=policy.searches_notes(actor)
+    )
+    if query_text is None and sort.field is SortField.RELEVANCE:
+        raise ValidationFailed.single("sort", "Sort by relevance needs a search.")
+    return query_text
+
+
+async def count_tickets(
+    *, actor: Actor | None, flt: TicketFilter, cap: int, search_language: str = "english"
+) -> int:
+    """``min(count, cap + 1)`` of the tickets the list would show ``actor`` for ``flt``: one
+    statement, stopping after ``cap + 1`` rows (a saved view's count)."""
+    query_text = check_list(actor, flt, TicketSort(), search_language=search_language)
+    base = _filtered(actor, flt)
+    if query_text is not None:
+        found, more = await _capped_search_count(base, query_text, cap)
+        return cap + 1 if more else found
+    return await capped_count(base, cap)
 
 
 def _after(
@@ -278,9 +303,9 @@ async def _search_page(
         # Every hit is scored to sort them anyway: counting them too (over all of them,
         # before the cursor's filter) saves running the search a second time.
         statement = (
-            "SELECT x.id AS id, x.score AS score, x.total AS total FROM "
-            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total "
-            f"FROM ({hits}) AS h) AS x{where} "
+            "SELECT x.id AS id, x.score AS score, x.total AS total, x.more AS more FROM "
+            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total, "
+            f"MAX(h.more) OVER () AS more FROM ({hits}) AS h) AS x{where} "
             f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
         )
     else:
@@ -308,9 +333,9 @@ async def _search_page(
             related = getattr(ticket, _NAME_COLUMNS[sort.field].split("__")[0])
             ticket.sort_key = related.name if related is not None else ""
     if relevance and rows:
-        total = int(rows[0]["total"])
+        total, more = int(rows[0]["total"]), bool(rows[0]["more"])
     else:
-        total = await _capped_search_count(base, query_text, COUNT_CAP)
+        total, more = await _capped_search_count(base, query_text, COUNT_CAP)
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
             t.client.name,
@@ -324,7 +349,7 @@ async def _search_page(
         keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],
         has_next=len(rows) > first,
         total=min(total, COUNT_CAP),
-        total_capped=total > COUNT_CAP,
+        total_capped=total > COUNT_CAP or more,
         highlights=[found.get(t.id) for t in page],
     )
 
@@ -344,14 +369,18 @@ def _dialect() -> str:
 
 async def _capped_search_count(
     base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
-) -> int:
+) -> tuple[int, bool]:
+    """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
+    more hits than it found)."""
     sql = fulltext.Sql(_dialect())
     hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
     _, rows = await Ticket._meta.db.execute_query(
-        f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
+        "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "
+        f"(SELECT h.more AS more FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
         sql.params,
     )
-    return int(next(iter(dict(rows[0]).values())))
+    row = dict(rows[0])
+    return int(row["n"]), bool(row["more"])
 
 
 def _score_position(key: Sequence[Any]) -> tuple[float, int]:

@@ -5,7 +5,9 @@ import { Layout } from "./layout";
 import { Account } from "./pages/account";
 import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
 import { CannedResponses } from "./pages/admin/canned";
-import { Clients } from "./pages/admin/clients";
+import { ClientAccounts } from "./pages/admin/client-accounts";
+import { ClientPage } from "./pages/admin/clients/[id]";
+import { Clients } from "./pages/admin/clients/index";
 import { Departments } from "./pages/admin/departments";
 import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
@@ -48,9 +50,11 @@ const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/tickets", "staff", TicketList],
   ["/admin/tickets/new", "staff", OpenForClient],
   ["/admin/tickets/:number", "staff", StaffTicket],
+  ["/admin/clients", "staff", Clients],
+  ["/admin/clients/:id", "staff", ClientPage],
   ["/admin/departments", "admin", Departments],
   ["/admin/staff", "admin", StaffMembers],
-  ["/admin/clients", "admin", Clients],
+  ["/admin/client-accounts", "admin", ClientAccounts],
   ["/admin/canned", "staff", CannedResponses],
   ["/admin/tags", "admin", Tags],
   ["/admin/sla", "admin", SlaSettings],

@@ -47,12 +47,13 @@ export function Layout({ children }: { children: ComponentChildren }) {
               <>
                 <span class="area">Admin › Support ›</span>
                 <NavLink href="/admin/tickets">Tickets</NavLink>
+                <NavLink href="/admin/clients">Clients</NavLink>
                 <NavLink href="/admin/canned">Canned responses</NavLink>
                 {me.role === "ADMIN" && (
                   <>
                     <NavLink href="/admin/departments">Departments</NavLink>
                     <NavLink href="/admin/staff">Staff</NavLink>
-                    <NavLink href="/admin/clients">Clients</NavLink>
+                    <NavLink href="/admin/client-accounts">Client accounts</NavLink>
                     <NavLink href="/admin/tags">Tags</NavLink>
                     <NavLink href="/admin/sla">Service levels</NavLink>
                     <NavLink href="/admin/settings">Settings</NavLink>

@@ -9,7 +9,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_merge')]
+    dependencies = [('models', '0009_views')]
 
     initial = False
 

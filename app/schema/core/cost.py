@@ -40,6 +40,7 @@ from graphql import (
 from app.services.accounts import MAX_API_TOKENS
 from app.services.canned import MAX_CANNED_RESPONSES
 from app.services.directory import MAX_DEPARTMENTS
+from app.services.saved_views import MAX_VISIBLE_VIEWS
 from app.services.tags import MAX_TAGS, MAX_TAGS_PER_TICKET
 
 MAX_PAGE = 100
@@ -52,6 +53,7 @@ LIST_BOUNDS: Mapping[str, int] = {
     "Query.departments": MAX_DEPARTMENTS,
     "Query.cannedResponses": MAX_CANNED_RESPONSES,
     "Query.tags": MAX_TAGS,
+    "Query.savedViews": MAX_VISIBLE_VIEWS,
     "Ticket.tags": MAX_TAGS_PER_TICKET,
 }
 

@@ -3,6 +3,7 @@
  * the answer (Conflict) is shown with who changed what, and the change can be re-applied. */
 import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../../api";
+import { ClientPanel } from "../../../components/client-context";
 import { Composer } from "../../../components/composer";
 import { SlaPanel } from "../../../components/sla";
 import { TicketTags } from "../../../components/tags";
@@ -42,6 +43,7 @@ const StaffTicketDocument = graphql(`
       firstResponseAt
       nextResponseDueAt
       resolutionDueAt
+      ...ClientTicketsPanel
       tags {
         id
         name
@@ -344,6 +346,7 @@ export function StaffTicket() {
               </section>
               <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
               {!ticket.mergedInto && <MergeInto number={number} client={ticket.client} />}
+              <ClientPanel ticket={ticket} />
               <AuditTrail number={number} first={ticket.auditTrail} />
             </aside>
           </div>

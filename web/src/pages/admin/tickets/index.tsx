@@ -3,6 +3,7 @@ import { useLocation } from "preact-iso";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { BulkBar } from "../../../components/bulk-bar";
 import { Pager, usePages } from "../../../components/pager";
+import { SavedViewsDocument, SavedViewsSidebar } from "../../../components/saved-views";
 import { TagChips, useAllTags } from "../../../components/tags";
 import type { TagLike } from "../../../components/tags";
 import { SlaCountdown } from "../../../components/sla";
@@ -11,14 +12,9 @@ import type { Column } from "../../../components/ticket-table";
 import { ErrorNote, Field, Select, labelled, named, people } from "../../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from "../../../format";
 import { graphql } from "../../../gql";
-import type {
-  SortDirection,
-  TicketFilter,
-  TicketPriority,
-  TicketSortField,
-  TicketStatus,
-} from "../../../gql/graphql";
+import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
+import { filterFrom, statusChoice } from "../../../list-query";
 
 const PAGE_SIZE = 25;
 
@@ -63,35 +59,6 @@ const ListOptionsDocument = graphql(`
 
 const SORTS = new Set<string>([...COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])), "SLA_DUE"]);
 
-/** "Active" is every status but Closed: the list's default (?status=all shows every one). */
-const ACTIVE = STATUSES.filter((s) => s !== "CLOSED");
-
-/** The status filter's value in the address: "" (active, the default), "all" or a status. */
-function statusChoice(q: Record<string, string>): string {
-  if (q.status === "all" || (q.status && q.status in STATUS_LABEL)) return q.status;
-  return "";
-}
-
-function filterFrom(q: Record<string, string>): TicketFilter {
-  const filter: TicketFilter = {};
-  const status = statusChoice(q);
-  if (status === "") filter.status = ACTIVE;
-  else if (status !== "all") filter.status = [status as TicketStatus];
-  if (q.priority && q.priority in PRIORITY_LABEL) filter.priority = [q.priority as TicketPriority];
-  if (q.department) filter.departmentId = q.department;
-  if (q.assignee === "mine") filter.assignedToMe = true;
-  else if (q.assignee === "none") filter.unassigned = true;
-  else if (q.assignee) filter.assigneeId = q.assignee;
-  if (q.q?.trim()) filter.search = q.q.trim();
-  if (q.sla === "breached") filter.slaBreached = true;
-  const tags = (q.tags ?? "").split(",").filter((id) => /^\d+$/.test(id));
-  if (tags.length) {
-    filter.tags = tags;
-    filter.tagsMatch = q.match === "all" ? "ALL" : "ANY";
-  }
-  return filter;
-}
-
 export function TicketList() {
   useTitle("Tickets");
   const { query, path, route } = useLocation();
@@ -100,7 +67,9 @@ export function TicketList() {
     SORTS.has(query.sort) ? query.sort : query.q?.trim() ? "RELEVANCE" : "LAST_ACTIVITY"
   ) as TicketSortField;
   const direction: SortDirection = query.dir === "ASC" ? "ASC" : "DESC";
-  const filter = useMemo(() => filterFrom(query), [JSON.stringify(query)]);
+  // ?view=ID marks the saved view the list was opened from (the filter is in the address).
+  const { view: viewId, ...listQuery } = query;
+  const filter = useMemo(() => filterFrom(listQuery), [JSON.stringify(listQuery)]);
   const listKey = JSON.stringify([filter, sortField, direction]);
 
   const pages = usePages(listKey);
@@ -134,15 +103,20 @@ export function TicketList() {
     after: pages.after,
   });
   const options = useQuery(ListOptionsDocument, {});
+  const views = useQuery(SavedViewsDocument, {});
   const allTags = useAllTags();
   const [announcement, setAnnouncement] = useState("");
-  const flashing = useLiveTickets(list.refetch, (event) => {
+  // One subscription for the list and the views' counts; a burst of events is one refetch.
+  const refetchShown = async () => {
+    await Promise.all([list.refetch(), views.refetch()]);
+  };
+  const flashing = useLiveTickets(refetchShown, (event) => {
     const verb = event.type === "CREATED" ? "New ticket" : "Ticket updated";
     setAnnouncement(`${verb}: #${event.ticket.number} ${event.ticket.subject}`);
   });
 
   const setQuery = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(query);
+    const next = new URLSearchParams(listQuery);
     for (const [key, value] of Object.entries(changes)) {
       if (value) next.set(key, value);
       else next.delete(key);
@@ -184,6 +158,9 @@ export function TicketList() {
         { value: "", label: "Active (not closed)" },
         { value: "all", label: "Any status" },
         ...labelled(STATUSES, STATUS_LABEL),
+        ...(statusChoice(query).includes(",")
+          ? [{ value: statusChoice(query), label: "Several (from a view)" }]
+          : []),
       ],
     },
     {
@@ -194,7 +171,13 @@ export function TicketList() {
     {
       key: "priority",
       label: "Priority",
-      options: [{ value: "", label: "Any priority" }, ...labelled(PRIORITIES, PRIORITY_LABEL)],
+      options: [
+        { value: "", label: "Any priority" },
+        ...labelled(PRIORITIES, PRIORITY_LABEL),
+        ...(query.priority?.includes(",")
+          ? [{ value: query.priority, label: "Several (from a view)" }]
+          : []),
+      ],
     },
     {
       key: "sla",
@@ -234,6 +217,14 @@ export function TicketList() {
   const end = tickets ? (page - 1) * PAGE_SIZE + tickets.edges.length : 0;
 
   return (
+    <div class="with-views">
+    <SavedViewsSidebar
+      views={views}
+      currentId={viewId}
+      filter={filter}
+      sort={{ field: sortField, direction }}
+      departments={options.data?.departments ?? []}
+    />
     <section aria-labelledby="tickets-title">
       <div class="page-head">
         <h1 id="tickets-title">Tickets</h1>
@@ -311,6 +302,14 @@ export function TicketList() {
           </>
         )}
       </form>
+      {filter.clientId && (
+        <p class="client-filter">
+          Only the tickets of <a href={`/admin/clients/${filter.clientId}`}>one client</a>.{" "}
+          <button type="button" class="link" onClick={() => setQuery({ client: null })}>
+            Show every client's
+          </button>
+        </p>
+      )}
       <p class="sr-only" aria-live="polite">
         {announcement}
       </p>
@@ -372,5 +371,6 @@ export function TicketList() {
           : ""}
       </Pager>
     </section>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
-/** Admin: clients, their name, address and password; a client added here is mailed an
+/** Admin → Client accounts: clients' name, address and password (the staff's Clients page,
+ * pages/admin/clients, shows their tickets); a client added here is mailed an
  * invitation to choose a password. Every change is kept in the account's audit. */
 import { mutate, ok } from "../../api";
 import { CrudPage } from "../../components/crud";
@@ -53,13 +54,13 @@ const UpdateClientDocument = graphql(`
 type ClientValues = { name: string; email: string; password: string; active: boolean };
 const NEW_CLIENT: ClientValues = { name: "", email: "", password: "", active: true };
 
-export function Clients() {
+export function ClientAccounts() {
   const pages = usePages();
   const list = useQuery(AdminClientsDocument, { after: pages.after });
   return (
     <CrudPage
-      id="clients"
-      title="Clients"
+      id="client-accounts"
+      title="Client accounts"
       error={list.error}
       intro={<p class="muted">A client added without a password is mailed a link to choose one.</p>}
       items={list.data?.users.edges.map((e) => e.node)}
