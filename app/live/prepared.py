@@ -18,6 +18,7 @@ from collections.abc import Hashable
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from app.infra.websocket import FRAMES, FrameWriter
 from app.live.connections import LiveConnection
 from app.schema.core.renders import SharedRenders, render_key
 
@@ -41,7 +42,7 @@ current_operation: ContextVar[Any] = ContextVar("current_operation", default=Non
 class PreparedSender:
     """One subscription's way of sending a prepared render."""
 
-    __slots__ = ("_connection", "_operation", "_operation_key", "_prefix", "_socket")
+    __slots__ = ("_connection", "_operation", "_operation_key", "_prefix", "_socket", "writer")
 
     def __init__(
         self,
@@ -56,6 +57,25 @@ class PreparedSender:
         self._operation_key = operation_key
         # Strawberry's ``next`` message, {"id","type","payload"} in its order and separators.
         self._prefix = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":'
+        # Set when the server writes frames for the dispatcher (app.infra.websocket).
+        scope = getattr(socket, "scope", None) or {}
+        self.writer: FrameWriter | None = scope.get("extensions", {}).get(FRAMES)
+
+    def render_key(self, payload_key: Hashable) -> Hashable:
+        return render_key(self._operation_key, payload_key, self._connection.actor.access)
+
+    @property
+    def prefix(self) -> str:
+        """The ``next`` message up to its payload: subscribers with the same operation id share
+        one framed text."""
+        return self._prefix
+
+    @property
+    def completed(self) -> bool:
+        return self._operation.completed
+
+    def frame_text(self, payload: str) -> str:
+        return self._prefix + payload + "}"
 
     @classmethod
     def for_subscription(
@@ -71,11 +91,9 @@ class PreparedSender:
     async def send(self, renders: SharedRenders, payload_key: Hashable) -> bool:
         """Send this subscriber its group's prepared render of the event; False if there is
         none to send (the caller then yields the event to the full pipeline)."""
-        render = renders.results.get(
-            render_key(self._operation_key, payload_key, self._connection.actor.access)
-        )
-        if render is None:
-            return False
+        render = renders.results.get(self.render_key(payload_key))
+        if render is None or render.pending:
+            return False  # nobody executes it yet: this subscriber will
         if not render.done.is_set():
             await render.done.wait()
         payload = render.payload_json()
@@ -84,7 +102,7 @@ class PreparedSender:
         if self._operation.completed or self._connection.closing:
             return True  # nothing more goes to this subscriber, as in the full pipeline
         try:
-            await self._socket.send_text(self._prefix + payload + "}")
+            await self._socket.send_text(self.frame_text(payload))
         except Exception:
             # The socket is gone: close it the usual way, which ends this operation's task.
             self._connection.resync()

@@ -14,7 +14,8 @@ import websockets
 from ops import NOTE, OPEN, REPLY
 from wsclient import LIST_EVENTS, TICKET_EVENTS, TIMEOUT, wait_live, ws_url
 
-from app.live.prepared import PreparedSender
+from app.live.dispatcher import Dispatcher
+from app.schema.core.renders import SharedRenders
 
 
 class RawSocket:
@@ -55,17 +56,19 @@ async def raw_socket(base: str, token: str) -> AsyncIterator[RawSocket]:
 
 
 @pytest.fixture
-def prepared_sends(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """What each ``PreparedSender.send`` answered (True: the prepared text was sent)."""
-    answers: list[bool] = []
-    send = PreparedSender.send
+def shared(monkeypatch: pytest.MonkeyPatch) -> list[SharedRenders]:
+    """The shared renders of every event the server loads, to count how they were sent."""
+    seen: list[SharedRenders] = []
+    load = Dispatcher._load
 
-    async def recording(self: PreparedSender, *args: Any) -> bool:
-        answers.append(await send(self, *args))
-        return answers[-1]
+    async def recording(self: Dispatcher, signal: Any) -> Any:
+        loaded = await load(self, signal)
+        if loaded is not None:
+            seen.append(loaded.renders)
+        return loaded
 
-    monkeypatch.setattr(PreparedSender, "send", recording)
-    return answers
+    monkeypatch.setattr(Dispatcher, "_load", recording)
+    return seen
 
 
 def strawberry_text(frame: str) -> str:
@@ -78,7 +81,7 @@ def strawberry_text(frame: str) -> str:
 
 
 async def test_same_class_subscribers_get_the_prepared_text_and_only_what_they_may_see(
-    live, gql, world, prepared_sends
+    live, gql, world, shared
 ):
     staff = world.staff_x.token
     async with (
@@ -103,7 +106,7 @@ async def test_same_class_subscribers_get_the_prepared_text_and_only_what_they_m
         await first.subscribe("one", TICKET_EVENTS, {"n": n})
         await second.subscribe("one-2", TICKET_EVENTS, {"n": n})
         await wait_live(live, subscriptions=6)
-        prepared_sends.clear()
+        shared.clear()
         await gql.data(NOTE, {"n": n, "body": "Router is old"}, token=staff)
         await gql.data(REPLY, {"n": n, "body": "Rebooting it"}, token=staff)
 
@@ -133,5 +136,7 @@ async def test_same_class_subscribers_get_the_prepared_text_and_only_what_they_m
     client_event = json.loads(client_frame)["payload"]["data"]["ticketListEvents"]
     assert client_event["message"]["body"] == "Rebooting it"
     assert other_department.frames.empty()
-    # Two events, two staff documents: the second subscriber of each was sent the prepared text.
-    assert prepared_sends.count(True) >= 4
+    # Two events, two staff documents: the second subscriber of each was sent the prepared
+    # text (by the dispatcher straight to its socket, or by its own subscription).
+    assert sum(r.prepared_sends for r in shared) >= 4
+    assert sum(r.executions for r in shared) <= 4 + 1  # (the client's list)
