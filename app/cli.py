@@ -39,7 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.infra.stopping import GracefulServer, run_until_signal
+    from app.infra.stopping import GracefulServer, run_until_signal, uvloop_factory
     from app.infra.websocket import LiveWebSocketProtocol
     from app.live.runtime import tune_gc_for_long_lived_sockets
     from app.main import create_app
@@ -58,7 +58,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(settings.log_format),
     )
     run_until_signal(
-        "serve", lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve()
+        "serve",
+        lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve(),
+        loop_factory=uvloop_factory(),
     )
     return 0
 

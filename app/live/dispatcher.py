@@ -203,12 +203,13 @@ class Dispatcher:
         # once per distinct key, not once per socket.
         may_see: dict[Hashable, tuple[bool, bool]] = {}
         for listener in chain(list(self._every_ticket), list(watching)):
-            if listener.connection.closing:
+            connection = listener.connection
+            if connection.closing:
                 continue
-            actor = listener.actor
-            key = policy.viewer_key(actor)
-            decision = may_see.get(key)
+            decision = may_see.get(connection.viewer)
             if decision is None:
+                actor = connection.actor
+                key = connection.viewer
                 decision = may_see[key] = (
                     policy.can_view_ticket_fields(actor, signal.department, signal.client),
                     policy.can_view_message_fields(
@@ -256,10 +257,10 @@ class Dispatcher:
         visible: dict[Hashable, tuple[bool, Message | None]] = {}
         groups: dict[Hashable, list[Listener]] = {}
         for listener in targets:
-            actor = listener.actor
-            key = policy.viewer_key(actor)
-            decision = visible.get(key)
+            decision = visible.get(listener.connection.viewer)
             if decision is None:
+                actor = listener.actor
+                key = listener.connection.viewer
                 decision = visible[key] = (
                     may_receive(actor, loaded),
                     visible_message(actor, loaded),

@@ -3,72 +3,11 @@ Strawberry would have sent them, with their own operation id, and still only wha
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import pytest
-import websockets
 from ops import NOTE, OPEN, REPLY
-from wsclient import LIST_EVENTS, TICKET_EVENTS, TIMEOUT, wait_live, ws_url
-
-from app.live.dispatcher import Dispatcher
-from app.schema.core.renders import SharedRenders
-
-
-class RawSocket:
-    """A graphql-transport-ws socket that keeps every ``next`` frame's text as received."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.frames: asyncio.Queue[str] = asyncio.Queue()
-
-    async def subscribe(self, operation_id: str, query: str, variables: dict[str, Any]) -> None:
-        payload = {"query": query, "variables": variables}
-        await self.ws.send(
-            json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
-        )
-
-    async def pump(self) -> None:
-        async for raw in self.ws:
-            if json.loads(raw)["type"] == "next":
-                await self.frames.put(raw)
-
-    async def next(self) -> str:
-        return await asyncio.wait_for(self.frames.get(), TIMEOUT)
-
-
-@asynccontextmanager
-async def raw_socket(base: str, token: str) -> AsyncIterator[RawSocket]:
-    async with websockets.connect(ws_url(base), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        await ws.send(
-            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-        )
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        socket = RawSocket(ws)
-        pump = asyncio.create_task(socket.pump())
-        try:
-            yield socket
-        finally:
-            pump.cancel()
-
-
-@pytest.fixture
-def shared(monkeypatch: pytest.MonkeyPatch) -> list[SharedRenders]:
-    """The shared renders of every event the server loads, to count how they were sent."""
-    seen: list[SharedRenders] = []
-    load = Dispatcher._load
-
-    async def recording(self: Dispatcher, signal: Any) -> Any:
-        loaded = await load(self, signal)
-        if loaded is not None:
-            seen.append(loaded.renders)
-        return loaded
-
-    monkeypatch.setattr(Dispatcher, "_load", recording)
-    return seen
+from wsclient import LIST_EVENTS, TICKET_EVENTS, raw_socket, wait_live
 
 
 def strawberry_text(frame: str) -> str:
