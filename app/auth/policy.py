@@ -53,7 +53,7 @@ def viewer_key(actor: Actor) -> tuple[Role, frozenset[int], int | None]:
     same key get the same answer from each of them (``can_view_ticket*``,
     ``can_view_message*``), so a decision made for one may be reused for the other. A client's
     key holds their user id (they see their own tickets); staff and admins decide by role and
-    departments. Change this with those checks (``tests/test_policy_viewer_key.py``)."""
+    departments. Change this with those checks (``tests/core/test_policy_viewer_key.py``)."""
     return actor.role, actor.department_ids, actor.user_id if actor.is_client else None
 
 

@@ -297,7 +297,8 @@ class Dispatcher:
                     listener.offer(loaded)
                 continue
             payload_bytes = payload.encode()
-            framed: dict[str, tuple[bytes, bytes]] = {}
+            framed: dict[str, tuple[bytes, bytes]] = {}  # operation id prefix -> text, frame
+            written = 0
             for listener in rest:
                 sender = listener.sender
                 assert sender is not None and sender.writer is not None
@@ -306,15 +307,17 @@ class Dispatcher:
                 if not listener.idle:  # (cannot happen: only this task fills mailboxes)
                     listener.offer(loaded)
                     continue
-                text = framed.get(sender.prefix)
+                prefix = sender.prefix
+                text = framed.get(prefix)
                 if text is None:
-                    data = b"".join((sender.prefix.encode(), payload_bytes, b"}"))
-                    text = framed[sender.prefix] = (data, text_frame(data))
+                    data = b"".join((prefix.encode(), payload_bytes, b"}"))
+                    text = framed[prefix] = (data, text_frame(data))
                 if sender.writer.write_text(*text):
-                    renders.direct_writes += 1
-                    renders.prepared_sends += 1
+                    written += 1
                 else:  # the socket applies back-pressure: its mailbox waits for it
                     listener.offer(loaded)
+            renders.direct_writes += written
+            renders.prepared_sends += written
 
     async def _load(self, signal: Signal) -> LoadedEvent | None:
         ticket = await Ticket.get_or_none(id=signal.ticket_id)

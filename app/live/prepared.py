@@ -42,7 +42,7 @@ current_operation: ContextVar[Any] = ContextVar("current_operation", default=Non
 class PreparedSender:
     """One subscription's way of sending a prepared render."""
 
-    __slots__ = ("_connection", "_operation", "_operation_key", "_prefix", "_socket", "writer")
+    __slots__ = ("_connection", "_operation", "_operation_key", "_socket", "prefix", "writer")
 
     def __init__(
         self,
@@ -56,7 +56,8 @@ class PreparedSender:
         self._connection = connection
         self._operation_key = operation_key
         # Strawberry's ``next`` message, {"id","type","payload"} in its order and separators.
-        self._prefix = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":'
+        # Subscribers with the same operation id share one framed text (the dispatcher).
+        self.prefix = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":'
         # Set when the server writes frames for the dispatcher (app.infra.websocket).
         scope = getattr(socket, "scope", None) or {}
         self.writer: FrameWriter | None = scope.get("extensions", {}).get(FRAMES)
@@ -65,17 +66,11 @@ class PreparedSender:
         return render_key(self._operation_key, payload_key, self._connection.actor.access)
 
     @property
-    def prefix(self) -> str:
-        """The ``next`` message up to its payload: subscribers with the same operation id share
-        one framed text."""
-        return self._prefix
-
-    @property
     def completed(self) -> bool:
         return self._operation.completed
 
     def frame_text(self, payload: str) -> str:
-        return self._prefix + payload + "}"
+        return self.prefix + payload + "}"
 
     @classmethod
     def for_subscription(

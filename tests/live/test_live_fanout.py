@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from ops import NOTE, OPEN, REPLY, UPDATE
 from wsclient import LIST_EVENTS, TICKET_EVENTS, RawSocket, raw_socket, wait_live
 
+from app.schema.core import documents
 from app.schema.core.renders import SharedRenders
 
 
@@ -119,3 +121,29 @@ async def test_a_burst_of_events_arrives_in_order_on_every_socket(
             got = [event(await socket.next())[2] for _ in bodies]
             assert got == bodies
     assert sum(r.direct_writes for r in shared) >= 1
+
+
+async def test_a_subscription_document_is_parsed_and_validated_once(live, world, monkeypatch):
+    """Subscribing costs no parse or validation after the first socket that sent the text (the
+    same cache as over HTTP), and a refused document is refused every time."""
+    validated: list[str] = []
+    validate = documents.validate_document
+
+    def counting(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document.loc.source.body)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(documents, "validate_document", counting)
+    text = f"{LIST_EVENTS}\n# {uuid.uuid4()}"  # a text no earlier test sent
+    bad = f"subscription {{ ticketListEvents {{ nope }} }}\n# {uuid.uuid4()}"
+    async with sockets(live, world.staff_x.token, 3) as feeds:
+        for socket in feeds:
+            await socket.subscribe("ok", text, {})
+            await socket.subscribe("bad", bad, {})
+        await wait_live(live, subscriptions=3)
+        for socket in feeds:
+            error = json.loads(await socket.error())
+            assert error["id"] == "bad"
+            assert "nope" in error["payload"][0]["message"]
+    assert validated.count(text) == 1
+    assert validated.count(bad) == 1

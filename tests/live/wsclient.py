@@ -171,6 +171,7 @@ class RawSocket:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.frames: asyncio.Queue[str] = asyncio.Queue()
+        self.errors: asyncio.Queue[str] = asyncio.Queue()
 
     async def subscribe(self, operation_id: str, query: str, variables: dict[str, Any]) -> None:
         payload = {"query": query, "variables": variables}
@@ -180,11 +181,18 @@ class RawSocket:
 
     async def pump(self) -> None:
         async for raw in self.ws:
-            if json.loads(raw)["type"] == "next":
+            kind = json.loads(raw)["type"]
+            if kind == "next":
                 await self.frames.put(raw)
+            elif kind == "error":
+                await self.errors.put(raw)
 
     async def next(self) -> str:
         return await asyncio.wait_for(self.frames.get(), TIMEOUT)
+
+    async def error(self) -> str:
+        """The next ``error`` message (a refused operation)."""
+        return await asyncio.wait_for(self.errors.get(), TIMEOUT)
 
 
 @contextlib.asynccontextmanager
