@@ -28,6 +28,7 @@ class _Operation(Protocol):
 
     id: str
     completed: bool
+    handler: Any  # its socket handler: ``operations`` maps the ids still running
 
 
 class _TextSocket(Protocol):
@@ -67,7 +68,13 @@ class PreparedSender:
 
     @property
     def completed(self) -> bool:
-        return self._operation.completed
+        """Nothing more may be sent for it: it ended, or the client sent ``complete`` (the
+        handler forgets the id at once and cancels the task later; a client may then reuse
+        the id for another operation)."""
+        operation = self._operation
+        return (
+            operation.completed or operation.handler.operations.get(operation.id) is not operation
+        )
 
     def frame_text(self, payload: str) -> str:
         return self.prefix + payload + "}"
@@ -94,7 +101,7 @@ class PreparedSender:
         payload = render.payload_json()
         if payload is None:
             return False
-        if self._operation.completed or self._connection.closing:
+        if self.completed or self._connection.closing:
             return True  # nothing more goes to this subscriber, as in the full pipeline
         try:
             await self._socket.send_text(self.frame_text(payload))
