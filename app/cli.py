@@ -39,7 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.infra.stopping import GracefulServer, run_until_signal
+    from app.infra.stopping import GracefulServer, run_until_signal, uvloop_factory
+    from app.infra.websocket import LiveWebSocketProtocol
     from app.live.runtime import tune_gc_for_long_lived_sockets
     from app.main import create_app
 
@@ -50,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        ws="websockets-sansio",
+        ws=LiveWebSocketProtocol,
         # Events are small JSON: compressing each costs CPU and ~40 KiB of zlib state per socket.
         ws_per_message_deflate=False,
         log_level="info",
@@ -61,7 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     run_until_signal(
-        "serve", lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve()
+        "serve",
+        lambda stop: GracefulServer(config, stop, settings.stop_grace_seconds).serve(),
+        loop_factory=uvloop_factory(),
     )
     return 0
 

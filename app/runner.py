@@ -22,6 +22,7 @@ from app.infra import db
 from app.infra.embedded import PrivateRedis
 from app.infra.logs import uvicorn_log_config
 from app.infra.stopping import GracefulServer
+from app.infra.websocket import LiveWebSocketProtocol
 from app.seed import seed_demo
 
 log = logging.getLogger("app.run")
@@ -57,7 +58,7 @@ async def run_all(
                 port=port,
                 log_level="info",
                 log_config=uvicorn_log_config(settings.log_format),
-                ws="websockets-sansio",
+                ws=LiveWebSocketProtocol,
                 ws_per_message_deflate=False,  # as `helpdesk serve`: small JSON events
                 proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips,

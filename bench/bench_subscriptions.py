@@ -34,9 +34,12 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from benchlib import (  # noqa: E402
+    VENV_BIN,
     PrivateRedis,
     ServerProcess,
     cpu_seconds,
@@ -275,6 +279,12 @@ def run_queue_seconds(pid: int) -> float:
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
 
 
+def system_seconds(pid: int) -> float:
+    """CPU time the process spent in the kernel (socket writes)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK")
+
+
 def usage(pids: list[int]) -> list[tuple[float, float]]:
     """(CPU seconds used, seconds waiting for a CPU) of each process so far."""
     return [(cpu_seconds(pid), run_queue_seconds(pid)) for pid in pids]
@@ -314,6 +324,50 @@ async def post_reply(http: httpx.AsyncClient, base: str, token: str, n: int, bod
     assert response.json()["data"]["replyToTicket"]["__typename"] == "Message", response.text
 
 
+def start_profile(
+    args: argparse.Namespace, server: ServerProcess, workdir: Path
+) -> subprocess.Popen[bytes]:
+    """py-spy on the (first) server for the replies' duration."""
+    py_spy = VENV_BIN / "py-spy"
+    if not py_spy.exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install -e '.[dev]'")
+    spy = subprocess.Popen(
+        [
+            str(py_spy),
+            *("record", "--pid", str(server.pid), "--rate", "200"),
+            *("--format", "raw", "--threads", "--output", str(workdir / "profile.stacks")),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1)  # py-spy attaches
+    return spy
+
+
+def finish_profile(spy: subprocess.Popen[bytes], args: argparse.Namespace, count: int) -> str:
+    from profile_summary import parse, render
+
+    spy.send_signal(signal.SIGINT)  # py-spy writes what it has and exits
+    _, err = spy.communicate(timeout=120)
+    stacks = Path(spy.args[-1])  # type: ignore[index]
+    if spy.returncode != 0 or not stacks.exists():
+        raise RuntimeError(f"py-spy failed: {err.decode(errors='replace')}")
+    if args.profile_out:
+        shutil.copyfile(stacks, args.profile_out)
+    if args.profile == "connect":
+        title = (
+            f"py-spy profile of `helpdesk serve` while {count} subscribers connect, sign in "
+            "(connection_init) and subscribe to ticketListEvents (200 samples/s)"
+        )
+    else:
+        title = (
+            f"py-spy profile of `helpdesk serve` delivering {args.replies} replies at one "
+            f"every {args.interval:g}s to {count} ticketListEvents subscribers (200 samples/s)"
+        )
+    with stacks.open() as file:
+        return render(parse(file), top=20, title=title)
+
+
 def latency_figures(latencies: list[float]) -> dict[str, float | None]:
     if not latencies:
         return {"p50_ms": None, "p99_ms": None, "max_ms": None}
@@ -343,6 +397,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     warm: list[Subscriber] = []
     clients: Clients | None = None
     sent: dict[int, float] = {}
+    profile: str | None = None
     try:
         async with httpx.AsyncClient(timeout=60) as http:
             await wait_for_subscriptions(http, servers, 0, 60)
@@ -356,11 +411,17 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             await until(lambda: all(0 in w.received for w in warm), 30)
             rss_before = [rss_kib(s.pid) for s in servers]
 
+            spy = start_profile(args, servers[0], workdir) if args.profile == "connect" else None
             started = time.monotonic()
+            connect_cpu = sum(cpu_seconds(s.pid) for s in servers)
             clients = Clients(args, urls, tokens)
-            await clients.ask(limit=600)  # each says ("ready", n)
+            # Each says ("ready", n); on a busy machine connecting takes a while.
+            await clients.ask(limit=max(600.0, count * 0.2))
             await wait_for_subscriptions(http, servers, count + len(servers), 120)
             connect_seconds = time.monotonic() - started
+            connect_cpu = sum(cpu_seconds(s.pid) for s in servers) - connect_cpu
+            if spy is not None:
+                profile = finish_profile(spy, args, count)
 
             await post_reply(http, servers[0].base, client_token, number, "bench 1 fill-buffers")
             await clients.ask("wait", [1], 60, limit=120)
@@ -368,13 +429,19 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
             server_pids = [s.pid for s in servers]
             client_pids = [p.pid for p in clients.processes if p.pid is not None]
+            spy = start_profile(args, servers[0], workdir) if args.profile == "replies" else None
+            load_before = os.getloadavg()[0]
             before = usage(server_pids), usage(client_pids), time.monotonic()
+            kernel = sum(system_seconds(pid) for pid in server_pids)
             for seq in range(2, 2 + args.replies):
                 sent[seq] = time.monotonic()
                 await post_reply(http, servers[0].base, client_token, number, f"bench {seq}")
                 await asyncio.sleep(max(0.0, sent[seq] + args.interval - time.monotonic()))
             await clients.ask("wait", list(sent), args.grace, limit=args.grace + 60)
             wall = time.monotonic() - before[2]
+            load_after = os.getloadavg()[0]
+            if spy is not None:
+                profile = finish_profile(spy, args, count)
             server_use = [
                 (c - c0, w - w0)
                 for (c, w), (c0, w0) in zip(usage(server_pids), before[0], strict=True)
@@ -384,6 +451,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 for (c, w), (c0, w0) in zip(usage(client_pids), before[1], strict=True)
             ]
             server_cpu = [c for c, _ in server_use]
+            kernel = sum(system_seconds(pid) for pid in server_pids) - kernel
             rss_end = [rss_kib(s.pid) for s in servers]
             answers = await clients.ask("results", limit=120)
     finally:
@@ -405,18 +473,30 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         latencies[s.server].extend(
             s.received[seq] - t for seq, t in sent.items() if seq in s.received
         )
+    delivered = sum(len(s.received.keys() & sent.keys()) for s in subscribers)
     result: dict[str, Any] = {
         "subscribers": count,
+        # The machine's 1-minute load average when the replies started and when all arrived.
+        "load": [round(load_before, 1), round(load_after, 1)],
         "servers": len(servers),
         "client_processes": args.client_processes,
         "replies": len(sent),
         "interval_s": args.interval,
         "connect_s": round(connect_seconds, 1),
+        # Server CPU per socket opened: handshake, connection_init (the token), subscribe.
+        "server_cpu_ms_per_connect": round(connect_cpu / count * 1000, 2),
         **latency_figures([x for per_server in latencies for x in per_server]),
         "lost": sum(1 for s in subscribers for seq in sent if seq not in s.received),
         "closed": sum(1 for s in subscribers if s.close_code is not None),
+        # Why (1011: a keepalive ping not answered in time, 4205: a subscriber fell behind).
+        "close_codes": dict(Counter(s.close_code for s in subscribers if s.close_code is not None)),
         "server_cpu_ms_per_event": round(sum(server_cpu) / len(sent) * 1000),
+        # What a delivery costs the servers whatever the machine's load: CPU ms for one event
+        # delivered to 1,000 subscribers (server CPU over the replies / deliveries x 1e6).
+        "server_cpu_ms_per_event_per_1000": round(sum(server_cpu) / max(delivered, 1) * 1e6, 1),
         # Waiting for a CPU while runnable (other processes on the machine had it), per event.
+        # Of the servers' CPU, the kernel's share (mostly writing to the sockets).
+        "server_kernel_share": round(kernel / max(sum(server_cpu), 1e-9), 2),
         "server_cpu_wait_ms_per_event": round(sum(w for _, w in server_use) / len(sent) * 1000),
         # Each client process's share of one core over the replies (1.0: saturated), and its
         # wait for a CPU: a client near 1.0 would be the bottleneck, not the server.
@@ -426,6 +506,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "server_rss_mib": [round(r / 1024, 1) for r in rss_after],
         "server_rss_end_mib": [round(r / 1024, 1) for r in rss_end],
     }
+    if profile is not None:
+        result["profile"] = profile
     if len(servers) > 1:
         result["per_server"] = [
             {"subscribers": sum(1 for s in subscribers if s.server == i), **latency_figures(x)}
@@ -441,12 +523,19 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000, help="in all, over the servers")
     parser.add_argument("--sweep", help="comma-separated subscriber counts, one run each")
     parser.add_argument("--servers", type=int, default=1, choices=(1, 2))
-    parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--replies", type=int, default=40, help=f"at least {MIN_REPLIES}")
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between replies")
     parser.add_argument("--grace", type=float, default=15, help="wait for stragglers (s)")
     parser.add_argument("--compression", action="store_true", help="offer permessage-deflate")
     parser.add_argument("--database-url", help="a PostgreSQL database to EMPTY and use")
+    parser.add_argument(
+        "--profile",
+        choices=("replies", "connect"),
+        help="py-spy the (first) server while the replies are delivered, or while the "
+        "subscribers connect and subscribe",
+    )
+    parser.add_argument("--profile-out", type=Path, help="keep py-spy's raw stacks here")
     args = parser.parse_args()
     if args.replies < MIN_REPLIES:
         parser.error(
@@ -471,7 +560,10 @@ def main() -> None:
                 redis = PrivateRedis(workdir)
                 args.redis_url = redis.url
             result = asyncio.run(run(args, workdir))
+            profile = result.pop("profile", None)
             print(json.dumps(result), flush=True)
+            if profile:
+                print(profile, flush=True)
             shutil.rmtree(workdir, ignore_errors=True)  # kept, with the servers' logs, on failure
         finally:
             if redis is not None:

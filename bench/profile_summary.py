@@ -26,7 +26,9 @@ from pathlib import Path
 
 # (area, path prefixes of the frame's file as py-spy prints it: relative to sys.path).
 AREAS: list[tuple[str, tuple[str, ...]]] = [
-    ("auth (token -> actor)", ("app/auth/", "app/context.py")),
+    ("auth (policy checks, token -> actor)", ("app/auth/", "app/context.py")),
+    ("live updates: dispatcher, mailboxes, prepared sends", ("app/live/",)),
+    ("WebSocket: framing and writes", ("websockets/", "app/infra/websocket.py")),
     ("app: resolvers, loaders, services", ("app/schema/types.py", "app/resolvers/")),
     ("GraphQL: the app's extensions, executor and limits", ("app/schema/",)),
     ("GraphQL parsing and validation", ("graphql/validation/", "graphql/language/")),

@@ -35,6 +35,7 @@ from app.auth.tokens import issue_token
 from app.config import Settings, get_settings
 from app.infra import db
 from app.infra.clock import clock
+from app.infra.websocket import LiveWebSocketProtocol
 from app.models import Department, Role, TokenKind, User
 
 
@@ -179,7 +180,7 @@ async def live_server(settings: Settings, database: None, server_port: int) -> A
             host="127.0.0.1",
             port=server_port,
             log_level="warning",
-            ws="websockets-sansio",
+            ws=LiveWebSocketProtocol,
             lifespan="on",
         )
     )

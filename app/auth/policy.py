@@ -48,6 +48,15 @@ def works_tickets(who: Actor | User | None) -> bool:
     return who is not None and who.role in (Role.STAFF, Role.ADMIN)
 
 
+def viewer_key(actor: Actor) -> tuple[Role, frozenset[int], int | None]:
+    """Everything of ``actor`` the ticket and message checks below read: two actors with the
+    same key get the same answer from each of them (``can_view_ticket*``,
+    ``can_view_message*``), so a decision made for one may be reused for the other. A client's
+    key holds their user id (they see their own tickets); staff and admins decide by role and
+    departments. Change this with those checks (``tests/core/test_policy_viewer_key.py``)."""
+    return actor.role, actor.department_ids, actor.user_id if actor.is_client else None
+
+
 def can_administer(actor: Actor | None) -> bool:
     """Settings, departments, users, canned responses and the mail logs: admins only."""
     return actor is not None and actor.is_admin

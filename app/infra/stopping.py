@@ -26,10 +26,24 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GOING_AWAY = 1001  # RFC 6455: the server is going down; clients reconnect elsewhere or later
 
 
+def uvloop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (what uvicorn's ``loop="auto"`` picks when
+    uvicorn runs the loop itself; here ``run_until_signal`` does), else None: asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return uvloop.new_event_loop
+
+
 def run_until_signal(
-    command: str, main: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    command: str,
+    main: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    *,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
 ) -> None:
-    """Run ``main(stop)`` until it returns; SIGINT/SIGTERM set ``stop`` (said once on stderr)."""
+    """Run ``main(stop)`` until it returns; SIGINT/SIGTERM set ``stop`` (said once on stderr).
+    ``loop_factory``: the event loop to run on (asyncio's by default)."""
 
     async def runner() -> None:
         stop = asyncio.Event()
@@ -49,7 +63,8 @@ def run_until_signal(
             for signum in SIGNALS:
                 loop.remove_signal_handler(signum)
 
-    asyncio.run(runner())
+    with asyncio.Runner(loop_factory=loop_factory) as loop_runner:
+        loop_runner.run(runner())
 
 
 class GracefulServer(uvicorn.Server):

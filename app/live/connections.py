@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
+from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.events import SESSIONS_CHANNEL, SessionSignal
 from app.infra.clock import now
@@ -45,6 +46,11 @@ class LiveConnection:
     closing: bool = False
     close_code: int | None = None
     _closer: asyncio.Task[None] | None = field(default=None, repr=False)
+    # What the policy decides by (``policy.viewer_key``), once: the actor never changes.
+    viewer: Hashable = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.viewer = policy.viewer_key(self.actor)
 
     def close_soon(self, code: int, reason: str) -> None:
         """Stop delivering now and close the socket in the background (a slow client must not

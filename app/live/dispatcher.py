@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
@@ -24,10 +24,12 @@ from app.auth.actor import Actor
 from app.events import TICKETS_CHANNEL
 from app.events import TicketEvent as Signal
 from app.infra.pubsub import Hub, Resync, Subscription, SubscriptionClosed
+from app.infra.websocket import text_frame
 from app.live.connections import ConnectionRegistry, LiveConnection
+from app.live.prepared import PreparedSender
 from app.models import Message, Ticket
 from app.schema.core.loaders import Loaders
-from app.schema.core.renders import SharedRenders
+from app.schema.core.renders import Render, SharedRenders
 from app.services import presence
 
 log = logging.getLogger(__name__)
@@ -76,11 +78,21 @@ class Listener:
         self.ticket_id = ticket.id if ticket else None
         # The ticket's department and client as of the latest event (presence checks use them).
         self.fields = (ticket.department_id, ticket.client_id) if ticket else (0, 0)
+        # Set by the subscription when the dispatcher may send it shared renders itself.
+        self.sender: PreparedSender | None = None
+        self.gone = False  # no longer registered: nothing more is taken from the mailbox
+        self._waiting = False
         self._queue: asyncio.Queue[Item] = asyncio.Queue(maxsize)
 
     @property
     def actor(self) -> Actor:
         return self.connection.actor
+
+    @property
+    def idle(self) -> bool:
+        """Its subscription has sent everything it was given and waits for the next item: a
+        frame written to its socket now arrives after everything before it."""
+        return self._waiting and self._queue.empty()
 
     def offer(self, item: Item) -> None:
         if self.connection.closing:
@@ -95,7 +107,11 @@ class Listener:
         return self
 
     async def __anext__(self) -> Item:
-        return await self._queue.get()
+        self._waiting = True
+        try:
+            return await self._queue.get()
+        finally:
+            self._waiting = False
 
 
 class Dispatcher:
@@ -151,6 +167,7 @@ class Dispatcher:
         try:
             yield listener
         finally:
+            listener.gone = True
             group.discard(listener)
             if ticket is not None and not group and self._by_ticket.get(ticket.id) is group:
                 del self._by_ticket[ticket.id]
@@ -182,20 +199,32 @@ class Dispatcher:
             return
         watching = self._by_ticket.get(signal.ticket_id, set())
         targets: list[Listener] = []
+        # The policy's answers depend on the viewer's key alone (policy.viewer_key): decided
+        # once per distinct key, not once per socket.
+        may_see: dict[Hashable, tuple[bool, bool]] = {}
         for listener in chain(list(self._every_ticket), list(watching)):
-            if listener.connection.closing:
+            connection = listener.connection
+            if connection.closing:
                 continue
-            actor = listener.actor
+            decision = may_see.get(connection.viewer)
+            if decision is None:
+                actor = connection.actor
+                key = connection.viewer
+                decision = may_see[key] = (
+                    policy.can_view_ticket_fields(actor, signal.department, signal.client),
+                    policy.can_view_message_fields(
+                        actor, signal.department, signal.client, signal.internal
+                    ),
+                )
+            ticket_visible, event_visible = decision
             if listener.ticket_id is not None:
                 listener.fields = (signal.department, signal.client)
-                if not policy.can_view_ticket_fields(actor, signal.department, signal.client):
+                if not ticket_visible:
                     listener.offer(GONE)
                     continue
-            elif not policy.can_view_ticket_fields(actor, signal.department, signal.client):
+            elif not ticket_visible:
                 continue
-            if listener.kind == "events" and policy.can_view_message_fields(
-                actor, signal.department, signal.client, signal.internal
-            ):
+            if listener.kind == "events" and event_visible:
                 targets.append(listener)
         if not targets:
             return
@@ -206,13 +235,89 @@ class Dispatcher:
             for listener in targets:
                 listener.connection.resync()
             return
-        for listener in targets:
-            if loaded is None:
+        if loaded is None:
+            for listener in targets:
                 if listener.ticket_id is not None:
                     listener.offer(GONE)
-            elif policy.can_view_ticket(listener.actor, loaded.ticket):
+            return
+        await self._deliver(loaded, targets)
+
+    async def _deliver(self, loaded: LoadedEvent, targets: list[Listener]) -> None:
+        """Queue the event for each subscriber that may see it now, or write it to the socket.
+
+        Subscribers that render it identically (the same document, variables, viewer class and
+        visible message) form a group. For a group of idle subscribers with a frame writer, the
+        first executes the event through its own subscription (the full pipeline); the
+        dispatcher waits for that execution and writes its text, serialised once and framed
+        once per operation id, to the other sockets of the group itself: no task switch, ASGI
+        call or framing per socket. Anyone not idle, without a writer, in a group whose
+        execution may not be shared or had errors, or whose socket would make the write wait,
+        gets the event in their mailbox as before (and the prepared text from there).
+        """
+        visible: dict[Hashable, tuple[bool, Message | None]] = {}
+        groups: dict[Hashable, list[Listener]] = {}
+        for listener in targets:
+            decision = visible.get(listener.connection.viewer)
+            if decision is None:
+                actor = listener.actor
+                key = listener.connection.viewer
+                decision = visible[key] = (
+                    may_receive(actor, loaded),
+                    visible_message(actor, loaded),
+                )
+            if not decision[0]:
+                # It moved on since this event (the event for that move says so), or it is a
+                # note the viewer may not see.
+                continue
+            sender = listener.sender
+            if sender is None or sender.writer is None or not listener.idle:
                 listener.offer(loaded)
-            # else: it moved on since this event; the event for that move says so
+                continue
+            message = decision[1]
+            render = sender.render_key(message.id if message is not None else None)
+            groups.setdefault(render, []).append(listener)
+        if not groups:
+            return
+        renders = loaded.renders
+        waiting: list[tuple[Render, Listener, list[Listener]]] = []
+        for render_key, group in groups.items():
+            if len(group) == 1:
+                group[0].offer(loaded)
+                continue
+            render = renders.results.get(render_key)
+            if render is None:
+                render = renders.results[render_key] = Render(claimed=False)
+            group[0].offer(loaded)  # executes it (or finds it executed), then sends as before
+            waiting.append((render, group[0], group[1:]))
+        for render, first, rest in waiting:
+            await _executed(render, first)
+            payload = render.payload_json() if render.done.is_set() else None
+            if payload is None:  # not shareable, errors, or not executed in time
+                for listener in rest:
+                    listener.offer(loaded)
+                continue
+            payload_bytes = payload.encode()
+            framed: dict[str, tuple[bytes, bytes]] = {}  # operation id prefix -> text, frame
+            written = 0
+            for listener in rest:
+                sender = listener.sender
+                assert sender is not None and sender.writer is not None
+                if listener.connection.closing or listener.gone or sender.completed:
+                    continue  # nothing more goes to it, as in the full pipeline
+                if not listener.idle:  # (cannot happen: only this task fills mailboxes)
+                    listener.offer(loaded)
+                    continue
+                prefix = sender.prefix
+                text = framed.get(prefix)
+                if text is None:
+                    data = b"".join((prefix.encode(), payload_bytes, b"}"))
+                    text = framed[prefix] = (data, text_frame(data))
+                if sender.writer.write_text(*text):
+                    written += 1
+                else:  # the socket applies back-pressure: its mailbox waits for it
+                    listener.offer(loaded)
+            renders.direct_writes += written
+            renders.prepared_sends += written
 
     async def _load(self, signal: Signal) -> LoadedEvent | None:
         ticket = await Ticket.get_or_none(id=signal.ticket_id)
@@ -247,3 +352,39 @@ class Dispatcher:
                 listener.offer(entries)
             else:
                 listener.offer(GONE)
+
+
+# How long the dispatcher waits for a group's first subscriber to execute an event before it
+# gives the rest of the group the event through their mailboxes instead.
+EXECUTION_WAIT = 2.0
+
+
+async def _executed(render: Render, first: Listener) -> None:
+    """Until ``render`` is done, or nobody will execute it: its first subscriber left before
+    taking the event (the render is then abandoned), or ``EXECUTION_WAIT`` passed."""
+    deadline = asyncio.get_running_loop().time() + EXECUTION_WAIT
+    while not render.done.is_set():
+        if render.pending and (first.gone or first.connection.closing):
+            render.abandon()
+            return
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(render.done.wait(), min(left, 0.05))
+
+
+def visible_message(actor: Actor, loaded: LoadedEvent) -> Message | None:
+    """The event's message as ``actor`` may see it (None: none, or not theirs to see)."""
+    message = loaded.message
+    if message is not None and not policy.can_view_message(actor, loaded.ticket, message):
+        return None
+    return message
+
+
+def may_receive(actor: Actor, loaded: LoadedEvent) -> bool:
+    """Whether ``actor`` gets this event at all, by the ticket as loaded."""
+    ticket = loaded.ticket
+    return policy.can_view_message_fields(
+        actor, ticket.department_id, ticket.client_id, loaded.signal.internal
+    )

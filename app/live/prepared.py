@@ -18,6 +18,7 @@ from collections.abc import Hashable
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from app.infra.websocket import FRAMES, FrameWriter
 from app.live.connections import LiveConnection
 from app.schema.core.renders import SharedRenders, render_key
 
@@ -27,6 +28,7 @@ class _Operation(Protocol):
 
     id: str
     completed: bool
+    handler: Any  # its socket handler: ``operations`` maps the ids still running
 
 
 class _TextSocket(Protocol):
@@ -41,7 +43,7 @@ current_operation: ContextVar[Any] = ContextVar("current_operation", default=Non
 class PreparedSender:
     """One subscription's way of sending a prepared render."""
 
-    __slots__ = ("_connection", "_operation", "_operation_key", "_prefix", "_socket")
+    __slots__ = ("_connection", "_operation", "_operation_key", "_socket", "prefix", "writer")
 
     def __init__(
         self,
@@ -55,7 +57,27 @@ class PreparedSender:
         self._connection = connection
         self._operation_key = operation_key
         # Strawberry's ``next`` message, {"id","type","payload"} in its order and separators.
-        self._prefix = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":'
+        # Subscribers with the same operation id share one framed text (the dispatcher).
+        self.prefix = f'{{"id":{json.dumps(operation.id)},"type":"next","payload":'
+        # Set when the server writes frames for the dispatcher (app.infra.websocket).
+        scope = getattr(socket, "scope", None) or {}
+        self.writer: FrameWriter | None = scope.get("extensions", {}).get(FRAMES)
+
+    def render_key(self, payload_key: Hashable) -> Hashable:
+        return render_key(self._operation_key, payload_key, self._connection.actor.access)
+
+    @property
+    def completed(self) -> bool:
+        """Nothing more may be sent for it: it ended, or the client sent ``complete`` (the
+        handler forgets the id at once and cancels the task later; a client may then reuse
+        the id for another operation)."""
+        operation = self._operation
+        return (
+            operation.completed or operation.handler.operations.get(operation.id) is not operation
+        )
+
+    def frame_text(self, payload: str) -> str:
+        return self.prefix + payload + "}"
 
     @classmethod
     def for_subscription(
@@ -71,20 +93,18 @@ class PreparedSender:
     async def send(self, renders: SharedRenders, payload_key: Hashable) -> bool:
         """Send this subscriber its group's prepared render of the event; False if there is
         none to send (the caller then yields the event to the full pipeline)."""
-        render = renders.results.get(
-            render_key(self._operation_key, payload_key, self._connection.actor.access)
-        )
-        if render is None:
-            return False
+        render = renders.results.get(self.render_key(payload_key))
+        if render is None or render.pending:
+            return False  # nobody executes it yet: this subscriber will
         if not render.done.is_set():
             await render.done.wait()
         payload = render.payload_json()
         if payload is None:
             return False
-        if self._operation.completed or self._connection.closing:
+        if self.completed or self._connection.closing:
             return True  # nothing more goes to this subscriber, as in the full pipeline
         try:
-            await self._socket.send_text(self._prefix + payload + "}")
+            await self._socket.send_text(self.frame_text(payload))
         except Exception:
             # The socket is gone: close it the usual way, which ends this operation's task.
             self._connection.resync()

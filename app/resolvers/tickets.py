@@ -8,10 +8,8 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from app import errors, models
-from app.auth import policy
 from app.infra import metrics
-from app.live.connections import LiveConnection
-from app.live.dispatcher import Gone, LoadedEvent
+from app.live.dispatcher import Gone, LoadedEvent, may_receive, visible_message
 from app.live.prepared import PreparedSender
 from app.resolvers.live import guarded, refused_as_graphql, socket
 from app.schema.core import pagination
@@ -250,22 +248,6 @@ def _bulk_change(change: BulkChangeInput) -> bulk.BulkChange:
     )
 
 
-def _visible_message(
-    connection: LiveConnection, loaded: LoadedEvent
-) -> tuple[bool, models.Message | None]:
-    """Whether this viewer gets the event, and its message as they may see it. The last check
-    before sending."""
-    actor, ticket = connection.actor, loaded.ticket
-    if connection.closing or not policy.can_view_message_fields(
-        actor, ticket.department_id, ticket.client_id, loaded.signal.internal
-    ):
-        return False, None
-    message = loaded.message
-    if message is not None and not policy.can_view_message(actor, ticket, message):
-        message = None
-    return True, message
-
-
 def _shape(info: Info, loaded: LoadedEvent, message: models.Message | None) -> TicketEvent:
     """The event as a payload for the full subscription pipeline."""
     info.context.loaders = loaded.loaders  # shared by every subscriber of this event here
@@ -287,14 +269,16 @@ async def _ticket_events(
         info.context.request, connection, operation_key(raw.operation, raw.variable_values)
     )
     with live.dispatcher.listen(connection, ticket=ticket) as listener:
+        listener.sender = sender
         async for item in listener:
             if isinstance(item, Gone) and ticket is not None:
                 # Moved where the viewer cannot follow: ends like a missing ticket.
                 await tickets.get_ticket(actor=connection.actor, number=ticket.number)
             elif isinstance(item, LoadedEvent):
-                visible, message = _visible_message(connection, item)
-                if not visible:
+                # The last check before sending.
+                if connection.closing or not may_receive(connection.actor, item):
                     continue
+                message = visible_message(connection.actor, item)
                 payload_key = message.id if message is not None else None
                 metrics.EVENTS_DELIVERED.inc()
                 if sender is not None and await sender.send(item.renders, payload_key):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from arq.connections import create_pool
@@ -16,6 +17,8 @@ from app import events
 from app.config import Settings
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings
+from app.live.dispatcher import Dispatcher
+from app.schema.core.renders import SharedRenders
 from app.workers.queue import ArqJobQueue
 
 
@@ -76,3 +79,19 @@ async def start(
     yield starter
     for process in started:
         await asyncio.to_thread(process.stop)
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch) -> list[SharedRenders]:
+    """The shared renders of every event the server loads, to count how they were sent."""
+    seen: list[SharedRenders] = []
+    load = Dispatcher._load
+
+    async def recording(self: Dispatcher, signal: Any) -> Any:
+        loaded = await load(self, signal)
+        if loaded is not None:
+            seen.append(loaded.renders)
+        return loaded
+
+    monkeypatch.setattr(Dispatcher, "_load", recording)
+    return seen

@@ -165,6 +165,58 @@ async def wait_live(base: str, *, subscriptions: int, connections: int | None = 
     await asyncio.wait_for(poll(), TIMEOUT)
 
 
+class RawSocket:
+    """A graphql-transport-ws socket that keeps every ``next`` frame's text as received."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.frames: asyncio.Queue[str] = asyncio.Queue()
+        self.errors: asyncio.Queue[str] = asyncio.Queue()
+
+    async def subscribe(self, operation_id: str, query: str, variables: dict[str, Any]) -> None:
+        payload = {"query": query, "variables": variables}
+        await self.ws.send(
+            json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
+        )
+
+    async def pump(self) -> None:
+        async for raw in self.ws:
+            kind = json.loads(raw)["type"]
+            if kind == "next":
+                await self.frames.put(raw)
+            elif kind == "error":
+                await self.errors.put(raw)
+
+    async def next(self) -> str:
+        return await asyncio.wait_for(self.frames.get(), TIMEOUT)
+
+    async def error(self) -> str:
+        """The next ``error`` message (a refused operation)."""
+        return await asyncio.wait_for(self.errors.get(), TIMEOUT)
+
+
+@contextlib.asynccontextmanager
+async def raw_socket(
+    base: str, token: str, *, compression: bool = True
+) -> AsyncIterator[RawSocket]:
+    """A signed-in socket; ``compression`` offers permessage-deflate (browsers do)."""
+    async with websockets.connect(
+        ws_url(base),
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        compression="deflate" if compression else None,
+    ) as ws:
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        socket = RawSocket(ws)
+        pump = asyncio.create_task(socket.pump())
+        try:
+            yield socket
+        finally:
+            pump.cancel()
+
+
 class StalledClient:
     """A graphql-transport-ws client on a plain socket that reads only when asked: with a small
     receive window the server's sends block, as with a browser on a bad network."""

@@ -94,12 +94,14 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _shared(self, renders: SharedRenders, key: Hashable, serially: bool | None) -> Any:
         render = renders.results.get(key)
-        if render is not None:
+        if render is not None and not render.pending:
             await render.done.wait()
             if render.result is None:  # that execution read more than the viewer's class
                 return await _awaited(super().execute_operation(serially))
             return ExecutionResult(data=render.result.data, errors=render.result.errors)
-        render = renders.results[key] = Render()
+        if render is None:
+            render = renders.results[key] = Render()
+        render.claimed = True  # (one the live dispatcher created ahead and waits for)
         context_reads: set[str] = set()
         actor_reads: set[str] = set()
         real_context = self.context_value

@@ -42,11 +42,26 @@ def render_key(operation: Hashable, payload: Hashable, access: Hashable) -> Hash
 
 @dataclass(eq=False)
 class Render:
-    """One execution: ``result`` once ``done`` is set; None if it may not be shared."""
+    """One execution: ``result`` once ``done`` is set; None if it may not be shared.
+
+    The live dispatcher may create a render before anyone executes it (``claimed`` False) and
+    wait for it: the first subscriber of the group that executes claims it, and the others wait
+    for that execution. ``abandon`` ends an unclaimed render with no result (its group then
+    executes as if nothing was shared)."""
 
     done: asyncio.Event = field(default_factory=asyncio.Event)
     result: ExecutionResult | None = None
+    claimed: bool = True
     _payload_json: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Created ahead, and nobody has started executing it yet."""
+        return not self.claimed and not self.done.is_set()
+
+    def abandon(self) -> None:
+        if self.pending:
+            self.done.set()
 
     def payload_json(self) -> str | None:
         """The ``next`` message's payload as Strawberry encodes it (``{"data": ...}``), once;
@@ -72,3 +87,4 @@ class SharedRenders:
     results: dict[Hashable, Render] = field(default_factory=dict)
     executions: int = 0  # how many times the selection actually ran (benchmarks read it)
     prepared_sends: int = 0  # subscribers sent the prepared text (benchmarks and tests read it)
+    direct_writes: int = 0  # of which written to the socket by the dispatcher, without ASGI
