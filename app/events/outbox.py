@@ -41,6 +41,7 @@ from app.events.signals import (
     SessionSignal,
     TicketEvent,
 )
+from app.infra import actor_generation
 from app.models import OutboxEvent
 
 log = logging.getLogger("app.events.outbox")
@@ -137,6 +138,8 @@ async def emit_session_change(
         using_db=connection,
     )
     _send_after_commit(connection)
+    # Every process's cached actors go stale as the transaction commits.
+    actor_generation.bump_after_commit(connection)
 
 
 def _send_after_commit(connection: BaseDBAsyncClient) -> None:
@@ -345,6 +348,13 @@ async def _send(row: OutboxEvent) -> None:
             await sinks.publisher.publish(row.channel, payload)
         if event is not None and row.notify and sinks.jobs is not None:
             await sinks.jobs.enqueue_event(event)
+        # Again with the signal: makes up for a bump after the commit that Redis missed.
+        if (
+            row.channel == SESSIONS_CHANNEL
+            and actor_generation.configured() is not None
+            and not await actor_generation.bump()
+        ):
+            raise RuntimeError("the actor generation was not bumped")
     except asyncio.CancelledError:
         raise
     except Exception as exc:

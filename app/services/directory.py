@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
 from app.events import emit_session_change
+from app.infra import actor_generation
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.ticket_changes import ticket_changes
@@ -199,6 +200,9 @@ async def update_user(
             field = "active" if user.active is False else "role"
             await _keep_an_active_admin(user.id, connection, field=field)
         await user.save(using_db=connection)
+        # Name, email, role, departments, active: what this user's tokens resolve to changed;
+        # every process's cached actors go stale as this commits.
+        actor_generation.bump_after_commit(connection)
         member = policy.belongs_to_departments(user.role)
         if departments is not None or not member:
             await user.departments.clear(using_db=connection)
