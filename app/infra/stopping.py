@@ -49,7 +49,18 @@ def run_until_signal(
             for signum in SIGNALS:
                 loop.remove_signal_handler(signum)
 
-    asyncio.run(runner())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as running:
+        running.run(runner())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (as uvicorn would pick it: ``Server.serve`` alone, as run
+    here, keeps whatever loop it is given), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return uvloop.new_event_loop
 
 
 class GracefulServer(uvicorn.Server):
