@@ -103,6 +103,17 @@ async def _with_db(coro_factory: Callable[[], Awaitable[T]]) -> T:
         await db.disconnect()
 
 
+async def _bump_actor_generation() -> None:
+    from app.infra import actor_generation
+    from app.infra.redis import redis_client
+
+    redis = redis_client(_settings())
+    try:
+        await actor_generation.bump(redis)
+    finally:
+        await redis.aclose()
+
+
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.auth.passwords import hash_password, password_problem
     from app.auth.tokens import revoke_tokens
@@ -133,6 +144,8 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         # A reset: whoever held the old password keeps no session or token (open sockets
         # close at each server's next session check).
         revoked = await revoke_tokens(user.id)
+        # Servers' cached actors go stale (a Redis that does not answer has none to serve).
+        await _bump_actor_generation()
         return f"admin updated: {email} (sessions and tokens revoked: {revoked})"
 
     print(asyncio.run(_with_db(create)))

@@ -19,10 +19,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import events
 from app.api import build_schema
+from app.auth.credentials import forget_cached_actors
 from app.config import Settings
 from app.csrf import UploadGuard
 from app.graphql_view import HelpdeskGraphQL
-from app.infra import db, metrics
+from app.infra import actor_generation, db, metrics
 from app.infra.logs import open_request
 from app.infra.pubsub import Hub
 from app.infra.redis import lazy_arq_pool, redis_client, redis_url
@@ -107,6 +108,8 @@ def create_app(
         pool = lazy_arq_pool(settings)
         state.jobs = ArqJobQueue(pool)
         events.configure(publisher=state.hub, jobs=state.jobs)
+        actor_generation.configure(state.redis)
+        forget_cached_actors()
         relay = events.current_relay()
         relay.start()
         await state.live.start()
@@ -116,6 +119,8 @@ def create_app(
             await state.live.stop()
             await relay.stop()
             events.configure(publisher=None, jobs=None)
+            actor_generation.configure(None)
+            forget_cached_actors()
             await state.hub.disconnect()
             await pool.aclose()
             await state.redis.aclose()

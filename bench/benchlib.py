@@ -91,7 +91,7 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_ready(self, probe: str = "/healthz", limit: float = 60) -> None:
+    def wait_ready(self, probe: str = "/healthz", limit: float = 180) -> None:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -54,7 +54,7 @@ from app.events.signals import (
     SessionSignal,
     TicketEvent,
 )
-from app.infra import metrics
+from app.infra import actor_generation, metrics
 from app.models import OutboxEvent
 
 log = logging.getLogger("app.events.outbox")
@@ -201,6 +201,8 @@ async def emit_session_change(
     signal = SessionSignal(user=user_id, reason=reason, token=token_id, keep=keep_token_id)
     row = await _write(connection, SESSIONS_CHANNEL, signal.to_json(), notify=False)
     _send_after_commit(connection, [row])
+    # Every process's cached actors go stale as the transaction commits.
+    actor_generation.bump_after_commit(connection)
 
 
 async def emit_account_mail(connection: BaseDBAsyncClient, mail: AccountMail) -> None:
@@ -549,6 +551,13 @@ async def _send(row_id: int, channel: str, payload: str, *, notify: bool) -> Non
             await sinks.publisher.publish(channel, payload)
         if event is not None and notify and sinks.jobs is not None:
             await sinks.jobs.enqueue_event(event)
+        # Again with the signal: makes up for a bump after the commit that Redis missed.
+        if (
+            channel == SESSIONS_CHANNEL
+            and actor_generation.configured() is not None
+            and not await actor_generation.bump()
+        ):
+            raise RuntimeError("the actor generation was not bumped")
     except asyncio.CancelledError:
         raise
     except Exception as exc:

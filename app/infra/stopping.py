@@ -43,7 +43,8 @@ def run_until_signal(
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
 ) -> None:
     """Run ``main(stop)`` until it returns; SIGINT/SIGTERM set ``stop`` (said once on stderr).
-    ``loop_factory``: the event loop to run on (asyncio's by default)."""
+    ``loop_factory``: the event loop to run on (by default uvloop where installed: every
+    command ran on asyncio's own loop once ``asyncio.run`` replaced uvicorn's own loop set-up)."""
 
     async def runner() -> None:
         stop = asyncio.Event()
@@ -63,8 +64,8 @@ def run_until_signal(
             for signum in SIGNALS:
                 loop.remove_signal_handler(signum)
 
-    with asyncio.Runner(loop_factory=loop_factory) as loop_runner:
-        loop_runner.run(runner())
+    with asyncio.Runner(loop_factory=loop_factory or uvloop_factory()) as running:
+        running.run(runner())
 
 
 class GracefulServer(uvicorn.Server):

@@ -15,7 +15,7 @@ from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
 from app.events import AccountMail, emit_account_mail, emit_session_change
-from app.infra import db
+from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.audit import record_account
@@ -231,6 +231,9 @@ async def update_user(
             await record_account(
                 connection, user_id=user.id, actor=admin, field="password", new="set by an admin"
             )
+        # Name, email, role, departments, active: what this user's tokens resolve to changed;
+        # every process's cached actors go stale as this commits.
+        actor_generation.bump_after_commit(connection)
         member = policy.belongs_to_departments(user.role)
         if departments is not None or not member:
             await user.departments.clear(using_db=connection)

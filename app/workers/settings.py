@@ -10,7 +10,7 @@ from arq.typing import StartupShutdown
 
 from app import events
 from app.config import Settings
-from app.infra import db
+from app.infra import actor_generation, db
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings, redis_url
 from app.workers import account_mail, auto_close, escalation, inbound, notify
@@ -31,6 +31,7 @@ async def startup(ctx: dict[str, Any], settings: Settings, *, owns_process: bool
     from app.workers.queue import ArqJobQueue
 
     events.configure(publisher=hub, jobs=ArqJobQueue(ctx["redis"]))
+    actor_generation.configure(ctx["redis"])  # the relay bumps it for session signals
     events.current_relay().start()
 
 
@@ -40,6 +41,7 @@ async def shutdown(ctx: dict[str, Any], *, owns_process: bool = True) -> None:
         return
     await events.current_relay().stop()
     events.configure(publisher=None, jobs=None)
+    actor_generation.configure(None)
     hub: Hub | None = ctx.get("hub")
     if hub is not None:
         await hub.disconnect()

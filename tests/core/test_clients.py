@@ -4,7 +4,7 @@ client's page, each within what the viewer may see; clients and the anonymous re
 from __future__ import annotations
 
 import pytest
-from conftest import make_person
+from tests.conftest import make_person
 from helpers import open_as
 
 from app.models import Role, Ticket, TicketStatus
