@@ -4,10 +4,10 @@ client's page, each within what the viewer may see; clients and the anonymous re
 from __future__ import annotations
 
 import pytest
-from tests.conftest import make_person
 from helpers import open_as
 
 from app.models import Role, Ticket, TicketStatus
+from tests.conftest import make_person
 
 PERSONAS = ["anonymous", "client_a", "client_b", "staff_x", "staff_y", "admin"]
 
