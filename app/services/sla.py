@@ -223,12 +223,16 @@ async def sync(
     *,
     staff_replied: bool = False,
     client_replied: bool = False,
+    known: tuple[Terms | None] | None = None,
 ) -> list[str]:
     """Bring ``ticket``'s SLA fields up to date after a change (inside its transaction, the
-    ticket locked); writes and returns the columns that changed."""
+    ticket locked); writes and returns the columns that changed. ``known``: the terms of the
+    ticket's department and priority, read in the same transaction (else they are read)."""
     before = {column: getattr(ticket, column) for column in SLA_COLUMNS}
     stamp = now()
-    if _known_without_policy(ticket):
+    if known is not None:
+        terms = known[0]
+    elif _known_without_policy(ticket):
         terms = None
     else:
         terms = await terms_for(connection, ticket.department_id, ticket.priority)

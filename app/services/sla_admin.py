@@ -318,6 +318,7 @@ async def recompute_open_tickets(department_id: int, priority: TicketPriority | 
     for start in range(0, len(ids), RECOMPUTE_BATCH):
         async with in_transaction() as connection:
             change = TicketChanges(connection)
+            known: dict[tuple[int, int], tuple[sla.Terms | None]] = {}
             for ticket_id in ids[start : start + RECOMPUTE_BATCH]:
                 ticket = await change.lock(ticket_id)
                 ticket.version -= 1  # an SLA-only update keeps the version
@@ -327,7 +328,10 @@ async def recompute_open_tickets(department_id: int, priority: TicketPriority | 
                     or (priority is not None and ticket.priority != priority)
                 ):
                     continue  # changed before the lock; its own change synced it
-                if await sla.sync(connection, ticket):
+                key = (ticket.department_id, int(ticket.priority))
+                if key not in known:  # once per batch: read under this transaction
+                    known[key] = (await sla.terms_for(connection, *key),)
+                if await sla.sync(connection, ticket, known=known[key]):
                     changed += 1
                     change.emit(
                         event_for(
