@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.config import get_settings
-from app.models import AuditEntry, TicketPriority, TicketStatus
+from app.events import EventType, TicketEvent
+from app.models import AuditEntry, OutboxEvent, TicketPriority, TicketStatus
 from app.services import sla_admin, tickets
 from tests.core.helpers import open_as
 from tests.sla.helpers import MONDAY_9_BERLIN, at, calendar_policy, fresh, nine_to_five
@@ -43,7 +44,21 @@ async def test_a_policy_edit_moves_the_due_times_of_open_tickets(world, monkeypa
         assert (await fresh(ticket)).resolution_due_at == start + 240 * MIN
 
     at(start + 10 * MIN)
+    outbox_before = await OutboxEvent.all().count()
     await calendar_policy(world, first_response_minutes=20, resolution_minutes=120)
+    # One internal UPDATED event per recomputed ticket (staff pages refresh; clients hear
+    # nothing of it, and nobody is mailed).
+    sent = [
+        TicketEvent.from_json(row.payload)
+        for row in await OutboxEvent.all().order_by("id").offset(outbox_before)
+    ]
+    assert sorted(e.ticket_id for e in sent) == sorted(t.id for t in open_ones)
+    for event in sent:
+        assert (event.type, event.changes, event.internal) == (
+            EventType.UPDATED,
+            ("sla",),
+            True,
+        )
     for ticket, version in zip(open_ones, versions, strict=True):
         row = await fresh(ticket)
         assert row.first_response_due_at == start + 20 * MIN
