@@ -9,11 +9,11 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from helpers import calendar_policy, fresh
 
 from app.config import get_settings
 from app.models import TicketPriority, TicketStatus
 from app.services import messages, tickets
+from tests.sla.helpers import calendar_policy, fresh
 
 SLA_TABLES = ("sla_policies", "business_calendars")
 
