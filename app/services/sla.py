@@ -27,6 +27,8 @@ from enum import Enum
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import RawSQL
+from tortoise.queryset import QuerySet
 
 from app.events import EventType, TicketEvent
 from app.infra.clock import now
@@ -124,6 +126,36 @@ async def terms_for(
     return Terms(policy=policy, hours=hours_of(calendar))
 
 
+POLICY_FLAG = "sla_department_has_policy"
+"""Set on a ticket read by ``with_policy_flag``: whether its department had any SLA policy."""
+
+_FLAG_SQL = (
+    "EXISTS (SELECT 1 FROM sla_policies WHERE sla_policies.department_id = tickets.department_id)"
+)
+
+
+def with_policy_flag(query: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``query`` (tickets) also reading, in the same statement, whether each ticket's department
+    has an SLA policy; ``sync`` then needs no query for a department without one."""
+    return query.annotate(**{POLICY_FLAG: RawSQL(_FLAG_SQL)})
+
+
+def remember_policy_flag(ticket: Ticket) -> None:
+    """Note which department the flag read by ``with_policy_flag`` is about."""
+    ticket.__dict__["_sla_flag_department"] = ticket.department_id
+
+
+def _known_without_policy(ticket: Ticket) -> bool:
+    """The ticket's department had no SLA policy when its row was locked in this transaction
+    (and it has not moved since): its terms are None, no query needed."""
+    flag = ticket.__dict__.get(POLICY_FLAG)
+    return (
+        flag is not None
+        and not flag
+        and ticket.__dict__.get("_sla_flag_department") == ticket.department_id
+    )
+
+
 @dataclass(frozen=True)
 class Clock:
     """A running clock: which target, since when, the target's seconds used before that."""
@@ -191,12 +223,19 @@ async def sync(
     *,
     staff_replied: bool = False,
     client_replied: bool = False,
+    known: tuple[Terms | None] | None = None,
 ) -> list[str]:
     """Bring ``ticket``'s SLA fields up to date after a change (inside its transaction, the
-    ticket locked); writes and returns the columns that changed."""
+    ticket locked); writes and returns the columns that changed. ``known``: the terms of the
+    ticket's department and priority, read in the same transaction (else they are read)."""
     before = {column: getattr(ticket, column) for column in SLA_COLUMNS}
     stamp = now()
-    terms = await terms_for(connection, ticket.department_id, ticket.priority)
+    if known is not None:
+        terms = known[0]
+    elif _known_without_policy(ticket):
+        terms = None
+    else:
+        terms = await terms_for(connection, ticket.department_id, ticket.priority)
     # Clocks that ran until now and are past due were breached, whatever this change does
     # (closing included: read from the clock fields, as the status may be Closed already).
     for due in _ran_until_now(ticket):

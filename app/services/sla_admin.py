@@ -1,7 +1,7 @@
 """Admins configure service levels: a department's business hours, the SLA policy of each
-department and priority, and the escalation rules. Changes apply to clocks computed afterwards:
-a ticket's due times follow the new terms at its next change (a reply, a status or priority
-change), and new tickets at once."""
+department and priority, and the escalation rules. A policy or business hours edit applies to
+new tickets at once and recomputes the due times of the open tickets it concerns right after
+it (``recompute_open_tickets``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.errors import NotFound, PermissionDenied
+from app.events import EventType, emit, event_for
 from app.infra.clock import now
 from app.models import (
     BusinessCalendar,
@@ -20,10 +23,13 @@ from app.models import (
     EscalationRule,
     SlaPolicy,
     SlaTarget,
+    Ticket,
     TicketPriority,
+    TicketStatus,
     User,
 )
-from app.services import business_hours
+from app.services import business_hours, sla
+from app.services.ticket_changes import TicketChanges
 from app.services.validation import Checks
 
 MAX_TARGET_MINUTES = 366 * 24 * 60
@@ -102,6 +108,7 @@ async def set_business_hours(
             "updated_at": now(),
         },
     )
+    await recompute_open_tickets(department.id)
     return calendar
 
 
@@ -112,6 +119,7 @@ async def clear_business_hours(*, actor: Actor | None, department_id: int) -> Bu
     if row is None:
         raise NotFound("That department has no business hours.", field="departmentId")
     await row.delete()
+    await recompute_open_tickets(row.department_id)
     return row
 
 
@@ -166,6 +174,7 @@ async def set_policy(
         priority=priority,
         defaults={**terms.__dict__, "updated_at": now()},
     )
+    await recompute_open_tickets(department.id, priority)
     return row
 
 
@@ -175,6 +184,7 @@ async def delete_policy(*, actor: Actor | None, policy_id: int) -> SlaPolicy:
     if row is None:
         raise NotFound("SLA policy was not found.", field="id")
     await row.delete()
+    await recompute_open_tickets(row.department_id, row.priority)
     return row
 
 
@@ -280,3 +290,53 @@ async def delete_rule(*, actor: Actor | None, rule_id: int) -> EscalationRule:
         raise NotFound("Escalation rule was not found.", field="id")
     await row.delete()
     return row
+
+
+# Recomputing open tickets after an edit ------------------------------------------------------
+
+RECOMPUTE_BATCH = 100
+"""Open tickets recomputed per transaction after a policy or business hours edit."""
+
+
+async def recompute_open_tickets(department_id: int, priority: TicketPriority | None = None) -> int:
+    """Bring the due times of the department's open tickets (of ``priority``; all, for a
+    calendar) up to the terms in force now; returns how many changed.
+
+    An SLA-only update: in batches of ``RECOMPUTE_BATCH`` tickets, each batch one transaction,
+    each ticket locked as the change path locks it and its clocks synced (a target the new
+    terms put in the past is breached). Only the SLA columns are written: the version stays
+    (nobody's ``expectedVersion`` goes stale over an admin's edit) and no audit entry is made
+    (no field a person set changed); a ticket that changed gets an internal UPDATED event
+    (``changes: ["sla"]``) so open staff pages refresh their countdowns, and nobody is mailed."""
+    query = Ticket.filter(department_id=department_id, merged_into_id=None).exclude(
+        status=TicketStatus.CLOSED
+    )
+    if priority is not None:
+        query = query.filter(priority=priority)
+    ids: list[int] = await query.order_by("id").values_list("id", flat=True)  # type: ignore[assignment]
+    changed = 0
+    for start in range(0, len(ids), RECOMPUTE_BATCH):
+        async with in_transaction() as connection:
+            change = TicketChanges(connection)
+            known: dict[tuple[int, int], tuple[sla.Terms | None]] = {}
+            for ticket_id in ids[start : start + RECOMPUTE_BATCH]:
+                ticket = await change.lock(ticket_id)
+                ticket.version -= 1  # an SLA-only update keeps the version
+                if (
+                    ticket.status is TicketStatus.CLOSED
+                    or ticket.department_id != department_id
+                    or (priority is not None and ticket.priority != priority)
+                ):
+                    continue  # changed before the lock; its own change synced it
+                key = (ticket.department_id, int(ticket.priority))
+                if key not in known:  # once per batch: read under this transaction
+                    known[key] = (await sla.terms_for(connection, *key),)
+                if await sla.sync(connection, ticket, known=known[key]):
+                    changed += 1
+                    change.emit(
+                        event_for(
+                            ticket, EventType.UPDATED, actor=None, changes=("sla",), internal=True
+                        )
+                    )
+            await emit(connection, *change.events)
+    return changed

@@ -15,6 +15,8 @@ lock before anything is read, as ``BEGIN IMMEDIATE`` would.
 Service levels: before the events go to the outbox, every ticket they name has its SLA clocks
 brought up to date (``app.services.sla.sync``), from its fields as the change left them and
 the replies among the events, so no service can change a ticket and leave its due times stale.
+The lock's own read also says whether the ticket's department has any SLA policy (a subquery,
+read in the transaction, so never stale): without one, keeping the clocks costs no query.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ class TicketChanges:
         change will write (so audit entries and messages can record it)."""
         if self.connection.capabilities.dialect == "sqlite":
             await Ticket.filter(id=ticket_id).using_db(self.connection).update(version=F("version"))
-            ticket = await Ticket.filter(id=ticket_id).using_db(self.connection).get()
+            query = Ticket.filter(id=ticket_id).using_db(self.connection)
         else:
-            ticket = await Ticket.select_for_update().using_db(self.connection).get(id=ticket_id)
+            query = Ticket.select_for_update().filter(id=ticket_id).using_db(self.connection)
+        ticket = await sla.with_policy_flag(query).get()
+        sla.remember_policy_flag(ticket)
         ticket.version += 1
         self.tickets[ticket.id] = ticket
         return ticket

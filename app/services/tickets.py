@@ -286,6 +286,12 @@ async def apply_update(
                 raise NotFound(f"Ticket #{number} was not found.", field="number")
             update = await _checked_update(ticket, *_args(fields))
         current = ticket.version - 1
+        if (
+            ticket.merged_into_id is not None
+            and update.status is not None
+            and update.status != ticket.status
+        ):
+            raise Conflict(await _merged_text(actor, ticket), field="status")
         if expected_version is not None and expected_version != current:
             raise Conflict(
                 await changed_since(ticket, expected_version, current), field="expectedVersion"
@@ -317,6 +323,16 @@ async def apply_update(
         if "assignee" in changes and ticket.assignee_id:
             ticket_change.emit(event_for(ticket, EventType.ASSIGNED, actor=actor.user_id))
     return ticket
+
+
+async def _merged_text(actor: Actor, ticket: Ticket) -> str:
+    """Why a merged ticket's status stays: it names the target when the actor may see it."""
+    target = await Ticket.filter(policy.ticket_scope(actor), id=ticket.merged_into_id).first()
+    where = f"#{target.number}" if target is not None else "another ticket"
+    return (
+        f"Ticket #{ticket.number} was merged into {where}; it stays closed. "
+        "Change that ticket instead."
+    )
 
 
 def _args(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from helpers import REPLY, open_as
+from helpers import REPLY, UPDATE, open_as
 
 from app.config import get_settings
 from app.models import AuditEntry, Message, Ticket, TicketStatus
@@ -27,6 +27,10 @@ TICKET = """query($n: Int!) { ticket(number: $n) {
   messages { edges { node { body internal source attachments { filename url } } } }
   auditTrail { edges { node { field oldValue newValue actor { name } } } } } }"""
 
+BULK = """mutation($numbers: [Int!], $change: BulkChangeInput!) {
+  bulkUpdateTickets(numbers: $numbers, change: $change) {
+    number ok ticket { number status } error { __typename message field } } }"""
+
 PERSONAS = ["anonymous", "client_a", "client_b", "staff_x", "staff_y", "admin"]
 
 
@@ -37,6 +41,11 @@ def token_of(world, persona: str) -> str | None:
 async def merge(gql, token, source: int, target: int, different: bool = False) -> dict:
     data = await gql.data(MERGE, {"s": source, "t": target, "d": different}, token=token)
     return data["mergeTickets"]
+
+
+async def bulk(gql, token, change: dict, numbers: list[int]) -> list[dict]:
+    data = await gql.data(BULK, {"change": change, "numbers": numbers}, token=token)
+    return data["bulkUpdateTickets"]
 
 
 async def thread(gql, token, number: int) -> list[tuple[str, bool]]:
@@ -232,3 +241,44 @@ async def test_writing_to_a_merged_ticket_is_refused_with_where_to_write(gql, wo
     row = await Ticket.get(id=source.id)
     assert row.status is TicketStatus.CLOSED  # not reopened
     assert await Message.filter(ticket_id=source.id).count() == 1
+
+
+async def test_a_merged_ticket_stays_closed(gql, world, pair):
+    """Reopening a merged source through updateTicket or a bulk status change answers a
+    Conflict naming the target; nothing changes. Other tickets in the bulk still change."""
+    source, target = pair
+    await merge(gql, world.staff_x.token, source.number, target.number)
+    other = await open_as(world.client_a, world.dept_x, subject="Other")
+    before = await state(source, target)
+    for token in (world.staff_x.token, world.admin.token):
+        for status in ("OPEN", "IN_PROGRESS", "ON_HOLD"):
+            data = await gql.data(
+                UPDATE, {"input": {"number": source.number, "status": status}}, token=token
+            )
+            result = data["updateTicket"]
+            assert (result["__typename"], result["field"]) == ("Conflict", "status"), result
+            assert f"merged into #{target.number}" in result["message"]
+    outcomes = await bulk(
+        gql, world.staff_x.token, {"status": "IN_PROGRESS"}, [source.number, other.number]
+    )
+    refused, changed = outcomes
+    assert refused["ok"] is False and refused["error"]["__typename"] == "Conflict"
+    assert f"merged into #{target.number}" in refused["error"]["message"]
+    assert changed["ok"] is True and changed["ticket"]["status"] == "IN_PROGRESS"
+    assert await state(source, target) == before
+    row = await Ticket.get(id=source.id)
+    assert (row.status, row.merged_into_id) == (TicketStatus.CLOSED, target.id)
+    # Closing it again is no change, and other fields of the source may still be set.
+    closed = await gql.data(
+        UPDATE, {"input": {"number": source.number, "status": "CLOSED"}}, token=world.staff_x.token
+    )
+    assert closed["updateTicket"]["__typename"] == "Ticket"
+    # Its client, and staff of another department, are refused as before (no status leaks).
+    for persona in ("client_a", "staff_y"):
+        data = await gql.data(
+            UPDATE,
+            {"input": {"number": source.number, "status": "OPEN"}},
+            token=getattr(world, persona).token,
+        )
+        assert data["updateTicket"]["__typename"] in ("PermissionDenied", "NotFound"), persona
+    assert await state(source, target) == before

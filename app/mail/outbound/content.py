@@ -9,7 +9,7 @@ audit entry (closing, reopening and closing again are two closes, each mailed on
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.config import Settings
 from app.events import EventType, TicketEvent
@@ -19,6 +19,7 @@ from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
 from app.mail.outbound.recipients import Recipient, load_people, recipients_for
 from app.models import Attachment, AuditEntry, Department, Message, Ticket, TicketStatus, User
 from app.services.attachments import download_url
+from app.services.merge import MAX_HOPS
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,30 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         return NOTHING
     message = None
     if event.message is not None:
-        message = await Message.get_or_none(id=event.message, ticket_id=ticket.id)
+        message = await Message.get_or_none(id=event.message)
         if message is None:
             return NOTHING
-    identity = await _identity(event, ticket, message)
+        if message.ticket_id != ticket.id:
+            # Merged away before it was mailed: it is mailed as a message of the ticket it
+            # now belongs to, to whom the rules name there (never lost, never leaked).
+            moved_to = await _merged_into(ticket, message.ticket_id)
+            if moved_to is None:
+                return NOTHING
+            identity = await _identity(event, ticket, message)  # as planned before the merge
+            event = replace(
+                event,
+                type=EventType.NOTE_ADDED if message.internal else EventType.MESSAGE_ADDED,
+                ticket_id=moved_to.id,
+                ticket=moved_to.number,
+                department=moved_to.department_id,
+                client=moved_to.client_id,
+                internal=message.internal,
+            )
+            ticket = moved_to
+        else:
+            identity = await _identity(event, ticket, message)
+    else:
+        identity = await _identity(event, ticket, message)
     if identity is None:
         return NOTHING
     if event.type is EventType.CLOSED and ticket.status is not TicketStatus.CLOSED:
@@ -106,6 +127,23 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         for r in recipients
     )
     return Plan(identity=identity, ticket=ticket, mails=mails)
+
+
+async def _merged_into(ticket: Ticket, ticket_id: int) -> Ticket | None:
+    """``ticket_id``'s ticket when ``ticket`` was merged into it (directly or through tickets
+    merged later); else None."""
+    for _ in range(MAX_HOPS):
+        if ticket.merged_into_id is None:
+            return None
+        following = (
+            await Ticket.filter(id=ticket.merged_into_id).select_related("department").first()
+        )
+        if following is None:
+            return None
+        if following.id == ticket_id:
+            return following
+        ticket = following
+    return None
 
 
 async def _latest_public_message(ticket: Ticket) -> Message | None:
