@@ -357,6 +357,10 @@ def share_point(terms: Terms, clock: Clock, share: float) -> datetime | None:
 def state(ticket: Ticket, at: datetime | None = None) -> SlaState:
     """The ticket's SLA state at ``at`` (now)."""
     at = at or now()
+    if ticket.sla_breached_at is not None:
+        # Sticky: a breach stays reported once the ticket is closed or its priority or
+        # department no longer has a policy (an escalation's priority change, say).
+        return SlaState.BREACHED
     if not ticket.sla_active:
         return SlaState.NONE
     clocks = running_clocks(ticket)

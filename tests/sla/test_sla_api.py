@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from app.infra.clock import clock
 from app.models import BusinessCalendar, EscalationRule, SlaPolicy, TicketPriority
+from app.services import tickets
 from tests.core.helpers import OPEN_TICKET, REPLY
 from tests.sla.helpers import MONDAY_9_BERLIN, at, calendar_policy
 
@@ -296,3 +297,39 @@ async def test_staff_sort_by_due_soonest_and_filter_the_breached(gql, world) -> 
     # Staff of another department see none of them.
     other = await gql.data(LIST, breached, token=world.staff_y.token)
     assert other["tickets"]["edges"] == []
+
+
+async def test_a_breach_stays_reported_after_a_change_to_a_priority_without_a_policy(
+    gql, world
+) -> None:
+    await calendar_policy(world, priority=TicketPriority.URGENT, first_response_minutes=15)
+    at(MONDAY_9_BERLIN)
+    opened = await gql.data(
+        OPEN_TICKET,
+        {
+            "input": {
+                "departmentId": str(world.dept_x.id),
+                "subject": "Urgent and late",
+                "body": "help",
+                "priority": "URGENT",
+            }
+        },
+        token=world.client_a.token,
+    )
+    number = opened["openTicket"]["number"]
+    clock.advance(timedelta(minutes=20))  # 5 minutes late
+    # An escalation (or anyone) lowers it to a priority no policy covers.
+    await tickets.update_ticket(
+        actor=world.staff_x.actor, number=number, priority=TicketPriority.LOW
+    )
+    one = await gql.data(TICKET_SLA, {"number": number}, token=world.staff_x.token)
+    assert one["ticket"]["slaState"] == "BREACHED"
+    listed = await gql.data(LIST, {}, token=world.staff_x.token)
+    assert [e["node"]["slaState"] for e in listed["tickets"]["edges"]] == ["BREACHED"]
+    breached = {"filter": {"slaBreached": True}}
+    data = await gql.data(LIST, breached, token=world.staff_x.token)
+    assert [e["node"]["number"] for e in data["tickets"]["edges"]] == [number]
+    # Still once closed.
+    await tickets.close_ticket(actor=world.staff_x.actor, number=number)
+    one = await gql.data(TICKET_SLA, {"number": number}, token=world.staff_x.token)
+    assert one["ticket"]["slaState"] == "BREACHED"
