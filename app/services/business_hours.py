@@ -136,9 +136,22 @@ def format_minute(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+_HOST_SPECIFIC = frozenset({"localtime", "Factory", "posixrules"})
+"""Files some hosts' zone databases hold that name no real zone (the host's own setting, a
+placeholder): not accepted, so a calendar means the same on every machine."""
+
+
+def _canonical(name: str) -> bool:
+    return (
+        name not in _HOST_SPECIFIC
+        and not name.startswith(("posix/", "right/"))
+        and name in available_timezones()
+    )
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone ``name``; ValueError when there is none such."""
-    if not name or name not in available_timezones():
+    if not name or not _canonical(name):
         raise ValueError(f"{name!r} is not a time zone (use an IANA name like Europe/Berlin)")
     try:
         return ZoneInfo(name)
