@@ -107,7 +107,9 @@ async def _checked(
 ) -> list[int]:
     """The request's own checks; the numbers to change, without repeats, in the order given."""
     checks = Checks()
-    if (numbers is None) == (flt is None):
+    if numbers is None and flt is None:
+        checks.fail("numbers", "Name the tickets, or give a filter.")
+    elif numbers is not None and flt is not None:
         checks.fail("numbers", "Name the tickets, or give a filter, not both.")
     wanted = list(dict.fromkeys(numbers or ()))
     if numbers is not None and not wanted:

@@ -259,6 +259,22 @@ async def test_bad_requests_are_refused_typed_and_change_nothing(
     assert await AuditEntry.all().count() == audit_before
 
 
+@pytest.mark.parametrize(
+    ("numbers", "flt", "message"),
+    [
+        (None, None, "Name the tickets, or give a filter."),
+        ([1], {}, "Name the tickets, or give a filter, not both."),
+    ],
+)
+async def test_neither_or_both_ways_of_naming_tickets_say_which(
+    gql, world, three, numbers, flt, message
+):
+    numbers = [three[0].number] if numbers == [1] else numbers
+    results = await run(gql, world.admin.token, {"priority": "LOW"}, numbers=numbers, flt=flt)
+    error = results[0]["error"]
+    assert {"field": "numbers", "message": message} in error["fieldErrors"]
+
+
 async def test_too_many_numbers_are_refused(gql, world, three):
     results = await run(
         gql, world.admin.token, {"priority": "LOW"}, numbers=list(range(1, bulk.MAX_BULK + 2))
