@@ -244,7 +244,9 @@ async def _checked_rule(rule: RuleInput) -> dict[str, Any]:
         rule.unassign,
     )
     if not any(does):
-        checks.fail("name", "A rule must do something: notify, raise priority or reassign.")
+        checks.fail(
+            "notifyAssignee", "A rule must do something: notify, raise priority or reassign."
+        )
     checks.raise_if_any()
     return {
         "name": name,

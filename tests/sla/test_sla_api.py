@@ -153,7 +153,7 @@ async def test_bad_configuration_is_a_typed_error_that_changes_nothing(gql, worl
         (
             CREATE_RULE,
             {"input": {"name": "Nothing", "target": "RESOLUTION", "atPercent": 50}},
-            "name",
+            "notifyAssignee",  # the first of the actions, not the name
         ),
         (
             CREATE_RULE,
