@@ -9,7 +9,7 @@ from playwright.async_api import expect
 
 from app.config import get_settings
 from app.models import Message, Ticket, TicketPriority, TicketStatus
-from app.services import tickets
+from app.services import merge, tickets
 from tests.conftest import World
 from tests.web.browser import OpenAs
 
@@ -137,3 +137,15 @@ async def test_merging_across_clients_asks_for_confirmation(world: World, open_a
     bob = await open_as(world.client_b, f"/client/tickets/{bobs.number}")
     await expect(bob.get_by_text("Bob's words")).to_be_visible()
     await expect(bob.get_by_text("Alice's words")).to_have_count(0)
+
+
+async def test_the_picker_leaves_out_tickets_already_merged(world: World, open_as: OpenAs) -> None:
+    kept = await _open(world, world.client_a, world.dept_x, "Toner kept")
+    gone = await _open(world, world.client_a, world.dept_x, "Toner gone")
+    await merge.merge_tickets(actor=world.staff_x.actor, source=gone.number, target=kept.number)
+    third = await _open(world, world.client_a, world.dept_x, "Toner third")
+    page = await open_as(world.staff_x, f"/admin/tickets/{third.number}")
+    await page.get_by_role("button", name="Merge into…").click()
+    await page.get_by_label("Find the ticket to keep").fill("Toner")
+    await expect(page.get_by_role("radio", name=f"#{kept.number} Toner kept")).to_be_visible()
+    await expect(page.get_by_role("radio", name=f"#{gone.number} Toner gone")).to_have_count(0)

@@ -20,6 +20,9 @@ const MergeCandidatesDocument = graphql(`
             id
             name
           }
+          mergedInto {
+            number
+          }
         }
       }
     }
@@ -64,7 +67,8 @@ export function MergeInto({
   const found = useQuery(MergeCandidatesDocument, { search }, { skip: !open || !search });
   const candidates = (found.data?.tickets.edges ?? [])
     .map((e) => e.node)
-    .filter((t) => t.number !== number);
+    // A ticket already merged is closed for good: never a target.
+    .filter((t) => t.number !== number && !t.mergedInto);
   const different = target !== null && target.client.id !== client.id;
 
   const merge = () =>
