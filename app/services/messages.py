@@ -92,6 +92,26 @@ async def add_system_message(
     )
 
 
+async def _merged_away(
+    actor: Actor, ticket: Ticket, connection: BaseDBAsyncClient | None = None
+) -> Conflict:
+    """The refusal to write on a merged ticket: "write there" only to whom may see the target;
+    the others (a client whose ticket went into another client's) are told to open a new one,
+    as the mail path tells them, without a word about the target."""
+    target = Ticket.filter(policy.ticket_scope(actor), id=ticket.merged_into_id)
+    if connection is not None:
+        target = target.using_db(connection)
+    if await target.exists():
+        return Conflict(
+            f"Ticket #{ticket.number} was merged into another ticket; write there.",
+            field="number",
+        )
+    return Conflict(
+        f"Ticket #{ticket.number} was merged into another conversation; please open a new ticket.",
+        field="number",
+    )
+
+
 async def _post(
     *,
     actor: Actor,
@@ -103,10 +123,7 @@ async def _post(
     files: Sequence[attachments.IncomingFile],
 ) -> Posted:
     if ticket.merged_into_id is not None:
-        raise Conflict(
-            f"Ticket #{ticket.number} was merged into another ticket; write there.",
-            field="number",
-        )
+        raise await _merged_away(actor, ticket)
     checks = Checks()
     body = checks.body("body", body)
     checks.raise_if_any()
@@ -116,10 +133,7 @@ async def _post(
             connection = ticket_change.connection
             locked = await ticket_change.lock(ticket.id)
             if locked.merged_into_id is not None:  # merged meanwhile
-                raise Conflict(
-                    f"Ticket #{ticket.number} was merged into another ticket; write there.",
-                    field="number",
-                )
+                raise await _merged_away(actor, locked, connection)
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
             message = await add_to_thread(

@@ -282,3 +282,25 @@ async def test_a_merged_ticket_stays_closed(gql, world, pair):
         )
         assert data["updateTicket"]["__typename"] in ("PermissionDenied", "NotFound"), persona
     assert await state(source, target) == before
+
+
+async def test_a_client_whose_ticket_went_to_another_clients_is_told_to_open_a_new_one(
+    gql, world, pair
+):
+    source, _ = pair  # client A's
+    bobs = await open_as(world.client_b, world.dept_x, subject="Bob's printer", body="B1 bob")
+    await merge(gql, world.staff_x.token, source.number, bobs.number, different=True)
+
+    async def reply(token):
+        variables = {"input": {"number": source.number, "body": "Still broken"}}
+        return (await gql.data(REPLY, variables, token=token))["replyToTicket"]
+
+    alice = await reply(world.client_a.token)
+    assert (alice["__typename"], alice["field"]) == ("Conflict", "number")
+    assert "open a new ticket" in alice["message"]
+    assert "write there" not in alice["message"]
+    # Staff, who see the target, are told to write there.
+    staff = await reply(world.staff_x.token)
+    assert (staff["__typename"], staff["field"]) == ("Conflict", "number")
+    assert "write there" in staff["message"]
+    assert await Message.filter(ticket_id=source.id, body="Still broken").count() == 0
