@@ -236,6 +236,13 @@ class Ticket:
         return later(_tags_of(info, self._model.id))
 
     @strawberry.field(
+        description="Whether this ticket was merged into another (true also when the viewer "
+        "may not see that one: mergedInto is then null); nobody writes on it any more."
+    )
+    def merged(self) -> bool:
+        return self._model.merged_into_id is not None
+
+    @strawberry.field(
         description="The ticket this one was merged into (null if not merged, or not visible "
         "to the viewer); a merged ticket stays, closed, under its number."
     )

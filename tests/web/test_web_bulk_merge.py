@@ -149,3 +149,23 @@ async def test_the_picker_leaves_out_tickets_already_merged(world: World, open_a
     await page.get_by_label("Find the ticket to keep").fill("Toner")
     await expect(page.get_by_role("radio", name=f"#{kept.number} Toner kept")).to_be_visible()
     await expect(page.get_by_role("radio", name=f"#{gone.number} Toner gone")).to_have_count(0)
+
+
+async def test_a_client_whose_ticket_went_to_another_clients_gets_no_reply_box(
+    world: World, open_as: OpenAs
+) -> None:
+    alices = await _open(world, world.client_a, world.dept_x, "Alice's toner")
+    bobs = await _open(world, world.client_b, world.dept_x, "Bob's toner")
+    await merge.merge_tickets(
+        actor=world.staff_x.actor,
+        source=alices.number,
+        target=bobs.number,
+        different_clients=True,
+    )
+    page = await open_as(world.client_a, f"/client/tickets/{alices.number}")
+    note = page.get_by_role("status").filter(has_text="merged into another conversation")
+    await expect(note).to_be_visible()
+    await expect(note.get_by_role("link", name="open a new ticket")).to_have_attribute(
+        "href", "/client/tickets/new"
+    )
+    await expect(page.get_by_label("Your reply")).to_have_count(0)

@@ -11,6 +11,7 @@ const ClientTicketDocument = graphql(`
   query ClientTicket($number: Int!) {
     ticket(number: $number) {
       ...TicketPageFields
+      merged
     }
   }
 `);
@@ -51,26 +52,37 @@ export function ClientTicket() {
       {(ticket) => (
         <section class="conversation" aria-label="Conversation">
           <Thread messages={view.messages} />
-          <Composer
-            number={number}
-            label="Your reply"
-            rows={6}
-            thread={view.messages}
-            onSent={view.refetch}
-            notice={
-              ticket.status === "CLOSED" && (
-                <p class="muted">This ticket is closed; replying opens it again.</p>
-              )
-            }
-            actions={
-              ticket.status !== "CLOSED" && (
-                <button type="button" disabled={closing.busy} onClick={() => void close()}>
-                  Close ticket
-                </button>
-              )
-            }
-            footer={<ErrorNote error={closing.error} />}
-          />
+          {ticket.merged ? (
+            // Merged: nobody writes here any more. When the ticket it went into is one of
+            // the client's, the page's note links there; else it belongs to someone else.
+            !ticket.mergedInto && (
+              <p class="merged-note" role="status">
+                This ticket was merged into another conversation, so it takes no more replies.
+                To write to us again, <a href="/client/tickets/new">open a new ticket</a>.
+              </p>
+            )
+          ) : (
+            <Composer
+              number={number}
+              label="Your reply"
+              rows={6}
+              thread={view.messages}
+              onSent={view.refetch}
+              notice={
+                ticket.status === "CLOSED" && (
+                  <p class="muted">This ticket is closed; replying opens it again.</p>
+                )
+              }
+              actions={
+                ticket.status !== "CLOSED" && (
+                  <button type="button" disabled={closing.busy} onClick={() => void close()}>
+                    Close ticket
+                  </button>
+                )
+              }
+              footer={<ErrorNote error={closing.error} />}
+            />
+          )}
         </section>
       )}
     </TicketPage>
