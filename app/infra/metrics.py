@@ -10,7 +10,8 @@ The endpoint is off (404) unless ``METRICS_TOKEN`` is set; the scraper sends it 
 token, compared in constant time (wrong or missing: 401).
 
 Label values are bounded: the GraphQL operation name is one a document the schema validated
-named (at most ``MAX_OPERATION_NAMES`` distinct names per process, then ``other``), the other
+named, sent by a signed-in actor (at most ``MAX_OPERATION_NAMES`` distinct names per process,
+then ``other``; signed-out callers get ``signed_out`` but for a fixed few names), the other
 labels come from fixed sets (outcome, channel, mail status).
 """
 
@@ -84,17 +85,37 @@ for _reason in ("wrong_password", "rate_limited"):
     LOGIN_FAILURES.labels(_reason)
 
 
+SIGNED_OUT_NAMES = frozenset(
+    {
+        "Login",
+        "Logout",
+        "Me",
+        "SignUp",
+        "ClientSignup",
+        "RequestPasswordReset",
+        "ResetPassword",
+        "VerifyEmail",
+    }
+)
+"""The web UI's operations a signed-out visitor runs (sign-in, sign-up, password reset pages):
+the only names a caller without a session gets a label value for."""
+
+
 class OperationNames:
     """The operation names that get their own label value: names of documents that passed
-    validation (the document cache's known names), up to ``limit``; any other is ``other``."""
+    validation (the document cache's known names) sent by a signed-in actor, up to ``limit``;
+    any other is ``other``. A caller without a session never adds a name: its operations are
+    ``signed_out``, but for the fixed ``SIGNED_OUT_NAMES``."""
 
     def __init__(self, limit: int = MAX_OPERATION_NAMES) -> None:
         self.limit = limit
         self._known: set[str] = set()
 
-    def label(self, name: str | None, *, valid: bool) -> str:
+    def label(self, name: str | None, *, valid: bool, signed_in: bool = True) -> str:
         if not name:
             return "anonymous"
+        if not signed_in:
+            return name if valid and name in SIGNED_OUT_NAMES else "signed_out"
         if name in self._known:
             return name
         if valid and len(self._known) < self.limit and _NAME.match(name):

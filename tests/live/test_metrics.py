@@ -139,9 +139,12 @@ async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
             response = await http.post("/graphql", json=body, headers=headers)
             return response.json()
 
-        login = "mutation SignIn($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }"
+        login = "mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { __typename } }"
         wrong = await post({"query": login, "variables": {"e": "alice@example.com", "p": "nope"}})
         assert wrong["data"]["login"]["__typename"] == "PermissionDenied"
+        # A signed-out caller's own names take no label value of the bounded set.
+        spam = await post({"query": "query Spam1 { __typename }"})
+        assert spam["data"]["__typename"] == "Query"
         listed = await post(
             {"query": "query TicketList { tickets { totalCount } }"}, world.staff_x.token
         )
@@ -178,9 +181,7 @@ async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
 
     assert moved("helpdesk_login_failures_total", reason="wrong_password") == 1
     assert (
-        moved(
-            "helpdesk_graphql_operations_total", operation="SignIn", type="mutation", outcome="ok"
-        )
+        moved("helpdesk_graphql_operations_total", operation="Login", type="mutation", outcome="ok")
         == 1
     )
     assert (
@@ -202,6 +203,16 @@ async def _use_and_watch(start, world, smtp_url: str, mailbox: Mailbox) -> None:
         == 1
     )
     assert not any("Probe123" in str(labels) for _, labels in after)
+    assert (
+        moved(
+            "helpdesk_graphql_operations_total",
+            operation="signed_out",
+            type="query",
+            outcome="ok",
+        )
+        == 1
+    )
+    assert not any("Spam1" in str(labels) for _, labels in after)
     assert (
         moved(
             "helpdesk_graphql_operations_total",
@@ -283,3 +294,19 @@ def test_clients_cannot_grow_the_operation_label_set():
     assert names.label("Op1", valid=False) == "Op1"  # known already: the same series
     assert names.label("x" * 65, valid=True) == "other"
     assert names.label('Evil"} 1\n', valid=True) == "other"
+
+
+def test_signed_out_callers_cannot_use_up_the_operation_names():
+    """A caller without a session adds no name: its operations are ``signed_out``, but for the
+    sign-in pages' own names; the web UI's names still get their values afterwards."""
+    names = OperationNames(limit=3)
+    assert [names.label(f"Op{i}", valid=True, signed_in=False) for i in range(5)] == [
+        "signed_out"
+    ] * 5
+    assert names.label("Login", valid=True, signed_in=False) == "Login"
+    assert names.label("Login", valid=False, signed_in=False) == "signed_out"
+    assert names.label(None, valid=True, signed_in=False) == "anonymous"
+    assert [names.label(n, valid=True) for n in ("TicketList", "StaffTicket")] == [
+        "TicketList",
+        "StaffTicket",
+    ]

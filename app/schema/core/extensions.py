@@ -111,7 +111,10 @@ class RecordMetrics(SchemaExtension):
             kind, valid = "unknown", False
         result = context.result
         outcome = "invalid" if not valid else "error" if result and result.errors else "ok"
-        name = metrics.operation_names.label(context.operation_name, valid=valid)
+        signed_in = getattr(context.context, "actor", None) is not None
+        name = metrics.operation_names.label(
+            context.operation_name, valid=valid, signed_in=signed_in
+        )
         metrics.GRAPHQL_OPERATIONS.labels(name, kind, outcome).inc()
         if kind != "subscription":  # a subscription's operation lasts as long as it runs
             metrics.GRAPHQL_SECONDS.labels(name, kind).observe(time.perf_counter() - started)
