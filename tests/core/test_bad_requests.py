@@ -20,6 +20,7 @@ from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLScalarType,
@@ -76,6 +77,9 @@ def _with(value: Any, type_: GraphQLInputType, path: tuple[str, ...], text: str)
         type_ = type_.of_type
     if not path:
         return [text] if isinstance(type_, GraphQLList) else text
+    if isinstance(type_, GraphQLList):  # a list of input objects: the text in its first item
+        items = list(value or [None])
+        return [_with(items[0], type_.of_type, path, text), *items[1:]]
     assert isinstance(type_, GraphQLInputObjectType)
     value = dict(value or {})
     field = type_.fields[path[0]]
@@ -131,14 +135,31 @@ async def _row_counts() -> dict[str, int]:
     }
 
 
+def _answer_types(field: GraphQLField) -> tuple[set[str], bool]:
+    """The types a mutation may answer with, and whether it answers a list of per-item
+    results (``bulkUpdateTickets``: a whole-request refusal is one result whose ``error`` is
+    the refusal, typed by the ``Error`` interface)."""
+    returned = field.type
+    while isinstance(returned, GraphQLNonNull):
+        returned = returned.of_type
+    if not isinstance(returned, GraphQLList):
+        assert isinstance(returned, GraphQLUnionType), field
+        return {member.name for member in returned.types}, False
+    item = returned.of_type
+    while isinstance(item, GraphQLNonNull | GraphQLList):
+        item = item.of_type
+    error = item.fields["error"].type
+    assert isinstance(error, GraphQLInterfaceType), field
+    return {member.name for member in GRAPHQL.get_possible_types(error)}, True
+
+
 def test_every_text_input_is_covered():
     """The schema has text inputs in mutations and queries, and every mutation that takes
     text answers a union with ValidationError (so the refusal is typed)."""
     assert len(MUTATION_CASES) >= 20 and QUERY_CASES
     for name, field, _, _ in MUTATION_CASES:
-        returned = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-        assert isinstance(returned, GraphQLUnionType), name
-        assert "ValidationError" in {member.name for member in returned.types}, name
+        answers, _ = _answer_types(field)
+        assert "ValidationError" in answers, name
 
 
 async def test_control_characters_in_any_mutation_text_are_refused(gql, world, caplog):
@@ -146,17 +167,18 @@ async def test_control_characters_in_any_mutation_text_are_refused(gql, world, c
     with caplog.at_level(logging.ERROR):
         for name, field, arg_name, path in MUTATION_CASES:
             multiline = _leaf(arg_name, path) == "body"
+            refusal = "{ __typename ... on ValidationError { field fieldErrors { field } } }"
+            _, per_item = _answer_types(field)
             for text in BAD if not multiline else BAD[:2]:
-                document = _document(
-                    "mutation",
-                    name,
-                    field,
-                    "{ __typename ... on ValidationError { field fieldErrors { field } } }",
-                )
+                selection = f"{{ number error {refusal} }}" if per_item else refusal
+                document = _document("mutation", name, field, selection)
                 variables = _variables(field, arg_name, path, text)
                 body = await gql(document, variables, token=world.admin.token)
                 assert "errors" not in body, (name, path, body)
                 result = body["data"][name]
+                if per_item:  # the whole request refused: one result, no ticket number
+                    assert [item["number"] for item in result] == [None], (name, result)
+                    result = result[0]["error"]
                 assert result["__typename"] == "ValidationError", (name, path, text, result)
                 assert _leaf(arg_name, path) in {e["field"] for e in result["fieldErrors"]}
     assert await _row_counts() == before
