@@ -39,7 +39,7 @@ async def test_send_and_set_on_hold_replies_then_sets_the_status(
     await button.click()
 
     await expect(page.locator(".thread")).to_contain_text("Waiting for the new part.")
-    await expect(page.get_by_label("Status")).to_have_value("ON_HOLD")
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("ON_HOLD")
     await expect(page.get_by_label("Reply to the client")).to_have_value("")
     ticket = await Ticket.get(number=number)
     assert ticket.status is TicketStatus.ON_HOLD
@@ -70,7 +70,7 @@ async def test_a_failed_status_change_keeps_the_reply_and_says_so(
     alert = page.locator(".composer [role=alert]")
     await expect(alert).to_contain_text("Your reply was sent, but the status was not set to Closed")
     await expect(page.locator(".thread")).to_contain_text("Please restart it and tell me.")
-    await expect(page.get_by_label("Status")).to_have_value("ANSWERED")
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("ANSWERED")
     ticket = await Ticket.get(number=number)
     assert ticket.status is TicketStatus.ANSWERED, "the reply stands; the status was not changed"
     bodies = [m.body for m in await Message.filter(ticket_id=ticket.id, internal=False)]
@@ -80,7 +80,7 @@ async def test_a_failed_status_change_keeps_the_reply_and_says_so(
     await page.unroute("**/graphql")
     await page.get_by_label("Reply to the client").fill("Closing this now.")
     await page.get_by_role("button", name="Send & set Closed").click()
-    await expect(page.get_by_label("Status")).to_have_value("CLOSED")
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("CLOSED")
     await expect(alert).to_have_count(0)
 
 
@@ -123,4 +123,4 @@ async def test_send_and_set_sends_the_version_and_a_change_meanwhile_is_a_confli
     await page.unroute("**/graphql")
     await page.get_by_label("Reply to the client").fill("Closing this now.")
     await page.get_by_role("button", name="Send & set Closed").click()
-    await expect(page.get_by_label("Status")).to_have_value("CLOSED")
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("CLOSED")

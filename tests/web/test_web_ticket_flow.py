@@ -121,7 +121,7 @@ async def test_ticket_loop_between_client_and_staff(world: World, open_as: OpenA
     await assert_not_reloaded(client)
 
     # Answered is never offered as a choice to staff.
-    status = staff.get_by_label("Status")
+    status = staff.get_by_label("Status", exact=True)
     await expect(status).to_have_value("ANSWERED")
     enabled = await status.locator("option:not([disabled])").all_inner_texts()
     assert "Answered" not in enabled and "Open" in enabled
