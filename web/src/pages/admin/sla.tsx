@@ -347,46 +347,50 @@ export function SlaSettings() {
         </tbody>
       </table>
       {data.data?.slaPolicies.length === 0 && <p class="empty">No SLA policies yet.</p>}
-      <Form
-        id="new-policy"
-        class="panel"
-        heading="Set a policy"
-        submit="Save policy"
-        reset
-        initial={{
-          departmentId: departments[0]?.id ?? "",
-          priority: "MEDIUM",
-          firstResponseMinutes: "240",
-          firstResponseHours: "business",
-          nextResponseMinutes: "480",
-          nextResponseHours: "business",
-          resolutionMinutes: "2400",
-          resolutionHours: "business",
-          atRiskPercent: "75",
-        }}
-        controls={policyControls}
-        onSubmit={async (v) => {
-          ok(
-            (
-              await mutate(SetSlaPolicyDocument, {
-                input: {
-                  departmentId: v.departmentId,
-                  priority: v.priority as TicketPriority,
-                  firstResponseMinutes: minutes(v.firstResponseMinutes),
-                  firstResponseBusinessHours: v.firstResponseHours === "business",
-                  nextResponseMinutes: minutes(v.nextResponseMinutes),
-                  nextResponseBusinessHours: v.nextResponseHours === "business",
-                  resolutionMinutes: minutes(v.resolutionMinutes),
-                  resolutionBusinessHours: v.resolutionHours === "business",
-                  atRiskPercent: Number(v.atRiskPercent),
-                },
-              })
-            ).setSlaPolicy,
-            "SlaPolicy",
-          );
-          await data.refetch();
-        }}
-      />
+      {/* Only once the departments are in: a form whose initial values change resets, and
+          would drop what someone chose meanwhile. */}
+      {data.data && (
+        <Form
+          id="new-policy"
+          class="panel"
+          heading="Set a policy"
+          submit="Save policy"
+          reset
+          initial={{
+            departmentId: departments[0]?.id ?? "",
+            priority: "MEDIUM",
+            firstResponseMinutes: "240",
+            firstResponseHours: "business",
+            nextResponseMinutes: "480",
+            nextResponseHours: "business",
+            resolutionMinutes: "2400",
+            resolutionHours: "business",
+            atRiskPercent: "75",
+          }}
+          controls={policyControls}
+          onSubmit={async (v) => {
+            ok(
+              (
+                await mutate(SetSlaPolicyDocument, {
+                  input: {
+                    departmentId: v.departmentId,
+                    priority: v.priority as TicketPriority,
+                    firstResponseMinutes: minutes(v.firstResponseMinutes),
+                    firstResponseBusinessHours: v.firstResponseHours === "business",
+                    nextResponseMinutes: minutes(v.nextResponseMinutes),
+                    nextResponseBusinessHours: v.nextResponseHours === "business",
+                    resolutionMinutes: minutes(v.resolutionMinutes),
+                    resolutionBusinessHours: v.resolutionHours === "business",
+                    atRiskPercent: Number(v.atRiskPercent),
+                  },
+                })
+              ).setSlaPolicy,
+              "SlaPolicy",
+            );
+            await data.refetch();
+          }}
+        />
+      )}
 
       <h2>Escalation rules</h2>
       <ul class="cards">
