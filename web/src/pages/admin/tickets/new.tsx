@@ -7,31 +7,11 @@ import { mutate, ok } from "../../../api";
 import { Form } from "../../../components/form";
 import { ErrorNote, labelled, named } from "../../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
-import { graphql } from "../../../gql";
 import type { TicketPriority } from "../../../gql/graphql";
 import { useQuery, useTitle } from "../../../hooks";
+// The client's own form's documents: the same department choices and the same mutation.
+import { DepartmentsDocument, OpenTicketDocument } from "../../client/tickets/new";
 
-const StaffDepartmentsDocument = graphql(`
-  query StaffDepartmentChoices {
-    departments {
-      id
-      name
-    }
-  }
-`);
-
-const OpenForClientDocument = graphql(`
-  mutation OpenTicketForClient($input: OpenTicketInput!) {
-    openTicket(input: $input) {
-      __typename
-      ... on Ticket {
-        id
-        number
-      }
-      ...ErrorFields
-    }
-  }
-`);
 
 type Values = {
   clientEmail: string;
@@ -54,7 +34,7 @@ const EMPTY: Values = {
 export function OpenForClient() {
   useTitle("Open a ticket for a client");
   const { route } = useLocation();
-  const departments = useQuery(StaffDepartmentsDocument, {});
+  const departments = useQuery(DepartmentsDocument, {});
   return (
     <section class="panel form-page" aria-labelledby="open-for-title">
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -92,7 +72,7 @@ export function OpenForClient() {
           },
         ]}
         onSubmit={async ({ clientName, ...input }) => {
-          const data = await mutate(OpenForClientDocument, {
+          const data = await mutate(OpenTicketDocument, {
             input: { ...input, clientName: clientName || null },
           });
           route(`/admin/tickets/${ok(data.openTicket, "Ticket").number}`);

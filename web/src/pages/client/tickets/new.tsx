@@ -8,7 +8,7 @@ import { graphql } from "../../../gql";
 import type { TicketPriority } from "../../../gql/graphql";
 import { useQuery, useTitle } from "../../../hooks";
 
-const DepartmentsDocument = graphql(`
+export const DepartmentsDocument = graphql(`
   query DepartmentChoices {
     departments {
       id
@@ -17,7 +17,7 @@ const DepartmentsDocument = graphql(`
   }
 `);
 
-const OpenTicketDocument = graphql(`
+export const OpenTicketDocument = graphql(`
   mutation OpenTicket($input: OpenTicketInput!) {
     openTicket(input: $input) {
       __typename
