@@ -192,10 +192,9 @@ export function FilePicker({
   files: File[];
   onChange: (files: File[]) => void;
 }) {
-  const [limits, setLimits] = useState<Limits | null>(null);
   const [refused, setRefused] = useState<string[]>([]);
   useEffect(() => {
-    void uploadLimits().then(setLimits);
+    void uploadLimits(); // asked early so the first choice rarely waits
   }, []);
   return (
     <div class="field">
@@ -206,10 +205,14 @@ export function FilePicker({
         multiple
         onChange={(e) => {
           const input = e.currentTarget;
-          const [kept, notAdded] = checkFiles(files, Array.from(input.files ?? []), limits);
-          setRefused(notAdded);
-          onChange([...files, ...kept]);
+          const added = Array.from(input.files ?? []);
           input.value = "";
+          // Files chosen before the limits arrived wait for them instead of skipping the check.
+          void uploadLimits().then((limits) => {
+            const [kept, notAdded] = checkFiles(files, added, limits);
+            setRefused(notAdded);
+            onChange([...files, ...kept]);
+          });
         }}
       />
       {refused.length > 0 && (
