@@ -13,7 +13,9 @@ from app.events.outbox import (
     emit_session_change,
     flushed,
     handled,
+    mark_handled,
     record_backlog,
+    resend_unhandled,
     sinks,
 )
 from app.events.signals import (
@@ -49,6 +51,8 @@ __all__ = [
     "event_for",
     "flushed",
     "handled",
+    "mark_handled",
     "record_backlog",
+    "resend_unhandled",
     "sinks",
 ]

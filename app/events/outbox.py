@@ -207,8 +207,9 @@ async def emit_session_change(
 
 async def emit_account_mail(connection: BaseDBAsyncClient, mail: AccountMail) -> None:
     """Write an account mail (reset, invitation, verification) in the caller's transaction;
-    the account-mail job is enqueued once it commits. Its row is never published."""
-    row = await _write(connection, ACCOUNT_MAIL_CHANNEL, mail.to_json(), notify=False)
+    the account-mail job is enqueued once it commits. Its row is never published; like a ticket
+    event's it is enqueued again until its job says it is handled (``notify``)."""
+    row = await _write(connection, ACCOUNT_MAIL_CHANNEL, mail.to_json(), notify=True)
     _send_after_commit(connection, [row])
 
 
@@ -493,22 +494,10 @@ class Relay:
     # -- housekeeping -----------------------------------------------------------------------
 
     async def _resend_unhandled(self) -> None:
-        """Enqueue again the notification jobs sent a while ago and not finished yet."""
         if self.away or sinks.jobs is None or time.monotonic() - self._last_resend < RESEND_EVERY:
             return
         self._last_resend = time.monotonic()
-        rows = await OutboxEvent.filter(
-            notify=True, handled_at=None, sent_at__lt=_utcnow() - RESEND_AFTER
-        ).order_by("id")
-        for row in rows:
-            try:
-                event = replace(TicketEvent.from_json(row.payload), event_id=row.id)
-                await sinks.jobs.enqueue_event(event)
-            except (ValueError, TypeError, KeyError):
-                await OutboxEvent.filter(id=row.id).update(handled_at=_utcnow())
-            except Exception as exc:
-                log.warning("could not enqueue unfinished notifications again: %s", exc)
-                return
+        await resend_unhandled(sent_before=_utcnow() - RESEND_AFTER)
 
     async def _purge(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY:
@@ -571,16 +560,51 @@ async def _send_account_mail(row_id: int, payload: str) -> None:
     except (ValueError, TypeError, KeyError):
         log.error("dropping a malformed account mail row %s", row_id)
         return
-    queue = getattr(sinks.jobs, "enqueue_account_mail", None)
-    if queue is None:  # a job queue of its own (tests) that takes ticket events only
-        log.warning("no account-mail queue in this process; account mail %s dropped", row_id)
-        return
     try:
-        await queue(mail)
+        await _enqueue_account_mail(mail)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         raise RedisAway(f"{type(exc).__name__}: {exc}") from exc
+
+
+async def _enqueue_account_mail(mail: AccountMail) -> None:
+    queue = getattr(sinks.jobs, "enqueue_account_mail", None)
+    if queue is None:  # a job queue of its own (tests) that takes ticket events only
+        log.warning("no account-mail queue in this process; account mail %s dropped", mail.mail_id)
+        return
+    await queue(mail)
+
+
+async def resend_unhandled(*, sent_before: datetime) -> int:
+    """Enqueue again the jobs (notifications, account mail) of rows sent before ``sent_before``
+    whose job has not said it finished: Redis may have lost them (killed before it wrote its
+    queue to disk). While arq still holds a job, enqueueing it again is a no-op (same job id).
+    Answers how many were enqueued."""
+    jobs = sinks.jobs
+    if jobs is None:
+        return 0
+    rows = await OutboxEvent.filter(notify=True, handled_at=None, sent_at__lt=sent_before).order_by(
+        "id"
+    )
+    enqueued = 0
+    for row in rows:
+        try:
+            if row.channel == ACCOUNT_MAIL_CHANNEL:
+                await _enqueue_account_mail(
+                    replace(AccountMail.from_json(row.payload), mail_id=row.id)
+                )
+            else:
+                await jobs.enqueue_event(
+                    replace(TicketEvent.from_json(row.payload), event_id=row.id)
+                )
+            enqueued += 1
+        except (ValueError, TypeError, KeyError):
+            await mark_handled(row.id)
+        except Exception as exc:
+            log.warning("could not enqueue unfinished jobs again: %s", exc)
+            break
+    return enqueued
 
 
 _RELAYS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()
@@ -616,10 +640,16 @@ async def record_backlog() -> None:
     metrics.OUTBOX_OLDEST_AGE.set(age)
 
 
+async def mark_handled(row_id: int | None) -> None:
+    """The job of outbox row ``row_id`` finished (notifications sent, account mail sent or given
+    up): the relay stops enqueueing it again."""
+    if row_id is not None:
+        await OutboxEvent.filter(id=row_id, handled_at=None).update(handled_at=_utcnow())
+
+
 async def handled(event: TicketEvent) -> None:
-    """The notification job finished with ``event``: the relay stops enqueueing it again."""
-    if event.event_id is not None:
-        await OutboxEvent.filter(id=event.event_id, handled_at=None).update(handled_at=_utcnow())
+    """The notification job finished with ``event``."""
+    await mark_handled(event.event_id)
 
 
 async def flushed() -> None:

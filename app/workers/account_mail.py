@@ -13,6 +13,7 @@ from typing import Any
 from arq import Retry, func
 from tortoise.exceptions import IntegrityError
 
+from app import events
 from app.config import Settings, SmtpConfigError, SmtpTarget
 from app.events import AccountMail
 from app.infra.clock import now
@@ -34,6 +35,13 @@ async def account_mail(ctx: dict[str, Any], mail_json: str) -> str:
     except (ValueError, TypeError, KeyError) as exc:
         log.error("ignoring a malformed account mail: %s", exc)
         return "malformed"
+    outcome = await _deliver(mail, settings)
+    # Not reached on Retry: the job is still arq's. Otherwise the relay stops enqueueing it.
+    await events.mark_handled(mail.mail_id)
+    return outcome
+
+
+async def _deliver(mail: AccountMail, settings: Settings) -> str:
     built = await account.build(mail, settings)
     if built is None:
         return "nothing to send"

@@ -14,7 +14,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -456,3 +456,43 @@ async def test_staff_open_tickets_for_clients_only_in_their_departments(gql, wor
         OPEN, _open(world.dept_x, clientEmail="bob@example.com"), token=world.client_a.token
     )
     assert data["openTicket"]["client"]["email"] == "alice@example.com"
+
+
+# Jobs Redis lost ------------------------------------------------------------------------------
+
+
+async def test_mail_whose_job_redis_lost_is_enqueued_again_and_sent_once(
+    gql, world, smtp, settings, redis
+):
+    """A Redis killed before it wrote its queue to disk forgets queued jobs. The outbox row of
+    an account mail, like a ticket event's, stays unhandled until its job finishes, and the relay
+    enqueues such rows again: the reset mail and the new ticket's notification still arrive."""
+    from app import events
+
+    answer = (await gql.data(REQUEST, {"e": "alice@example.com"}))["requestPasswordReset"]
+    assert answer["__typename"] == "Accepted"
+    opened = await gql.data(
+        OPEN, _open(world.dept_x, clientEmail="alice@example.com"), token=world.staff_x.token
+    )
+    number = opened["openTicket"]["number"]
+    await events.flushed()
+    assert await redis.keys("arq:job:*"), "both jobs were enqueued"
+    await redis.flushdb()  # Redis lost them: no worker ever sees them
+
+    # Rows sent a while ago and not handled are enqueued again (the relay does this every 15 s
+    # for rows sent over 30 s ago; here with a cut-off past their sending).
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert await events.resend_unhandled(sent_before=later) == 2
+    rows = await OutboxEvent.filter(notify=True).order_by("id")
+    async with worker(settings, smtp) as runner:
+        await mail_to(smtp, "alice@example.com", 2)
+        for row in rows:  # each job's answer, once it finished (bounded)
+            prefix = "account-mail:" if row.channel == ACCOUNT_MAIL_CHANNEL else "notify:e"
+            await Job(f"{prefix}{row.id}", runner.pool).result(timeout=15)
+    assert not await OutboxEvent.filter(notify=True, handled_at=None).exists()
+    subjects = sorted(m.header("Subject") for m in smtp.to("alice@example.com"))
+    assert any(s.startswith(f"[Ticket #{number}]") for s in subjects), subjects
+    assert any("password" in s.lower() for s in subjects), subjects
+    # Handled rows are not enqueued again: nothing more is sent.
+    assert await events.resend_unhandled(sent_before=later) == 0
+    assert len(smtp.to("alice@example.com")) == 2
