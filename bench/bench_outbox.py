@@ -28,9 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import PrivateRedis, percentile
 
 
-async def replies(tickets: list[Any], actor: Any, count: int, concurrency: int) -> float:
+async def replies(
+    tickets: list[Any], actor: Any, count: int, concurrency: int
+) -> tuple[float, float]:
     """Post ``count`` replies from ``concurrency`` loops; returns replies per second (until the
-    last event is out)."""
+    last event is out) and this process's CPU milliseconds per reply (all its threads: the
+    event loop and aiosqlite's), which a busy machine disturbs far less than the rate."""
     from app import events
     from app.config import get_settings
     from app.services import messages
@@ -45,11 +48,12 @@ async def replies(tickets: list[Any], actor: Any, count: int, concurrency: int) 
                 actor=actor, number=ticket.number, body=f"bench {i}", settings=settings
             )
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(loop(k) for k in range(concurrency)))
     await events.flushed()
     await DIRECT.drain()
-    return per_loop * concurrency / (time.perf_counter() - started)
+    done = per_loop * concurrency
+    return done / (time.perf_counter() - started), 1000 * (time.process_time() - cpu) / done
 
 
 class Direct:
@@ -151,15 +155,20 @@ async def main_async(args: argparse.Namespace, redis_url: str) -> None:
     pool = await create_pool(arq_settings(settings))
     outbox_emit = ticket_changes.emit
     results: dict[str, list[float]] = {"without": [], "with": []}
+    cpu_ms: dict[str, list[float]] = {"without": [], "with": []}
     async with Hub(redis_url) as hub:
         events.configure(publisher=hub, jobs=ArqJobQueue(pool))
         await replies(tickets, actor, 50, args.concurrency)  # warm up
         for round_ in range(args.rounds):
             for side in ("without", "with"):
                 ticket_changes.emit = DIRECT.emit if side == "without" else outbox_emit  # type: ignore[assignment]
-                rate = await replies(tickets, actor, args.n, args.concurrency)
+                rate, cpu = await replies(tickets, actor, args.n, args.concurrency)
                 results[side].append(rate)
-                print(f"  round {round_ + 1} {side:<8} {rate:7.0f} replies/s", flush=True)
+                cpu_ms[side].append(cpu)
+                print(
+                    f"  round {round_ + 1} {side:<8} {rate:7.0f} replies/s  {cpu:.2f} CPU ms each",
+                    flush=True,
+                )
                 await pool.flushdb()  # the jobs are not the subject here
         ticket_changes.emit = outbox_emit  # type: ignore[assignment]
         lat = await latencies(tickets, actor, args.latency_n, args.rate, redis_url)
@@ -175,6 +184,11 @@ async def main_async(args: argparse.Namespace, redis_url: str) -> None:
     print(f"replies/s without     {without:.0f}  (median of {args.rounds} rounds)")
     print(f"replies/s with outbox {with_:.0f}")
     print(f"outbox cost           {100 * (1 - with_ / without):.1f} %  (target <= 10 %)")
+    cpu_without, cpu_with = statistics.median(cpu_ms["without"]), statistics.median(cpu_ms["with"])
+    print(
+        f"CPU per reply         {cpu_without:.2f} ms without, {cpu_with:.2f} ms with:"
+        f" {100 * (cpu_with / cpu_without - 1):.1f} % more (this process, all threads)"
+    )
     print(
         f"relay latency         p50 {percentile(lat, 0.5):.1f} ms, p99 {percentile(lat, 0.99):.1f}"
         f" ms  ({len(lat)} replies at {args.rate:.0f}/s, commit to pub/sub delivery)"
