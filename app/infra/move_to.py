@@ -184,9 +184,7 @@ async def _target_tables(conn: asyncpg.Connection) -> list[Table]:
         "ORDER BY table_name, ordinal_position"
     ):
         if row["table_name"] in tables:
-            tables[row["table_name"]].columns.append(
-                Column(row["column_name"], row["data_type"])
-            )
+            tables[row["table_name"]].columns.append(Column(row["column_name"], row["data_type"]))
     for row in await conn.fetch(
         "SELECT c.conrelid::regclass::text AS tbl, c.confrelid::regclass::text AS ref "
         "FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
@@ -476,4 +474,3 @@ def run(settings: Settings, target_url: str) -> int:
         return 1
     print(report(result))
     return 0
-

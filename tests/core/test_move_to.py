@@ -8,6 +8,7 @@ the throw-away databases), skipped on an SQLite-only run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -62,8 +63,7 @@ def _recreate(name: str, *, create: bool = True) -> str:
 def _tables(url: str) -> list[str]:
     rows = _pg(
         url,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-        "ORDER BY 1",
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
     )
     return [r["table_name"] for r in rows]
 
@@ -98,7 +98,9 @@ def _generate_tickets(path: Path) -> None:
     """Bulk inserts, as fast as SQLite goes (the search triggers index them as the app would)."""
     db = sqlite3.connect(path)
     with db:
-        first_id, first_number = db.execute("SELECT max(id) + 1, max(number) + 1 FROM tickets").fetchone()
+        first_id, first_number = db.execute(
+            "SELECT max(id) + 1, max(number) + 1 FROM tickets"
+        ).fetchone()
         client = db.execute("SELECT id FROM users WHERE email = 'carol@example.com'").fetchone()[0]
         department = db.execute("SELECT min(id) FROM departments").fetchone()[0]
         start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -106,8 +108,17 @@ def _generate_tickets(path: Path) -> None:
         for i in range(GENERATED):
             at = str(start + timedelta(minutes=i, microseconds=i))
             tickets.append(
-                (first_id + i, first_number + i, f"Generated request {i}", "open", 2,
-                 department, client, at, at)
+                (
+                    first_id + i,
+                    first_number + i,
+                    f"Generated request {i}",
+                    "open",
+                    2,
+                    department,
+                    client,
+                    at,
+                    at,
+                )
             )
             body = f"Request {i}: the printer on floor {i % 7} " + (
                 f"is full of {RARE_WORD}" if i == 7777 else "shows an error"
@@ -129,9 +140,7 @@ def _generate_tickets(path: Path) -> None:
             "WHERE id = ?",
             (first_id + GENERATED - 1, first_id),
         )
-        db.execute(
-            "UPDATE ticket_sequence SET next_number = ?", (first_number + GENERATED,)
-        )
+        db.execute("UPDATE ticket_sequence SET next_number = ?", (first_number + GENERATED,))
     db.close()
 
 
@@ -189,7 +198,7 @@ def test_sampled_rows_equal_field_by_field(moved, sqlite_env, table):
     for row_id in sample:
         lite = source.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
         pg = _pg(url, f"SELECT * FROM {table} WHERE id = $1", row_id)[0]
-        columns = [c for c in pg.keys() if c != "search_vector"]
+        columns = [c for c in pg if c != "search_vector"]
         assert sorted(columns) == sorted(lite.keys())
         for column in columns:
             assert _same(pg[column], lite[column]), (table, row_id, column, pg[column])
@@ -198,7 +207,9 @@ def test_sampled_rows_equal_field_by_field(moved, sqlite_env, table):
 def _post(base: str, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables}, headers=headers,
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
         timeout=30,
     )
     body = response.json()
@@ -222,7 +233,10 @@ def server_on_postgres(moved, sqlite_env, redis_url, tmp_path) -> Iterator[str]:
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -235,10 +249,8 @@ def server_on_postgres(moved, sqlite_env, redis_url, tmp_path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             assert datetime.now(UTC) < deadline, (tmp_path / "serve.log").read_text()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(0.1)
-            except subprocess.TimeoutExpired:
-                pass
         yield base
     finally:
         process.send_signal(signal.SIGINT)
@@ -267,8 +279,8 @@ def test_the_app_runs_on_the_moved_database(server_on_postgres, moved, sqlite_en
 
     # Search: the copied message's words were indexed by PostgreSQL's generated columns.
     number = source.execute(
-        "SELECT t.number FROM tickets t JOIN messages m ON m.ticket_id = t.id "
-        "WHERE m.body LIKE ?", (f"%{RARE_WORD}%",)
+        "SELECT t.number FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE m.body LIKE ?",
+        (f"%{RARE_WORD}%",),
     ).fetchone()[0]
     found = _post(base, SEARCH, {"s": "quokka"}, token)["tickets"]
     assert [e["node"]["number"] for e in found["edges"]] == [number]
