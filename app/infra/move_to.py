@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
 import sqlite3
 import time
 import uuid
@@ -108,6 +109,24 @@ def _sqlite_path(settings: Settings) -> Path:
 
 def _committed_migrations() -> list[str]:
     return sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _check_not_running(settings: Settings) -> None:
+    """``helpdesk run`` on this HELPDESK_VAR answers on its private Redis socket: refuse then,
+    even when it is idle (the write lock below only catches a write in progress)."""
+    path = settings.var_dir / "redis.sock"
+    if not path.exists():
+        return
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return  # a socket file left by a stopped run
+    raise MoveRefused(
+        f"the helpdesk is running on {settings.var_dir} (its Redis answers at {path}): "
+        "stop it (Ctrl+C on `helpdesk run`) before moving"
+    )
 
 
 def _lock_source(path: Path) -> sqlite3.Connection:
@@ -368,6 +387,15 @@ async def _target_checksum(conn: asyncpg.Connection, table: Table) -> Checksum:
     return checksum
 
 
+RECREATE = "drop and recreate the target database before trying again"
+
+
+def _explain(exc: BaseException) -> str:
+    """The error with PostgreSQL's detail (which key of which row), when there is one."""
+    detail = getattr(exc, "detail", None)
+    return f"{exc} ({detail})" if detail else str(exc)
+
+
 def _redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
@@ -387,6 +415,7 @@ async def move_to(
     started = time.monotonic()
     dsn = _postgres_dsn(target_url)
     path = _sqlite_path(settings)
+    _check_not_running(settings)
     conn = await _connect(dsn)
     try:
         await _check_target_empty(conn)
@@ -402,7 +431,13 @@ async def move_to(
         try:
             tables = await _target_tables(conn)
             say(f"copying {len(tables)} tables")
-            written = await _copy(conn, source, tables, batch, say)
+            try:
+                written = await _copy(conn, source, tables, batch, say)
+            except (MoveFailed, asyncpg.PostgresError, sqlite3.Error) as exc:
+                raise MoveFailed(
+                    f"{_explain(exc)}\nthe copy was rolled back: the target is migrated and "
+                    "holds no rows; run move-to again once the cause is fixed"
+                ) from exc
             say("verifying row counts and checksums")
             results = []
             for table in tables:
@@ -412,14 +447,14 @@ async def move_to(
                     raise MoveFailed(
                         f"{table.name} differs after the copy: {expected.rows} rows "
                         f"(checksum {expected.hex}) in SQLite, {read_back.rows} rows "
-                        f"(checksum {read_back.hex}) in PostgreSQL"
+                        f"(checksum {read_back.hex}) in PostgreSQL\n{RECREATE}"
                     )
                 results.append(TableResult(table.name, read_back.rows, read_back.hex))
             next_number = await conn.fetchval("SELECT next_number FROM ticket_sequence")
         finally:
             await conn.close()
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, sqlite3.Error) as exc:
-        raise MoveFailed(str(exc)) from exc
+        raise MoveFailed(f"{_explain(exc)}\n{RECREATE}") from exc
     finally:
         source.close()
     return MoveResult(
@@ -467,8 +502,7 @@ def run(settings: Settings, target_url: str) -> int:
         return 2
     except MoveFailed as exc:
         print(
-            f"helpdesk move-to: failed: {exc}\nthe SQLite database is unchanged; drop and "
-            "recreate the target database before trying again",
+            f"helpdesk move-to: failed: {exc}\nthe SQLite database is unchanged",
             file=sys.stderr,
         )
         return 1

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -340,3 +341,66 @@ def test_a_running_writer_is_refused(sqlite_env, empty_target):
     assert done.returncode == 2
     assert "another process is writing" in done.stderr
     assert _tables(empty_target) == []  # not even migrated
+
+
+def test_a_running_helpdesk_is_refused(sqlite_env, empty_target):
+    """``helpdesk run`` on this HELPDESK_VAR answers on var/redis.sock, even when idle."""
+    path = Path(sqlite_env["HELPDESK_VAR"]) / "redis.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen()
+    try:
+        done = helpdesk(["move-to", empty_target], sqlite_env)
+    finally:
+        listener.close()
+        path.unlink()
+    assert done.returncode == 2
+    assert "the helpdesk is running" in done.stderr
+    assert _tables(empty_target) == []
+
+
+def test_a_failed_copy_leaves_the_target_empty_to_try_again(tmp_path, empty_target):
+    """A message whose ticket is gone (SQLite let it in with foreign keys off): PostgreSQL
+    refuses it, the whole copy rolls back, and after the fix the move goes through."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "HELPDESK_VAR": str(tmp_path / "var"),
+    }
+    for command in (["migrate"], ["seed-demo"]):
+        assert helpdesk(command, env).returncode == 0
+    source = sqlite3.connect(tmp_path / "var" / "helpdesk.sqlite3")
+    with source:
+        source.execute(
+            "INSERT INTO messages (id, ticket_id, body, internal, source, created_at) "
+            "VALUES (900, 99999, 'orphan', 0, 'web', '2026-01-01 00:00:00+00:00')"
+        )
+    done = helpdesk(["move-to", empty_target], env)
+    assert done.returncode == 1
+    assert "99999" in done.stderr and "rolled back" in done.stderr
+    for table in ("users", "tickets", "messages", "departments"):
+        assert _pg(empty_target, f"SELECT count(*) FROM {table}")[0][0] == 0
+
+    with source:
+        source.execute("DELETE FROM messages WHERE id = 900")
+    source.close()
+    done = helpdesk(["move-to", empty_target], env)
+    assert done.returncode == 0, done.stderr
+    assert _pg(empty_target, "SELECT count(*) FROM users")[0][0] == 5
+
+
+def test_the_checksum_sees_one_changed_value_but_not_the_order():
+    from app.infra.move_to import Checksum, Column
+
+    columns = [Column("id", "integer"), Column("at", "timestamp with time zone")]
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [(1, at), (2, None), (3, at + timedelta(microseconds=1))]
+
+    def checksum(rows: list[tuple[Any, ...]]) -> str:
+        total = Checksum(columns)
+        for row in rows:
+            total.add(row)
+        return total.hex
+
+    assert checksum(rows) == checksum(list(reversed(rows)))
+    assert checksum(rows) != checksum([*rows[:2], (3, at)])
+    assert checksum(rows) != checksum(rows[:2])
