@@ -199,7 +199,7 @@ def test_sampled_rows_equal_field_by_field(moved, sqlite_env, table):
     for row_id in sample:
         lite = source.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
         pg = _pg(url, f"SELECT * FROM {table} WHERE id = $1", row_id)[0]
-        columns = [c for c in pg if c != "search_vector"]
+        columns = [c for c in dict(pg) if c != "search_vector"]  # a Record iterates values
         assert sorted(columns) == sorted(lite.keys())
         for column in columns:
             assert _same(pg[column], lite[column]), (table, row_id, column, pg[column])
@@ -404,3 +404,27 @@ def test_the_checksum_sees_one_changed_value_but_not_the_order():
     assert checksum(rows) == checksum(list(reversed(rows)))
     assert checksum(rows) != checksum([*rows[:2], (3, at)])
     assert checksum(rows) != checksum(rows[:2])
+
+
+def test_a_source_that_is_not_a_migrated_sqlite_file_is_refused(sqlite_env, tmp_path, empty_target):
+    on_postgres = helpdesk(["move-to", empty_target], {**sqlite_env, "DATABASE_URL": TEST_URL})
+    assert on_postgres.returncode == 2
+    assert "not on SQLite" in on_postgres.stderr
+
+    nowhere = helpdesk(["move-to", empty_target], {**sqlite_env, "HELPDESK_VAR": str(tmp_path)})
+    assert nowhere.returncode == 2
+    assert "no SQLite database at" in nowhere.stderr
+
+    behind = tmp_path / "behind"
+    behind.mkdir()
+    copy = sqlite3.connect(behind / "helpdesk.sqlite3")
+    original = _source(sqlite_env)
+    original.backup(copy)
+    original.close()
+    with copy:
+        copy.execute("DELETE FROM tortoise_migrations WHERE name = '0011_accounts'")
+    copy.close()
+    done = helpdesk(["move-to", empty_target], {**sqlite_env, "HELPDESK_VAR": str(behind)})
+    assert done.returncode == 2
+    assert "0011_accounts" in done.stderr and "helpdesk migrate" in done.stderr
+    assert _tables(empty_target) == []
