@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+from tortoise.exceptions import BaseORMException
 
 from app.config import Settings
 from app.infra import db
@@ -426,7 +427,10 @@ async def move_to(
         _check_source_migrated(source)
         say(f"moving {path} to {_redacted(target_url)}")
         say("applying migrations on the target")
-        await db.migrate(settings.model_copy(update={"database_url": target_url}))
+        try:
+            await db.migrate(settings.model_copy(update={"database_url": target_url}))
+        except (BaseORMException, asyncpg.PostgresError) as exc:
+            raise MoveFailed(f"the migrations failed on the target: {_explain(exc)}") from exc
         conn = await _connect(dsn)
         try:
             tables = await _target_tables(conn)
@@ -451,6 +455,7 @@ async def move_to(
                     )
                 results.append(TableResult(table.name, read_back.rows, read_back.hex))
             next_number = await conn.fetchval("SELECT next_number FROM ticket_sequence")
+            await conn.execute("ANALYZE")  # the planner's statistics, for the first queries
         finally:
             await conn.close()
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, sqlite3.Error) as exc:
@@ -468,6 +473,7 @@ async def move_to(
 
 def report(result: MoveResult) -> str:
     rows = sum(t.rows for t in result.tables)
+    shown = _redacted(result.target_url)
     return "\n".join(
         [
             f"moved {rows} rows in {len(result.tables)} tables in {result.seconds:.1f} s; "
@@ -475,7 +481,8 @@ def report(result: MoveResult) -> str:
             *(f"  {t.name:<28} {t.rows:>9}  {t.checksum}" for t in result.tables),
             "",
             "next:",
-            f"  DATABASE_URL={_redacted(result.target_url)}",
+            f"  DATABASE_URL={shown}"
+            + ("  (*** stands for the password you gave)" if "***@" in shown else ""),
             "  set it in the helpdesk's environment (all of run, serve, worker, mail-in)"
             " and start it again;",
             f"  attachments stay in {result.files_dir}: the new deployment's HELPDESK_VAR must"
