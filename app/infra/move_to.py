@@ -412,7 +412,8 @@ async def move_to(
     say: Callable[[str], None] = print,
 ) -> MoveResult:
     """Move this SQLite installation to the empty PostgreSQL database at ``target_url``.
-    Raises MoveRefused (nothing changed) or MoveFailed (the target must be recreated)."""
+    Raises MoveRefused (nothing changed) or MoveFailed (the message says whether the target
+    is migrated and empty, so the move can run again, or must be recreated)."""
     started = time.monotonic()
     dsn = _postgres_dsn(target_url)
     path = _sqlite_path(settings)
@@ -431,7 +432,10 @@ async def move_to(
             await db.migrate(settings.model_copy(update={"database_url": target_url}))
         except (BaseORMException, asyncpg.PostgresError) as exc:
             raise MoveFailed(f"the migrations failed on the target: {_explain(exc)}") from exc
-        conn = await _connect(dsn)
+        try:
+            conn = await _connect(dsn)
+        except MoveRefused as exc:  # the migrations did reach it: not "nothing changed"
+            raise MoveFailed(str(exc)) from None
         try:
             tables = await _target_tables(conn)
             say(f"copying {len(tables)} tables")
