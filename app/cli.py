@@ -163,6 +163,12 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_to(args: argparse.Namespace) -> int:
+    from app.infra.move_to import run
+
+    return run(_settings(), args.database_url)
+
+
 def cmd_mail_in(args: argparse.Namespace) -> int:
     from app.mail.intake_cli import mail_in
 
@@ -203,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed-demo", help="demo departments, users and tickets (empty db only)"
     ).set_defaults(func=cmd_seed_demo)
+    move = commands.add_parser(
+        "move-to",
+        help="copy this SQLite installation into an empty PostgreSQL database (stop it first)",
+    )
+    move.add_argument("database_url", metavar="DATABASE_URL", help="postgres://user:pw@host/db")
+    move.set_defaults(func=cmd_move_to)
     commands.add_parser(
         "mail-in",
         help="ingest one raw message from standard input (exit 75 on a temporary failure)",

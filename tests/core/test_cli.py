@@ -39,7 +39,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "serve", "worker", "migrate", "create-admin", "seed-demo", "mail-in"]
+    "command",
+    ["run", "serve", "worker", "migrate", "create-admin", "seed-demo", "mail-in", "move-to"],
 )
 def test_every_command_has_help(command, env):
     result = run([command, "--help"], env)
