@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from app.config import ConfigError, Settings, get_settings

@@ -184,7 +184,7 @@ def _snapshot_sqlite(source: Path, destination: Path) -> Snapshot:
         return Snapshot(
             migration=_last_migration(snapshot.execute(_LAST_MIGRATION).fetchone()),
             counts={
-                key: snapshot.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+                key: snapshot.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
                 for key, table in COUNTED.items()
             },
             hashes={row[0] for row in snapshot.execute("SELECT DISTINCT sha256 FROM attachments")},
@@ -194,7 +194,7 @@ def _snapshot_sqlite(source: Path, destination: Path) -> Snapshot:
 
 
 _LAST_MIGRATION = (
-    f'SELECT name FROM "{MIGRATIONS_TABLE}" WHERE app = \'models\' ORDER BY name DESC LIMIT 1'  # noqa: S608
+    f"SELECT name FROM \"{MIGRATIONS_TABLE}\" WHERE app = 'models' ORDER BY name DESC LIMIT 1"
 )
 
 
@@ -230,7 +230,7 @@ async def _snapshot_postgres_async(url: str, destination: Path) -> Snapshot:
             )
             migration = _last_migration(await conn.fetchrow(_LAST_MIGRATION))
             counts = {
-                key: int(await conn.fetchval(f'SELECT count(*) FROM "{table}"'))  # noqa: S608
+                key: int(await conn.fetchval(f'SELECT count(*) FROM "{table}"'))
                 for key, table in COUNTED.items()
             }
             hashes = {r[0] for r in await conn.fetch("SELECT DISTINCT sha256 FROM attachments")}
