@@ -1,0 +1,291 @@
+"""``helpdesk backup`` while the product serves a load of replies and uploads, ``helpdesk
+restore`` into a fresh place, and the product started on it: everything from before the backup
+began is there and consistent, and numbering goes on. And the refusals: a non-empty target, a
+corrupted backup, a non-empty backup directory, each with a clear message, exit 1 and nothing
+changed. On SQLite and on PostgreSQL (TEST_DATABASE_URL), as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import pytest
+from processes import ServerProcess, process_env
+
+from app.config import Settings
+from app.models import Attachment, Message, Ticket, User
+from app.services import tickets
+from app.services.attachments import BytesFile
+from tests.attachments import samples
+from tests.attachments.helpers import Uploader
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND_TIMEOUT = 120.0
+
+
+@dataclass
+class Result:
+    code: int
+    output: str
+
+
+async def helpdesk(env: dict[str, str], *args: str) -> Result:
+    """``helpdesk <args>`` as a process of its own; its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(errors="replace"))
+
+
+def _admin_url(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(scheme="postgresql", path="/postgres").geturl()
+
+
+@pytest.fixture
+async def fresh_target(settings: Settings, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+    """A fresh place to restore into: a new var directory, and on PostgreSQL a new database."""
+    var = tmp_path / "restored-var"
+    if not settings.db_url.startswith("postgres"):
+        yield {"HELPDESK_VAR": str(var), "DATABASE_URL": f"sqlite://{var}/helpdesk.sqlite3"}
+        return
+    name = urlsplit(settings.db_url).path.lstrip("/") + "_restore"
+    admin = await asyncpg.connect(_admin_url(settings.db_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = urlsplit(settings.db_url)._replace(path=f"/{name}").geturl()
+        yield {"HELPDESK_VAR": str(var), "DATABASE_URL": url}
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` read straight from a database (not through the app's connection)."""
+    if database_url.startswith("sqlite"):
+        conn = sqlite3.connect(database_url.split("://", 1)[1])
+        try:
+            return [tuple(row) for row in conn.execute(sql)]
+        finally:
+            conn.close()
+    pg = await asyncpg.connect("postgresql://" + database_url.split("://", 1)[1])
+    try:
+        return [tuple(row) for row in await pg.fetch(sql)]
+    finally:
+        await pg.close()
+
+
+def nothing_in(folder: Path) -> bool:
+    return not folder.exists() or not any(folder.rglob("*"))
+
+
+@dataclass
+class State:
+    tickets: set[int]
+    messages: set[int]
+    attachments: set[tuple[str, str]]  # (public id, sha256)
+    users: set[int]
+
+
+async def state_of(database_url: str) -> State:
+    return State(
+        tickets={r[0] for r in await query(database_url, "SELECT number FROM tickets")},
+        messages={r[0] for r in await query(database_url, "SELECT id FROM messages")},
+        attachments={
+            (r[0], r[1])
+            for r in await query(database_url, "SELECT public_id, sha256 FROM attachments")
+        },
+        users={r[0] for r in await query(database_url, "SELECT id FROM users")},
+    )
+
+
+async def state_now() -> State:
+    """What the product has committed, read through the test's own connection."""
+    return State(
+        tickets=set(await Ticket.all().values_list("number", flat=True)),
+        messages=set(await Message.all().values_list("id", flat=True)),
+        attachments=set(await Attachment.all().values_list("public_id", "sha256")),
+        users=set(await User.all().values_list("id", flat=True)),
+    )
+
+
+class Load:
+    """Clients replying with a new file each time and opening tickets with files, over HTTP,
+    until stopped; ``done`` counts the replies and tickets the server confirmed."""
+
+    def __init__(self, up: Uploader, world: Any, numbers: list[int]) -> None:
+        self.up, self.world, self.numbers = up, world, numbers
+        self.done = 0
+        self.progress = asyncio.Event()
+        self.stopping = asyncio.Event()
+
+    async def run(self, worker: int) -> None:
+        client = self.world.client_a
+        count = 0
+        while not self.stopping.is_set():
+            count += 1
+            data = samples.text(f"worker {worker} file {count}")
+            if count % 5 == 0:
+                result = await self.up.open_ticket(
+                    client, self.world.dept_x, [(f"new-{worker}-{count}.txt", data)]
+                )
+                assert result["__typename"] == "Ticket", result
+                self.numbers.append(result["number"])
+            else:
+                number = self.numbers[count % len(self.numbers)]
+                result = await self.up.reply(client, number, [(f"r-{worker}-{count}.txt", data)])
+                assert result["__typename"] == "Message", result
+            self.done += 1
+            if self.done >= 10:
+                self.progress.set()
+
+
+async def test_a_backup_taken_under_load_restores_complete_and_numbering_goes_on(
+    world, settings, start, fresh_target, tmp_path
+):
+    server = start("serve")
+    assert isinstance(server, ServerProcess)
+    await server.wait_ready()
+    async with httpx.AsyncClient(timeout=60) as http:
+        up = Uploader(server.base, http)
+        numbers: list[int] = []
+        for i in range(3):
+            opened = await up.open_ticket(
+                world.client_a, world.dept_x, [(f"first-{i}.txt", samples.text(f"first {i}"))]
+            )
+            numbers.append(opened["number"])
+        load = Load(up, world, numbers)
+        workers = [asyncio.create_task(load.run(w)) for w in range(3)]
+        try:
+            await asyncio.wait_for(load.progress.wait(), 60)
+            before = await state_now()
+            done_before = load.done
+            backup_dir = tmp_path / "backup"
+            env = process_env(settings, REDIS_URL=server.env["REDIS_URL"])
+            made = await helpdesk(env, "backup", str(backup_dir))
+            during = load.done - done_before
+        finally:
+            load.stopping.set()
+            await asyncio.gather(*workers)
+    assert made.code == 0, made.output
+    assert "backup written" in made.output
+    assert during > 0, "the load should have gone on while the backup ran"
+
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    restore_env = {**env, **fresh_target}
+    restored = await helpdesk(restore_env, "restore", str(backup_dir))
+    assert restored.code == 0, restored.output
+
+    target_url = fresh_target["DATABASE_URL"]
+    after = await state_of(target_url)
+    assert before.tickets <= after.tickets
+    assert before.messages <= after.messages
+    assert before.attachments <= after.attachments
+    assert before.users <= after.users
+    # Exactly what the snapshot held, and every referenced file is there with its content.
+    counts = manifest["counts"]
+    assert (len(after.tickets), len(after.messages), len(after.attachments), len(after.users)) == (
+        counts["tickets"],
+        counts["messages"],
+        counts["attachments"],
+        counts["users"],
+    )
+    store = Path(fresh_target["HELPDESK_VAR"]) / "files"
+    for _, sha256 in after.attachments:
+        content = (store / sha256[:2] / sha256[2:4] / sha256).read_bytes()
+        assert hashlib.sha256(content).hexdigest() == sha256
+    dangling = await query(
+        target_url,
+        "SELECT count(*) FROM attachments a LEFT JOIN messages m ON m.id = a.message_id "
+        "WHERE m.id IS NULL",
+    )
+    assert dangling == [(0,)]
+
+    # The product on the restored data: files download, sessions work, numbering goes on.
+    revived = start("serve", **fresh_target)
+    assert isinstance(revived, ServerProcess)
+    await revived.wait_ready()
+    async with httpx.AsyncClient(timeout=60) as http:
+        up = Uploader(revived.base, http)
+        public_id, sha256 = sorted(before.attachments)[0]
+        filename = (
+            await query(
+                target_url, f"SELECT filename FROM attachments WHERE public_id = '{public_id}'"
+            )
+        )[0][0]
+        download = await up.download(
+            f"{revived.base}/attachments/{public_id}/{filename}", token=world.client_a.token
+        )
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == sha256
+        opened = await up.open_ticket(world.client_a, world.dept_x, [])
+    assert opened["__typename"] == "Ticket", opened
+    assert opened["number"] > max(after.tickets)
+
+
+async def test_refusals_change_nothing(world, settings, fresh_target, tmp_path):
+    await tickets.open_ticket(
+        actor=world.client_a.actor,
+        settings=settings,
+        department_id=world.dept_x.id,
+        subject="Backed up",
+        body="with a file",
+        files=[BytesFile("note.txt", samples.text("in the backup"))],
+    )
+    env = process_env(settings)
+
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "keep.txt").write_text("mine")
+    refused = await helpdesk(env, "backup", str(occupied))
+    assert refused.code == 1
+    assert "not empty" in refused.output
+    assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
+
+    backup_dir = tmp_path / "backup"
+    made = await helpdesk(env, "backup", str(backup_dir))
+    assert made.code == 0, made.output
+
+    # Into the installation it came from: not empty, so refused, and nothing changed there.
+    before = await state_now()
+    refused = await helpdesk(env, "restore", str(backup_dir))
+    assert refused.code == 1
+    assert "will not restore into a non-empty place" in refused.output
+    assert await state_now() == before
+
+    # A corrupted backup: refused before the fresh target is touched.
+    stored = next(p for p in (backup_dir / "files").rglob("*") if p.is_file())
+    stored.write_bytes(stored.read_bytes() + b"!")
+    restore_env = {**env, **fresh_target}
+    refused = await helpdesk(restore_env, "restore", str(backup_dir))
+    assert refused.code == 1
+    assert "corrupted" in refused.output and stored.name in refused.output
+    assert nothing_in(Path(fresh_target["HELPDESK_VAR"]))
+    if fresh_target["DATABASE_URL"].startswith("postgres"):
+        tables = await query(
+            fresh_target["DATABASE_URL"],
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        )
+        assert tables == [(0,)]
