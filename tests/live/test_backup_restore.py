@@ -289,3 +289,85 @@ async def test_refusals_change_nothing(world, settings, fresh_target, tmp_path):
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
         )
         assert tables == [(0,)]
+
+
+_MIGRATE_TO = """
+import asyncio, sys
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+config = {
+    "connections": {"default": "sqlite://" + sys.argv[1]},
+    "apps": {"models": {"models": ["app.models"], "default_connection": "default",
+                        "migrations": "app.models.migrations"}},
+    "use_tz": True,
+    "timezone": "UTC",
+}
+
+
+async def main():
+    await migrate(config=config, target=sys.argv[2])
+    await Tortoise.close_connections()
+
+asyncio.run(main())
+"""
+
+
+def last_migration(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT max(name) FROM tortoise_migrations").fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def test_an_older_backup_is_brought_up_to_date_and_a_newer_one_refused(settings, tmp_path):
+    """On SQLite whatever the suite's database: the migration level is the backup's own."""
+    old_var = tmp_path / "old"
+    old_var.mkdir()
+    database = old_var / "helpdesk.sqlite3"
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _MIGRATE_TO, str(database), "models.0010_sla", cwd=ROOT
+    )
+    assert await asyncio.wait_for(migrate.wait(), COMMAND_TIMEOUT) == 0
+    conn = sqlite3.connect(database)
+    conn.execute(
+        "INSERT INTO departments (name, email, created_at) "
+        "VALUES ('Old support', 'old@helpdesk.test', '2025-01-01 00:00:00+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    old = {"HELPDESK_VAR": str(old_var), "DATABASE_URL": f"sqlite://{database}"}
+    backup_dir = tmp_path / "backup"
+    made = await helpdesk(process_env(settings, **old), "backup", str(backup_dir))
+    assert made.code == 0, made.output
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    assert manifest["database"]["migration"] == "0010_sla"
+
+    new_var = tmp_path / "new"
+    new = {"HELPDESK_VAR": str(new_var), "DATABASE_URL": f"sqlite://{new_var}/helpdesk.sqlite3"}
+    restored = await helpdesk(process_env(settings, **new), "restore", str(backup_dir))
+    assert restored.code == 0, restored.output
+    newest = sorted(p.stem for p in (ROOT / "app/models/migrations").glob("0*.py"))[-1]
+    assert last_migration(new_var / "helpdesk.sqlite3") == newest
+    rows = await query(new["DATABASE_URL"], "SELECT name FROM departments")
+    assert rows == [("Old support",)]
+
+    # A backup from a version that knows more migrations than this one: refused, untouched.
+    manifest["database"]["migration"] = "9999_from_the_future"
+    (backup_dir / "manifest.json").write_text(json.dumps(manifest))
+    sums = [
+        line
+        if not line.endswith("  manifest.json")
+        else hashlib.sha256((backup_dir / "manifest.json").read_bytes()).hexdigest()
+        + "  manifest.json"
+        for line in (backup_dir / "SHA256SUMS").read_text().splitlines()
+    ]
+    (backup_dir / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    later = {
+        "HELPDESK_VAR": str(tmp_path / "later"),
+        "DATABASE_URL": f"sqlite://{tmp_path}/later/db",
+    }
+    refused = await helpdesk(process_env(settings, **later), "restore", str(backup_dir))
+    assert refused.code == 1
+    assert "9999_from_the_future" in refused.output
+    assert nothing_in(tmp_path / "later")
