@@ -9,7 +9,8 @@ content the snapshot references), ``secret_key`` (when the key is kept under HEL
 Ordering makes it consistent: the database is snapshotted first, then the referenced hashes
 are read from that very snapshot (SQLite: the copy; PostgreSQL: the exported snapshot that
 ``pg_dump --snapshot`` dumps), and only then are the files copied. Content files are only
-removed when no committed row references them, so every hash in the snapshot is still on disk.
+removed when no committed row references them (attachment rows are never deleted), so every
+hash in the snapshot is still on disk when it is copied.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.config import Settings
 from app.infra import db
@@ -78,9 +79,15 @@ def sqlite_path(settings: Settings) -> Path:
     return Path(parts.netloc + parts.path)
 
 
+LIBPQ_OPTIONS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "options"}
+
+
 def libpq_url(settings: Settings) -> str:
-    """The database URL as ``pg_dump``/``pg_restore`` take it."""
-    return "postgresql://" + settings.db_url.split("://", 1)[1]
+    """The database URL as ``pg_dump``/``pg_restore`` (and asyncpg) take it: Tortoise's pool
+    options (``minsize``, ``maxsize``, ...) left out."""
+    parts = urlsplit("postgresql://" + settings.db_url.split("://", 1)[1])
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k in LIBPQ_OPTIONS]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def content_path(root: Path, sha256: str) -> Path:
@@ -97,6 +104,7 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
         raise BackupError(f"{target} is not empty: back up into a new or empty directory")
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
+    target.chmod(0o700)  # password hashes, session tokens' hashes, maybe the secret key
     try:
         return _write_backup(settings, target)
     except BaseException:
