@@ -158,7 +158,7 @@ class Load:
                 result = await self.up.reply(client, number, [(f"r-{worker}-{count}.txt", data)])
                 assert result["__typename"] == "Message", result
             self.done += 1
-            if self.done >= 10:
+            if self.done >= 30:
                 self.progress.set()
 
 
@@ -267,6 +267,19 @@ async def test_refusals_change_nothing(world, settings, fresh_target, tmp_path):
     backup_dir = tmp_path / "backup"
     made = await helpdesk(env, "backup", str(backup_dir))
     assert made.code == 0, made.output
+
+    # A store that lost a file the database references: no backup rather than a partial one.
+    sha256 = (await Attachment.first()).sha256
+    live_file = settings.var_dir / "files" / sha256[:2] / sha256[2:4] / sha256
+    content = live_file.read_bytes()
+    live_file.unlink()
+    try:
+        failed = await helpdesk(env, "backup", str(tmp_path / "partial"))
+    finally:
+        live_file.write_bytes(content)
+    assert failed.code == 1
+    assert "missing" in failed.output and sha256 in failed.output
+    assert nothing_in(tmp_path / "partial")
 
     # Into the installation it came from: not empty, so refused, and nothing changed there.
     before = await state_now()
