@@ -28,6 +28,7 @@ from app.models import Attachment, InboundMail, InboundStatus
 log = logging.getLogger(__name__)
 
 LEFTOVER_AGE = timedelta(hours=1)
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,17 @@ async def sweep_uploads(settings: Settings) -> tuple[int, int]:
         leftovers += 1
     cutoff = (moment - timedelta(hours=settings.upload_orphan_hours)).timestamp()
     orphans = 0
-    for sha256 in list(store.contents(cutoff)):
-        if await store.remove_unused(sha256, referenced=_referenced):
-            orphans += 1
+    old = list(store.contents(cutoff))
+    for start in range(0, len(old), BATCH):
+        batch = old[start : start + BATCH]
+        # One query per batch finds the candidates; each is then removed by the store's own
+        # protocol, which looks at its pins and rows again.
+        used = set(
+            await Attachment.filter(sha256__in=batch).distinct().values_list("sha256", flat=True)
+        )
+        for sha256 in batch:
+            if sha256 not in used and await store.remove_unused(sha256, referenced=_referenced):
+                orphans += 1
     return leftovers, orphans
 
 

@@ -9,7 +9,10 @@ from arq.cron import cron
 
 from app.config import Settings
 from app.services.housekeeping import housekeeping
-from app.workers.timeouts import JOB_TIMEOUT_SECONDS
+
+# Walking a large attachment store takes longer than a notification; a run cut short (a stop)
+# loses nothing, the next one carries on.
+TIMEOUT_SECONDS = 600
 
 
 async def run_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:
@@ -24,7 +27,7 @@ async def run_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 FUNCTIONS: list[Any] = [
-    func(run_housekeeping, name="housekeeping", max_tries=3, timeout=JOB_TIMEOUT_SECONDS)
+    func(run_housekeeping, name="housekeeping", max_tries=3, timeout=TIMEOUT_SECONDS)
 ]
 CRON_JOBS: list[Any] = [
     cron(
@@ -33,6 +36,6 @@ CRON_JOBS: list[Any] = [
         minute=23,
         second=41,
         unique=True,  # several workers: arq enqueues one run per tick
-        timeout=JOB_TIMEOUT_SECONDS,
+        timeout=TIMEOUT_SECONDS,
     )
 ]
