@@ -97,6 +97,10 @@ async def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
         await pg.close()
 
 
+def absent(path: Path) -> bool:
+    return not path.exists()
+
+
 def nothing_in(folder: Path) -> bool:
     return not folder.exists() or not any(folder.rglob("*"))
 
@@ -290,18 +294,37 @@ async def test_refusals_change_nothing(world, settings, fresh_target, tmp_path):
 
     # A corrupted backup: refused before the fresh target is touched.
     stored = next(p for p in (backup_dir / "files").rglob("*") if p.is_file())
-    stored.write_bytes(stored.read_bytes() + b"!")
+    intact = stored.read_bytes()
+    stored.write_bytes(intact + b"!")
     restore_env = {**env, **fresh_target}
     refused = await helpdesk(restore_env, "restore", str(backup_dir))
     assert refused.code == 1
     assert "corrupted" in refused.output and stored.name in refused.output
     assert nothing_in(Path(fresh_target["HELPDESK_VAR"]))
-    if fresh_target["DATABASE_URL"].startswith("postgres"):
-        tables = await query(
-            fresh_target["DATABASE_URL"],
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
-        )
-        assert tables == [(0,)]
+    assert await target_database_is_empty(fresh_target["DATABASE_URL"])
+
+    # An empty database but a data directory whose store holds files: refused as well.
+    stored.write_bytes(intact)
+    stray = Path(fresh_target["HELPDESK_VAR"]) / "files" / "aa" / "bb" / ("ab" * 32)
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"someone else's file")
+    refused = await helpdesk(restore_env, "restore", str(backup_dir))
+    assert refused.code == 1
+    assert "holds files already" in refused.output
+    assert await target_database_is_empty(fresh_target["DATABASE_URL"])
+    assert stray.read_bytes() == b"someone else's file"
+
+    # The same backup, intact, into the empty place: restored.
+    stray.unlink()
+    restored = await helpdesk(restore_env, "restore", str(backup_dir))
+    assert restored.code == 0, restored.output
+
+
+async def target_database_is_empty(database_url: str) -> bool:
+    if database_url.startswith("postgres"):
+        sql = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        return await query(database_url, sql) == [(0,)]
+    return absent(Path(database_url.split("://", 1)[1]))
 
 
 _MIGRATE_TO = """
