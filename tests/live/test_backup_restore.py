@@ -372,7 +372,9 @@ async def test_an_older_backup_is_brought_up_to_date_and_a_newer_one_refused(set
     )
     conn.commit()
     conn.close()
-    old = {"HELPDESK_VAR": str(old_var), "DATABASE_URL": f"sqlite://{database}"}
+    # No SECRET_KEY in the environment: the key kept in the data directory travels along.
+    (old_var / "secret_key").write_text("the-key-reply-addresses-are-signed-with")
+    old = {"HELPDESK_VAR": str(old_var), "DATABASE_URL": f"sqlite://{database}", "SECRET_KEY": ""}
     backup_dir = tmp_path / "backup"
     made = await helpdesk(process_env(settings, **old), "backup", str(backup_dir))
     assert made.code == 0, made.output
@@ -380,13 +382,20 @@ async def test_an_older_backup_is_brought_up_to_date_and_a_newer_one_refused(set
     assert manifest["database"]["migration"] == "0010_sla"
 
     new_var = tmp_path / "new"
-    new = {"HELPDESK_VAR": str(new_var), "DATABASE_URL": f"sqlite://{new_var}/helpdesk.sqlite3"}
+    new = {
+        "HELPDESK_VAR": str(new_var),
+        "DATABASE_URL": f"sqlite://{new_var}/helpdesk.sqlite3",
+        "SECRET_KEY": "",
+    }
     restored = await helpdesk(process_env(settings, **new), "restore", str(backup_dir))
     assert restored.code == 0, restored.output
     newest = sorted(p.stem for p in (ROOT / "app/models/migrations").glob("0*.py"))[-1]
     assert last_migration(new_var / "helpdesk.sqlite3") == newest
     rows = await query(new["DATABASE_URL"], "SELECT name FROM departments")
     assert rows == [("Old support",)]
+    key = new_var / "secret_key"
+    assert key.read_text() == "the-key-reply-addresses-are-signed-with"
+    assert key.stat().st_mode & 0o077 == 0
 
     # A backup from a version that knows more migrations than this one: refused, untouched.
     manifest["database"]["migration"] = "9999_from_the_future"
