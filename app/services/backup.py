@@ -132,18 +132,15 @@ def _write_backup(settings: Settings, target: Path) -> dict[str, Any]:
             f"{len(missing)} attachment file(s) referenced by the database are missing from "
             f"{store / 'files'} (first: {missing[0]}); the store is damaged"
         )
+    files = {database_file: sha256_file(target / database_file)}
     for sha256 in sorted(snapshot.hashes):
+        # Checked against its name while copied: no second read to checksum it.
         _copy_verified(content_path(store, sha256), content_path(target, sha256), sha256)
-    extra: list[str] = []
+        files[content_path(Path(), sha256).as_posix()] = sha256
     if not settings.secret_key and (settings.var_dir / "secret_key").is_file():
         shutil.copy2(settings.var_dir / "secret_key", target / "secret_key")
         (target / "secret_key").chmod(0o600)
-        extra.append("secret_key")
-    files = {
-        path.relative_to(target).as_posix(): sha256_file(path)
-        for path in sorted(target.rglob("*"))
-        if path.is_file()
-    }
+        files["secret_key"] = sha256_file(target / "secret_key")
     manifest = {
         "format": FORMAT,
         "helpdesk_version": helpdesk_version(),
