@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from app.config import ConfigError, Settings, get_settings
@@ -175,6 +176,32 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
     return mail_in()
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.services.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(), Path(args.dir))
+    except BackupError as exc:
+        print(f"helpdesk: backup failed: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items())
+    print(f"backup written to {args.dir} ({manifest['database']['kind']}: {counts})")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.services.backup import BackupError, restore
+
+    try:
+        manifest = restore(_settings(), Path(args.dir))
+    except BackupError as exc:
+        print(f"helpdesk: restore refused: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items())
+    print(f"restored from {args.dir} (backup of {manifest['started_at']}: {counts})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     move.add_argument("database_url", metavar="DATABASE_URL", help="postgres://user:pw@host/db")
     move.set_defaults(func=cmd_move_to)
+    backup = commands.add_parser(
+        "backup", help="a consistent snapshot of the database and files (while serving)"
+    )
+    backup.add_argument("dir", help="a new or empty directory to write the backup into")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty data directory or database"
+    )
+    restore.add_argument("dir", help="the backup directory")
+    restore.set_defaults(func=cmd_restore)
     commands.add_parser(
         "mail-in",
         help="ingest one raw message from standard input (exit 75 on a temporary failure)",

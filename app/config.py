@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     max_files_per_message: int = Field(default=20, ge=1, le=1000)
     max_inbound_mail_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     inbound_secret: str | None = None
+    # Raw inbound mail is emptied this many days after it arrived, once done with (processed,
+    # ignored, or rejected by an admin); 0 keeps it for ever. The row (sender, subject, status,
+    # ticket) stays.
+    inbound_mail_retention_days: int = Field(default=0, ge=0)
+    # Orphaned upload files (no attachment uses them) are removed once this old.
+    upload_orphan_hours: float = Field(default=24, gt=0)
     reopen_window_days: int = Field(default=30, ge=0)
     unknown_senders_become_clients: bool = True
     # Whether people may sign up as clients themselves (they confirm their address first).

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -118,19 +118,55 @@ class LocalFileStore:
         # pins before it places its copy, so either the second look sees its pin or its copy
         # lands after ours was moved aside; a commit is seen as a row once its pin is gone
         # (pins are checked before rows).
-        final = self.path(blob.sha256)
+        await self.remove_unused(blob.sha256, referenced=referenced, checked=True)
+
+    async def remove_unused(
+        self,
+        sha256: str,
+        *,
+        referenced: Callable[[str], Awaitable[bool]],
+        checked: bool = False,
+    ) -> bool:
+        """Delete the content unless an upload pins it or ``referenced`` says a committed row
+        uses it (looked at before and after moving it aside); whether it was deleted."""
+        if not checked and await self._in_use(sha256, referenced):
+            return False
+        final = self.path(sha256)
+        self.tmp.mkdir(parents=True, exist_ok=True)
         aside = self.tmp / f"{uuid.uuid4().hex}.removing"
         try:
             os.replace(final, aside)
         except FileNotFoundError:
-            return
-        if await self._in_use(blob.sha256, referenced):
+            return False
+        if await self._in_use(sha256, referenced):
             os.replace(aside, final)
-        else:
-            aside.unlink(missing_ok=True)
+            return False
+        aside.unlink(missing_ok=True)
+        return True
+
+    def leftovers(self, older_than: float) -> Iterator[Path]:
+        """Files in ``tmp/`` and ``pins/`` last changed before ``older_than`` (a POSIX time):
+        partial uploads and holds of a process that crashed."""
+        for folder in (self.tmp, self.pins):
+            if folder.is_dir():
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        # ctime too: a file moved aside (``.removing``) keeps its old mtime
+                        # while its remover may still put it back.
+                        stat = entry.stat()
+                        if entry.is_file() and max(stat.st_mtime, stat.st_ctime) < older_than:
+                            yield Path(entry.path)
+
+    def contents(self, older_than: float) -> Iterator[str]:
+        """The hashes of stored contents last written before ``older_than`` (a POSIX time)."""
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if len(path.name) == 64 and path.stat().st_mtime < older_than:
+                yield path.name
 
     async def _in_use(self, sha256: str, referenced: Callable[[str], Awaitable[bool]]) -> bool:
         prefix = f"{sha256}."
+        if not self.pins.is_dir():
+            return await referenced(sha256)
         with os.scandir(self.pins) as entries:
             if any(entry.name.startswith(prefix) for entry in entries):
                 return True
@@ -140,6 +176,11 @@ class LocalFileStore:
 @lru_cache(maxsize=8)
 def _store_at(root: Path) -> LocalFileStore:
     return LocalFileStore(root)
+
+
+def local_store(settings: Settings) -> LocalFileStore:
+    """The files under ``<HELPDESK_VAR>/files``, for housekeeping (which walks the disk)."""
+    return _store_at(settings.var_dir / "files")
 
 
 def file_store(settings: Settings) -> FileStore:

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.infra import actor_generation, db
 from app.infra.pubsub import Hub
 from app.infra.redis import arq_settings, redis_url
-from app.workers import account_mail, auto_close, escalation, inbound, notify
+from app.workers import account_mail, auto_close, escalation, housekeeping, inbound, notify
 from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
 
@@ -55,8 +55,14 @@ class WorkerSettings:
         *inbound.FUNCTIONS,
         *auto_close.FUNCTIONS,
         *escalation.FUNCTIONS,
+        *housekeeping.FUNCTIONS,
     ]
-    cron_jobs: list[Any] = [*inbound.CRON_JOBS, *auto_close.CRON_JOBS, *escalation.CRON_JOBS]
+    cron_jobs: list[Any] = [
+        *inbound.CRON_JOBS,
+        *auto_close.CRON_JOBS,
+        *escalation.CRON_JOBS,
+        *housekeeping.CRON_JOBS,
+    ]
     on_startup: StartupShutdown  # made with the settings by worker_settings
     on_shutdown: StartupShutdown
     max_tries = 8

@@ -1,0 +1,93 @@
+"""Housekeeping: what a crashed process or old mail leaves behind, removed by a periodic job.
+
+- Upload leftovers: partial uploads (``tmp/``) and holds (``pins/``) older than
+  ``LEFTOVER_AGE``; a live upload finishes within seconds, and a pin is dropped as soon as its
+  message is committed or refused.
+- Orphaned contents: stored files no attachment row references, last written more than
+  ``UPLOAD_ORPHAN_HOURS`` ago. The store's own protocol (pins looked at, then rows, before
+  and after moving the file aside) keeps an upload in flight safe even past the grace period.
+- Raw inbound mail older than ``INBOUND_MAIL_RETENTION_DAYS`` once done with (processed,
+  ignored, or rejected by an admin): its bytes are emptied, the row stays (sender, subject,
+  status, ticket, and the dedupe key that stops a redelivery being posted twice). Mail that is
+  waiting, held, failed or refused-but-re-runnable is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.expressions import Q
+
+from app.config import Settings
+from app.infra.clock import now
+from app.infra.storage import local_store
+from app.models import Attachment, InboundMail, InboundStatus
+
+log = logging.getLogger(__name__)
+
+LEFTOVER_AGE = timedelta(hours=1)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Swept:
+    leftovers: int = 0
+    orphans: int = 0
+    inbound_emptied: int = 0
+
+
+async def _referenced(sha256: str) -> bool:
+    return await Attachment.filter(sha256=sha256).exists()
+
+
+async def sweep_uploads(settings: Settings) -> tuple[int, int]:
+    """(leftover temporary files removed, orphaned contents removed)."""
+    store = local_store(settings)
+    moment = now()
+    leftovers = 0
+    for path in list(store.leftovers((moment - LEFTOVER_AGE).timestamp())):
+        path.unlink(missing_ok=True)
+        leftovers += 1
+    cutoff = (moment - timedelta(hours=settings.upload_orphan_hours)).timestamp()
+    orphans = 0
+    old = list(store.contents(cutoff))
+    for start in range(0, len(old), BATCH):
+        batch = old[start : start + BATCH]
+        # One query per batch finds the candidates; each is then removed by the store's own
+        # protocol, which looks at its pins and rows again.
+        used = set(
+            await Attachment.filter(sha256__in=batch).distinct().values_list("sha256", flat=True)
+        )
+        for sha256 in batch:
+            if sha256 not in used and await store.remove_unused(sha256, referenced=_referenced):
+                orphans += 1
+    return leftovers, orphans
+
+
+async def empty_old_inbound_mail(settings: Settings) -> int:
+    """How many raw inbound messages were emptied (none when retention is off)."""
+    days = settings.inbound_mail_retention_days
+    if days <= 0:
+        return 0
+    done = Q(status__in=(InboundStatus.PROCESSED, InboundStatus.IGNORED)) | Q(
+        status=InboundStatus.REFUSED, rejected=True
+    )
+    return await InboundMail.filter(
+        done, received_at__lt=now() - timedelta(days=days), size__gt=0
+    ).update(raw_bytes=b"", size=0)
+
+
+async def housekeeping(settings: Settings) -> Swept:
+    leftovers, orphans = await sweep_uploads(settings)
+    emptied = await empty_old_inbound_mail(settings)
+    swept = Swept(leftovers=leftovers, orphans=orphans, inbound_emptied=emptied)
+    if leftovers or orphans or emptied:
+        log.info(
+            "housekeeping: %s temporary upload files, %s orphaned files, %s raw mails emptied",
+            leftovers,
+            orphans,
+            emptied,
+        )
+    return swept
