@@ -23,7 +23,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import free_port
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
