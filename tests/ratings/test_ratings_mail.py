@@ -14,8 +14,8 @@ from ratings_support import (
     CLOSE,
     LINK_STATE,
     RATING,
-    fragment,
     closing_mail,
+    fragment,
     mail_to,
     rating_links,
     worker,
@@ -130,9 +130,7 @@ async def test_a_rating_link_expires_after_thirty_days(gql, world, smtp, mailer,
     assert await TicketRating.all().count() == 0
 
 
-async def test_a_tampered_or_foreign_link_is_refused_and_records_nothing(
-    gql, world, smtp, mailer
-):
+async def test_a_tampered_or_foreign_link_is_refused_and_records_nothing(gql, world, smtp, mailer):
     _, mail = await closed_with_mail(gql, world, smtp)
     token = fragment(rating_links(mail)["Good"])["token"]
     _, ticket_id, entry, expires, mac = token.split(".")
