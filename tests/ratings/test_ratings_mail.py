@@ -21,8 +21,10 @@ from ratings_support import (
     worker,
 )
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.models import TicketRating
+from app.services import merge, messages
+from app.workers.auto_close import auto_close_tickets
 from tests.core.helpers import open_as
 from tests.mail_out.mailout_support import SmtpServer
 
@@ -145,3 +147,44 @@ async def test_a_tampered_or_foreign_link_is_refused_and_records_nothing(gql, wo
         answer = (await gql.data(BY_LINK, {"t": bad, "s": "GOOD"}))["rateByLink"]
         assert (answer["__typename"], answer["field"]) == ("ValidationError", "token"), bad
     assert await TicketRating.all().count() == 0
+
+
+BULK = """mutation($numbers: [Int!], $change: BulkChangeInput!) {
+  bulkUpdateTickets(numbers: $numbers, change: $change) { number ok } }"""
+
+
+async def test_every_way_of_closing_asks_and_a_merge_does_not(
+    gql, world, smtp, mailer, frozen_clock
+):
+    # In bulk.
+    bulk = await open_as(world.client_a, world.dept_x, subject="Bulk one")
+    done = await gql.data(
+        BULK, {"numbers": [bulk.number], "change": {"close": True}}, token=world.staff_x.token
+    )
+    assert done["bulkUpdateTickets"] == [{"number": bulk.number, "ok": True}]
+    first = await closing_mail(smtp, "alice@example.com")
+    assert first.header("X-Helpdesk-Ticket") == str(bulk.number)
+    token = fragment(rating_links(first)["Good"])["token"]
+    assert token.startswith(f"rate.{bulk.id}.")
+
+    # Automatically, after the idle days of an answered ticket.
+    idle = await open_as(world.client_a, world.dept_x, subject="Gone quiet")
+    await messages.reply_to_ticket(
+        actor=world.staff_x.actor, number=idle.number, body="Fixed?", settings=get_settings()
+    )
+    frozen_clock.advance(timedelta(days=8))
+    assert await auto_close_tickets({"settings": get_settings()}) == 1
+    auto = await closing_mail(smtp, "alice@example.com", 2)
+    assert "closed automatically" in auto.part("plain")
+    auto_token = fragment(rating_links(auto)["Bad"])["token"]
+    rated = (await gql.data(BY_LINK, {"t": auto_token, "s": "BAD"}))["rateByLink"]
+    assert rated["ticketNumber"] == idle.number and rated["recorded"] is True
+
+    # A merge closes the source without asking: no rating link goes out, none is accepted.
+    source = await open_as(world.client_a, world.dept_x, subject="Duplicate")
+    target = await open_as(world.client_a, world.dept_x, subject="Original")
+    await merge.merge_tickets(actor=world.staff_x.actor, source=source.number, target=target.number)
+    await gql.data(CLOSE, {"n": target.number}, token=world.staff_x.token)
+    third = await closing_mail(smtp, "alice@example.com", 3)
+    assert third.header("X-Helpdesk-Ticket") == str(target.number)
+    assert all(f"rate.{source.id}." not in r.part("plain") for r in smtp.to("alice@example.com"))
