@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F, Subquery
@@ -261,9 +262,12 @@ async def rating_history(actor: Actor | None, ticket: Ticket) -> list[TicketRati
     return list(await TicketRating.filter(ticket_id=ticket.id).order_by("-id"))
 
 
+Granularity = Literal["day", "week", "month"]
+
+
 @dataclass(frozen=True)
 class RatingCount:
-    day: date
+    period: date  # the first day (UTC) of the day, week (Monday) or month
     department_id: int
     good: int
     bad: int
@@ -275,10 +279,11 @@ async def counts(
     start: datetime,
     end: datetime,
     department_id: int | None = None,
+    granularity: Granularity = "day",
 ) -> list[RatingCount]:
-    """Current ratings given in [start, end) per day (UTC) and department, Good and Bad, of
-    the tickets ``actor`` may see (staff: their departments; admins: all). For the reports;
-    a caller groups days into weeks or months."""
+    """Current ratings given in [start, end) per period (UTC days, weeks from Monday, or
+    months) and department, Good and Bad, of the tickets ``actor`` may see (staff: their
+    departments; admins: all); periods without ratings are left out. For the reports."""
     if not policy.sees_ratings_report(actor):
         raise NotFound("Nothing to report.")
     query = TicketRating.filter(
@@ -289,11 +294,11 @@ async def counts(
     rows = await query.values_list("rated_at", "ticket__department_id", "score")
     tally: dict[tuple[date, int], list[int]] = {}
     for rated_at, department, score in rows:
-        cell = tally.setdefault((_utc_day(rated_at), department), [0, 0])
+        cell = tally.setdefault((_period(rated_at, granularity), department), [0, 0])
         cell[0 if RatingScore(score) is RatingScore.GOOD else 1] += 1
     return [
-        RatingCount(day=day, department_id=dep, good=good, bad=bad)
-        for (day, dep), (good, bad) in sorted(tally.items())
+        RatingCount(period=period, department_id=dep, good=good, bad=bad)
+        for (period, dep), (good, bad) in sorted(tally.items())
     ]
 
 
@@ -301,5 +306,10 @@ def _visible(actor: Actor | None) -> Subquery:
     return Subquery(Ticket.filter(policy.ticket_scope(actor)).values("id"))
 
 
-def _utc_day(moment: datetime) -> date:
-    return (moment if moment.tzinfo is None else moment.astimezone(UTC)).date()
+def _period(moment: datetime, granularity: Granularity) -> date:
+    day = (moment if moment.tzinfo is None else moment.astimezone(UTC)).date()
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+import pytest
 from ratings_support import CLOSE, RATE, RATING
 
+from app.errors import NotFound
 from app.events import EventType, TicketEvent
 from app.models import OutboxEvent, RatingScore, TicketRating
 from app.services import merge, ratings
@@ -152,7 +154,7 @@ async def test_counts_per_day_and_department_follow_the_viewer(gql, world, froze
     end = frozen_clock.now() + timedelta(days=1)
     day2 = frozen_clock.now().astimezone(UTC).date()
     admin = await ratings.counts(actor=world.admin.actor, start=start, end=end)
-    assert {(c.day, c.department_id, c.good, c.bad) for c in admin} == {
+    assert {(c.period, c.department_id, c.good, c.bad) for c in admin} == {
         (day2 - timedelta(days=1), world.dept_y.id, 0, 1),
         (day2, world.dept_x.id, 0, 2),
     }
@@ -162,3 +164,11 @@ async def test_counts_per_day_and_department_follow_the_viewer(gql, world, froze
         actor=world.admin.actor, start=start, end=end, department_id=world.dept_x.id
     )
     assert [(c.good, c.bad) for c in only_x] == [(0, 2)]
+    monthly = await ratings.counts(
+        actor=world.admin.actor, start=start, end=end, granularity="month"
+    )
+    assert {c.period.day for c in monthly} == {1}
+    assert sum(c.bad for c in monthly) == 3 and sum(c.good for c in monthly) == 0
+    for client in (world.client_a, None):
+        with pytest.raises(NotFound):
+            await ratings.counts(actor=client.actor if client else None, start=start, end=end)
