@@ -20,6 +20,7 @@ from app.resolvers.directory import DirectoryMutations, DirectoryQueries
 from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
+from app.resolvers.ratings import RatingMutations, RatingQueries
 from app.resolvers.settings import SettingsMutations, SettingsQueries
 from app.resolvers.sla import SlaMutations, SlaQueries
 from app.resolvers.tags import TagMutations, TagQueries
@@ -48,6 +49,7 @@ class Query(
     SlaQueries,
     ViewQueries,
     ClientQueries,
+    RatingQueries,
     SettingsQueries,
     MailOutQueries,
     MailInQueries,
@@ -65,6 +67,7 @@ class Mutation(
     TagMutations,
     SlaMutations,
     ViewMutations,
+    RatingMutations,
     SettingsMutations,
     PresenceMutations,
     MailInMutations,

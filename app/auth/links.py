@@ -53,12 +53,17 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def _mac(settings: Settings, purpose: LinkPurpose, user: User, expires: int) -> str:
+def sign(settings: Settings, message: str) -> str:
+    """The MAC of every signed link (account links here, rating links in
+    ``app.auth.rating_links``): HMAC-SHA256 with the secret key, URL-safe base64, 43 chars."""
     key = settings.resolved_secret_key().encode()
-    message = ":".join(["account-link", purpose.value, str(user.id), str(expires)])
-    message += ":" + _fingerprint(user)
     digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _mac(settings: Settings, purpose: LinkPurpose, user: User, expires: int) -> str:
+    message = ":".join(["account-link", purpose.value, str(user.id), str(expires)])
+    return sign(settings, message + ":" + _fingerprint(user))
 
 
 def make_token(

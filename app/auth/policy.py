@@ -379,3 +379,22 @@ def client_scope(actor: Actor | None) -> Q:
         return Q(role=Role.CLIENT)
     theirs = Ticket.filter(department_id__in=list(actor.department_ids)).values("client_id")
     return Q(role=Role.CLIENT, id__in=Subquery(theirs))
+
+
+# Customer satisfaction -----------------------------------------------------------------------
+
+
+def can_rate(actor: Actor | None, ticket: Ticket) -> bool:
+    """Rate a ticket from the portal: its own client only (staff and admins never rate)."""
+    return actor is not None and actor.is_client and ticket.client_id == actor.user_id
+
+
+def can_view_rating(actor: Actor | None, ticket: Ticket) -> bool:
+    """A ticket's rating: staff who see the ticket, admins, and the client who gave it (their
+    own ticket); nobody else (other clients do not see the ticket at all)."""
+    return can_view_ticket(actor, ticket)
+
+
+def sees_ratings_report(actor: Actor | None) -> bool:
+    """Rating counts: staff (their departments, by ``ticket_scope``) and admins."""
+    return works_tickets(actor)

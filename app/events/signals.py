@@ -30,6 +30,7 @@ class EventType(str, Enum):
     ASSIGNED = "ASSIGNED"
     MERGED = "MERGED"
     ESCALATED = "ESCALATED"  # an SLA escalation rule fired (internal: staff only)
+    RATED = "RATED"  # the client rated the closed ticket (internal: staff only)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from app.models.enums import (
     InboundStatus,
     MessageSource,
     OutboundStatus,
+    RatingScore,
+    RatingSource,
     Role,
     TicketPriority,
     TicketStatus,
@@ -11,6 +13,7 @@ from app.models.enums import (
 )
 from app.models.mail import InboundMail, OutboundMail
 from app.models.outbox import OutboxEvent
+from app.models.ratings import TicketRating
 from app.models.sla import (
     BusinessCalendar,
     EscalationFiring,
@@ -50,6 +53,8 @@ __all__ = [
     "OutboundMail",
     "OutboundStatus",
     "OutboxEvent",
+    "RatingScore",
+    "RatingSource",
     "Role",
     "SavedView",
     "Setting",
@@ -58,6 +63,7 @@ __all__ = [
     "Tag",
     "Ticket",
     "TicketPriority",
+    "TicketRating",
     "TicketSequence",
     "TicketStatus",
     "TicketTag",

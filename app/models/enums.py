@@ -55,3 +55,17 @@ class InboundStatus(str, Enum):
     REFUSED = "refused"
     FAILED = "failed"
     HELD = "held"  # proves nothing about its sender; waits for an admin
+
+
+class RatingScore(str, Enum):
+    """A client's satisfaction with a closed ticket (app/services/ratings.py)."""
+
+    GOOD = "good"
+    BAD = "bad"
+
+
+class RatingSource(str, Enum):
+    """Where a rating was given: the portal (signed in) or a mailed link (no sign-in)."""
+
+    PORTAL = "portal"
+    LINK = "link"

@@ -18,7 +18,15 @@ WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 # Paths the single-page app routes itself (see web/src/app.tsx).
 APP_PREFIXES = ("/admin", "/client", "/dev")
-APP_PAGES = ("/login", "/account", "/forgot-password", "/password", "/signup", "/verify")
+APP_PAGES = (
+    "/login",
+    "/account",
+    "/forgot-password",
+    "/password",
+    "/signup",
+    "/verify",
+    "/rate",
+)
 
 NO_BUILD_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Helpdesk: web UI not built</title>

@@ -28,6 +28,7 @@ from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
+from app.schema.ratings import Rating
 from app.schema.sla import SlaState
 from app.schema.tags import Tag
 from app.services import attachments, audit, clients, merge, messages, search, sla, ticket_list
@@ -236,6 +237,15 @@ class Ticket:
         return later(_tags_of(info, self._model.id))
 
     @strawberry.field(
+        description="The client's satisfaction rating (the latest; null: not rated). Staff "
+        "who see the ticket and admins; the ticket's own client sees the rating they gave."
+    )
+    def rating(self, info: Info) -> Rating | None:
+        if not policy.can_view_rating(info.context.actor, self._model):
+            return None
+        return later(_rating_of(info, self._model.id))
+
+    @strawberry.field(
         description="Whether this ticket was merged into another (true also when the viewer "
         "may not see that one: mergedInto is then null); nobody writes on it any more."
     )
@@ -394,6 +404,11 @@ class ClientTickets:
     recent: list[Ticket] = strawberry.field(description="The last 10, by last activity.")
     counts: list[StatusCount] = strawberry.field(description="Each status, in workflow order.")
     total: int
+
+
+async def _rating_of(info: Info, ticket_id: int) -> Rating | None:
+    row = await info.context.loaders.ticket_ratings.load(ticket_id)
+    return Rating.of(row) if row is not None else None
 
 
 async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:

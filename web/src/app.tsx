@@ -4,6 +4,7 @@ import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
 import { Account } from "./pages/account";
 import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
+import { RateByLink } from "./components/rating";
 import { CannedResponses } from "./pages/admin/canned";
 import { ClientAccounts } from "./pages/admin/client-accounts";
 import { ClientPage } from "./pages/admin/clients/[id]";
@@ -96,6 +97,7 @@ export function App() {
             <Route path="/password" component={SetPassword} />
             <Route path="/signup" component={SignUp} />
             <Route path="/verify" component={VerifyEmail} />
+            <Route path="/rate" component={RateByLink} />
             <Route path="/admin" component={() => <Redirect to="/admin/tickets" />} />
             <Route path="/client" component={() => <Redirect to="/client/tickets" />} />
             {ROUTES.map((r) => (

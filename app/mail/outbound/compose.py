@@ -44,6 +44,11 @@ class Notification:
     message_id: str
     thread_id: str
     date: datetime
+    # The closing mail to the client: one-click satisfaction links, (label, url) pairs.
+    rating_links: tuple[tuple[str, str], ...] = ()
+
+
+RATING_QUESTION = "How did we do? One click rates your ticket (no sign-in needed):"
 
 
 def subject_line(ticket_number: int, subject: str) -> str:
@@ -94,11 +99,14 @@ def text_part(n: Notification) -> str:
         lines.append("Attachments:")
         lines += [f"- {a.filename} ({_size(a.size)}): {a.url}" for a in n.attachments]
         lines.append("")
+    if n.rating_links:
+        lines += [RATING_QUESTION, *(f"- {label}: {url}" for label, url in n.rating_links), ""]
     lines += [f"Ticket #{n.ticket_number}: {n.link}", "", "-- ", n.footer, ""]
     return "\n".join(lines)
 
 
 _STYLE_MARKER = "color:#888;font-size:12px"
+_STYLE_BUTTON = "display:inline-block;padding:6px 14px;border:1px solid #888;margin-right:8px"
 _STYLE_BODY = "border-left:3px solid #ddd;padding:4px 12px;margin:12px 0"
 
 
@@ -119,6 +127,12 @@ def html_part(n: Notification) -> str:
             for a in n.attachments
         )
         parts.append(f"<p>Attachments:</p><ul>{items}</ul>")
+    if n.rating_links:
+        links = " ".join(
+            f'<a href="{e(url)}" style="{_STYLE_BUTTON}">{e(label)}</a>'
+            for label, url in n.rating_links
+        )
+        parts.append(f"<p>{e(RATING_QUESTION)}</p><p>{links}</p>")
     parts += [
         f'<p><a href="{e(n.link)}">View ticket #{n.ticket_number}</a></p>',
         f'<p style="{_STYLE_MARKER}">{e(n.footer)}</p>',

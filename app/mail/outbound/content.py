@@ -17,7 +17,17 @@ from app.infra.clock import now
 from app.mail import tokens
 from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
 from app.mail.outbound.recipients import Recipient, load_people, recipients_for
-from app.models import Attachment, AuditEntry, Department, Message, Ticket, TicketStatus, User
+from app.models import (
+    Attachment,
+    AuditEntry,
+    Department,
+    Message,
+    RatingScore,
+    Ticket,
+    TicketStatus,
+    User,
+)
+from app.services import ratings
 from app.services.attachments import download_url
 from app.services.merge import MAX_HOPS
 
@@ -118,6 +128,13 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
     if not recipients:
         return Plan(identity=identity, ticket=ticket, mails=())
     context = await _Context.load(ticket, message, event, settings, people)
+    if event.type is EventType.CLOSED:
+        links = await ratings.mail_links(ticket, settings)
+        if links is not None:
+            context = replace(
+                context,
+                rating_links=(("Good", links[RatingScore.GOOD]), ("Bad", links[RatingScore.BAD])),
+            )
     mails = tuple(
         PlannedMail(
             dedupe_key=f"{identity}:u{r.user.id}",
@@ -166,6 +183,7 @@ class _Context:
     actor: str | None
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
+    rating_links: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     async def load(
@@ -224,6 +242,8 @@ class _Context:
             ),
             thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
+            # Only the client rates (never staff copies of the mail).
+            rating_links=() if recipient.staff_side else self.rating_links,
         )
 
     def _headline(self, recipient: Recipient) -> str:

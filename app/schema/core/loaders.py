@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Attachment, Department, Message, Tag, Ticket, User
+from app.models import Attachment, Department, Message, Tag, Ticket, TicketRating, User
+from app.services.ratings import current_ratings
 from app.services.tags import tags_of
 
 
@@ -52,6 +53,10 @@ class Loaders:
     )
     # A page's tickets' tags in one query.
     ticket_tags: DataLoader[int, list[Tag]] = field(default_factory=lambda: DataLoader(tags_of))
+    # A page's tickets' current ratings in one query.
+    ticket_ratings: DataLoader[int, TicketRating | None] = field(
+        default_factory=lambda: DataLoader(current_ratings)
+    )
 
     async def ticket_number(self, ticket_id: int | None) -> int | None:
         """The number of the ticket with this id (None for none, or when it is gone)."""

@@ -36,6 +36,11 @@ export const TicketPageFieldsDoc = graphql(`
     mergedInto {
       number
     }
+    rating {
+      score
+      comment
+      ratedAt
+    }
     messages(first: 100) {
       ...ThreadPage
     }

@@ -28,6 +28,7 @@ import type {
 } from "../../../gql/graphql";
 import { useAction, useQuery } from "../../../hooks";
 import { useSession } from "../../../session";
+import { RatingFact } from "../../../components/rating";
 import { MergeInto } from "./merge";
 import { Presence, usePresence } from "./presence";
 import { ReplyTools } from "./reply-tools";
@@ -221,6 +222,7 @@ export function StaffTicket() {
         <>
           <Presence present={presence.present} me={me?.id ?? ""} />
           {view.ticket && <SlaPanel ticket={view.ticket} />}
+          {view.ticket && <RatingFact rating={view.ticket.rating} />}
         </>
       }
     >

@@ -6,6 +6,7 @@ import { Pager, usePages } from "../../../components/pager";
 import { SavedViewsDocument, SavedViewsSidebar } from "../../../components/saved-views";
 import { TagChips, useAllTags } from "../../../components/tags";
 import type { TagLike } from "../../../components/tags";
+import { RatingBadge } from "../../../components/rating";
 import { SlaCountdown } from "../../../components/sla";
 import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import type { Column } from "../../../components/ticket-table";
@@ -24,6 +25,7 @@ const TicketListDocument = graphql(`
       ...TicketRows
       ...TicketTagRows
       ...TicketSlaRows
+      ...TicketRatingRows
     }
   }
 `);
@@ -206,6 +208,7 @@ export function TicketList() {
   const tickets = list.data?.tickets;
   const tagsOf = new Map<string, TagLike[]>(tickets?.edges.map((e) => [e.node.id, e.node.tags]));
   const slaOf = new Map(tickets?.edges.map((e) => [e.node.id, e.node]));
+  const ratingOf = new Map(tickets?.edges.map((e) => [e.node.id, e.node.rating]));
   const chosenTags = filter.tags ?? [];
   const page = pages.page;
   // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
@@ -362,6 +365,11 @@ export function TicketList() {
             key: "tags",
             label: "Tags",
             cell: (t) => <TagChips tags={tagsOf.get(t.id) ?? []} />,
+          },
+          {
+            key: "rating",
+            label: "Rating",
+            cell: (t) => <RatingBadge rating={ratingOf.get(t.id)} />,
           },
         ]}
       />

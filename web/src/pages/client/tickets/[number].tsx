@@ -1,6 +1,7 @@
 /** A client's ticket at /client/tickets/NUMBER: replies (never notes), a reply box, live. */
 import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { RateTicket } from "../../../components/rating";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
 import { ErrorNote } from "../../../components/ui";
@@ -52,6 +53,9 @@ export function ClientTicket() {
       {(ticket) => (
         <section class="conversation" aria-label="Conversation">
           <Thread messages={view.messages} />
+          {ticket.status === "CLOSED" && !ticket.merged && (
+            <RateTicket number={number} rating={ticket.rating} onRated={view.refetch} />
+          )}
           {ticket.merged ? (
             // Merged: nobody writes here any more. When the ticket it went into is one of
             // the client's, the page's note links there; else it belongs to someone else.
