@@ -125,8 +125,8 @@ _HEADER_TEXT_LABELS = (
     r"|від|lähettäjä|vastaanottaja|aihe|发件人|收件人|抄送|主题|寄件者|收件者|主旨"
 )
 _HEADER_RE = re.compile(
-    rf"^[ \t*]*(?:(?:{_HEADER_DATE_LABELS})[ \t*]*[:\uff1a].*\d"
-    rf"|(?:{_HEADER_TEXT_LABELS})[ \t*]*[:\uff1a].*\w)",
+    rf"^[ \t*]*(?:(?:{_HEADER_DATE_LABELS})[ \t*\u00a0]*[:\uff1a].*\d"
+    rf"|(?:{_HEADER_TEXT_LABELS})[ \t*\u00a0]*[:\uff1a].*\w)",
     re.IGNORECASE,
 )
 
@@ -134,6 +134,11 @@ _PGP_HEAD_RE = re.compile(r"\A-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash: [\w-]
 _PGP_SIG_RE = re.compile(
     r"^-----BEGIN PGP SIGNATURE-----$.*?^-----END PGP SIGNATURE-----$", re.MULTILINE | re.DOTALL
 )
+
+
+def is_header_line(line: str) -> bool:
+    """Whether a line is a mail header as clients quote it ("From: …", "Gesendet: …")."""
+    return bool(_HEADER_RE.match(line.replace("**", "")))
 
 
 def normalize_newlines(text: str) -> str:
@@ -174,19 +179,39 @@ def _may_start_attribution(line: str) -> bool:
     return _starts_like_header(s) and bool(_DATEISH_RE.search(s))
 
 
+def _quote_depth(line: str) -> int:
+    lead = _QUOTE_LEAD_RE.match(line)
+    return lead.group().count(">") if lead else 0
+
+
+def _strip_quote_depth(line: str, depth: int) -> str:
+    """The line without its first ``depth`` quote marks: a wrapped "<a@b.c\n>:" keeps its ">"."""
+    s = line.lstrip()
+    for _ in range(depth):
+        s = s[1:].lstrip() if s.startswith(">") else s
+    return s.strip()
+
+
+def _is_fragment(line: str) -> bool:
+    """An attribution's tail with no name or address of its own ("10:15写道：")."""
+    rest = _VERB_ANY_RE.sub("", line)
+    return not _EMAIL_RE.search(rest) and not re.search(r"[^\W\d_]{2,}", rest)
+
+
 def _wrapped_attribution(lines: list[str], i: int) -> tuple[int, str] | None:
     """If lines[i] opens an attribution wrapped onto the next lines, return (last index, joined)."""
     line = lines[i]
     if is_attribution(line) or not _may_start_attribution(line):
         return None
     parts = [line.rstrip()]
+    depth = _quote_depth(line)
     for j in range(i + 1, min(i + 1 + _MAX_WRAPPED_LINES, len(lines))):
-        nxt = _QUOTE_LEAD_RE.sub("", lines[j]).strip()
+        nxt = _strip_quote_depth(lines[j], depth)
         if len(nxt) > 100 or (_OPENER_RE.match(nxt) and _DATEISH_RE.search(nxt)):
             return None
         opened = " ".join(parts)
         continues = opened.count("<") > opened.count(">") or nxt[:1] in ("<", "(", "[")
-        if is_attribution(nxt) and not continues:
+        if is_attribution(nxt) and not continues and not _is_fragment(nxt):
             return None  # a complete attribution of its own, not the end of this one
         if not nxt:
             continue
