@@ -16,6 +16,7 @@ from bs4.element import PageElement, PreformattedString
 from app.mail.trimming import (
     is_attribution,
     is_header_line,
+    is_quote_only,
     join_wrapped_attributions,
     normalize_newlines,
 )
@@ -200,3 +201,20 @@ def html_to_text(html: str) -> str:
             tag.decompose()
         text = _to_text(soup).strip()
     return _BLANK_LINES.sub("\n\n", text)
+
+
+def html_is_quote_only(html: str) -> bool:
+    """Whether an HTML reply holds nothing but quoted history (and a signature): the
+    quotes removed, what is left is empty or a signature, and the whole body was not."""
+    soup = strip_html_quotes(html)
+    for signature in soup.select(_SIGNATURES):
+        signature.extract()
+    left = _drop_trailing_attribution(_to_text(soup)).strip()
+    if not is_quote_only(left, quoted=True):
+        return False
+    whole = BeautifulSoup(html, "html.parser")
+    for tag in whole.find_all(_DROP_TAGS):
+        tag.decompose()
+    for signature in whole.select(_SIGNATURES):
+        signature.extract()
+    return " ".join(whole.get_text().split()) != " ".join(left.split())

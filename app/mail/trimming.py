@@ -425,3 +425,49 @@ def trim_reply(text: str) -> str:
     lines = text.split("\n")
     without_marker = "\n".join(line for line in lines if not _MARKER_RE.search(line))
     return _trim(without_marker) or without_marker.strip() or text.strip()
+
+
+_MAX_SIGNATURE_LINES = 6
+
+
+def _history_starts(kinds: list[str], i: int) -> bool:
+    """Whether kinds[i] opens a quoted header block (three header lines, or two right
+    after a separator or a forward line), or is an attribution that ends the mail or opens
+    a header block. An attribution followed by plain text may be a bottom-posted answer."""
+    if kinds[i] == HEADER:
+        run = len(kinds[i:]) - len("".join(kinds[i:]).lstrip(HEADER))
+        after_separator = i > 0 and kinds[i - 1] in (DELIMITER, EMBEDDED)
+        return run >= 3 or (run >= 2 and after_separator)
+    if kinds[i] == EMBEDDED:
+        following = next((k for k in kinds[i + 1 :] if k != EMPTY), EMPTY)
+        return following in (HEADER, EMPTY)
+    return False
+
+
+def is_quote_only(text: str, *, quoted: bool = False) -> bool:
+    """Whether a reply holds nothing the sender wrote: only quoted history, attributions,
+    our marker and a signature ("-- " and what follows it, "Sent from my iPhone").
+
+    ``quoted`` says history was already removed elsewhere (an HTML quote); otherwise at
+    least one quote, attribution or quoted header block must be present. Stricter than
+    trim_reply's fallback: any line that might be the sender's words makes this False.
+    """
+    text = _preprocess(normalize_newlines(text))
+    lines = join_wrapped_attributions(text.strip("\n").split("\n"))
+    kinds = _classify_all(lines)
+    _absorb_wrapped_header_values(kinds)
+    signature_lines = -1  # -1: not in a signature; else text lines seen since "-- "
+    for i, kind in enumerate(kinds):
+        if _MARKER_RE.search(lines[i]) or kind in (EMPTY, SIGNATURE):
+            continue
+        if _history_starts(kinds, i):
+            return True  # everything from here on is the quoted mail
+        if kind in (QUOTE, EMBEDDED):
+            quoted, signature_lines = True, -1
+        elif kind == DELIMITER:
+            signature_lines = 0
+        elif signature_lines >= 0 and signature_lines < _MAX_SIGNATURE_LINES:
+            signature_lines += 1
+        else:
+            return False
+    return quoted
