@@ -78,9 +78,7 @@ def load_corpus(corpus: Path) -> list[Case]:
         expected = eml.with_suffix(".txt")
         if expected.exists():
             raw = eml.read_bytes()
-            cases.append(
-                Case(eml.stem, _body_text(raw), expected.read_text(encoding="utf-8"), raw)
-            )
+            cases.append(Case(eml.stem, _body_text(raw), expected.read_text(encoding="utf-8"), raw))
     return cases
 
 

@@ -43,7 +43,7 @@ _OUTLOOK_SEPARATOR_STYLE = re.compile(r"border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4
 _HEADER_PEEK_CHARS = 600
 _HEADER_LINES = 4
 _LINE_BREAKING = frozenset(
-    "br p div hr tr li h1 h2 h3 h4 h5 h6 blockquote table pre".split()
+    ["br", "p", "div", "hr", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table", "pre"]
 )
 _DROP_TAGS = ("script", "style", "title", "meta", "link", "noscript", "template")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -193,7 +193,7 @@ def _strip_quote_depth(line: str, depth: int) -> str:
 
 
 def _is_fragment(line: str) -> bool:
-    """An attribution's tail with no name or address of its own ("10:15写道：")."""
+    """An attribution's tail with no name or address of its own ("10:15写道")."""
     rest = _VERB_ANY_RE.sub("", line)
     return not _EMAIL_RE.search(rest) and not re.search(r"[^\W\d_]{2,}", rest)
 

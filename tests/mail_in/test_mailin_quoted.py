@@ -97,7 +97,7 @@ async def test_quote_only_reply_with_an_attachment_posts_the_attachment(
     [
         ("outlook-web-hr-html-de", "Danke, der Drucker läuft wieder.\n\nGrüße\n\nAlice"),
         ("hotmail-hr-html-en", "Fixed it myself, thanks anyway."),
-        ("outlook-desktop-html-ru", "Спасибо, принтер снова работает.\n\nС уважением,\n\nАлиса"),
+        ("outlook-desktop-html-ru", "Спасибо, принтер снова работает.\n\nС уважением,\n\nАлиса"),  # noqa: RUF001
     ],
 )
 async def test_outlook_html_reply_adds_only_the_new_text(

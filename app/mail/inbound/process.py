@@ -1,11 +1,12 @@
 """Turn one stored inbound message into a reply, a new ticket, or a recorded outcome.
 
 Outcomes: PROCESSED (posted, with the ticket and message), IGNORED (our own mail, automatic
-mail, a reply with nothing but quoted history, nothing to do), REFUSED (the sender may not post there; an existing user may get a
-notice), HELD (nothing proves who sent it; an admin accepts or rejects it, and nobody is
-mailed), FAILED (unreadable, too large, or an error that persisted). Idempotent: only a
-RECEIVED message is processed, it is claimed by a conditional update, and a retry after a crash
-between posting and recording finds the post it made instead of posting twice.
+mail, a reply with nothing but quoted history: nothing to do), REFUSED (the sender may not
+post there; an existing user may get a notice), HELD (nothing proves who sent it; an admin
+accepts or rejects it, and nobody is mailed), FAILED (unreadable, too large, or an error that
+persisted). Idempotent: only a RECEIVED message is processed, it is claimed by a conditional
+update, and a retry after a crash between posting and recording finds the post it made instead
+of posting twice.
 """
 
 from __future__ import annotations
