@@ -191,30 +191,41 @@ def _to_text(soup: BeautifulSoup | str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
-def html_to_text(html: str) -> str:
-    """Convert an HTML email body to plain text, minus the quoted part of a reply."""
-    text = _drop_trailing_attribution(_to_text(strip_html_quotes(html))).strip()
+def _visible(soup: BeautifulSoup) -> str:
+    return " ".join(soup.get_text(" ").split())
+
+
+def _quote_only(html: str, soup: BeautifulSoup, text: str) -> bool:
+    """Whether the quotes removed from soup were all there was, but for a signature: what
+    is left (signatures removed) is empty or a signature, and something was removed."""
+    signatures = soup.select(_SIGNATURES)
+    if signatures:
+        for signature in signatures:
+            signature.extract()
+        text = _drop_trailing_attribution(_to_text(soup)).strip()
+    if not is_quote_only(text, quoted=True):
+        return False
+    whole = BeautifulSoup(html, "html.parser")
+    for tag in [*whole.find_all(_DROP_TAGS), *whole.select(_SIGNATURES)]:
+        tag.decompose()
+    return _visible(whole) != _visible(soup)
+
+
+def html_reply(html: str) -> tuple[str, bool]:
+    """An HTML body as plain text minus the quoted part of a reply, and whether the body
+    held nothing but quoted history (and a signature). With nothing but quotes the text is
+    the whole body (a bare forward must not become empty)."""
+    soup = strip_html_quotes(html)
+    text = _drop_trailing_attribution(_to_text(soup)).strip()
+    quote_only = _quote_only(html, soup, text)
     if not text:
-        # Nothing but quotes (a bare forward, an empty reply): keep the whole body.
         soup = BeautifulSoup(html, "html.parser")
         for tag in soup.find_all(_DROP_TAGS):
             tag.decompose()
         text = _to_text(soup).strip()
-    return _BLANK_LINES.sub("\n\n", text)
+    return _BLANK_LINES.sub("\n\n", text), quote_only
 
 
-def html_is_quote_only(html: str) -> bool:
-    """Whether an HTML reply holds nothing but quoted history (and a signature): the
-    quotes removed, what is left is empty or a signature, and the whole body was not."""
-    soup = strip_html_quotes(html)
-    for signature in soup.select(_SIGNATURES):
-        signature.extract()
-    left = _drop_trailing_attribution(_to_text(soup)).strip()
-    if not is_quote_only(left, quoted=True):
-        return False
-    whole = BeautifulSoup(html, "html.parser")
-    for tag in whole.find_all(_DROP_TAGS):
-        tag.decompose()
-    for signature in whole.select(_SIGNATURES):
-        signature.extract()
-    return " ".join(whole.get_text().split()) != " ".join(left.split())
+def html_to_text(html: str) -> str:
+    """Convert an HTML email body to plain text, minus the quoted part of a reply."""
+    return html_reply(html)[0]

@@ -25,7 +25,7 @@ from app.mail.headers import (
     message_ids,
     strip_controls,
 )
-from app.mail.html import html_is_quote_only, html_to_text
+from app.mail.html import html_reply
 from app.mail.noise import classify_noise
 from app.mail.trimming import is_quote_only, normalize_newlines, trim_reply
 
@@ -196,18 +196,12 @@ def _attachment(part: Message, index: int) -> ParsedAttachment:
     return ParsedAttachment(filename=filename, content_type=content_type, data=data)
 
 
-def _html_text(html: str) -> str:
+def _html_text(html: str) -> tuple[str, bool]:
+    """The text of an HTML body and whether it was quoted history only."""
     try:
-        return html_to_text(html)
+        return html_reply(html)
     except Exception:  # html2text on pathological markup; plain tag stripping still works
-        return BeautifulSoup(html, "html.parser").get_text("\n")
-
-
-def _html_quote_only(html: str) -> bool:
-    try:
-        return html_is_quote_only(html)
-    except Exception:  # same leniency as _html_text: unsure means not quote-only
-        return False
+        return BeautifulSoup(html, "html.parser").get_text("\n"), False
 
 
 def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment], bool]:
@@ -228,9 +222,10 @@ def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment], bo
     text = "\n\n".join(t.strip("\n") for t in plain if t.strip())
     if text:
         return text.strip(), attachments, is_quote_only(text)
-    html = [h for h in html if h.strip()]
-    text = "\n\n".join(_html_text(h) for h in html)
-    return text.strip(), attachments, bool(html) and all(_html_quote_only(h) for h in html)
+    converted = [_html_text(h) for h in html if h.strip()]
+    text = "\n\n".join(part for part, _ in converted)
+    quote_only = bool(converted) and all(only for _, only in converted)
+    return text.strip(), attachments, quote_only
 
 
 def _raw_header_values(msg: Message, name: str) -> list[str]:
