@@ -412,16 +412,19 @@ def trim_reply(text: str) -> str:
     Cuts at our own reply marker, at attributions ("On ... wrote:") and quoted history,
     at Outlook header blocks and forwarded-message separators, and drops signatures and
     trailing quotes, while keeping quotes the sender answered inline. Never returns an
-    empty string for a non-blank input: it falls back to the text above the marker, then
-    to the whole text.
+    empty string for a non-blank input: it falls back to the text above the marker (unless
+    that is only quoted lines: then the answer is looked for below the marker), then to the
+    whole text. Whether a reply says nothing new at all is is_quote_only's question.
     """
     text = normalize_newlines(text)
     above_marker = _cut_marker(text)
     trimmed = _trim(above_marker)
     if trimmed:
         return trimmed
-    if above_marker.strip():
+    if above_marker.strip() and not is_quote_only(above_marker):
         return above_marker.strip()
+    # Nothing written above the marker (or only an attribution and the quoted marker line):
+    # the answer, if any, is below it (bottom-posting).
     lines = text.split("\n")
     without_marker = "\n".join(line for line in lines if not _MARKER_RE.search(line))
     return _trim(without_marker) or without_marker.strip() or text.strip()

@@ -22,7 +22,7 @@ def fold(text: str) -> str:
 
 
 def test_corpus_covers_the_client_kinds() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 50
     for prefix in ("outlook-desktop-html-", "outlook-web-hr-html-", "gmail-", "apple-"):
         langs = {name.rsplit("-", 1)[-1] for name in CASES if name.startswith(prefix)}
         assert {"de", "fr", "es", "ru", "zh"} <= langs, prefix

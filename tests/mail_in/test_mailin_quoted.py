@@ -49,6 +49,7 @@ async def quiet_ticket(world, settings: Settings, catcher) -> tuple[Ticket, str]
         "quote-only-outlook-html",
         "quote-only-outlook-web-signature",
         "quote-only-outlook-plain",
+        "quote-only-apple-html",
     ],
 )
 async def test_quote_only_reply_adds_nothing_and_says_why(
