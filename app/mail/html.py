@@ -13,7 +13,13 @@ import html2text
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PageElement, PreformattedString
 
-from app.mail.trimming import is_attribution, join_wrapped_attributions, normalize_newlines
+from app.mail.trimming import (
+    is_attribution,
+    is_header_line,
+    is_quote_only,
+    join_wrapped_attributions,
+    normalize_newlines,
+)
 
 # Blocks holding quoted mail.
 _QUOTE_SELECTORS = ", ".join(
@@ -33,6 +39,12 @@ _SIGNATURES = ".moz-signature, .gmail_signature, div#Signature"
 # Outlook's reply header: the divRplyFwdMsg block (Outlook web / new Outlook) or the
 # grey top border above "From: ... Sent: ..." (Outlook desktop, #E1E1E1; 2010 #B5C4DF).
 _OUTLOOK_SEPARATOR_STYLE = re.compile(r"border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4df)", re.I)
+# An <hr> that starts the history: a header block within the next few lines of text.
+_HEADER_PEEK_CHARS = 600
+_HEADER_LINES = 4
+_LINE_BREAKING = frozenset(
+    ["br", "p", "div", "hr", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table", "pre"]
+)
 _DROP_TAGS = ("script", "style", "title", "meta", "link", "noscript", "template")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -49,10 +61,39 @@ def _remove_from(node: Tag) -> None:
         current = parent
 
 
+def _text_following(node: Tag, limit: int = _HEADER_PEEK_CHARS) -> list[str]:
+    """The first lines of text after node in document order (block ends and <br> break)."""
+    parts: list[str] = []
+    size = 0
+    for element in node.next_elements:
+        if isinstance(element, Tag) and element.name in _LINE_BREAKING:
+            parts.append("\n")
+        elif _is_text(element):
+            text = str(element).replace("\xa0", " ")
+            parts.append(text)
+            size += len(text)
+            if size > limit:
+                break
+    return [line.strip() for line in "".join(parts).split("\n") if line.strip()]
+
+
+def _is_history_rule(rule: Tag) -> bool:
+    """An <hr> followed by a From:/Sent:/To:/Subject: block (Outlook.com, Hotmail)."""
+    lines = _text_following(rule)[:_HEADER_LINES]
+    headers = 0
+    for line in lines:
+        if not is_header_line(line):
+            break
+        headers += 1
+    return headers >= 2
+
+
 def _cut_outlook_history(soup: BeautifulSoup) -> None:
     marker = soup.find(id=re.compile(r"^divRplyFwdMsg")) or soup.find(
         style=_OUTLOOK_SEPARATOR_STYLE
     )
+    if not isinstance(marker, Tag):
+        marker = next((hr for hr in soup.find_all("hr") if _is_history_rule(hr)), None)
     if not isinstance(marker, Tag):
         return
     # Outlook on the web puts an <hr> (and an empty #appendonsend div) right before it.
@@ -150,13 +191,41 @@ def _to_text(soup: BeautifulSoup | str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
-def html_to_text(html: str) -> str:
-    """Convert an HTML email body to plain text, minus the quoted part of a reply."""
-    text = _drop_trailing_attribution(_to_text(strip_html_quotes(html))).strip()
+def _visible(soup: BeautifulSoup) -> str:
+    return " ".join(soup.get_text(" ").split())
+
+
+def _quote_only(html: str, soup: BeautifulSoup, text: str) -> bool:
+    """Whether the quotes removed from soup were all there was, but for a signature: what
+    is left (signatures removed) is empty or a signature, and something was removed."""
+    signatures = soup.select(_SIGNATURES)
+    if signatures:
+        for signature in signatures:
+            signature.extract()
+        text = _drop_trailing_attribution(_to_text(soup)).strip()
+    if not is_quote_only(text, quoted=True):
+        return False
+    whole = BeautifulSoup(html, "html.parser")
+    for tag in [*whole.find_all(_DROP_TAGS), *whole.select(_SIGNATURES)]:
+        tag.decompose()
+    return _visible(whole) != _visible(soup)
+
+
+def html_reply(html: str) -> tuple[str, bool]:
+    """An HTML body as plain text minus the quoted part of a reply, and whether the body
+    held nothing but quoted history (and a signature). With nothing but quotes the text is
+    the whole body (a bare forward must not become empty)."""
+    soup = strip_html_quotes(html)
+    text = _drop_trailing_attribution(_to_text(soup)).strip()
+    quote_only = _quote_only(html, soup, text)
     if not text:
-        # Nothing but quotes (a bare forward, an empty reply): keep the whole body.
         soup = BeautifulSoup(html, "html.parser")
         for tag in soup.find_all(_DROP_TAGS):
             tag.decompose()
         text = _to_text(soup).strip()
-    return _BLANK_LINES.sub("\n\n", text)
+    return _BLANK_LINES.sub("\n\n", text), quote_only
+
+
+def html_to_text(html: str) -> str:
+    """Convert an HTML email body to plain text, minus the quoted part of a reply."""
+    return html_reply(html)[0]

@@ -25,9 +25,9 @@ from app.mail.headers import (
     message_ids,
     strip_controls,
 )
-from app.mail.html import html_to_text
+from app.mail.html import html_reply
 from app.mail.noise import classify_noise
-from app.mail.trimming import normalize_newlines, trim_reply
+from app.mail.trimming import is_quote_only, normalize_newlines, trim_reply
 
 _RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
 # Labels that mail clients put on charsets Python does not know by that name.
@@ -71,11 +71,13 @@ class ParsedMail:
     auto_reason: str | None = None
     from_addresses: list[str] = field(default_factory=list)  # every From address
     authentication_results: list[str] = field(default_factory=list)  # raw, topmost first
+    quote_only: bool = False  # a reply with nothing but quoted history (and a signature)
 
     @property
     def reply_text(self) -> str:
-        """What the sender newly wrote: text without quoted history and signatures."""
-        return trim_reply(self.text)
+        """What the sender newly wrote: text without quoted history and signatures
+        (empty for a quote-only reply)."""
+        return "" if self.quote_only else trim_reply(self.text)
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -194,14 +196,16 @@ def _attachment(part: Message, index: int) -> ParsedAttachment:
     return ParsedAttachment(filename=filename, content_type=content_type, data=data)
 
 
-def _html_text(html: str) -> str:
+def _html_text(html: str) -> tuple[str, bool]:
+    """The text of an HTML body and whether it was quoted history only."""
     try:
-        return html_to_text(html)
+        return html_reply(html)
     except Exception:  # html2text on pathological markup; plain tag stripping still works
-        return BeautifulSoup(html, "html.parser").get_text("\n")
+        return BeautifulSoup(html, "html.parser").get_text("\n"), False
 
 
-def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment]]:
+def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment], bool]:
+    """The body text, the attachments, and whether the body is quoted history only."""
     plain: list[str] = []
     html: list[str] = []
     attachments: list[ParsedAttachment] = []
@@ -216,9 +220,12 @@ def _body_and_attachments(msg: Message) -> tuple[str, list[ParsedAttachment]]:
         elif leaf.get_content_type() == "text/html":
             html.append(_part_text(leaf))
     text = "\n\n".join(t.strip("\n") for t in plain if t.strip())
-    if not text and html:
-        text = "\n\n".join(_html_text(h) for h in html if h.strip())
-    return text.strip(), attachments
+    if text:
+        return text.strip(), attachments, is_quote_only(text)
+    converted = [_html_text(h) for h in html if h.strip()]
+    text = "\n\n".join(part for part, _ in converted)
+    quote_only = bool(converted) and all(only for _, only in converted)
+    return text.strip(), attachments, quote_only
 
 
 def _raw_header_values(msg: Message, name: str) -> list[str]:
@@ -250,7 +257,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     for name in _RECIPIENT_HEADERS:
         recipients.extend(addr for _, addr in addresses(msg, name))
 
-    text, attachments = _body_and_attachments(msg)
+    text, attachments, quote_only = _body_and_attachments(msg)
     reason = classify_noise(msg)
     message_id = message_ids(header_value(msg, "Message-ID"))
     return ParsedMail(
@@ -267,4 +274,5 @@ def parse_mail(raw: bytes) -> ParsedMail:
         auto_reason=reason,
         from_addresses=[address for _, address in from_header],
         authentication_results=_raw_header_values(msg, "Authentication-Results"),
+        quote_only=quote_only,
     )

@@ -125,8 +125,8 @@ _HEADER_TEXT_LABELS = (
     r"|від|lähettäjä|vastaanottaja|aihe|发件人|收件人|抄送|主题|寄件者|收件者|主旨"
 )
 _HEADER_RE = re.compile(
-    rf"^[ \t*]*(?:(?:{_HEADER_DATE_LABELS})[ \t*]*[:\uff1a].*\d"
-    rf"|(?:{_HEADER_TEXT_LABELS})[ \t*]*[:\uff1a].*\w)",
+    rf"^[ \t*]*(?:(?:{_HEADER_DATE_LABELS})[ \t*\u00a0]*[:\uff1a].*\d"
+    rf"|(?:{_HEADER_TEXT_LABELS})[ \t*\u00a0]*[:\uff1a].*\w)",
     re.IGNORECASE,
 )
 
@@ -134,6 +134,11 @@ _PGP_HEAD_RE = re.compile(r"\A-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash: [\w-]
 _PGP_SIG_RE = re.compile(
     r"^-----BEGIN PGP SIGNATURE-----$.*?^-----END PGP SIGNATURE-----$", re.MULTILINE | re.DOTALL
 )
+
+
+def is_header_line(line: str) -> bool:
+    """Whether a line is a mail header as clients quote it ("From: …", "Gesendet: …")."""
+    return bool(_HEADER_RE.match(line.replace("**", "")))
 
 
 def normalize_newlines(text: str) -> str:
@@ -174,19 +179,39 @@ def _may_start_attribution(line: str) -> bool:
     return _starts_like_header(s) and bool(_DATEISH_RE.search(s))
 
 
+def _quote_depth(line: str) -> int:
+    lead = _QUOTE_LEAD_RE.match(line)
+    return lead.group().count(">") if lead else 0
+
+
+def _strip_quote_depth(line: str, depth: int) -> str:
+    """The line without its first ``depth`` quote marks: a wrapped "<a@b.c\n>:" keeps its ">"."""
+    s = line.lstrip()
+    for _ in range(depth):
+        s = s[1:].lstrip() if s.startswith(">") else s
+    return s.strip()
+
+
+def _is_fragment(line: str) -> bool:
+    """An attribution's tail with no name or address of its own ("10:15写道")."""
+    rest = _VERB_ANY_RE.sub("", line)
+    return not _EMAIL_RE.search(rest) and not re.search(r"[^\W\d_]{2,}", rest)
+
+
 def _wrapped_attribution(lines: list[str], i: int) -> tuple[int, str] | None:
     """If lines[i] opens an attribution wrapped onto the next lines, return (last index, joined)."""
     line = lines[i]
     if is_attribution(line) or not _may_start_attribution(line):
         return None
     parts = [line.rstrip()]
+    depth = _quote_depth(line)
     for j in range(i + 1, min(i + 1 + _MAX_WRAPPED_LINES, len(lines))):
-        nxt = _QUOTE_LEAD_RE.sub("", lines[j]).strip()
+        nxt = _strip_quote_depth(lines[j], depth)
         if len(nxt) > 100 or (_OPENER_RE.match(nxt) and _DATEISH_RE.search(nxt)):
             return None
         opened = " ".join(parts)
         continues = opened.count("<") > opened.count(">") or nxt[:1] in ("<", "(", "[")
-        if is_attribution(nxt) and not continues:
+        if is_attribution(nxt) and not continues and not _is_fragment(nxt):
             return None  # a complete attribution of its own, not the end of this one
         if not nxt:
             continue
@@ -387,16 +412,65 @@ def trim_reply(text: str) -> str:
     Cuts at our own reply marker, at attributions ("On ... wrote:") and quoted history,
     at Outlook header blocks and forwarded-message separators, and drops signatures and
     trailing quotes, while keeping quotes the sender answered inline. Never returns an
-    empty string for a non-blank input: it falls back to the text above the marker, then
-    to the whole text.
+    empty string for a non-blank input: it falls back to the text above the marker (unless
+    that is only quoted lines: then the answer is looked for below the marker), then to the
+    whole text. Whether a reply says nothing new at all is is_quote_only's question.
     """
     text = normalize_newlines(text)
     above_marker = _cut_marker(text)
     trimmed = _trim(above_marker)
     if trimmed:
         return trimmed
-    if above_marker.strip():
+    if above_marker.strip() and not is_quote_only(above_marker):
         return above_marker.strip()
+    # Nothing written above the marker (or only an attribution and the quoted marker line):
+    # the answer, if any, is below it (bottom-posting).
     lines = text.split("\n")
     without_marker = "\n".join(line for line in lines if not _MARKER_RE.search(line))
     return _trim(without_marker) or without_marker.strip() or text.strip()
+
+
+_MAX_SIGNATURE_LINES = 6
+
+
+def _history_starts(kinds: list[str], i: int) -> bool:
+    """Whether kinds[i] opens a quoted header block (three header lines, or two right
+    after a separator or a forward line), or is an attribution that ends the mail or opens
+    a header block. An attribution followed by plain text may be a bottom-posted answer."""
+    if kinds[i] == HEADER:
+        run = len(kinds[i:]) - len("".join(kinds[i:]).lstrip(HEADER))
+        after_separator = i > 0 and kinds[i - 1] in (DELIMITER, EMBEDDED)
+        return run >= 3 or (run >= 2 and after_separator)
+    if kinds[i] == EMBEDDED:
+        following = next((k for k in kinds[i + 1 :] if k != EMPTY), EMPTY)
+        return following in (HEADER, EMPTY)
+    return False
+
+
+def is_quote_only(text: str, *, quoted: bool = False) -> bool:
+    """Whether a reply holds nothing the sender wrote: only quoted history, attributions,
+    our marker and a signature ("-- " and what follows it, "Sent from my iPhone").
+
+    ``quoted`` says history was already removed elsewhere (an HTML quote); otherwise at
+    least one quote, attribution or quoted header block must be present. Stricter than
+    trim_reply's fallback: any line that might be the sender's words makes this False.
+    """
+    text = _preprocess(normalize_newlines(text))
+    lines = join_wrapped_attributions(text.strip("\n").split("\n"))
+    kinds = _classify_all(lines)
+    _absorb_wrapped_header_values(kinds)
+    signature_lines = -1  # -1: not in a signature; else text lines seen since "-- "
+    for i, kind in enumerate(kinds):
+        if _MARKER_RE.search(lines[i]) or kind in (EMPTY, SIGNATURE):
+            continue
+        if _history_starts(kinds, i):
+            return True  # everything from here on is the quoted mail
+        if kind in (QUOTE, EMBEDDED):
+            quoted, signature_lines = True, -1
+        elif kind == DELIMITER:
+            signature_lines = 0
+        elif signature_lines >= 0 and signature_lines < _MAX_SIGNATURE_LINES:
+            signature_lines += 1
+        else:
+            return False
+    return quoted

@@ -1,11 +1,12 @@
 """Turn one stored inbound message into a reply, a new ticket, or a recorded outcome.
 
 Outcomes: PROCESSED (posted, with the ticket and message), IGNORED (our own mail, automatic
-mail, nothing to do), REFUSED (the sender may not post there; an existing user may get a
-notice), HELD (nothing proves who sent it; an admin accepts or rejects it, and nobody is
-mailed), FAILED (unreadable, too large, or an error that persisted). Idempotent: only a
-RECEIVED message is processed, it is claimed by a conditional update, and a retry after a crash
-between posting and recording finds the post it made instead of posting twice.
+mail, a reply with nothing but quoted history: nothing to do), REFUSED (the sender may not
+post there; an existing user may get a notice), HELD (nothing proves who sent it; an admin
+accepts or rejects it, and nobody is mailed), FAILED (unreadable, too large, or an error that
+persisted). Idempotent: only a RECEIVED message is processed, it is claimed by a conditional
+update, and a retry after a crash between posting and recording finds the post it made instead
+of posting twice.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ NO_ACCESS = Refuse(
     "You no longer have access to the ticket you replied to.",
 )
 INACTIVE = Refuse("the sender's account is deactivated", "Your account is not active.")
+QUOTE_ONLY = "nothing new: the reply holds only quoted history"
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,8 @@ async def _reply(
             )
         )
     files, refusals = await mail_files(parsed, settings)
+    if parsed.quote_only and not files:
+        return Outcome(InboundStatus.IGNORED, QUOTE_ONLY)
     body = _with_notes(parsed.reply_text.strip(), refusals)
     if not body and not files:
         return Outcome(InboundStatus.IGNORED, "empty message: no text and no attachments")
