@@ -37,6 +37,7 @@ from app.infra import db
 from app.infra.clock import clock
 from app.infra.websocket import LiveWebSocketProtocol
 from app.models import Department, Role, TokenKind, User
+from tests.mail_out.mailout_support import SmtpServer
 
 
 def free_port() -> int:
@@ -292,6 +293,18 @@ async def world(clean_db: None) -> World:
         client_a=await make_person("Alice Client", "alice@example.com", Role.CLIENT),
         client_b=await make_person("Bob Client", "bob@example.com", Role.CLIENT),
     )
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a spare port for this test; its pooled clients closed."""
+    from app.workers.notify import close_smtp_pools
+
+    server = SmtpServer()
+    await server.start()
+    yield server
+    await close_smtp_pools()
+    await server.stop()
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ created by staff, admin edits of users (audited), and staff opening tickets for 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import statistics
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,10 +21,8 @@ from arq.jobs import Job
 
 from app.config import Settings
 from app.events import ACCOUNT_MAIL_CHANNEL
-from app.infra.redis import arq_settings
 from app.models import AccountAudit, AuthToken, OutboxEvent, Role, Ticket, User
-from app.workers import account_mail, notify
-from tests.mail_out.mailout_support import Received, SmtpServer
+from tests.mail_out.mailout_support import Received, SmtpServer, mail_to, mail_worker
 
 REQUEST = """mutation($e: String!) { requestPasswordReset(email: $e) {
   __typename ... on Accepted { message } ... on Error { code field message } } }"""
@@ -52,57 +48,9 @@ OPEN = """mutation($input: OpenTicketInput!) { openTicket(input: $input) {
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    server = SmtpServer()
-    await server.start()
-    yield server
-    await notify.close_smtp_pools()
-    await server.stop()
-
-
-@asynccontextmanager
-async def worker(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Worker]:
-    """An arq worker running the real account-mail and notification jobs, sending to ``smtp``."""
-    mail_settings = settings.model_copy(update={"smtp_url": smtp.url})
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        ctx["settings"] = mail_settings
-
-    runner = Worker(
-        functions=[*notify.FUNCTIONS, *account_mail.FUNCTIONS],
-        redis_settings=arq_settings(settings),
-        burst=False,
-        poll_delay=0.05,
-        handle_signals=False,
-        on_startup=startup,
-        max_jobs=4,
-    )
-    task = asyncio.create_task(runner.main())
-    try:
-        yield runner
-    finally:
-        # Let jobs under way finish (closing cancels them), then stop polling.
-        jobs = list(runner.tasks.values())
-        async with asyncio.timeout(15):
-            while not all(job.done() for job in jobs):
-                await asyncio.wait(jobs, timeout=1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await runner.close()
-
-
-@pytest.fixture
 async def mailer(settings: Settings, smtp: SmtpServer, gql) -> AsyncIterator[Worker]:
-    async with worker(settings, smtp) as runner:
+    async with mail_worker(settings, smtp) as runner:
         yield runner
-
-
-async def mail_to(smtp: SmtpServer, address: str, count: int = 1) -> Received:
-    """The ``count``-th mail to ``address`` (waiting for it, bounded)."""
-    async with asyncio.timeout(15):
-        while len(smtp.to(address)) < count:
-            await smtp.wait_for(len(smtp.received) + 1)
-    return smtp.to(address)[count - 1]
 
 
 def link_token(mail: Received, page: str) -> str:
@@ -484,7 +432,7 @@ async def test_mail_whose_job_redis_lost_is_enqueued_again_and_sent_once(
     later = datetime.now(UTC) + timedelta(minutes=1)
     assert await events.resend_unhandled(sent_before=later) == 2
     rows = await OutboxEvent.filter(notify=True).order_by("id")
-    async with worker(settings, smtp) as runner:
+    async with mail_worker(settings, smtp) as runner:
         await mail_to(smtp, "alice@example.com", 2)
         for row in rows:  # each job's answer, once it finished (bounded)
             prefix = "account-mail:" if row.channel == ACCOUNT_MAIL_CHANNEL else "notify:e"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,16 +10,6 @@ from mailout_support import EventRecorder, SmtpServer
 
 from app import events
 from app.config import Settings
-from app.workers.notify import close_smtp_pools
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    server = SmtpServer()
-    await server.start()
-    yield server
-    await close_smtp_pools()
-    await server.stop()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from arq import Worker
 
 from app import events
 from app.events import TicketEvent
@@ -183,3 +186,45 @@ class EventRecorder:
 async def deliver(recorder: EventRecorder, job_ctx: dict[str, Any]) -> list[str]:
     """Run the notification job for every event recorded so far, as the worker would."""
     return [await notify_event(job_ctx, event.to_json()) for event in await recorder.take()]
+
+
+@asynccontextmanager
+async def mail_worker(settings: Any, smtp: SmtpServer) -> AsyncIterator[Worker]:
+    """An arq worker running the real notification and account-mail jobs, sending to ``smtp``."""
+    from app.infra.redis import arq_settings
+    from app.workers import account_mail, notify
+
+    mail_settings = settings.model_copy(update={"smtp_url": smtp.url})
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = mail_settings
+
+    runner = Worker(
+        functions=[*notify.FUNCTIONS, *account_mail.FUNCTIONS],
+        redis_settings=arq_settings(settings),
+        burst=False,
+        poll_delay=0.05,
+        handle_signals=False,
+        on_startup=startup,
+        max_jobs=4,
+    )
+    task = asyncio.create_task(runner.main())
+    try:
+        yield runner
+    finally:
+        # Let jobs under way finish (closing cancels them), then stop polling.
+        jobs = list(runner.tasks.values())
+        async with asyncio.timeout(15):
+            while not all(job.done() for job in jobs):
+                await asyncio.wait(jobs, timeout=1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await runner.close()
+
+
+async def mail_to(smtp: SmtpServer, address: str, count: int = 1) -> Received:
+    """The ``count``-th mail to ``address`` (waiting for it, bounded)."""
+    async with asyncio.timeout(15):
+        while len(smtp.to(address)) < count:
+            await smtp.wait_for(len(smtp.received) + 1)
+    return smtp.to(address)[count - 1]

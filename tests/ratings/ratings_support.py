@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
-from arq import Worker
-
-from app.config import Settings
-from app.infra.redis import arq_settings
-from app.workers import notify
 from tests.mail_out.mailout_support import Received, SmtpServer
 
 CLOSE = """mutation($n: Int!) { closeTicket(number: $n) {
@@ -31,44 +23,6 @@ LINK_STATE = """query($t: String!) { ratingLink(token: $t) {
     ... on RatingLink { ticketNumber recorded canComment rating { score comment } }
     ... on Error { code field message } } }"""
 RATING = """query($n: Int!) { ticket(number: $n) { rating { score comment ratedAt source } } }"""
-
-
-@asynccontextmanager
-async def worker(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Worker]:
-    """An arq worker running the real notification jobs, sending to ``smtp``."""
-    mail_settings = settings.model_copy(update={"smtp_url": smtp.url})
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        ctx["settings"] = mail_settings
-
-    runner = Worker(
-        functions=[*notify.FUNCTIONS],
-        redis_settings=arq_settings(settings),
-        burst=False,
-        poll_delay=0.05,
-        handle_signals=False,
-        on_startup=startup,
-        max_jobs=4,
-    )
-    task = asyncio.create_task(runner.main())
-    try:
-        yield runner
-    finally:
-        jobs = list(runner.tasks.values())
-        async with asyncio.timeout(15):
-            while not all(job.done() for job in jobs):
-                await asyncio.wait(jobs, timeout=1)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await runner.close()
-
-
-async def mail_to(smtp: SmtpServer, address: str, count: int = 1) -> Received:
-    """The ``count``-th mail to ``address`` (waiting for it, bounded)."""
-    async with asyncio.timeout(15):
-        while len(smtp.to(address)) < count:
-            await smtp.wait_for(len(smtp.received) + 1)
-    return smtp.to(address)[count - 1]
 
 
 async def closing_mail(smtp: SmtpServer, address: str, count: int = 1) -> Received:

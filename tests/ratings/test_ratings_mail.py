@@ -16,9 +16,7 @@ from ratings_support import (
     RATING,
     closing_mail,
     fragment,
-    mail_to,
     rating_links,
-    worker,
 )
 
 from app.config import Settings, get_settings
@@ -26,23 +24,12 @@ from app.models import TicketRating
 from app.services import merge, messages
 from app.workers.auto_close import auto_close_tickets
 from tests.core.helpers import open_as
-from tests.mail_out.mailout_support import SmtpServer
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    from app.workers.notify import close_smtp_pools
-
-    server = SmtpServer()
-    await server.start()
-    yield server
-    await close_smtp_pools()
-    await server.stop()
+from tests.mail_out.mailout_support import SmtpServer, mail_to, mail_worker
 
 
 @pytest.fixture
 async def mailer(settings: Settings, smtp: SmtpServer, gql) -> AsyncIterator[None]:
-    async with worker(settings, smtp):
+    async with mail_worker(settings, smtp):
         yield
 
 

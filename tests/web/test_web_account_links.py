@@ -14,8 +14,8 @@ from playwright.async_api import expect
 from app.config import Settings
 from app.models import AuthToken, Ticket, User
 from tests.conftest import World
-from tests.core.test_account_links import link_token, mail_to, worker
-from tests.mail_out.mailout_support import SmtpServer
+from tests.core.test_account_links import link_token
+from tests.mail_out.mailout_support import SmtpServer, mail_to, mail_worker
 from tests.web.browser import OpenAs, screenshot
 
 pytestmark = [
@@ -25,19 +25,8 @@ pytestmark = [
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    from app.workers.notify import close_smtp_pools
-
-    server = SmtpServer()
-    await server.start()
-    yield server
-    await close_smtp_pools()
-    await server.stop()
-
-
-@pytest.fixture
 async def mailer(settings: Settings, smtp: SmtpServer, world: World) -> AsyncIterator[Worker]:
-    async with worker(settings, smtp) as runner:
+    async with mail_worker(settings, smtp) as runner:
         yield runner
 
 

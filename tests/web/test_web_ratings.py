@@ -15,8 +15,8 @@ from app.models import RatingScore, TicketRating
 from app.services import tickets
 from tests.conftest import World
 from tests.core.helpers import open_as as open_ticket_as
-from tests.mail_out.mailout_support import SmtpServer
-from tests.ratings.ratings_support import closing_mail, rating_links, worker
+from tests.mail_out.mailout_support import SmtpServer, mail_worker
+from tests.ratings.ratings_support import closing_mail, rating_links
 from tests.web.browser import OpenAs, screenshot
 
 pytestmark = [
@@ -26,19 +26,8 @@ pytestmark = [
 
 
 @pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    from app.workers.notify import close_smtp_pools
-
-    server = SmtpServer()
-    await server.start()
-    yield server
-    await close_smtp_pools()
-    await server.stop()
-
-
-@pytest.fixture
 async def mailer(settings: Settings, smtp: SmtpServer, world: World) -> AsyncIterator[Worker]:
-    async with worker(settings, smtp) as runner:
+    async with mail_worker(settings, smtp) as runner:
         yield runner
 
 
