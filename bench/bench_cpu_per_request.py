@@ -74,8 +74,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--documents", default="list,ticket,my")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--database-url", help=f"PostgreSQL database to EMPTY and use "
-                        f"(default {DEFAULT_POSTGRES})")
+    parser.add_argument(
+        "--database-url", help=f"PostgreSQL database to EMPTY and use (default {DEFAULT_POSTGRES})"
+    )
     parser.add_argument("--tickets", type=int, default=300)
     args = parser.parse_args()
 
@@ -120,8 +121,10 @@ def main() -> None:
         bare.wait_ready()
         check_same_answers(product, bare, seeded)
         print("answers: the bare app's equal the product's for every read document")
-        print(f"{args.requests} sequential requests per document, side and round; "
-              f"{args.rounds} rounds; ms of server CPU per request (lowest of the rounds)")
+        print(
+            f"{args.requests} sequential requests per document, side and round; "
+            f"{args.rounds} rounds; ms of server CPU per request (lowest of the rounds)"
+        )
         for document in documents:
             found: dict[str, list[float]] = {"product": [], "bare": []}
             for round_ in range(args.rounds):

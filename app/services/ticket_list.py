@@ -208,10 +208,12 @@ async def list_tickets(
         return await _search_page(actor, flt, sort, first, after, query_text)
     statements = _list_statements(actor, flt, sort, first, after)
     db = Ticket._meta.db
-    _, rows = await db.execute_query(statements.page_sql, list(statements.page_params))
+    _, found = await db.execute_query(statements.page_sql, list(statements.page_params))
+    # Typed as dicts; they are the driver's rows (sqlite3.Row, asyncpg's Record): by index.
+    rows = cast(Sequence[Sequence[Any]], found)
     page = [_ticket_of_row(row) for row in rows[:first]]
     _, counted = await db.execute_query(statements.count_sql, list(statements.count_params))
-    total = int(counted[0][0])
+    total = int(cast(Sequence[Sequence[Any]], counted)[0][0])
     return TicketPage(
         tickets=page,
         keys=[_key(ticket, sort) for ticket in page],
