@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ceiling import (  # noqa: E402
     DEFAULT_POSTGRES,
+    ask,
     authorization,
     bare_data,
-    check_same_answers,
     settle_outbox,
 )
 from benchlib import (  # noqa: E402
@@ -119,7 +119,12 @@ def main() -> None:
         )
         servers.append(bare)
         bare.wait_ready()
-        check_same_answers(product, bare, seeded)
+        for document in DOCUMENTS:  # the reads only: this benchmark writes nothing
+            if (
+                document.key != "reply"
+                and ask(product, document, seeded)[0] != ask(bare, document, seeded)[0]
+            ):
+                raise RuntimeError(f"the bare app's answer to {document.key} differs")
         print("answers: the bare app's equal the product's for every read document")
         print(
             f"{args.requests} sequential requests per document, side and round; "
