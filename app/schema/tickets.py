@@ -23,9 +23,9 @@ from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import Error, result_union
 from app.schema.core.ids import optional_id, parse_id
+from app.schema.core.loaders import Loaders
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
-from app.schema.core.loaders import Loaders
 from app.schema.core.resolving import MISSING, Missing, deferred, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User

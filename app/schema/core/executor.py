@@ -27,8 +27,8 @@ from graphql import ExecutionResult, GraphQLObjectType
 from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from app.schema.core.resolving import current_loaders
 from app.schema.core.renders import Render, SharedRenders, operation_key, render_key
+from app.schema.core.resolving import current_loaders
 
 # What the policy reads of an actor to decide by its access (role and departments) alone.
 CLASS_ATTRIBUTES = frozenset(

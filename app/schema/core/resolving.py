@@ -43,7 +43,7 @@ class Deferred(Generic[T]):
     attribute this way, which costs graphql-core far less than a resolver method, and still
     answers where it was not handed down (a single ticket, a live event)."""
 
-    __slots__ = ("_load", "_key")
+    __slots__ = ("_key", "_load")
 
     def __init__(self, load: Callable[[Any, Any], Awaitable[T]], key: Any) -> None:
         self._load, self._key = load, key
