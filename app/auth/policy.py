@@ -379,3 +379,18 @@ def client_scope(actor: Actor | None) -> Q:
         return Q(role=Role.CLIENT)
     theirs = Ticket.filter(department_id__in=list(actor.department_ids)).values("client_id")
     return Q(role=Role.CLIENT, id__in=Subquery(theirs))
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def sees_reports(actor: Actor | None) -> bool:
+    """Reports are the staff side's: staff (of their departments) and admins; clients never."""
+    return works_tickets(actor)
+
+
+def report_departments(actor: Actor) -> list[int] | None:
+    """The departments a report without ``departmentId`` covers for ``actor``: every one for
+    admins (None), their own for staff. A named department is checked with
+    ``department_scope`` (one outside it answers NotFound, as a missing one)."""
+    return None if actor.is_admin else sorted(actor.department_ids)
