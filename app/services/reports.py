@@ -218,8 +218,11 @@ async def _backlog(q: ReportQuery) -> Table:
     minus the changes (creations, status changes in the audit trail) made since."""
     periods = _periods(q)
     sql = Sql("postgres" if q.postgres else "sqlite")
+    open_now = sql.many([s.value for s in BACKLOG_STATUSES])  # Closed ones need not be read
     current = await _rows(
-        sql, f"SELECT status, COUNT(*) FROM tickets WHERE 1 = 1{_departments(sql, q)} GROUP BY 1"
+        sql,
+        f"SELECT status, COUNT(*) FROM tickets WHERE status IN ({open_now})"
+        f"{_departments(sql, q)} GROUP BY 1",
     )
     since = periods[0][2]
     sql = Sql("postgres" if q.postgres else "sqlite")
@@ -235,10 +238,12 @@ async def _backlog(q: ReportQuery) -> Table:
     text += f"a.created_at >= {sql.p(since)}{_departments(sql, q, 't.department_id')}"
     text += ") x GROUP BY k, o, n"
     later: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    statuses = TicketStatus.__members__  # the audit trail writes a status by its name
     for k, old, new, n in await _rows(sql, text):
-        if old:
-            later[k][TicketStatus[old].value] -= int(n)
-        later[k][TicketStatus[new].value] += int(n)
+        if old in statuses:
+            later[k][statuses[old].value] -= int(n)
+        if new in statuses:
+            later[k][statuses[new].value] += int(n)
     counts: dict[str, int] = defaultdict(int, {row[0]: int(row[1]) for row in current})
     for status, n in later["after"].items():
         counts[status] -= n
