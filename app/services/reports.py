@@ -234,8 +234,10 @@ async def _backlog(q: ReportQuery) -> Table:
     text += "CAST(NULL AS varchar(255)) AS o, 'OPEN' AS n FROM tickets "
     text += f"WHERE created_at >= {sql.p(since)}{_departments(sql, q)} UNION ALL "
     text += f"SELECT {key('a.created_at')}, a.old_value, a.new_value FROM audit_entries a "
-    text += "JOIN tickets t ON t.id = a.ticket_id WHERE a.field = 'status' AND "
-    text += f"a.created_at >= {sql.p(since)}{_departments(sql, q, 't.department_id')}"
+    if q.departments is not None:  # every department: no need to read the tickets
+        text += "JOIN tickets t ON t.id = a.ticket_id "
+    text += f"WHERE a.field = 'status' AND a.created_at >= {sql.p(since)}"
+    text += _departments(sql, q, "t.department_id")
     text += ") x GROUP BY k, o, n"
     later: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     statuses = TicketStatus.__members__  # the audit trail writes a status by its name
@@ -270,42 +272,65 @@ def percentile(ordered: Sequence[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-Durations = dict[tuple[str, int | None], tuple[float, float, int]]
+Group = tuple[str, int | None]
+Figures = tuple[float | None, float | None, int]
+DONE = ("first_response_at", "closed_at")
 
 
-async def _durations(q: ReportQuery, done: str) -> Durations:
-    """Median, p90 and count of (``done`` - created_at) in seconds for tickets whose ``done``
-    falls in the span, per department and per assignee (None: unassigned)."""
+def _figures(ordered: Sequence[float]) -> Figures:
+    if not ordered:
+        return None, None, 0
+    return round(percentile(ordered, 0.5), 1), round(percentile(ordered, 0.9), 1), len(ordered)
+
+
+async def _durations(q: ReportQuery) -> dict[Group, tuple[Figures, Figures]]:
+    """Per department and per assignee (None: unassigned): median, p90 and count of the
+    first response times (of tickets first answered in the span) and of the resolution times
+    (of tickets closed in it), in whole seconds since creation; one pass over the tickets."""
     sql = Sql("postgres" if q.postgres else "sqlite")
+    created = _epoch(q, "created_at")
+    measured = [
+        f"CASE WHEN {_within(sql, q, done)} THEN {_epoch(q, done)} - {created} END" for done in DONE
+    ]
+    either = " OR ".join(f"({_within(sql, q, done)})" for done in DONE)
     inner = (
-        f"SELECT department_id, assignee_id, {_epoch(q, done)} - {_epoch(q, 'created_at')} AS s "
-        f"FROM tickets WHERE {_within(sql, q, done)}{_departments(sql, q)}"
+        f"SELECT department_id, assignee_id, {measured[0]} AS f, {measured[1]} AS r "
+        f"FROM tickets WHERE ({either}){_departments(sql, q)}"
     )
-    found: Durations = {}
+    found: dict[Group, tuple[Figures, Figures]] = {}
     if q.postgres:
-        text = (
-            "SELECT GROUPING(department_id), department_id, assignee_id, "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY s), "
-            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY s), COUNT(*) FROM ({inner}) x "
-            "GROUP BY GROUPING SETS ((department_id), (assignee_id))"
+        aggregates = ", ".join(
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {c}), "
+            f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {c}), COUNT({c})"
+            for c in ("f", "r")
         )
-        for by_staff, dept, staff, median, p90, n in await _rows(sql, text):
+        text = (
+            f"SELECT GROUPING(department_id), department_id, assignee_id, {aggregates} "
+            f"FROM ({inner}) x GROUP BY GROUPING SETS ((department_id), (assignee_id))"
+        )
+        for by_staff, dept, staff, *numbers in await _rows(sql, text):
             group = ("staff", staff) if by_staff else ("department", dept)
-            found[group] = (round(float(median), 1), round(float(p90), 1), int(n))
+            pairs = [
+                (
+                    None if numbers[i] is None else round(float(numbers[i]), 1),
+                    None if numbers[i + 1] is None else round(float(numbers[i + 1]), 1),
+                    int(numbers[i + 2]),
+                )
+                for i in (0, 3)
+            ]
+            found[group] = (pairs[0], pairs[1])
         return found
-    rows = await _rows(sql, f"{inner} ORDER BY s LIMIT {SQLITE_ROWS + 1}")
+    rows = await _rows(sql, f"{inner} LIMIT {SQLITE_ROWS + 1}")
     if len(rows) > SQLITE_ROWS:
         raise ValidationFailed.single("from", "Too many tickets for this span; narrow it.")
-    groups: dict[tuple[str, int | None], list[float]] = defaultdict(list)
-    for dept, staff, seconds in rows:
-        groups[("department", dept)].append(float(seconds))
-        groups[("staff", staff)].append(float(seconds))
-    for group, ordered in groups.items():
-        found[group] = (
-            round(percentile(ordered, 0.5), 1),
-            round(percentile(ordered, 0.9), 1),
-            len(ordered),
-        )
+    groups: dict[Group, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for dept, staff, first, resolved in rows:
+        for group in (("department", dept), ("staff", staff)):
+            for index, seconds in enumerate((first, resolved)):
+                if seconds is not None:
+                    groups[group][index].append(float(seconds))
+    for group, (firsts, resolutions) in groups.items():
+        found[group] = (_figures(sorted(firsts)), _figures(sorted(resolutions)))
     return found
 
 
@@ -313,9 +338,8 @@ async def _response_times(q: ReportQuery) -> Table:
     """First response (first staff reply) and resolution (close) times since creation, in
     calendar seconds, per department and per assignee, of tickets answered / closed in the
     span."""
-    first = await _durations(q, "first_response_at")
-    resolved = await _durations(q, "closed_at")
-    groups = set(first) | set(resolved)
+    durations = await _durations(q)
+    groups = set(durations)
     departments = dict(
         await Department.filter(id__in=[i for g, i in groups if g == "department"]).values_list(
             "id", "name"
@@ -330,8 +354,8 @@ async def _response_times(q: ReportQuery) -> Table:
     for group, ident in groups:
         names = departments if group == "department" else staff
         label = names.get(ident, "Unassigned") if ident else "Unassigned"
-        empty = (None, None, 0)
-        values = (*first.get((group, ident), empty), *resolved.get((group, ident), empty))
+        first, resolved = durations[(group, ident)]
+        values = (*first, *resolved)
         rows.append(Row(f"{group}:{ident or 0}", str(label), values, group))
     rows.sort(key=lambda r: (r.group != "department", r.label, r.key))
     return Table(
