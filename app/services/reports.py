@@ -448,6 +448,12 @@ KINDS: dict[ReportKind, Callable[[ReportQuery], Awaitable[Table]]] = {
 }
 
 
+def _cell(text: str) -> str:
+    """A name as a spreadsheet shows it, never as a formula (a department or staff name may
+    start with ``=``, ``+``, ``-`` or ``@``)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(result: Report) -> str:
     """The report's table as CSV (a header row, then one line per row; empty: no value)."""
     import csv
@@ -460,5 +466,6 @@ def to_csv(result: Report) -> str:
     writer.writerow((["group"] if grouped else []) + ["label"] + [c.label for c in table.columns])
     for row in table.rows:
         values = ["" if v is None else f"{v:g}" for v in row.values]
-        writer.writerow(([row.group or ""] if grouped else []) + [row.label] + values)
+        label = _cell(row.label)
+        writer.writerow(([row.group or ""] if grouped else []) + [label] + values)
     return out.getvalue()

@@ -48,3 +48,11 @@ async def test_csv_refuses_as_the_query_does(live_server, gql, seeded) -> None: 
     assert (await get(live_server, "nope.csv", token=w.admin.token)).status_code == 404
     backwards = await get(live_server, "backlog.csv", token=w.admin.token, to=START.isoformat())
     assert backwards.status_code == 400
+
+
+async def test_csv_names_are_never_formulas(live_server, gql, seeded) -> None:  # noqa: F811
+    w = seeded
+    w.staff_x.user.name = "=HYPERLINK(1)"
+    await w.staff_x.user.save()
+    response = await get(live_server, "response_times.csv", token=w.admin.token)
+    assert "staff,'=HYPERLINK(1),2100,3300,2,86400,86400,1" in response.text.splitlines()
