@@ -66,3 +66,33 @@ async def history(world) -> None:
         world, 104, y, b, at(4, 15), open_, assignee=staff_y, first_response_due_at=at(4, 16)
     )
     await _ticket(world, 105, x, a, at(6, 9), open_)
+
+
+async def a_month(world, until: datetime, tickets: int = 240) -> None:
+    """March 2026 with a working-hours rhythm (for a picture of the page, not for figures)."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(3)
+    statuses = ["OPEN", "ANSWERED", "IN_PROGRESS", "ON_HOLD", "CUSTOMER_REPLY"]
+    for i in range(tickets):
+        day = 1 + i * 30 // tickets
+        created = at(day, rng.choice([7, 8, 8, 9, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 19]))
+        created += timedelta(minutes=rng.randrange(60))
+        dept = world.dept_x if rng.random() < 0.6 else world.dept_y
+        staff = (world.staff_x if dept == world.dept_x else world.staff_y).user
+        answered = created + timedelta(minutes=int(rng.expovariate(1 / 90)))
+        closed = answered + timedelta(hours=int(rng.expovariate(1 / 20)))
+        done = closed < until and rng.random() < 0.8
+        ticket = await _ticket(
+            world, 1000 + i, dept, world.client_a.user, created,
+            TicketStatus.CLOSED if done else TicketStatus[rng.choice(statuses)],
+            assignee=staff if rng.random() < 0.8 else None,
+            first_response_at=answered, first_response_due_at=created + timedelta(hours=2),
+            closed_at=closed if done else None, resolution_due_at=created + timedelta(days=1),
+        )  # fmt: skip
+        await _status(ticket, "OPEN", "ANSWERED", answered)
+        if done:
+            await _status(ticket, "ANSWERED", "CLOSED", closed)
+        elif ticket.status is not TicketStatus.ANSWERED:
+            await _status(ticket, "ANSWERED", ticket.status.name, answered + timedelta(hours=1))

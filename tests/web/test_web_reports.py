@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 
 from app.infra.clock import clock
 from tests.conftest import World
-from tests.reports.seed import NOW, history
+from tests.reports.seed import NOW, a_month, history
 from tests.web.browser import OpenAs
 
 pytestmark = pytest.mark.browser
@@ -80,9 +80,6 @@ async def test_admin_picks_a_department_and_a_period(seeded: World, open_as: Ope
     assert (await rows_of(page, "Backlog by status (end of each period)"))[0] == [
         "2026-03-02", "1", "2", "0", "0", "0",
     ]  # fmt: skip
-    await page.set_viewport_size({"width": 1400, "height": 1000})
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOT), full_page=True)
     await page.get_by_label("Period", exact=True).select_option(label="Week")
     await expect(section(page, "Tickets opened and closed").locator("tbody tr")).to_have_count(1)
     assert await rows_of(page, "Tickets opened and closed") == [["2026-03-02", "4", "2"]]
@@ -91,3 +88,20 @@ async def test_admin_picks_a_department_and_a_period(seeded: World, open_as: Ope
         "1"
     )
     assert await rows_of(page, "Tickets opened and closed") == [["2026-03-02", "1", "0"]]
+
+
+async def test_screenshot_of_a_month(world: World, open_as: OpenAs) -> None:
+    """docs/reports.png, the README's picture: a month of tickets, per day, every department."""
+    clock.freeze(NOW.replace(day=31))
+    try:
+        await a_month(world, clock.now())
+        page = await open_as(world.admin, "/admin/reports", width=1400, height=1000)
+        await page.get_by_label("From").fill("2026-03-01")
+        await page.get_by_label("To (inclusive)").fill("2026-03-30")
+        rows = section(page, "Tickets opened and closed").locator("tbody tr")
+        await expect(rows).to_have_count(30)
+        assert await page.locator(".report-section canvas").count() == 5
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        clock.unfreeze()
