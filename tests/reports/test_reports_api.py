@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from app.infra.clock import clock
 from app.models import BusinessCalendar
-from tests.reports.seed import END, NOW, START, history
+from tests.reports.seed import END, NOW, START
 
 REPORT = """
 query($kind: ReportKind!, $from: DateTime!, $to: DateTime!, $dept: ID, $g: Granularity) {
@@ -21,14 +18,6 @@ query($kind: ReportKind!, $from: DateTime!, $to: DateTime!, $dept: ID, $g: Granu
 """
 
 KINDS = ["TICKET_VOLUME", "BACKLOG", "RESPONSE_TIMES", "SLA_COMPLIANCE", "BUSIEST_HOURS"]
-
-
-@pytest.fixture
-async def seeded(world):
-    clock.freeze(NOW)
-    await history(world)
-    yield world
-    clock.unfreeze()
 
 
 async def ask(gql, person, kind, dept=None, start=START, end=END, granularity=None):

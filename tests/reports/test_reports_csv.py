@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 
 from tests.reports.seed import END, START
-from tests.reports.test_reports_api import seeded  # noqa: F401  (fixture)
 
 PARAMS = {"from": START.isoformat(), "to": END.isoformat()}
 
@@ -19,7 +18,7 @@ async def get(live_server, path, token=None, cookie=None, **params):
         )
 
 
-async def test_csv_has_the_reports_table(live_server, gql, seeded) -> None:  # noqa: F811
+async def test_csv_has_the_reports_table(live_server, gql, seeded) -> None:
     w = seeded
     response = await get(live_server, "ticket_volume.csv", token=w.admin.token)
     assert response.status_code == 200
@@ -36,7 +35,7 @@ async def test_csv_has_the_reports_table(live_server, gql, seeded) -> None:  # n
     assert "department,Support,1200,3120,3,64800,82080,2" in times.text.splitlines()
 
 
-async def test_csv_refuses_as_the_query_does(live_server, gql, seeded) -> None:  # noqa: F811
+async def test_csv_refuses_as_the_query_does(live_server, gql, seeded) -> None:
     w = seeded
     assert (await get(live_server, "backlog.csv")).status_code == 401
     for client in (w.client_a, w.client_b):
@@ -50,7 +49,7 @@ async def test_csv_refuses_as_the_query_does(live_server, gql, seeded) -> None: 
     assert backwards.status_code == 400
 
 
-async def test_csv_names_are_never_formulas(live_server, gql, seeded) -> None:  # noqa: F811
+async def test_csv_names_are_never_formulas(live_server, gql, seeded) -> None:
     w = seeded
     w.staff_x.user.name = "=HYPERLINK(1)"
     await w.staff_x.user.save()
