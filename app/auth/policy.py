@@ -398,3 +398,18 @@ def can_view_rating(actor: Actor | None, ticket: Ticket) -> bool:
 def sees_ratings_report(actor: Actor | None) -> bool:
     """Rating counts: staff (their departments, by ``ticket_scope``) and admins."""
     return works_tickets(actor)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def sees_reports(actor: Actor | None) -> bool:
+    """Reports are the staff side's: staff (of their departments) and admins; clients never."""
+    return works_tickets(actor)
+
+
+def report_departments(actor: Actor) -> list[int] | None:
+    """The departments a report without ``departmentId`` covers for ``actor``: every one for
+    admins (None), their own for staff. A named department is checked with
+    ``department_scope`` (one outside it answers NotFound, as a missing one)."""
+    return None if actor.is_admin else sorted(actor.department_ids)
