@@ -13,7 +13,7 @@ around the hits that ``hits_sql`` selects.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -159,20 +159,64 @@ def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
 
+def _newest(
+    sql: Sql,
+    select: str,
+    source: str,
+    where: str,
+    *,
+    key: str,
+    column: str,
+    departments: Collection[int] | None,
+) -> str:
+    """The newest ``CANDIDATES`` rows of ``source`` matching ``where`` (``column`` is their
+    department), in one department after another when ``departments`` narrows the search:
+    each walks its own ``(department_id, id)`` index backwards, reading only rows the searcher
+    may see, and the newest of all of them are kept. ``key`` is the id column (``id`` in
+    ``select``)."""
+
+    def one(narrowing: str) -> str:
+        return (
+            f"SELECT {select} FROM {source} WHERE {where}{narrowing} "
+            f"ORDER BY {key} DESC LIMIT {CANDIDATES}"
+        )
+
+    if departments is None:
+        return one("")
+    ids = sorted(departments)
+    if not ids:
+        return one(" AND FALSE")
+    if len(ids) == 1:
+        return one(f" AND {column} = {sql.p(ids[0])}")
+    parts = " UNION ALL ".join(f"({one(f' AND {column} = {sql.p(d)}')})" for d in ids)
+    return f"SELECT * FROM ({parts}) AS d ORDER BY id DESC LIMIT {CANDIDATES}"
+
+
 def hits_sql(
     sql: Sql,
     query: SearchQuery,
     *,
     within: Callable[[], str] | None = None,
+    departments: Collection[int] | None = None,
+    departments_suffice: bool = False,
     scored: bool = True,
 ) -> str:
     """``SELECT ticket_id, score, more``: every ticket the query finds among those ``within``
     selects (SQL of the searcher's scoped, filtered ticket ids; None: every ticket), one row
-    each; ``more`` is 1 when a text branch stopped at ``CANDIDATES`` (PostgreSQL), so there may
-    be more than these. Unscored (for counting), nothing is ranked at all."""
+    each; ``more`` is 1 when a branch stopped at ``CANDIDATES`` (PostgreSQL), so there may be
+    more than these. ``departments`` (PostgreSQL; None: any) narrows the text branches to those
+    departments' tickets and messages inside their index walks: it must not be wider than
+    ``within``, which alone decides what may be found, unless ``departments_suffice`` says
+    that it selects exactly the same tickets (nothing but the scope and a department narrows
+    the list): the text branches then leave ``within`` out, which spares the planner a
+    restriction it would count twice (and then prefer reading every match to walking the
+    newest). Unscored (for counting), nothing is ranked at all."""
 
     def inside(column: str) -> str:
         return f" AND {column} IN ({within()})" if within is not None else ""
+
+    def text_inside(column: str) -> str:
+        return "" if departments is not None and departments_suffice else inside(column)
 
     branches: list[str] = []
     if query.number is not None:
@@ -185,26 +229,38 @@ def hits_sql(
         # Each text branch takes the newest CANDIDATES matches first (LIMIT before ts_rank),
         # then ranks only those.
         subject = f"{_SUBJECT_SCORE} + ts_rank(c.search_vector, c.q, 32)::float8" if scored else "0"
+        subjects = _newest(
+            sql,
+            "t.id, t.search_vector, q",
+            f"tickets t, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q",
+            f"t.search_vector @@ q{text_inside('t.id')}",
+            key="t.id",
+            column="t.department_id",
+            departments=departments,
+        )
         branches.append(
             f"SELECT c.id AS ticket_id, {subject} AS score, "
             f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
-            "FROM (SELECT l.*, COUNT(*) OVER () AS n FROM (SELECT t.id, t.search_vector, q "
-            f"FROM tickets t, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            f"WHERE t.search_vector @@ q{inside('t.id')} ORDER BY t.id DESC "
-            f"LIMIT {CANDIDATES}) AS l) AS c"
+            f"FROM (SELECT l.*, COUNT(*) OVER () AS n FROM ({subjects}) AS l) AS c"
         )
         notes = "" if query.include_notes else " AND NOT m.internal"
         message = (
             f"{_MESSAGE_SCORE} + MAX(ts_rank(c.search_vector, c.q, 32))::float8" if scored else "0"
         )
+        messages = _newest(
+            sql,
+            "m.id, m.ticket_id, m.search_vector, q",
+            f"messages m, websearch_to_tsquery({cfg}, {sql.p(query.text)}) q",
+            f"m.search_vector @@ q{notes}{text_inside('m.ticket_id')}",
+            key="m.id",
+            column="m.department_id",
+            departments=departments,
+        )
         branches.append(
             f"SELECT c.ticket_id, {message} AS score, "
             f"CASE WHEN MAX(c.n) >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
-            "FROM (SELECT l.*, COUNT(*) OVER () AS n FROM (SELECT m.ticket_id, "
-            "m.search_vector, q FROM messages m, "
-            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q "
-            f"WHERE m.search_vector @@ q{notes}{inside('m.ticket_id')} ORDER BY m.id DESC "
-            f"LIMIT {CANDIDATES}) AS l) AS c GROUP BY c.ticket_id"
+            f"FROM (SELECT l.*, COUNT(*) OVER () AS n FROM ({messages}) AS l) AS c "
+            "GROUP BY c.ticket_id"
         )
         like = "ILIKE"
     else:
