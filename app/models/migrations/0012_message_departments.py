@@ -1,4 +1,5 @@
-"""Each message carries its ticket's department (PostgreSQL), kept by the database itself.
+"""Each message carries its ticket's department (PostgreSQL), kept by the database itself;
+an index for the search's client-name branch.
 
 A staff member's search reads the newest matching messages of their departments: with
 ``messages.department_id`` and an index on ``(department_id, id)`` the scope is applied inside
@@ -16,6 +17,9 @@ _FORWARD = [
     "ALTER TABLE messages ADD COLUMN department_id INT",
     "UPDATE messages m SET department_id = t.department_id FROM tickets t WHERE t.id = m.ticket_id",
     "CREATE INDEX messages_department_id_id_idx ON messages (department_id, id)",
+    # The client-name branch: the newest tickets of the matching clients (in the searcher's
+    # departments) from the index alone.
+    "CREATE INDEX tickets_client_department_id_idx ON tickets (client_id, department_id, id)",
     """CREATE FUNCTION messages_take_department() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.department_id := (SELECT department_id FROM tickets WHERE id = NEW.ticket_id);
@@ -42,6 +46,7 @@ END $$""",
 _BACKWARD = [
     "ALTER TABLE tickets ALTER COLUMN search_vector SET STATISTICS -1",
     "ALTER TABLE messages ALTER COLUMN search_vector SET STATISTICS -1",
+    "DROP INDEX tickets_client_department_id_idx",
     "DROP TRIGGER tickets_department_au ON tickets",
     "DROP FUNCTION tickets_move_message_departments()",
     "DROP TRIGGER messages_department_biu ON messages",
