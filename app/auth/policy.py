@@ -279,6 +279,18 @@ def can_edit_canned(actor: Actor | None, owner_id: int | None) -> bool:
 # Search -------------------------------------------------------------------------------------
 
 
+def search_departments(actor: Actor | None) -> frozenset[int] | None:
+    """The departments whose tickets' messages a search by ``actor`` may read, as a narrowing
+    applied inside the search's index walk (``ticket_scope`` still decides what is found);
+    None: not narrowed by department (admins see all; a client's own tickets are narrowed by
+    client, in any department)."""
+    if actor is None:
+        return frozenset()
+    if actor.is_admin or actor.is_client:
+        return None
+    return actor.department_ids
+
+
 def searches_notes(actor: Actor | None) -> bool:
     """Whether a search may match internal notes: only for those who read them. A client's
     search never does, so neither a hit, a count nor a highlight can tell of a note."""

@@ -471,7 +471,10 @@ class TicketConnection(Connection[Ticket]):
 @strawberry.type
 class TicketEvent:
     type: TicketEventType
-    ticket: Ticket
+    ticket: Ticket | None = strawberry.field(
+        description="The ticket as it is now; null for LEFT (a ticket of the viewer's list "
+        "moved to a department they do not see: refetch the list and counts)."
+    )
     message: Message | None
     # Subscribers that would render this event identically share one execution.
     shared_renders: Private[SharedRenders | None] = None

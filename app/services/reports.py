@@ -40,6 +40,7 @@ class ReportKind(str, Enum):
     RESPONSE_TIMES = "response_times"
     SLA_COMPLIANCE = "sla_compliance"
     BUSIEST_HOURS = "busiest_hours"
+    SATISFACTION = "satisfaction"
 
 
 class Granularity(str, Enum):
@@ -439,12 +440,40 @@ async def _busiest_hours(q: ReportQuery) -> Table:
     )
 
 
+async def _satisfaction(q: ReportQuery) -> Table:
+    """Clients' current ratings given in each period (app/services/ratings.py keeps one current
+    rating per ticket; a later rating replaces it), Good and Bad, and Good's share of them."""
+    sql = Sql("postgres" if q.postgres else "sqlite")
+    text = (
+        f"SELECT {_period(q, 'r.rated_at')} AS k,"
+        f" SUM(CASE WHEN r.score = {sql.p('good')} THEN 1 ELSE 0 END), COUNT(*)"
+        f" FROM ticket_ratings r JOIN tickets t ON t.id = r.ticket_id"
+        f" WHERE r.current AND {_within(sql, q, 'r.rated_at')}"
+        f"{_departments(sql, q, 't.department_id')} GROUP BY k"
+    )
+    counts = {row[0]: (int(row[1]), int(row[2])) for row in await _rows(sql, text)}
+    rows = []
+    for key, _, _ in _periods(q):
+        good, total = counts.get(key, (0, 0))
+        score = round(100 * good / total, 1) if total else None
+        rows.append(Row(key, key, (float(good), float(total - good), score)))
+    return Table(
+        columns=(
+            Column("good", "Good", Unit.COUNT),
+            Column("bad", "Bad", Unit.COUNT),
+            Column("score", "CSAT (% Good)", Unit.PERCENT),
+        ),
+        rows=tuple(rows),
+    )
+
+
 KINDS: dict[ReportKind, Callable[[ReportQuery], Awaitable[Table]]] = {
     ReportKind.TICKET_VOLUME: _ticket_volume,
     ReportKind.BACKLOG: _backlog,
     ReportKind.RESPONSE_TIMES: _response_times,
     ReportKind.SLA_COMPLIANCE: _sla_compliance,
     ReportKind.BUSIEST_HOURS: _busiest_hours,
+    ReportKind.SATISFACTION: _satisfaction,
 }
 
 

@@ -312,7 +312,13 @@ async def count_tickets(
     query_text = check_list(actor, flt, TicketSort(), search_language=search_language)
     base = _filtered(actor, flt)
     if query_text is not None:
-        found, more = await _capped_search_count(base, query_text, cap)
+        found, more = await _capped_search_count(
+            base,
+            query_text,
+            cap,
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         return cap + 1 if more else found
     return await capped_count(base, cap)
 
@@ -454,7 +460,13 @@ async def _search_page(
     if relevance:
         # The hits are already only the visible, filtered tickets: ranked and paged alone,
         # by (score, id), without joining every hit back to its ticket row.
-        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        hits = fulltext.hits_sql(
+            sql,
+            query_text,
+            within=_within(sql, base),
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         where = ""
         if after is not None:
             score, ticket_id = _score_position(after)
@@ -475,7 +487,13 @@ async def _search_page(
         if after is not None:
             query = _after(query, key, sort, after)
         inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
-        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        hits = fulltext.hits_sql(
+            sql,
+            query_text,
+            within=_within(sql, base),
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         statement = (
             f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
             f'JOIN ({hits}) AS h ON h.ticket_id = t."0" '
@@ -498,7 +516,13 @@ async def _search_page(
     if relevance and rows:
         total, more = int(rows[0]["total"]), bool(rows[0]["more"])
     else:
-        total, more = await _capped_search_count(base, query_text, COUNT_CAP)
+        total, more = await _capped_search_count(
+            base,
+            query_text,
+            COUNT_CAP,
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
             t.client.name,
@@ -517,6 +541,22 @@ async def _search_page(
     )
 
 
+def _only_departments(flt: TicketFilter) -> bool:
+    """Whether nothing but the scope, a department and the search narrows the list: the
+    search's departments then select exactly the scoped, filtered tickets."""
+    return flt == TicketFilter(search=flt.search, department_id=flt.department_id)
+
+
+def _departments(actor: Actor | None, flt: TicketFilter) -> frozenset[int] | None:
+    """The departments the search may narrow its text branches to (None: any): the policy's
+    for the searcher, and the filter's department."""
+    departments = policy.search_departments(actor)
+    if flt.department_id is not None:
+        wanted = frozenset({flt.department_id})
+        return wanted if departments is None else departments & wanted
+    return departments
+
+
 def _within(sql: fulltext.Sql, base: QuerySet[Ticket]) -> Callable[[], str] | None:
     """SQL of the scoped, filtered ticket ids the search may find; None when nothing narrows
     the list (an admin without filters: every ticket), where the restriction only costs."""
@@ -531,12 +571,24 @@ def _dialect() -> str:
 
 
 async def _capped_search_count(
-    base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
+    base: QuerySet[Ticket],
+    query_text: fulltext.SearchQuery,
+    cap: int,
+    *,
+    departments: frozenset[int] | None,
+    departments_suffice: bool,
 ) -> tuple[int, bool]:
     """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
     more hits than it found)."""
     sql = fulltext.Sql(_dialect())
-    hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
+    hits = fulltext.hits_sql(
+        sql,
+        query_text,
+        within=_within(sql, base),
+        departments=departments,
+        departments_suffice=departments_suffice,
+        scored=False,
+    )
     _, rows = await Ticket._meta.db.execute_query(
         "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "
         f"(SELECT h.more AS more FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",

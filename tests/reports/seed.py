@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.models import AuditEntry, Ticket, TicketStatus
+from app.models import AuditEntry, RatingScore, RatingSource, Ticket, TicketRating, TicketStatus
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 END = datetime(2026, 3, 5, tzinfo=UTC)
@@ -62,10 +62,25 @@ async def history(world) -> None:
         world, 103, x, b, at(3, 12), closed, first_response_at=at(3, 12, 20), closed_at=at(4, 0)
     )
     await _status(t3, "OPEN", "CLOSED", at(4, 0))
-    await _ticket(
+    t4 = await _ticket(
         world, 104, y, b, at(4, 15), open_, assignee=staff_y, first_response_due_at=at(4, 16)
     )
     await _ticket(world, 105, x, a, at(6, 9), open_)
+    # Ratings: t1 Good on Mar 3; t3 Good and then Bad on Mar 4 (only the current one counts);
+    # t4 (Billing) Good on Mar 4; one on Mar 6, after the span.
+    good, bad = RatingScore.GOOD, RatingScore.BAD
+    await _rating(t1, good, at(3, 10))
+    await _rating(t3, good, at(4, 1), current=False)
+    await _rating(t3, bad, at(4, 2))
+    await _rating(t4, good, at(4, 17))
+    await _rating(t2, bad, at(6, 9))
+
+
+async def _rating(ticket: Ticket, score: RatingScore, when: datetime, current: bool = True) -> None:
+    await TicketRating.create(
+        ticket=ticket, client_id=ticket.client_id, score=score, source=RatingSource.PORTAL,
+        close_entry_id=0, rated_at=when, current=current,
+    )  # fmt: skip
 
 
 async def a_month(world, until: datetime, tickets: int = 240) -> None:

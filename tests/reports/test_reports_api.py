@@ -17,7 +17,9 @@ query($kind: ReportKind!, $from: DateTime!, $to: DateTime!, $dept: ID, $g: Granu
     ... on Error { code message field } } }
 """
 
-KINDS = ["TICKET_VOLUME", "BACKLOG", "RESPONSE_TIMES", "SLA_COMPLIANCE", "BUSIEST_HOURS"]
+KINDS = [
+    "TICKET_VOLUME", "BACKLOG", "RESPONSE_TIMES", "SLA_COMPLIANCE", "BUSIEST_HOURS", "SATISFACTION",
+]  # fmt: skip
 
 
 async def ask(gql, person, kind, dept=None, start=START, end=END, granularity=None):
@@ -115,6 +117,26 @@ async def test_busiest_hours_in_the_departments_zone(gql, seeded) -> None:
     grid = table(berlin)
     assert grid["Monday"][10] == 1 and grid["Monday"][11] == 1 and grid["Tuesday"][13] == 1
     assert sum(sum(day) for day in grid.values()) == 3
+
+
+async def test_satisfaction_counts_current_ratings_per_period(gql, seeded) -> None:
+    w = seeded
+    report = await ask(gql, w.admin, "SATISFACTION")
+    assert [c["key"] for c in report["columns"]] == ["good", "bad", "score"]
+    # t3's first (Good) rating was replaced by Bad: only the current one counts.
+    assert table(report) == {
+        "2026-03-02": [0, 0, None],
+        "2026-03-03": [1, 0, 100],
+        "2026-03-04": [1, 1, 50],
+    }
+    assert table(await ask(gql, w.staff_x, "SATISFACTION")) == {
+        "2026-03-02": [0, 0, None],
+        "2026-03-03": [1, 0, 100],
+        "2026-03-04": [0, 1, 0],
+    }
+    assert table(await ask(gql, w.staff_y, "SATISFACTION", granularity="WEEK")) == {
+        "2026-03-02": [1, 0, 100]
+    }
 
 
 async def test_who_may_ask_for_which_departments(gql, seeded) -> None:

@@ -82,6 +82,11 @@ const ReportsDocument = graphql(`
       ...ReportFields
       ...ErrorFields
     }
+    csat: report(kind: SATISFACTION, from: $from, to: $to, departmentId: $dept, granularity: $granularity) {
+      __typename
+      ...ReportFields
+      ...ErrorFields
+    }
   }
 `);
 
@@ -151,6 +156,21 @@ function chartOf(kind: string, table: Table): ChartConfiguration {
       options: { scales: { x: { stacked: true }, y: { stacked: true } } },
     };
   }
+  if (kind === "SATISFACTION") {
+    // Good and Bad as stacked bars, the score (% Good) as a line on its own axis.
+    return {
+      type: "bar",
+      data: {
+        labels,
+        datasets: [
+          { ...dataset(0), stack: "ratings", yAxisID: "y" },
+          { ...dataset(1), stack: "ratings", yAxisID: "y" },
+          { ...dataset(2), type: "line", yAxisID: "score", data: table.rows.map((r) => r.values[2]) },
+        ],
+      } as ChartConfiguration["data"],
+      options: { scales: { y: { stacked: true }, score: { position: "right", min: 0, max: 100 } } },
+    };
+  }
   if (kind === "BUSIEST_HOURS") {
     return {
       type: "bar",
@@ -209,6 +229,7 @@ const TITLES: Record<string, string> = {
   RESPONSE_TIMES: "First response and resolution times",
   SLA_COMPLIANCE: "SLA compliance per target",
   BUSIEST_HOURS: "Busiest hours (tickets opened)",
+  SATISFACTION: "Customer satisfaction (ratings given)",
 };
 
 function Section({ result, csv }: { result: unknown; csv: string }) {
@@ -297,6 +318,7 @@ export function Reports() {
           <Section result={d.times} csv={csv} />
           <Section result={d.sla} csv={csv} />
           <Section result={d.hours} csv={csv} />
+          <Section result={d.csat} csv={csv} />
         </div>
       )}
     </section>
