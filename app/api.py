@@ -21,6 +21,7 @@ from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
 from app.resolvers.ratings import RatingMutations, RatingQueries
+from app.resolvers.reports import ReportQueries
 from app.resolvers.settings import SettingsMutations, SettingsQueries
 from app.resolvers.sla import SlaMutations, SlaQueries
 from app.resolvers.tags import TagMutations, TagQueries
@@ -54,6 +55,7 @@ class Query(
     MailOutQueries,
     MailInQueries,
     DevMailQueries,
+    ReportQueries,
 ):
     pass
 

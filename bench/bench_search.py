@@ -308,6 +308,8 @@ async def main() -> None:
 
     get_settings.cache_clear()
     if args.reuse:
+        # Migrations added since the seed (e.g. 0012's message departments) apply in place.
+        await db.migrate(get_settings())
         vocab, _ = words()
         queries = seed_queries_only(args.messages, vocab)
     else:

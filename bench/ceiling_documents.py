@@ -49,13 +49,14 @@ fragment AuditPage on AuditEntryConnection {
   edges { node { field oldValue newValue createdAt actor { id name } } }
 }"""
 
-MY_TICKETS = """query MyTickets($first: Int!, $after: String) {
-  tickets(first: $first, after: $after) { ...TicketRows }
+MY_TICKETS = """query MyTickets($first: Int!, $after: String, $filter: TicketFilter,
+  $sort: TicketSort) {
+  tickets(first: $first, after: $after, filter: $filter, sort: $sort) { ...TicketRows }
 }
 fragment TicketRows on TicketConnection {
   totalCount totalCountCapped
   pageInfo { hasNextPage endCursor }
-  edges { node { id number subject status priority lastActivityAt
+  edges { highlight { field parts { text matched } } node { id number subject status priority lastActivityAt
     client { id name } department { id name } assignee { id name } } }
 }"""
 

@@ -279,6 +279,18 @@ def can_edit_canned(actor: Actor | None, owner_id: int | None) -> bool:
 # Search -------------------------------------------------------------------------------------
 
 
+def search_departments(actor: Actor | None) -> frozenset[int] | None:
+    """The departments whose tickets' messages a search by ``actor`` may read, as a narrowing
+    applied inside the search's index walk (``ticket_scope`` still decides what is found);
+    None: not narrowed by department (admins see all; a client's own tickets are narrowed by
+    client, in any department)."""
+    if actor is None:
+        return frozenset()
+    if actor.is_admin or actor.is_client:
+        return None
+    return actor.department_ids
+
+
 def searches_notes(actor: Actor | None) -> bool:
     """Whether a search may match internal notes: only for those who read them. A client's
     search never does, so neither a hit, a count nor a highlight can tell of a note."""
@@ -398,3 +410,18 @@ def can_view_rating(actor: Actor | None, ticket: Ticket) -> bool:
 def sees_ratings_report(actor: Actor | None) -> bool:
     """Rating counts: staff (their departments, by ``ticket_scope``) and admins."""
     return works_tickets(actor)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def sees_reports(actor: Actor | None) -> bool:
+    """Reports are the staff side's: staff (of their departments) and admins; clients never."""
+    return works_tickets(actor)
+
+
+def report_departments(actor: Actor) -> list[int] | None:
+    """The departments a report without ``departmentId`` covers for ``actor``: every one for
+    admins (None), their own for staff. A named department is checked with
+    ``department_scope`` (one outside it answers NotFound, as a missing one)."""
+    return None if actor.is_admin else sorted(actor.department_ids)

@@ -31,6 +31,9 @@ class EventType(str, Enum):
     MERGED = "MERGED"
     ESCALATED = "ESCALATED"  # an SLA escalation rule fired (internal: staff only)
     RATED = "RATED"  # the client rated the closed ticket (internal: staff only)
+    LEFT = "LEFT"
+    """Never published: what the list subscription tells a viewer who saw a ticket until it
+    moved to a department they do not see (their list and counts changed; no ticket given)."""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,15 @@ class Gone:
 
 
 GONE = Gone()
-Item = LoadedEvent | PresenceChanged | Gone
+
+
+class Left:
+    """A ticket the list subscriber saw moved to a department they do not see: their list and
+    saved views' counts lost it (nothing of the ticket is told: they may no longer read it)."""
+
+
+LEFT = Left()
+Item = LoadedEvent | PresenceChanged | Gone | Left
 Kind = Literal["events", "presence"]
 
 
@@ -202,6 +210,7 @@ class Dispatcher:
         # The policy's answers depend on the viewer's key alone (policy.viewer_key): decided
         # once per distinct key, not once per socket.
         may_see: dict[Hashable, tuple[bool, bool]] = {}
+        saw: dict[Hashable, bool] = {}
         for listener in chain(list(self._every_ticket), list(watching)):
             connection = listener.connection
             if connection.closing:
@@ -223,6 +232,14 @@ class Dispatcher:
                     listener.offer(GONE)
                     continue
             elif not ticket_visible:
+                if listener.kind == "events" and signal.previous_department is not None:
+                    before = saw.get(connection.viewer)
+                    if before is None:
+                        before = saw[connection.viewer] = policy.can_view_ticket_fields(
+                            connection.actor, signal.previous_department, signal.client
+                        )
+                    if before:
+                        listener.offer(LEFT)
                 continue
             if listener.kind == "events" and event_visible:
                 targets.append(listener)

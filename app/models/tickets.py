@@ -84,6 +84,11 @@ class Ticket(Model):
             # A department's ticket ids from the index alone: the search's scope for staff.
             Index(fields=("department_id", "id")),
             Index(fields=("sla_due_key", "number")),
+            # Reports (app/services/reports.py): by when tickets opened, were answered, closed.
+            Index(fields=("created_at",)),
+            Index(fields=("department_id", "created_at")),
+            Index(fields=("closed_at",)),
+            Index(fields=("first_response_at",)),
         ]
 
 
@@ -156,7 +161,8 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entries"
-        indexes = [Index(fields=("ticket_id", "id"))]
+        # field + created_at: the reports' backlog reads status changes by time.
+        indexes = [Index(fields=("ticket_id", "id")), Index(fields=("field", "created_at"))]
 
 
 class CannedResponse(Model):

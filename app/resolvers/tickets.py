@@ -9,7 +9,7 @@ import strawberry
 
 from app import errors, models
 from app.infra import metrics
-from app.live.dispatcher import Gone, LoadedEvent, may_receive, visible_message
+from app.live.dispatcher import Gone, Left, LoadedEvent, may_receive, visible_message
 from app.live.prepared import PreparedSender
 from app.resolvers.live import guarded, refused_as_graphql, socket
 from app.schema.core import pagination
@@ -36,6 +36,7 @@ from app.schema.tickets import (
     TicketConnection,
     TicketEdge,
     TicketEvent,
+    TicketEventType,
     TicketFilter,
     TicketSort,
     UpdateTicketInput,
@@ -274,6 +275,9 @@ async def _ticket_events(
             if isinstance(item, Gone) and ticket is not None:
                 # Moved where the viewer cannot follow: ends like a missing ticket.
                 await tickets.get_ticket(actor=connection.actor, number=ticket.number)
+            elif isinstance(item, Left) and ticket is None:
+                # The list lost a ticket: the viewer refetches it (and the views' counts).
+                yield TicketEvent(type=TicketEventType.LEFT, ticket=None, message=None)
             elif isinstance(item, LoadedEvent):
                 # The last check before sending.
                 if connection.closing or not may_receive(connection.actor, item):

@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from app.routes import downloads, inbound, web
+    from app.routes import downloads, inbound, report_csv, web
 
     # The web UI's catch-all must come last.
-    return [*downloads.routes, *inbound.routes, *web.routes]
+    return [*downloads.routes, *report_csv.routes, *inbound.routes, *web.routes]

@@ -23,9 +23,10 @@ from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import Error, result_union
 from app.schema.core.ids import optional_id, parse_id
+from app.schema.core.loaders import Loaders
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
-from app.schema.core.resolving import MISSING, Missing, later
+from app.schema.core.resolving import MISSING, Missing, deferred, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.schema.ratings import Rating
@@ -181,6 +182,11 @@ class Ticket:
     created_at: datetime
     last_activity_at: datetime
     closed_at: datetime | None
+    # Plain attributes: a list row hands them down (its query joins them); elsewhere they are
+    # loaded through the loaders when asked for (``deferred``).
+    department: Department
+    client: User
+    assignee: User | None
     _model: Private[models.Ticket]
 
     @strawberry.field(
@@ -203,32 +209,25 @@ class Ticket:
             created_at=ticket.created_at,
             last_activity_at=ticket.last_activity_at,
             closed_at=ticket.closed_at,
+            department=(
+                Department.of(department)
+                if isinstance(department := ticket.department, models.Department)
+                else deferred(_department_by, ticket.department_id)
+            ),
+            client=(
+                User.of(client)
+                if isinstance(client := ticket.client, models.User)
+                else deferred(_required_user_by, ticket.client_id)
+            ),
+            assignee=(
+                None
+                if ticket.assignee_id is None
+                else User.of(assignee)
+                if isinstance(assignee := ticket.assignee, models.User)
+                else deferred(_user_by, ticket.assignee_id)
+            ),
             _model=ticket,
         )
-
-    # A list query joins these (select_related): read from the row, no loader, no await.
-    @strawberry.field
-    def department(self, info: Info) -> Department:
-        department = self._model.department
-        if isinstance(department, models.Department):
-            return Department.of(department)
-        return later(_department(info, self._model.department_id))
-
-    @strawberry.field
-    def client(self, info: Info) -> User:
-        client = self._model.client
-        if isinstance(client, models.User):
-            return User.of(client)
-        return later(_required_user(info, self._model.client_id))
-
-    @strawberry.field
-    def assignee(self, info: Info) -> User | None:
-        if self._model.assignee_id is None:
-            return None
-        assignee = self._model.assignee
-        if isinstance(assignee, models.User):
-            return User.of(assignee)
-        return later(_user(info, self._model.assignee_id))
 
     @strawberry.field(description="Internal tags by name (staff); always empty for clients.")
     def tags(self, info: Info) -> list[Tag]:
@@ -415,14 +414,19 @@ async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
     return [Tag.of(row) for row in await info.context.loaders.ticket_tags.load(ticket_id)]
 
 
-async def _department(info: Info, department_id: int) -> Department:
-    department = await info.context.loaders.departments.load(department_id)
+async def _department_by(loaders: Loaders, department_id: int) -> Department:
+    department = await loaders.departments.load(department_id)
     assert department is not None
     return Department.of(department)
 
 
-async def _required_user(info: Info, user_id: int) -> User:
-    user = await _user(info, user_id)
+async def _user_by(loaders: Loaders, user_id: int) -> User | None:
+    user = await loaders.users.load(user_id)
+    return User.of(user) if user else None
+
+
+async def _required_user_by(loaders: Loaders, user_id: int) -> User:
+    user = await _user_by(loaders, user_id)
     assert user is not None
     return user
 
@@ -467,7 +471,10 @@ class TicketConnection(Connection[Ticket]):
 @strawberry.type
 class TicketEvent:
     type: TicketEventType
-    ticket: Ticket
+    ticket: Ticket | None = strawberry.field(
+        description="The ticket as it is now; null for LEFT (a ticket of the viewer's list "
+        "moved to a department they do not see: refetch the list and counts)."
+    )
     message: Message | None
     # Subscribers that would render this event identically share one execution.
     shared_renders: Private[SharedRenders | None] = None

@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.fields import BooleanField, CharField, DatetimeField, IntField, TextField
 from tortoise.functions import Coalesce
 from tortoise.models import Model
 from tortoise.queryset import QuerySet, ValuesListQuery
+from tortoise.timezone import get_default_timezone
 
 from app.auth import policy
 from app.auth.actor import Actor
@@ -204,22 +206,14 @@ async def list_tickets(
     query_text = check_list(actor, flt, sort, search_language=search_language)
     if query_text is not None:
         return await _search_page(actor, flt, sort, first, after, query_text)
-    base = _filtered(actor, flt)
-    key = _SORT_KEYS[sort.field]
-    query = _with_sort_key(base, sort.field)
-    if after is not None:
-        query = _after(query, key, sort, after)
-    direction = "-" if sort.descending else ""
-    # The list shows every ticket's department, client and assignee: one joined query
-    # instead of three (the resolver primes its loaders with them), read as plain values.
-    columns = _row_columns() + (("sort_key",) if sort.field in _COMPUTED_KEYS else ())
-    rows = (
-        await query.order_by(f"{direction}{key}", f"{direction}number")
-        .limit(first + 1)
-        .values(*columns)
-    )
+    statements = _list_statements(actor, flt, sort, first, after)
+    db = Ticket._meta.db
+    _, found = await db.execute_query(statements.page_sql, list(statements.page_params))
+    # Typed as dicts; they are the driver's rows (sqlite3.Row, asyncpg's Record): by index.
+    rows = cast(Sequence[Sequence[Any]], found)
     page = [_ticket_of_row(row) for row in rows[:first]]
-    total = await capped_count(base, COUNT_CAP)
+    _, counted = await db.execute_query(statements.count_sql, list(statements.count_params))
+    total = int(cast(Sequence[Sequence[Any]], counted)[0][0])
     return TicketPage(
         tickets=page,
         keys=[_key(ticket, sort) for ticket in page],
@@ -227,6 +221,72 @@ async def list_tickets(
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP,
     )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """A list request's two statements: the page (``_row_columns()`` in order, then the
+    computed sort key if any) and its capped count."""
+
+    page_sql: str
+    page_params: tuple[Any, ...]
+    count_sql: str
+    count_params: tuple[Any, ...]
+
+
+_STATEMENTS: dict[Any, _Statements] = {}
+_STATEMENTS_KEPT = 1024
+
+
+def _list_statements(
+    actor: Actor | None,
+    flt: TicketFilter,
+    sort: TicketSort,
+    first: int,
+    after: Sequence[Any] | None,
+) -> _Statements:
+    """The SQL of a list request, built by Tortoise once per request shape and kept: building
+    it (query building, quoting) cost more than running it. The key holds everything the
+    statements are made of: what the policy's scope reads of the actor (role, user id,
+    departments), the filter, the sort, the page size and the cursor. A filter on due SLA
+    clocks compares with the time now, so it is built afresh each time."""
+    key: Any = None
+    if not flt.sla_breached:
+        try:
+            key = (
+                (actor.role, actor.user_id, actor.department_ids) if actor else None,
+                flt,
+                sort,
+                first,
+                # Typed: a forged ``true`` equals 1 and must still be refused, not found here.
+                tuple((type(v), v) for v in after) if after is not None else None,
+            )
+            found = _STATEMENTS.get(key)
+        except TypeError:  # a cursor holding something unhashable: refused when built
+            key, found = None, None
+        if found is not None:
+            return found
+    base = _filtered(actor, flt)
+    sort_key = _SORT_KEYS[sort.field]
+    query = _with_sort_key(base, sort.field)
+    if after is not None:
+        query = _after(query, sort_key, sort, after)
+    direction = "-" if sort.descending else ""
+    # The list shows every ticket's department, client and assignee: one joined query
+    # instead of three (the resolver primes its loaders with them), read as plain tuples.
+    columns = _row_columns() + (("sort_key",) if sort.field in _COMPUTED_KEYS else ())
+    page_sql, page_params = _sql_of(
+        query.order_by(f"{direction}{sort_key}", f"{direction}number")
+        .limit(first + 1)
+        .values_list(*columns)
+    )
+    count_sql, count_params = _capped_count_sql(base, COUNT_CAP)
+    statements = _Statements(page_sql, tuple(page_params), count_sql, tuple(count_params))
+    if key is not None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statements
+    return statements
 
 
 def check_list(
@@ -252,7 +312,13 @@ async def count_tickets(
     query_text = check_list(actor, flt, TicketSort(), search_language=search_language)
     base = _filtered(actor, flt)
     if query_text is not None:
-        found, more = await _capped_search_count(base, query_text, cap)
+        found, more = await _capped_search_count(
+            base,
+            query_text,
+            cap,
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         return cap + 1 if more else found
     return await capped_count(base, cap)
 
@@ -279,37 +345,79 @@ def _row_columns() -> tuple[str, ...]:
     return tickets + tuple(f"{name}__{c}" for name, _, columns in related for c in columns)
 
 
-def _loaded(model: type[M], values: dict[str, Any], *, partial: bool) -> M:
-    """A model instance from values the query already converted, as Tortoise's own
-    ``_init_from_db`` makes one, without its per-row work on columns (half the list's ORM
+def _decoder(field: Any) -> Callable[[Any], Any] | None:
+    """How a list column's value becomes the model's, as Tortoise's ``to_python_value`` makes
+    it, for the column types of a list row; None: taken as the driver gives it."""
+    if isinstance(field, DatetimeField):
+        return _datetime
+    if isinstance(field, BooleanField):
+        return bool
+    enum_type = getattr(field, "enum_type", None)
+    if enum_type is not None:
+        return cast(Callable[[Any], Any], enum_type)
+    if isinstance(field, IntField | CharField | TextField):
+        return None
+    return cast(Callable[[Any], Any], field.to_python_value)
+
+
+def _datetime(value: Any) -> datetime:
+    """A time as Tortoise reads it with ``use_tz`` (aware, in its default time zone): SQLite
+    holds ISO text, which ``fromisoformat`` reads at a fraction of Tortoise's parser's cost."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    zone = get_default_timezone()
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+_Plan = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+@functools.cache
+def _plans() -> tuple[_Plan, tuple[tuple[str, type[Model], _Plan], ...]]:
+    """Each column's attribute name and decoder: the ticket's, then each relation's."""
+    tickets, related = _columns()
+
+    def plan(model: type[Model], columns: tuple[str, ...]) -> _Plan:
+        return tuple((c, _decoder(model._meta.fields_map[c])) for c in columns)
+
+    return plan(Ticket, tickets), tuple(
+        (name, model, plan(model, columns)) for name, model, columns in related
+    )
+
+
+def _loaded(model: type[M], plan: _Plan, row: Sequence[Any], start: int, *, partial: bool) -> M:
+    """A model instance from ``row[start:]`` decoded by ``plan``, as Tortoise's own
+    ``_init_from_db`` makes one, without its per-row work on columns (most of the list's ORM
     time); ``partial``: not every column (a user's password hash is not read for a list)."""
     instance = model.__new__(model)
-    set_ = object.__setattr__
-    set_(instance, "_partial", partial)
-    set_(instance, "_saved_in_db", True)
-    set_(instance, "_custom_generated_pk", False)
-    set_(instance, "_await_when_save", {})
-    for name, value in values.items():
-        set_(instance, name, value)
+    values = instance.__dict__
+    values["_partial"] = partial
+    values["_saved_in_db"] = True
+    values["_custom_generated_pk"] = False
+    values["_await_when_save"] = {}
+    for index, (name, decode) in enumerate(plan, start):
+        value = row[index]
+        values[name] = value if decode is None or value is None else decode(value)
     return instance
 
 
-def _ticket_of_row(row: dict[str, Any]) -> Ticket:
-    """A list row (the ticket's columns, its relations' columns joined) as a Ticket whose
-    department, client and assignee are loaded, as ``select_related`` leaves them."""
-    tickets, related_columns = _columns()
-    ticket = _loaded(Ticket, {c: row[c] for c in tickets}, partial=False)
-    if "sort_key" in row:
-        object.__setattr__(ticket, "sort_key", row["sort_key"])
-    for relation, model, columns in related_columns:
-        related = None
-        if row[f"{relation}__id"] is not None:
-            related = _loaded(
-                model,
-                {c: row[f"{relation}__{c}"] for c in columns},
-                partial=model is User,
-            )
-        object.__setattr__(ticket, f"_{relation}", related)
+def _ticket_of_row(row: Sequence[Any]) -> Ticket:
+    """A list row (the ticket's columns, its relations' columns joined, then the computed
+    sort key if any) as a Ticket whose department, client and assignee are loaded, as
+    ``select_related`` leaves them."""
+    ticket_plan, related = _plans()
+    ticket = _loaded(Ticket, ticket_plan, row, 0, partial=False)
+    start = len(ticket_plan)
+    values = ticket.__dict__
+    for relation, model, plan in related:
+        loaded = None
+        if row[start] is not None:  # the relation's id: null for no assignee
+            loaded = _loaded(model, plan, row, start, partial=model is User)
+        values[f"_{relation}"] = loaded
+        start += len(plan)
+    if len(row) > start:
+        values["sort_key"] = row[start]
     return ticket
 
 
@@ -352,7 +460,13 @@ async def _search_page(
     if relevance:
         # The hits are already only the visible, filtered tickets: ranked and paged alone,
         # by (score, id), without joining every hit back to its ticket row.
-        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        hits = fulltext.hits_sql(
+            sql,
+            query_text,
+            within=_within(sql, base),
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         where = ""
         if after is not None:
             score, ticket_id = _score_position(after)
@@ -373,7 +487,13 @@ async def _search_page(
         if after is not None:
             query = _after(query, key, sort, after)
         inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
-        hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base))
+        hits = fulltext.hits_sql(
+            sql,
+            query_text,
+            within=_within(sql, base),
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
         statement = (
             f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
             f'JOIN ({hits}) AS h ON h.ticket_id = t."0" '
@@ -396,7 +516,13 @@ async def _search_page(
     if relevance and rows:
         total, more = int(rows[0]["total"]), bool(rows[0]["more"])
     else:
-        total, more = await _capped_search_count(base, query_text, COUNT_CAP)
+        total, more = await _capped_search_count(
+            base,
+            query_text,
+            COUNT_CAP,
+            departments=_departments(actor, flt),
+            departments_suffice=_only_departments(flt),
+        )
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
             t.client.name,
@@ -415,6 +541,22 @@ async def _search_page(
     )
 
 
+def _only_departments(flt: TicketFilter) -> bool:
+    """Whether nothing but the scope, a department and the search narrows the list: the
+    search's departments then select exactly the scoped, filtered tickets."""
+    return flt == TicketFilter(search=flt.search, department_id=flt.department_id)
+
+
+def _departments(actor: Actor | None, flt: TicketFilter) -> frozenset[int] | None:
+    """The departments the search may narrow its text branches to (None: any): the policy's
+    for the searcher, and the filter's department."""
+    departments = policy.search_departments(actor)
+    if flt.department_id is not None:
+        wanted = frozenset({flt.department_id})
+        return wanted if departments is None else departments & wanted
+    return departments
+
+
 def _within(sql: fulltext.Sql, base: QuerySet[Ticket]) -> Callable[[], str] | None:
     """SQL of the scoped, filtered ticket ids the search may find; None when nothing narrows
     the list (an admin without filters: every ticket), where the restriction only costs."""
@@ -429,12 +571,24 @@ def _dialect() -> str:
 
 
 async def _capped_search_count(
-    base: QuerySet[Ticket], query_text: fulltext.SearchQuery, cap: int
+    base: QuerySet[Ticket],
+    query_text: fulltext.SearchQuery,
+    cap: int,
+    *,
+    departments: frozenset[int] | None,
+    departments_suffice: bool,
 ) -> tuple[int, bool]:
     """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
     more hits than it found)."""
     sql = fulltext.Sql(_dialect())
-    hits = fulltext.hits_sql(sql, query_text, within=_within(sql, base), scored=False)
+    hits = fulltext.hits_sql(
+        sql,
+        query_text,
+        within=_within(sql, base),
+        departments=departments,
+        departments_suffice=departments_suffice,
+        scored=False,
+    )
     _, rows = await Ticket._meta.db.execute_query(
         "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "
         f"(SELECT h.more AS more FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
@@ -461,17 +615,17 @@ def _score_position(key: Sequence[Any]) -> tuple[float, int]:
 
 
 async def capped_count(query: QuerySet[Ticket], cap: int) -> int:
-    """``min(count, cap + 1)`` in one statement: ``SELECT COUNT(*) FROM (... LIMIT cap+1)``.
-
-    Tortoise's ``count()`` applies a limit only after counting every row, so the inner query
-    is built by Tortoise (with its parameters) and wrapped here.
-    """
-    inner = query.limit(cap + 1).values_list("id")
-    inner._choose_db_if_not_chosen()
-    inner._make_query()
-    sql, params = inner.query.get_parameterized_sql()
-    _, rows = await inner._db.execute_query(f"SELECT COUNT(*) AS n FROM ({sql}) AS capped", params)
+    """``min(count, cap + 1)`` in one statement: ``SELECT COUNT(*) FROM (... LIMIT cap+1)``."""
+    sql, params = _capped_count_sql(query, cap)
+    _, rows = await Ticket._meta.db.execute_query(sql, params)
     return int(next(iter(dict(rows[0]).values())))
+
+
+def _capped_count_sql(query: QuerySet[Ticket], cap: int) -> tuple[str, list[Any]]:
+    """Tortoise's ``count()`` applies a limit only after counting every row, so the inner
+    query is built by Tortoise (with its parameters) and wrapped here."""
+    sql, params = _sql_of(query.limit(cap + 1).values_list("id"))
+    return f"SELECT COUNT(*) AS n FROM ({sql}) AS capped", params
 
 
 def _key(ticket: Ticket, sort: TicketSort) -> list[Any]:

@@ -155,7 +155,8 @@ async def test_events_stop_when_the_ticket_moves_to_a_department_one_cannot_see(
         await wait_live(live, subscriptions=3)
         move = {"number": moving.number, "departmentId": str(world.dept_y.id)}
         await gql.data(UPDATE, {"input": move}, token=world.admin.token)
-        # The ticket view ends as if the ticket did not exist; the list hears nothing of it.
+        # The ticket view ends as if the ticket did not exist; the list hears that a ticket
+        # left it (LEFT, no ticket: nothing of its new state), then nothing more of it.
         error = query_error(await one.ended())
         assert error == {"message": f"Ticket #{moving.number} was not found.", "code": "NOT_FOUND"}
         await messages.reply_to_ticket(
@@ -164,6 +165,8 @@ async def test_events_stop_when_the_ticket_moves_to_a_department_one_cannot_see(
         await messages.reply_to_ticket(
             actor=world.client_a.actor, number=staying.number, body="b", settings=get_settings()
         )
+        left = (await every.next())["ticketListEvents"]
+        assert (left["type"], left["ticket"], left["message"]) == ("LEFT", None, None)
         event = (await every.next())["ticketListEvents"]
         assert (event["ticket"]["subject"], event["message"]["body"]) == ("Staying", "b")
         assert every.pending() == 0

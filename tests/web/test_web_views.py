@@ -62,6 +62,26 @@ async def test_save_a_view_see_its_live_count_and_open_it(world: World, open_as:
     assert await SavedView.all().count() == 0
 
 
+async def test_a_ticket_moved_out_of_the_department_leaves_the_count_and_list_live(
+    world: World, open_as: OpenAs
+) -> None:
+    moving = await open_ticket(world.client_a, world.dept_x, subject="Wrong desk")
+    await open_ticket(world.client_b, world.dept_x, subject="Right desk")
+    await saved_views.save_view(actor=world.staff_x.actor, name="All mine", flt=TicketFilter())
+    page = await open_as(world.staff_x, "/admin/tickets")
+    view = page.get_by_role("complementary", name="Saved views").locator('li[data-view="All mine"]')
+    await expect(view.locator(".count")).to_have_text("2")
+    await expect(page.locator("table.tickets tbody tr")).to_have_count(2)
+
+    # Triage sends it to another department: it leaves Xavier's count and list, live.
+    await tickets.update_ticket(
+        actor=world.admin.actor, number=moving.number, department_id=world.dept_y.id
+    )
+    await expect(view.locator(".count")).to_have_text("1")
+    await expect(page.locator("table.tickets tbody tr")).to_have_count(1)
+    await expect(page.locator("table.tickets")).not_to_contain_text("Wrong desk")
+
+
 async def test_a_view_shared_with_a_department_counts_what_each_member_sees(
     world: World, open_as: OpenAs
 ) -> None:

@@ -1,4 +1,4 @@
-import { LocationProvider, Route, Router } from "preact-iso";
+import { LocationProvider, Route, Router, lazy } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
 import { Layout } from "./layout";
@@ -14,6 +14,9 @@ import { InboundMail } from "./pages/admin/inbound-mail";
 import { Settings } from "./pages/admin/settings";
 import { StaffMembers } from "./pages/admin/staff";
 import { SlaSettings } from "./pages/admin/sla";
+
+// Its charting library loads with the page, not with the first screen.
+const Reports = lazy(() => import("./pages/admin/reports").then((m) => m.Reports));
 import { Tags } from "./pages/admin/tags";
 import { StaffTicket } from "./pages/admin/tickets/[number]";
 import { TicketList } from "./pages/admin/tickets/index";
@@ -59,6 +62,7 @@ const GUARDED: [string, Need, () => preact.JSX.Element | null][] = [
   ["/admin/canned", "staff", CannedResponses],
   ["/admin/tags", "admin", Tags],
   ["/admin/sla", "admin", SlaSettings],
+  ["/admin/reports", "staff", Reports],
   ["/admin/settings", "admin", Settings],
   ["/admin/inbound-mail", "admin", InboundMail],
   ["/client/tickets", "client", MyTickets],

@@ -49,6 +49,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
                 <NavLink href="/admin/tickets">Tickets</NavLink>
                 <NavLink href="/admin/clients">Clients</NavLink>
                 <NavLink href="/admin/canned">Canned responses</NavLink>
+                <NavLink href="/admin/reports">Reports</NavLink>
                 {me.role === "ADMIN" && (
                   <>
                     <NavLink href="/admin/departments">Departments</NavLink>

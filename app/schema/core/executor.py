@@ -28,6 +28,7 @@ from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from app.schema.core.renders import Render, SharedRenders, operation_key, render_key
+from app.schema.core.resolving import current_loaders
 
 # What the policy reads of an actor to decide by its access (role and departments) alone.
 CLASS_ATTRIBUTES = frozenset(
@@ -83,6 +84,8 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
         return result
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        # Every resolver of this execution runs in this task or a task created from it.
+        current_loaders.set(getattr(self.context_value, "loaders", None))
         renders = getattr(self.root_value, "shared_renders", None)
         actor = getattr(self.context_value, "actor", None)
         operation = operation_key(self.operation, self.variable_values)

@@ -9,10 +9,15 @@ is most of what executing the page costs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import TypeVar, cast
+from collections.abc import Awaitable, Callable, Generator
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
+
+current_loaders: ContextVar[Any] = ContextVar("current_loaders", default=None)
+"""The executing operation's DataLoaders (``app.schema.core.loaders.Loaders``), set by the
+executor as each execution starts: what a ``Deferred`` loads through."""
 
 
 class Missing:
@@ -29,3 +34,24 @@ def later(awaitable: Awaitable[T]) -> T:
     """``awaitable`` as the sync resolver's answer: graphql-core awaits it (typed as its value,
     which is what the field's GraphQL type is read from)."""
     return cast(T, awaitable)
+
+
+class Deferred(Generic[T]):
+    """A plain attribute's value that is not at hand: loaded through the executing operation's
+    DataLoaders when (and each time) graphql-core awaits it, never if the field is not asked
+    for. A type whose field is usually handed down (a list row's department) keeps it a plain
+    attribute this way, which costs graphql-core far less than a resolver method, and still
+    answers where it was not handed down (a single ticket, a live event)."""
+
+    __slots__ = ("_key", "_load")
+
+    def __init__(self, load: Callable[[Any, Any], Awaitable[T]], key: Any) -> None:
+        self._load, self._key = load, key
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._load(current_loaders.get(), self._key).__await__()
+
+
+def deferred(load: Callable[[Any, Any], Awaitable[T]], key: Any) -> T:
+    """A ``Deferred`` typed as its value (what the field's GraphQL type is read from)."""
+    return cast(T, Deferred(load, key))

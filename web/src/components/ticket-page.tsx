@@ -92,8 +92,8 @@ export function useTicket<
     { number },
     ({ ticketEvents: event }) => {
       // Merged into another ticket: the page follows it there (if the viewer may see it).
-      const target = event.type === "MERGED" ? event.ticket.mergedInto?.number : undefined;
-      if (target !== undefined && event.ticket.number === number) {
+      const target = event.type === "MERGED" ? event.ticket?.mergedInto?.number : undefined;
+      if (target !== undefined && event.ticket?.number === number) {
         route(path.replace(/\/\d+$/, `/${target}`));
         return;
       }

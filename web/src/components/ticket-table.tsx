@@ -208,7 +208,8 @@ export function useLiveTickets(
     TicketListEventsDocument,
     {},
     ({ ticketListEvents: event }) => {
-      flash(String(event.ticket.number));
+      // LEFT (a ticket moved out of the viewer's departments) names no ticket.
+      if (event.ticket) flash(String(event.ticket.number));
       onEvent?.(event);
       refetchSoon();
     },

@@ -113,6 +113,10 @@ export function TicketList() {
     await Promise.all([list.refetch(), views.refetch()]);
   };
   const flashing = useLiveTickets(refetchShown, (event) => {
+    if (!event.ticket) {
+      setAnnouncement("A ticket moved to a department you do not see.");
+      return;
+    }
     const verb = event.type === "CREATED" ? "New ticket" : "Ticket updated";
     setAnnouncement(`${verb}: #${event.ticket.number} ${event.ticket.subject}`);
   });
