@@ -166,6 +166,7 @@ async def test_client_pages_and_closing(world: World, open_as: OpenAs) -> None:
     await expect(page.get_by_role("heading", name="Ticket not found")).to_be_visible()
     await page.goto(f"/client/tickets/{mine.ticket.number}")
     await page.get_by_role("button", name="Close ticket").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Close ticket").click()
     await expect(page.locator(".ticket-status")).to_contain_text("Closed")
     # A reply box that is empty sends nothing.
     await expect(page.get_by_role("button", name="Send reply")).to_be_disabled()

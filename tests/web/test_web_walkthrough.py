@@ -1,0 +1,78 @@
+"""Small things a user notices: the client sees the priority they chose, closing asks first
+(client and staff), and the settings say what auto-close really does."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from app.config import get_settings
+from app.models import Ticket, TicketPriority, TicketStatus
+from app.services import tickets
+from tests.conftest import World
+from tests.web.browser import OpenAs
+
+pytestmark = pytest.mark.browser
+
+
+async def a_ticket(world: World, priority: TicketPriority = TicketPriority.HIGH) -> int:
+    opened = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer jams",
+        body="Every second page.",
+        priority=priority,
+        settings=get_settings(),
+    )
+    return opened.ticket.number
+
+
+async def test_the_client_sees_the_priority_and_confirms_closing(
+    world: World, open_as: OpenAs
+) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.client_a, "/client/tickets")
+    row = page.locator("table.tickets tbody tr")
+    await expect(row).to_contain_text("High")
+    await row.get_by_role("link").first.click()
+    await expect(page.locator(".ticket-priority")).to_contain_text("Priority: High")
+
+    # Close asks; Cancel (by the keyboard) leaves the ticket open.
+    await page.get_by_role("button", name="Close ticket").click()
+    dialog = page.get_by_role("dialog", name=f"Close ticket #{number}?")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator(".ticket-status")).to_contain_text("Open")
+    await page.get_by_role("button", name="Close ticket").click()
+    await page.keyboard.press("Enter")  # on Cancel
+    await expect(dialog).to_be_hidden()
+    assert (await Ticket.get(number=number)).status is TicketStatus.OPEN
+
+    # Confirmed: closed.
+    await page.get_by_role("button", name="Close ticket").click()
+    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await page.keyboard.press("Shift+Tab")
+    await expect(dialog.get_by_role("button", name="Close ticket")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".ticket-status")).to_contain_text("Closed")
+    assert (await Ticket.get(number=number)).status is TicketStatus.CLOSED
+
+
+async def test_staff_confirm_closing_from_the_status(world: World, open_as: OpenAs) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}")
+    status = page.get_by_label("Status", exact=True)
+    await status.select_option("CLOSED")
+    dialog = page.get_by_role("dialog", name=f"Close ticket #{number}?")
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    await expect(status).to_have_value("OPEN")
+    assert (await Ticket.get(number=number)).status is TicketStatus.OPEN
+
+    await status.select_option("CLOSED")
+    await dialog.get_by_role("button", name="Close ticket").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator(".ticket-head .badge").first).to_contain_text("Closed")
+    assert (await Ticket.get(number=number)).status is TicketStatus.CLOSED
