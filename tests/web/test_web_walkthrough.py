@@ -76,3 +76,21 @@ async def test_staff_confirm_closing_from_the_status(world: World, open_as: Open
     await expect(dialog).to_be_hidden()
     await expect(page.locator(".ticket-head .badge").first).to_contain_text("Closed")
     assert (await Ticket.get(number=number)).status is TicketStatus.CLOSED
+
+
+async def test_auto_close_is_described_as_what_it_does(world: World, open_as: OpenAs) -> None:
+    """It closes Answered tickets (waiting on the client), not unanswered ones; off is off."""
+    page = await open_as(world.admin, "/admin/departments")
+    rule = page.locator(".auto-close-rule")
+    await expect(rule).to_contain_text(
+        "Answered tickets (waiting on the client) with no activity for 7 days close automatically"
+    )
+    await expect(rule).to_contain_text("Open, In progress and On hold tickets never close")
+    await page.get_by_role("link", name="Settings").click()
+    days = page.get_by_label("Close tickets waiting on the client after (days)")
+    await expect(page.get_by_text("Close unanswered tickets")).to_have_count(0)
+    await days.fill("0")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Saved")
+    await page.get_by_role("link", name="Departments").click()
+    await expect(rule).to_contain_text("Auto-close is off, unless a department sets its own")
