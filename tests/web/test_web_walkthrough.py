@@ -46,7 +46,8 @@ async def test_the_client_sees_the_priority_and_confirms_closing(
     await expect(dialog).to_be_hidden()
     await expect(page.locator(".ticket-status")).to_contain_text("Open")
     await page.get_by_role("button", name="Close ticket").click()
-    await page.keyboard.press("Enter")  # on Cancel
+    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await page.keyboard.press("Enter")
     await expect(dialog).to_be_hidden()
     assert (await Ticket.get(number=number)).status is TicketStatus.OPEN
 
@@ -89,6 +90,7 @@ async def test_auto_close_is_described_as_what_it_does(world: World, open_as: Op
     await page.get_by_role("link", name="Settings").click()
     days = page.get_by_label("Close tickets waiting on the client after (days)")
     await expect(page.get_by_text("Close unanswered tickets")).to_have_count(0)
+    await expect(days).to_have_value("7")
     await days.fill("0")
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text("Saved")
