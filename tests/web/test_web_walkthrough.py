@@ -96,3 +96,14 @@ async def test_auto_close_is_described_as_what_it_does(world: World, open_as: Op
     await expect(page.get_by_role("status")).to_have_text("Saved")
     await page.get_by_role("link", name="Departments").click()
     await expect(rule).to_contain_text("Auto-close is off, unless a department sets its own")
+
+
+async def test_the_assignee_filter_lists_the_viewer_once(world: World, open_as: OpenAs) -> None:
+    page = await open_as(world.admin, "/admin/tickets")
+    assignee = page.get_by_label("Assigned to")
+    # The others are there by name (the lists have loaded); Ada herself only as "Me".
+    await expect(assignee.locator("option", has_text="Xavier Staff")).to_have_count(1)
+    labels = await assignee.locator("option").all_inner_texts()
+    assert [label for label in labels if "Ada" in label or label.startswith("Me")] == [
+        "Me (mine)"
+    ]
