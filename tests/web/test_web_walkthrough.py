@@ -107,3 +107,34 @@ async def test_the_assignee_filter_lists_the_viewer_once(world: World, open_as: 
     assert [label for label in labels if "Ada" in label or label.startswith("Me")] == [
         "Me (mine)"
     ]
+
+
+async def test_moving_between_pages_focuses_and_announces_the_heading(
+    world: World, open_as: OpenAs
+) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.client_a, "/client/tickets")
+    announcer = page.get_by_test_id("page-announcer")
+    await page.get_by_role("link", name="Printer jams").click()
+    heading = page.get_by_role("heading", level=1)
+    await expect(heading).to_have_text(f"#{number} Printer jams")
+    await expect(heading).to_be_focused()
+    await expect(announcer).to_have_text(f"#{number} Printer jams")
+    await expect(announcer).to_have_attribute("aria-live", "polite")
+    # By the keyboard, through the main menu.
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a ticket").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+    await expect(announcer).to_have_text(await page.get_by_role("heading", level=1).inner_text())
+    # Signing out lands on the sign-in page with the cursor in Email.
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url("/login")
+    await expect(page.get_by_label("Email")).to_be_focused()
+    await expect(announcer).to_have_text("Sign in")
+
+
+async def test_the_sign_in_page_starts_in_email(world: World, open_as: OpenAs) -> None:
+    page = await open_as(None, "/login")
+    await expect(page.get_by_label("Email")).to_be_focused()
+    await page.keyboard.type("alice@example.com")
+    await expect(page.get_by_label("Email")).to_have_value("alice@example.com")
