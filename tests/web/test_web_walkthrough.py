@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, Route, expect
 
 from app.config import get_settings
 from app.models import Ticket, TicketPriority, TicketStatus
@@ -32,7 +34,7 @@ async def test_the_client_sees_the_priority_and_confirms_closing(
 ) -> None:
     number = await a_ticket(world)
     page = await open_as(world.client_a, "/client/tickets")
-    row = page.locator("table.tickets tbody tr")
+    row = page.locator("table.tickets tbody tr[data-number]")
     await expect(row).to_contain_text("High")
     await row.get_by_role("link").first.click()
     await expect(page.locator(".ticket-priority")).to_contain_text("Priority: High")
@@ -138,3 +140,31 @@ async def test_the_sign_in_page_starts_in_email(world: World, open_as: OpenAs) -
     await expect(page.get_by_label("Email")).to_be_focused()
     await page.keyboard.type("alice@example.com")
     await expect(page.get_by_label("Email")).to_have_value("alice@example.com")
+
+
+async def test_the_lists_show_skeleton_rows_while_loading(world: World, open_as: OpenAs) -> None:
+    """Until the first page arrives the table shows grey placeholder rows (busy), never an
+    empty table with headers; then the tickets take their place."""
+    number = await a_ticket(world)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_the_list(route: Route) -> None:
+        if "query MyTickets" in (route.request.post_data or ""):
+            held.set()
+            await release.wait()
+        await route.continue_()
+
+    async def before(page: Page) -> None:
+        await page.route("**/graphql", hold_the_list)
+
+    page = await open_as(world.client_a, "/client/tickets", before=before)
+    await held.wait()
+    table = page.locator("table.tickets")
+    await expect(table.locator("tbody tr.skeleton")).to_have_count(5)
+    await expect(table).to_have_attribute("aria-busy", "true")
+    await expect(table.locator("tbody tr[data-number]")).to_have_count(0)
+    release.set()
+    await expect(table.locator(f'tbody tr[data-number="{number}"]')).to_be_visible()
+    await expect(table.locator("tbody tr.skeleton")).to_have_count(0)
+    await expect(table).not_to_have_attribute("aria-busy", "true")
