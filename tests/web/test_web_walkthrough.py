@@ -106,9 +106,7 @@ async def test_the_assignee_filter_lists_the_viewer_once(world: World, open_as: 
     # The others are there by name (the lists have loaded); Ada herself only as "Me".
     await expect(assignee.locator("option", has_text="Xavier Staff")).to_have_count(1)
     labels = await assignee.locator("option").all_inner_texts()
-    assert [label for label in labels if "Ada" in label or label.startswith("Me")] == [
-        "Me (mine)"
-    ]
+    assert [label for label in labels if "Ada" in label or label.startswith("Me")] == ["Me (mine)"]
 
 
 async def test_moving_between_pages_focuses_and_announces_the_heading(
@@ -124,7 +122,11 @@ async def test_moving_between_pages_focuses_and_announces_the_heading(
     await expect(announcer).to_have_text(f"#{number} Printer jams")
     await expect(announcer).to_have_attribute("aria-live", "polite")
     # By the keyboard, through the main menu.
-    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a ticket").focus()
+    await (
+        page.get_by_role("navigation", name="Main")
+        .get_by_role("link", name="Open a ticket")
+        .focus()
+    )
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
     await expect(announcer).to_have_text(await page.get_by_role("heading", level=1).inner_text())
