@@ -57,7 +57,7 @@ async def test_admin_pages(world: World, open_as: OpenAs) -> None:
     new = page.get_by_role("form", name="New department")
     await new.get_by_label("Name").fill("Hardware")
     await new.get_by_label("Mail address (optional)").fill("hardware@helpdesk.test")
-    await new.get_by_label("Auto-close after (days, optional)").fill("3")
+    await new.get_by_label("Close tickets waiting on the client after (days, optional)").fill("3")
     await new.get_by_role("button", name="Create department").click()
     await expect(page.get_by_role("form", name="Department Hardware")).to_be_visible()
     hardware = await Department.get(name="Hardware")
@@ -98,7 +98,7 @@ async def test_admin_pages(world: World, open_as: OpenAs) -> None:
     assert (await CannedResponse.get(title="Reboot")).department_id == hardware.id
 
     await page.get_by_role("link", name="Settings").click()
-    days = page.get_by_label("Close unanswered tickets after (days)")
+    days = page.get_by_label("Close tickets waiting on the client after (days)")
     await expect(days).to_have_value("7")
     await days.fill("5000")
     await page.get_by_role("button", name="Save").click()
@@ -166,6 +166,7 @@ async def test_client_pages_and_closing(world: World, open_as: OpenAs) -> None:
     await expect(page.get_by_role("heading", name="Ticket not found")).to_be_visible()
     await page.goto(f"/client/tickets/{mine.ticket.number}")
     await page.get_by_role("button", name="Close ticket").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Close ticket").click()
     await expect(page.locator(".ticket-status")).to_contain_text("Closed")
     # A reply box that is empty sends nothing.
     await expect(page.get_by_role("button", name="Send reply")).to_be_disabled()

@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
 import { mutate, restartSocket } from "./api";
 import { graphql } from "./gql";
+import { usePageFocus } from "./page-focus";
 import { isStaff, useSession } from "./session";
 
 const LogoutDocument = graphql(`
@@ -23,6 +24,7 @@ function NavLink({ href, children }: { href: string; children: ComponentChildren
 export function Layout({ children }: { children: ComponentChildren }) {
   const { me, setMe } = useSession();
   const { route, path } = useLocation();
+  const announced = usePageFocus(path, () => document.getElementById("main"));
   const signOut = async () => {
     try {
       await mutate(LogoutDocument, {});
@@ -91,6 +93,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      <p class="sr-only" aria-live="polite" data-testid="page-announcer">
+        {announced}
+      </p>
     </>
   );
 }

@@ -104,7 +104,7 @@ export function useTicket<
   return { ...loaded, number, ticket: ticket as NonNullable<R["ticket"]> | undefined, messages };
 }
 
-/** The line under the heading: status, department, dates; for staff also priority and client. */
+/** The line under the heading: status, priority, department, dates; for staff also the client. */
 function TicketFacts({ ticket, staff }: { ticket: TicketPageFieldsFragment; staff: boolean }) {
   return (
     <p class="meta">
@@ -116,9 +116,14 @@ function TicketFacts({ ticket, staff }: { ticket: TicketPageFieldsFragment; staf
           </span>
         </>
       ) : (
-        <span class="ticket-status" aria-live="polite">
-          Status: <StatusBadge status={ticket.status} />
-        </span>
+        <>
+          <span class="ticket-status" aria-live="polite">
+            Status: <StatusBadge status={ticket.status} />
+          </span>{" "}
+          · <span class="ticket-priority">
+            Priority: <PriorityBadge priority={ticket.priority} />
+          </span>
+        </>
       )}{" "}
       · {ticket.department.name} · opened <Time iso={ticket.createdAt} /> · last update{" "}
       <Time iso={ticket.lastActivityAt} />

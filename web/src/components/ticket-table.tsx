@@ -228,6 +228,24 @@ export interface Selection {
   setPage: (numbers: number[], on: boolean) => void;
 }
 
+/** Grey bars where the first rows will be, while the first page loads (hidden from screen
+ * readers, which hear the table's ``aria-busy`` instead). */
+function SkeletonRows({ columns, rows = 5 }: { columns: number; rows?: number }) {
+  return (
+    <>
+      {Array.from({ length: rows }, (_, r) => (
+        <tr key={`skeleton-${r}`} class="skeleton" aria-hidden="true">
+          {Array.from({ length: columns }, (_, c) => (
+            <td key={c}>
+              <span class="skeleton-bar" />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </>
+  );
+}
+
 export function TicketTable({
   page,
   columns,
@@ -265,7 +283,10 @@ export function TicketTable({
   ];
   return (
     <div class="table-wrap">
-      <table class="tickets" aria-busy={busy === undefined ? undefined : busy ? "true" : "false"}>
+      <table
+        class="tickets"
+        aria-busy={!page ? "true" : busy === undefined ? undefined : busy ? "true" : "false"}
+      >
         <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
@@ -302,6 +323,7 @@ export function TicketTable({
           </tr>
         </thead>
         <tbody>
+          {!page && <SkeletonRows columns={shown.length + (selection ? 1 : 0)} />}
           {page?.edges.map(({ node: t, highlight }) => (
             <tr
               key={t.id}

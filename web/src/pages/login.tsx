@@ -1,5 +1,5 @@
 import { useLocation } from "preact-iso";
-import { useRef } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { mutate, ok, restartSocket } from "../api";
 import { Form } from "../components/form";
 import { graphql } from "../gql";
@@ -36,6 +36,8 @@ export function Login() {
   // Set once signed in here: this page then routes on by itself.
   const signedIn = useRef(false);
   const signupOpen = useSignupOpen();
+  // The one thing to do here is type the address: the cursor starts there.
+  useEffect(() => document.getElementById("login-email")?.focus(), []);
   if (me && !signedIn.current) return <Redirect to={safeNext(query.next) ?? homeFor(me)} />;
   return (
     <section class="panel narrow" aria-labelledby="login-title">

@@ -56,8 +56,11 @@ function controls(editing: boolean): Control<DepartmentValues>[] {
       type: "number",
       min: 0,
       ...(editing
-        ? { label: "Auto-close after (days)", hint: "Empty: the global setting. 0: never." }
-        : { label: "Auto-close after (days, optional)" }),
+        ? {
+            label: "Close tickets waiting on the client after (days)",
+            hint: "Answered tickets of this department with no activity for this many days close automatically. Empty: the global setting. 0: never in this department.",
+          }
+        : { label: "Close tickets waiting on the client after (days, optional)" }),
     },
   ];
 }
@@ -75,9 +78,12 @@ export function Departments() {
       error={list.error}
       intro={
         list.data?.settings && (
-          <p class="muted">
-            Tickets close automatically after {list.data.settings.autoCloseDays} days without
-            activity unless a department says otherwise (<a href="/admin/settings">change</a>).
+          <p class="muted auto-close-rule">
+            {list.data.settings.autoCloseDays > 0
+              ? `Answered tickets (waiting on the client) with no activity for ${list.data.settings.autoCloseDays} ${list.data.settings.autoCloseDays === 1 ? "day" : "days"} close automatically`
+              : "Auto-close is off"}
+            , unless a department sets its own number of days (<a href="/admin/settings">change</a>).
+            Open, In progress and On hold tickets never close by themselves.
           </p>
         )
       }

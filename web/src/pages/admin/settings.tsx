@@ -39,8 +39,8 @@ export function Settings() {
         controls={[
           {
             name: "days",
-            label: "Close unanswered tickets after (days)",
-            hint: "Tickets waiting on the client (Answered) close after this many days without activity; 0 turns auto-close off. Departments may override it.",
+            label: "Close tickets waiting on the client after (days)",
+            hint: "An Answered ticket (staff replied, the client has not) with no activity for this many days is closed automatically, and the client is told that a reply opens it again. Open, In progress and On hold tickets never close by themselves. 0 turns auto-close off. A department's own setting takes precedence.",
             type: "number",
             min: 0,
             required: true,

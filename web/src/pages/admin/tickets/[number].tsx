@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { mutate, ok, query } from "../../../api";
 import { ClientPanel } from "../../../components/client-context";
 import { Composer } from "../../../components/composer";
+import { ConfirmDialog } from "../../../components/confirm";
 import { SlaPanel } from "../../../components/sla";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
@@ -172,6 +173,7 @@ export function StaffTicket() {
   );
   const presence = usePresence(number, !!ticket);
   const [note, setNote] = useState(false);
+  const [askClose, setAskClose] = useState(false);
   const update = useAction();
   type Change = Omit<UpdateTicketInput, "number" | "expectedVersion">;
   const [conflict, setConflict] = useState<{ message: string; change: Change } | null>(null);
@@ -249,7 +251,8 @@ export function StaffTicket() {
           {
             id: "ticket-status",
             label: "Status",
-            value: ticket.status,
+            // While closing is asked the select shows Closed; Cancel puts it back.
+            value: askClose ? "CLOSED" : ticket.status,
             options: [
               // Answered is never offered: only a staff reply sets it.
               ...(ticket.status === "ANSWERED"
@@ -257,7 +260,9 @@ export function StaffTicket() {
                 : []),
               ...labelled(SETTABLE_STATUSES, STATUS_LABEL),
             ],
-            set: (value: string) => change({ status: value as TicketStatus }),
+            // Closing asks first (the dialog below); the other statuses change at once.
+            set: (value: string) =>
+              value === "CLOSED" ? setAskClose(true) : change({ status: value as TicketStatus }),
           },
           {
             id: "ticket-priority",
@@ -334,6 +339,18 @@ export function StaffTicket() {
                     </div>
                   </div>
                 )}
+                <ConfirmDialog
+                  open={askClose}
+                  title={`Close ticket #${ticket.number}?`}
+                  confirm="Close ticket"
+                  onConfirm={() => {
+                    setAskClose(false);
+                    void change({ status: "CLOSED" });
+                  }}
+                  onCancel={() => setAskClose(false)}
+                >
+                  <p>A reply from the client opens it again.</p>
+                </ConfirmDialog>
                 {details.map(({ id, label, value, options, set, hint }) => (
                   <Field key={id} id={id} label={label} hint={hint}>
                     <Select

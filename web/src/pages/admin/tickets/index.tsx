@@ -16,6 +16,7 @@ import { graphql } from "../../../gql";
 import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
 import { filterFrom, statusChoice } from "../../../list-query";
+import { useSession } from "../../../session";
 
 const PAGE_SIZE = 25;
 
@@ -154,6 +155,7 @@ export function TicketList() {
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
+  const { me } = useSession();
   // Each filter is kept in the address as ?KEY=VALUE.
   const filters = [
     {
@@ -200,11 +202,12 @@ export function TicketList() {
         { value: "", label: "Anyone" },
         { value: "mine", label: "Me (mine)" },
         { value: "none", label: "Unassigned" },
-        // The assignee filter offers the first 100 staff and admins by name.
+        // The assignee filter offers the first 100 staff and admins by name; the signed-in
+        // person is "Me" above, so not again by name (unless the address chose them by id).
         ...people(
           options.data?.staff.edges.map((e) => e.node),
           options.data?.admins.edges.map((e) => e.node),
-        ),
+        ).filter((o) => o.value !== me?.id || query.assignee === me.id),
       ],
     },
   ];

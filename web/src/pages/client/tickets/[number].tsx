@@ -1,6 +1,8 @@
 /** A client's ticket at /client/tickets/NUMBER: replies (never notes), a reply box, live. */
+import { useState } from "preact/hooks";
 import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { ConfirmDialog } from "../../../components/confirm";
 import { RateTicket } from "../../../components/rating";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
@@ -34,8 +36,10 @@ export function ClientTicket() {
   const view = useTicket(ClientTicketDocument, {});
   const { number } = view;
   const closing = useAction();
+  const [asking, setAsking] = useState(false);
   const close = () =>
     closing.run(async () => {
+      setAsking(false);
       ok((await mutate(CloseTicketDocument, { number })).closeTicket, "Ticket");
       await view.refetch();
     });
@@ -79,9 +83,23 @@ export function ClientTicket() {
               }
               actions={
                 ticket.status !== "CLOSED" && (
-                  <button type="button" disabled={closing.busy} onClick={() => void close()}>
-                    Close ticket
-                  </button>
+                  <>
+                    <button type="button" disabled={closing.busy} onClick={() => setAsking(true)}>
+                      Close ticket
+                    </button>
+                    <ConfirmDialog
+                      open={asking}
+                      title={`Close ticket #${number}?`}
+                      confirm="Close ticket"
+                      onConfirm={() => void close()}
+                      onCancel={() => setAsking(false)}
+                    >
+                      <p>
+                        We will take it that your question is answered. You can still reply later;
+                        that opens it again.
+                      </p>
+                    </ConfirmDialog>
+                  </>
                 )
               }
               footer={<ErrorNote error={closing.error} />}

@@ -67,7 +67,7 @@ export function MyTickets() {
       ) : (
         <TicketTable
           page={tickets}
-          columns={["number", "subject", "department", "status", "lastActivity"]}
+          columns={["number", "subject", "department", "status", "priority", "lastActivity"]}
           href={(number) => `/client/tickets/${number}`}
           caption={searching ? "Your tickets matching the search" : "Your tickets, most recently updated first"}
           flashing={flashing}

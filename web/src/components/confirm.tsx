@@ -1,0 +1,57 @@
+/**
+ * A confirmation step inside the page (not ``window.confirm``): a modal ``<dialog>`` with the
+ * question, the action's own button and Cancel. The browser keeps focus inside it, Escape
+ * cancels, and focus goes back to what opened it when it closes.
+ */
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirm,
+  onConfirm,
+  onCancel,
+}: {
+  /** Shown while true. */
+  open: boolean;
+  title: string;
+  /** What happens if confirmed. */
+  children?: ComponentChildren;
+  /** The confirming button's label (the action, e.g. "Close ticket"). */
+  confirm: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      class="confirm"
+      aria-labelledby="confirm-title"
+      // Escape (and anything else that closes it) counts as Cancel.
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{title}</h2>
+      {children}
+      <div class="actions">
+        <button type="button" class="primary" onClick={onConfirm}>
+          {confirm}
+        </button>
+        <button type="button" autoFocus onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
