@@ -280,6 +280,22 @@ def ask(server: ServerProcess, document: Document, seeded: Seeded) -> tuple[Any,
     return body["data"], len(response.content)
 
 
+def start_bare(env: dict[str, str], workdir: Path, data: Path, database_url: str) -> ServerProcess:
+    """The bare stack (bench/bare_server.py) on a spare port, answering from ``data``."""
+    port = free_port()
+    return ServerProcess(
+        "bare",
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bare_server.py"),
+            *("--port", str(port), "--data", str(data), "--database-url", database_url),
+        ],
+        env=env,
+        port=port,
+        log=workdir / "bare.log",
+    )
+
+
 def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
     """The product's answers to the read documents, as the bare app's data file."""
     answers = {d.key: ask(product, d, seeded)[0] for d in DOCUMENTS if d.key != "reply"}
@@ -519,18 +535,7 @@ def main() -> None:
         servers.append(product)
         product.wait_ready()
         data = bare_data(product, seeded, workdir)
-        port = free_port()
-        bare = ServerProcess(
-            "bare",
-            [
-                sys.executable,
-                str(ROOT / "bench" / "bare_server.py"),
-                *("--port", str(port), "--data", str(data), "--database-url", database_url),
-            ],
-            env=env,
-            port=port,
-            log=workdir / "bare.log",
-        )
+        bare = start_bare(env, workdir, data, database_url)
         servers.append(bare)
         bare.wait_ready()
         sizes = check_same_answers(product, bare, seeded)

@@ -37,12 +37,12 @@ from bench_ceiling import (  # noqa: E402
     authorization,
     bare_data,
     settle_outbox,
+    start_bare,
 )
 from benchlib import (  # noqa: E402
     PrivateRedis,
     ServerProcess,
     cpu_seconds,
-    free_port,
     helpdesk_serve,
     machine_lines,
 )
@@ -105,18 +105,7 @@ def main() -> None:
         servers.append(product)
         product.wait_ready()
         data = bare_data(product, seeded, workdir)
-        port = free_port()
-        bare = ServerProcess(
-            "bare",
-            [
-                sys.executable,
-                str(ROOT / "bench" / "bare_server.py"),
-                *("--port", str(port), "--data", str(data), "--database-url", database_url),
-            ],
-            env=env,
-            port=port,
-            log=workdir / "bare.log",
-        )
+        bare = start_bare(env, workdir, data, database_url)
         servers.append(bare)
         bare.wait_ready()
         for document in DOCUMENTS:  # the reads only: this benchmark writes nothing

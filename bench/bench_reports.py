@@ -29,7 +29,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_average, machine_lines, recreate_database  # noqa: E402
+from benchlib import load_average, machine_lines, percentile, recreate_database  # noqa: E402
 
 DEPARTMENTS = 10
 STAFF = 20
@@ -155,8 +155,7 @@ async def measure(runs: int) -> dict[str, dict[str, list[float]]]:
 
 
 def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return percentile(samples, 0.95)
 
 
 async def main() -> None:

@@ -32,7 +32,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import recreate_database  # noqa: E402
+from benchlib import percentile, recreate_database  # noqa: E402
 
 DEPARTMENTS = 10
 MESSAGES_PER_TICKET = 5
@@ -284,8 +284,7 @@ async def measure(queries: dict[str, list[str]], runs: int) -> dict[str, dict[st
 
 
 def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return percentile(samples, 0.95)
 
 
 async def main() -> None:
