@@ -307,10 +307,21 @@ def _source_rows(
         yield [tuple(conv(v) for conv, v in zip(converters, row, strict=True)) for row in rows]
 
 
+KEPT_BY_POSTGRES = {("messages", "department_id")}
+"""Columns only PostgreSQL has, which its own triggers fill as rows are written (migration
+0014_message_departments: each message's copy of its ticket's department, for the search):
+SQLite has no such column, and COPY fires the triggers, so they are not copied."""
+
+
 def _check_source_columns(source: sqlite3.Connection, table: Table) -> None:
+    """Every column to copy is in the SQLite table; the ones PostgreSQL keeps itself are left
+    out of ``table``'s columns (so of the copy and of both checksums)."""
     have = {row[1] for row in source.execute(f'PRAGMA table_info("{table.name}")')}
     if not have:
         raise MoveFailed(f"the SQLite database has no table {table.name}")
+    table.columns[:] = [
+        c for c in table.columns if c.name in have or (table.name, c.name) not in KEPT_BY_POSTGRES
+    ]
     missing = [c.name for c in table.columns if c.name not in have]
     if missing:
         raise MoveFailed(f"the SQLite table {table.name} lacks columns {', '.join(missing)}")

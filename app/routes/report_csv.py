@@ -40,9 +40,13 @@ async def report_csv(request: Request) -> Response:
     try:
         try:
             kind = reports.ReportKind(request.path_params["kind"])
-            granularity = reports.Granularity(query.get("granularity", "day"))
         except ValueError:
             raise NotFound("No such report.") from None
+        try:
+            granularity = reports.Granularity(query.get("granularity", "day"))
+        except ValueError:
+            choices = ", ".join(g.value for g in reports.Granularity)
+            raise ValidationFailed.single("granularity", f"Give one of {choices}.") from None
         result = await reports.report(
             actor=actor,
             kind=kind,

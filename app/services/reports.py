@@ -30,6 +30,10 @@ from app.services.search import Sql
 MAX_SPAN = timedelta(days=731)
 """The longest span a report covers (two years)."""
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Reports cover dates in this range (periods near year 9999 would overflow)."""
+
 SQLITE_ROWS = 200_000
 """SQLite computes percentiles from the ordered durations themselves: at most this many."""
 
@@ -115,6 +119,9 @@ async def report(
         raise ValidationFailed.single("to", "The end must be after the start.")
     if end - start > MAX_SPAN:
         raise ValidationFailed.single("to", "A report covers at most two years.")
+    for name, moment in (("from", start), ("to", end)):
+        if not EARLIEST <= moment <= LATEST:
+            raise ValidationFailed.single(name, "Give a date between 1970 and 2999.")
     if department_id is not None:
         visible = Department.filter(policy.department_scope(actor), id=department_id)
         if not await visible.exists():

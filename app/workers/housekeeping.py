@@ -9,10 +9,11 @@ from arq.cron import cron
 
 from app.config import Settings
 from app.services.housekeeping import housekeeping
+from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
-# Walking a large attachment store takes longer than a notification; a run cut short (a stop)
-# loses nothing, the next one carries on.
-TIMEOUT_SECONDS = 600
+# The same bound as every other job: arq holds *every* job of a worker that dies for the largest
+# timeout of any of its functions + 10 s. A run cut short loses nothing; the next carries on.
+TIMEOUT_SECONDS = JOB_TIMEOUT_SECONDS
 
 
 async def run_housekeeping(ctx: dict[str, Any]) -> dict[str, int]:

@@ -109,5 +109,8 @@ async def a_month(world, until: datetime, tickets: int = 240) -> None:
         await _status(ticket, "OPEN", "ANSWERED", answered)
         if done:
             await _status(ticket, "ANSWERED", "CLOSED", closed)
+            if rng.random() < 0.5:  # half the clients rate, most of them Good
+                score = RatingScore.GOOD if rng.random() < 0.8 else RatingScore.BAD
+                await _rating(ticket, score, closed + timedelta(minutes=rng.randrange(600)))
         elif ticket.status is not TicketStatus.ANSWERED:
             await _status(ticket, "ANSWERED", ticket.status.name, answered + timedelta(hours=1))

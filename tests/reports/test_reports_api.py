@@ -174,3 +174,8 @@ async def test_bad_input_is_a_typed_error(gql, seeded) -> None:
     assert (long["__typename"], long["field"]) == ("ValidationError", "to")
     bad_id = await ask(gql, w.staff_x, "BACKLOG", dept="x1")
     assert (bad_id["__typename"], bad_id["field"]) == ("ValidationError", "departmentId")
+    # Periods near the end of the calendar would overflow: a typed error, not an internal one.
+    for kind in KINDS:
+        far = await ask(gql, w.admin, kind, start=datetime(9998, 1, 1, tzinfo=UTC),
+                        end=datetime(9999, 12, 31, tzinfo=UTC))  # fmt: skip
+        assert (far["__typename"], far["field"]) == ("ValidationError", "from"), far

@@ -47,6 +47,11 @@ async def test_csv_refuses_as_the_query_does(live_server, gql, seeded) -> None:
     assert (await get(live_server, "nope.csv", token=w.admin.token)).status_code == 404
     backwards = await get(live_server, "backlog.csv", token=w.admin.token, to=START.isoformat())
     assert backwards.status_code == 400
+    far = await get(live_server, "backlog.csv", token=w.admin.token,
+                    **{"from": "9998-01-01T00:00:00+00:00", "to": "9999-12-31T00:00:00+00:00"})  # fmt: skip
+    assert far.status_code == 400
+    yearly = await get(live_server, "backlog.csv", token=w.admin.token, granularity="year")
+    assert (yearly.status_code, yearly.text) == (400, "Give one of day, week, month.")
 
 
 async def test_csv_names_are_never_formulas(live_server, gql, seeded) -> None:

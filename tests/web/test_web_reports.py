@@ -63,7 +63,7 @@ async def test_staff_read_their_departments_figures(seeded: World, open_as: Open
     # Billing is not theirs: not offered, and its tickets are in no figure.
     options = await page.get_by_label("Department").locator("option").all_inner_texts()
     assert options == ["All my departments", "Support"]
-    assert await page.locator(".report-section canvas").count() == 5
+    assert await page.locator(".report-section canvas").count() == 6
     csv = section(page, "Tickets opened and closed").get_by_role("link", name="Download CSV")
     assert "/reports/ticket_volume.csv?" in (await csv.get_attribute("href") or "")
 
@@ -80,6 +80,12 @@ async def test_admin_picks_a_department_and_a_period(seeded: World, open_as: Ope
     assert (await rows_of(page, "Backlog by status (end of each period)"))[0] == [
         "2026-03-02", "1", "2", "0", "0", "0",
     ]  # fmt: skip
+    # Customer satisfaction: the current ratings of each day (t3's replaced Good left out).
+    assert await rows_of(page, "Customer satisfaction (ratings given)") == [
+        ["2026-03-02", "0", "0", "\u2013"],  # an en dash: no ratings
+        ["2026-03-03", "1", "0", "100%"],
+        ["2026-03-04", "1", "1", "50%"],
+    ]
     await page.get_by_label("Period", exact=True).select_option(label="Week")
     await expect(section(page, "Tickets opened and closed").locator("tbody tr")).to_have_count(1)
     assert await rows_of(page, "Tickets opened and closed") == [["2026-03-02", "4", "2"]]
@@ -100,7 +106,7 @@ async def test_screenshot_of_a_month(world: World, open_as: OpenAs) -> None:
         await page.get_by_label("To (inclusive)").fill("2026-03-30")
         rows = section(page, "Tickets opened and closed").locator("tbody tr")
         await expect(rows).to_have_count(30)
-        assert await page.locator(".report-section canvas").count() == 5
+        assert await page.locator(".report-section canvas").count() == 6
         SCREENSHOT.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
     finally:
