@@ -29,7 +29,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import load_average, machine_lines, percentile, recreate_database  # noqa: E402
+from benchlib import load_average, machine_lines, p95, recreate_database  # noqa: E402
 
 DEPARTMENTS = 10
 STAFF = 20
@@ -152,10 +152,6 @@ async def measure(runs: int) -> dict[str, dict[str, list[float]]]:
                 flush=True,
             )
     return results
-
-
-def p95(samples: list[float]) -> float:
-    return percentile(samples, 0.95)
 
 
 async def main() -> None:

@@ -32,7 +32,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import percentile, recreate_database  # noqa: E402
+from benchlib import p95, recreate_database  # noqa: E402
 
 DEPARTMENTS = 10
 MESSAGES_PER_TICKET = 5
@@ -281,10 +281,6 @@ async def measure(queries: dict[str, list[str]], runs: int) -> dict[str, dict[st
                 flush=True,
             )
     return results
-
-
-def p95(samples: list[float]) -> float:
-    return percentile(samples, 0.95)
 
 
 async def main() -> None:

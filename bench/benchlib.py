@@ -29,6 +29,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def p95(values: list[float]) -> float:
+    return percentile(values, 0.95)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
