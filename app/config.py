@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.i18n import is_time_zone
+
 
 class ConfigError(RuntimeError):
     """Bad configuration; the message names the environment variable."""
@@ -147,6 +149,10 @@ class Settings(BaseSettings):
     unknown_senders_become_clients: bool = True
     # Whether people may sign up as clients themselves (they confirm their address first).
     client_signup: bool = True
+    # The language and time zone of users who chose none (a sign-up takes the browser's
+    # language instead); each user sets theirs on the account page.
+    default_language: Literal["en", "de"] = "en"
+    default_time_zone: str = "UTC"
     # The authserv-id of our receiving mail server: only its Authentication-Results count.
     mail_authserv_id: str | None = None
 
@@ -172,6 +178,13 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if not is_time_zone(value):
+            raise ValueError("must be an IANA time zone name like Europe/Berlin or UTC")
         return value
 
     @field_validator("imap_url")

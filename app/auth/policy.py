@@ -232,6 +232,12 @@ def can_see_email(actor: Actor | None, user_id: int) -> bool:
     return actor is not None and (actor.is_staff or actor.user_id == user_id)
 
 
+def can_see_profile_settings(actor: Actor | None, user_id: int) -> bool:
+    """A user's language and time zone: the user themselves, and administrators (who edit
+    them in the user editor)."""
+    return actor is not None and (actor.is_admin or actor.user_id == user_id)
+
+
 def belongs_to_departments(role: Role) -> bool:
     """Only staff are members of departments (admins see every department anyway)."""
     return role is Role.STAFF

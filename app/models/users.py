@@ -30,6 +30,10 @@ class User(Model):
     # False only for a self-signed-up client who has not followed the link mailed to them yet;
     # such an account cannot sign in (every other way of creating a user sets True).
     email_verified = fields.BooleanField(default=True, db_default=True)
+    # The user's language ("en", "de") and IANA time zone, for the web UI and their mail; null
+    # means the installation's DEFAULT_LANGUAGE / DEFAULT_TIME_ZONE.
+    language = fields.CharField(max_length=8, null=True)
+    time_zone = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
         "models.Department", related_name="staff", through="department_staff"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.auth.credentials import SESSION_COOKIE
+from app.i18n import LANGUAGE_NAMES, LANGUAGES
 from app.schema.accounts import (
     Accepted,
     AcceptedResult,
@@ -21,7 +22,7 @@ from app.schema.accounts import (
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import parse_id
-from app.schema.directory import User
+from app.schema.directory import Language, User, UserResult
 from app.services import account_links, accounts, audit
 
 
@@ -34,6 +35,12 @@ class AccountQueries:
             return None
         user = await info.context.loaders.users.load(actor.user_id)
         return User.of(user) if user else None
+
+    @strawberry.field(description="The languages the UI and mail ship in, default first.")
+    def languages(self, info: Info) -> list[Language]:
+        default = info.context.settings.default_language
+        codes = sorted(LANGUAGES, key=lambda code: code != default)
+        return [Language(code=code, name=LANGUAGE_NAMES[code]) for code in codes]
 
     @strawberry.field(description="Whether people may sign up as clients (CLIENT_SIGNUP).")
     def client_signup(self, info: Info) -> bool:
@@ -148,6 +155,11 @@ class AccountMutations:
             email=email,
             password=password,
             address=info.context.client_address(),
+            accept_language=(
+                info.context.request.headers.get("accept-language")
+                if info.context.request is not None
+                else None
+            ),
         )
         return Accepted(message="Check your mail: we sent a link to finish signing up.")
 
@@ -155,6 +167,18 @@ class AccountMutations:
     async def verify_email(self, info: Info, token: str) -> AcceptedResult:
         await account_links.verify_email(settings=info.context.settings, token=token)
         return Accepted(message="Your address is confirmed. Sign in to open your first ticket.")
+
+    @mutation(
+        description="The caller's own language (en, de) and time zone (an IANA name; empty "
+        "returns to the default); an argument left out stays as it is."
+    )
+    async def update_profile(
+        self, info: Info, language: str | None = None, time_zone: str | None = None
+    ) -> UserResult:
+        row = await accounts.update_profile(
+            actor=info.context.actor, language=language, time_zone=time_zone
+        )
+        return User.of(row)
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

@@ -122,5 +122,7 @@ class DirectoryMutations:
             department_ids=department_ids,
             active=input.active,
             password=input.password,
+            language=input.language,
+            time_zone=input.time_zone,
         )
         return User.of(row)

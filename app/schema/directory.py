@@ -22,10 +22,31 @@ class User:
     role: Role
     _email: Private[str]
     active: bool
+    _language: Private[str | None] = None
+    _time_zone: Private[str | None] = None
 
     @strawberry.field(description="Shown to staff and to the user themselves only.")
     def email(self, info: Info) -> str:
         return self._email if policy.can_see_email(info.context.actor, int(self.id)) else ""
+
+    @strawberry.field(
+        description="The user's language code (en, de): their choice, else DEFAULT_LANGUAGE. "
+        "Shown to the user themselves and to administrators only (else null)."
+    )
+    def language(self, info: Info) -> str | None:
+        if not policy.can_see_profile_settings(info.context.actor, int(self.id)):
+            return None
+        return self._language or info.context.settings.default_language
+
+    @strawberry.field(
+        description="The user's IANA time zone, or null when they chose none (the web UI then "
+        "uses the browser's, mail DEFAULT_TIME_ZONE). Shown to the user themselves and to "
+        "administrators only."
+    )
+    def time_zone(self, info: Info) -> str | None:
+        if not policy.can_see_profile_settings(info.context.actor, int(self.id)):
+            return None
+        return self._time_zone
 
     @classmethod
     def of(cls, user: models.User) -> User:
@@ -35,6 +56,8 @@ class User:
             role=user.role,
             _email=user.email,
             active=user.active,
+            _language=user.language,
+            _time_zone=user.time_zone,
         )
 
 
@@ -101,6 +124,16 @@ class UpdateUserInput:
     password: str | None = None
     department_ids: list[strawberry.ID] | None = None
     active: bool | None = None
+    language: str | None = strawberry.field(default=None, description="en or de.")
+    time_zone: str | None = strawberry.field(
+        default=None, description="An IANA name (Europe/Berlin); empty returns to the default."
+    )
+
+
+@strawberry.type(description="A language the product ships (UI and mail).")
+class Language:
+    code: str
+    name: str
 
 
 DepartmentResult = result_union("DepartmentResult", Department)

@@ -22,6 +22,7 @@ from app.config import Settings
 from app.errors import PermissionDenied, ValidationFailed
 from app.events import AccountMail, emit_account_mail, emit_session_change
 from app.events.signals import AccountMailKind
+from app.i18n import from_accept_language
 from app.infra.clock import now
 from app.models import Role, User
 from app.services.audit import record_account
@@ -93,8 +94,9 @@ async def sign_up(
     email: str,
     password: str,
     address: str | None = None,
+    accept_language: str | None = None,
 ) -> None:
-    """A new client account, which cannot sign in until its address is confirmed by the
+    """A new client account (in the browser's language, from ``accept_language``), which cannot sign in until its address is confirmed by the
     mailed link. The same answer for an address that has an account (its owner is mailed
     instead); a second sign-up before the first was confirmed replaces it (name, password)
     and mails a new link, the old one no longer works."""
@@ -120,6 +122,7 @@ async def sign_up(
                     role=Role.CLIENT,
                     password_hash=password_hash,
                     email_verified=False,
+                    language=from_accept_language(accept_language, settings.default_language),
                     created_at=now(),
                     using_db=connection,
                 )

@@ -183,8 +183,11 @@ async def update_user(
     department_ids: Sequence[int] | None = None,
     active: bool | None = None,
     password: str | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """Edit a user; leaving a department unassigns their tickets there. Deactivating revokes
+    """Edit a user (``time_zone=""`` returns them to the default zone); leaving a department
+    unassigns their tickets there. Deactivating revokes
     every session and token of the user; setting their password too (but the session of an
     admin setting their own). The last active administrator stays one (``Conflict``)."""
     admin = policy.require_admin(actor)
@@ -202,6 +205,10 @@ async def update_user(
         user.role = role
     if password is not None and (problem := password_problem(password)):
         checks.fail("password", problem)
+    if language is not None:
+        user.language = checks.language("language", language)
+    if time_zone is not None:
+        user.time_zone = checks.time_zone("timeZone", time_zone)
     departments = None
     if department_ids is not None:
         departments = await _departments(checks, department_ids, user.role)

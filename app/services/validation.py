@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.errors import ValidationFailed
+from app.i18n import LANGUAGES, is_language, is_time_zone
 
 MAX_SUBJECT = 255
 MAX_BODY_BYTES = 100 * 1024
@@ -31,6 +32,21 @@ class Checks:
             self.fail(field, "Message must not be empty.")
         elif len(cleaned.encode()) > MAX_BODY_BYTES:
             self.fail(field, f"Message must be at most {MAX_BODY_BYTES // 1024} KB.")
+        return cleaned
+
+    def language(self, field: str, value: str) -> str:
+        cleaned = value.strip().lower()
+        if not is_language(cleaned):
+            self.fail(field, f"Choose one of the languages {', '.join(LANGUAGES)}.")
+        return cleaned
+
+    def time_zone(self, field: str, value: str) -> str | None:
+        """An IANA zone name; empty returns to the installation's default (None)."""
+        cleaned = value.strip()
+        if not cleaned:
+            return None
+        if len(cleaned) > 64 or not is_time_zone(cleaned):
+            self.fail(field, "Choose a time zone by its IANA name, like Europe/Berlin or UTC.")
         return cleaned
 
     def raise_if_any(self) -> None:
