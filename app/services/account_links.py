@@ -96,10 +96,11 @@ async def sign_up(
     address: str | None = None,
     accept_language: str | None = None,
 ) -> None:
-    """A new client account (in the browser's language, from ``accept_language``), which cannot sign in until its address is confirmed by the
-    mailed link. The same answer for an address that has an account (its owner is mailed
-    instead); a second sign-up before the first was confirmed replaces it (name, password)
-    and mails a new link, the old one no longer works."""
+    """A new client account (in the browser's language, from ``accept_language``), which
+    cannot sign in until its address is confirmed by the mailed link. The same answer for an
+    address that has an account (its owner is mailed instead); a second sign-up before the
+    first was confirmed replaces it (name, password) and mails a new link, the old one no
+    longer works."""
     if not settings.client_signup:
         raise PermissionDenied("Signing up is closed here; ask our team for an account.")
     checks = Checks()
