@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import Settings
+from app.i18n import N_
 from app.mail import authresults
 from app.mail.parsing import ParsedMail
 from app.mail.tokens import parse_message_id, parse_reply_address, parse_signed_message_id
@@ -48,7 +49,8 @@ class NewTicket:
 @dataclass(frozen=True)
 class Refuse:
     reason: str  # for admins
-    notice: str | None  # for the sender; None sends no notice
+    notice: str | None  # for the sender, in the catalogue (N_); None sends no notice
+    values: tuple[tuple[str, str | int], ...] = ()  # the notice's {placeholders}
 
 
 @dataclass(frozen=True)
@@ -68,26 +70,32 @@ Decision = Reply | NewTicket | Refuse | Ignore | Hold
 
 FORGED = Refuse(
     "forged or altered reply address",
-    "The reply address of your message is not valid: it was changed or made up.",
+    N_("The reply address of your message is not valid: it was changed or made up."),
 )
 OTHER_SENDER = Refuse(
     "valid reply address used by another sender",
-    "The reply address you wrote to belongs to another recipient. Reply from the address "
-    "that received the notification, or sign in to the portal.",
+    N_(
+        "The reply address you wrote to belongs to another recipient. Reply from the address "
+        "that received the notification, or sign in to the portal."
+    ),
 )
 GONE = Refuse(
     "the ticket or recipient of the reply address no longer exists",
-    "The ticket you replied to no longer exists.",
+    N_("The ticket you replied to no longer exists."),
 )
 MERGED_AWAY = Refuse(
     "the ticket of the reply address was merged into a ticket the sender may not reply to",
-    "The ticket you replied to was merged into another conversation. Please open a new "
-    "ticket, or sign in to the portal.",
+    N_(
+        "The ticket you replied to was merged into another conversation. Please open a new "
+        "ticket, or sign in to the portal."
+    ),
 )
 NOT_ALLOWED = Refuse(
     "sender may not reply to the ticket it refers to",
-    "Your message refers to a ticket you may not reply to. Reply from the address that "
-    "received the notification, or sign in to the portal.",
+    N_(
+        "Your message refers to a ticket you may not reply to. Reply from the address that "
+        "received the notification, or sign in to the portal."
+    ),
 )
 
 

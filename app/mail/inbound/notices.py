@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
@@ -20,6 +21,7 @@ from email.utils import format_datetime, make_msgid
 from redis.asyncio import Redis
 
 from app.config import Settings, SmtpConfigError, SmtpTarget
+from app.i18n import Translator, translator
 from app.infra.clock import now
 from app.mail.outbound.send import SendFailure, send_message
 from app.models import User
@@ -56,10 +58,19 @@ async def release(redis: Redis, address: str) -> None:
 
 
 def compose_notice(
-    *, to: str, in_reply_to: str | None, explanation: str, settings: Settings
+    *,
+    to: str,
+    in_reply_to: str | None,
+    explanation: str,
+    settings: Settings,
+    values: Mapping[str, str | int] | None = None,
+    t: Translator | None = None,
 ) -> EmailMessage:
+    """The notice in the recipient's language (``t``); ``explanation`` is a catalogue message
+    with ``values`` for its placeholders."""
+    t = t or Translator(settings.default_language, settings.default_time_zone)
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = "Your message could not be added to a ticket"
+    message["Subject"] = t._("Your message could not be added to a ticket")
     message["From"] = settings.sender_address
     message["To"] = to
     message["Date"] = format_datetime(now())
@@ -70,13 +81,26 @@ def compose_notice(
     message["Auto-Submitted"] = "auto-replied"
     message["X-Auto-Response-Suppress"] = "All"
     message["Precedence"] = "auto_reply"
-    message.set_content(
-        f"Your message could not be added to a ticket.\n\n{explanation}\n\n"
-        f"To reach us, reply directly to a notification email from the address it was sent "
-        f"to, or sign in at {settings.public_url.rstrip('/')}.\n\n"
-        "-- \nThis is an automatic message; replies to it are not read. You get at most one "
-        "such notice a day.\n"
-    )
+    lines = [
+        t._("Your message could not be added to a ticket."),
+        "",
+        t._(explanation, **(values or {})),
+        "",
+        t._(
+            "To reach us, reply directly to a notification email from the address it was "
+            "sent to, or sign in at {link}.",
+            link=settings.public_url.rstrip("/"),
+        ),
+        "",
+        t._("Sent on {when}.", when=t.when(now())),
+        "",
+        "-- ",
+        t._(
+            "This is an automatic message; replies to it are not read. You get at most one "
+            "such notice a day."
+        ),
+    ]
+    message.set_content("\n".join(lines) + "\n")
     return message
 
 
@@ -87,21 +111,34 @@ async def send_refusal_notice(
     to: str,
     in_reply_to: str | None,
     explanation: str,
+    values: Mapping[str, str | int] | None = None,
 ) -> bool:
     """Send one notice to an existing user unless one went to this address in the last 24
     hours. Never raises: the refusal is already recorded, and a lost notice must not undo it."""
     if redis is None or not to:
         return False
     try:
-        if not await User.filter(email=normalise_email(to)).exists():
+        user = await User.get_or_none(email=normalise_email(to))
+        if user is None:
             return False  # a stranger's address, quite likely forged
         if not await claim(redis, to):
             return False
     except Exception:
         log.exception("cannot check the notice rules; not sending a notice to %s", to)
         return False
+    t = translator(
+        user.language,
+        user.time_zone,
+        default_language=settings.default_language,
+        default_time_zone=settings.default_time_zone,
+    )
     message = compose_notice(
-        to=to, in_reply_to=in_reply_to, explanation=explanation, settings=settings
+        to=to,
+        in_reply_to=in_reply_to,
+        explanation=explanation,
+        settings=settings,
+        values=values,
+        t=t,
     )
     try:
         target = SmtpTarget.from_url(settings.smtp)

@@ -21,6 +21,7 @@ from app.auth import policy
 from app.auth.actor import actor_for
 from app.config import Settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_
 from app.infra import metrics
 from app.infra.clock import now
 from app.mail.headers import strip_controls
@@ -57,9 +58,9 @@ MAX_ATTEMPTS = 5
 """Automatic tries before an unexpected error is recorded as FAILED (admins can re-run)."""
 NO_ACCESS = Refuse(
     "sender no longer has access to the ticket",
-    "You no longer have access to the ticket you replied to.",
+    N_("You no longer have access to the ticket you replied to."),
 )
-INACTIVE = Refuse("the sender's account is deactivated", "Your account is not active.")
+INACTIVE = Refuse("the sender's account is deactivated", N_("Your account is not active."))
 QUOTE_ONLY = "nothing new: the reply holds only quoted history"
 
 
@@ -69,11 +70,14 @@ class Outcome:
     reason: str | None = None
     ticket_id: int | None = None
     message_id: int | None = None
-    notice: str | None = None  # the explanation mailed to the sender, if any
+    notice: str | None = None  # the explanation mailed to the sender, if any (a msgid)
+    notice_values: tuple[tuple[str, str | int], ...] = ()
 
 
 def _refused(refusal: Refuse) -> Outcome:
-    return Outcome(InboundStatus.REFUSED, refusal.reason, notice=refusal.notice)
+    return Outcome(
+        InboundStatus.REFUSED, refusal.reason, notice=refusal.notice, notice_values=refusal.values
+    )
 
 
 async def process_inbound(
@@ -119,6 +123,7 @@ async def process_inbound(
             to=parsed.from_address,
             in_reply_to=parsed.message_id,
             explanation=outcome.notice,
+            values=dict(outcome.notice_values),
         )
     return mail
 
@@ -200,8 +205,11 @@ async def _reply(
         return _refused(
             Refuse(
                 f"ticket #{ticket.number} was closed more than {days} days ago",
-                f"Ticket #{ticket.number} was closed more than {days} days ago and can no "
-                "longer be reopened by email. Please open a new ticket.",
+                N_(
+                    "Ticket #{number} was closed more than {days} days ago and can no "
+                    "longer be reopened by email. Please open a new ticket."
+                ),
+                (("number", ticket.number), ("days", days)),
             )
         )
     files, refusals = await mail_files(parsed, settings)
@@ -266,7 +274,7 @@ async def _client_for_new_ticket(parsed: ParsedMail, settings: Settings) -> User
     if not policy.may_open_tickets_by_mail(user):
         return Refuse(
             "staff cannot open a ticket by email",
-            "Staff open tickets on behalf of a client in the dashboard.",
+            N_("Staff open tickets on behalf of a client in the dashboard."),
         )
     return user
 

@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from app.auth.links import LIFETIME, LinkPurpose, make_token
 from app.config import Settings
 from app.events import AccountMail
+from app.i18n import Translator, translator
 from app.infra.clock import now
 from app.models import User
 
@@ -37,9 +38,11 @@ def _address(name: str, address: str) -> Address:
     )
 
 
-def _hours(purpose: LinkPurpose) -> str:
+def _lifetime(purpose: LinkPurpose, t: Translator) -> str:
     hours = int(LIFETIME[purpose].total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}" if hours < 48 else f"{hours // 24} days"
+    if hours < 48:
+        return t.ngettext("{n} hour", "{n} hours", hours)
+    return t.ngettext("{n} day", "{n} days", hours // 24)
 
 
 async def _recipient(mail: AccountMail) -> User | None:
@@ -58,66 +61,84 @@ async def build(mail: AccountMail, settings: Settings) -> AccountMessage | None:
     user = await _recipient(mail)
     if user is None:
         return None
+    t = translator(
+        user.language,
+        user.time_zone,
+        default_language=settings.default_language,
+        default_time_zone=settings.default_time_zone,
+    )
     base = settings.public_url.rstrip("/")
     issued = datetime.fromisoformat(mail.requested_at)
+    hello = t._("Hello {name},", name=user.name)
     if mail.kind == "reset":
         token = make_token(LinkPurpose.RESET, user, settings=settings, issued_at=issued)
-        subject = "Reset your password"
+        subject = t._("Reset your password")
         lines = [
-            f"Hello {user.name},",
+            hello,
             "",
-            "Someone (we hope you) asked to reset the password of your helpdesk account.",
-            f"Choose a new password here within {_hours(LinkPurpose.RESET)}:",
+            t._("Someone (we hope you) asked to reset the password of your helpdesk account."),
+            t._(
+                "Choose a new password here within {lifetime}:",
+                lifetime=_lifetime(LinkPurpose.RESET, t),
+            ),
             "",
             f"{base}/password#token={token}",
             "",
-            "The link works once. Using it signs you out everywhere.",
-            "If you did not ask for this, ignore this mail: your password stays as it is.",
+            t._("The link works once. Using it signs you out everywhere."),
+            t._("If you did not ask for this, ignore this mail: your password stays as it is."),
         ]
     elif mail.kind == "invite":
         if user.password_hash is not None:
             return None  # a password was set meanwhile
         token = make_token(LinkPurpose.INVITE, user, settings=settings, issued_at=issued)
-        subject = "Your helpdesk account"
+        subject = t._("Your helpdesk account")
         lines = [
-            f"Hello {user.name},",
+            hello,
             "",
-            "Our team created a helpdesk account for you, to follow your requests online.",
-            f"Choose your password here within {_hours(LinkPurpose.INVITE)}:",
+            t._("Our team created a helpdesk account for you, to follow your requests online."),
+            t._(
+                "Choose your password here within {lifetime}:",
+                lifetime=_lifetime(LinkPurpose.INVITE, t),
+            ),
             "",
             f"{base}/password#token={token}",
             "",
-            "You can also simply answer our mails; no account is needed for that.",
+            t._("You can also simply answer our mails; no account is needed for that."),
         ]
     elif mail.kind == "verify":
         if user.email_verified:
             return None
         token = make_token(LinkPurpose.VERIFY, user, settings=settings, issued_at=issued)
-        subject = "Confirm your email address"
+        subject = t._("Confirm your email address")
         lines = [
-            f"Hello {user.name},",
+            hello,
             "",
-            "Confirm your address to finish signing up for the helpdesk, within "
-            f"{_hours(LinkPurpose.VERIFY)}:",
+            t._(
+                "Confirm your address to finish signing up for the helpdesk, within {lifetime}:",
+                lifetime=_lifetime(LinkPurpose.VERIFY, t),
+            ),
             "",
             f"{base}/verify#token={token}",
             "",
-            "If you did not sign up, ignore this mail; no account is made without it.",
+            t._("If you did not sign up, ignore this mail; no account is made without it."),
         ]
     else:  # signup_exists
-        subject = "You already have a helpdesk account"
+        subject = t._("You already have a helpdesk account")
         lines = [
-            f"Hello {user.name},",
+            hello,
             "",
-            "Someone tried to sign up for the helpdesk with this address, which already has an "
-            "account. If it was you, sign in:",
+            t._(
+                "Someone tried to sign up for the helpdesk with this address, which already "
+                "has an account. If it was you, sign in:"
+            ),
             "",
             f"{base}/login",
             "",
-            f"Forgot your password? Reset it here: {base}/forgot-password",
+            t._("Forgot your password? Reset it here: {link}", link=base + "/forgot-password"),
             "",
-            "If it was not you, ignore this mail; nothing was changed.",
+            t._("If it was not you, ignore this mail; nothing was changed."),
         ]
+    lines += ["", t._("Asked for on {when}.", when=t.when(issued))]
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = _address("Helpdesk", settings.sender_address)

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from app.i18n import N_, Translator
 from app.mail.trimming import REPLY_MARKER
 
 MAX_SUBJECT_CHARS = 250
@@ -46,9 +47,11 @@ class Notification:
     date: datetime
     # The closing mail to the client: one-click satisfaction links, (label, url) pairs.
     rating_links: tuple[tuple[str, str], ...] = ()
+    language: str = "en"  # of the recipient: the fixed wording around the message
+    when: str | None = None  # when it happened, in the recipient's zone and language
 
 
-RATING_QUESTION = "How did we do? One click rates your ticket (no sign-in needed):"
+RATING_QUESTION = N_("How did we do? One click rates your ticket (no sign-in needed):")
 
 
 def subject_line(ticket_number: int, subject: str) -> str:
@@ -92,16 +95,26 @@ def _size(size: int) -> str:
 
 
 def text_part(n: Notification) -> str:
+    t = Translator(n.language)
     lines = [REPLY_MARKER, "", n.headline, ""]
+    if n.when:
+        lines += [n.when, ""]
     if n.body:
         lines += [n.body.strip(), ""]
     if n.attachments:
-        lines.append("Attachments:")
+        lines.append(t._("Attachments:"))
         lines += [f"- {a.filename} ({_size(a.size)}): {a.url}" for a in n.attachments]
         lines.append("")
     if n.rating_links:
-        lines += [RATING_QUESTION, *(f"- {label}: {url}" for label, url in n.rating_links), ""]
-    lines += [f"Ticket #{n.ticket_number}: {n.link}", "", "-- ", n.footer, ""]
+        lines += [t._(RATING_QUESTION), *(f"- {label}: {url}" for label, url in n.rating_links)]
+        lines.append("")
+    lines += [
+        t._("Ticket #{number}: {link}", number=n.ticket_number, link=n.link),
+        "",
+        "-- ",
+        n.footer,
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -111,6 +124,7 @@ _STYLE_BODY = "border-left:3px solid #ddd;padding:4px 12px;margin:12px 0"
 
 
 def html_part(n: Notification) -> str:
+    t = Translator(n.language)
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -118,6 +132,8 @@ def html_part(n: Notification) -> str:
         f'<p style="{_STYLE_MARKER}">{e(REPLY_MARKER)}</p>',
         f"<p>{e(n.headline)}</p>",
     ]
+    if n.when:
+        parts.append(f'<p style="{_STYLE_MARKER}">{e(n.when)}</p>')
     if n.body:
         paragraphs = e(n.body.strip()).replace("\n", "<br>\n")
         parts.append(f'<div style="{_STYLE_BODY}">{paragraphs}</div>')
@@ -126,15 +142,16 @@ def html_part(n: Notification) -> str:
             f'<li><a href="{e(a.url)}">{e(a.filename)}</a> ({_size(a.size)})</li>'
             for a in n.attachments
         )
-        parts.append(f"<p>Attachments:</p><ul>{items}</ul>")
+        parts.append(f"<p>{e(t._('Attachments:'))}</p><ul>{items}</ul>")
     if n.rating_links:
         links = " ".join(
             f'<a href="{e(url)}" style="{_STYLE_BUTTON}">{e(label)}</a>'
             for label, url in n.rating_links
         )
-        parts.append(f"<p>{e(RATING_QUESTION)}</p><p>{links}</p>")
+        parts.append(f"<p>{e(t._(RATING_QUESTION))}</p><p>{links}</p>")
+    view = t._("View ticket #{number}", number=n.ticket_number)
     parts += [
-        f'<p><a href="{e(n.link)}">View ticket #{n.ticket_number}</a></p>',
+        f'<p><a href="{e(n.link)}">{e(view)}</a></p>',
         f'<p style="{_STYLE_MARKER}">{e(n.footer)}</p>',
         "</body></html>",
     ]

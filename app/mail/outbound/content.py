@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from app.config import Settings
 from app.events import EventType, TicketEvent
+from app.i18n import N_, Translator, translator
 from app.infra.clock import now
 from app.mail import tokens
 from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
@@ -21,8 +23,10 @@ from app.models import (
     Attachment,
     AuditEntry,
     Department,
+    EscalationRule,
     Message,
     RatingScore,
+    SlaTarget,
     Ticket,
     TicketStatus,
     User,
@@ -133,8 +137,16 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         if links is not None:
             context = replace(
                 context,
-                rating_links=(("Good", links[RatingScore.GOOD]), ("Bad", links[RatingScore.BAD])),
+                rating_links=(
+                    (N_("Good"), links[RatingScore.GOOD]),
+                    (N_("Bad"), links[RatingScore.BAD]),
+                ),
             )
+    if event.type is EventType.ESCALATED and event.escalation:
+        rule_id = event.escalation.split("|", 1)[0]
+        rule = await EscalationRule.get_or_none(id=int(rule_id)) if rule_id.isdigit() else None
+        if rule is not None:
+            context = replace(context, escalation=(rule.target, rule.at_percent))
     mails = tuple(
         PlannedMail(
             dedupe_key=f"{identity}:u{r.user.id}",
@@ -183,7 +195,8 @@ class _Context:
     actor: str | None
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
-    rating_links: tuple[tuple[str, str], ...] = ()
+    rating_links: tuple[tuple[str, str], ...] = ()  # (label to translate, url)
+    escalation: tuple[SlaTarget, int] | None = None  # the rule's target and share, if it exists
 
     @classmethod
     async def load(
@@ -220,6 +233,12 @@ class _Context:
         )
 
     def notification(self, recipient: Recipient, dedupe_key: str) -> Notification:
+        t = translator(
+            recipient.user.language,
+            recipient.user.time_zone,
+            default_language=self.settings.default_language,
+            default_time_zone=self.settings.default_time_zone,
+        )
         number = self.ticket.number
         base = self.settings.public_url.rstrip("/")
         area = "admin" if recipient.staff_side else "client"
@@ -227,11 +246,11 @@ class _Context:
         return Notification(
             ticket_number=number,
             ticket_subject=self.ticket.subject,
-            headline=self._headline(recipient),
+            headline=self._headline(recipient, t),
             body=self.message.body if self.message is not None else None,
             attachments=self.attachments,
             link=f"{base}/{area}/tickets/{number}",
-            footer=self._footer(recipient),
+            footer=self._footer(recipient, t),
             sender_name=self.author or self.department,
             sender_address=self.settings.sender_address,
             recipient_name=recipient.user.name,
@@ -243,39 +262,85 @@ class _Context:
             thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
             # Only the client rates (never staff copies of the mail).
-            rating_links=() if recipient.staff_side else self.rating_links,
+            rating_links=()
+            if recipient.staff_side
+            else tuple((t._(label), url) for label, url in self.rating_links),
+            language=t.language,
+            when=t.when(self._happened_at()),
         )
 
-    def _headline(self, recipient: Recipient) -> str:
+    def _happened_at(self) -> datetime:
+        if self.message is not None:
+            return self.message.created_at
+        return now()
+
+    def _headline(self, recipient: Recipient, t: Translator) -> str:
         number, kind = self.ticket.number, self.event.type
         who = self.author or self.actor or self.department
         if kind is EventType.CREATED:
             if not recipient.staff_side:
-                return (
-                    f"We received your request. Your ticket number is #{number}; "
-                    "reply to this email to add to it."
+                return t._(
+                    "We received your request. Your ticket number is #{number}; "
+                    "reply to this email to add to it.",
+                    number=number,
                 )
-            return f"New ticket #{number} in {self.department} from {who}."
+            return t._(
+                "New ticket #{number} in {department} from {who}.",
+                number=number,
+                department=self.department,
+                who=who,
+            )
         if kind is EventType.NOTE_ADDED or (self.message is not None and self.message.internal):
-            return f"{who} added an internal note to ticket #{number} (staff only)."
+            return t._(
+                "{who} added an internal note to ticket #{number} (staff only).",
+                who=who,
+                number=number,
+            )
         if kind is EventType.MESSAGE_ADDED:
-            return f"{who} replied to ticket #{number}."
+            return t._("{who} replied to ticket #{number}.", who=who, number=number)
         if kind is EventType.CLOSED:
             if self.event.actor is None:
-                return f"Ticket #{number} was closed automatically."
-            return f"Ticket #{number} was closed by {self.actor or 'our team'}."
+                return t._("Ticket #{number} was closed automatically.", number=number)
+            if self.actor:
+                return t._("Ticket #{number} was closed by {who}.", number=number, who=self.actor)
+            return t._("Ticket #{number} was closed by our team.", number=number)
         if kind is EventType.ESCALATED and self.event.escalation:
+            if self.escalation is not None:
+                target, percent = self.escalation
+                goal = t._(TARGET_NAMES[target])
+                if percent >= 100:
+                    return t._(
+                        "Ticket #{number} was escalated by SLA: {goal} breached (staff only).",
+                        number=number,
+                        goal=goal,
+                    )
+                return t._(
+                    "Ticket #{number} was escalated by SLA: {goal} at {percent} % (staff only).",
+                    number=number,
+                    percent=percent,
+                    goal=goal,
+                )
             what = self.event.escalation.split("|", 3)[-1]
-            return f"Ticket #{number} was {what} (staff only)."
+            return t._("Ticket #{number} was {what} (staff only).", number=number, what=what)
         if kind is EventType.ASSIGNED:
-            by = f" by {self.actor}" if self.actor else ""
-            return f"Ticket #{number} was assigned to you{by}."
-        return f"Ticket #{number} was updated."
+            if self.actor:
+                return t._(
+                    "Ticket #{number} was assigned to you by {who}.", number=number, who=self.actor
+                )
+            return t._("Ticket #{number} was assigned to you.", number=number)
+        return t._("Ticket #{number} was updated.", number=number)
 
-    def _footer(self, recipient: Recipient) -> str:
+    def _footer(self, recipient: Recipient, t: Translator) -> str:
         if recipient.staff_side:
-            return f"You get this mail as staff of {self.department}."
-        return (
+            return t._("You get this mail as staff of {department}.", department=self.department)
+        return t._(
             "You get this mail because you opened this ticket. "
             "Reply to this email to answer; keep your text above the marker line."
         )
+
+
+TARGET_NAMES = {
+    SlaTarget.FIRST_RESPONSE: N_("first response"),
+    SlaTarget.NEXT_RESPONSE: N_("next response"),
+    SlaTarget.RESOLUTION: N_("resolution"),
+}
