@@ -1,6 +1,7 @@
 import { LocationProvider, Route, Router, lazy } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
 import { onSessionEnded, query } from "./api";
+import { currentLanguage, currentTimeZone, onLocaleChange, setLocale, t } from "./i18n";
 import { Layout } from "./layout";
 import { Account } from "./pages/account";
 import { ForgotPassword, SetPassword, SignUp, VerifyEmail } from "./pages/account-links";
@@ -37,9 +38,9 @@ function Home() {
 function NotFound() {
   return (
     <section class="panel">
-      <h1>Page not found</h1>
+      <h1>{t("Page not found")}</h1>
       <p>
-        <a href="/">Go to your start page</a>.
+        <a href="/">{t("Go to your start page")}</a>
       </p>
     </section>
   );
@@ -82,18 +83,30 @@ const ROUTES = GUARDED.map(([path, need, Page]) => ({
 }));
 
 export function App() {
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [me, setMeState] = useState<Me | null | undefined>(undefined);
+  const [locale, setLocaleKey] = useState(() => `${currentLanguage()}|${currentTimeZone()}`);
+  // The viewer's language and time zone (signed out: the browser's) follow who is signed in.
+  const setMe = (next: Me | null) => {
+    setLocale(next?.language, next?.timeZone);
+    setMeState(next);
+  };
   useEffect(() => {
+    const off = onLocaleChange(() => setLocaleKey(`${currentLanguage()}|${currentTimeZone()}`));
     query(MeDocument, {})
       .then((data) => setMe(data.me ?? null))
       .catch(() => setMe(null));
-    return onSessionEnded(() => setMe(null));
+    const ended = onSessionEnded(() => setMe(null));
+    return () => {
+      off();
+      ended();
+    };
   }, []);
-  if (me === undefined) return <p class="loading">Loading…</p>;
+  if (me === undefined) return <p class="loading">{t("Loading…")}</p>;
   return (
     <SessionContext.Provider value={{ me, setMe }}>
       <LocationProvider>
-        <Layout>
+        {/* A new language or time zone renders every page again in it. */}
+        <Layout key={locale}>
           <Router>
             <Route path="/" component={Home} />
             <Route path="/login" component={Login} />

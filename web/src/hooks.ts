@@ -2,6 +2,7 @@ import type { AnyVariables } from "@urql/core";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { onResync, query, subscribe } from "./api";
 import type { TypedDocumentString } from "./gql/graphql";
+import { t } from "./i18n";
 
 type Doc<R, V> = TypedDocumentString<R, V>;
 
@@ -116,7 +117,7 @@ export function useFlash(ms = 4000): [ReadonlySet<string>, (key: string) => void
 /** Sets the document title for a page. */
 export function useTitle(title: string): void {
   useEffect(() => {
-    document.title = `${title} · Helpdesk`;
+    document.title = `${title} · ${t("Helpdesk")}`;
   }, [title]);
 }
 

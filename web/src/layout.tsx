@@ -2,6 +2,8 @@ import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
 import { mutate, restartSocket } from "./api";
 import { graphql } from "./gql";
+import type { Role } from "./gql/graphql";
+import { t, tk } from "./i18n";
 import { usePageFocus } from "./page-focus";
 import { isStaff, useSession } from "./session";
 
@@ -10,6 +12,13 @@ const LogoutDocument = graphql(`
     logout
   }
 `);
+
+/** How a role is named next to the user's name. */
+export const ROLE_NAME: Record<Role, string> = {
+  ADMIN: tk("admin"),
+  STAFF: tk("staff"),
+  CLIENT: tk("client"),
+};
 
 function NavLink({ href, children }: { href: string; children: ComponentChildren }) {
   const { path } = useLocation();
@@ -37,39 +46,39 @@ export function Layout({ children }: { children: ComponentChildren }) {
   return (
     <>
       <a class="skip" href="#main">
-        Skip to content
+        {t("Skip to content")}
       </a>
       <header class="top">
         <a class="brand" href="/">
-          Helpdesk
+          {t("Helpdesk")}
         </a>
         {me && (
-          <nav aria-label="Main">
+          <nav aria-label={t("Main")}>
             {isStaff(me) ? (
               <>
-                <span class="area">Admin › Support ›</span>
-                <NavLink href="/admin/tickets">Tickets</NavLink>
-                <NavLink href="/admin/clients">Clients</NavLink>
-                <NavLink href="/admin/canned">Canned responses</NavLink>
-                <NavLink href="/admin/reports">Reports</NavLink>
+                <span class="area">{t("Admin › Support ›")}</span>
+                <NavLink href="/admin/tickets">{t("Tickets")}</NavLink>
+                <NavLink href="/admin/clients">{t("Clients")}</NavLink>
+                <NavLink href="/admin/canned">{t("Canned responses")}</NavLink>
+                <NavLink href="/admin/reports">{t("Reports")}</NavLink>
                 {me.role === "ADMIN" && (
                   <>
-                    <NavLink href="/admin/departments">Departments</NavLink>
-                    <NavLink href="/admin/staff">Staff</NavLink>
-                    <NavLink href="/admin/client-accounts">Client accounts</NavLink>
-                    <NavLink href="/admin/tags">Tags</NavLink>
-                    <NavLink href="/admin/sla">Service levels</NavLink>
-                    <NavLink href="/admin/settings">Settings</NavLink>
-                    <NavLink href="/admin/inbound-mail">Inbound mail</NavLink>
-                    <NavLink href="/dev/mailbox">Dev mailbox</NavLink>
+                    <NavLink href="/admin/departments">{t("Departments")}</NavLink>
+                    <NavLink href="/admin/staff">{t("Staff")}</NavLink>
+                    <NavLink href="/admin/client-accounts">{t("Client accounts")}</NavLink>
+                    <NavLink href="/admin/tags">{t("Tags")}</NavLink>
+                    <NavLink href="/admin/sla">{t("Service levels")}</NavLink>
+                    <NavLink href="/admin/settings">{t("Settings")}</NavLink>
+                    <NavLink href="/admin/inbound-mail">{t("Inbound mail")}</NavLink>
+                    <NavLink href="/dev/mailbox">{t("Dev mailbox")}</NavLink>
                   </>
                 )}
               </>
             ) : (
               <>
-                <span class="area">Client Area › Support ›</span>
-                <NavLink href="/client/tickets">My Tickets</NavLink>
-                <NavLink href="/client/tickets/new">Open a ticket</NavLink>
+                <span class="area">{t("Client Area › Support ›")}</span>
+                <NavLink href="/client/tickets">{t("My Tickets")}</NavLink>
+                <NavLink href="/client/tickets/new">{t("Open a ticket")}</NavLink>
               </>
             )}
           </nav>
@@ -78,15 +87,15 @@ export function Layout({ children }: { children: ComponentChildren }) {
           {me ? (
             <>
               <span>
-                {me.name} <span class="muted">({me.role.toLowerCase()})</span>
+                {me.name} <span class="muted">({t(ROLE_NAME[me.role])})</span>
               </span>
-              <NavLink href="/account">Account</NavLink>
+              <NavLink href="/account">{t("Account")}</NavLink>
               <button type="button" class="link" onClick={signOut}>
-                Sign out
+                {t("Sign out")}
               </button>
             </>
           ) : (
-            path !== "/login" && <a href="/login">Sign in</a>
+            path !== "/login" && <a href="/login">{t("Sign in")}</a>
           )}
         </div>
       </header>

@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useContext, useEffect } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { graphql } from "./gql";
+import { t, tk } from "./i18n";
 import type { MeQuery } from "./gql/graphql";
 
 export const MeDocument = graphql(`
@@ -12,6 +13,8 @@ export const MeDocument = graphql(`
       name
       email
       role
+      language
+      timeZone
     }
   }
 `);
@@ -53,10 +56,10 @@ function allowed(me: Me, need: Need): boolean {
 }
 
 const NEED_TEXT: Record<Need, string> = {
-  user: "signed-in users",
-  staff: "staff",
-  admin: "administrators",
-  client: "clients",
+  user: tk("This page is for signed-in users."),
+  staff: tk("This page is for staff."),
+  admin: tk("This page is for administrators."),
+  client: tk("This page is for clients."),
 };
 
 /** Renders ``children`` for the right people; others are sent to sign in or told why not. */
@@ -67,9 +70,9 @@ export function Guard({ need, children }: { need: Need; children: ComponentChild
   if (!allowed(me, need)) {
     return (
       <section class="panel" aria-labelledby="denied">
-        <h1 id="denied">Not for this account</h1>
+        <h1 id="denied">{t("Not for this account")}</h1>
         <p>
-          This page is for {NEED_TEXT[need]}. <a href={homeFor(me)}>Go to your start page</a>.
+          {t(NEED_TEXT[need])} <a href={homeFor(me)}>{t("Go to your start page")}</a>
         </p>
       </section>
     );

@@ -3,7 +3,9 @@
 import { useState } from "preact/hooks";
 import { Refused, mutate, ok } from "../api";
 import { graphql } from "../gql";
-import { useAction, useTitle } from "../hooks";
+import { useAction, useQuery, useTitle } from "../hooks";
+import { currentLanguage, t } from "../i18n";
+import { ROLE_NAME } from "../layout";
 import { useSession } from "../session";
 import { Field, FormError } from "../components/ui";
 
@@ -19,14 +21,103 @@ const ChangePasswordDocument = graphql(`
   }
 `);
 
+const UpdateProfileDocument = graphql(`
+  mutation UpdateProfile($language: String, $timeZone: String) {
+    updateProfile(language: $language, timeZone: $timeZone) {
+      __typename
+      ... on User {
+        id
+        name
+        email
+        role
+        language
+        timeZone
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+const LanguagesDocument = graphql(`
+  query Languages {
+    languages {
+      code
+      name
+    }
+  }
+`);
+
 function signedOutText(count: number): string {
-  if (count === 0) return "Password changed.";
-  const sessions = count === 1 ? "1 other session was" : `${count} other sessions were`;
-  return `Password changed. ${sessions} signed out.`;
+  if (count === 0) return t("Password changed.");
+  if (count === 1) return t("Password changed. 1 other session was signed out.");
+  return t("Password changed. {count} other sessions were signed out.", { count });
+}
+
+/** Every IANA zone the browser knows, for the time zone choice. */
+function timeZones(): string[] {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC"];
+  }
+}
+
+/** The viewer's language and time zone: the UI and their mail follow them. */
+function LanguageAndTimeZone() {
+  const { me, setMe } = useSession();
+  const languages = useQuery(LanguagesDocument, {});
+  const [language, setLanguage] = useState(me?.language ?? currentLanguage());
+  const [zone, setZone] = useState(me?.timeZone ?? "");
+  const { busy, error, run } = useAction();
+  if (!me) return null;
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const data = await mutate(UpdateProfileDocument, { language, timeZone: zone });
+      const user = ok(data.updateProfile, "User");
+      setMe(user); // the whole UI follows, in the new language
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="language-title">
+      <h2 id="language-title">{t("Language and time zone")}</h2>
+      <FormError error={error} fields={["language", "timeZone"]} />
+      <Field id="language" label={t("Language")} error={error}>
+        <select id="language" value={language} onChange={(e) => setLanguage(e.currentTarget.value)}>
+          {(languages.data?.languages ?? [{ code: language, name: language }]).map((l) => (
+            <option key={l.code} value={l.code} lang={l.code}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field
+        id="timeZone"
+        label={t("Time zone")}
+        hint={t("Dates and times on every page and in your mail are shown in it.")}
+        error={error}
+      >
+        <select id="timeZone" value={zone} onChange={(e) => setZone(e.currentTarget.value)}>
+          <option value="">{t("This browser's ({zone})", { zone: browserZone })}</option>
+          {timeZones().map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          {t("Save")}
+        </button>
+      </div>
+    </form>
+  );
 }
 
 export function Account() {
-  useTitle("Account");
+  useTitle(t("Account"));
   const { me } = useSession();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -41,7 +132,7 @@ export function Account() {
         throw new Refused({
           __typename: "ValidationError",
           code: "VALIDATION_ERROR",
-          message: "The two new passwords differ.",
+          message: t("The two new passwords differ."),
           field: "repeat",
         });
       }
@@ -56,14 +147,15 @@ export function Account() {
   if (!me) return null;
   return (
     <section class="panel form-page" aria-labelledby="account-title">
-      <h1 id="account-title">Account</h1>
+      <h1 id="account-title">{t("Account")}</h1>
       <p>
-        {me.name} · {me.email} <span class="muted">({me.role.toLowerCase()})</span>
+        {me.name} · {me.email} <span class="muted">({t(ROLE_NAME[me.role])})</span>
       </p>
+      <LanguageAndTimeZone />
       <form onSubmit={submit} aria-labelledby="password-title">
-        <h2 id="password-title">Change password</h2>
+        <h2 id="password-title">{t("Change password")}</h2>
         <FormError error={error} fields={["current", "new", "repeat"]} />
-        <Field id="current" label="Current password" error={error}>
+        <Field id="current" label={t("Current password")} error={error}>
           <input
             id="current"
             type="password"
@@ -73,7 +165,7 @@ export function Account() {
             onInput={(e) => setCurrent(e.currentTarget.value)}
           />
         </Field>
-        <Field id="new" label="New password" hint="At least 8 characters." error={error}>
+        <Field id="new" label={t("New password")} hint={t("At least 8 characters.")} error={error}>
           <input
             id="new"
             type="password"
@@ -84,7 +176,7 @@ export function Account() {
             onInput={(e) => setNext(e.currentTarget.value)}
           />
         </Field>
-        <Field id="repeat" label="New password again" error={error}>
+        <Field id="repeat" label={t("New password again")} error={error}>
           <input
             id="repeat"
             type="password"
@@ -94,10 +186,10 @@ export function Account() {
             onInput={(e) => setRepeat(e.currentTarget.value)}
           />
         </Field>
-        <p class="muted">Your other sessions are signed out; this one stays. API tokens stay valid.</p>
+        <p class="muted">{t("Your other sessions are signed out; this one stays. API tokens stay valid.")}</p>
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>
-            Change password
+            {t("Change password")}
           </button>
           {done && (
             <span class="ok" role="status">

@@ -6,6 +6,7 @@ import { graphql } from "../gql";
 import { useTitle } from "../hooks";
 import { Redirect, homeFor, useSession } from "../session";
 import { useSignupOpen } from "./account-links";
+import { t } from "../i18n";
 
 const LoginDocument = graphql(`
   mutation Login($email: String!, $password: String!) {
@@ -17,6 +18,8 @@ const LoginDocument = graphql(`
           name
           email
           role
+          language
+          timeZone
         }
       }
       ...ErrorFields
@@ -30,7 +33,7 @@ function safeNext(next: string | undefined): string | null {
 }
 
 export function Login() {
-  useTitle("Sign in");
+  useTitle(t("Sign in"));
   const { me, setMe } = useSession();
   const { route, query } = useLocation();
   // Set once signed in here: this page then routes on by itself.
@@ -41,15 +44,15 @@ export function Login() {
   if (me && !signedIn.current) return <Redirect to={safeNext(query.next) ?? homeFor(me)} />;
   return (
     <section class="panel narrow" aria-labelledby="login-title">
-      <h1 id="login-title">Sign in</h1>
+      <h1 id="login-title">{t("Sign in")}</h1>
       <Form
         id="login"
         initial={{ email: "", password: "" }}
         controls={[
-          { name: "email", label: "Email", type: "email", autoComplete: "username", required: true },
+          { name: "email", label: t("Email"), type: "email", autoComplete: "username", required: true },
           {
             name: "password",
-            label: "Password",
+            label: t("Password"),
             type: "password",
             autoComplete: "current-password",
             required: true,
@@ -62,15 +65,15 @@ export function Login() {
           setMe(session.user);
           route(safeNext(query.next) ?? homeFor(session.user));
         }}
-        submit="Sign in"
-        busyText="Signing in…"
+        submit={t("Sign in")}
+        busyText={t("Signing in…")}
       />
       <p class="muted">
-        <a href="/forgot-password">Forgot your password?</a>
+        <a href="/forgot-password">{t("Forgot your password?")}</a>
         {signupOpen && (
           <>
             {" · "}
-            <a href="/signup">Create an account</a>
+            <a href="/signup">{t("Create an account")}</a>
           </>
         )}
       </p>
