@@ -10,6 +10,7 @@ import type { BulkChangeInput, TicketFilter, TicketPriority, TicketStatus } from
 import { useAction } from "../hooks";
 import { ErrorNote, Field, Select, labelled } from "./ui";
 import type { Option } from "./ui";
+import { t } from "../i18n";
 
 const BulkUpdateDocument = graphql(`
   mutation BulkUpdate($numbers: [Int!], $filter: TicketFilter, $change: BulkChangeInput!) {
@@ -30,13 +31,13 @@ export const BULK_LIMIT = 1000;
 type Kind = "status" | "priority" | "assignee" | "department" | "addTag" | "removeTag" | "close";
 
 const KINDS: Option[] = [
-  { value: "status", label: "Set status" },
-  { value: "priority", label: "Set priority" },
-  { value: "assignee", label: "Assign to" },
-  { value: "department", label: "Move to department" },
-  { value: "addTag", label: "Add tag" },
-  { value: "removeTag", label: "Remove tag" },
-  { value: "close", label: "Close" },
+  { value: "status", label: t("Set status") },
+  { value: "priority", label: t("Set priority") },
+  { value: "assignee", label: t("Assign to") },
+  { value: "department", label: t("Move to department") },
+  { value: "addTag", label: t("Add tag") },
+  { value: "removeTag", label: t("Remove tag") },
+  { value: "close", label: t("Close") },
 ];
 
 interface Outcome {
@@ -103,7 +104,7 @@ export function BulkBar({
   const values: Option[] | null = {
     status: labelled(SETTABLE_STATUSES, STATUS_LABEL),
     priority: labelled(PRIORITIES, PRIORITY_LABEL),
-    assignee: [{ value: "", label: "Unassigned" }, ...assignees],
+    assignee: [{ value: "", label: t("Unassigned") }, ...assignees],
     department: departments,
     addTag: tags,
     removeTag: tags,
@@ -135,7 +136,7 @@ export function BulkBar({
   const done = outcomes?.filter((o) => o.ok).length ?? 0;
   const failed = outcomes?.filter((o) => !o.ok) ?? [];
   return (
-    <section class="bulk-bar panel" aria-label="Bulk actions">
+    <section class="bulk-bar panel" aria-label={t("Bulk actions")}>
       {count > 0 && (
         <form
           class="bulk-form"
@@ -170,11 +171,11 @@ export function BulkBar({
                   onSelectAll(false);
                 }}
               >
-                Only the chosen rows
+                {t("Only the chosen rows")}
               </button>
             )}
           </p>
-          <Field id="bulk-kind" label="Action">
+          <Field id="bulk-kind" label={t("Action")}>
             <Select
               id="bulk-kind"
               value={kind}
@@ -186,7 +187,7 @@ export function BulkBar({
             />
           </Field>
           {values && (
-            <Field id="bulk-value" label="Value">
+            <Field id="bulk-value" label={t("Value")}>
               <Select id="bulk-value" value={chosen} options={values} onChange={setValue} />
             </Field>
           )}
@@ -206,7 +207,7 @@ export function BulkBar({
                 onClear();
               }}
             >
-              Clear selection
+              {t("Clear selection")}
             </button>
           </div>
           {tooMany && (
@@ -223,7 +224,7 @@ export function BulkBar({
             {done} ticket{done === 1 ? "" : "s"} changed
             {failed.length > 0 ? `, ${failed.length} not changed:` : "."}{" "}
             <button type="button" class="link" onClick={() => setOutcomes(null)}>
-              Dismiss
+              {t("Dismiss")}
             </button>
           </p>
           {failed.length > 0 && (
