@@ -3,6 +3,7 @@ import { STATUS_LABEL } from "../format";
 import { graphql } from "../gql";
 import type { ClientTicketsPanelFragment } from "../gql/graphql";
 import { StatusBadge, Time } from "./ui";
+import { t } from "../i18n";
 
 export const ClientTicketsPanelDoc = graphql(`
   fragment ClientTicketsPanel on Ticket {
@@ -36,10 +37,10 @@ export function ClientPanel({ ticket }: { ticket: ClientTicketsPanelFragment }) 
     <section class="panel client-context" aria-labelledby="client-context-title">
       <h2 id="client-context-title">{client.name}'s other tickets</h2>
       {found.total === 0 ? (
-        <p class="muted">No other tickets that you may see.</p>
+        <p class="muted">{t("No other tickets that you may see.")}</p>
       ) : (
         <>
-          <ul class="status-counts" aria-label="Other tickets by status">
+          <ul class="status-counts" aria-label={t("Other tickets by status")}>
             {counts.map((c) => (
               <li key={c.status} data-status={c.status}>
                 {STATUS_LABEL[c.status]}: <strong>{c.count}</strong>
