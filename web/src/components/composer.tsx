@@ -10,6 +10,7 @@ import { useSession } from "../session";
 import type { ThreadMessage } from "./thread";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
+import { t } from "../i18n";
 
 const ReplyDocument = graphql(`
   mutation ReplyToTicket($input: ReplyInput!) {
@@ -68,7 +69,7 @@ function ArrivedNotice({
 }) {
   if (arrived.length === 0) return null;
   const who = [...new Set(arrived.map((m) => m.author?.name ?? "The helpdesk"))].join(", ");
-  const what = arrived.length === 1 ? (arrived[0].internal ? "A note" : "A message") : `${arrived.length} messages`;
+  const what = arrived.length === 1 ? (arrived[0].internal ? t("A note") : t("A message")) : `${arrived.length} messages`;
   return (
     <p class="arrived" role="status">
       <span>
@@ -76,7 +77,7 @@ function ArrivedNotice({
         above before you send.
       </span>{" "}
       <button type="button" onClick={onAcknowledge}>
-        Got it
+        {t("Got it")}
       </button>
     </p>
   );
@@ -158,7 +159,7 @@ export function Composer({
   const thenOption = sendAndSet?.options.find((o) => o.value === then);
 
   return (
-    <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label="Reply">
+    <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label={t("Reply")}>
       <ArrivedNotice arrived={arrived} onAcknowledge={acknowledge} />
       {tools && <div class="composer-tools">{tools(insert)}</div>}
       <FormError error={error} fields={["body"]} />
@@ -179,7 +180,7 @@ export function Composer({
       <FilePicker id="reply-files" files={files} onChange={setFiles} />
       <div class="actions">
         <button type="submit" class={note ? "note-button" : "primary"} disabled={busy || !writing}>
-          {busy ? "Sending…" : note ? "Add internal note" : "Send reply"}
+          {busy ? "Sending…" : note ? t("Add internal note") : t("Send reply")}
         </button>
         {sendAndSet && !note && thenOption && (
           <span class="send-and-set">
@@ -187,7 +188,7 @@ export function Composer({
               Send &amp; set {thenOption.label}
             </button>
             <select
-              aria-label="After sending, set"
+              aria-label={t("After sending, set")}
               value={then}
               disabled={busy}
               onChange={(e) => setThen(e.currentTarget.value)}
