@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
+import { t } from "../i18n";
 
 export function ConfirmDialog({
   open,
@@ -49,7 +50,7 @@ export function ConfirmDialog({
           {confirm}
         </button>
         <button type="button" autoFocus onClick={onCancel}>
-          Cancel
+          {t("Cancel")}
         </button>
       </div>
     </dialog>
