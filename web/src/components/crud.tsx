@@ -8,6 +8,7 @@ import { useTitle } from "../hooks";
 import { Form } from "./form";
 import type { FormProps } from "./form";
 import { ErrorNote } from "./ui";
+import { t } from "../i18n";
 
 type Values = Record<string, unknown>;
 type FormSetup<V extends Values> = Pick<FormProps<V>, "initial" | "controls" | "onSubmit">;
@@ -65,9 +66,9 @@ export function CrudPage<T extends { id: string }, E extends Values, C extends V
                   id={`${id}-${item.id}`}
                   class="row-form"
                   {...editor}
-                  submit="Save"
+                  submit={t("Save")}
                   primary={false}
-                  saved="Saved"
+                  saved={t("Saved")}
                 />
               )}
             </li>
