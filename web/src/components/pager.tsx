@@ -1,6 +1,7 @@
 /** Keyset pages (every list of the API is a connection with `first`/`after` and `pageInfo`). */
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
+import { t } from "../i18n";
 
 export interface Pages {
   /** The cursor of the page shown (null for the first). */
@@ -41,7 +42,7 @@ export function Pager({
   children: ComponentChildren;
 }) {
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="pager" aria-label={t("Pages")}>
       <button type="button" disabled={pages.page === 1} onClick={pages.back}>
         {back}
       </button>
