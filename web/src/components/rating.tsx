@@ -8,6 +8,7 @@ import { graphql } from "../gql";
 import type { RateByLinkMutation, RatingScore } from "../gql/graphql";
 import { useAction, useTitle } from "../hooks";
 import { ErrorNote, Time } from "./ui";
+import { t } from "../i18n";
 
 export const SCORE_LABEL: Record<RatingScore, string> = { GOOD: "Good", BAD: "Bad" };
 
@@ -49,7 +50,7 @@ export function RatingBadge({ rating }: { rating: RatingLike | null | undefined 
 export function RatingFact({ rating }: { rating: RatingLike | null | undefined }) {
   if (!rating) return null;
   return (
-    <p class="rating-fact" aria-label="Customer satisfaction">
+    <p class="rating-fact" aria-label={t("Customer satisfaction")}>
       Client's rating: <RatingBadge rating={rating} />
       {rating.ratedAt && (
         <>
@@ -102,7 +103,7 @@ export function RateTicket({
   if (rating && !changing) {
     return (
       <section class="rating panel" aria-labelledby="rating-title">
-        <h2 id="rating-title">Your rating</h2>
+        <h2 id="rating-title">{t("Your rating")}</h2>
         <p id="rating-given" role="status">
           You rated this ticket <RatingBadge rating={rating} />
           {rating.comment && (
@@ -113,15 +114,15 @@ export function RateTicket({
           . Thank you!
         </p>
         <button type="button" class="link" onClick={() => setChanging(true)}>
-          Change my rating
+          {t("Change my rating")}
         </button>
       </section>
     );
   }
   return (
     <form class="rating panel" aria-labelledby="rating-title" onSubmit={send}>
-      <h2 id="rating-title">How did we do?</h2>
-      <div role="radiogroup" aria-label="Your rating" class="rating-choices">
+      <h2 id="rating-title">{t("How did we do?")}</h2>
+      <div role="radiogroup" aria-label={t("Your rating")} class="rating-choices">
         {(["GOOD", "BAD"] as const).map((s) => (
           <label key={s} class={`rating-choice rating-${s.toLowerCase()}`}>
             <input type="radio" name="score" checked={score === s} onChange={() => setScore(s)} />{" "}
@@ -129,7 +130,7 @@ export function RateTicket({
           </label>
         ))}
       </div>
-      <label for="rating-comment">Comment (optional)</label>
+      <label for="rating-comment">{t("Comment (optional)")}</label>
       <textarea
         id="rating-comment"
         rows={3}
@@ -139,7 +140,7 @@ export function RateTicket({
       />
       <ErrorNote error={action.error} />
       <button type="submit" class="primary" disabled={!score || action.busy}>
-        {action.busy ? "Sending…" : "Send my rating"}
+        {action.busy ? t("Sending…") : t("Send my rating")}
       </button>
     </form>
   );
@@ -184,7 +185,7 @@ function fromFragment(): { token: string; score: RatingScore | null } {
  * rating given. The comment is added here with the same link.
  */
 export function RateByLink() {
-  useTitle("Rate your ticket");
+  useTitle(t("Rate your ticket"));
   const [{ token, score }] = useState(fromFragment);
   const [outcome, setOutcome] = useState<RatingLinkOutcome | null>(null);
   const [comment, setComment] = useState("");
@@ -209,13 +210,13 @@ export function RateByLink() {
   const rating = outcome?.rating;
   return (
     <section class="panel narrow" aria-labelledby="rate-title">
-      <h1 id="rate-title">Rate your ticket</h1>
+      <h1 id="rate-title">{t("Rate your ticket")}</h1>
       {!token ? (
-        <p>This page needs the link from your mail.</p>
+        <p>{t("This page needs the link from your mail.")}</p>
       ) : first.error ? (
         <ErrorNote error={first.error} />
       ) : !outcome ? (
-        <p class="loading">Recording your rating…</p>
+        <p class="loading">{t("Recording your rating…")}</p>
       ) : (
         <div id="rate-done" class="ok" role="status">
           <p>
@@ -223,7 +224,7 @@ export function RateByLink() {
           </p>
           {rating ? (
             <p>
-              {outcome.recorded ? "Thank you! You rated it " : "You already rated it "}
+              {outcome.recorded ? t("Thank you! You rated it") : t("You already rated it")}{" "}
               <RatingBadge rating={rating} />
               {!outcome.recorded && rating.ratedAt && (
                 <>
@@ -240,7 +241,7 @@ export function RateByLink() {
               )}
             </p>
           ) : (
-            <p>This ticket is not rated yet.</p>
+            <p>{t("This ticket is not rated yet.")}</p>
           )}
           {!outcome.recorded && rating && (
             <p class="muted">
@@ -250,8 +251,8 @@ export function RateByLink() {
         </div>
       )}
       {outcome?.canComment && (
-        <form id="rate-comment" onSubmit={sendComment} aria-label="Add a comment">
-          <label for="rate-comment-text">Anything to add? (optional)</label>
+        <form id="rate-comment" onSubmit={sendComment} aria-label={t("Add a comment")}>
+          <label for="rate-comment-text">{t("Anything to add? (optional)")}</label>
           <textarea
             id="rate-comment-text"
             rows={4}
@@ -261,7 +262,7 @@ export function RateByLink() {
           />
           <ErrorNote error={commenting.error} />
           <button type="submit" class="primary" disabled={!comment.trim() || commenting.busy}>
-            {commenting.busy ? "Sending…" : "Send comment"}
+            {commenting.busy ? t("Sending…") : t("Send comment")}
           </button>
         </form>
       )}
