@@ -18,6 +18,7 @@ import type { Loaded } from "../hooks";
 import { listHref } from "../list-query";
 import { useSession } from "../session";
 import { ErrorNote, Field, FormError, Select, named } from "./ui";
+import { t } from "../i18n";
 
 export const SavedViewsDocument = graphql(`
   query SavedViews {
@@ -142,7 +143,7 @@ function ViewRow({
                 void save({ name });
               }}
             >
-              <Field id={fieldId} name="name" label="New name" error={action.error}>
+              <Field id={fieldId} name="name" label={t("New name")} error={action.error}>
                 <input
                   id={fieldId}
                   value={name}
@@ -151,29 +152,29 @@ function ViewRow({
                 />
               </Field>
               <button type="submit" disabled={action.busy}>
-                Save name
+                {t("Save name")}
               </button>
               <button type="button" class="link" onClick={() => setRenaming(false)}>
-                Cancel
+                {t("Cancel")}
               </button>
             </form>
           ) : (
             <>
               <button type="button" class="link" onClick={() => setRenaming(true)}>
-                Rename
+                {t("Rename")}
               </button>
               <button type="button" class="link" disabled={action.busy} onClick={() => void remove()}>
-                Delete
+                {t("Delete")}
               </button>
             </>
           )}
           {me?.role === "ADMIN" && (
-            <Field id={`view-share-${view.id}`} label="Share with">
+            <Field id={`view-share-${view.id}`} label={t("Share with")}>
               <Select
                 id={`view-share-${view.id}`}
                 value={view.department?.id ?? ""}
                 disabled={action.busy}
-                options={[{ value: "", label: "Nobody (private)" }, ...named(departments)]}
+                options={[{ value: "", label: t("Nobody (private)") }, ...named(departments)]}
                 onChange={(value) => void save({ departmentId: value || null })}
               />
             </Field>
@@ -210,10 +211,10 @@ export function SavedViewsSidebar({
     });
   return (
     <aside class="views panel" aria-labelledby="views-title">
-      <h2 id="views-title">Saved views</h2>
+      <h2 id="views-title">{t("Saved views")}</h2>
       <ErrorNote error={views.error} />
       {list.length === 0 ? (
-        <p class="muted">No saved views yet.</p>
+        <p class="muted">{t("No saved views yet.")}</p>
       ) : (
         <ul class="view-list">
           {list.map((view) => (
@@ -234,17 +235,17 @@ export function SavedViewsSidebar({
           void saveCurrent();
         }}
       >
-        <Field id="save-view-name" name="name" label="Save this list as" error={action.error}>
+        <Field id="save-view-name" name="name" label={t("Save this list as")} error={action.error}>
           <input
             id="save-view-name"
             value={name}
             maxLength={60}
-            placeholder="View name"
+            placeholder={t("View name")}
             onInput={(e) => setName(e.currentTarget.value)}
           />
         </Field>
         <button type="submit" disabled={action.busy || !name.trim()}>
-          Save view
+          {t("Save view")}
         </button>
         <FormError error={action.error} fields={["name"]} />
       </form>
