@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { SlaState } from "../gql/graphql";
+import { t } from "../i18n";
 
 const SECOND_TICKERS = new Set<() => void>();
 setInterval(() => SECOND_TICKERS.forEach((tick) => tick()), 1_000);
@@ -107,7 +108,7 @@ export function SlaPanel({
   ];
   const running = targets.filter(([, due]) => due);
   return (
-    <section class="panel sla-panel" aria-label="Service level">
+    <section class="panel sla-panel" aria-label={t("Service level")}>
       <h2>
         SLA{" "}
         <SlaCountdown state={state} dueAt={ticket.slaDueAt} atRiskAt={ticket.slaAtRiskAt} />
@@ -122,7 +123,7 @@ export function SlaPanel({
         {ticket.firstResponseAt && (
           <li class="muted">First response sent {new Date(ticket.firstResponseAt).toLocaleString()}</li>
         )}
-        {running.length === 0 && <li class="muted">No clock is running.</li>}
+        {running.length === 0 && <li class="muted">{t("No clock is running.")}</li>}
       </ul>
     </section>
   );
