@@ -7,6 +7,7 @@ import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction, useQuery } from "../hooks";
 import { ErrorNote, Field, Select } from "./ui";
+import { t } from "../i18n";
 
 export interface TagLike {
   id: string;
@@ -108,12 +109,12 @@ export function TicketTags({
   const choices = all.filter((t) => !on.has(t.id));
   return (
     <section class="panel" aria-labelledby="tags-title">
-      <h2 id="tags-title">Tags</h2>
+      <h2 id="tags-title">{t("Tags")}</h2>
       <ErrorNote error={action.error} />
       {tags.length === 0 ? (
-        <p class="muted">No tags.</p>
+        <p class="muted">{t("No tags.")}</p>
       ) : (
-        <ul class="tags" aria-label="Tags of this ticket">
+        <ul class="tags" aria-label={t("Tags of this ticket")}>
           {tags.map((t) => (
             <li key={t.id}>
               <TagChip tag={t}>
@@ -132,13 +133,13 @@ export function TicketTags({
         </ul>
       )}
       {choices.length > 0 && (
-        <Field id="ticket-add-tag" label="Add a tag">
+        <Field id="ticket-add-tag" label={t("Add a tag")}>
           <Select
             id="ticket-add-tag"
             value=""
             disabled={action.busy}
             options={[
-              { value: "", label: "Choose a tag…" },
+              { value: "", label: t("Choose a tag…") },
               ...choices.map((t) => ({ value: t.id, label: t.name })),
             ]}
             onChange={(value) => {
