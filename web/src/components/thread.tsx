@@ -6,6 +6,7 @@ import { fileSize } from "../format";
 import { graphql } from "../gql";
 import type { MessageFieldsFragment, Role, ThreadPageFragment } from "../gql/graphql";
 import { Time } from "./ui";
+import { t } from "../i18n";
 
 export const MessageFieldsDoc = graphql(`
   fragment MessageFields on Message {
@@ -99,9 +100,9 @@ function roleLabel(role: Role | undefined): string {
 }
 
 export function Thread({ messages }: { messages: ThreadMessage[] }) {
-  if (messages.length === 0) return <p class="muted">No messages yet.</p>;
+  if (messages.length === 0) return <p class="muted">{t("No messages yet.")}</p>;
   return (
-    <ol class="thread" aria-label="Conversation">
+    <ol class="thread" aria-label={t("Conversation")}>
       {messages.map((m) => (
         <li
           key={m.id}
@@ -110,8 +111,8 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
         >
           <header>
             <strong>{m.author?.name ?? "System"}</strong>
-            {m.internal && <span class="note-tag">Internal note · staff only</span>}
-            {m.source === "EMAIL" && <span class="muted"> via email</span>}
+            {m.internal && <span class="note-tag">{t("Internal note · staff only")}</span>}
+            {m.source === "EMAIL" && <span class="muted"> {t("via email")}</span>}
             <span class="muted">
               {" · "}
               <Time iso={m.createdAt} />
@@ -119,7 +120,7 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
           </header>
           <div class="body">{m.body}</div>
           {m.attachments.length > 0 && (
-            <ul class="attachments" aria-label="Attachments">
+            <ul class="attachments" aria-label={t("Attachments")}>
               {m.attachments.map((a) => (
                 <li key={a.id}>
                   <a href={a.url} download={a.filename}>
