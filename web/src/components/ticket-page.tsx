@@ -13,6 +13,7 @@ import type { Loaded } from "../hooks";
 import { useWholeThread } from "./thread";
 import type { ThreadMessage } from "./thread";
 import { ErrorNote, PriorityBadge, StatusBadge, Time } from "./ui";
+import { t } from "../i18n";
 
 export const TicketPageFieldsDoc = graphql(`
   fragment TicketPageFields on Ticket {
@@ -152,18 +153,18 @@ export function TicketPage<R, T extends TicketPageFieldsFragment>({
 }) {
   const { ticket } = view;
   if (view.error && !ticket) return <ErrorNote error={view.error} />;
-  if (!view.data) return <p class="loading">Loading…</p>;
+  if (!view.data) return <p class="loading">{t("Loading…")}</p>;
   if (!ticket) {
     return (
       <section class="panel">
-        <h1>Ticket not found</h1>
+        <h1>{t("Ticket not found")}</h1>
         <p>{notFound}</p>
       </section>
     );
   }
   return (
     <div class={`ticket-page${staff ? "" : " client"}`}>
-      <nav class="crumbs" aria-label="Breadcrumb">
+      <nav class="crumbs" aria-label={t("Breadcrumb")}>
         <a href={list.href}>{list.label}</a> › #{ticket.number}
       </nav>
       <header class="ticket-head">
