@@ -12,6 +12,7 @@ import type {
 } from "../gql/graphql";
 import { useDebounced, useFlash, useLive } from "../hooks";
 import { PriorityBadge, StatusBadge, Time } from "./ui";
+import { t } from "../i18n";
 
 /** A page of the list: `tickets(...) { ...TicketRows }`. */
 export const TicketRowsDoc = graphql(`
@@ -138,7 +139,7 @@ export const COLUMNS: Column[] = [
   },
   {
     key: "subject",
-    label: "Subject",
+    label: t("Subject"),
     sort: "SUBJECT",
     first: "ASC",
     // A long subject ends in an ellipsis (CSS); the whole of it is on hover.
@@ -148,38 +149,38 @@ export const COLUMNS: Column[] = [
       </a>
     ),
   },
-  { key: "client", label: "Client", sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
+  { key: "client", label: t("Client"), sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
   {
     key: "department",
-    label: "Department",
+    label: t("Department"),
     sort: "DEPARTMENT",
     first: "ASC",
     cell: (t) => t.department.name,
   },
   {
     key: "status",
-    label: "Status",
+    label: t("Status"),
     sort: "STATUS",
     first: "ASC",
     cell: (t) => <StatusBadge status={t.status} />,
   },
   {
     key: "priority",
-    label: "Priority",
+    label: t("Priority"),
     sort: "PRIORITY",
     first: "DESC",
     cell: (t) => <PriorityBadge priority={t.priority} />,
   },
   {
     key: "lastActivity",
-    label: "Last update",
+    label: t("Last update"),
     sort: "LAST_ACTIVITY",
     first: "DESC",
     cell: (t) => <Time iso={t.lastActivityAt} />,
   },
   {
     key: "assignee",
-    label: "Assigned to",
+    label: t("Assigned to"),
     sort: "ASSIGNEE",
     first: "ASC",
     cell: (t) => t.assignee?.name ?? <span class="muted">—</span>,
@@ -294,7 +295,7 @@ export function TicketTable({
               <th scope="col" class="select">
                 <input
                   type="checkbox"
-                  aria-label="Select every ticket on this page"
+                  aria-label={t("Select every ticket on this page")}
                   checked={allChosen}
                   onChange={() => selection.setPage(numbers, !allChosen)}
                 />
