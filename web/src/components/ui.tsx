@@ -6,6 +6,7 @@ import { Refused, query } from "../api";
 import { graphql } from "../gql";
 import { PRIORITY_LABEL, STATUS_LABEL, ago, fileSize, when } from "../format";
 import type { TicketPriority, TicketStatus } from "../gql/graphql";
+import { t } from "../i18n";
 
 // One timer for every relative time on the page ("2 minutes ago" keeps up with the clock).
 const tickers = new Set<() => void>();
@@ -198,7 +199,7 @@ export function FilePicker({
   }, []);
   return (
     <div class="field">
-      <label for={id}>Attachments</label>
+      <label for={id}>{t("Attachments")}</label>
       <input
         id={id}
         type="file"
@@ -216,14 +217,14 @@ export function FilePicker({
         }}
       />
       {refused.length > 0 && (
-        <ul class="error" role="alert" aria-label="Files not added">
+        <ul class="error" role="alert" aria-label={t("Files not added")}>
           {refused.map((line) => (
             <li key={line}>{line}</li>
           ))}
         </ul>
       )}
       {files.length > 0 && (
-        <ul class="chosen" aria-label="Files to attach">
+        <ul class="chosen" aria-label={t("Files to attach")}>
           {files.map((f, i) => (
             <li key={`${f.name}-${i}`}>
               {f.name} <span class="muted">({fileSize(f.size)})</span>{" "}
@@ -233,7 +234,7 @@ export function FilePicker({
                 aria-label={`Remove ${f.name}`}
                 onClick={() => onChange(files.filter((_, j) => j !== i))}
               >
-                Remove
+                {t("Remove")}
               </button>
             </li>
           ))}
