@@ -10,6 +10,7 @@ import { mutate, ok, query } from "../api";
 import { Form } from "../components/form";
 import { graphql } from "../gql";
 import { useTitle } from "../hooks";
+import { t } from "../i18n";
 
 const RequestResetDocument = graphql(`
   mutation RequestPasswordReset($email: String!) {
@@ -91,32 +92,32 @@ function Done({ id, message, children }: { id: string; message: string; children
 }
 
 export function ForgotPassword() {
-  useTitle("Forgot your password?");
+  useTitle(t("Forgot your password?"));
   const [done, setDone] = useState("");
   return (
     <section class="panel narrow" aria-labelledby="forgot-title">
-      <h1 id="forgot-title">Forgot your password?</h1>
+      <h1 id="forgot-title">{t("Forgot your password?")}</h1>
       {done ? (
         <Done id="forgot-done" message={done}>
           <p>
-            <a href="/login">Back to sign in</a>
+            <a href="/login">{t("Back to sign in")}</a>
           </p>
         </Done>
       ) : (
         <>
-          <p>Enter your address: we mail you a link to choose a new password, valid for one hour.</p>
+          <p>{t("Enter your address: we mail you a link to choose a new password, valid for one hour.")}</p>
           <Form
             id="forgot"
             initial={{ email: "" }}
             controls={[
-              { name: "email", label: "Email", type: "email", autoComplete: "username", required: true },
+              { name: "email", label: t("Email"), type: "email", autoComplete: "username", required: true },
             ]}
             onSubmit={async ({ email }) => {
               const answer = ok((await mutate(RequestResetDocument, { email })).requestPasswordReset, "Accepted");
               setDone(answer.message);
             }}
-            submit="Mail me a link"
-            busyText="Sending…"
+            submit={t("Mail me a link")}
+            busyText={t("Sending…")}
           />
         </>
       )}
@@ -125,32 +126,32 @@ export function ForgotPassword() {
 }
 
 export function SetPassword() {
-  useTitle("Choose a password");
+  useTitle(t("Choose a password"));
   const [token] = useState(fragmentToken);
   const [done, setDone] = useState("");
   return (
     <section class="panel narrow" aria-labelledby="password-title">
-      <h1 id="password-title">Choose a password</h1>
+      <h1 id="password-title">{t("Choose a password")}</h1>
       {!token ? (
         <p>
-          This page needs the link from your mail. <a href="/forgot-password">Ask for a new link</a>.
+          This page needs the link from your mail. <a href="/forgot-password">{t("Ask for a new link")}</a>.
         </p>
       ) : done ? (
         <Done id="password-done" message={done}>
           <p>
-            <a href="/login">Sign in</a>
+            <a href="/login">{t("Sign in")}</a>
           </p>
         </Done>
       ) : (
         <>
-          <p>Setting a password signs you out on every device and revokes your API tokens.</p>
+          <p>{t("Setting a password signs you out on every device and revokes your API tokens.")}</p>
           <Form
             id="password"
             initial={{ password: "" }}
             controls={[
               {
                 name: "password",
-                label: "New password (at least 8 characters)",
+                label: t("New password (at least 8 characters)"),
                 type: "password",
                 autoComplete: "new-password",
                 required: true,
@@ -160,11 +161,11 @@ export function SetPassword() {
               const answer = ok((await mutate(ResetPasswordDocument, { token, password })).resetPassword, "Accepted");
               setDone(answer.message);
             }}
-            submit="Set password"
-            busyText="Saving…"
+            submit={t("Set password")}
+            busyText={t("Saving…")}
           />
           <p class="muted">
-            Link expired or used? <a href="/forgot-password">Ask for a new one</a>.
+            Link expired or used? <a href="/forgot-password">{t("Ask for a new one")}</a>.
           </p>
         </>
       )}
@@ -173,14 +174,14 @@ export function SetPassword() {
 }
 
 export function SignUp() {
-  useTitle("Create an account");
+  useTitle(t("Create an account"));
   const open = useSignupOpen();
   const [done, setDone] = useState("");
   return (
     <section class="panel narrow" aria-labelledby="signup-title">
-      <h1 id="signup-title">Create an account</h1>
+      <h1 id="signup-title">{t("Create an account")}</h1>
       {open === false ? (
-        <p>Signing up is closed here; ask our team for an account, or simply mail us.</p>
+        <p>{t("Signing up is closed here; ask our team for an account, or simply mail us.")}</p>
       ) : done ? (
         <Done id="signup-done" message={done} />
       ) : (
@@ -188,11 +189,11 @@ export function SignUp() {
           id="signup"
           initial={{ name: "", email: "", password: "" }}
           controls={[
-            { name: "name", label: "Name", autoComplete: "name", required: true },
-            { name: "email", label: "Email", type: "email", autoComplete: "username", required: true },
+            { name: "name", label: t("Name"), autoComplete: "name", required: true },
+            { name: "email", label: t("Email"), type: "email", autoComplete: "username", required: true },
             {
               name: "password",
-              label: "Password (at least 8 characters)",
+              label: t("Password (at least 8 characters)"),
               type: "password",
               autoComplete: "new-password",
               required: true,
@@ -202,8 +203,8 @@ export function SignUp() {
             const answer = ok((await mutate(SignUpDocument, values)).signUp, "Accepted");
             setDone(answer.message);
           }}
-          submit="Sign up"
-          busyText="Signing up…"
+          submit={t("Sign up")}
+          busyText={t("Signing up…")}
         />
       )}
     </section>
@@ -211,15 +212,15 @@ export function SignUp() {
 }
 
 export function VerifyEmail() {
-  useTitle("Confirm your address");
+  useTitle(t("Confirm your address"));
   const { route } = useLocation();
   const [token] = useState(fragmentToken);
   const [done, setDone] = useState("");
   return (
     <section class="panel narrow" aria-labelledby="verify-title">
-      <h1 id="verify-title">Confirm your address</h1>
+      <h1 id="verify-title">{t("Confirm your address")}</h1>
       {!token ? (
-        <p>This page needs the link from your mail.</p>
+        <p>{t("This page needs the link from your mail.")}</p>
       ) : done ? (
         <Done id="verify-done" message={done}>
           <p>
@@ -230,7 +231,7 @@ export function VerifyEmail() {
                 route("/login");
               }}
             >
-              Sign in
+              {t("Sign in")}
             </a>
           </p>
         </Done>
@@ -243,8 +244,8 @@ export function VerifyEmail() {
             const answer = ok((await mutate(VerifyEmailDocument, { token })).verifyEmail, "Accepted");
             setDone(answer.message);
           }}
-          submit="Confirm my address"
-          busyText="Confirming…"
+          submit={t("Confirm my address")}
+          busyText={t("Confirming…")}
         />
       )}
     </section>
