@@ -8,6 +8,7 @@ import { graphql } from "../../gql";
 import { useAction, useQuery } from "../../hooks";
 import type { Editor } from "../../components/crud";
 import { useSession } from "../../session";
+import { t } from "../../i18n";
 
 const AdminCannedDocument = graphql(`
   query AdminCanned {
@@ -92,7 +93,7 @@ export function CannedResponses() {
   return (
     <CrudPage
       id="canned"
-      title="Canned responses"
+      title={t("Canned responses")}
       error={list.error ?? remove.error}
       items={list.data?.cannedResponses}
       cardClass={() => "canned"}
@@ -100,7 +101,7 @@ export function CannedResponses() {
         <>
           <h2>{c.title}</h2>
           <p class="muted">
-            {c.personal ? "Personal: only you see it" : c.department ? c.department.name : "All departments"}
+            {c.personal ? "Personal: only you see it" : c.department ? c.department.name : t("All departments")}
           </p>
           <pre class="body">{c.body}</pre>
           {(admin || c.personal) && (
@@ -116,8 +117,8 @@ export function CannedResponses() {
               label: `Canned response ${c.title}`,
               initial: { title: c.title, body: c.body },
               controls: [
-                { name: "title", label: "Title", required: true },
-                { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
+                { name: "title", label: t("Title"), required: true },
+                { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6 },
               ],
               onSubmit: async ({ title, body }) => {
                 const data = await mutate(UpdateCannedDocument, { input: { id: c.id, title, body } });
@@ -127,25 +128,25 @@ export function CannedResponses() {
             }
           : null
       }
-      empty="No canned responses yet."
+      empty={t("No canned responses yet.")}
       create={{
-        heading: "New canned response",
-        submit: "Add canned response",
+        heading: t("New canned response"),
+        submit: t("Add canned response"),
         initial: { title: "", body: "", departmentId: admin ? "" : "personal" },
         controls: [
-          { name: "title", label: "Title", required: true },
-          { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
+          { name: "title", label: t("Title"), required: true },
+          { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6 },
           {
             name: "departmentId",
-            label: "Department",
+            label: t("Department"),
             type: "select",
             options: admin
               ? [
-                  { value: "", label: "All departments" },
+                  { value: "", label: t("All departments") },
                   ...named(list.data?.departments),
-                  { value: "personal", label: "Only me (personal)" },
+                  { value: "personal", label: t("Only me (personal)") },
                 ]
-              : [{ value: "personal", label: "Only me (personal)" }],
+              : [{ value: "personal", label: t("Only me (personal)") }],
           },
         ],
         onSubmit: async ({ title, body, departmentId }) => {
