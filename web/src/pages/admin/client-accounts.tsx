@@ -7,6 +7,7 @@ import { Pager, usePages } from "../../components/pager";
 import type { Editor } from "../../components/crud";
 import { graphql } from "../../gql";
 import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
 
 const AdminClientsDocument = graphql(`
   query AdminClients($after: String) {
@@ -60,9 +61,9 @@ export function ClientAccounts() {
   return (
     <CrudPage
       id="client-accounts"
-      title="Client accounts"
+      title={t("Client accounts")}
       error={list.error}
-      intro={<p class="muted">A client added without a password is mailed a link to choose one.</p>}
+      intro={<p class="muted">{t("A client added without a password is mailed a link to choose one.")}</p>}
       items={list.data?.users.edges.map((e) => e.node)}
       pager={
         (pages.page > 1 || list.data?.users.pageInfo.hasNextPage) && (
@@ -75,18 +76,18 @@ export function ClientAccounts() {
       card={(c) => (
         <h2>
           {c.name} <small class="muted">{c.email}</small>
-          {c.active ? "" : <small class="muted"> · cannot sign in</small>}
+          {c.active ? "" : <small class="muted"> {t("· cannot sign in")}</small>}
         </h2>
       )}
       edit={(c): Editor<ClientValues> => ({
         label: `Client ${c.name}`,
         initial: { ...NEW_CLIENT, name: c.name, email: c.email, active: c.active },
         controls: [
-          { name: "name", label: "Name", required: true },
-          { name: "email", label: "Email", type: "email", required: true },
+          { name: "name", label: t("Name"), required: true },
+          { name: "email", label: t("Email"), type: "email", required: true },
           {
             name: "password",
-            label: "New password (empty: unchanged; setting one signs them out)",
+            label: t("New password (empty: unchanged; setting one signs them out)"),
             type: "password",
             autoComplete: "new-password",
           },
@@ -99,14 +100,14 @@ export function ClientAccounts() {
           void list.refetch();
         },
       })}
-      empty="No clients yet."
+      empty={t("No clients yet.")}
       create={{
-        heading: "New client",
-        submit: "Add client",
+        heading: t("New client"),
+        submit: t("Add client"),
         initial: NEW_CLIENT,
         controls: [
-          { name: "name", label: "Name", required: true },
-          { name: "email", label: "Email", type: "email", required: true },
+          { name: "name", label: t("Name"), required: true },
+          { name: "email", label: t("Email"), type: "email", required: true },
         ],
         onSubmit: async ({ name, email }) => {
           const data = await mutate(CreateClientDocument, {
