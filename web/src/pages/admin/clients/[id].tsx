@@ -10,6 +10,7 @@ import { STATUS_LABEL } from "../../../format";
 import { graphql } from "../../../gql";
 import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useQuery, useTitle } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -59,9 +60,9 @@ export function ClientPage() {
   if (client.data && !found) {
     return (
       <section class="panel">
-        <h1>Client not found</h1>
+        <h1>{t("Client not found")}</h1>
         <p>
-          There is no client that you may look up here. <a href="/admin/clients">Back to clients</a>
+          There is no client that you may look up here. <a href="/admin/clients">{t("Back to clients")}</a>
         </p>
       </section>
     );
@@ -75,8 +76,8 @@ export function ClientPage() {
   const tickets = list.data?.tickets;
   return (
     <section aria-labelledby="client-title">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="/admin/clients">Clients</a> ›
+      <nav class="crumbs" aria-label={t("Breadcrumb")}>
+        <a href="/admin/clients">{t("Clients")}</a> ›
       </nav>
       <ErrorNote error={client.error ?? list.error} />
       {found && (
@@ -85,10 +86,10 @@ export function ClientPage() {
             <h1 id="client-title">{found.name}</h1>
             <p class="muted">
               {found.email}
-              {found.active ? "" : " (deactivated)"}
+              {found.active ? "" : ` ${t("(deactivated)")}`}
             </p>
           </div>
-          <ul class="status-counts" aria-label="Tickets by status">
+          <ul class="status-counts" aria-label={t("Tickets by status")}>
             <li>
               Tickets: <strong>{found.ticketCount}</strong>
             </li>
@@ -108,7 +109,7 @@ export function ClientPage() {
             flashing={flashing}
             sort={{ ...sort, by: sortBy }}
             busy={list.loading}
-            empty="No tickets that you may see."
+            empty={t("No tickets that you may see.")}
           />
           <Pager pages={pages} pageInfo={tickets?.pageInfo}>
             page {pages.page}
