@@ -6,6 +6,7 @@ import { Pager, usePages } from "../../../components/pager";
 import { ErrorNote, Field, Time } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const PAGE_SIZE = 50;
 
@@ -30,7 +31,7 @@ const ClientsDocument = graphql(`
 `);
 
 export function Clients() {
-  useTitle("Clients");
+  useTitle(t("Clients"));
   const { query, path, route } = useLocation();
   const searching = query.q?.trim() ?? "";
   const pages = usePages(searching);
@@ -48,14 +49,14 @@ export function Clients() {
   return (
     <section aria-labelledby="clients-title">
       <div class="page-head">
-        <h1 id="clients-title">Clients</h1>
+        <h1 id="clients-title">{t("Clients")}</h1>
       </div>
-      <form class="filters" role="search" aria-label="Search clients" onSubmit={(e) => e.preventDefault()}>
-        <Field id="clients-search" label="Search">
+      <form class="filters" role="search" aria-label={t("Search clients")} onSubmit={(e) => e.preventDefault()}>
+        <Field id="clients-search" label={t("Search")}>
           <input
             id="clients-search"
             type="search"
-            placeholder="Name or email"
+            placeholder={t("Name or email")}
             maxLength={100}
             value={search}
             onInput={(e) => {
@@ -68,13 +69,13 @@ export function Clients() {
       <ErrorNote error={list.error} />
       <div class="table-wrap">
         <table class="clients" aria-busy={list.loading ? "true" : "false"}>
-          <caption class="sr-only">Clients by name</caption>
+          <caption class="sr-only">{t("Clients by name")}</caption>
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Tickets</th>
-              <th scope="col">Last update</th>
+              <th scope="col">{t("Name")}</th>
+              <th scope="col">{t("Email")}</th>
+              <th scope="col">{t("Tickets")}</th>
+              <th scope="col">{t("Last update")}</th>
             </tr>
           </thead>
           <tbody>
@@ -93,7 +94,7 @@ export function Clients() {
           </tbody>
         </table>
         {clients?.edges.length === 0 && (
-          <p class="empty">{searching ? "No clients match." : "No clients yet."}</p>
+          <p class="empty">{searching ? t("No clients match.") : t("No clients yet.")}</p>
         )}
       </div>
       <Pager pages={pages} pageInfo={clients?.pageInfo}>
