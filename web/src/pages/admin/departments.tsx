@@ -5,6 +5,7 @@ import type { Editor } from "../../components/crud";
 import type { Control } from "../../components/form";
 import { graphql } from "../../gql";
 import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
 
 const AdminDepartmentsDocument = graphql(`
   query AdminDepartments {
@@ -49,18 +50,18 @@ type DepartmentValues = { name: string; email: string; autoCloseDays: string };
 /** The fields of a department, to create one or to edit it. */
 function controls(editing: boolean): Control<DepartmentValues>[] {
   return [
-    { name: "name", label: "Name", required: true },
-    { name: "email", label: editing ? "Mail address" : "Mail address (optional)", type: "email" },
+    { name: "name", label: t("Name"), required: true },
+    { name: "email", label: editing ? t("Mail address") : t("Mail address (optional)"), type: "email" },
     {
       name: "autoCloseDays",
       type: "number",
       min: 0,
       ...(editing
         ? {
-            label: "Close tickets waiting on the client after (days)",
-            hint: "Answered tickets of this department with no activity for this many days close automatically. Empty: the global setting. 0: never in this department.",
+            label: t("Close tickets waiting on the client after (days)"),
+            hint: t("Answered tickets of this department with no activity for this many days close automatically. Empty: the global setting. 0: never in this department."),
           }
-        : { label: "Close tickets waiting on the client after (days, optional)" }),
+        : { label: t("Close tickets waiting on the client after (days, optional)") }),
     },
   ];
 }
@@ -74,14 +75,14 @@ export function Departments() {
   return (
     <CrudPage
       id="departments"
-      title="Departments"
+      title={t("Departments")}
       error={list.error}
       intro={
         list.data?.settings && (
           <p class="muted auto-close-rule">
             {list.data.settings.autoCloseDays > 0
               ? `Answered tickets (waiting on the client) with no activity for ${list.data.settings.autoCloseDays} ${list.data.settings.autoCloseDays === 1 ? "day" : "days"} close automatically`
-              : "Auto-close is off"}
+              : t("Auto-close is off")}
             , unless a department sets its own number of days (<a href="/admin/settings">change</a>).
             Open, In progress and On hold tickets never close by themselves.
           </p>
@@ -106,8 +107,8 @@ export function Departments() {
         },
       })}
       create={{
-        heading: "New department",
-        submit: "Create department",
+        heading: t("New department"),
+        submit: t("Create department"),
         initial: { name: "", email: "", autoCloseDays: "" },
         controls: controls(false),
         onSubmit: async ({ name, email, autoCloseDays }) => {
