@@ -10,6 +10,7 @@ import type { InboundMailStatus } from "../../gql/graphql";
 import { Pager, usePages } from "../../components/pager";
 import { ErrorNote, Field, Select, Time } from "../../components/ui";
 import { useAction, useQuery, useTitle } from "../../hooks";
+import { t } from "../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -86,7 +87,7 @@ const STATUSES: InboundMailStatus[] = ["HELD", "RECEIVED", "PROCESSED", "IGNORED
 const RERUNNABLE = new Set<InboundMailStatus>(["FAILED", "REFUSED"]);
 
 export function InboundMail() {
-  useTitle("Inbound mail");
+  useTitle(t("Inbound mail"));
   const [status, setStatus] = useState<InboundMailStatus | "">("");
   const pages = usePages(status);
   const log = useQuery(InboundMailDocument, {
@@ -114,19 +115,19 @@ export function InboundMail() {
   return (
     <section aria-labelledby="inbound-title">
       <div class="page-head">
-        <h1 id="inbound-title">Inbound mail</h1>
+        <h1 id="inbound-title">{t("Inbound mail")}</h1>
         <button type="button" onClick={() => void log.refetch()}>
-          Refresh
+          {t("Refresh")}
         </button>
       </div>
       <div class="filters">
-        <Field id="inbound-status" label="Outcome">
+        <Field id="inbound-status" label={t("Outcome")}>
           <Select
             id="inbound-status"
             value={status}
             onChange={(value) => setStatus(value as InboundMailStatus | "")}
             options={[
-              { value: "", label: "All" },
+              { value: "", label: t("All") },
               ...STATUSES.map((s) => ({ value: s, label: s.charAt(0) + s.slice(1).toLowerCase() })),
             ]}
           />
@@ -140,16 +141,16 @@ export function InboundMail() {
       )}
       <div class="table-wrap">
         <table class="log">
-          <caption class="sr-only">Inbound mail, newest first</caption>
+          <caption class="sr-only">{t("Inbound mail, newest first")}</caption>
           <thead>
             <tr>
-              <th scope="col">Received</th>
-              <th scope="col">From</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Ticket</th>
+              <th scope="col">{t("Received")}</th>
+              <th scope="col">{t("From")}</th>
+              <th scope="col">{t("Subject")}</th>
+              <th scope="col">{t("Outcome")}</th>
+              <th scope="col">{t("Ticket")}</th>
               <th scope="col">
-                <span class="sr-only">Actions</span>
+                <span class="sr-only">{t("Actions")}</span>
               </th>
             </tr>
           </thead>
@@ -165,7 +166,7 @@ export function InboundMail() {
                   </small>
                 </td>
                 <td>{m.sender ?? <span class="muted">unknown</span>}</td>
-                <td>{m.subject ?? <span class="muted">(no subject)</span>}</td>
+                <td>{m.subject ?? <span class="muted">{t("(no subject)")}</span>}</td>
                 <td>
                   <strong>{m.status.toLowerCase()}</strong>
                   {m.reason && <div class="muted">{m.reason}</div>}
@@ -192,7 +193,7 @@ export function InboundMail() {
             ))}
           </tbody>
         </table>
-        {page && page.edges.length === 0 && <p class="empty">No inbound mail.</p>}
+        {page && page.edges.length === 0 && <p class="empty">{t("No inbound mail.")}</p>}
       </div>
       <Pager pages={pages} pageInfo={page?.pageInfo} back="← Newer" forward="Older →">
         {page ? `${page.totalCount} in all` : ""}
