@@ -20,6 +20,7 @@ import { ErrorNote, Select } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { Granularity, ReportFieldsFragment, ReportUnit } from "../../gql/graphql";
 import { useQuery, useTitle } from "../../hooks";
+import { t } from "../../i18n";
 
 Chart.register(
   BarController,
@@ -245,14 +246,14 @@ function Section({ result, csv }: { result: unknown; csv: string }) {
       <ChartCanvas config={chartOf(table.kind, table)} label={title} />
       <DataTable table={table} heat={table.kind === "BUSIEST_HOURS"} />
       <a class="button" href={`/reports/${table.kind.toLowerCase()}.csv?${csv}`} download>
-        Download CSV
+        {t("Download CSV")}
       </a>
     </section>
   );
 }
 
 export function Reports() {
-  useTitle("Reports");
+  useTitle(t("Reports"));
   const today = new Date();
   const [from, setFrom] = useState(isoDay(new Date(today.getTime() - 29 * 86400000)));
   const [to, setTo] = useState(isoDay(today));
@@ -275,7 +276,7 @@ export function Reports() {
   const d = data.data;
   return (
     <section class="reports">
-      <h1>Reports</h1>
+      <h1>{t("Reports")}</h1>
       <form class="report-controls" onSubmit={(e) => e.preventDefault()}>
         <label>
           From <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
@@ -286,11 +287,11 @@ export function Reports() {
         <label>
           Department{" "}
           <Select
-            aria-label="Department"
+            aria-label={t("Department")}
             value={dept}
             onChange={setDept}
             options={[
-              { value: "", label: "All my departments" },
+              { value: "", label: t("All my departments") },
               ...(d?.departments ?? []).map((x) => ({ value: x.id, label: x.name })),
             ]}
           />
@@ -298,19 +299,19 @@ export function Reports() {
         <label>
           Period{" "}
           <Select
-            aria-label="Period"
+            aria-label={t("Period")}
             value={granularity}
             onChange={(v) => setGranularity(v as Granularity)}
             options={[
-              { value: "DAY", label: "Day" },
-              { value: "WEEK", label: "Week" },
-              { value: "MONTH", label: "Month" },
+              { value: "DAY", label: t("Day") },
+              { value: "WEEK", label: t("Week") },
+              { value: "MONTH", label: t("Month") },
             ]}
           />
         </label>
       </form>
       <ErrorNote error={data.error} />
-      {data.loading && <p class="loading">Loading…</p>}
+      {data.loading && <p class="loading">{t("Loading…")}</p>}
       {d && (
         <div class="report-grid" aria-busy={data.loading}>
           <Section result={d.volume} csv={csv} />
