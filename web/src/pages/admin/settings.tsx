@@ -4,6 +4,7 @@ import { Form } from "../../components/form";
 import { ErrorNote } from "../../components/ui";
 import { graphql } from "../../gql";
 import { useQuery, useTitle } from "../../hooks";
+import { t } from "../../i18n";
 
 const SettingsDocument = graphql(`
   query AdminSettings {
@@ -26,12 +27,12 @@ const SetAutoCloseDocument = graphql(`
 `);
 
 export function Settings() {
-  useTitle("Settings");
+  useTitle(t("Settings"));
   const current = useQuery(SettingsDocument, {});
   const days = current.data?.settings?.autoCloseDays;
   return (
     <section class="panel form-page" aria-labelledby="settings-title">
-      <h1 id="settings-title">Settings</h1>
+      <h1 id="settings-title">{t("Settings")}</h1>
       <ErrorNote error={current.error} />
       <Form
         id="settings"
@@ -39,8 +40,8 @@ export function Settings() {
         controls={[
           {
             name: "days",
-            label: "Close tickets waiting on the client after (days)",
-            hint: "An Answered ticket (staff replied, the client has not) with no activity for this many days is closed automatically, and the client is told that a reply opens it again. Open, In progress and On hold tickets never close by themselves. 0 turns auto-close off. A department's own setting takes precedence.",
+            label: t("Close tickets waiting on the client after (days)"),
+            hint: t("An Answered ticket (staff replied, the client has not) with no activity for this many days is closed automatically, and the client is told that a reply opens it again. Open, In progress and On hold tickets never close by themselves. 0 turns auto-close off. A department's own setting takes precedence."),
             type: "number",
             min: 0,
             required: true,
@@ -51,8 +52,8 @@ export function Settings() {
           ok(data.setAutoCloseDays, "HelpdeskSettings");
           await current.refetch();
         }}
-        submit="Save"
-        saved="Saved"
+        submit={t("Save")}
+        saved={t("Saved")}
       />
     </section>
   );
