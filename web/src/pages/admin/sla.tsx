@@ -8,6 +8,7 @@ import { PRIORITIES, PRIORITY_LABEL } from "../../format";
 import { graphql } from "../../gql";
 import type { SlaTarget, TicketPriority } from "../../gql/graphql";
 import { useAction, useQuery, useTitle } from "../../hooks";
+import { t } from "../../i18n";
 
 const AdminSlaDocument = graphql(`
   query AdminSla {
@@ -129,12 +130,12 @@ const TARGET_LABEL: Record<SlaTarget, string> = {
   RESOLUTION: "Resolution",
 };
 const YES_NO = [
-  { value: "yes", label: "Yes" },
-  { value: "no", label: "No" },
+  { value: "yes", label: t("Yes") },
+  { value: "no", label: t("No") },
 ];
 const HOURS_KIND = [
-  { value: "business", label: "Business hours" },
-  { value: "calendar", label: "Calendar hours" },
+  { value: "business", label: t("Business hours") },
+  { value: "calendar", label: t("Calendar hours") },
 ];
 
 function minutes(value: string): number | null {
@@ -174,7 +175,7 @@ type RuleValues = {
 };
 
 export function SlaSettings() {
-  useTitle("Service levels");
+  useTitle(t("Service levels"));
   const data = useQuery(AdminSlaDocument, {});
   const action = useAction();
   const departments = data.data?.departments ?? [];
@@ -184,53 +185,53 @@ export function SlaSettings() {
   const departmentOptions = departments.map((d) => ({ value: d.id, label: d.name }));
 
   const hoursControls: Control<HoursValues>[] = [
-    { name: "timezone", label: "Time zone", hint: "IANA name, e.g. Europe/Berlin", required: true },
+    { name: "timezone", label: t("Time zone"), hint: t("IANA name, e.g. Europe/Berlin"), required: true },
     ...DAYS.map((day, i) => ({
       name: `day${i + 1}`,
       label: day,
-      hint: "Opening hours as HH:MM-HH:MM, several separated by commas; empty: closed",
+      hint: t("Opening hours as HH:MM-HH:MM, several separated by commas; empty: closed"),
     })),
-    { name: "holidays", label: "Holidays", hint: "Dates closed all day, YYYY-MM-DD, comma-separated" },
+    { name: "holidays", label: t("Holidays"), hint: t("Dates closed all day, YYYY-MM-DD, comma-separated") },
   ];
 
   const policyControls: Control<PolicyValues>[] = [
-    { name: "departmentId", label: "Department", type: "select", options: departmentOptions },
-    { name: "priority", label: "Priority", type: "select", options: PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })) },
-    { name: "firstResponseMinutes", label: "First response (minutes)", type: "number", min: 1 },
-    { name: "firstResponseHours", label: "First response counts", type: "select", options: HOURS_KIND },
-    { name: "nextResponseMinutes", label: "Next response (minutes)", type: "number", min: 1 },
-    { name: "nextResponseHours", label: "Next response counts", type: "select", options: HOURS_KIND },
-    { name: "resolutionMinutes", label: "Resolution (minutes)", type: "number", min: 1 },
-    { name: "resolutionHours", label: "Resolution counts", type: "select", options: HOURS_KIND },
-    { name: "atRiskPercent", label: "At risk from (% of a target)", type: "number", min: 1 },
+    { name: "departmentId", label: t("Department"), type: "select", options: departmentOptions },
+    { name: "priority", label: t("Priority"), type: "select", options: PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })) },
+    { name: "firstResponseMinutes", label: t("First response (minutes)"), type: "number", min: 1 },
+    { name: "firstResponseHours", label: t("First response counts"), type: "select", options: HOURS_KIND },
+    { name: "nextResponseMinutes", label: t("Next response (minutes)"), type: "number", min: 1 },
+    { name: "nextResponseHours", label: t("Next response counts"), type: "select", options: HOURS_KIND },
+    { name: "resolutionMinutes", label: t("Resolution (minutes)"), type: "number", min: 1 },
+    { name: "resolutionHours", label: t("Resolution counts"), type: "select", options: HOURS_KIND },
+    { name: "atRiskPercent", label: t("At risk from (% of a target)"), type: "number", min: 1 },
   ];
 
   const ruleControls: Control<RuleValues>[] = [
-    { name: "name", label: "Name", required: true, maxLength: 100 },
+    { name: "name", label: t("Name"), required: true, maxLength: 100 },
     {
       name: "target",
-      label: "Target",
+      label: t("Target"),
       type: "select",
       options: Object.entries(TARGET_LABEL).map(([value, label]) => ({ value, label })),
     },
-    { name: "atPercent", label: "At (% of the target; 100 = at breach)", type: "number", min: 1 },
+    { name: "atPercent", label: t("At (% of the target; 100 = at breach)"), type: "number", min: 1 },
     {
       name: "departmentId",
-      label: "Department",
+      label: t("Department"),
       type: "select",
-      options: [{ value: "", label: "Any department" }, ...departmentOptions],
+      options: [{ value: "", label: t("Any department") }, ...departmentOptions],
     },
-    { name: "notifyAssignee", label: "Notify the assignee", type: "select", options: YES_NO },
-    { name: "notifyDepartment", label: "Notify the department's staff", type: "select", options: YES_NO },
-    { name: "notifyAdmins", label: "Notify the admins", type: "select", options: YES_NO },
-    { name: "raisePriority", label: "Raise the priority", type: "select", options: YES_NO },
+    { name: "notifyAssignee", label: t("Notify the assignee"), type: "select", options: YES_NO },
+    { name: "notifyDepartment", label: t("Notify the department's staff"), type: "select", options: YES_NO },
+    { name: "notifyAdmins", label: t("Notify the admins"), type: "select", options: YES_NO },
+    { name: "raisePriority", label: t("Raise the priority"), type: "select", options: YES_NO },
     {
       name: "reassignToId",
-      label: "Reassign to",
+      label: t("Reassign to"),
       type: "select",
       options: [
-        { value: "", label: "Keep the assignee" },
-        { value: "unassign", label: "Unassign" },
+        { value: "", label: t("Keep the assignee") },
+        { value: "unassign", label: t("Unassign") },
         ...staff.map((s) => ({ value: s.id, label: s.name })),
       ],
     },
@@ -238,14 +239,14 @@ export function SlaSettings() {
 
   return (
     <section aria-labelledby="sla-title">
-      <h1 id="sla-title">Service levels</h1>
+      <h1 id="sla-title">{t("Service levels")}</h1>
       <ErrorNote error={data.error ?? action.error} />
       <p class="muted">
         Targets per department and priority, counted in the department's business hours or in
         calendar hours. Changes apply to new tickets and to each ticket at its next change.
       </p>
 
-      <h2>Business hours</h2>
+      <h2>{t("Business hours")}</h2>
       <ul class="cards">
         {departments.map((d) => {
           const hours = data.data?.businessHours.find((h) => h.departmentId === d.id);
@@ -263,16 +264,16 @@ export function SlaSettings() {
           return (
             <li key={d.id} class="panel" data-department={d.name}>
               <h3>
-                {d.name} {hours ? "" : <span class="muted">(around the clock until saved)</span>}
+                {d.name} {hours ? "" : <span class="muted">{t("(around the clock until saved)")}</span>}
               </h3>
               <Form
                 id={`hours-${d.id}`}
                 class="row-form"
                 initial={initial}
                 controls={hoursControls}
-                submit="Save hours"
+                submit={t("Save hours")}
                 primary={false}
-                saved="Saved"
+                saved={t("Saved")}
                 onSubmit={async (v) => {
                   const windows = DAYS.flatMap((_, i) =>
                     (v[`day${i + 1}`] ?? "")
@@ -304,18 +305,18 @@ export function SlaSettings() {
         })}
       </ul>
 
-      <h2>SLA policies</h2>
+      <h2>{t("SLA policies")}</h2>
       <table class="tickets sla-policies">
         <thead>
           <tr>
-            <th scope="col">Department</th>
-            <th scope="col">Priority</th>
-            <th scope="col">First response</th>
-            <th scope="col">Next response</th>
-            <th scope="col">Resolution</th>
-            <th scope="col">At risk</th>
+            <th scope="col">{t("Department")}</th>
+            <th scope="col">{t("Priority")}</th>
+            <th scope="col">{t("First response")}</th>
+            <th scope="col">{t("Next response")}</th>
+            <th scope="col">{t("Resolution")}</th>
+            <th scope="col">{t("At risk")}</th>
             <th scope="col">
-              <span class="sr-only">Actions</span>
+              <span class="sr-only">{t("Actions")}</span>
             </th>
           </tr>
         </thead>
@@ -339,22 +340,22 @@ export function SlaSettings() {
                     })
                   }
                 >
-                  Delete
+                  {t("Delete")}
                 </button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {data.data?.slaPolicies.length === 0 && <p class="empty">No SLA policies yet.</p>}
+      {data.data?.slaPolicies.length === 0 && <p class="empty">{t("No SLA policies yet.")}</p>}
       {/* Only once the departments are in: a form whose initial values change resets, and
           would drop what someone chose meanwhile. */}
       {data.data && (
         <Form
           id="new-policy"
           class="panel"
-          heading="Set a policy"
-          submit="Save policy"
+          heading={t("Set a policy")}
+          submit={t("Save policy")}
           reset
           initial={{
             departmentId: departments[0]?.id ?? "",
@@ -392,7 +393,7 @@ export function SlaSettings() {
         />
       )}
 
-      <h2>Escalation rules</h2>
+      <h2>{t("Escalation rules")}</h2>
       <ul class="cards">
         {data.data?.escalationRules.map((r) => (
           <li key={r.id} class="panel" data-rule={r.name}>
@@ -432,12 +433,12 @@ export function SlaSettings() {
           </li>
         ))}
       </ul>
-      {data.data?.escalationRules.length === 0 && <p class="empty">No escalation rules yet.</p>}
+      {data.data?.escalationRules.length === 0 && <p class="empty">{t("No escalation rules yet.")}</p>}
       <Form
         id="new-rule"
         class="panel"
-        heading="New escalation rule"
-        submit="Create rule"
+        heading={t("New escalation rule")}
+        submit={t("Create rule")}
         reset
         initial={{
           name: "",
