@@ -8,6 +8,7 @@ import type { Control } from "../../components/form";
 import { graphql } from "../../gql";
 import type { DepartmentMembersQuery, Role } from "../../gql/graphql";
 import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
 
 const AdminStaffDocument = graphql(`
   query AdminStaff($after: String) {
@@ -136,8 +137,8 @@ function useMemberships(departments: Dept[] | undefined, version: number): Map<s
 }
 
 const ROLES = [
-  { value: "STAFF", label: "Staff" },
-  { value: "ADMIN", label: "Administrator (all departments)" },
+  { value: "STAFF", label: t("Staff") },
+  { value: "ADMIN", label: t("Administrator (all departments)") },
 ];
 
 type MemberValues = {
@@ -152,10 +153,10 @@ type MemberValues = {
 /** The role, and the departments (for staff; administrators have them all). */
 function access(departments: Dept[] | undefined): Control<MemberValues>[] {
   return [
-    { name: "role", label: "Role", type: "select", options: ROLES },
+    { name: "role", label: t("Role"), type: "select", options: ROLES },
     {
       name: "departmentIds",
-      label: "Departments",
+      label: t("Departments"),
       render: ({ id, label, value, set, values }) =>
         departments && (
           <fieldset class="checks" disabled={values.role !== "STAFF"}>
@@ -203,7 +204,7 @@ export function StaffMembers() {
   return (
     <CrudPage
       id="staff"
-      title="Staff"
+      title={t("Staff")}
       error={list.error}
       items={
         list.data && [
@@ -232,7 +233,7 @@ export function StaffMembers() {
                     .map((d) => d.name)
                     .join(", ") || "none"
                 }`}
-            {m.active ? "" : " · cannot sign in"}
+            {m.active ? "" : ` ${t("· cannot sign in")}`}
           </p>
         </>
       )}
@@ -249,18 +250,18 @@ export function StaffMembers() {
                 departmentIds: memberOf(m.id).map((d) => d.id),
               },
               controls: [
-                { name: "name", label: "Name", required: true },
-                { name: "email", label: "Email", type: "email", required: true },
+                { name: "name", label: t("Name"), required: true },
+                { name: "email", label: t("Email"), type: "email", required: true },
                 {
                   name: "password",
-                  label: "New password (empty: unchanged; setting one signs them out)",
+                  label: t("New password (empty: unchanged; setting one signs them out)"),
                   type: "password",
                   autoComplete: "new-password",
                 },
                 ...access(departments),
                 {
                   name: "active",
-                  label: "May sign in",
+                  label: t("May sign in"),
                   render: ({ id, label, value, set }) => (
                     <label class="switch" for={id}>
                       <input
@@ -294,15 +295,15 @@ export function StaffMembers() {
           : null
       }
       create={{
-        heading: "New staff member",
-        submit: "Add staff member",
+        heading: t("New staff member"),
+        submit: t("Add staff member"),
         initial: NEW_MEMBER,
         controls: [
-          { name: "name", label: "Name", required: true },
-          { name: "email", label: "Email", type: "email", required: true },
+          { name: "name", label: t("Name"), required: true },
+          { name: "email", label: t("Email"), type: "email", required: true },
           {
             name: "password",
-            label: "Password (at least 8 characters)",
+            label: t("Password (at least 8 characters)"),
             type: "password",
             autoComplete: "new-password",
           },
