@@ -6,6 +6,7 @@ import type { Control } from "../../components/form";
 import { TagChip } from "../../components/tags";
 import { graphql } from "../../gql";
 import { useAction, useQuery } from "../../hooks";
+import { t } from "../../i18n";
 
 const AdminTagsDocument = graphql(`
   query AdminTags {
@@ -56,8 +57,8 @@ const DeleteTagDocument = graphql(`
 type TagValues = { name: string; color: string };
 
 const CONTROLS: Control<TagValues>[] = [
-  { name: "name", label: "Name", required: true, maxLength: 40 },
-  { name: "color", label: "Colour", hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
+  { name: "name", label: t("Name"), required: true, maxLength: 40 },
+  { name: "color", label: t("Colour"), hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
 ];
 
 export function Tags() {
@@ -73,9 +74,9 @@ export function Tags() {
   return (
     <CrudPage
       id="tags"
-      title="Tags"
+      title={t("Tags")}
       error={list.error ?? remove.error}
-      intro={<p class="muted">Internal labels for tickets; clients never see them.</p>}
+      intro={<p class="muted">{t("Internal labels for tickets; clients never see them.")}</p>}
       items={list.data?.tags}
       cardClass={() => "tag-card"}
       card={(t) => (
@@ -98,10 +99,10 @@ export function Tags() {
           void list.refetch();
         },
       })}
-      empty="No tags yet."
+      empty={t("No tags yet.")}
       create={{
-        heading: "New tag",
-        submit: "Create tag",
+        heading: t("New tag"),
+        submit: t("Create tag"),
         initial: { name: "", color: "#3366cc" },
         controls: CONTROLS,
         onSubmit: async ({ name, color }) => {
