@@ -33,6 +33,7 @@ import { RatingFact } from "../../../components/rating";
 import { MergeInto } from "./merge";
 import { Presence, usePresence } from "./presence";
 import { ReplyTools } from "./reply-tools";
+import { t } from "../../../i18n";
 
 const StaffTicketDocument = graphql(`
   query StaffTicket($number: Int!, $isAdmin: Boolean!) {
@@ -214,10 +215,10 @@ export function StaffTicket() {
     <TicketPage
       view={view}
       staff
-      list={{ href: "/admin/tickets", label: "Tickets" }}
+      list={{ href: "/admin/tickets", label: t("Tickets") }}
       notFound={
         <>
-          There is no ticket #{number} that you may see. <a href="/admin/tickets">Back to tickets</a>
+          There is no ticket #{number} that you may see. <a href="/admin/tickets">{t("Back to tickets")}</a>
         </>
       }
       head={
@@ -250,13 +251,13 @@ export function StaffTicket() {
         const details = [
           {
             id: "ticket-status",
-            label: "Status",
+            label: t("Status"),
             // While closing is asked the select shows Closed; Cancel puts it back.
             value: askClose ? "CLOSED" : ticket.status,
             options: [
               // Answered is never offered: only a staff reply sets it.
               ...(ticket.status === "ANSWERED"
-                ? [{ value: "ANSWERED", label: "Answered (by a reply)", disabled: true }]
+                ? [{ value: "ANSWERED", label: t("Answered (by a reply)"), disabled: true }]
                 : []),
               ...labelled(SETTABLE_STATUSES, STATUS_LABEL),
             ],
@@ -266,14 +267,14 @@ export function StaffTicket() {
           },
           {
             id: "ticket-priority",
-            label: "Priority",
+            label: t("Priority"),
             value: ticket.priority,
             options: labelled(PRIORITIES, PRIORITY_LABEL),
             set: (value: string) => change({ priority: value as TicketPriority }),
           },
           {
             id: "ticket-department",
-            label: "Department",
+            label: t("Department"),
             value: ticket.department.id,
             options: departmentChoices,
             hint: losing
@@ -283,10 +284,10 @@ export function StaffTicket() {
           },
           {
             id: "ticket-assignee",
-            label: "Assigned to",
+            label: t("Assigned to"),
             value: ticket.assignee?.id ?? "",
             options: [
-              { value: "", label: "Unassigned" },
+              { value: "", label: t("Unassigned") },
               ...assignees.map((o) => (o.value === me?.id ? { ...o, label: `${o.label} (me)` } : o)),
             ],
             set: (value: string) => change({ assigneeId: value || null }),
@@ -294,11 +295,11 @@ export function StaffTicket() {
         ];
         return (
           <div class="ticket-body">
-            <section class="conversation" aria-label="Conversation">
+            <section class="conversation" aria-label={t("Conversation")}>
               <Thread messages={view.messages} />
               <Composer
                 number={number}
-                label={note ? "Internal note (staff only)" : "Reply to the client"}
+                label={note ? t("Internal note (staff only)") : t("Reply to the client")}
                 rows={7}
                 thread={view.messages}
                 note={note}
@@ -314,12 +315,12 @@ export function StaffTicket() {
                   />
                 )}
                 sendAndSet={{ options: labelled(SEND_AND_SET, STATUS_LABEL), set: setStatusAfterReply }}
-                actions={<small class="muted">Ctrl+Enter sends</small>}
+                actions={<small class="muted">{t("Ctrl+Enter sends")}</small>}
               />
             </section>
-            <aside class="side" aria-label="Ticket details">
+            <aside class="side" aria-label={t("Ticket details")}>
               <section class="panel" aria-labelledby="controls-title">
-                <h2 id="controls-title">Details</h2>
+                <h2 id="controls-title">{t("Details")}</h2>
                 <ErrorNote error={update.error} />
                 {conflict && (
                   <div class="conflict" role="alert">
@@ -331,10 +332,10 @@ export function StaffTicket() {
                         disabled={update.busy}
                         onClick={() => void change(conflict.change)}
                       >
-                        Re-apply my change
+                        {t("Re-apply my change")}
                       </button>
                       <button type="button" onClick={() => setConflict(null)}>
-                        Keep theirs
+                        {t("Keep theirs")}
                       </button>
                     </div>
                   </div>
@@ -342,14 +343,14 @@ export function StaffTicket() {
                 <ConfirmDialog
                   open={askClose}
                   title={`Close ticket #${ticket.number}?`}
-                  confirm="Close ticket"
+                  confirm={t("Close ticket")}
                   onConfirm={() => {
                     setAskClose(false);
                     void change({ status: "CLOSED" });
                   }}
                   onCancel={() => setAskClose(false)}
                 >
-                  <p>A reply from the client opens it again.</p>
+                  <p>{t("A reply from the client opens it again.")}</p>
                 </ConfirmDialog>
                 {details.map(({ id, label, value, options, set, hint }) => (
                   <Field key={id} id={id} label={label} hint={hint}>
@@ -396,9 +397,9 @@ function AuditTrail({ number, first }: { number: number; first: AuditPageFragmen
     });
   return (
     <section class="panel" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit trail</h2>
+      <h2 id="audit-title">{t("Audit trail")}</h2>
       {entries.length === 0 ? (
-        <p class="muted">No changes yet.</p>
+        <p class="muted">{t("No changes yet.")}</p>
       ) : (
         <ol class="audit">
           {entries.map((entry, i) => (
@@ -414,7 +415,7 @@ function AuditTrail({ number, first }: { number: number; first: AuditPageFragmen
       <ErrorNote error={action.error} />
       {info.hasNextPage && info.endCursor && (
         <button type="button" class="link" disabled={action.busy} onClick={() => void loadMore()}>
-          Show more changes
+          {t("Show more changes")}
         </button>
       )}
     </section>
