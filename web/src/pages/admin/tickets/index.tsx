@@ -17,6 +17,7 @@ import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
 import { filterFrom, statusChoice } from "../../../list-query";
 import { useSession } from "../../../session";
+import { t } from "../../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -63,7 +64,7 @@ const ListOptionsDocument = graphql(`
 const SORTS = new Set<string>([...COLUMNS.flatMap((c) => (c.sort ? [c.sort] : [])), "SLA_DUE"]);
 
 export function TicketList() {
-  useTitle("Tickets");
+  useTitle(t("Tickets"));
   const { query, path, route } = useLocation();
   // A search ranks by relevance until a column is picked.
   const sortField = (
@@ -118,7 +119,7 @@ export function TicketList() {
       setAnnouncement("A ticket moved to a department you do not see.");
       return;
     }
-    const verb = event.type === "CREATED" ? "New ticket" : "Ticket updated";
+    const verb = event.type === "CREATED" ? t("New ticket") : t("Ticket updated");
     setAnnouncement(`${verb}: #${event.ticket.number} ${event.ticket.subject}`);
   });
 
@@ -160,30 +161,30 @@ export function TicketList() {
   const filters = [
     {
       key: "status",
-      label: "Status",
+      label: t("Status"),
       value: statusChoice(query),
       options: [
-        { value: "", label: "Active (not closed)" },
-        { value: "all", label: "Any status" },
+        { value: "", label: t("Active (not closed)") },
+        { value: "all", label: t("Any status") },
         ...labelled(STATUSES, STATUS_LABEL),
         ...(statusChoice(query).includes(",")
-          ? [{ value: statusChoice(query), label: "Several (from a view)" }]
+          ? [{ value: statusChoice(query), label: t("Several (from a view)") }]
           : []),
       ],
     },
     {
       key: "department",
-      label: "Department",
-      options: [{ value: "", label: "Any department" }, ...named(options.data?.departments)],
+      label: t("Department"),
+      options: [{ value: "", label: t("Any department") }, ...named(options.data?.departments)],
     },
     {
       key: "priority",
-      label: "Priority",
+      label: t("Priority"),
       options: [
-        { value: "", label: "Any priority" },
+        { value: "", label: t("Any priority") },
         ...labelled(PRIORITIES, PRIORITY_LABEL),
         ...(query.priority?.includes(",")
-          ? [{ value: query.priority, label: "Several (from a view)" }]
+          ? [{ value: query.priority, label: t("Several (from a view)") }]
           : []),
       ],
     },
@@ -191,17 +192,17 @@ export function TicketList() {
       key: "sla",
       label: "SLA",
       options: [
-        { value: "", label: "Any" },
-        { value: "breached", label: "Breached" },
+        { value: "", label: t("Any") },
+        { value: "breached", label: t("Breached") },
       ],
     },
     {
       key: "assignee",
-      label: "Assigned to",
+      label: t("Assigned to"),
       options: [
-        { value: "", label: "Anyone" },
-        { value: "mine", label: "Me (mine)" },
-        { value: "none", label: "Unassigned" },
+        { value: "", label: t("Anyone") },
+        { value: "mine", label: t("Me (mine)") },
+        { value: "none", label: t("Unassigned") },
         // The assignee filter offers the first 100 staff and admins by name; the signed-in
         // person is "Me" above, so not again by name (unless the address chose them by id).
         ...people(
@@ -237,21 +238,21 @@ export function TicketList() {
     />
     <section aria-labelledby="tickets-title">
       <div class="page-head">
-        <h1 id="tickets-title">Tickets</h1>
+        <h1 id="tickets-title">{t("Tickets")}</h1>
         <p class="muted" aria-live="polite">
           {tickets ? `${total} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
         </p>
         <a class="button" href="/admin/tickets/new">
-          Open a ticket for a client
+          {t("Open a ticket for a client")}
         </a>
       </div>
-      <form class="filters" role="search" aria-label="Filter tickets" onSubmit={(e) => e.preventDefault()}>
-        <Field id="filter-search" label="Search">
+      <form class="filters" role="search" aria-label={t("Filter tickets")} onSubmit={(e) => e.preventDefault()}>
+        <Field id="filter-search" label={t("Search")}>
           <input
             id="filter-search"
             ref={searchRef}
             type="search"
-            placeholder="Number, words, client or email (press /)"
+            placeholder={t("Number, words, client or email (press /)")}
             maxLength={200}
             value={search}
             onInput={(e) => {
@@ -272,16 +273,16 @@ export function TicketList() {
         ))}
         {statusChoice(query) === "" ? (
           <button type="button" class="link filter-toggle" onClick={() => setQuery({ status: "all" })}>
-            Show closed
+            {t("Show closed")}
           </button>
         ) : statusChoice(query) === "all" ? (
           <button type="button" class="link filter-toggle" onClick={() => setQuery({ status: null })}>
-            Hide closed
+            {t("Hide closed")}
           </button>
         ) : null}
         {allTags.length > 0 && (
           <>
-            <Field id="filter-tags" label="Tags">
+            <Field id="filter-tags" label={t("Tags")}>
               <select
                 id="filter-tags"
                 multiple
@@ -298,14 +299,14 @@ export function TicketList() {
                 ))}
               </select>
             </Field>
-            <Field id="filter-match" label="Match tags">
+            <Field id="filter-match" label={t("Match tags")}>
               <Select
                 id="filter-match"
                 value={query.match === "all" ? "all" : "any"}
                 onChange={(value) => setQuery({ match: value === "all" ? "all" : null })}
                 options={[
-                  { value: "any", label: "Any of them" },
-                  { value: "all", label: "All of them" },
+                  { value: "any", label: t("Any of them") },
+                  { value: "all", label: t("All of them") },
                 ]}
               />
             </Field>
@@ -314,9 +315,9 @@ export function TicketList() {
       </form>
       {filter.clientId && (
         <p class="client-filter">
-          Only the tickets of <a href={`/admin/clients/${filter.clientId}`}>one client</a>.{" "}
+          Only the tickets of <a href={`/admin/clients/${filter.clientId}`}>{t("one client")}</a>.{" "}
           <button type="button" class="link" onClick={() => setQuery({ client: null })}>
-            Show every client's
+            {t("Show every client's")}
           </button>
         </p>
       )}
@@ -356,7 +357,7 @@ export function TicketList() {
         flashing={flashing}
         sort={{ field: sortField, direction, by: sortBy }}
         busy={list.loading}
-        empty="No tickets match."
+        empty={t("No tickets match.")}
         more={[
           {
             key: "sla",
@@ -370,12 +371,12 @@ export function TicketList() {
           },
           {
             key: "tags",
-            label: "Tags",
+            label: t("Tags"),
             cell: (t) => <TagChips tags={tagsOf.get(t.id) ?? []} />,
           },
           {
             key: "rating",
-            label: "Rating",
+            label: t("Rating"),
             cell: (t) => <RatingBadge rating={ratingOf.get(t.id)} />,
           },
         ]}
