@@ -6,6 +6,7 @@ import { mutate, ok } from "../../../api";
 import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useAction, useDebounced, useQuery } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const MergeCandidatesDocument = graphql(`
   query MergeCandidates($search: String!) {
@@ -85,9 +86,9 @@ export function MergeInto({
 
   if (!open) {
     return (
-      <section class="panel" aria-label="Merge">
+      <section class="panel" aria-label={t("Merge")}>
         <button type="button" onClick={() => setOpen(true)}>
-          Merge into…
+          {t("Merge into…")}
         </button>
       </section>
     );
@@ -95,11 +96,11 @@ export function MergeInto({
   return (
     <section class="panel merge" aria-labelledby="merge-title">
       <h2 id="merge-title">Merge #{number} into another ticket</h2>
-      <Field id="merge-search" label="Find the ticket to keep">
+      <Field id="merge-search" label={t("Find the ticket to keep")}>
         <input
           id="merge-search"
           type="search"
-          placeholder="Number, words or client"
+          placeholder={t("Number, words or client")}
           maxLength={200}
           value={text}
           onInput={(e) => {
@@ -109,7 +110,7 @@ export function MergeInto({
         />
       </Field>
       {search && candidates.length === 0 && !found.loading && (
-        <p class="muted">No other ticket matches.</p>
+        <p class="muted">{t("No other ticket matches.")}</p>
       )}
       <ul class="merge-candidates">
         {candidates.map((t) => (
@@ -131,7 +132,7 @@ export function MergeInto({
         ))}
       </ul>
       {target && (
-        <div class="merge-confirm" role="group" aria-label="Confirm the merge">
+        <div class="merge-confirm" role="group" aria-label={t("Confirm the merge")}>
           <p>
             Merge #{number} into #{target.number}? Its messages, notes and files move to #
             {target.number}, and #{number} is closed with a note saying where it went.
@@ -164,7 +165,7 @@ export function MergeInto({
                 setTarget(null);
               }}
             >
-              Cancel
+              {t("Cancel")}
             </button>
           </div>
         </div>
