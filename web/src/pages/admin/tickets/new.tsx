@@ -11,6 +11,7 @@ import type { TicketPriority } from "../../../gql/graphql";
 import { useQuery, useTitle } from "../../../hooks";
 // The client's own form's documents: the same department choices and the same mutation.
 import { DepartmentsDocument, OpenTicketDocument } from "../../client/tickets/new";
+import { t } from "../../../i18n";
 
 
 type Values = {
@@ -32,41 +33,41 @@ const EMPTY: Values = {
 };
 
 export function OpenForClient() {
-  useTitle("Open a ticket for a client");
+  useTitle(t("Open a ticket for a client"));
   const { route } = useLocation();
   const departments = useQuery(DepartmentsDocument, {});
   return (
     <section class="panel form-page" aria-labelledby="open-for-title">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="/admin/tickets">Tickets</a> › New
+      <nav class="crumbs" aria-label={t("Breadcrumb")}>
+        <a href="/admin/tickets">{t("Tickets")}</a> › New
       </nav>
-      <h1 id="open-for-title">Open a ticket for a client</h1>
+      <h1 id="open-for-title">{t("Open a ticket for a client")}</h1>
       <ErrorNote error={departments.error} />
       <Form
         id="open-for"
         initial={EMPTY}
         controls={[
-          { name: "clientEmail", label: "Client's email", type: "email", required: true },
+          { name: "clientEmail", label: t("Client's email"), type: "email", required: true },
           {
             name: "clientName",
-            label: "Client's name",
-            hint: "Needed for a new client, who is mailed an invitation to choose a password.",
+            label: t("Client's name"),
+            hint: t("Needed for a new client, who is mailed an invitation to choose a password."),
           },
           {
             name: "departmentId",
-            label: "Department",
+            label: t("Department"),
             type: "select",
             required: true,
             options: [
-              { value: "", label: "Choose a department…", disabled: true },
+              { value: "", label: t("Choose a department…"), disabled: true },
               ...named(departments.data?.departments),
             ],
           },
-          { name: "subject", label: "Subject", required: true, maxLength: 200 },
-          { name: "body", label: "What the client asks", type: "textarea", required: true, rows: 8 },
+          { name: "subject", label: t("Subject"), required: true, maxLength: 200 },
+          { name: "body", label: t("What the client asks"), type: "textarea", required: true, rows: 8 },
           {
             name: "priority",
-            label: "Priority",
+            label: t("Priority"),
             type: "select",
             options: labelled(PRIORITIES, PRIORITY_LABEL),
           },
@@ -77,8 +78,8 @@ export function OpenForClient() {
           });
           route(`/admin/tickets/${ok(data.openTicket, "Ticket").number}`);
         }}
-        submit="Open ticket"
-        busyText="Sending…"
+        submit={t("Open ticket")}
+        busyText={t("Sending…")}
       />
     </section>
   );
