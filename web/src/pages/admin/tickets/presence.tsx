@@ -4,6 +4,7 @@ import { mutateOverSocket } from "../../../api";
 import { graphql } from "../../../gql";
 import type { PresenceState, TicketPresenceSubscription } from "../../../gql/graphql";
 import { useLive } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const ReportPresenceDocument = graphql(`
   mutation ReportPresence($number: Int!, $state: PresenceState!) {
@@ -88,12 +89,12 @@ export function usePresence(
 export function Presence({ present, me }: { present: Present[]; me: string }) {
   const others = present.filter((p) => p.user.id !== me);
   return (
-    <div class="presence" aria-live="polite" aria-label="Who else is here">
+    <div class="presence" aria-live="polite" aria-label={t("Who else is here")}>
       {others.length === 0 ? (
-        <span class="muted">Nobody else has this ticket open.</span>
+        <span class="muted">{t("Nobody else has this ticket open.")}</span>
       ) : (
         <>
-          <span class="muted">Also here:</span>
+          <span class="muted">{t("Also here:")}</span>
           {others.map((p) => (
             <span
               key={p.user.id}
@@ -101,7 +102,7 @@ export function Presence({ present, me }: { present: Present[]; me: string }) {
               data-user-id={p.user.id}
               data-state={p.state}
             >
-              {p.user.name} {p.state === "REPLYING" ? "is replying…" : "is viewing"}
+              {p.user.name} {p.state === "REPLYING" ? t("is replying…") : t("is viewing")}
             </span>
           ))}
         </>
