@@ -1,6 +1,7 @@
 /** The staff reply box's tools: canned responses (placeholders filled in) and the note switch. */
 import { graphql } from "../../../gql";
 import { useQuery } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const CannedForTicketDocument = graphql(`
   query CannedForTicket($departmentId: ID!, $number: Int!) {
@@ -30,7 +31,7 @@ export function ReplyTools({
   return (
     <>
       <div class="field inline">
-        <label for="canned">Canned response</label>
+        <label for="canned">{t("Canned response")}</label>
         <select
           id="canned"
           value=""
@@ -40,7 +41,7 @@ export function ReplyTools({
             e.currentTarget.value = "";
           }}
         >
-          <option value="">Insert…</option>
+          <option value="">{t("Insert…")}</option>
           {canned.data?.cannedResponses.map((c) => (
             <option key={c.id} value={c.id}>
               {c.title}
