@@ -9,6 +9,7 @@ import { TicketPage, useTicket } from "../../../components/ticket-page";
 import { ErrorNote } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useAction } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const ClientTicketDocument = graphql(`
   query ClientTicket($number: Int!) {
@@ -47,15 +48,15 @@ export function ClientTicket() {
     <TicketPage
       view={view}
       staff={false}
-      list={{ href: "/client/tickets", label: "My Tickets" }}
+      list={{ href: "/client/tickets", label: t("My Tickets") }}
       notFound={
         <>
-          You have no ticket #{number}. <a href="/client/tickets">Back to My Tickets</a>
+          You have no ticket #{number}. <a href="/client/tickets">{t("Back to My Tickets")}</a>
         </>
       }
     >
       {(ticket) => (
-        <section class="conversation" aria-label="Conversation">
+        <section class="conversation" aria-label={t("Conversation")}>
           <Thread messages={view.messages} />
           {ticket.status === "CLOSED" && !ticket.merged && (
             <RateTicket number={number} rating={ticket.rating} onRated={view.refetch} />
@@ -66,31 +67,31 @@ export function ClientTicket() {
             !ticket.mergedInto && (
               <p class="merged-note" role="status">
                 This ticket was merged into another conversation, so it takes no more replies.
-                To write to us again, <a href="/client/tickets/new">open a new ticket</a>.
+                To write to us again, <a href="/client/tickets/new">{t("open a new ticket")}</a>.
               </p>
             )
           ) : (
             <Composer
               number={number}
-              label="Your reply"
+              label={t("Your reply")}
               rows={6}
               thread={view.messages}
               onSent={view.refetch}
               notice={
                 ticket.status === "CLOSED" && (
-                  <p class="muted">This ticket is closed; replying opens it again.</p>
+                  <p class="muted">{t("This ticket is closed; replying opens it again.")}</p>
                 )
               }
               actions={
                 ticket.status !== "CLOSED" && (
                   <>
                     <button type="button" disabled={closing.busy} onClick={() => setAsking(true)}>
-                      Close ticket
+                      {t("Close ticket")}
                     </button>
                     <ConfirmDialog
                       open={asking}
                       title={`Close ticket #${number}?`}
-                      confirm="Close ticket"
+                      confirm={t("Close ticket")}
                       onConfirm={() => void close()}
                       onCancel={() => setAsking(false)}
                     >
