@@ -6,6 +6,7 @@ import { TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
+import { t } from "../../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -18,7 +19,7 @@ const MyTicketsDocument = graphql(`
 `);
 
 export function MyTickets() {
-  useTitle("My Tickets");
+  useTitle(t("My Tickets"));
   const { query, path, route } = useLocation();
   const searching = query.q?.trim() ?? "";
   const pages = usePages(searching);
@@ -39,17 +40,17 @@ export function MyTickets() {
   return (
     <section aria-labelledby="my-title">
       <div class="page-head">
-        <h1 id="my-title">My Tickets</h1>
+        <h1 id="my-title">{t("My Tickets")}</h1>
         <a class="button primary" href="/client/tickets/new">
-          Open a ticket
+          {t("Open a ticket")}
         </a>
       </div>
-      <form class="filters" role="search" aria-label="Search my tickets" onSubmit={(e) => e.preventDefault()}>
-        <Field id="my-search" label="Search">
+      <form class="filters" role="search" aria-label={t("Search my tickets")} onSubmit={(e) => e.preventDefault()}>
+        <Field id="my-search" label={t("Search")}>
           <input
             id="my-search"
             type="search"
-            placeholder="Number or words"
+            placeholder={t("Number or words")}
             maxLength={200}
             value={search}
             onInput={(e) => {
@@ -62,16 +63,16 @@ export function MyTickets() {
       <ErrorNote error={list.error} />
       {tickets && tickets.totalCount === 0 && !searching ? (
         <p class="empty">
-          You have no tickets yet. <a href="/client/tickets/new">Open one</a> when you need help.
+          You have no tickets yet. <a href="/client/tickets/new">{t("Open one")}</a> when you need help.
         </p>
       ) : (
         <TicketTable
           page={tickets}
           columns={["number", "subject", "department", "status", "priority", "lastActivity"]}
           href={(number) => `/client/tickets/${number}`}
-          caption={searching ? "Your tickets matching the search" : "Your tickets, most recently updated first"}
+          caption={searching ? t("Your tickets matching the search") : t("Your tickets, most recently updated first")}
           flashing={flashing}
-          empty={searching ? "No tickets match." : undefined}
+          empty={searching ? t("No tickets match.") : undefined}
         />
       )}
       {tickets && (tickets.pageInfo.hasNextPage || pages.page > 1) && (
