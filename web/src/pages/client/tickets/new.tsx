@@ -7,6 +7,7 @@ import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
 import { graphql } from "../../../gql";
 import type { TicketPriority } from "../../../gql/graphql";
 import { useQuery, useTitle } from "../../../hooks";
+import { t } from "../../../i18n";
 
 export const DepartmentsDocument = graphql(`
   query DepartmentChoices {
@@ -47,15 +48,15 @@ const EMPTY: NewTicketValues = {
 };
 
 export function NewTicket() {
-  useTitle("Open a ticket");
+  useTitle(t("Open a ticket"));
   const { route } = useLocation();
   const departments = useQuery(DepartmentsDocument, {});
   return (
     <section class="panel form-page" aria-labelledby="new-title">
-      <nav class="crumbs" aria-label="Breadcrumb">
-        <a href="/client/tickets">My Tickets</a> › New
+      <nav class="crumbs" aria-label={t("Breadcrumb")}>
+        <a href="/client/tickets">{t("My Tickets")}</a> › New
       </nav>
-      <h1 id="new-title">Open a ticket</h1>
+      <h1 id="new-title">{t("Open a ticket")}</h1>
       <ErrorNote error={departments.error} />
       <Form
         id="new"
@@ -63,25 +64,25 @@ export function NewTicket() {
         controls={[
           {
             name: "departmentId",
-            label: "Department",
+            label: t("Department"),
             type: "select",
             required: true,
             options: [
-              { value: "", label: "Choose a department…", disabled: true },
+              { value: "", label: t("Choose a department…"), disabled: true },
               ...named(departments.data?.departments),
             ],
           },
-          { name: "subject", label: "Subject", required: true, maxLength: 200 },
-          { name: "body", label: "Message", type: "textarea", required: true, rows: 8 },
+          { name: "subject", label: t("Subject"), required: true, maxLength: 200 },
+          { name: "body", label: t("Message"), type: "textarea", required: true, rows: 8 },
           {
             name: "priority",
-            label: "Priority",
+            label: t("Priority"),
             type: "select",
             options: labelled(PRIORITIES, PRIORITY_LABEL),
           },
           {
             name: "attachments",
-            label: "Attachments",
+            label: t("Attachments"),
             render: ({ id, value, set }) => <FilePicker id={id} files={value} onChange={set} />,
           },
         ]}
@@ -91,8 +92,8 @@ export function NewTicket() {
           });
           route(`/client/tickets/${ok(data.openTicket, "Ticket").number}`);
         }}
-        submit="Open ticket"
-        busyText="Sending…"
+        submit={t("Open ticket")}
+        busyText={t("Sending…")}
       />
     </section>
   );
