@@ -7,6 +7,7 @@ import { graphql } from "../../gql";
 import { Form } from "../../components/form";
 import { ErrorNote, Time } from "../../components/ui";
 import { useQuery, useTitle } from "../../hooks";
+import { t } from "../../i18n";
 
 const MailboxDocument = graphql(`
   query DevMailbox {
@@ -74,21 +75,21 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
   const box = detail.data?.devMailbox;
   const mail = box?.__typename === "DevMailbox" ? box.mail : null;
   if (detail.error) return <ErrorNote error={detail.error} />;
-  if (!detail.data) return <p class="loading">Loading…</p>;
-  if (!mail) return <p class="muted">That message is no longer in the mailbox.</p>;
+  if (!detail.data) return <p class="loading">{t("Loading…")}</p>;
+  if (!mail) return <p class="muted">{t("That message is no longer in the mailbox.")}</p>;
   return (
     <article class="panel" aria-labelledby="mail-subject">
       <h2 id="mail-subject">{mail.subject || "(no subject)"}</h2>
       <dl class="headers">
-        <dt>From</dt>
+        <dt>{t("From")}</dt>
         <dd>{mail.from}</dd>
-        <dt>To</dt>
+        <dt>{t("To")}</dt>
         <dd>{mail.to}</dd>
-        <dt>Reply-To</dt>
+        <dt>{t("Reply-To")}</dt>
         <dd>{mail.replyTo}</dd>
         {mail.date && (
           <>
-            <dt>Date</dt>
+            <dt>{t("Date")}</dt>
             <dd>
               <Time iso={mail.date} />
             </dd>
@@ -99,7 +100,7 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
       <Form
         key={id}
         id="answer"
-        label="Answer this mail"
+        label={t("Answer this mail")}
         initial={{ body: "" }}
         controls={[
           {
@@ -116,8 +117,8 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
           onSent();
           return `Answered as ${result.from} to ${result.to}, through the inbound SMTP listener.`;
         }}
-        submit="Send answer"
-        busyText="Sending…"
+        submit={t("Send answer")}
+        busyText={t("Sending…")}
         reset
         ready={({ body }) => body.trim() !== ""}
       />
@@ -126,7 +127,7 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
 }
 
 export function Mailbox() {
-  useTitle("Dev mailbox");
+  useTitle(t("Dev mailbox"));
   const list = useQuery(MailboxDocument, {});
   const [selected, setSelected] = useState<string | null>(null);
   useEffect(() => {
@@ -139,9 +140,9 @@ export function Mailbox() {
   return (
     <section aria-labelledby="mailbox-title">
       <div class="page-head">
-        <h1 id="mailbox-title">Dev mailbox</h1>
+        <h1 id="mailbox-title">{t("Dev mailbox")}</h1>
         <button type="button" onClick={() => void list.refetch()}>
-          Refresh
+          {t("Refresh")}
         </button>
       </div>
       <ErrorNote error={list.error} />
@@ -160,9 +161,9 @@ export function Mailbox() {
           <div class="mailbox">
             <div class="panel">
               {box.messages.edges.length === 0 ? (
-                <p class="empty">No mail caught yet.</p>
+                <p class="empty">{t("No mail caught yet.")}</p>
               ) : (
-                <ul class="mail-list" aria-label="Caught mail">
+                <ul class="mail-list" aria-label={t("Caught mail")}>
                   {box.messages.edges.map(({ node: m }) => (
                     <li key={m.id}>
                       <button
@@ -188,7 +189,7 @@ export function Mailbox() {
               {selected ? (
                 <Message id={selected} port={box.inboundPort} onSent={() => void list.refetch()} />
               ) : (
-                <p class="muted">Choose a message to read and answer it.</p>
+                <p class="muted">{t("Choose a message to read and answer it.")}</p>
               )}
             </div>
           </div>
