@@ -31,13 +31,27 @@ export const BULK_LIMIT = 1000;
 type Kind = "status" | "priority" | "assignee" | "department" | "addTag" | "removeTag" | "close";
 
 const KINDS: Option[] = [
-  { value: "status", label: t("Set status") },
-  { value: "priority", label: t("Set priority") },
-  { value: "assignee", label: t("Assign to") },
-  { value: "department", label: t("Move to department") },
-  { value: "addTag", label: t("Add tag") },
-  { value: "removeTag", label: t("Remove tag") },
-  { value: "close", label: t("Close") },
+  { value: "status", get label() {
+ return t("Set status");
+} },
+  { value: "priority", get label() {
+ return t("Set priority");
+} },
+  { value: "assignee", get label() {
+ return t("Assign to");
+} },
+  { value: "department", get label() {
+ return t("Move to department");
+} },
+  { value: "addTag", get label() {
+ return t("Add tag");
+} },
+  { value: "removeTag", get label() {
+ return t("Remove tag");
+} },
+  { value: "close", get label() {
+ return t("Close");
+} },
 ];
 
 interface Outcome {
@@ -158,7 +172,7 @@ export function BulkBar({
                   onSelectAll(true);
                 }}
               >
-                Select all {matching}
+                {t("Select all {count}", { count: matching })}
                 {capped ? "+" : ""} matching this filter
               </button>
             )}
@@ -197,7 +211,7 @@ export function BulkBar({
               class="primary"
               disabled={action.busy || tooMany || (values !== null && kind !== "assignee" && !chosen)}
             >
-              Apply to {count}
+              {t("Apply to {count}", { count })}
               {all && capped ? "+" : ""} ticket{count === 1 ? "" : "s"}
             </button>
             <button
@@ -212,7 +226,7 @@ export function BulkBar({
           </div>
           {tooMany && (
             <p class="error" role="alert">
-              More than {BULK_LIMIT} tickets match; narrow the filter.
+              {t("More than {limit} tickets match; narrow the filter.", { limit: BULK_LIMIT })}
             </p>
           )}
         </form>
