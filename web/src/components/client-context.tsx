@@ -35,7 +35,7 @@ export function ClientPanel({ ticket }: { ticket: ClientTicketsPanelFragment }) 
   const counts = found.counts.filter((c) => c.count > 0);
   return (
     <section class="panel client-context" aria-labelledby="client-context-title">
-      <h2 id="client-context-title">{client.name}'s other tickets</h2>
+      <h2 id="client-context-title">{t("{name}'s other tickets", { name: client.name })}</h2>
       {found.total === 0 ? (
         <p class="muted">{t("No other tickets that you may see.")}</p>
       ) : (
@@ -60,7 +60,7 @@ export function ClientPanel({ ticket }: { ticket: ClientTicketsPanelFragment }) 
         </>
       )}
       <p>
-        <a href={`/admin/clients/${client.id}`}>All of {client.name}'s tickets</a>
+        <a href={`/admin/clients/${client.id}`}>{t("All of {name}'s tickets", { name: client.name })}</a>
       </p>
     </section>
   );
