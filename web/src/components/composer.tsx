@@ -68,7 +68,7 @@ function ArrivedNotice({
   onAcknowledge: () => void;
 }) {
   if (arrived.length === 0) return null;
-  const who = [...new Set(arrived.map((m) => m.author?.name ?? "The helpdesk"))].join(", ");
+  const who = [...new Set(arrived.map((m) => m.author?.name ?? t("The helpdesk")))].join(", ");
   const what = arrived.length === 1 ? (arrived[0].internal ? t("A note") : t("A message")) : `${arrived.length} messages`;
   return (
     <p class="arrived" role="status">
@@ -152,7 +152,12 @@ export function Composer({
         await sendAndSet.set(status.value);
       } catch (failed) {
         const why = failed instanceof Error ? failed.message : String(failed);
-        throw new Error(`Your reply was sent, but the status was not set to ${status.label}: ${why}`);
+        throw new Error(
+          t("Your reply was sent, but the status was not set to {status}: {why}", {
+            status: status.label,
+            why,
+          }),
+        );
       }
     });
   };
@@ -185,7 +190,7 @@ export function Composer({
         {sendAndSet && !note && thenOption && (
           <span class="send-and-set">
             <button type="button" disabled={busy || !writing} onClick={() => submit(undefined, thenOption)}>
-              Send &amp; set {thenOption.label}
+              {t("Send & set {status}", { status: thenOption.label })}
             </button>
             <select
               aria-label={t("After sending, set")}
