@@ -32,7 +32,7 @@ export function Pager({
   pages,
   pageInfo,
   back = "← Previous",
-  forward = "Next →",
+  forward = t("Next →"),
   children,
 }: {
   pages: Pages;
