@@ -51,7 +51,7 @@ export function RatingFact({ rating }: { rating: RatingLike | null | undefined }
   if (!rating) return null;
   return (
     <p class="rating-fact" aria-label={t("Customer satisfaction")}>
-      Client's rating: <RatingBadge rating={rating} />
+      {t("Client's rating:")} <RatingBadge rating={rating} />
       {rating.ratedAt && (
         <>
           {" "}
@@ -105,7 +105,7 @@ export function RateTicket({
       <section class="rating panel" aria-labelledby="rating-title">
         <h2 id="rating-title">{t("Your rating")}</h2>
         <p id="rating-given" role="status">
-          You rated this ticket <RatingBadge rating={rating} />
+          {t("You rated this ticket")} <RatingBadge rating={rating} />
           {rating.comment && (
             <>
               : <q>{rating.comment}</q>
@@ -236,7 +236,7 @@ export function RateByLink() {
               {rating.comment && (
                 <>
                   {" "}
-                  Your comment: <q>{rating.comment}</q>
+                  {t("Your comment:")} <q>{rating.comment}</q>
                 </>
               )}
             </p>
