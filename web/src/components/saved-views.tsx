@@ -108,7 +108,7 @@ function ViewRow({
     });
   const remove = () =>
     action.run(async () => {
-      if (!window.confirm(`Delete the view "${view.name}"?`)) return;
+      if (!window.confirm(t("Delete the view “{name}”?", { name: view.name }))) return;
       ok((await mutate(DeleteViewDocument, { id: view.id })).deleteView, "SavedView");
       await onChanged();
     });
@@ -127,12 +127,12 @@ function ViewRow({
       </a>
       {!view.editable && (
         <small class="muted">
-          Shared{view.department ? ` with ${view.department.name}` : ""}
+          {view.department ? t("Shared with {name}", { name: view.department.name }) : t("Shared")}
           {view.owner ? ` by ${view.owner.name}` : ""}
         </small>
       )}
       {view.editable && view.department && (
-        <small class="muted">Shared with {view.department.name}</small>
+        <small class="muted">{t("Shared with {name}", { name: view.department.name })}</small>
       )}
       {view.editable && (
         <div class="view-actions">
