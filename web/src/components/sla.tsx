@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { SlaState } from "../gql/graphql";
-import { t } from "../i18n";
+import { when } from "../format";
+import { t, tk } from "../i18n";
 
 const SECOND_TICKERS = new Set<() => void>();
 setInterval(() => SECOND_TICKERS.forEach((tick) => tick()), 1_000);
@@ -21,12 +22,12 @@ function useNow(): number {
 }
 
 export const SLA_LABEL: Record<SlaState, string> = {
-  ON_TRACK: "On track",
-  AT_RISK: "At risk",
-  BREACHED: "Breached",
-  MET: "Met",
-  PAUSED: "Paused",
-  NONE: "No SLA",
+  ON_TRACK: tk("On track"),
+  AT_RISK: tk("At risk"),
+  BREACHED: tk("Breached"),
+  MET: tk("Met"),
+  PAUSED: tk("Paused"),
+  NONE: tk("No SLA"),
 };
 
 /** "2d 3h", "1h 05m", "4m 05s". */
@@ -70,16 +71,20 @@ export function SlaCountdown({
   const shown = stateNow(state, dueAt, atRiskAt, now);
   const left = dueAt ? Date.parse(dueAt) - now : null;
   const time =
-    left === null ? "" : left >= 0 ? `${span(left)} left` : `${span(-left)} over`;
+    left === null
+      ? ""
+      : left >= 0
+        ? t("{span} left", { span: span(left) })
+        : t("{span} over", { span: span(-left) });
   return (
     <span
       class={`badge sla sla-${shown.toLowerCase()}`}
       data-sla={shown}
       role="timer"
-      title={dueAt ? `Due ${new Date(dueAt).toLocaleString()}` : undefined}
-      aria-label={`${label ? `${label}: ` : ""}${SLA_LABEL[shown]}${time ? `, ${time}` : ""}`}
+      title={dueAt ? t("Due {when}", { when: when(dueAt) }) : undefined}
+      aria-label={`${label ? `${label}: ` : ""}${t(SLA_LABEL[shown])}${time ? `, ${time}` : ""}`}
     >
-      {SLA_LABEL[shown]}
+      {t(SLA_LABEL[shown])}
       {time && <span class="sla-time"> · {time}</span>}
     </span>
   );
@@ -102,9 +107,9 @@ export function SlaPanel({
   const state = ticket.slaState;
   if (!state || state === "NONE") return null;
   const targets: [string, string | null | undefined][] = [
-    ["First response", ticket.firstResponseAt ? null : ticket.firstResponseDueAt],
-    ["Next response", ticket.nextResponseDueAt],
-    ["Resolution", ticket.resolutionDueAt],
+    [t("First response"), ticket.firstResponseAt ? null : ticket.firstResponseDueAt],
+    [t("Next response"), ticket.nextResponseDueAt],
+    [t("Resolution"), ticket.resolutionDueAt],
   ];
   const running = targets.filter(([, due]) => due);
   return (
@@ -116,12 +121,14 @@ export function SlaPanel({
       <ul>
         {running.map(([name, due]) => (
           <li key={name}>
-            {name} due {new Date(due as string).toLocaleString()}:{" "}
+            {t("{name} due {when}:", { name, when: when(due as string) })}{" "}
             <SlaCountdown state="ON_TRACK" dueAt={due} label={name} />
           </li>
         ))}
         {ticket.firstResponseAt && (
-          <li class="muted">First response sent {new Date(ticket.firstResponseAt).toLocaleString()}</li>
+          <li class="muted">
+            {t("First response sent {when}", { when: when(ticket.firstResponseAt) })}
+          </li>
         )}
         {running.length === 0 && <li class="muted">{t("No clock is running.")}</li>}
       </ul>
