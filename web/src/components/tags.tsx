@@ -115,15 +115,15 @@ export function TicketTags({
         <p class="muted">{t("No tags.")}</p>
       ) : (
         <ul class="tags" aria-label={t("Tags of this ticket")}>
-          {tags.map((t) => (
-            <li key={t.id}>
-              <TagChip tag={t}>
+          {tags.map((tag) => (
+            <li key={tag.id}>
+              <TagChip tag={tag}>
                 <button
                   type="button"
                   class="tag-remove"
                   disabled={action.busy}
-                  aria-label={`Remove tag ${t.name}`}
-                  onClick={() => void remove(t)}
+                  aria-label={t("Remove tag {name}", { name: tag.name })}
+                  onClick={() => void remove(tag)}
                 >
                   ×
                 </button>
