@@ -119,14 +119,15 @@ function TicketFacts({ ticket, staff }: { ticket: TicketPageFieldsFragment; staf
       ) : (
         <>
           <span class="ticket-status" aria-live="polite">
-            Status: <StatusBadge status={ticket.status} />
+            {t("Status:")} <StatusBadge status={ticket.status} />
           </span>{" "}
           · <span class="ticket-priority">
-            Priority: <PriorityBadge priority={ticket.priority} />
+            {t("Priority:")} <PriorityBadge priority={ticket.priority} />
           </span>
         </>
       )}{" "}
-      · {ticket.department.name} · opened <Time iso={ticket.createdAt} /> · last update{" "}
+      · {ticket.department.name} · {t("opened")} <Time iso={ticket.createdAt} /> ·{" "}
+      {t("last update")}{" "}
       <Time iso={ticket.lastActivityAt} />
     </p>
   );
@@ -174,9 +175,9 @@ export function TicketPage<R, T extends TicketPageFieldsFragment>({
         <TicketFacts ticket={ticket} staff={staff} />
         {ticket.mergedInto && (
           <p class="merged-note" role="status">
-            This ticket was merged into{" "}
-            <a href={`${list.href}/${ticket.mergedInto.number}`}>#{ticket.mergedInto.number}</a>;
-            the conversation continues there.
+            {t("This ticket was merged into")}{" "}
+            <a href={`${list.href}/${ticket.mergedInto.number}`}>#{ticket.mergedInto.number}</a>;{" "}
+            {t("the conversation continues there.")}
           </p>
         )}
         {head}
