@@ -12,7 +12,7 @@ import type {
 } from "../gql/graphql";
 import { useDebounced, useFlash, useLive } from "../hooks";
 import { PriorityBadge, StatusBadge, Time } from "./ui";
-import { t } from "../i18n";
+import { t, tk } from "../i18n";
 
 /** A page of the list: `tickets(...) { ...TicketRows }`. */
 export const TicketRowsDoc = graphql(`
@@ -71,18 +71,18 @@ type Row = TicketRowsFragment["edges"][number]["node"];
 type Found = NonNullable<TicketRowsFragment["edges"][number]["highlight"]>;
 
 const FOUND_IN: Record<Found["field"], string> = {
-  NUMBER: "Number",
-  SUBJECT: "Subject",
-  MESSAGE: "Message",
-  NOTE: "Internal note",
-  CLIENT: "Client",
+  NUMBER: tk("Number"),
+  SUBJECT: tk("Subject"),
+  MESSAGE: tk("Message"),
+  NOTE: tk("Internal note"),
+  CLIENT: tk("Client"),
 };
 
 /** Where a search matched: plain text nodes, the matching parts in <mark> (never markup). */
 function Highlight({ found }: { found: Found }) {
   return (
     <p class="highlight" data-field={found.field}>
-      <span class="muted">{FOUND_IN[found.field]}: </span>
+      <span class="muted">{t(FOUND_IN[found.field])}: </span>
       {found.parts.map((part, i) => (part.matched ? <mark key={i}>{part.text}</mark> : part.text))}
     </p>
   );
@@ -139,7 +139,9 @@ export const COLUMNS: Column[] = [
   },
   {
     key: "subject",
-    label: t("Subject"),
+    get label() {
+ return t("Subject");
+},
     sort: "SUBJECT",
     first: "ASC",
     // A long subject ends in an ellipsis (CSS); the whole of it is on hover.
@@ -149,38 +151,50 @@ export const COLUMNS: Column[] = [
       </a>
     ),
   },
-  { key: "client", label: t("Client"), sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
+  { key: "client", get label() {
+ return t("Client");
+}, sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
   {
     key: "department",
-    label: t("Department"),
+    get label() {
+ return t("Department");
+},
     sort: "DEPARTMENT",
     first: "ASC",
     cell: (t) => t.department.name,
   },
   {
     key: "status",
-    label: t("Status"),
+    get label() {
+ return t("Status");
+},
     sort: "STATUS",
     first: "ASC",
     cell: (t) => <StatusBadge status={t.status} />,
   },
   {
     key: "priority",
-    label: t("Priority"),
+    get label() {
+ return t("Priority");
+},
     sort: "PRIORITY",
     first: "DESC",
     cell: (t) => <PriorityBadge priority={t.priority} />,
   },
   {
     key: "lastActivity",
-    label: t("Last update"),
+    get label() {
+ return t("Last update");
+},
     sort: "LAST_ACTIVITY",
     first: "DESC",
     cell: (t) => <Time iso={t.lastActivityAt} />,
   },
   {
     key: "assignee",
-    label: t("Assigned to"),
+    get label() {
+ return t("Assigned to");
+},
     sort: "ASSIGNEE",
     first: "ASC",
     cell: (t) => t.assignee?.name ?? <span class="muted">—</span>,
