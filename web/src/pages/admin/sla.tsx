@@ -130,12 +130,20 @@ const TARGET_LABEL: Record<SlaTarget, string> = {
   RESOLUTION: "Resolution",
 };
 const YES_NO = [
-  { value: "yes", label: t("Yes") },
-  { value: "no", label: t("No") },
+  { value: "yes", get label() {
+ return t("Yes");
+} },
+  { value: "no", get label() {
+ return t("No");
+} },
 ];
 const HOURS_KIND = [
-  { value: "business", label: t("Business hours") },
-  { value: "calendar", label: t("Calendar hours") },
+  { value: "business", get label() {
+ return t("Business hours");
+} },
+  { value: "calendar", get label() {
+ return t("Calendar hours");
+} },
 ];
 
 function minutes(value: string): number | null {
