@@ -137,8 +137,12 @@ function useMemberships(departments: Dept[] | undefined, version: number): Map<s
 }
 
 const ROLES = [
-  { value: "STAFF", label: t("Staff") },
-  { value: "ADMIN", label: t("Administrator (all departments)") },
+  { value: "STAFF", get label() {
+ return t("Staff");
+} },
+  { value: "ADMIN", get label() {
+ return t("Administrator (all departments)");
+} },
 ];
 
 type MemberValues = {
