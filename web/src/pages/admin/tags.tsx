@@ -57,8 +57,12 @@ const DeleteTagDocument = graphql(`
 type TagValues = { name: string; color: string };
 
 const CONTROLS: Control<TagValues>[] = [
-  { name: "name", label: t("Name"), required: true, maxLength: 40 },
-  { name: "color", label: t("Colour"), hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
+  { name: "name", get label() {
+ return t("Name");
+}, required: true, maxLength: 40 },
+  { name: "color", get label() {
+ return t("Colour");
+}, hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
 ];
 
 export function Tags() {
