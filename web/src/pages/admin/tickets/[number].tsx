@@ -33,7 +33,7 @@ import { RatingFact } from "../../../components/rating";
 import { MergeInto } from "./merge";
 import { Presence, usePresence } from "./presence";
 import { ReplyTools } from "./reply-tools";
-import { t } from "../../../i18n";
+import { t, tk } from "../../../i18n";
 
 const StaffTicketDocument = graphql(`
   query StaffTicket($number: Int!, $isAdmin: Boolean!) {
@@ -144,13 +144,13 @@ const UpdateTicketDocument = graphql(`
 const SEND_AND_SET: TicketStatus[] = ["ON_HOLD", "IN_PROGRESS", "CLOSED"];
 
 const AUDIT_LABEL: Record<string, string> = {
-  status: "Status",
-  priority: "Priority",
-  department: "Department",
-  assignee: "Assignee",
-  tags: "Tags",
-  merged: "Merged in",
-  "merged into": "Merged into",
+  status: tk("Status"),
+  priority: tk("Priority"),
+  department: tk("Department"),
+  assignee: tk("Assignee"),
+  tags: tk("Tags"),
+  merged: tk("Merged in"),
+  "merged into": tk("Merged into"),
 };
 
 function auditValue(field: string, value: string | null | undefined): string {
@@ -218,7 +218,8 @@ export function StaffTicket() {
       list={{ href: "/admin/tickets", label: t("Tickets") }}
       notFound={
         <>
-          There is no ticket #{number} that you may see. <a href="/admin/tickets">{t("Back to tickets")}</a>
+          {t("There is no ticket #{number} that you may see.", { number })}{" "}
+          <a href="/admin/tickets">{t("Back to tickets")}</a>
         </>
       }
       head={
@@ -278,7 +279,7 @@ export function StaffTicket() {
             value: ticket.department.id,
             options: departmentChoices,
             hint: losing
-              ? "Moving it to a department you are not in hands it over: you will no longer see it."
+              ? t("Moving it to a department you are not in hands it over: you will no longer see it.")
               : undefined,
             set: (value: string) => change({ departmentId: value }),
           },
@@ -342,7 +343,7 @@ export function StaffTicket() {
                 )}
                 <ConfirmDialog
                   open={askClose}
-                  title={`Close ticket #${ticket.number}?`}
+                  title={t("Close ticket #{number}?", { number: ticket.number })}
                   confirm={t("Close ticket")}
                   onConfirm={() => {
                     setAskClose(false);
@@ -404,9 +405,12 @@ function AuditTrail({ number, first }: { number: number; first: AuditPageFragmen
         <ol class="audit">
           {entries.map((entry, i) => (
             <li key={i}>
-              <Time iso={entry.createdAt} />: {entry.actor?.name ?? "System"} changed{" "}
-              {AUDIT_LABEL[entry.field] ?? entry.field} from{" "}
-              <strong>{auditValue(entry.field, entry.oldValue)}</strong> to{" "}
+              <Time iso={entry.createdAt} />:{" "}
+              {t("{who} changed {field} from", {
+                who: entry.actor?.name ?? t("System"),
+                field: AUDIT_LABEL[entry.field] ? t(AUDIT_LABEL[entry.field]) : entry.field,
+              })}{" "}
+              <strong>{auditValue(entry.field, entry.oldValue)}</strong> {t("to")}{" "}
               <strong>{auditValue(entry.field, entry.newValue)}</strong>
             </li>
           ))}
