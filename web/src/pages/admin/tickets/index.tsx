@@ -315,7 +315,8 @@ export function TicketList() {
       </form>
       {filter.clientId && (
         <p class="client-filter">
-          Only the tickets of <a href={`/admin/clients/${filter.clientId}`}>{t("one client")}</a>.{" "}
+          {t("Only the tickets of")}{" "}
+          <a href={`/admin/clients/${filter.clientId}`}>{t("one client")}</a>.{" "}
           <button type="button" class="link" onClick={() => setQuery({ client: null })}>
             {t("Show every client's")}
           </button>
