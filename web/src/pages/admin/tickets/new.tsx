@@ -39,7 +39,7 @@ export function OpenForClient() {
   return (
     <section class="panel form-page" aria-labelledby="open-for-title">
       <nav class="crumbs" aria-label={t("Breadcrumb")}>
-        <a href="/admin/tickets">{t("Tickets")}</a> › New
+        <a href="/admin/tickets">{t("Tickets")}</a> › {t("New")}
       </nav>
       <h1 id="open-for-title">{t("Open a ticket for a client")}</h1>
       <ErrorNote error={departments.error} />
