@@ -57,7 +57,7 @@ export function ReplyTools({
           aria-checked={note}
           onChange={(e) => onNote(e.currentTarget.checked)}
         />{" "}
-        Internal note instead of a reply
+        {t("Internal note instead of a reply")}
       </label>
     </>
   );
