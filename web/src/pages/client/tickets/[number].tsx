@@ -51,7 +51,8 @@ export function ClientTicket() {
       list={{ href: "/client/tickets", label: t("My Tickets") }}
       notFound={
         <>
-          You have no ticket #{number}. <a href="/client/tickets">{t("Back to My Tickets")}</a>
+          {t("You have no ticket #{number}.", { number })}{" "}
+          <a href="/client/tickets">{t("Back to My Tickets")}</a>
         </>
       }
     >
@@ -66,8 +67,8 @@ export function ClientTicket() {
             // the client's, the page's note links there; else it belongs to someone else.
             !ticket.mergedInto && (
               <p class="merged-note" role="status">
-                This ticket was merged into another conversation, so it takes no more replies.
-                To write to us again, <a href="/client/tickets/new">{t("open a new ticket")}</a>.
+                {t("This ticket was merged into another conversation, so it takes no more replies.")}
+                {t("To write to us again,")} <a href="/client/tickets/new">{t("open a new ticket")}</a>.
               </p>
             )
           ) : (
@@ -90,7 +91,7 @@ export function ClientTicket() {
                     </button>
                     <ConfirmDialog
                       open={asking}
-                      title={`Close ticket #${number}?`}
+                      title={t("Close ticket #{number}?", { number })}
                       confirm={t("Close ticket")}
                       onConfirm={() => void close()}
                       onCancel={() => setAsking(false)}
