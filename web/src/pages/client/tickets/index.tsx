@@ -63,7 +63,8 @@ export function MyTickets() {
       <ErrorNote error={list.error} />
       {tickets && tickets.totalCount === 0 && !searching ? (
         <p class="empty">
-          You have no tickets yet. <a href="/client/tickets/new">{t("Open one")}</a> when you need help.
+          {t("You have no tickets yet.")} <a href="/client/tickets/new">{t("Open one")}</a>{" "}
+          {t("when you need help.")}
         </p>
       ) : (
         <TicketTable
@@ -77,7 +78,7 @@ export function MyTickets() {
       )}
       {tickets && (tickets.pageInfo.hasNextPage || pages.page > 1) && (
         <Pager pages={pages} pageInfo={tickets.pageInfo}>
-          page {pages.page}
+          {t("page {page}", { page: pages.page })}
         </Pager>
       )}
     </section>
