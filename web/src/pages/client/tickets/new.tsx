@@ -54,7 +54,7 @@ export function NewTicket() {
   return (
     <section class="panel form-page" aria-labelledby="new-title">
       <nav class="crumbs" aria-label={t("Breadcrumb")}>
-        <a href="/client/tickets">{t("My Tickets")}</a> › New
+        <a href="/client/tickets">{t("My Tickets")}</a> › {t("New")}
       </nav>
       <h1 id="new-title">{t("Open a ticket")}</h1>
       <ErrorNote error={departments.error} />
