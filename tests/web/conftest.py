@@ -59,11 +59,16 @@ async def open_as(browser: Browser, live_server: str) -> AsyncIterator[OpenAs]:
         width: int = 1280,
         height: int = 860,
         before: Callable[[Page], Awaitable[None]] | None = None,
+        locale: str | None = None,
+        timezone_id: str | None = None,
     ) -> Page:
         context = await browser.new_context(
             base_url=live_server,
             viewport={"width": width, "height": height},
             reduced_motion="reduce",
+            # The browser's language and zone (Chromium's own when None).
+            locale=locale,
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
