@@ -161,8 +161,10 @@ export function BulkBar({
         >
           <p class="bulk-count" aria-live="polite">
             {all
-              ? `All ${matching}${capped ? "+" : ""} matching tickets chosen`
-              : `${selected.size} ticket${selected.size === 1 ? "" : "s"} chosen`}{" "}
+              ? t("All {count} matching tickets chosen", { count: `${matching}${capped ? "+" : ""}` })
+              : selected.size === 1
+                ? t("1 ticket chosen")
+                : t("{count} tickets chosen", { count: selected.size })}{" "}
             {!all && selected.size >= pageRows && matching > selected.size && (
               <button
                 type="button"
@@ -235,8 +237,8 @@ export function BulkBar({
       {outcomes && (
         <div class="bulk-outcomes" role="status">
           <p>
-            {done} ticket{done === 1 ? "" : "s"} changed
-            {failed.length > 0 ? `, ${failed.length} not changed:` : "."}{" "}
+            {done === 1 ? t("1 ticket changed") : t("{count} tickets changed", { count: done })}
+            {failed.length > 0 ? t(", {count} not changed:", { count: failed.length }) : "."}{" "}
             <button type="button" class="link" onClick={() => setOutcomes(null)}>
               {t("Dismiss")}
             </button>
