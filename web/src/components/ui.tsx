@@ -169,12 +169,25 @@ export function checkFiles(files: File[], added: File[], limits: Limits | null):
   let total = files.reduce((sum, f) => sum + f.size, 0);
   for (const file of added) {
     if (file.size > limits.maxFileBytes) {
-      refused.push(`“${file.name}” was not added: it is larger than ${fileSize(limits.maxFileBytes)} (the limit for one file).`);
+      refused.push(
+        t("“{name}” was not added: it is larger than {size} (the limit for one file).", {
+          name: file.name,
+          size: fileSize(limits.maxFileBytes),
+        }),
+      );
     } else if (files.length + kept.length >= limits.maxFilesPerMessage) {
-      refused.push(`“${file.name}” was not added: a message may carry at most ${limits.maxFilesPerMessage} files.`);
+      refused.push(
+        t("“{name}” was not added: a message may carry at most {count} files.", {
+          name: file.name,
+          count: limits.maxFilesPerMessage,
+        }),
+      );
     } else if (total + file.size > limits.maxMessageBytes) {
       refused.push(
-        `“${file.name}” was not added: it would take the files of this message past ${fileSize(limits.maxMessageBytes)}.`,
+        t("“{name}” was not added: it would take the files of this message past {size}.", {
+          name: file.name,
+          size: fileSize(limits.maxMessageBytes),
+        }),
       );
     } else {
       kept.push(file);
