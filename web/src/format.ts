@@ -38,6 +38,7 @@ let relative: Intl.RelativeTimeFormat;
 let absolute: Intl.DateTimeFormat;
 let dateOnly: Intl.DateTimeFormat;
 let numbers: Intl.NumberFormat;
+let sizes: Intl.NumberFormat;
 
 /** The formatters of the viewer's language and time zone, made again when either changes. */
 function makeFormatters(): void {
@@ -47,6 +48,11 @@ function makeFormatters(): void {
   absolute = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
   dateOnly = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone });
   numbers = new Intl.NumberFormat(locale);
+  sizes = new Intl.NumberFormat(locale, {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+    useGrouping: false,
+  });
 }
 makeFormatters();
 onLocaleChange(makeFormatters);
@@ -90,7 +96,7 @@ export function number(value: number): string {
 }
 
 export function fileSize(bytes: number): string {
-  if (bytes < 1024) return `${number(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${number(Number((bytes / 1024).toFixed(1)))} KB`;
-  return `${number(Number((bytes / 1024 / 1024).toFixed(1)))} MB`;
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${sizes.format(bytes / 1024)} KB`;
+  return `${sizes.format(bytes / 1024 / 1024)} MB`;
 }
