@@ -134,7 +134,8 @@ export function SetPassword() {
       <h1 id="password-title">{t("Choose a password")}</h1>
       {!token ? (
         <p>
-          This page needs the link from your mail. <a href="/forgot-password">{t("Ask for a new link")}</a>.
+          {t("This page needs the link from your mail.")}{" "}
+          <a href="/forgot-password">{t("Ask for a new link")}</a>.
         </p>
       ) : done ? (
         <Done id="password-done" message={done}>
@@ -165,7 +166,7 @@ export function SetPassword() {
             busyText={t("Saving…")}
           />
           <p class="muted">
-            Link expired or used? <a href="/forgot-password">{t("Ask for a new one")}</a>.
+            {t("Link expired or used?")} <a href="/forgot-password">{t("Ask for a new one")}</a>.
           </p>
         </>
       )}
