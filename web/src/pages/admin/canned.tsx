@@ -84,7 +84,7 @@ export function CannedResponses() {
   const list = useQuery(AdminCannedDocument, {});
   const remove = useAction();
   const drop = (id: string, name: string) => {
-    if (!window.confirm(`Delete the canned response “${name}”?`)) return;
+    if (!window.confirm(t("Delete the canned response “{name}”?", { name }))) return;
     void remove.run(async () => {
       ok((await mutate(DeleteCannedDocument, { id })).deleteCannedResponse, "CannedResponse");
       await list.refetch();
@@ -106,7 +106,7 @@ export function CannedResponses() {
           <pre class="body">{c.body}</pre>
           {(admin || c.personal) && (
             <button type="button" class="danger" onClick={() => drop(c.id, c.title)}>
-              Delete <span class="sr-only">{c.title}</span>
+              {t("Delete")} <span class="sr-only">{c.title}</span>
             </button>
           )}
         </>
@@ -114,7 +114,7 @@ export function CannedResponses() {
       edit={(c): Editor<CannedValues> | null =>
         admin || c.personal
           ? {
-              label: `Canned response ${c.title}`,
+              label: t("Canned response {title}", { title: c.title }),
               initial: { title: c.title, body: c.body },
               controls: [
                 { name: "title", label: t("Title"), required: true },
