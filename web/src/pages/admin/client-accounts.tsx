@@ -8,6 +8,8 @@ import type { Editor } from "../../components/crud";
 import { graphql } from "../../gql";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
+import { profileControls } from "../../components/profile-controls";
+import type { ProfileValues } from "../../components/profile-controls";
 
 const AdminClientsDocument = graphql(`
   query AdminClients($after: String) {
@@ -22,6 +24,8 @@ const AdminClientsDocument = graphql(`
           name
           email
           active
+          language
+          timeZone
         }
       }
     }
@@ -52,8 +56,20 @@ const UpdateClientDocument = graphql(`
   }
 `);
 
-type ClientValues = { name: string; email: string; password: string; active: boolean };
-const NEW_CLIENT: ClientValues = { name: "", email: "", password: "", active: true };
+type ClientValues = {
+  name: string;
+  email: string;
+  password: string;
+  active: boolean;
+} & ProfileValues;
+const NEW_CLIENT: ClientValues = {
+  name: "",
+  email: "",
+  password: "",
+  active: true,
+  language: "",
+  timeZone: "",
+};
 
 export function ClientAccounts() {
   const pages = usePages();
@@ -68,7 +84,7 @@ export function ClientAccounts() {
       pager={
         (pages.page > 1 || list.data?.users.pageInfo.hasNextPage) && (
           <Pager pages={pages} pageInfo={list.data?.users.pageInfo}>
-            Clients, page {pages.page}
+            {t("Clients, page {page}", { page: pages.page })}
           </Pager>
         )
       }
@@ -80,8 +96,15 @@ export function ClientAccounts() {
         </h2>
       )}
       edit={(c): Editor<ClientValues> => ({
-        label: `Client ${c.name}`,
-        initial: { ...NEW_CLIENT, name: c.name, email: c.email, active: c.active },
+        label: t("Client {name}", { name: c.name }),
+        initial: {
+          ...NEW_CLIENT,
+          name: c.name,
+          email: c.email,
+          active: c.active,
+          language: c.language ?? "",
+          timeZone: c.timeZone ?? "",
+        },
         controls: [
           { name: "name", label: t("Name"), required: true },
           { name: "email", label: t("Email"), type: "email", required: true },
@@ -91,10 +114,18 @@ export function ClientAccounts() {
             type: "password",
             autoComplete: "new-password",
           },
+          ...profileControls<ClientValues>(),
         ],
-        onSubmit: async ({ name, email, password }) => {
+        onSubmit: async ({ name, email, password, language, timeZone }) => {
           const data = await mutate(UpdateClientDocument, {
-            input: { id: c.id, name, email, password: password || null },
+            input: {
+              id: c.id,
+              name,
+              email,
+              password: password || null,
+              language: language || null,
+              timeZone,
+            },
           });
           ok(data.updateUser, "User");
           void list.refetch();
