@@ -62,7 +62,8 @@ export function ClientPage() {
       <section class="panel">
         <h1>{t("Client not found")}</h1>
         <p>
-          There is no client that you may look up here. <a href="/admin/clients">{t("Back to clients")}</a>
+          {t("There is no client that you may look up here.")}{" "}
+          <a href="/admin/clients">{t("Back to clients")}</a>
         </p>
       </section>
     );
@@ -91,7 +92,7 @@ export function ClientPage() {
           </div>
           <ul class="status-counts" aria-label={t("Tickets by status")}>
             <li>
-              Tickets: <strong>{found.ticketCount}</strong>
+              {t("Tickets:")} <strong>{found.ticketCount}</strong>
             </li>
             {found.counts
               .filter((c) => c.count > 0)
