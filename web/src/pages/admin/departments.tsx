@@ -81,10 +81,15 @@ export function Departments() {
         list.data?.settings && (
           <p class="muted auto-close-rule">
             {list.data.settings.autoCloseDays > 0
-              ? `Answered tickets (waiting on the client) with no activity for ${list.data.settings.autoCloseDays} ${list.data.settings.autoCloseDays === 1 ? "day" : "days"} close automatically`
+              ? list.data.settings.autoCloseDays === 1
+                ? t("Answered tickets (waiting on the client) with no activity for 1 day close automatically")
+                : t("Answered tickets (waiting on the client) with no activity for {days} days close automatically", {
+                    days: list.data.settings.autoCloseDays,
+                  })
               : t("Auto-close is off")}
-            , unless a department sets its own number of days (<a href="/admin/settings">change</a>).
-            Open, In progress and On hold tickets never close by themselves.
+            {t(", unless a department sets its own number of days")} (
+            <a href="/admin/settings">{t("change")}</a>).{" "}
+            {t("Open, In progress and On hold tickets never close by themselves.")}
           </p>
         )
       }
