@@ -10,7 +10,7 @@ import type { InboundMailStatus } from "../../gql/graphql";
 import { Pager, usePages } from "../../components/pager";
 import { ErrorNote, Field, Select, Time } from "../../components/ui";
 import { useAction, useQuery, useTitle } from "../../hooks";
-import { t } from "../../i18n";
+import { t, tk } from "../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -86,6 +86,19 @@ const RejectHeldDocument = graphql(`
 const STATUSES: InboundMailStatus[] = ["HELD", "RECEIVED", "PROCESSED", "IGNORED", "REFUSED", "FAILED"];
 const RERUNNABLE = new Set<InboundMailStatus>(["FAILED", "REFUSED"]);
 
+const INBOUND_STATUS: Record<InboundMailStatus, string> = {
+  RECEIVED: tk("received"),
+  PROCESSED: tk("processed"),
+  IGNORED: tk("ignored"),
+  REFUSED: tk("refused"),
+  FAILED: tk("failed"),
+  HELD: tk("held"),
+};
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function InboundMail() {
   useTitle(t("Inbound mail"));
   const [status, setStatus] = useState<InboundMailStatus | "">("");
@@ -128,7 +141,7 @@ export function InboundMail() {
             onChange={(value) => setStatus(value as InboundMailStatus | "")}
             options={[
               { value: "", label: t("All") },
-              ...STATUSES.map((s) => ({ value: s, label: s.charAt(0) + s.slice(1).toLowerCase() })),
+              ...STATUSES.map((s) => ({ value: s, label: capitalised(t(INBOUND_STATUS[s])) })),
             ]}
           />
         </Field>
@@ -168,23 +181,23 @@ export function InboundMail() {
                 <td>{m.sender ?? <span class="muted">unknown</span>}</td>
                 <td>{m.subject ?? <span class="muted">{t("(no subject)")}</span>}</td>
                 <td>
-                  <strong>{m.status.toLowerCase()}</strong>
+                  <strong>{t(INBOUND_STATUS[m.status])}</strong>
                   {m.reason && <div class="muted">{m.reason}</div>}
                 </td>
                 <td>{m.ticketNumber ? <a href={`/admin/tickets/${m.ticketNumber}`}>#{m.ticketNumber}</a> : "—"}</td>
                 <td>
                   {RERUNNABLE.has(m.status) && (
                     <button type="button" disabled={action.busy} onClick={() => void again(m.id)}>
-                      Re-run <span class="sr-only">mail {m.id}</span>
+                      {t("Re-run")} <span class="sr-only">{t("mail {id}", { id: m.id })}</span>
                     </button>
                   )}
                   {m.status === "HELD" && (
                     <div class="actions">
                       <button type="button" disabled={action.busy} onClick={() => void accept(m.id)}>
-                        Accept <span class="sr-only">mail {m.id}</span>
+                        {t("Accept")} <span class="sr-only">{t("mail {id}", { id: m.id })}</span>
                       </button>
                       <button type="button" disabled={action.busy} onClick={() => void reject(m.id)}>
-                        Reject <span class="sr-only">mail {m.id}</span>
+                        {t("Reject")} <span class="sr-only">{t("mail {id}", { id: m.id })}</span>
                       </button>
                     </div>
                   )}
@@ -195,8 +208,8 @@ export function InboundMail() {
         </table>
         {page && page.edges.length === 0 && <p class="empty">{t("No inbound mail.")}</p>}
       </div>
-      <Pager pages={pages} pageInfo={page?.pageInfo} back="← Newer" forward="Older →">
-        {page ? `${page.totalCount} in all` : ""}
+      <Pager pages={pages} pageInfo={page?.pageInfo} back={t("← Newer")} forward={t("Older →")}>
+        {page ? t("{count} in all", { count: page.totalCount }) : ""}
       </Pager>
     </section>
   );
