@@ -20,7 +20,7 @@ import { ErrorNote, Select } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { Granularity, ReportFieldsFragment, ReportUnit } from "../../gql/graphql";
 import { useQuery, useTitle } from "../../hooks";
-import { t } from "../../i18n";
+import { t, tk } from "../../i18n";
 
 Chart.register(
   BarController,
@@ -225,19 +225,19 @@ function DataTable({ table, heat }: { table: Table; heat: boolean }) {
 }
 
 const TITLES: Record<string, string> = {
-  TICKET_VOLUME: "Tickets opened and closed",
-  BACKLOG: "Backlog by status (end of each period)",
-  RESPONSE_TIMES: "First response and resolution times",
-  SLA_COMPLIANCE: "SLA compliance per target",
-  BUSIEST_HOURS: "Busiest hours (tickets opened)",
-  SATISFACTION: "Customer satisfaction (ratings given)",
+  TICKET_VOLUME: tk("Tickets opened and closed"),
+  BACKLOG: tk("Backlog by status (end of each period)"),
+  RESPONSE_TIMES: tk("First response and resolution times"),
+  SLA_COMPLIANCE: tk("SLA compliance per target"),
+  BUSIEST_HOURS: tk("Busiest hours (tickets opened)"),
+  SATISFACTION: tk("Customer satisfaction (ratings given)"),
 };
 
 function Section({ result, csv }: { result: unknown; csv: string }) {
   const found = result as { __typename: string } & Partial<Table>;
   if (found.__typename !== "Report") return <ErrorNote error={new Error((result as { message: string }).message)} />;
   const table = found as Table;
-  const title = TITLES[table.kind] ?? table.kind;
+  const title = TITLES[table.kind] ? t(TITLES[table.kind]) : table.kind;
   const id = `report-${table.kind.toLowerCase()}`;
   return (
     <section class="panel report-section" aria-labelledby={id}>
@@ -279,13 +279,13 @@ export function Reports() {
       <h1>{t("Reports")}</h1>
       <form class="report-controls" onSubmit={(e) => e.preventDefault()}>
         <label>
-          From <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+          {t("From")} <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
         </label>
         <label>
-          To (inclusive) <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+          {t("To (inclusive)")} <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} />
         </label>
         <label>
-          Department{" "}
+          {t("Department")}{" "}
           <Select
             aria-label={t("Department")}
             value={dept}
@@ -297,7 +297,7 @@ export function Reports() {
           />
         </label>
         <label>
-          Period{" "}
+          {t("Period")}{" "}
           <Select
             aria-label={t("Period")}
             value={granularity}
