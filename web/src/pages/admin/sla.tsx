@@ -8,7 +8,7 @@ import { PRIORITIES, PRIORITY_LABEL } from "../../format";
 import { graphql } from "../../gql";
 import type { SlaTarget, TicketPriority } from "../../gql/graphql";
 import { useAction, useQuery, useTitle } from "../../hooks";
-import { t } from "../../i18n";
+import { t, tk } from "../../i18n";
 
 const AdminSlaDocument = graphql(`
   query AdminSla {
@@ -123,11 +123,19 @@ const DeleteEscalationRuleDocument = graphql(`
   }
 `);
 
-const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS = [
+  tk("Monday"),
+  tk("Tuesday"),
+  tk("Wednesday"),
+  tk("Thursday"),
+  tk("Friday"),
+  tk("Saturday"),
+  tk("Sunday"),
+];
 const TARGET_LABEL: Record<SlaTarget, string> = {
-  FIRST_RESPONSE: "First response",
-  NEXT_RESPONSE: "Next response",
-  RESOLUTION: "Resolution",
+  FIRST_RESPONSE: tk("First response"),
+  NEXT_RESPONSE: tk("Next response"),
+  RESOLUTION: tk("Resolution"),
 };
 const YES_NO = [
   { value: "yes", get label() {
@@ -196,7 +204,7 @@ export function SlaSettings() {
     { name: "timezone", label: t("Time zone"), hint: t("IANA name, e.g. Europe/Berlin"), required: true },
     ...DAYS.map((day, i) => ({
       name: `day${i + 1}`,
-      label: day,
+      label: t(day),
       hint: t("Opening hours as HH:MM-HH:MM, several separated by commas; empty: closed"),
     })),
     { name: "holidays", label: t("Holidays"), hint: t("Dates closed all day, YYYY-MM-DD, comma-separated") },
@@ -220,7 +228,7 @@ export function SlaSettings() {
       name: "target",
       label: t("Target"),
       type: "select",
-      options: Object.entries(TARGET_LABEL).map(([value, label]) => ({ value, label })),
+      options: Object.entries(TARGET_LABEL).map(([value, label]) => ({ value, label: t(label) })),
     },
     { name: "atPercent", label: t("At (% of the target; 100 = at breach)"), type: "number", min: 1 },
     {
@@ -250,8 +258,9 @@ export function SlaSettings() {
       <h1 id="sla-title">{t("Service levels")}</h1>
       <ErrorNote error={data.error ?? action.error} />
       <p class="muted">
-        Targets per department and priority, counted in the department's business hours or in
-        calendar hours. Changes apply to new tickets and to each ticket at its next change.
+        {t(
+          "Targets per department and priority, counted in the department's business hours or in calendar hours. Changes apply to new tickets and to each ticket at its next change.",
+        )}
       </p>
 
       <h2>{t("Business hours")}</h2>
@@ -407,18 +416,21 @@ export function SlaSettings() {
           <li key={r.id} class="panel" data-rule={r.name}>
             <h3>{r.name}</h3>
             <p>
-              {TARGET_LABEL[r.target]} {r.atPercent >= 100 ? "breached" : `at ${r.atPercent} %`} ·{" "}
+              {t(TARGET_LABEL[r.target])}{" "}
+              {r.atPercent >= 100 ? t("breached") : t("at {percent} %", { percent: r.atPercent })} ·{" "}
               {name(r.departmentId)}
             </p>
             <p class="muted">
               {[
-                r.notifyAssignee && "notify the assignee",
-                r.notifyDepartment && "notify the department",
-                r.notifyAdmins && "notify the admins",
-                r.raisePriority && "raise the priority",
+                r.notifyAssignee && t("notify the assignee"),
+                r.notifyDepartment && t("notify the department"),
+                r.notifyAdmins && t("notify the admins"),
+                r.raisePriority && t("raise the priority"),
                 r.reassignToId &&
-                  `reassign to ${staff.find((s) => s.id === r.reassignToId)?.name ?? `#${r.reassignToId}`}`,
-                r.unassign && "unassign",
+                  t("reassign to {name}", {
+                    name: staff.find((s) => s.id === r.reassignToId)?.name ?? `#${r.reassignToId}`,
+                  }),
+                r.unassign && t("unassign"),
               ]
                 .filter(Boolean)
                 .join(", ")}
@@ -436,7 +448,7 @@ export function SlaSettings() {
                 })
               }
             >
-              Delete <span class="sr-only">{r.name}</span>
+              {t("Delete")} <span class="sr-only">{r.name}</span>
             </button>
           </li>
         ))}
