@@ -9,6 +9,8 @@ import { graphql } from "../../gql";
 import type { DepartmentMembersQuery, Role } from "../../gql/graphql";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
+import { profileControls } from "../../components/profile-controls";
+import type { ProfileValues } from "../../components/profile-controls";
 
 const AdminStaffDocument = graphql(`
   query AdminStaff($after: String) {
@@ -44,6 +46,8 @@ export const StaffMemberFieldsDoc = graphql(`
     email
     role
     active
+    language
+    timeZone
   }
 `);
 
@@ -152,7 +156,7 @@ type MemberValues = {
   role: Role;
   departmentIds: string[];
   active: boolean;
-};
+} & ProfileValues;
 
 /** The role, and the departments (for staff; administrators have them all). */
 function access(departments: Dept[] | undefined): Control<MemberValues>[] {
@@ -191,6 +195,8 @@ const NEW_MEMBER: MemberValues = {
   role: "STAFF",
   departmentIds: [],
   active: true,
+  language: "",
+  timeZone: "",
 };
 
 export function StaffMembers() {
@@ -219,7 +225,7 @@ export function StaffMembers() {
       pager={
         (pages.page > 1 || list.data?.staff.pageInfo.hasNextPage) && (
           <Pager pages={pages} pageInfo={list.data?.staff.pageInfo}>
-            Staff, page {pages.page}
+            {t("Staff, page {page}", { page: pages.page })}
           </Pager>
         )
       }
@@ -231,12 +237,13 @@ export function StaffMembers() {
           </h2>
           <p class="muted">
             {m.role === "ADMIN"
-              ? "Administrator: every department"
-              : `Departments: ${
-                  memberOf(m.id)
-                    .map((d) => d.name)
-                    .join(", ") || "none"
-                }`}
+              ? t("Administrator: every department")
+              : t("Departments: {names}", {
+                  names:
+                    memberOf(m.id)
+                      .map((d) => d.name)
+                      .join(", ") || t("none"),
+                })}
             {m.active ? "" : ` ${t("· cannot sign in")}`}
           </p>
         </>
@@ -244,7 +251,7 @@ export function StaffMembers() {
       edit={(m): Editor<MemberValues> | null =>
         departments
           ? {
-              label: `Staff member ${m.name}`,
+              label: t("Staff member {name}", { name: m.name }),
               initial: {
                 ...NEW_MEMBER,
                 name: m.name,
@@ -252,6 +259,8 @@ export function StaffMembers() {
                 role: m.role,
                 active: m.active,
                 departmentIds: memberOf(m.id).map((d) => d.id),
+                language: m.language ?? "",
+                timeZone: m.timeZone ?? "",
               },
               controls: [
                 { name: "name", label: t("Name"), required: true },
@@ -279,8 +288,18 @@ export function StaffMembers() {
                     </label>
                   ),
                 },
+                ...profileControls<MemberValues>(),
               ],
-              onSubmit: async ({ name, email, password, role, active, departmentIds }) => {
+              onSubmit: async ({
+                name,
+                email,
+                password,
+                role,
+                active,
+                departmentIds,
+                language,
+                timeZone,
+              }) => {
                 const data = await mutate(UpdateUserDocument, {
                   input: {
                     id: m.id,
@@ -290,6 +309,8 @@ export function StaffMembers() {
                     role,
                     active,
                     departmentIds: role === "STAFF" ? departmentIds : [],
+                    language: language || null,
+                    timeZone,
                   },
                 });
                 ok(data.updateUser, "User");
