@@ -69,7 +69,7 @@ export function Tags() {
   const list = useQuery(AdminTagsDocument, {});
   const remove = useAction();
   const drop = (id: string, name: string) => {
-    if (!window.confirm(`Delete the tag “${name}”? It comes off every ticket.`)) return;
+    if (!window.confirm(t("Delete the tag “{name}”? It comes off every ticket.", { name }))) return;
     void remove.run(async () => {
       ok((await mutate(DeleteTagDocument, { id })).deleteTag, "Tag");
       await list.refetch();
@@ -83,22 +83,22 @@ export function Tags() {
       intro={<p class="muted">{t("Internal labels for tickets; clients never see them.")}</p>}
       items={list.data?.tags}
       cardClass={() => "tag-card"}
-      card={(t) => (
+      card={(tag) => (
         <>
           <h2>
-            <TagChip tag={t} />
+            <TagChip tag={tag} />
           </h2>
-          <button type="button" class="danger" onClick={() => drop(t.id, t.name)}>
-            Delete <span class="sr-only">{t.name}</span>
+          <button type="button" class="danger" onClick={() => drop(tag.id, tag.name)}>
+            {t("Delete")} <span class="sr-only">{tag.name}</span>
           </button>
         </>
       )}
-      edit={(t): Editor<TagValues> => ({
-        label: `Tag ${t.name}`,
-        initial: { name: t.name, color: t.color },
+      edit={(tag): Editor<TagValues> => ({
+        label: t("Tag {name}", { name: tag.name }),
+        initial: { name: tag.name, color: tag.color },
         controls: CONTROLS,
         onSubmit: async ({ name, color }) => {
-          const data = await mutate(UpdateTagDocument, { input: { id: t.id, name, color } });
+          const data = await mutate(UpdateTagDocument, { input: { id: tag.id, name, color } });
           ok(data.updateTag, "Tag");
           void list.refetch();
         },
