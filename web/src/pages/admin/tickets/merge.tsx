@@ -95,7 +95,7 @@ export function MergeInto({
   }
   return (
     <section class="panel merge" aria-labelledby="merge-title">
-      <h2 id="merge-title">Merge #{number} into another ticket</h2>
+      <h2 id="merge-title">{t("Merge #{number} into another ticket", { number })}</h2>
       <Field id="merge-search" label={t("Find the ticket to keep")}>
         <input
           id="merge-search"
@@ -113,20 +113,20 @@ export function MergeInto({
         <p class="muted">{t("No other ticket matches.")}</p>
       )}
       <ul class="merge-candidates">
-        {candidates.map((t) => (
-          <li key={t.id}>
+        {candidates.map((c) => (
+          <li key={c.id}>
             <label>
               <input
                 type="radio"
                 name="merge-target"
-                value={t.number}
-                checked={target?.number === t.number}
+                value={c.number}
+                checked={target?.number === c.number}
                 onChange={() => {
-                  setTarget(t);
+                  setTarget(c);
                   setConfirmed(false);
                 }}
               />{" "}
-              #{t.number} {t.subject} <span class="muted">({t.client.name})</span>
+              #{c.number} {c.subject} <span class="muted">({c.client.name})</span>
             </label>
           </li>
         ))}
@@ -134,8 +134,10 @@ export function MergeInto({
       {target && (
         <div class="merge-confirm" role="group" aria-label={t("Confirm the merge")}>
           <p>
-            Merge #{number} into #{target.number}? Its messages, notes and files move to #
-            {target.number}, and #{number} is closed with a note saying where it went.
+            {t(
+              "Merge #{number} into #{target}? Its messages, notes and files move to #{target}, and #{number} is closed with a note saying where it went.",
+              { number, target: target.number },
+            )}
           </p>
           {different && (
             <label class="warning">
@@ -144,9 +146,10 @@ export function MergeInto({
                 checked={confirmed}
                 onChange={(e) => setConfirmed(e.currentTarget.checked)}
               />{" "}
-              These tickets belong to different clients ({client.name} and {target.client.name}).
-              Merge anyway: {target.client.name} will not see {client.name}'s messages (they join
-              as internal notes).
+              {t(
+                "These tickets belong to different clients ({client} and {other}). Merge anyway: {other} will not see {client}'s messages (they join as internal notes).",
+                { client: client.name, other: target.client.name },
+              )}
             </label>
           )}
           <div class="actions">
@@ -156,7 +159,7 @@ export function MergeInto({
               disabled={action.busy || (different && !confirmed)}
               onClick={() => void merge()}
             >
-              Merge into #{target.number}
+              {t("Merge into #{number}", { number: target.number })}
             </button>
             <button
               type="button"
