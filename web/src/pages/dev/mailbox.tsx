@@ -105,8 +105,11 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
         controls={[
           {
             name: "body",
-            label: `Answer as ${mail.to}`,
-            hint: `Sent to ${mail.replyTo} over SMTP (port ${port}) with the original quoted below, like a mail client's reply.`,
+            label: t("Answer as {address}", { address: mail.to }),
+            hint: t(
+              "Sent to {address} over SMTP (port {port}) with the original quoted below, like a mail client's reply.",
+              { address: mail.replyTo, port },
+            ),
             type: "textarea",
             rows: 5,
           },
@@ -115,7 +118,10 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
           const data = await mutate(AnswerDocument, { input: { id, body } });
           const result = ok(data.answerCaughtMail, "AnsweredMail");
           onSent();
-          return `Answered as ${result.from} to ${result.to}, through the inbound SMTP listener.`;
+          return t("Answered as {from} to {to}, through the inbound SMTP listener.", {
+            from: result.from,
+            to: result.to,
+          });
         }}
         submit={t("Send answer")}
         busyText={t("Sending…")}
@@ -154,9 +160,9 @@ export function Mailbox() {
       {box?.__typename === "DevMailbox" && (
         <>
           <p class="muted">
-            Every mail the helpdesk sent, caught by the local SMTP sink (SMTP_URL is unset). Open one
-            and answer it: the answer goes to the inbound SMTP listener, as a reply from a mail
-            client would.
+            {t(
+              "Every mail the helpdesk sent, caught by the local SMTP sink (SMTP_URL is unset). Open one and answer it: the answer goes to the inbound SMTP listener, as a reply from a mail client would.",
+            )}
           </p>
           <div class="mailbox">
             <div class="panel">
