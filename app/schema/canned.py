@@ -11,6 +11,7 @@ from app.schema.core.errors import result_union
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department
 from app.services import canned
+from app.services.markdown import render_markdown
 
 
 @strawberry.type
@@ -32,6 +33,10 @@ class CannedResponse:
         return await canned.render_canned(
             actor=info.context.actor, canned=self._model, number=ticket_number
         )
+
+    @strawberry.field(description="body (Markdown) as sanitised HTML, placeholders as written.")
+    def body_html(self) -> str:
+        return render_markdown(self.body)
 
     @strawberry.field(description="A personal response: only its owner sees and edits it.")
     def personal(self) -> bool:
