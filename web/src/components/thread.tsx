@@ -24,7 +24,6 @@ export const MessageFieldsDoc = graphql(`
     attachments {
       id
       filename
-      contentType
       size
       url
       isImage
