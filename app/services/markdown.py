@@ -38,9 +38,7 @@ _CACHED_CHARS = 8 * 1024
 """Texts up to this long are kept rendered (a thread is read far more often than written)."""
 
 
-def _image_as_link(
-    renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
-) -> str:
+def _image_as_link(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     """``![alt](url)`` becomes a link to url reading alt: nothing from outside is loaded."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")

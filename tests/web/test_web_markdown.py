@@ -45,7 +45,9 @@ async def test_markdown_preview_bold_and_thumbnails_on_both_pages(
 
     # Staff write Markdown and preview it before sending: the server renders it.
     box = staff.get_by_label("Reply to the client")
-    await box.fill(f"Please **restart** the screen, see [the guide](https://example.com/guide).\n\n{XSS}")
+    await box.fill(
+        f"Please **restart** the screen, see [the guide](https://example.com/guide).\n\n{XSS}"
+    )
     await staff.get_by_role("button", name="Preview").click()
     preview = staff.get_by_role("region", name="Preview")
     await expect(preview.locator("strong")).to_have_text("restart")

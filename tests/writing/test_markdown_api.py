@@ -25,7 +25,9 @@ mutation($input: CannedResponseInput!) { createCannedResponse(input: $input) {
   __typename ... on CannedResponse { body bodyHtml } ... on Error { message code } } }
 """
 
-WRITTEN = "Hi **Alice**,\nplease try [this guide](https://example.com/guide).\n\n<script>x()</script>"
+WRITTEN = (
+    "Hi **Alice**,\nplease try [this guide](https://example.com/guide).\n\n<script>x()</script>"
+)
 
 
 async def thread(gql: GraphQLClient, person, number: int) -> list[dict]:
@@ -38,11 +40,19 @@ async def test_messages_carry_sanitised_html_beside_the_body_as_written(
 ):
     opened = await gql.data(
         OPEN_TICKET,
-        {"input": {"departmentId": str(world.dept_x.id), "subject": "Printer", "body": "It is\n*on fire*"}},
+        {
+            "input": {
+                "departmentId": str(world.dept_x.id),
+                "subject": "Printer",
+                "body": "It is\n*on fire*",
+            }
+        },
         token=world.client_a.token,
     )
     number = opened["openTicket"]["number"]
-    reply = await gql.data(REPLY, {"input": {"number": number, "body": WRITTEN}}, token=world.staff_x.token)
+    reply = await gql.data(
+        REPLY, {"input": {"number": number, "body": WRITTEN}}, token=world.staff_x.token
+    )
     assert reply["replyToTicket"]["__typename"] == "Message"
     ticket = await open_as(world.client_b, world.dept_x)  # another client's ticket, untouched
     await note_as(world.staff_x, ticket, "**secret**")
@@ -142,5 +152,7 @@ async def test_images_are_marked_as_such_and_only_they(
             "drawing.svg.png": ("image/png", True),
         }
         svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-        refused = await up.reply(world.client_a, opened["number"], [("x.svg", svg, "image/svg+xml")])
+        refused = await up.reply(
+            world.client_a, opened["number"], [("x.svg", svg, "image/svg+xml")]
+        )
         assert refused["__typename"] == "ValidationError"

@@ -32,7 +32,7 @@ def test_commonmark_features_render():
 
 
 def test_links_open_in_a_new_tab_without_referrer_or_ranking():
-    html = render_markdown("[docs](https://example.com/a?b=1&c=2 \"Docs\") <https://auto.example>")
+    html = render_markdown('[docs](https://example.com/a?b=1&c=2 "Docs") <https://auto.example>')
     assert f'<a href="https://example.com/a?b=1&amp;c=2" title="Docs" {LINK_ATTRS}>docs</a>' in html
     assert f'<a href="https://auto.example" {LINK_ATTRS}>https://auto.example</a>' in html
     assert f'<a href="mailto:help@example.com" {LINK_ATTRS}>mail</a>' in render_markdown(
@@ -88,12 +88,12 @@ def test_dangerous_urls_are_dropped(url):
 
 
 def test_remote_images_are_links_never_loaded():
-    html = render_markdown('![a cat](https://tracker.example/pixel.gif "t") and ![](https://x.example/y.png)')
+    html = render_markdown(
+        '![a cat](https://tracker.example/pixel.gif "t") and ![](https://x.example/y.png)'
+    )
     assert "<img" not in html
     assert f'<a href="https://tracker.example/pixel.gif" {LINK_ATTRS}>a cat</a>' in html
-    assert (
-        f'<a href="https://x.example/y.png" {LINK_ATTRS}>https://x.example/y.png</a>' in html
-    )
+    assert f'<a href="https://x.example/y.png" {LINK_ATTRS}>https://x.example/y.png</a>' in html
 
 
 class _Attributes(HTMLParser):
@@ -110,7 +110,7 @@ class _Attributes(HTMLParser):
     [
         '[x](https://example.com/"onmouseover="alert(1))',
         '[x](<https://example.com/a b> "t\\" onclick=\\"alert(1)")',
-        '[x](https://example.com/ \'t\' onfocus="alert(1)")',
+        "[x](https://example.com/ 't' onfocus=\"alert(1)\")",
         "1. a\n\n<ol start=1 onclick=alert(1)>",
     ],
 )
