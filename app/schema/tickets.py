@@ -43,7 +43,7 @@ from app.services import (
     sla,
     ticket_list,
 )
-from app.services.markdown import render_markdown
+from app.services.markdown import render_markdown_async, rendered_now
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -116,7 +116,8 @@ class Message:
         "raw HTML is escaped, links open in a new tab, images are links, never loaded."
     )
     def body_html(self) -> str:
-        return render_markdown(self.body)
+        html = rendered_now(self.body)
+        return html if html is not None else later(render_markdown_async(self.body))
 
     @strawberry.field
     def author(self, info: Info) -> User | None:

@@ -156,3 +156,18 @@ async def test_images_are_marked_as_such_and_only_they(
             world.client_a, opened["number"], [("x.svg", svg, "image/svg+xml")]
         )
         assert refused["__typename"] == "ValidationError"
+
+
+async def test_a_long_message_renders_too(gql: GraphQLClient, world: World):
+    long_body = "**Log:**\n" + "\n".join(f"line {i} of the log" for i in range(2_000))
+    opened = await gql.data(
+        OPEN_TICKET,
+        {"input": {"departmentId": str(world.dept_x.id), "subject": "Log", "body": long_body}},
+        token=world.client_a.token,
+    )
+    number = opened["openTicket"]["number"]
+    for person in (world.client_a, world.staff_x):
+        (message,) = await thread(gql, person, number)
+        html = message["bodyHtml"]
+        assert html.startswith("<p><strong>Log:</strong><br>\nline 0 of the log<br>")
+        assert html.endswith("line 1999 of the log</p>")

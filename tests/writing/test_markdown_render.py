@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from app.services.markdown import render_markdown
+from app.services.markdown import render_markdown, render_markdown_async, rendered_now
 
 LINK_ATTRS = 'target="_blank" rel="nofollow noopener noreferrer"'
 
@@ -118,3 +119,17 @@ def test_a_link_cannot_smuggle_attributes(text):
     parser = _Attributes()
     parser.feed(render_markdown(text))
     assert parser.names <= {"a.href", "a.title", "a.target", "a.rel", "ol.start"}
+
+
+async def test_a_long_text_renders_off_the_event_loop_and_is_kept():
+    text = "[" * 60_000 + " **end**"  # about a second of pure-Python parsing
+    task = asyncio.create_task(render_markdown_async(text))
+    turns = 0
+    while not task.done():
+        await asyncio.sleep(0)  # the loop goes on turning while the text renders
+        turns += 1
+    assert turns > 10
+    html = task.result()
+    assert html.startswith("<p>[[[") and html.endswith("<strong>end</strong></p>")
+    assert rendered_now(text) == html  # kept: the next reader waits for nothing
+    assert await render_markdown_async(text) == html
