@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.mail.html import html_to_text
 from app.services.markdown import render_markdown, render_markdown_async, rendered_now
 
 LINK_ATTRS = 'target="_blank" rel="nofollow noopener noreferrer"'
@@ -133,3 +134,19 @@ async def test_a_long_text_renders_off_the_event_loop_and_is_kept():
     assert html.startswith("<p>[[[") and html.endswith("<strong>end</strong></p>")
     assert rendered_now(text) == html  # kept: the next reader waits for nothing
     assert await render_markdown_async(text) == html
+
+
+def test_an_html_mail_reply_becomes_markdown_that_renders_back():
+    """Inbound HTML mail is turned into Markdown-ish text (html2text) as before; that text is
+    stored and renders with its emphasis, links and lists; the mail's own markup never passes."""
+    text = html_to_text(
+        '<div><p>Hi, <b>still broken</b> after the <a href="https://example.com/kb">steps</a>:'
+        "</p><ul><li>unplugged</li><li>restarted</li></ul>"
+        '<img src="https://tracker.example/p.gif"><script>x()</script></div>'
+    )
+    assert "**still broken**" in text
+    html = render_markdown(text)
+    assert "<strong>still broken</strong>" in html
+    assert '<a href="https://example.com/kb"' in html
+    assert "<li>unplugged</li>" in html
+    assert "<img" not in html and "<script" not in html and "tracker.example" not in html
