@@ -126,3 +126,21 @@ async def test_markdown_preview_bold_and_thumbnails_on_both_pages(
     assert (await staff_y.request.get(url)).status == 404
     mine = await client.request.get(url)
     assert mine.status == 200 and mine.headers["content-type"] == "image/png"
+
+
+async def test_a_new_ticket_is_previewed_and_opens_formatted(world: World, open_as: OpenAs) -> None:
+    client = await open_as(world.client_a, "/client/tickets/new")
+    await client.get_by_label("Department").select_option(label="Support")
+    await client.get_by_label("Subject").fill("Invoice wrong")
+    message = client.get_by_label("Message")
+    await message.fill("The total is **wrong**:\n\n- item one\n- item two")
+    await client.get_by_role("button", name="Preview").click()
+    preview = client.get_by_role("region", name="Preview")
+    await expect(preview.locator("strong")).to_have_text("wrong")
+    await expect(preview.locator("li")).to_have_count(2)
+    await expect(message).to_be_hidden()
+    await client.get_by_role("button", name="Open ticket").click()
+    await expect(client).to_have_url(re.compile(r"/client/tickets/\d+$"))
+    first = client.locator(".thread .message").first
+    await expect(first.locator(".body strong")).to_have_text("wrong")
+    await expect(first.locator(".body li")).to_have_count(2)
