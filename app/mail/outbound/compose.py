@@ -16,6 +16,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from app.mail.trimming import REPLY_MARKER
+from app.services.markdown import render_markdown
 
 MAX_SUBJECT_CHARS = 250
 
@@ -32,7 +33,7 @@ class Notification:
     ticket_number: int
     ticket_subject: str
     headline: str  # what happened, e.g. "Xavier Staff replied to your ticket."
-    body: str | None  # the new message (or None when nothing was written)
+    body: str | None  # the new message, Markdown (or None when nothing was written)
     attachments: tuple[AttachmentLink, ...]
     link: str  # the ticket in the portal (clients) or the dashboard (staff)
     footer: str  # why the recipient gets this mail
@@ -92,6 +93,7 @@ def _size(size: int) -> str:
 
 
 def text_part(n: Notification) -> str:
+    """The plain-text part: the message as written (its Markdown reads as text)."""
     lines = [REPLY_MARKER, "", n.headline, ""]
     if n.body:
         lines += [n.body.strip(), ""]
@@ -119,8 +121,8 @@ def html_part(n: Notification) -> str:
         f"<p>{e(n.headline)}</p>",
     ]
     if n.body:
-        paragraphs = e(n.body.strip()).replace("\n", "<br>\n")
-        parts.append(f'<div style="{_STYLE_BODY}">{paragraphs}</div>')
+        # The same sanitised HTML as the web thread; the text part keeps the Markdown source.
+        parts.append(f'<div style="{_STYLE_BODY}">{render_markdown(n.body.strip())}</div>')
     if n.attachments:
         items = "".join(
             f'<li><a href="{e(a.url)}">{e(a.filename)}</a> ({_size(a.size)})</li>'

@@ -117,7 +117,7 @@ export function CannedResponses() {
               initial: { title: c.title, body: c.body },
               controls: [
                 { name: "title", label: "Title", required: true },
-                { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
+                { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
               ],
               onSubmit: async ({ title, body }) => {
                 const data = await mutate(UpdateCannedDocument, { input: { id: c.id, title, body } });
@@ -134,7 +134,7 @@ export function CannedResponses() {
         initial: { title: "", body: "", departmentId: admin ? "" : "personal" },
         controls: [
           { name: "title", label: "Title", required: true },
-          { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6 },
+          { name: "body", label: "Text", hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
           {
             name: "departmentId",
             label: "Department",

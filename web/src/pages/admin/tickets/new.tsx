@@ -63,7 +63,7 @@ export function OpenForClient() {
             ],
           },
           { name: "subject", label: "Subject", required: true, maxLength: 200 },
-          { name: "body", label: "What the client asks", type: "textarea", required: true, rows: 8 },
+          { name: "body", label: "What the client asks", type: "textarea", required: true, rows: 8, markdown: true },
           {
             name: "priority",
             label: "Priority",

@@ -72,7 +72,7 @@ export function NewTicket() {
             ],
           },
           { name: "subject", label: "Subject", required: true, maxLength: 200 },
-          { name: "body", label: "Message", type: "textarea", required: true, rows: 8 },
+          { name: "body", label: "Message", type: "textarea", required: true, rows: 8, markdown: true },
           {
             name: "priority",
             label: "Priority",
