@@ -27,6 +27,7 @@ from app.resolvers.sla import SlaMutations, SlaQueries
 from app.resolvers.tags import TagMutations, TagQueries
 from app.resolvers.tickets import TicketMutations, TicketQueries, TicketSubscriptions
 from app.resolvers.views import ViewMutations, ViewQueries
+from app.resolvers.writing import WritingQueries
 from app.schema.core.cost import query_cost_rule
 from app.schema.core.documents import DocumentCache, Documents
 from app.schema.core.errors import ERROR_TYPES
@@ -56,6 +57,7 @@ class Query(
     MailInQueries,
     DevMailQueries,
     ReportQueries,
+    WritingQueries,
 ):
     pass
 

@@ -157,9 +157,10 @@ class LocalFileStore:
                         if entry.is_file() and max(stat.st_mtime, stat.st_ctime) < older_than:
                             yield Path(entry.path)
 
-    def contents(self, older_than: float) -> Iterator[str]:
-        """The hashes of stored contents last written before ``older_than`` (a POSIX time)."""
-        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+    def contents(self, older_than: float, shard: str = "[0-9a-f][0-9a-f]") -> Iterator[str]:
+        """The hashes of stored contents last written before ``older_than`` (a POSIX time),
+        of one first-level ``shard`` (two hex digits) or of all."""
+        for path in self.root.glob(f"{shard}/[0-9a-f][0-9a-f]/*"):
             if len(path.name) == 64 and path.stat().st_mtime < older_than:
                 yield path.name
 

@@ -8,9 +8,11 @@ from strawberry import Private
 from app import models
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
+from app.schema.core.resolving import later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department
 from app.services import canned
+from app.services.markdown import render_markdown_async, rendered_now
 
 
 @strawberry.type
@@ -32,6 +34,11 @@ class CannedResponse:
         return await canned.render_canned(
             actor=info.context.actor, canned=self._model, number=ticket_number
         )
+
+    @strawberry.field(description="body (Markdown) as sanitised HTML, placeholders as written.")
+    def body_html(self) -> str:
+        html = rendered_now(self.body)
+        return html if html is not None else later(render_markdown_async(self.body))
 
     @strawberry.field(description="A personal response: only its owner sees and edits it.")
     def personal(self) -> bool:

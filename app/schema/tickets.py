@@ -19,6 +19,7 @@ from strawberry.file_uploads import Upload
 from app import models
 from app.auth import policy
 from app.events import EventType
+from app.file_kinds import INLINE_TYPES
 from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import Error, result_union
@@ -32,7 +33,17 @@ from app.schema.directory import Department, User
 from app.schema.ratings import Rating
 from app.schema.sla import SlaState
 from app.schema.tags import Tag
-from app.services import attachments, audit, clients, merge, messages, search, sla, ticket_list
+from app.services import (
+    attachments,
+    audit,
+    clients,
+    merge,
+    messages,
+    search,
+    sla,
+    ticket_list,
+)
+from app.services.markdown import render_markdown_async, rendered_now
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -80,6 +91,13 @@ class Attachment:
             _public_id=row.public_id,
         )
 
+    @strawberry.field(
+        description="An image the browser may show (PNG, JPEG, GIF or WebP; never SVG): the "
+        "thread shows it as a thumbnail from url."
+    )
+    def is_image(self) -> bool:
+        return self.content_type in INLINE_TYPES
+
 
 @strawberry.type
 class Message:
@@ -92,6 +110,14 @@ class Message:
     # Handed down by a page that loaded them for all its messages at once; else a loader.
     _author: Private[User | Missing | None] = MISSING
     _attachments: Private[list[Attachment] | None] = None
+
+    @strawberry.field(
+        description="body (Markdown, CommonMark) as sanitised HTML: the web thread shows this; "
+        "raw HTML is escaped, links open in a new tab, images are links, never loaded."
+    )
+    def body_html(self) -> str:
+        html = rendered_now(self.body)
+        return html if html is not None else later(render_markdown_async(self.body))
 
     @strawberry.field
     def author(self, info: Info) -> User | None:

@@ -346,7 +346,7 @@ def restore(settings: Settings, source: Path) -> dict[str, Any]:
         )
     problems = _target_problems(settings, manifest)
     if problems:
-        raise BackupError("will not restore into a non-empty place: " + "; ".join(problems))
+        raise BackupError("will not restore into this installation: " + "; ".join(problems))
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if manifest["database"]["kind"] == "sqlite":
         _restore_sqlite(source / SQLITE_FILE, sqlite_path(settings))

@@ -10,25 +10,35 @@
   ignored, or rejected by an admin): its bytes are emptied, the row stays (sender, subject,
   status, ticket, and the dedupe key that stops a redelivery being posted twice). Mail that is
   waiting, held, failed or refused-but-re-runnable is never touched.
+
+The orphan sweep walks the store one first-level shard (``00``…``ff``) at a time and stops
+after ``SWEEP_BUDGET_SECONDS``, well inside the job's timeout; the next run goes on from the
+shard after the last one done (kept in ``<HELPDESK_VAR>/housekeeping-shard``), so a store of
+any size is covered in turn instead of the job being killed at its timeout every hour.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from tortoise.expressions import Q
 
 from app.config import Settings
 from app.infra.clock import now
-from app.infra.storage import local_store
+from app.infra.storage import LocalFileStore, local_store
 from app.models import Attachment, InboundMail, InboundStatus
 
 log = logging.getLogger(__name__)
 
 LEFTOVER_AGE = timedelta(hours=1)
 BATCH = 500
+SWEEP_BUDGET_SECONDS = 25.0
+"""Time one run spends on orphans (the job's timeout is 40 s)."""
+SHARDS = [f"{i:02x}" for i in range(256)]
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,22 @@ async def _referenced(sha256: str) -> bool:
     return await Attachment.filter(sha256=sha256).exists()
 
 
-async def sweep_uploads(settings: Settings) -> tuple[int, int]:
-    """(leftover temporary files removed, orphaned contents removed)."""
+def _cursor_file(settings: Settings) -> Path:
+    return settings.var_dir / "housekeeping-shard"
+
+
+def _next_shard(settings: Settings) -> int:
+    try:
+        return int(_cursor_file(settings).read_text()) % len(SHARDS)
+    except (OSError, ValueError):
+        return 0
+
+
+async def sweep_uploads(
+    settings: Settings, budget_seconds: float = SWEEP_BUDGET_SECONDS
+) -> tuple[int, int]:
+    """(leftover temporary files removed, orphaned contents removed). At least one shard is
+    swept per run, more while ``budget_seconds`` of real time last."""
     store = local_store(settings)
     moment = now()
     leftovers = 0
@@ -51,8 +75,22 @@ async def sweep_uploads(settings: Settings) -> tuple[int, int]:
         path.unlink(missing_ok=True)
         leftovers += 1
     cutoff = (moment - timedelta(hours=settings.upload_orphan_hours)).timestamp()
+    deadline = time.monotonic() + budget_seconds
+    first = _next_shard(settings)
+    orphans = done = 0
+    while done < len(SHARDS):
+        orphans += await _sweep_shard(store, SHARDS[(first + done) % len(SHARDS)], cutoff)
+        done += 1
+        if time.monotonic() >= deadline:
+            break
+    if settings.var_dir.is_dir():
+        _cursor_file(settings).write_text(str((first + done) % len(SHARDS)))
+    return leftovers, orphans
+
+
+async def _sweep_shard(store: LocalFileStore, shard: str, cutoff: float) -> int:
     orphans = 0
-    old = list(store.contents(cutoff))
+    old = list(store.contents(cutoff, shard))
     for start in range(0, len(old), BATCH):
         batch = old[start : start + BATCH]
         # One query per batch finds the candidates; each is then removed by the store's own
@@ -63,7 +101,7 @@ async def sweep_uploads(settings: Settings) -> tuple[int, int]:
         for sha256 in batch:
             if sha256 not in used and await store.remove_unused(sha256, referenced=_referenced):
                 orphans += 1
-    return leftovers, orphans
+    return orphans
 
 
 async def empty_old_inbound_mail(settings: Settings) -> int:

@@ -209,6 +209,12 @@ def _commentable(rating: TicketRating | None, close_entry_id: int) -> bool:
     )
 
 
+def _no_comment_reason(rating: TicketRating) -> str:
+    if rating.comment:
+        return "A comment was added to this rating already; sign in to change your rating."
+    return "This rating was changed since this mail was sent; sign in to add a comment."
+
+
 async def link_state(*, settings: Settings, token: str) -> LinkOutcome:
     """What a rating link shows, changing nothing."""
     ticket, entry = await _link_ticket(settings, token)
@@ -235,16 +241,17 @@ async def rate_by_link(
                 connection, ticket, score, text, RatingSource.LINK, entry, actor_id=None
             )
             recorded = True
+        elif text and rating is None:
+            raise ValidationFailed.single(
+                "score", "Choose Good or Bad first: the comment goes with the rating."
+            )
         elif text and _commentable(rating, entry):
             assert rating is not None
             rating.comment = text
             await rating.save(using_db=connection, update_fields=["comment"])
             await emit(connection, event_for(ticket, EventType.RATED, actor=None, internal=True))
         elif text and rating is not None and rating.comment != text:
-            raise ValidationFailed.single(
-                "comment",
-                "A comment was added to this rating already; sign in to change your rating.",
-            )
+            raise ValidationFailed.single("comment", _no_comment_reason(rating))
     return LinkOutcome(ticket, rating, recorded, can_comment=_commentable(rating, entry))
 
 

@@ -15,6 +15,7 @@ from app.infra.storage import local_store
 from app.models import InboundMail, InboundStatus
 from app.services import tickets
 from app.services.attachments import BytesFile, prepare
+from app.services.housekeeping import sweep_uploads
 from app.workers.housekeeping import run_housekeeping
 from app.workers.settings import WorkerSettings
 from tests.attachments import samples
@@ -80,6 +81,39 @@ async def test_leftovers_and_orphans_go_after_their_grace_and_used_contents_stay
     assert not content_path(settings, orphan).exists()
     assert content_path(settings, attached).read_bytes() == attached
     assert content_path(settings, in_flight).read_bytes() == in_flight
+
+
+async def test_a_large_store_is_swept_a_shard_at_a_time_resuming_where_it_stopped(
+    clean_db, settings, frozen_clock, tmp_path
+):
+    """With no time to spare, each run sweeps one first-level shard and the next run goes on
+    from the one after it, so every orphan goes in turn and no run outlasts its job."""
+    settings = settings.model_copy(update={"helpdesk_var": tmp_path})
+    orphans: dict[str, Path] = {}
+    n = 0
+    while len(orphans) < 3:
+        data = f"orphan {n}".encode()
+        path = content_path(settings, data)
+        if path.parent.parent.name not in orphans and path.parent.parent.name > "00":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            stamp_now(path)
+            orphans[path.parent.parent.name] = path
+        n += 1
+    frozen_clock.advance(timedelta(hours=25))
+    shards = sorted(orphans)
+
+    # Up to the first orphan's shard, then one shard per run: each run removes one orphan.
+    removed = 0
+    for _ in range(int(shards[0], 16) + 1):
+        removed += (await sweep_uploads(settings, budget_seconds=0))[1]
+    assert removed == 1 and not orphans[shards[0]].exists()
+    assert orphans[shards[1]].exists() and orphans[shards[2]].exists()
+    assert (tmp_path / "housekeeping-shard").read_text() == str(int(shards[0], 16) + 1)
+
+    # The job's own budget covers a small store in one run, from where the last one stopped.
+    assert (await run_housekeeping({"settings": settings}))["orphans"] == 2
+    assert not any(path.exists() for path in orphans.values())
 
 
 def test_the_worker_runs_housekeeping_every_hour():

@@ -289,7 +289,7 @@ async def test_refusals_change_nothing(world, settings, fresh_target, tmp_path):
     before = await state_now()
     refused = await helpdesk(env, "restore", str(backup_dir))
     assert refused.code == 1
-    assert "will not restore into a non-empty place" in refused.output
+    assert "will not restore into this installation" in refused.output
     assert await state_now() == before
 
     # A corrupted backup: refused before the fresh target is touched.

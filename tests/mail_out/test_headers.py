@@ -131,7 +131,7 @@ async def test_html_is_escaped_and_the_text_survives_a_reply_trim(world, smtp, r
 
     html = mail.part("html")
     assert "<script>" not in html and "<b>bold</b>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert '&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;' in html
     assert mail.header("Subject") == f"[Ticket #{ticket.number}] <img src=x onerror=1>"
     assert evil in mail.part("plain")
 

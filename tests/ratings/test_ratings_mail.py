@@ -67,6 +67,11 @@ async def test_a_click_in_the_closing_mail_rates_once_and_the_comment_follows(
         "rating": None,
     }
 
+    # A comment alone (no score yet) is refused, not dropped: nothing is recorded.
+    alone = (await gql.data(BY_LINK, {"t": good["token"], "c": "Great"}))["rateByLink"]
+    assert (alone["__typename"], alone["field"]) == ("ValidationError", "score")
+    assert await TicketRating.all().count() == 0
+
     # The page posts the score, without signing in.
     rated = (await gql.data(BY_LINK, {"t": good["token"], "s": "GOOD"}))["rateByLink"]
     assert rated["recorded"] is True and rated["canComment"] is True

@@ -111,3 +111,15 @@ async def test_screenshot_of_a_month(world: World, open_as: OpenAs) -> None:
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
     finally:
         clock.unfreeze()
+
+
+async def test_dates_the_wrong_way_round_are_said_once(seeded: World, open_as: OpenAs) -> None:
+    page = await open_as(seeded.staff_x, "/admin/reports")
+    await page.get_by_label("From").fill("2026-03-04")
+    await page.get_by_label("To (inclusive)").fill("2026-03-01")
+    alert = page.get_by_role("alert")
+    await expect(alert).to_have_text("The end must be after the start.")
+    assert await page.locator(".report-section").count() == 0
+    await page.get_by_label("To (inclusive)").fill("2026-03-04")
+    await expect(page.locator(".report-section canvas")).to_have_count(6)
+    await expect(alert).to_have_count(0)

@@ -17,6 +17,7 @@ from email.utils import format_datetime
 
 from app.i18n import N_, Translator
 from app.mail.trimming import REPLY_MARKER
+from app.services.markdown import render_markdown
 
 MAX_SUBJECT_CHARS = 250
 
@@ -33,7 +34,7 @@ class Notification:
     ticket_number: int
     ticket_subject: str
     headline: str  # what happened, e.g. "Xavier Staff replied to your ticket."
-    body: str | None  # the new message (or None when nothing was written)
+    body: str | None  # the new message, Markdown (or None when nothing was written)
     attachments: tuple[AttachmentLink, ...]
     link: str  # the ticket in the portal (clients) or the dashboard (staff)
     footer: str  # why the recipient gets this mail
@@ -95,6 +96,7 @@ def _size(size: int) -> str:
 
 
 def text_part(n: Notification) -> str:
+    """The plain-text part: the message as written (its Markdown reads as text)."""
     t = Translator(n.language)
     lines = [REPLY_MARKER, "", n.headline, ""]
     if n.when:
@@ -135,8 +137,8 @@ def html_part(n: Notification) -> str:
     if n.when:
         parts.append(f'<p style="{_STYLE_MARKER}">{e(n.when)}</p>')
     if n.body:
-        paragraphs = e(n.body.strip()).replace("\n", "<br>\n")
-        parts.append(f'<div style="{_STYLE_BODY}">{paragraphs}</div>')
+        # The same sanitised HTML as the web thread; the text part keeps the Markdown source.
+        parts.append(f'<div style="{_STYLE_BODY}">{render_markdown(n.body.strip())}</div>')
     if n.attachments:
         items = "".join(
             f'<li><a href="{e(a.url)}">{e(a.filename)}</a> ({_size(a.size)})</li>'

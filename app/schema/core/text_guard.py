@@ -143,14 +143,41 @@ class RefuseControlCharactersInQueries(SchemaExtension):
         yield
 
 
+def _variables_in(node: ValueNode) -> Iterator[str]:
+    if isinstance(node, VariableNode):
+        yield node.name.value
+    elif isinstance(node, ListValueNode):
+        for item in node.values:
+            yield from _variables_in(item)
+    elif isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            yield from _variables_in(field.value)
+
+
+def _multiline_variables(arguments: list[ArgumentNode]) -> set[str]:
+    """Variables used only as a top-level ``body`` argument (the preview's Markdown)."""
+    multiline: set[str] = set()
+    single: set[str] = set()
+    for argument in arguments:
+        if isinstance(argument.value, VariableNode) and argument.name.value in MULTILINE_ARGUMENTS:
+            multiline.add(argument.value.name.value)
+        else:
+            single.update(_variables_in(argument.value))
+    return multiline - single
+
+
 def _first_bad_query_string(document: DocumentNode, variables: Mapping[str, Any]) -> str | None:
+    arguments = list(_arguments(document))
     strings = [
-        pair
-        for argument in _arguments(document)
+        (name, text, argument.name.value in MULTILINE_ARGUMENTS)
+        for argument in arguments
         if not isinstance(argument.value, VariableNode)
-        for pair in _literal_strings(argument.name.value, argument.value)
+        for name, text in _literal_strings(argument.name.value, argument.value)
     ]
+    multiline = _multiline_variables(arguments)
     strings += [
-        pair for name, value in variables.items() for pair in _variable_strings(name, value)
+        (name, text, variable in multiline)
+        for variable, value in variables.items()
+        for name, text in _variable_strings(variable, value)
     ]
-    return next((name for name, text in strings if _bad(text, False)), None)
+    return next((name for name, text, lines in strings if _bad(text, lines)), None)

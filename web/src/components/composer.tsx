@@ -7,6 +7,7 @@ import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction } from "../hooks";
 import { useSession } from "../session";
+import { WritePreview } from "./markdown";
 import type { ThreadMessage } from "./thread";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
@@ -168,19 +169,21 @@ export function Composer({
       <ArrivedNotice arrived={arrived} onAcknowledge={acknowledge} />
       {tools && <div class="composer-tools">{tools(insert)}</div>}
       <FormError error={error} fields={["body"]} />
-      <Field id="reply-body" name="body" label={label} error={error}>
-        <textarea
-          id="reply-body"
-          ref={textarea}
-          rows={rows}
-          value={body}
-          aria-keyshortcuts="Control+Enter"
-          onInput={(e) => setBody(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit();
-          }}
-        />
-      </Field>
+      <WritePreview text={body}>
+        <Field id="reply-body" name="body" label={label} error={error}>
+          <textarea
+            id="reply-body"
+            ref={textarea}
+            rows={rows}
+            value={body}
+            aria-keyshortcuts="Control+Enter"
+            onInput={(e) => setBody(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit();
+            }}
+          />
+        </Field>
+      </WritePreview>
       {notice}
       <FilePicker id="reply-files" files={files} onChange={setFiles} />
       <div class="actions">

@@ -8,6 +8,7 @@ import { Fragment } from "preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useAction } from "../hooks";
+import { WritePreview } from "./markdown";
 import { Field, FormError, Select } from "./ui";
 import type { Option } from "./ui";
 
@@ -25,6 +26,8 @@ interface ControlOf<V extends Values, K extends keyof V & string> {
   min?: number;
   maxLength?: number;
   rows?: number;
+  /** A Markdown text area: Write / Preview tabs above it (the server renders the preview). */
+  markdown?: boolean;
   autoComplete?: string;
   /** A control of its own (checkboxes, a switch, files) instead of a labelled field; it shows
    * its label itself, and errors that name it are shown above the form. */
@@ -141,10 +144,16 @@ export function Form<V extends Values>({
           const drawn = render({ id: controlId, label: c.label, value, set, values });
           return <Fragment key={c.name}>{drawn}</Fragment>;
         }
-        return (
+        const field = (
           <Field key={c.name} id={controlId} name={c.name} label={c.label} hint={c.hint} error={error}>
             {input(c, controlId, value as string, set)}
           </Field>
+        );
+        if (!c.markdown) return field;
+        return (
+          <WritePreview key={c.name} text={value as string}>
+            {field}
+          </WritePreview>
         );
       })}
       <div class="actions">

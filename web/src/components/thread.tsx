@@ -5,6 +5,7 @@ import { query } from "../api";
 import { fileSize } from "../format";
 import { graphql } from "../gql";
 import type { MessageFieldsFragment, Role, ThreadPageFragment } from "../gql/graphql";
+import { ServerHtml } from "./markdown";
 import { Time } from "./ui";
 import { t } from "../i18n";
 
@@ -12,6 +13,7 @@ export const MessageFieldsDoc = graphql(`
   fragment MessageFields on Message {
     id
     body
+    bodyHtml
     internal
     source
     createdAt
@@ -23,9 +25,9 @@ export const MessageFieldsDoc = graphql(`
     attachments {
       id
       filename
-      contentType
       size
       url
+      isImage
     }
   }
 `);
@@ -99,6 +101,24 @@ function roleLabel(role: Role | undefined): string {
   return "system";
 }
 
+/** Image attachments as thumbnails, from the same download URL as the link (the server checks
+ * who may see it); only the kinds the server calls images (never SVG). A click opens it. */
+function Thumbnails({ attachments }: { attachments: ThreadMessage["attachments"] }) {
+  const images = attachments.filter((a) => a.isImage);
+  if (images.length === 0) return null;
+  return (
+    <ul class="thumbnails" aria-label={t("Images")}>
+      {images.map((a) => (
+        <li key={a.id}>
+          <a href={a.url} target="_blank" rel="noopener noreferrer" title={a.filename}>
+            <img src={a.url} alt={a.filename} loading="lazy" decoding="async" />
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function Thread({ messages }: { messages: ThreadMessage[] }) {
   if (messages.length === 0) return <p class="muted">{t("No messages yet.")}</p>;
   return (
@@ -118,7 +138,8 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
               <Time iso={m.createdAt} />
             </span>
           </header>
-          <div class="body">{m.body}</div>
+          <ServerHtml html={m.bodyHtml} class="body" />
+          <Thumbnails attachments={m.attachments} />
           {m.attachments.length > 0 && (
             <ul class="attachments" aria-label={t("Attachments")}>
               {m.attachments.map((a) => (

@@ -118,7 +118,7 @@ export function CannedResponses() {
               initial: { title: c.title, body: c.body },
               controls: [
                 { name: "title", label: t("Title"), required: true },
-                { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6 },
+                { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
               ],
               onSubmit: async ({ title, body }) => {
                 const data = await mutate(UpdateCannedDocument, { input: { id: c.id, title, body } });
@@ -135,7 +135,7 @@ export function CannedResponses() {
         initial: { title: "", body: "", departmentId: admin ? "" : "personal" },
         controls: [
           { name: "title", label: t("Title"), required: true },
-          { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6 },
+          { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
           {
             name: "departmentId",
             label: t("Department"),

@@ -274,6 +274,16 @@ export function Reports() {
     ...(dept ? { departmentId: dept } : {}),
   }).toString();
   const d = data.data;
+  const results = d ? [d.volume, d.backlog, d.times, d.sla, d.hours, d.csat] : [];
+  // Bad dates fail every report alike: say so once, above the (empty) grid.
+  const refusals = [
+    ...new Set(
+      results
+        .filter((r) => r.__typename !== "Report")
+        .map((r) => (r as { message: string }).message),
+    ),
+  ];
+  const allRefused = results.length > 0 && refusals.length > 0 && results.every((r) => r.__typename !== "Report");
   return (
     <section class="reports">
       <h1>{t("Reports")}</h1>
@@ -312,14 +322,12 @@ export function Reports() {
       </form>
       <ErrorNote error={data.error} />
       {data.loading && <p class="loading">{t("Loading…")}</p>}
-      {d && (
+      {allRefused && refusals.map((message) => <ErrorNote key={message} error={new Error(message)} />)}
+      {d && !allRefused && (
         <div class="report-grid" aria-busy={data.loading}>
-          <Section result={d.volume} csv={csv} />
-          <Section result={d.backlog} csv={csv} />
-          <Section result={d.times} csv={csv} />
-          <Section result={d.sla} csv={csv} />
-          <Section result={d.hours} csv={csv} />
-          <Section result={d.csat} csv={csv} />
+          {results.map((result, i) => (
+            <Section key={i} result={result} csv={csv} />
+          ))}
         </div>
       )}
     </section>

@@ -64,7 +64,7 @@ export function OpenForClient() {
             ],
           },
           { name: "subject", label: t("Subject"), required: true, maxLength: 200 },
-          { name: "body", label: t("What the client asks"), type: "textarea", required: true, rows: 8 },
+          { name: "body", label: t("What the client asks"), type: "textarea", required: true, rows: 8, markdown: true },
           {
             name: "priority",
             label: t("Priority"),

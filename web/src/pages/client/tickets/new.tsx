@@ -73,7 +73,7 @@ export function NewTicket() {
             ],
           },
           { name: "subject", label: t("Subject"), required: true, maxLength: 200 },
-          { name: "body", label: t("Message"), type: "textarea", required: true, rows: 8 },
+          { name: "body", label: t("Message"), type: "textarea", required: true, rows: 8, markdown: true },
           {
             name: "priority",
             label: t("Priority"),
