@@ -121,7 +121,7 @@ function ViewRow({
         aria-current={current ? "page" : undefined}
       >
         <span class="view-name">{view.name}</span>
-        <span class="count" aria-label={`${count} tickets`}>
+        <span class="count" aria-label={t("{count} tickets", { count })}>
           {count}
         </span>
       </a>
