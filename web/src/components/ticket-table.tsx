@@ -339,25 +339,25 @@ export function TicketTable({
         </thead>
         <tbody>
           {!page && <SkeletonRows columns={shown.length + (selection ? 1 : 0)} />}
-          {page?.edges.map(({ node: t, highlight }) => (
+          {page?.edges.map(({ node: ticket, highlight }) => (
             <tr
-              key={t.id}
-              data-number={t.number}
-              class={flashing.has(String(t.number)) ? "flash" : undefined}
+              key={ticket.id}
+              data-number={ticket.number}
+              class={flashing.has(String(ticket.number)) ? "flash" : undefined}
             >
               {selection && (
                 <td class="select">
                   <input
                     type="checkbox"
-                    aria-label={`Select #${t.number}`}
-                    checked={selection.selected.has(t.number)}
-                    onChange={() => selection.toggle(t.number)}
+                    aria-label={t("Select #{number}", { number: ticket.number })}
+                    checked={selection.selected.has(ticket.number)}
+                    onChange={() => selection.toggle(ticket.number)}
                   />
                 </td>
               )}
               {shown.map((c) => (
                 <td key={c.key} data-label={c.label}>
-                  {c.cell(t, href(t.number))}
+                  {c.cell(ticket, href(ticket.number))}
                   {c.key === "subject" && highlight && <Highlight found={highlight} />}
                 </td>
               ))}
