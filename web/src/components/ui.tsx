@@ -244,7 +244,7 @@ export function FilePicker({
               <button
                 type="button"
                 class="link"
-                aria-label={`Remove ${f.name}`}
+                aria-label={t("Remove {name}", { name: f.name })}
                 onClick={() => onChange(files.filter((_, j) => j !== i))}
               >
                 {t("Remove")}
