@@ -81,12 +81,12 @@ export function Clients() {
           <tbody>
             {clients?.edges.map(({ node: c }) => (
               <tr key={c.id} data-client={c.id}>
-                <td data-label="Name">
+                <td data-label={t("Name")}>
                   <a href={`/admin/clients/${c.id}`}>{c.name}</a>
                 </td>
-                <td data-label="Email">{c.email}</td>
-                <td data-label="Tickets">{c.ticketCount}</td>
-                <td data-label="Last update">
+                <td data-label={t("Email")}>{c.email}</td>
+                <td data-label={t("Tickets")}>{c.ticketCount}</td>
+                <td data-label={t("Last update")}>
                   {c.lastActivityAt ? <Time iso={c.lastActivityAt} /> : <span class="muted">—</span>}
                 </td>
               </tr>
