@@ -96,7 +96,7 @@ export function Departments() {
       items={list.data?.departments}
       card={(d) => <h2>{d.name}</h2>}
       edit={(d): Editor<DepartmentValues> => ({
-        label: `Department ${d.name}`,
+        label: t("Department {name}", { name: d.name }),
         initial: {
           name: d.name,
           email: d.email ?? "",
