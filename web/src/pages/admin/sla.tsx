@@ -197,7 +197,7 @@ export function SlaSettings() {
   const departments = data.data?.departments ?? [];
   const staff = data.data?.staff.edges.map((e) => e.node) ?? [];
   const name = (id: string | null | undefined) =>
-    id ? (departments.find((d) => d.id === id)?.name ?? `#${id}`) : "Any department";
+    id ? (departments.find((d) => d.id === id)?.name ?? `#${id}`) : t("Any department");
   const departmentOptions = departments.map((d) => ({ value: d.id, label: d.name }));
 
   const hoursControls: Control<HoursValues>[] = [
