@@ -246,7 +246,7 @@ export function StaffTicket() {
           targets.some((d) => d.id === ticket.department.id)
             ? targets
             : [ticket.department, ...targets],
-        ).map((o) => (mine.has(o.value) ? o : { ...o, label: `${o.label} (you will lose access)` }));
+        ).map((o) => (mine.has(o.value) ? o : { ...o, label: t("{name} (you will lose access)", { name: o.label }) }));
         const losing = departmentChoices.some((o) => !mine.has(o.value));
         // Each control changes its field at once.
         const details = [
@@ -289,7 +289,7 @@ export function StaffTicket() {
             value: ticket.assignee?.id ?? "",
             options: [
               { value: "", label: t("Unassigned") },
-              ...assignees.map((o) => (o.value === me?.id ? { ...o, label: `${o.label} (me)` } : o)),
+              ...assignees.map((o) => (o.value === me?.id ? { ...o, label: t("{name} (me)", { name: o.label }) } : o)),
             ],
             set: (value: string) => change({ assigneeId: value || null }),
           },
