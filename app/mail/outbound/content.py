@@ -270,7 +270,9 @@ class _Context:
         )
 
     def _happened_at(self) -> datetime:
-        if self.message is not None:
+        """When the message was written; for other changes, when the mail is built."""
+        written = (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.NOTE_ADDED)
+        if self.message is not None and self.event.type in written:
             return self.message.created_at
         return now()
 
