@@ -98,6 +98,7 @@ STAFF_PAGES = [
     "/admin/reports",
     "/account",
 ]
+SIGNED_OUT_PAGES = ["/login", "/forgot-password", "/signup"]
 CLIENT_PAGES = [
     "/client/tickets",
     "/client/tickets/{number}",
@@ -106,21 +107,96 @@ CLIENT_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("who", ["admin", "staff_x", "client_a"])
+@pytest.mark.parametrize("who", ["admin", "staff_x", "client_a", None])
 async def test_no_page_scrolls_sideways_on_a_phone(
-    world: World, open_as: OpenAs, who: str
+    world: World, open_as: OpenAs, who: str | None
 ) -> None:
+    """Every page of each role, with long subjects, addresses and links in it."""
     number = await a_world_to_look_at(world)
-    person: Person = getattr(world, who)
-    pages = {"admin": ADMIN_PAGES, "staff_x": STAFF_PAGES, "client_a": CLIENT_PAGES}[who]
-    page = await open_as(person, "/account", **PHONE)
+    person: Person | None = getattr(world, who) if who else None
+    pages = {"admin": ADMIN_PAGES, "staff_x": STAFF_PAGES, "client_a": CLIENT_PAGES}.get(
+        who or "", SIGNED_OUT_PAGES
+    )
+    page = await open_as(person, "/login" if person is None else "/account", **PHONE)
     wide = {}
     for path in pages:
         url = path.format(number=number, client=world.client_a.id)
         await visit(page, url)
         wide[url] = await overflow(page)
-        import os
-        if os.environ.get("PHONE_SHOTS"):
-            await page.screenshot(path=f"/tmp/phone/{who}{url.replace('/', '_')}.png", full_page=True)
-    print(wide)
     assert {url: px for url, px in wide.items() if px > 0} == {}
+    assert len(wide) == len(pages)
+
+
+async def test_the_ticket_list_on_a_phone(world: World, open_as: OpenAs) -> None:
+    """The filters fold behind one button, so the first ticket is above the fold; each row is a
+    card no wider than the screen, subject in full."""
+    number = await a_world_to_look_at(world)
+    page = await open_as(world.staff_x, "/admin/tickets", **PHONE)
+    first = page.locator("table.tickets tbody tr[data-number]").first
+    await expect(first).to_be_visible()
+    box = await first.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= PHONE["height"], "the first ticket is below the fold"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    subject = page.get_by_role("link", name=LONG_SUBJECT, exact=True)
+    subject_box = await subject.bounding_box()
+    assert subject_box is not None and subject_box["x"] + subject_box["width"] <= PHONE["width"]
+    assert await subject.evaluate("a => a.scrollWidth <= a.clientWidth"), "cut off"
+
+    # The search stays; the other filters are behind "Filters".
+    await expect(page.get_by_label("Search")).to_be_visible()
+    button = page.get_by_role("button", name="Filters")
+    await expect(button).to_have_attribute("aria-expanded", "false")
+    await expect(page.get_by_label("Status")).to_be_hidden()
+    await button.click()
+    await expect(button).to_have_attribute("aria-expanded", "true")
+    await expect(page.get_by_label("Status")).to_be_visible()
+    await page.get_by_label("Status").select_option("all")
+    await expect(button).to_have_text("Filters (1)")
+    await expect(page.locator(f'tr[data-number="{number}"]')).to_be_visible()
+    assert await overflow(page) == 0
+    await button.click()
+    await expect(page.get_by_label("Status")).to_be_hidden()
+    await screenshot(page, "phone-tickets")
+
+    # On a wide screen there is no button: the filters are simply there.
+    wide = await open_as(world.staff_x, "/admin/tickets")
+    await expect(wide.get_by_label("Status")).to_be_visible()
+    await expect(wide.get_by_role("button", name="Filters")).to_be_hidden()
+
+
+async def test_the_menu_folds_behind_a_button_on_a_phone(world: World, open_as: OpenAs) -> None:
+    await a_world_to_look_at(world)
+    page = await open_as(world.admin, "/admin/tickets", **PHONE)
+    header = page.locator("header.top")
+    menu = page.get_by_role("button", name="Menu")
+    nav = page.get_by_role("navigation", name="Main")
+    await expect(menu).to_have_attribute("aria-expanded", "false")
+    await expect(nav).to_be_hidden()
+    header_box = await header.bounding_box()
+    assert header_box is not None and header_box["height"] < 70, "one line, not four"
+
+    await menu.click()
+    await expect(menu).to_have_attribute("aria-expanded", "true")
+    await expect(nav.get_by_role("link", name="Inbound mail")).to_be_visible()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await nav.get_by_role("link", name="Inbound mail").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Inbound mail")
+    # Moving on folds the menu again.
+    await expect(nav).to_be_hidden()
+    await expect(menu).to_have_attribute("aria-expanded", "false")
+    # The log is cards: every mail within the screen, nothing cut off.
+    row = page.locator("table.log tbody tr").first
+    await expect(row).to_contain_text("bartholomew.longname-somebody@example.com")
+    for cell in await row.locator("td").all():
+        if await cell.is_visible():
+            box = await cell.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert await overflow(page) == 0
+
+    # A wide window shows the whole menu and no button.
+    wide = await open_as(world.admin, "/admin/tickets")
+    await expect(wide.get_by_role("button", name="Menu")).to_be_hidden()
+    await expect(
+        wide.get_by_role("navigation", name="Main").get_by_role("link", name="Inbound mail")
+    ).to_be_visible()
