@@ -50,7 +50,8 @@ export function useListShortcuts(table = "table.tickets"): void {
   const current = useRef<string | null>(null);
   const rows = () =>
     Array.from(document.querySelectorAll<HTMLTableRowElement>(`${table} tbody tr[data-number]`));
-  const linkOf = (row: Element) => row.querySelector<HTMLAnchorElement>("a.subject, a[href]");
+  const linkOf = (row: Element) =>
+    row.querySelector<HTMLAnchorElement>("a.subject") ?? row.querySelector<HTMLAnchorElement>("a[href]");
   const currentRow = () => rows().find((r) => r.dataset.number === current.current);
   const move = (by: number) => {
     const all = rows();
