@@ -39,7 +39,10 @@ CONTRAST_JS = """
 """
 
 BADGES = [
-    *(f"status-{s}" for s in ("open", "answered", "customer_reply", "in_progress", "on_hold", "closed")),
+    *(
+        f"status-{s}"
+        for s in ("open", "answered", "customer_reply", "in_progress", "on_hold", "closed")
+    ),
     *(f"priority-{p}" for p in ("low", "medium", "high", "urgent")),
     *(f"sla-{s}" for s in ("on_track", "at_risk", "breached", "met", "paused")),
     "rating-good",
@@ -92,9 +95,7 @@ async def test_text_is_readable_in_either_scheme(
     world: World, open_as: OpenAs, scheme: Literal["dark", "light"]
 ) -> None:
     number = await a_ticket_with_a_note(world)
-    page = await open_as(
-        world.staff_x, f"/admin/tickets/{number}", color_scheme=scheme, width=1280
-    )
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}", color_scheme=scheme, width=1280)
     await expect(page.locator(".thread .message.note")).to_contain_text("Probably tray 2.")
     background = await page_background(page)
     if scheme == "dark":
@@ -103,22 +104,25 @@ async def test_text_is_readable_in_either_scheme(
         assert background > 0.8, "the page is light"
 
     await page.get_by_label("Reply to the client").fill("Tray 2, then.")
-    assert await readable(
-        page,
-        [
-            "h1",
-            ".ticket-head .meta",
-            ".crumbs a",
-            ".thread .message:not(.note) .body",
-            ".thread .message.note .body",
-            ".thread .message.note .note-tag",
-            "#reply-body",
-            "#ticket-priority",
-            "button.primary",
-            ".composer small.muted",
-            ".audit li",
-        ],
-    ) == {}
+    assert (
+        await readable(
+            page,
+            [
+                "h1",
+                ".ticket-head .meta",
+                ".crumbs a",
+                ".thread .message:not(.note) .body",
+                ".thread .message.note .body",
+                ".thread .message.note .note-tag",
+                "#reply-body",
+                "#ticket-priority",
+                "button.primary",
+                ".composer small.muted",
+                ".audit li",
+            ],
+        )
+        == {}
+    )
     # Every badge the UI can show, whether or not this page has one now.
     await page.evaluate(
         """(classes) => {
@@ -146,18 +150,21 @@ async def test_the_dark_list_and_reports(world: World, open_as: OpenAs) -> None:
     page = await open_as(world.staff_x, "/admin/tickets", color_scheme="dark")
     await expect(page.locator("table.tickets tbody tr[data-number]")).to_have_count(1)
     assert await page_background(page) < 0.05
-    assert await readable(
-        page,
-        [
-            "table.tickets th button.sort",
-            "table.tickets a.subject",
-            "table.tickets td[data-key='client']",
-            "#filter-search",
-            "#filter-status",
-            ".views h2",
-            "header.top a.brand",
-        ],
-    ) == {}
+    assert (
+        await readable(
+            page,
+            [
+                "table.tickets th button.sort",
+                "table.tickets a.subject",
+                "table.tickets td[data-key='client']",
+                "#filter-search",
+                "#filter-status",
+                ".views h2",
+                "header.top a.brand",
+            ],
+        )
+        == {}
+    )
     # Links are lighter than the page, not the light theme's dark blue.
     link = await page.locator("table.tickets a.subject").evaluate(CONTRAST_JS)
     assert sum(link["fg"]) > sum(link["bg"]) + 300

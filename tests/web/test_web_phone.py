@@ -60,9 +60,7 @@ async def a_world_to_look_at(world: World) -> int:
 
 async def overflow(page: Page) -> int:
     """How far the page scrolls sideways (0 when it does not)."""
-    return int(
-        await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
-    )
+    return int(await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth"))
 
 
 async def visit(page: Page, path: str) -> None:

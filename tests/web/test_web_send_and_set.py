@@ -27,7 +27,7 @@ async def a_ticket(world: World) -> int:
 
 
 async def confirm_closing(page: Page, number: int) -> None:
-    """"Send & set Closed" asks first, as closing does; this answers Send & close."""
+    """Send & set Closed asks first, as closing does; this answers "Send & close"."""
     dialog = page.get_by_role("dialog", name=f"Send the reply and close ticket #{number}?")
     await dialog.get_by_role("button", name="Send & close").click()
     await expect(page.locator("dialog[open]")).to_have_count(0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from app.config import get_settings
 from app.services import tickets
@@ -31,7 +31,7 @@ async def three_tickets(world: World) -> list[int]:
     return numbers[::-1]
 
 
-def row(page: Page, number: int):  # type: ignore[no-untyped-def]
+def row(page: Page, number: int) -> Locator:
     return page.locator(f'table.tickets tbody tr[data-number="{number}"]')
 
 
@@ -156,7 +156,9 @@ async def test_question_mark_lists_the_shortcuts(world: World, open_as: OpenAs) 
         ("n", "internal note"),
         ("a", "assign"),
     ):
-        await expect(dialog.get_by_role("row", name=re.compile(rf"\b{key}\b.*{what}"))).to_be_visible()
+        await expect(
+            dialog.get_by_role("row", name=re.compile(rf"\b{key}\b.*{what}"))
+        ).to_be_visible()
     # While it is open, keys are not shortcuts (r does not reach the reply box).
     await page.keyboard.press("r")
     await expect(dialog).to_be_visible()
@@ -172,7 +174,9 @@ async def test_question_mark_lists_the_shortcuts(world: World, open_as: OpenAs) 
     client = await open_as(world.client_a, "/client/tickets")
     await expect(client.get_by_role("heading", level=1)).to_be_visible()
     await client.keyboard.press("?")
-    await client.get_by_role("dialog", name="Keyboard shortcuts").get_by_role(
-        "button", name="Close"
-    ).click()
+    await (
+        client.get_by_role("dialog", name="Keyboard shortcuts")
+        .get_by_role("button", name="Close")
+        .click()
+    )
     await expect(client.get_by_role("dialog")).to_be_hidden()
