@@ -178,6 +178,7 @@ async def test_the_menu_folds_behind_a_button_on_a_phone(world: World, open_as: 
     await expect(menu).to_have_attribute("aria-expanded", "true")
     await expect(nav.get_by_role("link", name="Inbound mail")).to_be_visible()
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await screenshot(page, "phone-menu")
     await nav.get_by_role("link", name="Inbound mail").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Inbound mail")
     # Moving on folds the menu again.
