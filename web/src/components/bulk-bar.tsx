@@ -8,6 +8,7 @@ import { PRIORITIES, PRIORITY_LABEL, SETTABLE_STATUSES, STATUS_LABEL } from "../
 import { graphql } from "../gql";
 import type { BulkChangeInput, TicketFilter, TicketPriority, TicketStatus } from "../gql/graphql";
 import { useAction } from "../hooks";
+import { ConfirmDialog } from "./confirm";
 import { ErrorNote, Field, Select, labelled } from "./ui";
 import type { Option } from "./ui";
 
@@ -96,6 +97,8 @@ export function BulkBar({
   const [kind, setKind] = useState<Kind>("status");
   const [value, setValue] = useState("");
   const [outcomes, setOutcomes] = useState<Outcome[] | null>(null);
+  // Closing asks first, as closing one ticket does.
+  const [askClose, setAskClose] = useState(false);
   const action = useAction();
   const count = all ? matching : selected.size;
   if (count === 0 && !outcomes) return null;
@@ -141,7 +144,8 @@ export function BulkBar({
           class="bulk-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void apply();
+            if (kind === "close") setAskClose(true);
+            else void apply();
           }}
         >
           <p class="bulk-count" aria-live="polite">
@@ -209,6 +213,18 @@ export function BulkBar({
               Clear selection
             </button>
           </div>
+          <ConfirmDialog
+            open={askClose}
+            title={`Close ${count}${all && capped ? "+" : ""} ticket${count === 1 ? "" : "s"}?`}
+            confirm={`Close ${count === 1 ? "ticket" : "tickets"}`}
+            onConfirm={() => {
+              setAskClose(false);
+              void apply();
+            }}
+            onCancel={() => setAskClose(false)}
+          >
+            <p>A reply from a client opens their ticket again.</p>
+          </ConfirmDialog>
           {tooMany && (
             <p class="error" role="alert">
               More than {BULK_LIMIT} tickets match; narrow the filter.

@@ -7,6 +7,7 @@ import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction } from "../hooks";
 import { useSession } from "../session";
+import { ConfirmDialog } from "./confirm";
 import { WritePreview } from "./markdown";
 import type { ThreadMessage } from "./thread";
 import { Field, FilePicker, FormError } from "./ui";
@@ -118,8 +119,13 @@ export function Composer({
   /** Shown below the buttons. */
   footer?: ComponentChildren;
   /** "Send & set <status>" (staff replies): the reply is posted first, then ``set`` runs; if
-   * that fails, the reply stays sent and the error says so. */
-  sendAndSet?: { options: Option[]; set: (value: string) => Promise<void> };
+   * that fails, the reply stays sent and the error says so. Where ``ask`` gives a question for
+   * the status (closing), the button asks it first. */
+  sendAndSet?: {
+    options: Option[];
+    set: (value: string) => Promise<void>;
+    ask?: (option: Option) => { title: string; confirm: string; text: string } | null;
+  };
 }) {
   const [then, setThen] = useState(sendAndSet?.options[0]?.value ?? "");
   const [body, setBody] = useState("");
@@ -157,6 +163,8 @@ export function Composer({
     });
   };
   const thenOption = sendAndSet?.options.find((o) => o.value === then);
+  const [asking, setAsking] = useState<Option | null>(null);
+  const question = asking && sendAndSet?.ask?.(asking);
 
   return (
     <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label="Reply">
@@ -186,7 +194,13 @@ export function Composer({
         </button>
         {sendAndSet && !note && thenOption && (
           <span class="send-and-set">
-            <button type="button" disabled={busy || !writing} onClick={() => submit(undefined, thenOption)}>
+            <button
+              type="button"
+              disabled={busy || !writing}
+              onClick={() =>
+                sendAndSet.ask?.(thenOption) ? setAsking(thenOption) : submit(undefined, thenOption)
+              }
+            >
               Send &amp; set {thenOption.label}
             </button>
             <select
@@ -205,6 +219,20 @@ export function Composer({
         )}
         {actions}
       </div>
+      {sendAndSet?.ask && (
+        <ConfirmDialog
+          open={!!question}
+          title={question?.title ?? ""}
+          confirm={question?.confirm ?? ""}
+          onConfirm={() => {
+            setAsking(null);
+            if (asking) submit(undefined, asking);
+          }}
+          onCancel={() => setAsking(null)}
+        >
+          <p>{question?.text}</p>
+        </ConfirmDialog>
+      )}
       {footer}
     </form>
   );

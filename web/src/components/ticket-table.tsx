@@ -341,7 +341,7 @@ export function TicketTable({
                 </td>
               )}
               {shown.map((c) => (
-                <td key={c.key} data-label={c.label}>
+                <td key={c.key} data-key={c.key} data-label={c.label}>
                   {c.cell(t, href(t.number))}
                   {c.key === "subject" && highlight && <Highlight found={highlight} />}
                 </td>

@@ -6,6 +6,7 @@ import { mutate, ok, query } from "../../../api";
 import { ClientPanel } from "../../../components/client-context";
 import { Composer } from "../../../components/composer";
 import { ConfirmDialog } from "../../../components/confirm";
+import { focusById, useShortcuts } from "../../../components/shortcuts";
 import { SlaPanel } from "../../../components/sla";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
@@ -174,6 +175,17 @@ export function StaffTicket() {
   const presence = usePresence(number, !!ticket);
   const [note, setNote] = useState(false);
   const [askClose, setAskClose] = useState(false);
+  useShortcuts({
+    r: () => {
+      setNote(false);
+      focusById("reply-body");
+    },
+    n: () => {
+      setNote(true);
+      focusById("reply-body");
+    },
+    a: () => focusById("ticket-assignee"),
+  });
   const update = useAction();
   type Change = Omit<UpdateTicketInput, "number" | "expectedVersion">;
   const [conflict, setConflict] = useState<{ message: string; change: Change } | null>(null);
@@ -313,7 +325,19 @@ export function StaffTicket() {
                     onNote={setNote}
                   />
                 )}
-                sendAndSet={{ options: labelled(SEND_AND_SET, STATUS_LABEL), set: setStatusAfterReply }}
+                sendAndSet={{
+                  options: labelled(SEND_AND_SET, STATUS_LABEL),
+                  set: setStatusAfterReply,
+                  // Closing asks first, as the status control does.
+                  ask: (o) =>
+                    o.value === "CLOSED"
+                      ? {
+                          title: `Send the reply and close ticket #${ticket.number}?`,
+                          confirm: "Send & close",
+                          text: "A reply from the client opens it again.",
+                        }
+                      : null,
+                }}
                 actions={<small class="muted">Ctrl+Enter sends</small>}
               />
             </section>

@@ -4,6 +4,7 @@ import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
 import { ConfirmDialog } from "../../../components/confirm";
 import { RateTicket } from "../../../components/rating";
+import { focusById, useShortcuts } from "../../../components/shortcuts";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
 import { ErrorNote } from "../../../components/ui";
@@ -37,6 +38,7 @@ export function ClientTicket() {
   const { number } = view;
   const closing = useAction();
   const [asking, setAsking] = useState(false);
+  useShortcuts({ r: () => focusById("reply-body") });
   const close = () =>
     closing.run(async () => {
       setAsking(false);
