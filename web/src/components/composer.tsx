@@ -7,7 +7,10 @@ import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction } from "../hooks";
 import { useSession } from "../session";
+import { useLeaveGuard } from "./leave-guard";
 import type { ThreadMessage } from "./thread";
+import { useDraft } from "./use-draft";
+import type { DraftState } from "./use-draft";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
 
@@ -82,6 +85,15 @@ function ArrivedNotice({
   );
 }
 
+function DraftStatus({ state }: { state: DraftState }) {
+  const text = { idle: "", saving: "Saving draft…", saved: "Draft saved", failed: "Draft not saved" }[state];
+  return (
+    <small class={`draft-status muted${state === "failed" ? " error" : ""}`} role="status">
+      {text}
+    </small>
+  );
+}
+
 export function Composer({
   number,
   label,
@@ -95,6 +107,7 @@ export function Composer({
   actions,
   footer,
   sendAndSet,
+  onRestoreMode,
 }: {
   number: number;
   /** The text box's label. */
@@ -119,6 +132,8 @@ export function Composer({
   /** "Send & set <status>" (staff replies): the reply is posted first, then ``set`` runs; if
    * that fails, the reply stays sent and the error says so. */
   sendAndSet?: { options: Option[]; set: (value: string) => Promise<void> };
+  /** A restored draft was a note (true) or a reply (false): the page switches to it. */
+  onRestoreMode?: (note: boolean) => void;
 }) {
   const [then, setThen] = useState(sendAndSet?.options[0]?.value ?? "");
   const [body, setBody] = useState("");
@@ -128,6 +143,14 @@ export function Composer({
   const writing = body.trim().length > 0;
   useEffect(() => onWriting?.(writing), [writing]);
   const { arrived, acknowledge } = useArrivedWhileWriting(thread, writing);
+  const draft = useDraft(number, { body, internal: note }, (text, internal) => {
+    setBody(text);
+    onRestoreMode?.(internal);
+  });
+  useLeaveGuard(
+    writing || files.length > 0,
+    "Your message is not sent yet. Leave this page? (Its text is kept as a draft; attached files are not.)",
+  );
 
   const insert = (text: string) => {
     const area = textarea.current;
@@ -142,7 +165,14 @@ export function Composer({
   const submit = (e?: Event, status?: Option) => {
     e?.preventDefault();
     void run(async () => {
-      await post(number, body, files, note);
+      await draft.sending();
+      try {
+        await post(number, body, files, note);
+      } catch (refused) {
+        draft.sent(false);
+        throw refused;
+      }
+      draft.sent(true);
       setBody("");
       setFiles([]);
       await onSent();
@@ -170,6 +200,7 @@ export function Composer({
           value={body}
           aria-keyshortcuts="Control+Enter"
           onInput={(e) => setBody(e.currentTarget.value)}
+          onBlur={draft.flush}
           onKeyDown={(e) => {
             if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit();
           }}
@@ -201,6 +232,7 @@ export function Composer({
           </span>
         )}
         {actions}
+        <DraftStatus state={draft.state} />
       </div>
       {footer}
     </form>

@@ -14,6 +14,7 @@ export const MessageFieldsDoc = graphql(`
     internal
     source
     createdAt
+    signature
     author {
       id
       name
@@ -118,6 +119,14 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
             </span>
           </header>
           <div class="body">{m.body}</div>
+          {m.signature && (
+            <div class="signature" aria-label="Signature">
+              <span class="signature-rule" aria-hidden="true">
+                --{" "}
+              </span>
+              {m.signature}
+            </div>
+          )}
           {m.attachments.length > 0 && (
             <ul class="attachments" aria-label="Attachments">
               {m.attachments.map((a) => (
