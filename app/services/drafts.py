@@ -42,14 +42,20 @@ async def save_draft(
     if not body.strip():
         await Draft.filter(user_id=actor.user_id, ticket_id=ticket.id).delete()
         return ticket, None
-    fields = {"body": body, "internal": internal, "updated_at": now()}
-    where = {"user_id": actor.user_id, "ticket_id": ticket.id}
-    if not await Draft.filter(**where).update(**fields):
+    stamp = now()
+    mine = Draft.filter(user_id=actor.user_id, ticket_id=ticket.id)
+    if not await mine.update(body=body, internal=internal, updated_at=stamp):
         try:
-            await Draft.create(**where, **fields)
+            await Draft.create(
+                user_id=actor.user_id,
+                ticket_id=ticket.id,
+                body=body,
+                internal=internal,
+                updated_at=stamp,
+            )
         except IntegrityError:  # another tab's save made it meanwhile: this one is newer
-            await Draft.filter(**where).update(**fields)
-    return ticket, await Draft.get(**where)
+            await mine.update(body=body, internal=internal, updated_at=stamp)
+    return ticket, await Draft.get(user_id=actor.user_id, ticket_id=ticket.id)
 
 
 async def discard_draft(*, actor: Actor | None, number: int) -> Ticket:
