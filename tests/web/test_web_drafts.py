@@ -163,3 +163,27 @@ async def test_a_signature_set_on_the_account_page_shows_under_the_reply(
     client = await open_as(world.client_a, f"/client/tickets/{number}")
     seen = client.locator(".thread li.message").filter(has_text="Try turning it off and on.")
     await expect(seen.locator(".signature")).to_contain_text("Sam Staff")
+
+
+async def test_an_admin_sees_and_edits_a_signature_on_the_staff_editor(
+    world: World, open_as: OpenAs
+) -> None:
+    world.staff_x.user.signature = "Sam"
+    await world.staff_x.user.save(update_fields=["signature"])
+    page = await open_as(world.admin, "/admin/staff")
+    card = page.locator(
+        ".cards > li", has=page.get_by_role("heading", name=world.staff_x.user.name)
+    )
+    field = card.get_by_label("Signature (Markdown, under their replies to clients)")
+    await expect(field).to_have_value("Sam")
+    await field.fill("Sam Staff\nTeam lead")
+    await card.get_by_role("button", name="Save").click()
+    await expect(card.get_by_role("status")).to_contain_text("Saved")
+    await world.staff_x.user.refresh_from_db()
+    assert world.staff_x.user.signature == "Sam Staff\nTeam lead"
+    # Too long: the error is shown at the field and nothing changes.
+    await field.fill("x" * 1001)
+    await card.get_by_role("button", name="Save").click()
+    await expect(card).to_contain_text("at most 1000 characters")
+    await world.staff_x.user.refresh_from_db()
+    assert world.staff_x.user.signature == "Sam Staff\nTeam lead"
