@@ -4,6 +4,8 @@ page shows under the reply in the thread (staff and client pages)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Dialog, Page, expect
 
@@ -29,16 +31,17 @@ async def a_ticket(world: World) -> int:
     return opened.ticket.number
 
 
-def answer_dialogs(page: Page, accept: bool) -> list[str]:
-    """Accept (or dismiss) every dialog the page opens; the list records their types."""
-    seen: list[str] = []
+class Dialogs:
+    """Accepts (or dismisses) every dialog the page opens; ``seen`` records their types."""
 
-    async def answer(dialog: Dialog) -> None:
-        seen.append(dialog.type)
-        await (dialog.accept() if accept else dialog.dismiss())
+    def __init__(self, page: Page, accept: bool) -> None:
+        self.seen: list[str] = []
+        self.accept = accept
+        page.on("dialog", self._answer)
 
-    page.on("dialog", answer)
-    return seen
+    async def _answer(self, dialog: Dialog) -> None:
+        self.seen.append(dialog.type)
+        await (dialog.accept() if self.accept else dialog.dismiss())
 
 
 async def type_into(page: Page, label: str, text: str) -> None:
@@ -57,10 +60,10 @@ async def test_a_draft_survives_a_reload_and_follows_the_agent_to_another_browse
 
     # Reloading with unsent text asks first (the browser's own question); leaving anyway,
     # the text is back.
-    dialogs = answer_dialogs(page, accept=True)
+    dialogs = Dialogs(page, accept=True)
     await page.reload()
     await expect(page.get_by_label("Reply to the client")).to_have_value(HALF)
-    assert dialogs == ["beforeunload"]
+    assert dialogs.seen == ["beforeunload"]
 
     # Another browser (no shared storage), the same account: the same draft.
     elsewhere = await open_as(world.staff_x, f"/admin/tickets/{number}")
@@ -78,11 +81,11 @@ async def test_a_draft_survives_a_reload_and_follows_the_agent_to_another_browse
     await expect(box).to_have_value("")
     ticket = await Ticket.get(number=number)
     assert not await Draft.filter(ticket_id=ticket.id).exists()
-    quiet = answer_dialogs(elsewhere, accept=True)
+    quiet = Dialogs(elsewhere, accept=True)
     await elsewhere.reload()
     await expect(elsewhere.locator(".thread")).to_contain_text(HALF + " it.")
     await expect(elsewhere.get_by_label("Reply to the client")).to_have_value("")
-    assert quiet == [], "nothing unsent: leaving asks nothing"
+    assert quiet.seen == [], "nothing unsent: leaving asks nothing"
 
 
 async def test_a_note_draft_comes_back_as_a_note(world: World, open_as: OpenAs) -> None:
@@ -116,23 +119,23 @@ async def test_navigating_away_with_unsent_text_asks_first(world: World, open_as
     )
 
     # "Stay": the page and the text stay.
-    stayed = answer_dialogs(page, accept=False)
+    stayed = Dialogs(page, accept=False)
     await nav.click()
     await expect(page.get_by_label("Reply to the client")).to_have_value(HALF)
-    assert stayed == ["confirm"]
+    assert stayed.seen == ["confirm"]
     assert page.url.endswith(f"/admin/tickets/{number}")
 
     # "Leave": the list opens.
     left = await open_as(world.staff_x, f"/admin/tickets/{number}")
     await expect(left.get_by_label("Reply to the client")).to_have_value(HALF)  # the draft
-    asked = answer_dialogs(left, accept=True)
+    asked = Dialogs(left, accept=True)
     await (
         left.get_by_role("navigation", name="Main")
         .get_by_role("link", name="Tickets", exact=True)
         .click()
     )
     await expect(left.get_by_role("heading", level=1)).to_contain_text("Tickets")
-    assert asked == ["confirm"]
+    assert asked.seen == ["confirm"]
 
 
 async def test_a_signature_set_on_the_account_page_shows_under_the_reply(
@@ -187,3 +190,23 @@ async def test_an_admin_sees_and_edits_a_signature_on_the_staff_editor(
     await expect(card).to_contain_text("at most 1000 characters")
     await world.staff_x.user.refresh_from_db()
     assert world.staff_x.user.signature == "Sam Staff\nTeam lead"
+
+
+async def test_going_back_with_unsent_text_asks_first(world: World, open_as: OpenAs) -> None:
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, "/admin/tickets")
+    await page.get_by_role("link", name="Scanner offline").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Scanner offline")
+    await type_into(page, "Reply to the client", HALF)
+    dialogs = Dialogs(page, accept=False)
+    await page.go_back()
+    # "Stay": the address comes back to the ticket, and the text is still there.
+    await expect(page).to_have_url(re.compile(f"/admin/tickets/{number}$"))
+    await expect(page.get_by_label("Reply to the client")).to_have_value(HALF)
+    assert dialogs.seen == ["confirm"]
+    # "Leave": Back goes to the list.
+    dialogs.accept = True
+    await page.go_back()
+    await expect(page).to_have_url(re.compile("/admin/tickets$"))
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Tickets")
+    assert dialogs.seen == ["confirm", "confirm"]
