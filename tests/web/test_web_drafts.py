@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from app.config import get_settings
-from app.models import Draft, Ticket
+from app.models import Draft, Ticket, User
 from app.services import tickets
 from tests.conftest import World
 from tests.web.browser import OpenAs
@@ -182,14 +182,12 @@ async def test_an_admin_sees_and_edits_a_signature_on_the_staff_editor(
     await field.fill("Sam Staff\nTeam lead")
     await card.get_by_role("button", name="Save").click()
     await expect(card.get_by_role("status")).to_contain_text("Saved")
-    await world.staff_x.user.refresh_from_db()
-    assert world.staff_x.user.signature == "Sam Staff\nTeam lead"
+    assert (await User.get(id=world.staff_x.id)).signature == "Sam Staff\nTeam lead"
     # Too long: the error is shown at the field and nothing changes.
     await field.fill("x" * 1001)
     await card.get_by_role("button", name="Save").click()
     await expect(card).to_contain_text("at most 1000 characters")
-    await world.staff_x.user.refresh_from_db()
-    assert world.staff_x.user.signature == "Sam Staff\nTeam lead"
+    assert (await User.get(id=world.staff_x.id)).signature == "Sam Staff\nTeam lead"
 
 
 async def test_going_back_with_unsent_text_asks_first(world: World, open_as: OpenAs) -> None:
