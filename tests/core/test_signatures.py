@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from helpers import NOTE, REPLY, open_as
 
-from app.models import User
+from app.config import get_settings
+from app.models import Message, MessageSource, User
+from app.services import messages, profile
 from app.services.profile import MAX_SIGNATURE_CHARS, MAX_SIGNATURE_LINES
 
 PROFILE = """mutation($signature: String) { updateProfile(signature: $signature) {
@@ -128,3 +130,24 @@ async def test_who_may_set_and_see_a_signature(gql, world):
     )["updateUser"]
     assert denied["code"] == "PERMISSION_DENIED"
     assert (await User.get(id=world.staff_y.id)).signature == ""
+
+
+async def test_a_reply_staff_send_by_mail_is_not_signed_again(world):
+    ticket = await open_as(world.client_a, world.dept_x)
+    await profile.update_profile(actor=world.staff_x.actor, signature="Sam")
+    posted = await messages.reply_to_ticket(
+        actor=world.staff_x.actor,
+        settings=get_settings(),
+        number=ticket.number,
+        body="Answered from my mail program\n-- \nSam (mail signature)",
+        source=MessageSource.EMAIL,
+    )
+    assert (await Message.get(id=posted.message.id)).signature is None
+    posted = await messages.reply_to_ticket(
+        actor=world.staff_x.actor,
+        settings=get_settings(),
+        number=ticket.number,
+        body="Answered through the API",
+        source=MessageSource.API,
+    )
+    assert (await Message.get(id=posted.message.id)).signature == "Sam"
