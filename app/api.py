@@ -17,6 +17,7 @@ from app.resolvers.canned import CannedMutations, CannedQueries
 from app.resolvers.clients import ClientQueries
 from app.resolvers.devmail import DevMailMutations, DevMailQueries
 from app.resolvers.directory import DirectoryMutations, DirectoryQueries
+from app.resolvers.drafts import DraftMutations
 from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
@@ -65,6 +66,7 @@ class Query(
 @strawberry.type
 class Mutation(
     TicketMutations,
+    DraftMutations,
     AccountMutations,
     DirectoryMutations,
     CannedMutations,

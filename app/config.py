@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     # ignored, or rejected by an admin); 0 keeps it for ever. The row (sender, subject, status,
     # ticket) stays.
     inbound_mail_retention_days: int = Field(default=0, ge=0)
+    # Reply drafts nobody touched for this many days are removed by housekeeping; 0 keeps them.
+    draft_retention_days: int = Field(default=30, ge=0)
     # Orphaned upload files (no attachment uses them) are removed once this old.
     upload_orphan_hours: float = Field(default=24, gt=0)
     reopen_window_days: int = Field(default=30, ge=0)

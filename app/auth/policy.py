@@ -179,6 +179,32 @@ def can_view_message_fields(
     return can_view_ticket_fields(actor, department_id, client_id)
 
 
+def can_keep_draft(actor: Actor | None, ticket: Ticket, *, internal: bool) -> bool:
+    """Whoever may write on a ticket keeps a draft there: a reply's, anyone who may reply;
+    a note's, staff who may add notes."""
+    return can_add_note(actor, ticket) if internal else can_reply(actor, ticket)
+
+
+def can_view_draft(actor: Actor | None, ticket: Ticket, *, author_id: int, internal: bool) -> bool:
+    """A draft is private to its author, and only while they could still send it: one who
+    lost the ticket (moved department, role, deactivated) no longer sees it."""
+    return (
+        actor is not None
+        and actor.user_id == author_id
+        and can_keep_draft(actor, ticket, internal=internal)
+    )
+
+
+def signs_replies(who: Actor | User | None) -> bool:
+    """Staff (and admins) sign their public replies with their profile's signature."""
+    return works_tickets(who)
+
+
+def can_see_signature(actor: Actor | None, user_id: int) -> bool:
+    """A profile's signature (as set, before it goes out on a reply): its owner and admins."""
+    return actor is not None and (actor.is_admin or actor.user_id == user_id)
+
+
 def sees_ticket_version(actor: Actor | None) -> bool:
     """A ticket's version counts every change, internal notes and tag changes included: only
     those who see those read it (and send it back as ``expectedVersion``). A client who saw it

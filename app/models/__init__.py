@@ -1,5 +1,6 @@
 """Tortoise models, one module per aggregate; migrations live in ``app/models/migrations``."""
 
+from app.models.drafts import Draft
 from app.models.enums import (
     InboundStatus,
     MessageSource,
@@ -44,6 +45,7 @@ __all__ = [
     "BusinessCalendar",
     "CannedResponse",
     "Department",
+    "Draft",
     "EscalationFiring",
     "EscalationRule",
     "InboundMail",

@@ -106,6 +106,9 @@ class Message(Model):
     created_at = fields.DatetimeField()
     # The ticket's version this message made (null: written before versions existed).
     ticket_version = fields.IntField(null=True)
+    # The author's signature as it was when sent (staff public replies); later edits of the
+    # profile leave it alone.
+    signature = fields.TextField(null=True)
 
     ticket_id: int
     author_id: int | None

@@ -30,6 +30,8 @@ class User(Model):
     # False only for a self-signed-up client who has not followed the link mailed to them yet;
     # such an account cannot sign in (every other way of creating a user sets True).
     email_verified = fields.BooleanField(default=True, db_default=True)
+    # Staff: Markdown appended to their public replies when sent (a copy is kept on each).
+    signature = fields.TextField(default="", db_default="")
     created_at = fields.DatetimeField()
     departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
         "models.Department", related_name="staff", through="department_staff"

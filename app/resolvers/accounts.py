@@ -21,8 +21,8 @@ from app.schema.accounts import (
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import parse_id
-from app.schema.directory import User
-from app.services import account_links, accounts, audit
+from app.schema.directory import User, UserResult
+from app.services import account_links, accounts, audit, profile
 
 
 @strawberry.type
@@ -155,6 +155,15 @@ class AccountMutations:
     async def verify_email(self, info: Info, token: str) -> AcceptedResult:
         await account_links.verify_email(settings=info.context.settings, token=token)
         return Accepted(message="Your address is confirmed. Sign in to open your first ticket.")
+
+    @mutation(
+        description="The caller's own profile; leave out what stays. signature (staff): "
+        "Markdown added to their public replies when sent, at most 1,000 characters and 20 "
+        'lines; "" removes it.'
+    )
+    async def update_profile(self, info: Info, signature: str | None = None) -> UserResult:
+        user = await profile.update_profile(actor=info.context.actor, signature=signature)
+        return User.of(user)
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

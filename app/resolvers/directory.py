@@ -122,5 +122,6 @@ class DirectoryMutations:
             department_ids=department_ids,
             active=input.active,
             password=input.password,
+            signature=input.signature,
         )
         return User.of(row)

@@ -10,6 +10,7 @@ from app.auth import policy
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 from app.schema.core.pagination import Connection
+from app.schema.core.text_guard import MULTILINE
 
 Role = models.Role
 strawberry.enum(Role, name="Role")  # the stored enum is the GraphQL enum
@@ -22,10 +23,20 @@ class User:
     role: Role
     _email: Private[str]
     active: bool
+    _signature: Private[str] = ""
 
     @strawberry.field(description="Shown to staff and to the user themselves only.")
     def email(self, info: Info) -> str:
         return self._email if policy.can_see_email(info.context.actor, int(self.id)) else ""
+
+    @strawberry.field(
+        description="Staff: Markdown added to their public replies when sent. Shown to the "
+        "user themselves and to admins (null to anyone else)."
+    )
+    def signature(self, info: Info) -> str | None:
+        if not policy.can_see_signature(info.context.actor, int(self.id)):
+            return None
+        return self._signature
 
     @classmethod
     def of(cls, user: models.User) -> User:
@@ -35,6 +46,7 @@ class User:
             role=user.role,
             _email=user.email,
             active=user.active,
+            _signature=user.signature,
         )
 
 
@@ -101,6 +113,11 @@ class UpdateUserInput:
     password: str | None = None
     department_ids: list[strawberry.ID] | None = None
     active: bool | None = None
+    signature: str | None = strawberry.field(
+        default=None,
+        metadata=MULTILINE,
+        description='Staff: Markdown added to their public replies ("" removes it).',
+    )
 
 
 DepartmentResult = result_union("DepartmentResult", Department)

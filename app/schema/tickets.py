@@ -30,6 +30,7 @@ from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, deferred, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
+from app.schema.drafts import Draft
 from app.schema.ratings import Rating
 from app.schema.sla import SlaState
 from app.schema.tags import Tag
@@ -37,6 +38,7 @@ from app.services import (
     attachments,
     audit,
     clients,
+    drafts,
     merge,
     messages,
     search,
@@ -106,6 +108,10 @@ class Message:
     internal: bool
     source: MessageSource
     created_at: datetime
+    signature: str | None = strawberry.field(
+        description="The author's signature as it was when sent (staff public replies; "
+        'Markdown); shown under the body, after a "-- " line in mail.'
+    )
     _model: Private[models.Message]
     # Handed down by a page that loaded them for all its messages at once; else a loader.
     _author: Private[User | Missing | None] = MISSING
@@ -145,6 +151,7 @@ class Message:
             internal=message.internal,
             source=message.source,
             created_at=message.created_at,
+            signature=message.signature,
             _model=message,
             _author=author,
             _attachments=attachments,
@@ -269,6 +276,14 @@ class Ticket:
         if not policy.can_view_rating(info.context.actor, self._model):
             return None
         return later(_rating_of(info, self._model.id))
+
+    @strawberry.field(
+        description="The viewer's own unsent reply or note here (saveDraft), or null; never "
+        "anyone else's, and only while the viewer may still send it."
+    )
+    async def draft(self, info: Info) -> Draft | None:
+        row = await drafts.draft_for(info.context.actor, self._model)
+        return Draft.of(row) if row is not None else None
 
     @strawberry.field(
         description="Whether this ticket was merged into another (true also when the viewer "

@@ -19,6 +19,7 @@ from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.audit import record_account
+from app.services.profile import check_signature
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
@@ -183,6 +184,7 @@ async def update_user(
     department_ids: Sequence[int] | None = None,
     active: bool | None = None,
     password: str | None = None,
+    signature: str | None = None,
 ) -> User:
     """Edit a user; leaving a department unassigns their tickets there. Deactivating revokes
     every session and token of the user; setting their password too (but the session of an
@@ -202,6 +204,8 @@ async def update_user(
         user.role = role
     if password is not None and (problem := password_problem(password)):
         checks.fail("password", problem)
+    if signature is not None:
+        user.signature = check_signature(checks, signature)
     departments = None
     if department_ids is not None:
         departments = await _departments(checks, department_ids, user.role)

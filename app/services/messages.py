@@ -14,8 +14,8 @@ from app.config import Settings
 from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
 from app.infra.clock import now
-from app.models import Message, MessageSource, Ticket, TicketStatus
-from app.services import attachments
+from app.models import Message, MessageSource, Ticket, TicketStatus, User
+from app.services import attachments, drafts
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
@@ -136,6 +136,9 @@ async def _post(
                 raise await _merged_away(actor, locked, connection)
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
+            signature = None
+            if not internal and source is not MessageSource.EMAIL and policy.signs_replies(actor):
+                signature = await _signature(actor, connection)
             message = await add_to_thread(
                 connection,
                 ticket=locked,
@@ -145,7 +148,10 @@ async def _post(
                 source=source,
                 at=stamp,
                 prepared=prepared,
+                signature=signature,
             )
+            # What the sender was writing here is sent: their draft goes with this commit.
+            await drafts.discard_on_send(connection, user_id=actor.user_id, ticket_id=locked.id)
             changes: tuple[str, ...] = ()
             if internal:
                 await ticket_change.save(locked)  # a note changes nothing but the version
@@ -171,6 +177,15 @@ async def _post(
     finally:
         await attachments.discard(prepared)
     return Posted(ticket=locked, message=message)
+
+
+async def _signature(actor: Actor, connection: BaseDBAsyncClient) -> str | None:
+    """The sender's signature as their profile has it now (kept on the message)."""
+    rows = await (
+        User.filter(id=actor.user_id).using_db(connection).values_list("signature", flat=True)
+    )
+    text = str(rows[0]).strip() if rows else ""
+    return text or None
 
 
 async def list_messages(

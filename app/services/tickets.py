@@ -161,6 +161,7 @@ async def add_to_thread(
     at: datetime,
     internal: bool = False,
     prepared: Sequence[attachments.PreparedFile] = (),
+    signature: str | None = None,
 ) -> Message:
     """Write one message (and link its prepared files) inside the caller's transaction: the
     first message of a ticket, a reply, a note or a system message."""
@@ -172,6 +173,7 @@ async def add_to_thread(
         source=source,
         created_at=at,
         ticket_version=ticket.version,
+        signature=signature,
         using_db=connection,
     )
     if prepared:

@@ -228,7 +228,7 @@ class _Context:
             ticket_number=number,
             ticket_subject=self.ticket.subject,
             headline=self._headline(recipient),
-            body=self.message.body if self.message is not None else None,
+            body=signed_text(self.message) if self.message is not None else None,
             attachments=self.attachments,
             link=f"{base}/{area}/tickets/{number}",
             footer=self._footer(recipient),
@@ -279,3 +279,11 @@ class _Context:
             "You get this mail because you opened this ticket. "
             "Reply to this email to answer; keep your text above the marker line."
         )
+
+
+def signed_text(message: Message) -> str:
+    """A message's text as mailed: the body, then the author's signature (as it was when
+    sent) after the usual "-- " line, which mail programs recognise as a signature."""
+    if not message.signature:
+        return message.body
+    return f"{message.body}\n\n-- \n{message.signature}"

@@ -9,7 +9,10 @@ import { useAction } from "../hooks";
 import { useSession } from "../session";
 import { ConfirmDialog } from "./confirm";
 import { WritePreview } from "./markdown";
+import { useLeaveGuard } from "./leave-guard";
 import type { ThreadMessage } from "./thread";
+import { useDraft } from "./use-draft";
+import type { DraftState } from "./use-draft";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
 
@@ -84,6 +87,15 @@ function ArrivedNotice({
   );
 }
 
+function DraftStatus({ state }: { state: DraftState }) {
+  const text = { idle: "", saving: "Saving draft…", saved: "Draft saved", failed: "Draft not saved" }[state];
+  return (
+    <small class={`draft-status muted${state === "failed" ? " error" : ""}`} role="status">
+      {text}
+    </small>
+  );
+}
+
 export function Composer({
   number,
   label,
@@ -97,6 +109,7 @@ export function Composer({
   actions,
   footer,
   sendAndSet,
+  onRestoreMode,
 }: {
   number: number;
   /** The text box's label. */
@@ -126,6 +139,8 @@ export function Composer({
     set: (value: string) => Promise<void>;
     ask?: (option: Option) => { title: string; confirm: string; text: string } | null;
   };
+  /** A restored draft was a note (true) or a reply (false): the page switches to it. */
+  onRestoreMode?: (note: boolean) => void;
 }) {
   const [then, setThen] = useState(sendAndSet?.options[0]?.value ?? "");
   const [body, setBody] = useState("");
@@ -135,6 +150,14 @@ export function Composer({
   const writing = body.trim().length > 0;
   useEffect(() => onWriting?.(writing), [writing]);
   const { arrived, acknowledge } = useArrivedWhileWriting(thread, writing);
+  const draft = useDraft(number, { body, internal: note }, (text, internal) => {
+    setBody(text);
+    onRestoreMode?.(internal);
+  });
+  useLeaveGuard(
+    writing || files.length > 0,
+    "Your message is not sent yet. Leave this page? (Its text is kept as a draft; attached files are not.)",
+  );
 
   const insert = (text: string) => {
     const area = textarea.current;
@@ -149,7 +172,14 @@ export function Composer({
   const submit = (e?: Event, status?: Option) => {
     e?.preventDefault();
     void run(async () => {
-      await post(number, body, files, note);
+      await draft.sending();
+      try {
+        await post(number, body, files, note);
+      } catch (refused) {
+        draft.sent(false);
+        throw refused;
+      }
+      draft.sent(true);
       setBody("");
       setFiles([]);
       await onSent();
@@ -180,6 +210,7 @@ export function Composer({
             value={body}
             aria-keyshortcuts="Control+Enter"
             onInput={(e) => setBody(e.currentTarget.value)}
+            onBlur={draft.flush}
             onKeyDown={(e) => {
               if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit();
             }}
@@ -218,6 +249,7 @@ export function Composer({
           </span>
         )}
         {actions}
+        <DraftStatus state={draft.state} />
       </div>
       {sendAndSet?.ask && (
         <ConfirmDialog

@@ -16,6 +16,7 @@ export const MessageFieldsDoc = graphql(`
     internal
     source
     createdAt
+    signature
     author {
       id
       name
@@ -139,6 +140,14 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
           </header>
           <ServerHtml html={m.bodyHtml} class="body" />
           <Thumbnails attachments={m.attachments} />
+          {m.signature && (
+            <div class="signature" aria-label="Signature">
+              <span class="signature-rule" aria-hidden="true">
+                --{" "}
+              </span>
+              {m.signature}
+            </div>
+          )}
           {m.attachments.length > 0 && (
             <ul class="attachments" aria-label="Attachments">
               {m.attachments.map((a) => (

@@ -1,10 +1,10 @@
 /** Any signed-in user: their account, and changing their password (which signs out their
  * other sessions; this one stays). */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Refused, mutate, ok } from "../api";
 import { graphql } from "../gql";
-import { useAction, useTitle } from "../hooks";
-import { useSession } from "../session";
+import { useAction, useQuery, useTitle } from "../hooks";
+import { isStaff, useSession } from "../session";
 import { Field, FormError } from "../components/ui";
 
 const ChangePasswordDocument = graphql(`
@@ -18,6 +18,76 @@ const ChangePasswordDocument = graphql(`
     }
   }
 `);
+
+const MySignatureDocument = graphql(`
+  query MySignature {
+    me {
+      id
+      signature
+    }
+  }
+`);
+
+const UpdateSignatureDocument = graphql(`
+  mutation UpdateSignature($signature: String!) {
+    updateProfile(signature: $signature) {
+      __typename
+      ... on User {
+        id
+        signature
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+/** Staff: the signature added under their public replies (not notes) when sent. */
+function SignatureForm() {
+  const loaded = useQuery(MySignatureDocument, {});
+  const [signature, setSignature] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  useEffect(() => setSignature(loaded.data?.me?.signature ?? ""), [loaded.data]);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    void run(async () => {
+      const saved = ok((await mutate(UpdateSignatureDocument, { signature })).updateProfile, "User");
+      setSignature(saved.signature ?? "");
+      setDone(saved.signature ? "Signature saved." : "Signature removed.");
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="signature-title">
+      <h2 id="signature-title">Signature</h2>
+      <FormError error={error} fields={["signature"]} />
+      <Field
+        id="signature"
+        label="Added under your replies to clients (not to internal notes)"
+        hint="Markdown; at most 1,000 characters and 20 lines. Replies already sent keep the one they went with."
+        error={error}
+      >
+        <textarea
+          id="signature"
+          rows={4}
+          value={signature}
+          disabled={!loaded.data}
+          onInput={(e) => setSignature(e.currentTarget.value)}
+        />
+      </Field>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy || !loaded.data}>
+          Save signature
+        </button>
+        {done && (
+          <span class="ok" role="status">
+            {done}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
 
 function signedOutText(count: number): string {
   if (count === 0) return "Password changed.";
@@ -60,6 +130,7 @@ export function Account() {
       <p>
         {me.name} · {me.email} <span class="muted">({me.role.toLowerCase()})</span>
       </p>
+      {isStaff(me) && <SignatureForm />}
       <form onSubmit={submit} aria-labelledby="password-title">
         <h2 id="password-title">Change password</h2>
         <FormError error={error} fields={["current", "new", "repeat"]} />

@@ -43,6 +43,7 @@ export const StaffMemberFieldsDoc = graphql(`
     email
     role
     active
+    signature
   }
 `);
 
@@ -147,6 +148,7 @@ type MemberValues = {
   role: Role;
   departmentIds: string[];
   active: boolean;
+  signature: string;
 };
 
 /** The role, and the departments (for staff; administrators have them all). */
@@ -186,6 +188,7 @@ const NEW_MEMBER: MemberValues = {
   role: "STAFF",
   departmentIds: [],
   active: true,
+  signature: "",
 };
 
 export function StaffMembers() {
@@ -247,6 +250,7 @@ export function StaffMembers() {
                 role: m.role,
                 active: m.active,
                 departmentIds: memberOf(m.id).map((d) => d.id),
+                signature: m.signature ?? "",
               },
               controls: [
                 { name: "name", label: "Name", required: true },
@@ -258,6 +262,12 @@ export function StaffMembers() {
                   autoComplete: "new-password",
                 },
                 ...access(departments),
+                {
+                  name: "signature",
+                  label: "Signature (Markdown, under their replies to clients)",
+                  type: "textarea",
+                  rows: 3,
+                },
                 {
                   name: "active",
                   label: "May sign in",
@@ -275,7 +285,7 @@ export function StaffMembers() {
                   ),
                 },
               ],
-              onSubmit: async ({ name, email, password, role, active, departmentIds }) => {
+              onSubmit: async ({ name, email, password, role, active, departmentIds, signature }) => {
                 const data = await mutate(UpdateUserDocument, {
                   input: {
                     id: m.id,
@@ -285,6 +295,7 @@ export function StaffMembers() {
                     role,
                     active,
                     departmentIds: role === "STAFF" ? departmentIds : [],
+                    signature,
                   },
                 });
                 ok(data.updateUser, "User");

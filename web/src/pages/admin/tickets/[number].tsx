@@ -316,6 +316,7 @@ export function StaffTicket() {
                 note={note}
                 onSent={() => void view.refetch()}
                 onWriting={presence.setReplying}
+                onRestoreMode={setNote}
                 tools={(insert) => (
                   <ReplyTools
                     number={number}
