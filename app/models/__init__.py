@@ -1,5 +1,6 @@
 """Tortoise models, one module per aggregate; migrations live in ``app/models/migrations``."""
 
+from app.models.contacts import Contact, TicketCc, TicketFollower
 from app.models.enums import (
     InboundStatus,
     MessageSource,
@@ -43,6 +44,7 @@ __all__ = [
     "AuthToken",
     "BusinessCalendar",
     "CannedResponse",
+    "Contact",
     "Department",
     "EscalationFiring",
     "EscalationRule",
@@ -62,6 +64,8 @@ __all__ = [
     "SlaTarget",
     "Tag",
     "Ticket",
+    "TicketCc",
+    "TicketFollower",
     "TicketPriority",
     "TicketRating",
     "TicketSequence",
