@@ -147,10 +147,8 @@ async def _with_followers(
         # A contact wrote: the client hears of it too, as of a colleague's reply.
         users = _one(people, ticket.client_id) + users
     if event.type in (EventType.MESSAGE_ADDED, EventType.NOTE_ADDED, EventType.CLOSED):
-        followers = await User.filter(
-            id__in=TicketFollower.filter(ticket_id=ticket.id).values("user_id")
-        ).order_by("id")
-        users = users + list(followers)
+        links = await TicketFollower.filter(ticket_id=ticket.id).select_related("user")
+        users = users + [link.user for link in sorted(links, key=lambda row: row.user_id)]
     return users
 
 
