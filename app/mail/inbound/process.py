@@ -186,10 +186,12 @@ def _mail_ccs(parsed: ParsedMail, settings: Settings) -> list[contacts.CcAddress
     if not settings.mail_keep_cc:
         return []
     sender = normalise_email(parsed.from_address)
-    found, _ = contacts.parse(
-        [f'"{name}" <{address}>' if name else address for name, address in parsed.cc]
-    )
-    return [cc for cc in found if cc.email != sender]
+    kept: list[contacts.CcAddress] = []
+    for name, address in parsed.cc:
+        found, _ = contacts.parse([address])
+        if found and found[0].email != sender:
+            kept.append(contacts.CcAddress(email=found[0].email, name=name.strip()[:200]))
+    return kept
 
 
 def _closed_too_long(ticket: Ticket, settings: Settings) -> bool:
