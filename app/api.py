@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from app.config import Settings
 from app.resolvers.accounts import AccountMutations, AccountQueries
 from app.resolvers.canned import CannedMutations, CannedQueries
+from app.resolvers.ccs import CcMutations
 from app.resolvers.clients import ClientQueries
 from app.resolvers.devmail import DevMailMutations, DevMailQueries
 from app.resolvers.directory import DirectoryMutations, DirectoryQueries
@@ -71,6 +72,7 @@ class Mutation(
     DirectoryMutations,
     CannedMutations,
     TagMutations,
+    CcMutations,
     SlaMutations,
     ViewMutations,
     RatingMutations,

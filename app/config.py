@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     unknown_senders_become_clients: bool = True
     # Whether people may sign up as clients themselves (they confirm their address first).
     client_signup: bool = True
+    # Whether the Cc of mail that opens or answers a ticket is kept as its CC addresses.
+    mail_keep_cc: bool = True
     # The authserv-id of our receiving mail server: only its Authentication-Results count.
     mail_authserv_id: str | None = None
 

@@ -451,3 +451,47 @@ def report_departments(actor: Actor) -> list[int] | None:
     admins (None), their own for staff. A named department is checked with
     ``department_scope`` (one outside it answers NotFound, as a missing one)."""
     return None if actor.is_admin else sorted(actor.department_ids)
+
+
+# CC and followers ----------------------------------------------------------------------------
+
+
+def sees_ccs(actor: Actor | None, ticket: Ticket) -> bool:
+    """A ticket's CC addresses (the client's colleagues): who sees the ticket, that is staff
+    of its department, admins and its own client; nobody else."""
+    return can_view_ticket(actor, ticket)
+
+
+def can_set_ccs(actor: Actor | None, ticket: Ticket) -> bool:
+    """Add and remove a ticket's CC addresses: staff who work it, admins, and its client."""
+    return can_view_ticket(actor, ticket)
+
+
+def may_be_cc(user: User | None) -> bool:
+    """Whether the owner of an address may be CC'd: anyone but staff and admins (they follow a
+    ticket instead, and a contact must never get the staff side by any path)."""
+    return user is None or not works_tickets(user)
+
+
+def sees_followers(actor: Actor | None) -> bool:
+    """Who follows a ticket, and whether the viewer does: staff and admins only."""
+    return works_tickets(actor)
+
+
+def can_follow(actor: Actor | None, ticket: Ticket) -> bool:
+    """Follow a ticket (its notifications, internal notes included, without being assigned):
+    staff who may see it, and admins. Checked again at every delivery (``contact_gets`` and
+    ``can_view_message_fields`` in the mail's recipients)."""
+    return works_tickets(actor) and can_view_ticket(actor, ticket)
+
+
+def contact_gets(internal: bool, *, cc_now: bool) -> bool:
+    """A contact is mailed a ticket's public notifications while it is CC'd there; never an
+    internal note, never anything of a ticket it is not CC'd on (decided at delivery)."""
+    return cc_now and not internal
+
+
+def contact_may_reply(contact_client_id: int, ticket: Ticket, *, cc_now: bool) -> bool:
+    """A contact's mail posts on a ticket only while it is CC'd there (and the ticket is still
+    its client's); a contact removed since is treated as any unproven sender (held)."""
+    return cc_now and contact_client_id == ticket.client_id

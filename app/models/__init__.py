@@ -1,5 +1,6 @@
 """Tortoise models, one module per aggregate; migrations live in ``app/models/migrations``."""
 
+from app.models.contacts import Contact, TicketCc, TicketFollower
 from app.models.drafts import Draft
 from app.models.enums import (
     InboundStatus,
@@ -44,6 +45,7 @@ __all__ = [
     "AuthToken",
     "BusinessCalendar",
     "CannedResponse",
+    "Contact",
     "Department",
     "Draft",
     "EscalationFiring",
@@ -64,6 +66,8 @@ __all__ = [
     "SlaTarget",
     "Tag",
     "Ticket",
+    "TicketCc",
+    "TicketFollower",
     "TicketPriority",
     "TicketRating",
     "TicketSequence",

@@ -20,6 +20,7 @@ from app.mail.outbound.recipients import Recipient, load_people, recipients_for
 from app.models import (
     Attachment,
     AuditEntry,
+    Contact,
     Department,
     Message,
     RatingScore,
@@ -27,7 +28,7 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import ratings
+from app.services import contacts, ratings
 from app.services.attachments import download_url
 from app.services.merge import MAX_HOPS
 
@@ -137,9 +138,9 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
             )
     mails = tuple(
         PlannedMail(
-            dedupe_key=f"{identity}:u{r.user.id}",
-            user_id=r.user.id,
-            notification=context.notification(r, f"{identity}:u{r.user.id}"),
+            dedupe_key=f"{identity}:{r.key}",
+            user_id=r.user.id if r.user is not None else 0,
+            notification=context.notification(r, f"{identity}:{r.key}"),
         )
         for r in recipients
     )
@@ -183,6 +184,7 @@ class _Context:
     actor: str | None
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
+    client: str = "the client"
     rating_links: tuple[tuple[str, str], ...] = ()
 
     @classmethod
@@ -196,6 +198,12 @@ class _Context:
     ) -> _Context:
         department: Department = ticket.department  # loaded with the ticket
         author = people.get(message.author_id) if message and message.author_id else None
+        author_name = author.name if author else None
+        if message is not None and message.author_contact_id is not None:
+            contact = await Contact.get_or_none(id=message.author_contact_id)
+            client = people.get(ticket.client_id)
+            if contact is not None:
+                author_name = contacts.label(contact, client.name if client else "the client")
         actor = people.get(event.actor) if event.actor else None
         rows = await Attachment.filter(message_id=message.id).order_by("id") if message else []
         links = tuple(
@@ -213,8 +221,9 @@ class _Context:
             department=department.name,
             event=event,
             message=message,
-            author=author.name if author else None,
+            author=author_name,
             actor=actor.name if actor else None,
+            client=people[ticket.client_id].name if ticket.client_id in people else "the client",
             attachments=links,
             settings=settings,
         )
@@ -234,22 +243,40 @@ class _Context:
             footer=self._footer(recipient),
             sender_name=self.author or self.department,
             sender_address=self.settings.sender_address,
-            recipient_name=recipient.user.name,
-            recipient_address=recipient.user.email,
-            reply_to=tokens.reply_address(number, recipient.user.id, settings=self.settings),
+            recipient_name=recipient.name,
+            recipient_address=recipient.email,
+            reply_to=self._reply_to(recipient),
             message_id=tokens.message_id(
-                number, discriminator, recipient.user.id, settings=self.settings
+                number,
+                discriminator,
+                recipient.user.id if recipient.user is not None else None,
+                contact_id=recipient.contact.id if recipient.contact is not None else None,
+                settings=self.settings,
             ),
             thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
-            # Only the client rates (never staff copies of the mail).
-            rating_links=() if recipient.staff_side else self.rating_links,
+            # Only the client rates (never staff copies of the mail, nor contacts).
+            rating_links=() if recipient.staff_side or recipient.contact else self.rating_links,
         )
+
+    def _reply_to(self, recipient: Recipient) -> str:
+        number = self.ticket.number
+        if recipient.contact is not None:
+            return tokens.contact_reply_address(
+                number, recipient.contact.id, settings=self.settings
+            )
+        assert recipient.user is not None
+        return tokens.reply_address(number, recipient.user.id, settings=self.settings)
 
     def _headline(self, recipient: Recipient) -> str:
         number, kind = self.ticket.number, self.event.type
         who = self.author or self.actor or self.department
         if kind is EventType.CREATED:
+            if recipient.contact is not None:
+                return (
+                    f"{self.client} opened ticket #{number} and copied you on it; "
+                    "reply to this email to add to it."
+                )
             if not recipient.staff_side:
                 return (
                     f"We received your request. Your ticket number is #{number}; "
@@ -273,6 +300,12 @@ class _Context:
         return f"Ticket #{number} was updated."
 
     def _footer(self, recipient: Recipient) -> str:
+        if recipient.contact is not None:
+            return (
+                f"You get this mail because you are copied (CC) on this ticket of "
+                f"{self.client}. Reply to this email to answer; keep your text above the "
+                "marker line."
+            )
         if recipient.staff_side:
             return f"You get this mail as staff of {self.department}."
         return (

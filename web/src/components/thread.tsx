@@ -22,6 +22,9 @@ export const MessageFieldsDoc = graphql(`
       name
       role
     }
+    authorContact {
+      label
+    }
     attachments {
       id
       filename
@@ -126,11 +129,11 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
       {messages.map((m) => (
         <li
           key={m.id}
-          class={`message ${m.internal ? "note" : `from-${roleLabel(m.author?.role)}`}`}
+          class={`message ${m.internal ? "note" : `from-${m.authorContact ? "client" : roleLabel(m.author?.role)}`}`}
           data-internal={m.internal ? "true" : "false"}
         >
           <header>
-            <strong>{m.author?.name ?? "System"}</strong>
+            <strong>{m.author?.name ?? m.authorContact?.label ?? "System"}</strong>
             {m.internal && <span class="note-tag">Internal note · staff only</span>}
             {m.source === "EMAIL" && <span class="muted"> via email</span>}
             <span class="muted">

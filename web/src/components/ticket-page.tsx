@@ -41,6 +41,10 @@ export const TicketPageFieldsDoc = graphql(`
       comment
       ratedAt
     }
+    ccContacts {
+      name
+      email
+    }
     messages(first: 100) {
       ...ThreadPage
     }

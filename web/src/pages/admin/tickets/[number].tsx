@@ -8,6 +8,7 @@ import { Composer } from "../../../components/composer";
 import { ConfirmDialog } from "../../../components/confirm";
 import { focusById, useShortcuts } from "../../../components/shortcuts";
 import { SlaPanel } from "../../../components/sla";
+import { FollowTicket, TicketCcs } from "../../../components/cc";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
@@ -51,6 +52,11 @@ const StaffTicketDocument = graphql(`
         id
         name
         color
+      }
+      following
+      followers {
+        id
+        name
       }
       assignee {
         id
@@ -389,6 +395,13 @@ export function StaffTicket() {
                 ))}
               </section>
               <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
+              <FollowTicket
+                number={number}
+                following={ticket.following}
+                followers={ticket.followers}
+                onChanged={view.refetch}
+              />
+              <TicketCcs number={number} ccs={ticket.ccContacts} onChanged={view.refetch} />
               {!ticket.mergedInto && <MergeInto number={number} client={ticket.client} />}
               <ClientPanel ticket={ticket} />
               <AuditTrail number={number} first={ticket.auditTrail} />

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { TicketCcs } from "../../../components/cc";
 import { ConfirmDialog } from "../../../components/confirm";
 import { RateTicket } from "../../../components/rating";
 import { focusById, useShortcuts } from "../../../components/shortcuts";
@@ -106,6 +107,9 @@ export function ClientTicket() {
               }
               footer={<ErrorNote error={closing.error} />}
             />
+          )}
+          {!ticket.merged && (
+            <TicketCcs number={number} ccs={ticket.ccContacts} onChanged={view.refetch} />
           )}
         </section>
       )}

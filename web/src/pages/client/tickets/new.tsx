@@ -1,6 +1,7 @@
 /** Opening a ticket: department, subject, message, priority and attachments. */
 import { useLocation } from "preact-iso";
 import { mutate, ok } from "../../../api";
+import { splitAddresses } from "../../../components/cc";
 import { Form } from "../../../components/form";
 import { ErrorNote, FilePicker, labelled, named } from "../../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
@@ -35,6 +36,7 @@ type NewTicketValues = {
   subject: string;
   body: string;
   priority: TicketPriority;
+  ccs: string;
   attachments: File[];
 };
 
@@ -43,6 +45,7 @@ const EMPTY: NewTicketValues = {
   subject: "",
   body: "",
   priority: "MEDIUM",
+  ccs: "",
   attachments: [],
 };
 
@@ -80,14 +83,23 @@ export function NewTicket() {
             options: labelled(PRIORITIES, PRIORITY_LABEL),
           },
           {
+            name: "ccs",
+            label: "CC (optional)",
+            hint: "Colleagues to copy, comma-separated: they get our replies by email.",
+          },
+          {
             name: "attachments",
             label: "Attachments",
             render: ({ id, value, set }) => <FilePicker id={id} files={value} onChange={set} />,
           },
         ]}
-        onSubmit={async ({ attachments, ...input }) => {
+        onSubmit={async ({ attachments, ccs, ...input }) => {
           const data = await mutate(OpenTicketDocument, {
-            input: { ...input, attachments: attachments.length ? attachments : null },
+            input: {
+              ...input,
+              ccs: splitAddresses(ccs),
+              attachments: attachments.length ? attachments : null,
+            },
           });
           route(`/client/tickets/${ok(data.openTicket, "Ticket").number}`);
         }}
