@@ -14,9 +14,11 @@ from strawberry.schema.config import StrawberryConfig
 from app.config import Settings
 from app.resolvers.accounts import AccountMutations, AccountQueries
 from app.resolvers.canned import CannedMutations, CannedQueries
+from app.resolvers.ccs import CcMutations
 from app.resolvers.clients import ClientQueries
 from app.resolvers.devmail import DevMailMutations, DevMailQueries
 from app.resolvers.directory import DirectoryMutations, DirectoryQueries
+from app.resolvers.drafts import DraftMutations
 from app.resolvers.mail_in import MailInMutations, MailInQueries
 from app.resolvers.mail_out import MailOutQueries
 from app.resolvers.presence import PresenceMutations, PresenceSubscriptions
@@ -65,10 +67,12 @@ class Query(
 @strawberry.type
 class Mutation(
     TicketMutations,
+    DraftMutations,
     AccountMutations,
     DirectoryMutations,
     CannedMutations,
     TagMutations,
+    CcMutations,
     SlaMutations,
     ViewMutations,
     RatingMutations,

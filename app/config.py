@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     # ignored, or rejected by an admin); 0 keeps it for ever. The row (sender, subject, status,
     # ticket) stays.
     inbound_mail_retention_days: int = Field(default=0, ge=0)
+    # Reply drafts nobody touched for this many days are removed by housekeeping; 0 keeps them.
+    draft_retention_days: int = Field(default=30, ge=0)
     # Orphaned upload files (no attachment uses them) are removed once this old.
     upload_orphan_hours: float = Field(default=24, gt=0)
     reopen_window_days: int = Field(default=30, ge=0)
@@ -153,6 +155,8 @@ class Settings(BaseSettings):
     # language instead); each user sets theirs on the account page.
     default_language: Literal["en", "de"] = "en"
     default_time_zone: str = "UTC"
+    # Whether the Cc of mail that opens or answers a ticket is kept as its CC addresses.
+    mail_keep_cc: bool = True
     # The authserv-id of our receiving mail server: only its Authentication-Results count.
     mail_authserv_id: str | None = None
 

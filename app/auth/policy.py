@@ -179,6 +179,32 @@ def can_view_message_fields(
     return can_view_ticket_fields(actor, department_id, client_id)
 
 
+def can_keep_draft(actor: Actor | None, ticket: Ticket, *, internal: bool) -> bool:
+    """Whoever may write on a ticket keeps a draft there: a reply's, anyone who may reply;
+    a note's, staff who may add notes."""
+    return can_add_note(actor, ticket) if internal else can_reply(actor, ticket)
+
+
+def can_view_draft(actor: Actor | None, ticket: Ticket, *, author_id: int, internal: bool) -> bool:
+    """A draft is private to its author, and only while they could still send it: one who
+    lost the ticket (moved department, role, deactivated) no longer sees it."""
+    return (
+        actor is not None
+        and actor.user_id == author_id
+        and can_keep_draft(actor, ticket, internal=internal)
+    )
+
+
+def signs_replies(who: Actor | User | None) -> bool:
+    """Staff (and admins) sign their public replies with their profile's signature."""
+    return works_tickets(who)
+
+
+def can_see_signature(actor: Actor | None, user_id: int) -> bool:
+    """A profile's signature (as set, before it goes out on a reply): its owner and admins."""
+    return actor is not None and (actor.is_admin or actor.user_id == user_id)
+
+
 def sees_ticket_version(actor: Actor | None) -> bool:
     """A ticket's version counts every change, internal notes and tag changes included: only
     those who see those read it (and send it back as ``expectedVersion``). A client who saw it
@@ -431,3 +457,47 @@ def report_departments(actor: Actor) -> list[int] | None:
     admins (None), their own for staff. A named department is checked with
     ``department_scope`` (one outside it answers NotFound, as a missing one)."""
     return None if actor.is_admin else sorted(actor.department_ids)
+
+
+# CC and followers ----------------------------------------------------------------------------
+
+
+def sees_ccs(actor: Actor | None, ticket: Ticket) -> bool:
+    """A ticket's CC addresses (the client's colleagues): who sees the ticket, that is staff
+    of its department, admins and its own client; nobody else."""
+    return can_view_ticket(actor, ticket)
+
+
+def can_set_ccs(actor: Actor | None, ticket: Ticket) -> bool:
+    """Add and remove a ticket's CC addresses: staff who work it, admins, and its client."""
+    return can_view_ticket(actor, ticket)
+
+
+def may_be_cc(user: User | None) -> bool:
+    """Whether the owner of an address may be CC'd: anyone but staff and admins (they follow a
+    ticket instead, and a contact must never get the staff side by any path)."""
+    return user is None or not works_tickets(user)
+
+
+def sees_followers(actor: Actor | None) -> bool:
+    """Who follows a ticket, and whether the viewer does: staff and admins only."""
+    return works_tickets(actor)
+
+
+def can_follow(actor: Actor | None, ticket: Ticket) -> bool:
+    """Follow a ticket (its notifications, internal notes included, without being assigned):
+    staff who may see it, and admins. Checked again at every delivery (``contact_gets`` and
+    ``can_view_message_fields`` in the mail's recipients)."""
+    return works_tickets(actor) and can_view_ticket(actor, ticket)
+
+
+def contact_gets(internal: bool, *, cc_now: bool) -> bool:
+    """A contact is mailed a ticket's public notifications while it is CC'd there; never an
+    internal note, never anything of a ticket it is not CC'd on (decided at delivery)."""
+    return cc_now and not internal
+
+
+def contact_may_reply(contact_client_id: int, ticket: Ticket, *, cc_now: bool) -> bool:
+    """A contact's mail posts on a ticket only while it is CC'd there (and the ticket is still
+    its client's); a contact removed since is treated as any unproven sender (held)."""
+    return cc_now and contact_client_id == ticket.client_id

@@ -52,6 +52,7 @@ class TicketEvent:
     escalation: str | None = None
     """ESCALATED: ``rule id|clock|who to notify (comma-separated)|what happened``."""
     event_id: int | None = None  # its outbox row: set by the relay, the event's identity
+    contact: int | None = None  # MESSAGE_ADDED by a contact CC'd on the ticket (no actor)
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -72,6 +72,7 @@ class ParsedMail:
     from_addresses: list[str] = field(default_factory=list)  # every From address
     authentication_results: list[str] = field(default_factory=list)  # raw, topmost first
     quote_only: bool = False  # a reply with nothing but quoted history (and a signature)
+    cc: list[tuple[str, str]] = field(default_factory=list)  # the Cc header: (name, address)
 
     @property
     def reply_text(self) -> str:
@@ -275,4 +276,5 @@ def parse_mail(raw: bytes) -> ParsedMail:
         from_addresses=[address for _, address in from_header],
         authentication_results=_raw_header_values(msg, "Authentication-Results"),
         quote_only=quote_only,
+        cc=[(name, address) for name, address in addresses(msg, "Cc") if address],
     )

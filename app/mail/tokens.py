@@ -3,7 +3,10 @@
 A reply address ``reply+<number>.<user>.<mac>@MAIL_DOMAIN`` binds one ticket to one
 recipient: the MAC is an HMAC-SHA256 over both with the secret key, truncated to 100 bits and
 written in lower-case base32 (mail systems may change the case of a local part). A token for
-one recipient or ticket never validates for another.
+one recipient or ticket never validates for another. A contact CC'd on a ticket (no account)
+has its own: ``reply+<number>.c<contact>.<mac>@MAIL_DOMAIN``, signed for a different purpose,
+so a user's token never names a contact with the same id, nor the other way round; its
+Message-IDs likewise name ``rc<contact>``.
 
 Message-IDs are signed the same way. Each notification's ``<ticket-N.rU.….mac@domain>`` binds
 the ticket and the one recipient it was sent to, so a reply naming it in In-Reply-To or
@@ -23,22 +26,24 @@ from dataclasses import dataclass
 from app.config import Settings
 
 MAC_CHARS = 20  # 20 base32 characters = 100 bits
-_REPLY = re.compile(rf"^reply\+(\d+)\.(\d+)\.([a-z2-7]{{{MAC_CHARS}}})@(.+)$")
+_REPLY = re.compile(rf"^reply\+(\d+)\.(c?)(\d+)\.([a-z2-7]{{{MAC_CHARS}}})@(.+)$")
 _MESSAGE_ID = re.compile(
-    rf"^<?ticket-(\d+)(?:\.r(\d+))?\.([\w-]+)\.([a-z2-7]{{{MAC_CHARS}}})@([^>]+)>?$"
+    rf"^<?ticket-(\d+)(?:\.r(c?)(\d+))?\.([\w-]+)\.([a-z2-7]{{{MAC_CHARS}}})@([^>]+)>?$"
 )
 
 
 @dataclass(frozen=True)
 class ReplyToken:
     ticket_number: int
-    user_id: int
+    user_id: int | None  # None for a contact's token
+    contact_id: int | None = None
 
 
 @dataclass(frozen=True)
 class SignedMessageId:
     ticket_number: int
     recipient_id: int | None  # None: the thread root, which every recipient's mail names
+    contact_id: int | None = None  # set (recipient_id None) for a mail to a CC'd contact
 
 
 def _mac(settings: Settings, purpose: str, *parts: object) -> str:
@@ -53,24 +58,47 @@ def reply_address(ticket_number: int, user_id: int, *, settings: Settings) -> st
     return f"reply+{ticket_number}.{user_id}.{mac}@{settings.mail_domain}"
 
 
+def contact_reply_address(ticket_number: int, contact_id: int, *, settings: Settings) -> str:
+    """The reply address of a contact CC'd on the ticket (bound to that contact)."""
+    mac = _mac(settings, "reply-contact", ticket_number, contact_id)
+    return f"reply+{ticket_number}.c{contact_id}.{mac}@{settings.mail_domain}"
+
+
 def parse_reply_address(address: str, *, settings: Settings) -> ReplyToken | None:
     """The ticket and recipient a reply address was made for, or None if forged or altered."""
     match = _REPLY.match(address.strip().lower())
-    if match is None or match.group(4) != settings.mail_domain.lower():
+    if match is None or match.group(5) != settings.mail_domain.lower():
         return None
-    number, user_id, mac = int(match.group(1)), int(match.group(2)), match.group(3)
-    if not hmac.compare_digest(mac, _mac(settings, "reply", number, user_id)):
+    number, contact, who, mac = (
+        int(match.group(1)),
+        match.group(2) == "c",
+        int(match.group(3)),
+        match.group(4),
+    )
+    purpose = "reply-contact" if contact else "reply"
+    if not hmac.compare_digest(mac, _mac(settings, purpose, number, who)):
         return None
-    return ReplyToken(ticket_number=number, user_id=user_id)
+    if contact:
+        return ReplyToken(ticket_number=number, user_id=None, contact_id=who)
+    return ReplyToken(ticket_number=number, user_id=who)
 
 
 def message_id(
-    ticket_number: int, discriminator: str, recipient_id: int | None = None, *, settings: Settings
+    ticket_number: int,
+    discriminator: str,
+    recipient_id: int | None = None,
+    *,
+    settings: Settings,
+    contact_id: int | None = None,
 ) -> str:
-    """``<ticket-N.rU.discriminator.mac@domain>`` for a mail to user U (``<ticket-N.
-    discriminator.mac@domain>`` without one); the discriminator makes each mail unique."""
+    """``<ticket-N.rU.discriminator.mac@domain>`` for a mail to user U (``rcC`` to contact C;
+    ``<ticket-N.discriminator.mac@domain>`` without one); the discriminator makes each mail
+    unique."""
     safe = re.sub(r"[^\w-]", "-", discriminator)[:60]
     domain = settings.mail_domain
+    if contact_id is not None:
+        mac = _mac(settings, "mid-to-contact", ticket_number, contact_id)
+        return f"<ticket-{ticket_number}.rc{contact_id}.{safe}.{mac}@{domain}>"
     if recipient_id is None:
         return f"<ticket-{ticket_number}.{safe}.{_mac(settings, 'mid', ticket_number)}@{domain}>"
     mac = _mac(settings, "mid-to", ticket_number, recipient_id)
@@ -86,17 +114,22 @@ def parse_signed_message_id(value: str, *, settings: Settings) -> SignedMessageI
     """The ticket (and recipient) one of our Message-IDs was made for, or None if it is not
     ours or was altered."""
     match = _MESSAGE_ID.match(value.strip().lower())
-    if match is None or match.group(5) != settings.mail_domain.lower():
+    if match is None or match.group(6) != settings.mail_domain.lower():
         return None
-    number, mac = int(match.group(1)), match.group(4)
-    if match.group(2) is None:
-        expected, recipient = _mac(settings, "mid", number), None
+    number, mac = int(match.group(1)), match.group(5)
+    contact: int | None = None
+    recipient: int | None = None
+    if match.group(3) is None:
+        expected = _mac(settings, "mid", number)
+    elif match.group(2) == "c":
+        contact = int(match.group(3))
+        expected = _mac(settings, "mid-to-contact", number, contact)
     else:
-        recipient = int(match.group(2))
+        recipient = int(match.group(3))
         expected = _mac(settings, "mid-to", number, recipient)
     if not hmac.compare_digest(mac, expected):
         return None
-    return SignedMessageId(ticket_number=number, recipient_id=recipient)
+    return SignedMessageId(ticket_number=number, recipient_id=recipient, contact_id=contact)
 
 
 def parse_message_id(value: str, *, settings: Settings) -> int | None:

@@ -1,5 +1,7 @@
 """Tortoise models, one module per aggregate; migrations live in ``app/models/migrations``."""
 
+from app.models.contacts import Contact, TicketCc, TicketFollower
+from app.models.drafts import Draft
 from app.models.enums import (
     InboundStatus,
     MessageSource,
@@ -43,7 +45,9 @@ __all__ = [
     "AuthToken",
     "BusinessCalendar",
     "CannedResponse",
+    "Contact",
     "Department",
+    "Draft",
     "EscalationFiring",
     "EscalationRule",
     "InboundMail",
@@ -62,6 +66,8 @@ __all__ = [
     "SlaTarget",
     "Tag",
     "Ticket",
+    "TicketCc",
+    "TicketFollower",
     "TicketPriority",
     "TicketRating",
     "TicketSequence",

@@ -106,9 +106,17 @@ class Message(Model):
     created_at = fields.DatetimeField()
     # The ticket's version this message made (null: written before versions existed).
     ticket_version = fields.IntField(null=True)
+    # The author's signature as it was when sent (staff public replies); later edits of the
+    # profile leave it alone.
+    signature = fields.TextField(null=True)
+    # Set (author null) on a mail reply by a contact CC'd on the ticket (app/models/contacts.py).
+    author_contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Contact", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
 
     ticket_id: int
     author_id: int | None
+    author_contact_id: int | None
 
     class Meta:
         table = "messages"

@@ -34,6 +34,8 @@ class User(Model):
     # means the installation's DEFAULT_LANGUAGE / DEFAULT_TIME_ZONE.
     language = fields.CharField(max_length=8, null=True)
     time_zone = fields.CharField(max_length=64, null=True)
+    # Staff: Markdown appended to their public replies when sent (a copy is kept on each).
+    signature = fields.TextField(default="", db_default="")
     created_at = fields.DatetimeField()
     departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
         "models.Department", related_name="staff", through="department_staff"

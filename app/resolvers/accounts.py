@@ -23,7 +23,7 @@ from app.schema.core.context import Info
 from app.schema.core.errors import mutation
 from app.schema.core.ids import parse_id
 from app.schema.directory import Language, User, UserResult
-from app.services import account_links, accounts, audit
+from app.services import account_links, accounts, audit, profile
 
 
 @strawberry.type
@@ -169,16 +169,22 @@ class AccountMutations:
         return Accepted(message="Your address is confirmed. Sign in to open your first ticket.")
 
     @mutation(
-        description="The caller's own language (en, de) and time zone (an IANA name; empty "
-        "returns to the default); an argument left out stays as it is."
+        description="The caller's own profile; leave out what stays. language: en or de. "
+        "timeZone: an IANA name (Europe/Berlin); empty returns to the default. signature "
+        "(staff): Markdown added to their public replies when sent, at most 1,000 characters "
+        'and 20 lines; "" removes it.'
     )
     async def update_profile(
-        self, info: Info, language: str | None = None, time_zone: str | None = None
+        self,
+        info: Info,
+        signature: str | None = None,
+        language: str | None = None,
+        time_zone: str | None = None,
     ) -> UserResult:
-        row = await accounts.update_profile(
-            actor=info.context.actor, language=language, time_zone=time_zone
+        user = await profile.update_profile(
+            actor=info.context.actor, signature=signature, language=language, time_zone=time_zone
         )
-        return User.of(row)
+        return User.of(user)
 
     @strawberry.mutation(description="Revokes the session or token used; clears the cookie.")
     async def logout(self, info: Info) -> bool:

@@ -124,5 +124,6 @@ class DirectoryMutations:
             password=input.password,
             language=input.language,
             time_zone=input.time_zone,
+            signature=input.signature,
         )
         return User.of(row)

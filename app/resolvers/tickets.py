@@ -141,6 +141,7 @@ class TicketMutations:
                 else None
             ),
             source=info.context.message_source,
+            ccs=input.ccs or (),
         )
         return Ticket.of(opened.ticket)
 

@@ -10,6 +10,7 @@ from app.auth import policy
 from app.schema.core.context import Info
 from app.schema.core.errors import result_union
 from app.schema.core.pagination import Connection
+from app.schema.core.text_guard import MULTILINE
 
 Role = models.Role
 strawberry.enum(Role, name="Role")  # the stored enum is the GraphQL enum
@@ -24,6 +25,7 @@ class User:
     active: bool
     _language: Private[str | None] = None
     _time_zone: Private[str | None] = None
+    _signature: Private[str] = ""
 
     @strawberry.field(description="Shown to staff and to the user themselves only.")
     def email(self, info: Info) -> str:
@@ -48,6 +50,15 @@ class User:
             return None
         return self._time_zone
 
+    @strawberry.field(
+        description="Staff: Markdown added to their public replies when sent. Shown to the "
+        "user themselves and to admins (null to anyone else)."
+    )
+    def signature(self, info: Info) -> str | None:
+        if not policy.can_see_signature(info.context.actor, int(self.id)):
+            return None
+        return self._signature
+
     @classmethod
     def of(cls, user: models.User) -> User:
         return cls(
@@ -58,6 +69,7 @@ class User:
             active=user.active,
             _language=user.language,
             _time_zone=user.time_zone,
+            _signature=user.signature,
         )
 
 
@@ -127,6 +139,11 @@ class UpdateUserInput:
     language: str | None = strawberry.field(default=None, description="en or de.")
     time_zone: str | None = strawberry.field(
         default=None, description="An IANA name (Europe/Berlin); empty returns to the default."
+    )
+    signature: str | None = strawberry.field(
+        default=None,
+        metadata=MULTILINE,
+        description='Staff: Markdown added to their public replies ("" removes it).',
     )
 
 

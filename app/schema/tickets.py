@@ -30,6 +30,7 @@ from app.schema.core.renders import SharedRenders
 from app.schema.core.resolving import MISSING, Missing, deferred, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
+from app.schema.drafts import Draft
 from app.schema.ratings import Rating
 from app.schema.sla import SlaState
 from app.schema.tags import Tag
@@ -37,6 +38,8 @@ from app.services import (
     attachments,
     audit,
     clients,
+    contacts,
+    drafts,
     merge,
     messages,
     search,
@@ -99,6 +102,28 @@ class Attachment:
         return self.content_type in INLINE_TYPES
 
 
+@strawberry.type(
+    description="A colleague of a client CC'd on a ticket (an address, no account); shown as "
+    "an author when its mail reply was posted."
+)
+class Contact:
+    name: str
+    email: str
+    label: str = strawberry.field(description='"Name <address> (contact of Client)".')
+
+
+async def _contact(info: Info, contact_id: int) -> Contact | None:
+    row = await info.context.loaders.contacts.load(contact_id)
+    if row is None:
+        return None
+    client = await info.context.loaders.users.load(row.client_id)
+    return Contact(
+        name=row.name,
+        email=row.email,
+        label=contacts.label(row, client.name if client else "a client"),
+    )
+
+
 @strawberry.type
 class Message:
     id: strawberry.ID
@@ -106,6 +131,10 @@ class Message:
     internal: bool
     source: MessageSource
     created_at: datetime
+    signature: str | None = strawberry.field(
+        description="The author's signature as it was when sent (staff public replies; "
+        'Markdown); shown under the body, after a "-- " line in mail.'
+    )
     _model: Private[models.Message]
     # Handed down by a page that loaded them for all its messages at once; else a loader.
     _author: Private[User | Missing | None] = MISSING
@@ -124,6 +153,15 @@ class Message:
         if not isinstance(self._author, Missing):
             return self._author
         return later(_user(info, self._model.author_id))
+
+    @strawberry.field(
+        description="The contact who wrote it by mail (a colleague of the client CC'd on the "
+        "ticket; author is then null), else null."
+    )
+    def author_contact(self, info: Info) -> Contact | None:
+        if self._model.author_contact_id is None:
+            return None
+        return later(_contact(info, self._model.author_contact_id))
 
     @strawberry.field
     def attachments(self, info: Info) -> list[Attachment]:
@@ -145,6 +183,7 @@ class Message:
             internal=message.internal,
             source=message.source,
             created_at=message.created_at,
+            signature=message.signature,
             _model=message,
             _author=author,
             _attachments=attachments,
@@ -262,6 +301,36 @@ class Ticket:
         return later(_tags_of(info, self._model.id))
 
     @strawberry.field(
+        description="The CC addresses (the client's colleagues, who get the public "
+        "notifications): staff who see the ticket, admins and its client; empty otherwise."
+    )
+    def ccs(self, info: Info) -> list[str]:
+        if not policy.sees_ccs(info.context.actor, self._model):
+            return []
+        return later(_ccs_of(info, self._model.id))
+
+    @strawberry.field(
+        description="The CC'd contacts with their names (as ccs: staff, admins, the client)."
+    )
+    def cc_contacts(self, info: Info) -> list[Contact]:
+        if not policy.sees_ccs(info.context.actor, self._model):
+            return []
+        return later(_cc_contacts_of(info, self._model))
+
+    @strawberry.field(description="Staff who follow the ticket (staff only; empty for clients).")
+    def followers(self, info: Info) -> list[User]:
+        if not policy.sees_followers(info.context.actor):
+            return []
+        return later(_followers_of(info, self._model.id))
+
+    @strawberry.field(description="Whether the viewer follows the ticket (false for clients).")
+    def following(self, info: Info) -> bool:
+        actor = info.context.actor
+        if actor is None or not policy.sees_followers(actor):
+            return False
+        return later(_follows(info, self._model.id, actor.user_id))
+
+    @strawberry.field(
         description="The client's satisfaction rating (the latest; null: not rated). Staff "
         "who see the ticket and admins; the ticket's own client sees the rating they gave."
     )
@@ -269,6 +338,14 @@ class Ticket:
         if not policy.can_view_rating(info.context.actor, self._model):
             return None
         return later(_rating_of(info, self._model.id))
+
+    @strawberry.field(
+        description="The viewer's own unsent reply or note here (saveDraft), or null; never "
+        "anyone else's, and only while the viewer may still send it."
+    )
+    async def draft(self, info: Info) -> Draft | None:
+        row = await drafts.draft_for(info.context.actor, self._model)
+        return Draft.of(row) if row is not None else None
 
     @strawberry.field(
         description="Whether this ticket was merged into another (true also when the viewer "
@@ -436,6 +513,28 @@ async def _rating_of(info: Info, ticket_id: int) -> Rating | None:
     return Rating.of(row) if row is not None else None
 
 
+async def _ccs_of(info: Info, ticket_id: int) -> list[str]:
+    return [row.email for row in await info.context.loaders.ticket_ccs.load(ticket_id)]
+
+
+async def _cc_contacts_of(info: Info, ticket: models.Ticket) -> list[Contact]:
+    client = await info.context.loaders.users.load(ticket.client_id)
+    client_name = client.name if client else "a client"
+    return [
+        Contact(name=row.name, email=row.email, label=contacts.label(row, client_name))
+        for row in await info.context.loaders.ticket_ccs.load(ticket.id)
+    ]
+
+
+async def _followers_of(info: Info, ticket_id: int) -> list[User]:
+    return [User.of(row) for row in await info.context.loaders.ticket_followers.load(ticket_id)]
+
+
+async def _follows(info: Info, ticket_id: int, user_id: int) -> bool:
+    rows = await info.context.loaders.ticket_followers.load(ticket_id)
+    return any(row.id == user_id for row in rows)
+
+
 async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
     return [Tag.of(row) for row in await info.context.loaders.ticket_tags.load(ticket_id)]
 
@@ -594,6 +693,11 @@ class OpenTicketInput:
     client_name: str | None = strawberry.field(
         default=None, description="The new client's name (with clientEmail)."
     )
+    ccs: list[str] | None = strawberry.field(
+        default=None,
+        description="CC addresses (the client's colleagues, at most 10): each gets the public "
+        "notifications with a reply address of its own.",
+    )
 
 
 @strawberry.input
@@ -665,6 +769,8 @@ NoteResult = result_union("NoteResult", Message)
 UpdateTicketResult = result_union("UpdateTicketResult", Ticket)
 CloseTicketResult = result_union("CloseTicketResult", Ticket)
 MergeTicketsResult = result_union("MergeTicketsResult", MergedTickets)
+SetTicketCcsResult = result_union("SetTicketCcsResult", Ticket)
+FollowTicketResult = result_union("FollowTicketResult", Ticket)
 
 
 @strawberry.type(description="What one message may carry (the browser checks before uploading).")

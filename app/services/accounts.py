@@ -124,29 +124,6 @@ async def logout(*, actor: Actor | None) -> bool:
     return True
 
 
-async def update_profile(
-    *, actor: Actor | None, language: str | None = None, time_zone: str | None = None
-) -> User:
-    """The caller's own language and time zone (``None`` leaves one as it is; an empty time
-    zone returns to the default). A bad value changes nothing."""
-    actor = policy.require_user(actor)
-    checks = Checks()
-    values: dict[str, str | None] = {}
-    if language is not None:
-        values["language"] = checks.language("language", language)
-    if time_zone is not None:
-        values["time_zone"] = checks.time_zone("timeZone", time_zone)
-    checks.raise_if_any()
-    user = await User.get_or_none(id=actor.user_id, active=True)
-    if user is None:
-        raise NotAuthenticated("Sign in first.")
-    if values:
-        await User.filter(id=user.id).update(**values)
-        for key, value in values.items():
-            setattr(user, key, value)
-    return user
-
-
 MAX_API_TOKENS = 50
 """Live API tokens one user may hold (the ``apiTokens`` list is not paged)."""
 

@@ -19,6 +19,7 @@ from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
 from app.services.audit import record_account
+from app.services.profile import check_signature
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
@@ -185,6 +186,7 @@ async def update_user(
     password: str | None = None,
     language: str | None = None,
     time_zone: str | None = None,
+    signature: str | None = None,
 ) -> User:
     """Edit a user (``time_zone=""`` returns them to the default zone); leaving a department
     unassigns their tickets there. Deactivating revokes
@@ -209,6 +211,8 @@ async def update_user(
         user.language = checks.language("language", language)
     if time_zone is not None:
         user.time_zone = checks.time_zone("timeZone", time_zone)
+    if signature is not None:
+        user.signature = check_signature(checks, signature)
     departments = None
     if department_ids is not None:
         departments = await _departments(checks, department_ids, user.role)

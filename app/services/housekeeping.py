@@ -10,6 +10,7 @@
   ignored, or rejected by an admin): its bytes are emptied, the row stays (sender, subject,
   status, ticket, and the dedupe key that stops a redelivery being posted twice). Mail that is
   waiting, held, failed or refused-but-re-runnable is never touched.
+- Reply drafts nobody touched for ``DRAFT_RETENTION_DAYS`` (default 30; 0 keeps them).
 
 The orphan sweep walks the store one first-level shard (``00``…``ff``) at a time and stops
 after ``SWEEP_BUDGET_SECONDS``, well inside the job's timeout; the next run goes on from the
@@ -31,6 +32,7 @@ from app.config import Settings
 from app.infra.clock import now
 from app.infra.storage import LocalFileStore, local_store
 from app.models import Attachment, InboundMail, InboundStatus
+from app.services.drafts import purge_old_drafts
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class Swept:
     leftovers: int = 0
     orphans: int = 0
     inbound_emptied: int = 0
+    drafts_purged: int = 0
 
 
 async def _referenced(sha256: str) -> bool:
@@ -120,12 +123,17 @@ async def empty_old_inbound_mail(settings: Settings) -> int:
 async def housekeeping(settings: Settings) -> Swept:
     leftovers, orphans = await sweep_uploads(settings)
     emptied = await empty_old_inbound_mail(settings)
-    swept = Swept(leftovers=leftovers, orphans=orphans, inbound_emptied=emptied)
-    if leftovers or orphans or emptied:
+    purged = await purge_old_drafts(settings)
+    swept = Swept(
+        leftovers=leftovers, orphans=orphans, inbound_emptied=emptied, drafts_purged=purged
+    )
+    if leftovers or orphans or emptied or purged:
         log.info(
-            "housekeeping: %s temporary upload files, %s orphaned files, %s raw mails emptied",
+            "housekeeping: %s temporary upload files, %s orphaned files, %s raw mails emptied, "
+            "%s old drafts removed",
             leftovers,
             orphans,
             emptied,
+            purged,
         )
     return swept

@@ -9,13 +9,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from app.auth import policy
-from app.auth.actor import Actor
+from app.auth.actor import SYSTEM, Actor
 from app.config import Settings
 from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
 from app.infra.clock import now
-from app.models import Message, MessageSource, Ticket, TicketStatus
-from app.services import attachments
+from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
+from app.services import attachments, contacts, drafts
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
@@ -35,9 +35,11 @@ async def reply_to_ticket(
     body: str,
     source: MessageSource = MessageSource.WEB,
     files: Sequence[attachments.IncomingFile] = (),
+    mail_ccs: Sequence[contacts.CcAddress] = (),
 ) -> Posted:
     """A public reply. Staff replies set Answered; client replies set Customer Reply and
-    reopen a closed ticket."""
+    reopen a closed ticket. ``mail_ccs``: the Cc of the mail it came in (added to the
+    ticket's CC addresses, refused ones left out)."""
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_reply(actor, ticket):
@@ -50,6 +52,7 @@ async def reply_to_ticket(
         internal=False,
         source=source,
         files=files,
+        mail_ccs=mail_ccs,
     )
 
 
@@ -121,6 +124,7 @@ async def _post(
     internal: bool,
     source: MessageSource,
     files: Sequence[attachments.IncomingFile],
+    mail_ccs: Sequence[contacts.CcAddress] = (),
 ) -> Posted:
     if ticket.merged_into_id is not None:
         raise await _merged_away(actor, ticket)
@@ -136,6 +140,9 @@ async def _post(
                 raise await _merged_away(actor, locked, connection)
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
+            signature = None
+            if not internal and source is not MessageSource.EMAIL and policy.signs_replies(actor):
+                signature = await _signature(actor, connection)
             message = await add_to_thread(
                 connection,
                 ticket=locked,
@@ -145,7 +152,10 @@ async def _post(
                 source=source,
                 at=stamp,
                 prepared=prepared,
+                signature=signature,
             )
+            # What the sender was writing here is sent: their draft goes with this commit.
+            await drafts.discard_on_send(connection, user_id=actor.user_id, ticket_id=locked.id)
             changes: tuple[str, ...] = ()
             if internal:
                 await ticket_change.save(locked)  # a note changes nothing but the version
@@ -156,6 +166,16 @@ async def _post(
                 locked.last_activity_at = stamp
                 columns = ("status", "closed_at") if changes else ()
                 await ticket_change.save(locked, "last_activity_at", *columns)
+                if mail_ccs and await contacts.change(
+                    connection,
+                    actor=actor,
+                    ticket=locked,
+                    settings=settings,
+                    wanted=mail_ccs,
+                    replace=False,
+                    strict=False,
+                ):
+                    changes = (*changes, "cc")
             ticket_change.emit(
                 event_for(
                     locked,
@@ -168,6 +188,89 @@ async def _post(
             )
             if was_closed and locked.status is not TicketStatus.CLOSED:
                 ticket_change.emit(event_for(locked, EventType.REOPENED, actor=actor.user_id))
+    finally:
+        await attachments.discard(prepared)
+    return Posted(ticket=locked, message=message)
+
+
+async def _signature(actor: Actor, connection: BaseDBAsyncClient) -> str | None:
+    """The sender's signature as their profile has it now (kept on the message)."""
+    rows = await (
+        User.filter(id=actor.user_id).using_db(connection).values_list("signature", flat=True)
+    )
+    text = str(rows[0]).strip() if rows else ""
+    return text or None
+
+
+async def reply_as_contact(
+    *,
+    contact: Contact,
+    settings: Settings,
+    ticket: Ticket,
+    body: str,
+    files: Sequence[attachments.IncomingFile] = (),
+    mail_ccs: Sequence[contacts.CcAddress] = (),
+) -> Posted:
+    """A mail reply by a contact CC'd on ``ticket`` (the mail intake proved the sender): a
+    public message authored by the contact, on the client's side (Customer Reply, reopening a
+    closed ticket). A contact no longer CC'd there answers ``PermissionDenied``."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(f"Ticket #{ticket.number} was merged into another ticket.", field="number")
+    checks = Checks()
+    body = checks.body("body", body)
+    checks.raise_if_any()
+    prepared = await attachments.prepare(files, settings)
+    try:
+        async with ticket_changes() as ticket_change:
+            connection = ticket_change.connection
+            locked = await ticket_change.lock(ticket.id)
+            cc_now = contact.id in {c.id for c in await contacts.current(connection, locked.id)}
+            if not policy.contact_may_reply(contact.client_id, locked, cc_now=cc_now):
+                raise PermissionDenied("This address is no longer copied on the ticket.")
+            if locked.merged_into_id is not None:
+                raise Conflict(
+                    f"Ticket #{locked.number} was merged into another ticket.", field="number"
+                )
+            was_closed = locked.status is TicketStatus.CLOSED
+            stamp = now()
+            message = await add_to_thread(
+                connection,
+                ticket=locked,
+                author_id=None,
+                author_contact_id=contact.id,
+                body=body,
+                source=MessageSource.EMAIL,
+                at=stamp,
+                prepared=prepared,
+            )
+            # The contact writes for the client's side; the status change is the system's.
+            changes = await reopen_status_for_reply(
+                connection, actor=SYSTEM, ticket=locked, staff_reply=False
+            )
+            locked.last_activity_at = stamp
+            columns = ("status", "closed_at") if changes else ()
+            await ticket_change.save(locked, "last_activity_at", *columns)
+            if mail_ccs and await contacts.change(
+                connection,
+                actor=SYSTEM,
+                ticket=locked,
+                settings=settings,
+                wanted=mail_ccs,
+                replace=False,
+                strict=False,
+            ):
+                changes = (*changes, "cc")
+            ticket_change.emit(
+                event_for(
+                    locked,
+                    EventType.MESSAGE_ADDED,
+                    message=message.id,
+                    changes=changes,
+                    contact=contact.id,
+                )
+            )
+            if was_closed and locked.status is not TicketStatus.CLOSED:
+                ticket_change.emit(event_for(locked, EventType.REOPENED))
     finally:
         await attachments.discard(prepared)
     return Posted(ticket=locked, message=message)

@@ -383,6 +383,9 @@ def replies_in(events: Iterable[TicketEvent], ticket_id: int) -> tuple[bool, boo
     for event in events:
         if event.ticket_id != ticket_id or event.type is not EventType.MESSAGE_ADDED:
             continue
+        if event.contact is not None and not event.internal:
+            client = True  # a contact CC'd on the ticket writes for the client's side
+            continue
         if event.internal or event.actor is None:
             continue  # notes, and messages by the system
         if event.actor == event.client:

@@ -28,7 +28,7 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import attachments, audit
+from app.services import attachments, audit, contacts
 from app.services.numbering import next_ticket_number
 from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.validation import MAX_SUBJECT, Checks
@@ -77,13 +77,22 @@ async def open_ticket(
     files: Sequence[attachments.IncomingFile] = (),
     client_id: int | None = None,
     new_client: NewClient | None = None,
+    ccs: Sequence[str] = (),
+    mail_ccs: Sequence[contacts.CcAddress] = (),
 ) -> Opened:
     """A client opens a ticket for themselves; staff may open one on behalf of a client, an
     existing one (``client_id``) or one named by address (``new_client``: the client with that
     address, else a new one, who gets an invitation to set a password). Staff open tickets only
-    in their departments, admins in any. The client is mailed as if they had opened it."""
+    in their departments, admins in any. The client is mailed as if they had opened it.
+    ``ccs``: CC addresses asked for (each checked: a refused one fails the whole request);
+    ``mail_ccs``: the Cc of the mail that opened it (refused ones are left out)."""
     actor = policy.require_user(actor)
     checks = Checks()
+    wanted, bad = contacts.parse(ccs)
+    if bad:
+        checks.fail("ccs", f"Not a valid email address: {', '.join(bad[:5])[:200]}.")
+    elif len(wanted) > contacts.MAX_CCS:
+        checks.fail("ccs", f"A ticket has at most {contacts.MAX_CCS} CC addresses.")
     subject = checks.text("subject", subject, max_chars=MAX_SUBJECT, label="Subject")
     body = checks.body("body", body)
     department = await Department.get_or_none(id=department_id) if department_id else None
@@ -143,6 +152,20 @@ async def open_ticket(
                 at=stamp,
                 prepared=prepared,
             )
+            for asked, strict in ((wanted, True), (list(mail_ccs), False)):
+                if asked:
+                    try:
+                        await contacts.change(
+                            connection,
+                            actor=actor,
+                            ticket=ticket,
+                            settings=settings,
+                            wanted=asked,
+                            replace=False,
+                            strict=strict,
+                        )
+                    except ValidationFailed as exc:
+                        raise ValidationFailed.single("ccs", exc.message) from None
             ticket_change.emit(
                 event_for(ticket, EventType.CREATED, message=message.id, actor=actor.user_id)
             )
@@ -161,17 +184,21 @@ async def add_to_thread(
     at: datetime,
     internal: bool = False,
     prepared: Sequence[attachments.PreparedFile] = (),
+    signature: str | None = None,
+    author_contact_id: int | None = None,
 ) -> Message:
     """Write one message (and link its prepared files) inside the caller's transaction: the
     first message of a ticket, a reply, a note or a system message."""
     message = await Message.create(
         ticket=ticket,
         author_id=author_id,
+        author_contact_id=author_contact_id,
         body=body,
         internal=internal,
         source=source,
         created_at=at,
         ticket_version=ticket.version,
+        signature=signature,
         using_db=connection,
     )
     if prepared:

@@ -7,6 +7,7 @@ tests are skipped with a message saying so; the route and API tests run either w
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -49,7 +50,8 @@ async def browser() -> AsyncIterator[Browser]:
 async def open_as(browser: Browser, live_server: str) -> AsyncIterator[OpenAs]:
     """``await open_as(person, "/admin/tickets")``: a page in its own browser context signed
     in as ``person`` (their session token in the HttpOnly cookie, as ``login`` sets it), or
-    signed out with ``None``; ``before(page)`` runs before the page loads."""
+    signed out with ``None``; ``before(page)`` runs before the page loads; ``color_scheme``
+    is the system setting the page sees (``prefers-color-scheme``, light by default)."""
     contexts: list[BrowserContext] = []
 
     async def open_page(
@@ -61,6 +63,7 @@ async def open_as(browser: Browser, live_server: str) -> AsyncIterator[OpenAs]:
         before: Callable[[Page], Awaitable[None]] | None = None,
         locale: str | None = None,
         timezone_id: str | None = None,
+        color_scheme: Literal["light", "dark"] = "light",
     ) -> Page:
         context = await browser.new_context(
             base_url=live_server,
@@ -69,6 +72,7 @@ async def open_as(browser: Browser, live_server: str) -> AsyncIterator[OpenAs]:
             # The browser's language and zone (Chromium's own when None).
             locale=locale,
             timezone_id=timezone_id,
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -53,7 +53,20 @@ async def test_staff_change_chosen_rows_and_all_matching(world: World, open_as: 
     await bar.get_by_role("button", name="Select all 27 matching this filter").click()
     await expect(bar.get_by_text("All 27 matching tickets chosen")).to_be_visible()
     await bar.get_by_label("Action").select_option(label="Close")
+    # Closing asks first, as closing one ticket does: Cancel (or Escape) changes nothing.
     await bar.get_by_role("button", name="Apply to 27 tickets").click()
+    dialog = page.get_by_role("dialog", name="Close 27 tickets?")
+    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await bar.get_by_role("button", name="Apply to 27 tickets").click()
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    await expect(bar.get_by_text("All 27 matching tickets chosen")).to_be_visible()
+    for ticket in mine:
+        assert (await Ticket.get(id=ticket.id)).status is TicketStatus.OPEN
+    await bar.get_by_role("button", name="Apply to 27 tickets").click()
+    await dialog.get_by_role("button", name="Close tickets").click()
     await expect(bar.get_by_role("status")).to_contain_text("27 tickets changed.")
     for ticket in mine:
         assert (await Ticket.get(id=ticket.id)).status is TicketStatus.CLOSED

@@ -4,7 +4,7 @@ the second step is refused, the reply stays sent and the page says what did not 
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Route, expect
+from playwright.async_api import Page, Route, expect
 
 from app.config import get_settings
 from app.models import Message, Ticket, TicketPriority, TicketStatus
@@ -24,6 +24,13 @@ async def a_ticket(world: World) -> int:
         settings=get_settings(),
     )
     return opened.ticket.number
+
+
+async def confirm_closing(page: Page, number: int) -> None:
+    """Send & set Closed asks first, as closing does; this answers "Send & close"."""
+    dialog = page.get_by_role("dialog", name=f"Send the reply and close ticket #{number}?")
+    await dialog.get_by_role("button", name="Send & close").click()
+    await expect(page.locator("dialog[open]")).to_have_count(0)
 
 
 async def test_send_and_set_on_hold_replies_then_sets_the_status(
@@ -66,6 +73,7 @@ async def test_a_failed_status_change_keeps_the_reply_and_says_so(
     await page.get_by_label("Reply to the client").fill("Please restart it and tell me.")
     await page.get_by_label("After sending, set").select_option(label="Closed")
     await page.get_by_role("button", name="Send & set Closed").click()
+    await confirm_closing(page, number)
 
     alert = page.locator(".composer [role=alert]")
     await expect(alert).to_contain_text("Your reply was sent, but the status was not set to Closed")
@@ -80,6 +88,7 @@ async def test_a_failed_status_change_keeps_the_reply_and_says_so(
     await page.unroute("**/graphql")
     await page.get_by_label("Reply to the client").fill("Closing this now.")
     await page.get_by_role("button", name="Send & set Closed").click()
+    await confirm_closing(page, number)
     await expect(page.get_by_label("Status", exact=True)).to_have_value("CLOSED")
     await expect(alert).to_have_count(0)
 
@@ -108,6 +117,7 @@ async def test_send_and_set_sends_the_version_and_a_change_meanwhile_is_a_confli
     await page.get_by_label("Reply to the client").fill("Fixed, closing.")
     await page.get_by_label("After sending, set").select_option(label="Closed")
     await page.get_by_role("button", name="Send & set Closed").click()
+    await confirm_closing(page, number)
 
     alert = page.locator(".composer [role=alert]")
     await expect(alert).to_contain_text("Your reply was sent, but the status was not set to Closed")
@@ -123,4 +133,40 @@ async def test_send_and_set_sends_the_version_and_a_change_meanwhile_is_a_confli
     await page.unroute("**/graphql")
     await page.get_by_label("Reply to the client").fill("Closing this now.")
     await page.get_by_role("button", name="Send & set Closed").click()
+    await confirm_closing(page, number)
     await expect(page.get_by_label("Status", exact=True)).to_have_value("CLOSED")
+
+
+async def test_send_and_set_closed_asks_first(world: World, open_as: OpenAs) -> None:
+    """Like the status control and the client's Close ticket: Cancel or Escape sends nothing
+    and keeps the text; Send & close replies and closes."""
+    number = await a_ticket(world)
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}")
+    box = page.get_by_label("Reply to the client")
+    await box.fill("All done, closing.")
+    await page.get_by_label("After sending, set").select_option(label="Closed")
+    button = page.get_by_role("button", name="Send & set Closed")
+    dialog = page.get_by_role("dialog", name=f"Send the reply and close ticket #{number}?")
+
+    await button.click()
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(page.locator("dialog[open]")).to_have_count(0)
+    await button.click()
+    await expect(dialog).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.locator("dialog[open]")).to_have_count(0)
+    await expect(box).to_have_value("All done, closing.")
+    ticket = await Ticket.get(number=number)
+    assert ticket.status is TicketStatus.OPEN
+    assert await Message.filter(ticket_id=ticket.id, body="All done, closing.").count() == 0
+
+    await button.click()
+    await confirm_closing(page, number)
+    await expect(page.get_by_label("Status", exact=True)).to_have_value("CLOSED")
+    await expect(page.locator(".thread")).to_contain_text("All done, closing.")
+    await expect(box).to_have_value("")
+    ticket = await Ticket.get(number=number)
+    assert ticket.status is TicketStatus.CLOSED
+    assert await Message.filter(ticket_id=ticket.id, body="All done, closing.").count() == 1

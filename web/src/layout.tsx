@@ -1,9 +1,11 @@
 import type { ComponentChildren } from "preact";
 import { useLocation } from "preact-iso";
+import { useEffect, useState } from "preact/hooks";
 import { mutate, restartSocket } from "./api";
 import { graphql } from "./gql";
 import type { Role } from "./gql/graphql";
 import { t, tk } from "./i18n";
+import { ShortcutsHelp } from "./components/shortcuts";
 import { usePageFocus } from "./page-focus";
 import { isStaff, useSession } from "./session";
 
@@ -34,6 +36,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const { me, setMe } = useSession();
   const { route, path } = useLocation();
   const announced = usePageFocus(path, () => document.getElementById("main"));
+  // On a narrow screen the menu folds behind a button (styles.css); moving on folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
   const signOut = async () => {
     try {
       await mutate(LogoutDocument, {});
@@ -48,12 +53,23 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <a class="skip" href="#main">
         {t("Skip to content")}
       </a>
-      <header class="top">
+      <header class={`top${me ? " has-menu" : ""}${menuOpen ? " menu-open" : ""}`}>
         <a class="brand" href="/">
           {t("Helpdesk")}
         </a>
         {me && (
-          <nav aria-label={t("Main")}>
+          <button
+            type="button"
+            class="menu-button"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            {t("Menu")}
+          </button>
+        )}
+        {me && (
+          <nav id="main-nav" aria-label={t("Main")}>
             {isStaff(me) ? (
               <>
                 <span class="area">{t("Admin › Support ›")}</span>
@@ -105,6 +121,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <p class="sr-only" aria-live="polite" data-testid="page-announcer">
         {announced}
       </p>
+      <ShortcutsHelp />
     </>
   );
 }

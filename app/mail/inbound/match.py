@@ -6,6 +6,10 @@ signed Message-ID in In-Reply-To/References, then "[Ticket #N]" in the subject, 
 a sender whom the access policy lets reply to that ticket; else a department's address opens a
 new ticket there. Our own mail and automatic mail are sorted out before matching.
 
+A contact CC'd on a ticket (no account) has reply addresses and Message-IDs of its own; its
+mail is posted as that contact under the same proofs, and only while it is CC'd there (a
+contact removed since is held, as any unproven sender).
+
 From proves nothing. A reply is posted as its sender only when the mail proves who sent it:
 the reply address made for that sender, a Message-ID we sent to that sender, or our receiving
 server's Authentication-Results (app/mail/authresults.py). A mail that names a ticket some
@@ -24,7 +28,8 @@ from app.i18n import N_
 from app.mail import authresults
 from app.mail.parsing import ParsedMail
 from app.mail.tokens import parse_message_id, parse_reply_address, parse_signed_message_id
-from app.models import Department, Ticket, User
+from app.models import Contact, Department, Ticket, User
+from app.services import contacts
 from app.services.directory import normalise_email
 from app.services.merge import follow
 
@@ -39,6 +44,15 @@ class Reply:
     ticket: Ticket
     user: User
     via: str  # what matched: "reply address", "Message-ID" or "subject"
+
+
+@dataclass(frozen=True)
+class ContactReply:
+    """A reply by a contact CC'd on the ticket (proven as ``Reply`` is)."""
+
+    ticket: Ticket
+    contact: Contact
+    via: str
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ class Hold:
     ticket: Ticket | None = None
 
 
-Decision = Reply | NewTicket | Refuse | Ignore | Hold
+Decision = Reply | ContactReply | NewTicket | Refuse | Ignore | Hold
 
 FORGED = Refuse(
     "forged or altered reply address",
@@ -146,6 +160,8 @@ async def _by_token(parsed: ParsedMail, settings: Settings) -> Decision | None:
     if not tokens:
         return FORGED
     token = tokens[0]
+    if token.contact_id is not None:
+        return await _by_contact_token(parsed, token.ticket_number, token.contact_id)
     ticket = await Ticket.get_or_none(number=token.ticket_number)
     user = await User.get_or_none(id=token.user_id)
     if ticket is None or user is None:
@@ -158,6 +174,35 @@ async def _by_token(parsed: ParsedMail, settings: Settings) -> Decision | None:
         if not await _may_reply(user, ticket):
             return MERGED_AWAY
     return Reply(ticket=ticket, user=user, via="reply address")
+
+
+async def _by_contact_token(parsed: ParsedMail, number: int, contact_id: int) -> Decision:
+    ticket = await Ticket.get_or_none(number=number)
+    contact = await Contact.get_or_none(id=contact_id)
+    if ticket is None or contact is None:
+        return GONE
+    if normalise_email(parsed.from_address) != contact.email.lower():
+        return OTHER_SENDER
+    if ticket.merged_into_id is not None:
+        ticket = await follow(ticket)
+    cc_now = await contacts.is_cc(ticket.id, contact.id)
+    if not policy.contact_may_reply(contact.client_id, ticket, cc_now=cc_now):
+        return Hold(
+            f"a reply of {contact.email} to ticket #{ticket.number}, where it is no longer "
+            "copied (CC)",
+            ticket,
+        )
+    return ContactReply(ticket=ticket, contact=contact, via="reply address")
+
+
+async def _cc_sender(parsed: ParsedMail, ticket: Ticket) -> Contact | None:
+    """The sender as a contact CC'd on ``ticket`` now, if it is one."""
+    contact = await Contact.get_or_none(
+        client_id=ticket.client_id, email=normalise_email(parsed.from_address)
+    )
+    if contact is None or not await contacts.is_cc(ticket.id, contact.id):
+        return None
+    return contact
 
 
 async def _sender(parsed: ParsedMail) -> User | None:
@@ -206,6 +251,17 @@ async def _by_message_id(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if ticket is not None:
         ticket = await follow(ticket)
     user = await _sender(parsed)
+    if user is None and ticket is not None:
+        contact = await _cc_sender(parsed, ticket)
+        if contact is not None:
+            sent_to_contact = any(
+                s.ticket_number == signed[0].ticket_number and s.contact_id == contact.id
+                for s in signed
+            )
+            if sent_to_contact or proof.proven:
+                return ContactReply(ticket=ticket, contact=contact, via="Message-ID")
+            what = f"refers to ticket #{ticket.number} by a Message-ID we did not send to it"
+            return proof.unproven(contact.email, what, ticket)
     if user is None or ticket is None or not await _may_reply(user, ticket):
         return NOT_ALLOWED
     sent_to_sender = any(
@@ -226,6 +282,13 @@ async def _by_subject(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if ticket is not None:
         ticket = await follow(ticket)
     user = await _sender(parsed)
+    if user is None and ticket is not None:
+        contact = await _cc_sender(parsed, ticket)
+        if contact is not None:
+            if proof.proven:
+                return ContactReply(ticket=ticket, contact=contact, via="subject")
+            what = f"names ticket #{ticket.number} only by the number in its subject"
+            return proof.unproven(contact.email, what, ticket)
     if user is None or ticket is None or not await _may_reply(user, ticket):
         return None
     if proof.proven:

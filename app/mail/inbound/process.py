@@ -28,6 +28,7 @@ from app.mail.headers import strip_controls
 from app.mail.inbound import notices
 from app.mail.inbound.files import mail_files
 from app.mail.inbound.match import (
+    ContactReply,
     Hold,
     Ignore,
     NewTicket,
@@ -39,6 +40,7 @@ from app.mail.inbound.match import (
 from app.mail.inbound.store import too_large_reason
 from app.mail.parsing import MailParseError, ParsedMail, parse_mail
 from app.models import (
+    Contact,
     InboundMail,
     InboundStatus,
     Message,
@@ -47,8 +49,9 @@ from app.models import (
     TicketStatus,
     User,
 )
+from app.services import contacts
 from app.services.directory import ensure_client, normalise_email
-from app.services.messages import reply_to_ticket
+from app.services.messages import reply_as_contact, reply_to_ticket
 from app.services.tickets import open_ticket
 from app.services.validation import MAX_SUBJECT
 
@@ -176,8 +179,24 @@ async def _handle(
         return parsed, _refused(decision)
     if isinstance(decision, Reply):
         return parsed, await _reply(mail, parsed, decision, settings)
+    if isinstance(decision, ContactReply):
+        return parsed, await _contact_reply(mail, parsed, decision, settings)
     assert isinstance(decision, NewTicket)
     return parsed, await _open(mail, parsed, decision, settings)
+
+
+def _mail_ccs(parsed: ParsedMail, settings: Settings) -> list[contacts.CcAddress]:
+    """The Cc of the mail, as CC addresses to keep (``MAIL_KEEP_CC``; the services leave out
+    our own addresses, staff and the client)."""
+    if not settings.mail_keep_cc:
+        return []
+    sender = normalise_email(parsed.from_address)
+    kept: list[contacts.CcAddress] = []
+    for name, address in parsed.cc:
+        found, _ = contacts.parse([address])
+        if found and found[0].email != sender:
+            kept.append(contacts.CcAddress(email=found[0].email, name=name.strip()[:200]))
+    return kept
 
 
 def _closed_too_long(ticket: Ticket, settings: Settings) -> bool:
@@ -232,12 +251,78 @@ async def _reply(
             body=body,
             source=MessageSource.EMAIL,
             files=files,
+            mail_ccs=_mail_ccs(parsed, settings),
         )
     except (NotFound, PermissionDenied):
         return _refused(NO_ACCESS)
     except (ValidationFailed, Conflict) as exc:
         return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}", ticket.id)
     return Outcome(InboundStatus.PROCESSED, done, ticket.id, posted.message.id)
+
+
+async def _contact_reply(
+    mail: InboundMail, parsed: ParsedMail, decision: ContactReply, settings: Settings
+) -> Outcome:
+    ticket, contact = decision.ticket, decision.contact
+    if _closed_too_long(ticket, settings):
+        days = settings.reopen_window_days
+        return _refused(
+            Refuse(
+                f"ticket #{ticket.number} was closed more than {days} days ago",
+                f"Ticket #{ticket.number} was closed more than {days} days ago and can no "
+                "longer be reopened by email.",
+            )
+        )
+    files, refusals = await mail_files(parsed, settings)
+    if parsed.quote_only and not files:
+        return Outcome(InboundStatus.IGNORED, QUOTE_ONLY)
+    body = _with_notes(parsed.reply_text.strip(), refusals)
+    if not body and not files:
+        return Outcome(InboundStatus.IGNORED, "empty message: no text and no attachments")
+    body = body or "(attachments only)"
+    done = (
+        f"reply of contact {contact.email} on ticket #{ticket.number} (matched by {decision.via})"
+    )
+    if mail.attempts > 1:
+        earlier = await _earlier_contact_reply(mail, ticket, contact, body)
+        if earlier is not None:
+            return Outcome(InboundStatus.PROCESSED, done, ticket.id, earlier.id)
+    try:
+        posted = await reply_as_contact(
+            contact=contact,
+            settings=settings,
+            ticket=ticket,
+            body=body,
+            files=files,
+            mail_ccs=_mail_ccs(parsed, settings),
+        )
+    except PermissionDenied:
+        # Removed from the CC between matching and posting: held, as any unproven sender.
+        return Outcome(
+            InboundStatus.HELD,
+            f"a reply of {contact.email} to ticket #{ticket.number}, where it is no longer "
+            "copied (CC)",
+            ticket.id,
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}", ticket.id)
+    return Outcome(InboundStatus.PROCESSED, done, ticket.id, posted.message.id)
+
+
+async def _earlier_contact_reply(
+    mail: InboundMail, ticket: Ticket, contact: Contact, body: str
+) -> Message | None:
+    return (
+        await Message.filter(
+            ticket_id=ticket.id,
+            author_contact_id=contact.id,
+            source=MessageSource.EMAIL,
+            body=body.strip(),
+            created_at__gte=mail.received_at,
+        )
+        .order_by("id")
+        .first()
+    )
 
 
 async def _earlier_reply(
@@ -309,6 +394,7 @@ async def _open(
             body=body,
             source=MessageSource.EMAIL,
             files=files,
+            mail_ccs=_mail_ccs(parsed, settings),
         )
     except ValidationFailed as exc:
         return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}")

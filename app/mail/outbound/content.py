@@ -22,6 +22,7 @@ from app.mail.outbound.recipients import Recipient, load_people, recipients_for
 from app.models import (
     Attachment,
     AuditEntry,
+    Contact,
     Department,
     EscalationRule,
     Message,
@@ -31,7 +32,7 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import ratings
+from app.services import contacts, ratings
 from app.services.attachments import download_url
 from app.services.merge import MAX_HOPS
 
@@ -149,9 +150,9 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
             context = replace(context, escalation=(rule.target, rule.at_percent))
     mails = tuple(
         PlannedMail(
-            dedupe_key=f"{identity}:u{r.user.id}",
-            user_id=r.user.id,
-            notification=context.notification(r, f"{identity}:u{r.user.id}"),
+            dedupe_key=f"{identity}:{r.key}",
+            user_id=r.user.id if r.user is not None else 0,
+            notification=context.notification(r, f"{identity}:{r.key}"),
         )
         for r in recipients
     )
@@ -195,6 +196,7 @@ class _Context:
     actor: str | None
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
+    client: str = "the client"
     rating_links: tuple[tuple[str, str], ...] = ()  # (label to translate, url)
     escalation: tuple[SlaTarget, int] | None = None  # the rule's target and share, if it exists
 
@@ -209,6 +211,12 @@ class _Context:
     ) -> _Context:
         department: Department = ticket.department  # loaded with the ticket
         author = people.get(message.author_id) if message and message.author_id else None
+        author_name = author.name if author else None
+        if message is not None and message.author_contact_id is not None:
+            contact = await Contact.get_or_none(id=message.author_contact_id)
+            client = people.get(ticket.client_id)
+            if contact is not None:
+                author_name = contacts.label(contact, client.name if client else "the client")
         actor = people.get(event.actor) if event.actor else None
         rows = await Attachment.filter(message_id=message.id).order_by("id") if message else []
         links = tuple(
@@ -226,16 +234,19 @@ class _Context:
             department=department.name,
             event=event,
             message=message,
-            author=author.name if author else None,
+            author=author_name,
             actor=actor.name if actor else None,
+            client=people[ticket.client_id].name if ticket.client_id in people else "the client",
             attachments=links,
             settings=settings,
         )
 
     def notification(self, recipient: Recipient, dedupe_key: str) -> Notification:
+        # A contact (no account) reads the installation's default language and zone.
+        user = recipient.user
         t = translator(
-            recipient.user.language,
-            recipient.user.time_zone,
+            user.language if user is not None else None,
+            user.time_zone if user is not None else None,
             default_language=self.settings.default_language,
             default_time_zone=self.settings.default_time_zone,
         )
@@ -247,23 +258,27 @@ class _Context:
             ticket_number=number,
             ticket_subject=self.ticket.subject,
             headline=self._headline(recipient, t),
-            body=self.message.body if self.message is not None else None,
+            body=signed_text(self.message) if self.message is not None else None,
             attachments=self.attachments,
             link=f"{base}/{area}/tickets/{number}",
             footer=self._footer(recipient, t),
             sender_name=self.author or self.department,
             sender_address=self.settings.sender_address,
-            recipient_name=recipient.user.name,
-            recipient_address=recipient.user.email,
-            reply_to=tokens.reply_address(number, recipient.user.id, settings=self.settings),
+            recipient_name=recipient.name,
+            recipient_address=recipient.email,
+            reply_to=self._reply_to(recipient),
             message_id=tokens.message_id(
-                number, discriminator, recipient.user.id, settings=self.settings
+                number,
+                discriminator,
+                recipient.user.id if recipient.user is not None else None,
+                contact_id=recipient.contact.id if recipient.contact is not None else None,
+                settings=self.settings,
             ),
             thread_id=tokens.thread_root_id(number, settings=self.settings),
             date=now(),
-            # Only the client rates (never staff copies of the mail).
+            # Only the client rates (never staff copies of the mail, nor contacts).
             rating_links=()
-            if recipient.staff_side
+            if recipient.staff_side or recipient.contact
             else tuple((t._(label), url) for label, url in self.rating_links),
             language=t.language,
             when=t.when(self._happened_at()),
@@ -276,10 +291,26 @@ class _Context:
             return self.message.created_at
         return now()
 
+    def _reply_to(self, recipient: Recipient) -> str:
+        number = self.ticket.number
+        if recipient.contact is not None:
+            return tokens.contact_reply_address(
+                number, recipient.contact.id, settings=self.settings
+            )
+        assert recipient.user is not None
+        return tokens.reply_address(number, recipient.user.id, settings=self.settings)
+
     def _headline(self, recipient: Recipient, t: Translator) -> str:
         number, kind = self.ticket.number, self.event.type
         who = self.author or self.actor or self.department
         if kind is EventType.CREATED:
+            if recipient.contact is not None:
+                return t._(
+                    "{client} opened ticket #{number} and copied you on it; "
+                    "reply to this email to add to it.",
+                    client=self.client,
+                    number=number,
+                )
             if not recipient.staff_side:
                 return t._(
                     "We received your request. Your ticket number is #{number}; "
@@ -333,6 +364,12 @@ class _Context:
         return t._("Ticket #{number} was updated.", number=number)
 
     def _footer(self, recipient: Recipient, t: Translator) -> str:
+        if recipient.contact is not None:
+            return t._(
+                "You get this mail because you are copied (CC) on this ticket of {client}. "
+                "Reply to this email to answer; keep your text above the marker line.",
+                client=self.client,
+            )
         if recipient.staff_side:
             return t._("You get this mail as staff of {department}.", department=self.department)
         return t._(
@@ -346,3 +383,11 @@ TARGET_NAMES = {
     SlaTarget.NEXT_RESPONSE: N_("next response"),
     SlaTarget.RESOLUTION: N_("resolution"),
 }
+
+
+def signed_text(message: Message) -> str:
+    """A message's text as mailed: the body, then the author's signature (as it was when
+    sent) after the usual "-- " line, which mail programs recognise as a signature."""
+    if not message.signature:
+        return message.body
+    return f"{message.body}\n\n-- \n{message.signature}"

@@ -8,7 +8,11 @@
 - closed (by hand or automatically): the client;
 - assigned: the new assignee;
 - escalated by SLA: whom the rule names (the assignee, the department's staff, the admins),
-  staff only.
+  staff only;
+- CC'd contacts (the client's colleagues): the new ticket, every public message but their
+  own, and the close; never an internal note, and only while they are CC'd;
+- followers (staff): every message and internal note but their own, and the close, while
+  the policy lets them see the ticket.
 
 Nobody is mailed about their own change (the acknowledgement aside). "The department's staff"
 are the active staff members of the ticket's department. Administrators belong to no
@@ -24,13 +28,37 @@ from dataclasses import dataclass
 from app.auth import policy
 from app.auth.actor import actor_for
 from app.events import EventType, TicketEvent
-from app.models import Message, Ticket, User
+from app.models import Contact, Message, Ticket, TicketFollower, User
+from app.services import contacts
 
 
 @dataclass(frozen=True)
 class Recipient:
-    user: User
+    user: User | None  # None for a contact
     staff_side: bool  # sees the dashboard link and internal notes
+    contact: Contact | None = None  # a contact CC'd on the ticket (no account)
+
+    @property
+    def key(self) -> str:
+        """Who, in a delivery record's key: ``u<user>`` or ``uc<contact>``."""
+        if self.contact is not None:
+            return f"uc{self.contact.id}"
+        assert self.user is not None
+        return f"u{self.user.id}"
+
+    @property
+    def name(self) -> str:
+        if self.contact is not None:
+            return self.contact.name or self.contact.email.split("@")[0]
+        assert self.user is not None
+        return self.user.name
+
+    @property
+    def email(self) -> str:
+        if self.contact is not None:
+            return self.contact.email
+        assert self.user is not None
+        return self.user.email
 
 
 async def department_staff(department_id: int) -> list[User]:
@@ -70,6 +98,8 @@ async def _candidates(
     if event.type is EventType.CREATED:
         return clients + await _assignee_or_staff(ticket, people)
     if event.type is EventType.MESSAGE_ADDED and message is not None and not message.internal:
+        if message.author_contact_id is not None:
+            return await _assignee_or_staff(ticket, people)
         author = people.get(message.author_id) if message.author_id else None
         if author is not None and not policy.works_tickets(author):
             return await _assignee_or_staff(ticket, people)
@@ -102,12 +132,51 @@ async def _escalation_recipients(
     return [user for user in users if policy.escalation_recipients_ok(user)]
 
 
+def _by_contact(event: TicketEvent, message: Message | None) -> int | None:
+    if message is not None and message.author_contact_id is not None:
+        return message.author_contact_id
+    return event.contact
+
+
+async def _with_followers(
+    event: TicketEvent, ticket: Ticket, message: Message | None, people: dict[int, User]
+) -> list[User]:
+    """The rules' users, then the ticket's followers for what followers hear of."""
+    users = await _candidates(event, ticket, message, people)
+    if _by_contact(event, message) is not None and event.type is EventType.MESSAGE_ADDED:
+        # A contact wrote: the client hears of it too, as of a colleague's reply.
+        users = _one(people, ticket.client_id) + users
+    if event.type in (EventType.MESSAGE_ADDED, EventType.NOTE_ADDED, EventType.CLOSED):
+        links = await TicketFollower.filter(ticket_id=ticket.id).select_related("user")
+        users = users + [link.user for link in sorted(links, key=lambda row: row.user_id)]
+    return users
+
+
+async def _contacts_for(
+    event: TicketEvent, ticket: Ticket, message: Message | None, internal: bool
+) -> list[Recipient]:
+    """The contacts CC'd on the ticket now, for a public new ticket, message or close."""
+    if event.type not in (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.CLOSED):
+        return []
+    if event.type is EventType.MESSAGE_ADDED and message is None:
+        return []
+    author = _by_contact(event, message)
+    chosen = []
+    for contact in await contacts.current(None, ticket.id):
+        if contact.id == author or contact.client_id != ticket.client_id:
+            continue
+        if policy.contact_gets(internal, cc_now=True):
+            chosen.append(Recipient(user=None, staff_side=False, contact=contact))
+    return chosen
+
+
 async def recipients_for(
     event: TicketEvent, ticket: Ticket, message: Message | None, people: dict[int, User]
 ) -> list[Recipient]:
-    """The users to mail about ``event``, each allowed by the policy to see what is mailed.
-    ``people`` holds the ticket's client and assignee and the event's author and actor."""
-    users = await _candidates(event, ticket, message, people)
+    """The users (and CC'd contacts) to mail about ``event``, each allowed by the policy to
+    see what is mailed. ``people`` holds the ticket's client and assignee and the event's
+    author and actor."""
+    users = await _with_followers(event, ticket, message, people)
     internal = (message is not None and message.internal) or event.internal
     chosen: list[Recipient] = []
     seen: set[int] = set()
@@ -124,4 +193,9 @@ async def recipients_for(
         ):
             continue
         chosen.append(Recipient(user=user, staff_side=policy.works_tickets(actor)))
+    taken = {r.email.lower() for r in chosen}
+    for recipient in await _contacts_for(event, ticket, message, internal):
+        if recipient.email.lower() not in taken:
+            taken.add(recipient.email.lower())
+            chosen.append(recipient)
     return chosen

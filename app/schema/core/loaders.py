@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from app.models import Attachment, Department, Message, Tag, Ticket, TicketRating, User
+from app.models import (
+    Attachment,
+    Contact,
+    Department,
+    Message,
+    Tag,
+    Ticket,
+    TicketRating,
+    User,
+)
+from app.services.ccs import followers_of
+from app.services.contacts import of_tickets as ccs_of
 from app.services.ratings import current_ratings
 from app.services.tags import tags_of
 
@@ -33,6 +44,11 @@ async def _messages(ids: Sequence[int]) -> list[Message | None]:
     return [found.get(i) for i in ids]
 
 
+async def _contacts(ids: Sequence[int]) -> list[Contact | None]:
+    found = {c.id: c for c in await Contact.filter(id__in=list(ids))}
+    return [found.get(i) for i in ids]
+
+
 async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
     grouped: dict[int, list[Attachment]] = defaultdict(list)
     for row in await Attachment.filter(message_id__in=list(message_ids)).order_by("id"):
@@ -53,6 +69,12 @@ class Loaders:
     )
     # A page's tickets' tags in one query.
     ticket_tags: DataLoader[int, list[Tag]] = field(default_factory=lambda: DataLoader(tags_of))
+    # CC and followers: a page's tickets' CC'd contacts and followers, one query each.
+    ticket_ccs: DataLoader[int, list[Contact]] = field(default_factory=lambda: DataLoader(ccs_of))
+    ticket_followers: DataLoader[int, list[User]] = field(
+        default_factory=lambda: DataLoader(followers_of)
+    )
+    contacts: DataLoader[int, Contact | None] = field(default_factory=lambda: DataLoader(_contacts))
     # A page's tickets' current ratings in one query.
     ticket_ratings: DataLoader[int, TicketRating | None] = field(
         default_factory=lambda: DataLoader(current_ratings)

@@ -36,7 +36,7 @@ from app.errors import ValidationFailed
 MULTILINE = {"multiline": True}
 """Metadata for input fields that may hold tab, CR and LF: ``strawberry.field(metadata=...)``."""
 
-MULTILINE_ARGUMENTS = frozenset({"body"})
+MULTILINE_ARGUMENTS = frozenset({"body", "signature"})
 
 # Surrogates (U+D800-U+DFFF) count too: JSON can escape half of a UTF-16 pair ("\ud800"), which
 # is no character, cannot be encoded in UTF-8, and so reached the database as an INTERNAL error.

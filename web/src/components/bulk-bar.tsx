@@ -8,6 +8,7 @@ import { PRIORITIES, PRIORITY_LABEL, SETTABLE_STATUSES, STATUS_LABEL } from "../
 import { graphql } from "../gql";
 import type { BulkChangeInput, TicketFilter, TicketPriority, TicketStatus } from "../gql/graphql";
 import { useAction } from "../hooks";
+import { ConfirmDialog } from "./confirm";
 import { ErrorNote, Field, Select, labelled } from "./ui";
 import type { Option } from "./ui";
 import { t } from "../i18n";
@@ -111,6 +112,8 @@ export function BulkBar({
   const [kind, setKind] = useState<Kind>("status");
   const [value, setValue] = useState("");
   const [outcomes, setOutcomes] = useState<Outcome[] | null>(null);
+  // Closing asks first, as closing one ticket does.
+  const [askClose, setAskClose] = useState(false);
   const action = useAction();
   const count = all ? matching : selected.size;
   if (count === 0 && !outcomes) return null;
@@ -156,7 +159,8 @@ export function BulkBar({
           class="bulk-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void apply();
+            if (kind === "close") setAskClose(true);
+            else void apply();
           }}
         >
           <p class="bulk-count" aria-live="polite">
@@ -226,6 +230,22 @@ export function BulkBar({
               {t("Clear selection")}
             </button>
           </div>
+          <ConfirmDialog
+            open={askClose}
+            title={
+              count === 1 && !(all && capped)
+                ? t("Close 1 ticket?")
+                : t("Close {count} tickets?", { count: `${count}${all && capped ? "+" : ""}` })
+            }
+            confirm={count === 1 ? t("Close ticket") : t("Close tickets")}
+            onConfirm={() => {
+              setAskClose(false);
+              void apply();
+            }}
+            onCancel={() => setAskClose(false)}
+          >
+            <p>{t("A reply from a client opens their ticket again.")}</p>
+          </ConfirmDialog>
           {tooMany && (
             <p class="error" role="alert">
               {t("More than {limit} tickets match; narrow the filter.", { limit: BULK_LIMIT })}

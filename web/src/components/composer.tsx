@@ -7,8 +7,12 @@ import { mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction } from "../hooks";
 import { useSession } from "../session";
+import { ConfirmDialog } from "./confirm";
 import { WritePreview } from "./markdown";
+import { useLeaveGuard } from "./leave-guard";
 import type { ThreadMessage } from "./thread";
+import { useDraft } from "./use-draft";
+import type { DraftState } from "./use-draft";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
 import { t } from "../i18n";
@@ -84,6 +88,20 @@ function ArrivedNotice({
   );
 }
 
+function DraftStatus({ state }: { state: DraftState }) {
+  const text = {
+    idle: "",
+    saving: t("Saving draft…"),
+    saved: t("Draft saved"),
+    failed: t("Draft not saved"),
+  }[state];
+  return (
+    <small class={`draft-status muted${state === "failed" ? " error" : ""}`} role="status">
+      {text}
+    </small>
+  );
+}
+
 export function Composer({
   number,
   label,
@@ -97,6 +115,7 @@ export function Composer({
   actions,
   footer,
   sendAndSet,
+  onRestoreMode,
 }: {
   number: number;
   /** The text box's label. */
@@ -119,8 +138,15 @@ export function Composer({
   /** Shown below the buttons. */
   footer?: ComponentChildren;
   /** "Send & set <status>" (staff replies): the reply is posted first, then ``set`` runs; if
-   * that fails, the reply stays sent and the error says so. */
-  sendAndSet?: { options: Option[]; set: (value: string) => Promise<void> };
+   * that fails, the reply stays sent and the error says so. Where ``ask`` gives a question for
+   * the status (closing), the button asks it first. */
+  sendAndSet?: {
+    options: Option[];
+    set: (value: string) => Promise<void>;
+    ask?: (option: Option) => { title: string; confirm: string; text: string } | null;
+  };
+  /** A restored draft was a note (true) or a reply (false): the page switches to it. */
+  onRestoreMode?: (note: boolean) => void;
 }) {
   const [then, setThen] = useState(sendAndSet?.options[0]?.value ?? "");
   const [body, setBody] = useState("");
@@ -130,6 +156,14 @@ export function Composer({
   const writing = body.trim().length > 0;
   useEffect(() => onWriting?.(writing), [writing]);
   const { arrived, acknowledge } = useArrivedWhileWriting(thread, writing);
+  const draft = useDraft(number, { body, internal: note }, (text, internal) => {
+    setBody(text);
+    onRestoreMode?.(internal);
+  });
+  useLeaveGuard(
+    writing || files.length > 0,
+    t("Your message is not sent yet. Leave this page? (Its text is kept as a draft; attached files are not.)"),
+  );
 
   const insert = (text: string) => {
     const area = textarea.current;
@@ -144,7 +178,14 @@ export function Composer({
   const submit = (e?: Event, status?: Option) => {
     e?.preventDefault();
     void run(async () => {
-      await post(number, body, files, note);
+      await draft.sending();
+      try {
+        await post(number, body, files, note);
+      } catch (refused) {
+        draft.sent(false);
+        throw refused;
+      }
+      draft.sent(true);
       setBody("");
       setFiles([]);
       await onSent();
@@ -163,6 +204,8 @@ export function Composer({
     });
   };
   const thenOption = sendAndSet?.options.find((o) => o.value === then);
+  const [asking, setAsking] = useState<Option | null>(null);
+  const question = asking && sendAndSet?.ask?.(asking);
 
   return (
     <form class={`composer panel${note ? " writing-note" : ""}`} onSubmit={submit} aria-label={t("Reply")}>
@@ -178,6 +221,7 @@ export function Composer({
             value={body}
             aria-keyshortcuts="Control+Enter"
             onInput={(e) => setBody(e.currentTarget.value)}
+            onBlur={draft.flush}
             onKeyDown={(e) => {
               if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit();
             }}
@@ -188,11 +232,17 @@ export function Composer({
       <FilePicker id="reply-files" files={files} onChange={setFiles} />
       <div class="actions">
         <button type="submit" class={note ? "note-button" : "primary"} disabled={busy || !writing}>
-          {busy ? "Sending…" : note ? t("Add internal note") : t("Send reply")}
+          {busy ? t("Sending…") : note ? t("Add internal note") : t("Send reply")}
         </button>
         {sendAndSet && !note && thenOption && (
           <span class="send-and-set">
-            <button type="button" disabled={busy || !writing} onClick={() => submit(undefined, thenOption)}>
+            <button
+              type="button"
+              disabled={busy || !writing}
+              onClick={() =>
+                sendAndSet.ask?.(thenOption) ? setAsking(thenOption) : submit(undefined, thenOption)
+              }
+            >
               {t("Send & set {status}", { status: thenOption.label })}
             </button>
             <select
@@ -210,7 +260,22 @@ export function Composer({
           </span>
         )}
         {actions}
+        <DraftStatus state={draft.state} />
       </div>
+      {sendAndSet?.ask && (
+        <ConfirmDialog
+          open={!!question}
+          title={question?.title ?? ""}
+          confirm={question?.confirm ?? ""}
+          onConfirm={() => {
+            setAsking(null);
+            if (asking) submit(undefined, asking);
+          }}
+          onCancel={() => setAsking(null)}
+        >
+          <p>{question?.text}</p>
+        </ConfirmDialog>
+      )}
       {footer}
     </form>
   );

@@ -17,10 +17,14 @@ export const MessageFieldsDoc = graphql(`
     internal
     source
     createdAt
+    signature
     author {
       id
       name
       role
+    }
+    authorContact {
+      label
     }
     attachments {
       id
@@ -126,11 +130,11 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
       {messages.map((m) => (
         <li
           key={m.id}
-          class={`message ${m.internal ? "note" : `from-${roleLabel(m.author?.role)}`}`}
+          class={`message ${m.internal ? "note" : `from-${m.authorContact ? "client" : roleLabel(m.author?.role)}`}`}
           data-internal={m.internal ? "true" : "false"}
         >
           <header>
-            <strong>{m.author?.name ?? "System"}</strong>
+            <strong>{m.author?.name ?? m.authorContact?.label ?? "System"}</strong>
             {m.internal && <span class="note-tag">{t("Internal note · staff only")}</span>}
             {m.source === "EMAIL" && <span class="muted"> {t("via email")}</span>}
             <span class="muted">
@@ -140,6 +144,14 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
           </header>
           <ServerHtml html={m.bodyHtml} class="body" />
           <Thumbnails attachments={m.attachments} />
+          {m.signature && (
+            <div class="signature" aria-label={t("Signature")}>
+              <span class="signature-rule" aria-hidden="true">
+                --{" "}
+              </span>
+              {m.signature}
+            </div>
+          )}
           {m.attachments.length > 0 && (
             <ul class="attachments" aria-label={t("Attachments")}>
               {m.attachments.map((a) => (

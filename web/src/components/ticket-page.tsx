@@ -42,6 +42,10 @@ export const TicketPageFieldsDoc = graphql(`
       comment
       ratedAt
     }
+    ccContacts {
+      name
+      email
+    }
     messages(first: 100) {
       ...ThreadPage
     }

@@ -356,7 +356,7 @@ export function TicketTable({
                 </td>
               )}
               {shown.map((c) => (
-                <td key={c.key} data-label={c.label}>
+                <td key={c.key} data-key={c.key} data-label={c.label}>
                   {c.cell(ticket, href(ticket.number))}
                   {c.key === "subject" && highlight && <Highlight found={highlight} />}
                 </td>

@@ -1,12 +1,12 @@
 /** Any signed-in user: their account, and changing their password (which signs out their
  * other sessions; this one stays). */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Refused, mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction, useQuery, useTitle } from "../hooks";
 import { currentLanguage, t } from "../i18n";
 import { ROLE_NAME } from "../layout";
-import { useSession } from "../session";
+import { isStaff, useSession } from "../session";
 import { Field, FormError } from "../components/ui";
 
 const ChangePasswordDocument = graphql(`
@@ -46,6 +46,76 @@ const LanguagesDocument = graphql(`
     }
   }
 `);
+
+const MySignatureDocument = graphql(`
+  query MySignature {
+    me {
+      id
+      signature
+    }
+  }
+`);
+
+const UpdateSignatureDocument = graphql(`
+  mutation UpdateSignature($signature: String!) {
+    updateProfile(signature: $signature) {
+      __typename
+      ... on User {
+        id
+        signature
+      }
+      ...ErrorFields
+    }
+  }
+`);
+
+/** Staff: the signature added under their public replies (not notes) when sent. */
+function SignatureForm() {
+  const loaded = useQuery(MySignatureDocument, {});
+  const [signature, setSignature] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  useEffect(() => setSignature(loaded.data?.me?.signature ?? ""), [loaded.data]);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    void run(async () => {
+      const saved = ok((await mutate(UpdateSignatureDocument, { signature })).updateProfile, "User");
+      setSignature(saved.signature ?? "");
+      setDone(saved.signature ? t("Signature saved.") : t("Signature removed."));
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="signature-title">
+      <h2 id="signature-title">{t("Signature")}</h2>
+      <FormError error={error} fields={["signature"]} />
+      <Field
+        id="signature"
+        label={t("Added under your replies to clients (not to internal notes)")}
+        hint={t("Markdown; at most 1,000 characters and 20 lines. Replies already sent keep the one they went with.")}
+        error={error}
+      >
+        <textarea
+          id="signature"
+          rows={4}
+          value={signature}
+          disabled={!loaded.data}
+          onInput={(e) => setSignature(e.currentTarget.value)}
+        />
+      </Field>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy || !loaded.data}>
+          {t("Save signature")}
+        </button>
+        {done && (
+          <span class="ok" role="status">
+            {done}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
 
 function signedOutText(count: number): string {
   if (count === 0) return t("Password changed.");
@@ -152,6 +222,7 @@ export function Account() {
         {me.name} · {me.email} <span class="muted">({t(ROLE_NAME[me.role])})</span>
       </p>
       <LanguageAndTimeZone />
+      {isStaff(me) && <SignatureForm />}
       <form onSubmit={submit} aria-labelledby="password-title">
         <h2 id="password-title">{t("Change password")}</h2>
         <FormError error={error} fields={["current", "new", "repeat"]} />

@@ -117,6 +117,11 @@ function ChartCanvas({ config, label }: { config: ChartConfiguration; label: str
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return;
+    // Labels and grid lines in the page's colours (dark mode included; styles.css).
+    const css = getComputedStyle(canvas.current);
+    Chart.defaults.color = css.getPropertyValue("--chart-text").trim() || Chart.defaults.color;
+    Chart.defaults.borderColor =
+      css.getPropertyValue("--chart-grid").trim() || Chart.defaults.borderColor;
     const chart = new Chart(canvas.current, {
       ...config,
       options: { animation: false, maintainAspectRatio: false, ...config.options },

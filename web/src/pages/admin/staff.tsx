@@ -48,6 +48,7 @@ export const StaffMemberFieldsDoc = graphql(`
     active
     language
     timeZone
+    signature
   }
 `);
 
@@ -156,6 +157,7 @@ type MemberValues = {
   role: Role;
   departmentIds: string[];
   active: boolean;
+  signature: string;
 } & ProfileValues;
 
 /** The role, and the departments (for staff; administrators have them all). */
@@ -197,6 +199,7 @@ const NEW_MEMBER: MemberValues = {
   active: true,
   language: "",
   timeZone: "",
+  signature: "",
 };
 
 export function StaffMembers() {
@@ -261,6 +264,7 @@ export function StaffMembers() {
                 departmentIds: memberOf(m.id).map((d) => d.id),
                 language: m.language ?? "",
                 timeZone: m.timeZone ?? "",
+                signature: m.signature ?? "",
               },
               controls: [
                 { name: "name", label: t("Name"), required: true },
@@ -272,6 +276,12 @@ export function StaffMembers() {
                   autoComplete: "new-password",
                 },
                 ...access(departments),
+                {
+                  name: "signature",
+                  label: t("Signature (Markdown, under their replies to clients)"),
+                  type: "textarea",
+                  rows: 3,
+                },
                 {
                   name: "active",
                   label: t("May sign in"),
@@ -297,6 +307,7 @@ export function StaffMembers() {
                 role,
                 active,
                 departmentIds,
+                signature,
                 language,
                 timeZone,
               }) => {
@@ -311,6 +322,7 @@ export function StaffMembers() {
                     departmentIds: role === "STAFF" ? departmentIds : [],
                     language: language || null,
                     timeZone,
+                    signature,
                   },
                 });
                 ok(data.updateUser, "User");

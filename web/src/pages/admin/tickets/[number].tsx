@@ -6,7 +6,9 @@ import { mutate, ok, query } from "../../../api";
 import { ClientPanel } from "../../../components/client-context";
 import { Composer } from "../../../components/composer";
 import { ConfirmDialog } from "../../../components/confirm";
+import { focusById, useShortcuts } from "../../../components/shortcuts";
 import { SlaPanel } from "../../../components/sla";
+import { FollowTicket, TicketCcs } from "../../../components/cc";
 import { TicketTags } from "../../../components/tags";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
@@ -51,6 +53,11 @@ const StaffTicketDocument = graphql(`
         id
         name
         color
+      }
+      following
+      followers {
+        id
+        name
       }
       assignee {
         id
@@ -175,6 +182,17 @@ export function StaffTicket() {
   const presence = usePresence(number, !!ticket);
   const [note, setNote] = useState(false);
   const [askClose, setAskClose] = useState(false);
+  useShortcuts({
+    r: () => {
+      setNote(false);
+      focusById("reply-body");
+    },
+    n: () => {
+      setNote(true);
+      focusById("reply-body");
+    },
+    a: () => focusById("ticket-assignee"),
+  });
   const update = useAction();
   type Change = Omit<UpdateTicketInput, "number" | "expectedVersion">;
   const [conflict, setConflict] = useState<{ message: string; change: Change } | null>(null);
@@ -306,6 +324,7 @@ export function StaffTicket() {
                 note={note}
                 onSent={() => void view.refetch()}
                 onWriting={presence.setReplying}
+                onRestoreMode={setNote}
                 tools={(insert) => (
                   <ReplyTools
                     number={number}
@@ -315,7 +334,19 @@ export function StaffTicket() {
                     onNote={setNote}
                   />
                 )}
-                sendAndSet={{ options: labelled(SEND_AND_SET, STATUS_LABEL), set: setStatusAfterReply }}
+                sendAndSet={{
+                  options: labelled(SEND_AND_SET, STATUS_LABEL),
+                  set: setStatusAfterReply,
+                  // Closing asks first, as the status control does.
+                  ask: (o) =>
+                    o.value === "CLOSED"
+                      ? {
+                          title: `Send the reply and close ticket #${ticket.number}?`,
+                          confirm: t("Send & close"),
+                          text: t("A reply from the client opens it again."),
+                        }
+                      : null,
+                }}
                 actions={<small class="muted">{t("Ctrl+Enter sends")}</small>}
               />
             </section>
@@ -366,6 +397,13 @@ export function StaffTicket() {
                 ))}
               </section>
               <TicketTags number={number} tags={ticket.tags} onChanged={view.refetch} />
+              <FollowTicket
+                number={number}
+                following={ticket.following}
+                followers={ticket.followers}
+                onChanged={view.refetch}
+              />
+              <TicketCcs number={number} ccs={ticket.ccContacts} onChanged={view.refetch} />
               {!ticket.mergedInto && <MergeInto number={number} client={ticket.client} />}
               <ClientPanel ticket={ticket} />
               <AuditTrail number={number} first={ticket.auditTrail} />

@@ -7,6 +7,7 @@ import { SavedViewsDocument, SavedViewsSidebar } from "../../../components/saved
 import { TagChips, useAllTags } from "../../../components/tags";
 import type { TagLike } from "../../../components/tags";
 import { RatingBadge } from "../../../components/rating";
+import { useListShortcuts } from "../../../components/shortcuts";
 import { SlaCountdown } from "../../../components/sla";
 import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import type { Column } from "../../../components/ticket-table";
@@ -156,6 +157,10 @@ export function TicketList() {
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
+  useListShortcuts();
+  // On a narrow screen the filters fold behind one button (styles.css).
+  const [showFilters, setShowFilters] = useState(false);
+
   const { me } = useSession();
   // Each filter is kept in the address as ?KEY=VALUE.
   const filters = [
@@ -218,6 +223,9 @@ export function TicketList() {
   const slaOf = new Map(tickets?.edges.map((e) => [e.node.id, e.node]));
   const ratingOf = new Map(tickets?.edges.map((e) => [e.node.id, e.node.rating]));
   const chosenTags = filter.tags ?? [];
+  const filtering =
+    filters.filter(({ key, value }) => (value ?? query[key] ?? "") !== "").length +
+    (chosenTags.length > 0 ? 1 : 0);
   const page = pages.page;
   // The server counts up to a cap (1,000) and says when it stopped there: show "1000+".
   const total = tickets ? `${tickets.totalCount}${tickets.totalCountCapped ? "+" : ""}` : "";
@@ -261,6 +269,17 @@ export function TicketList() {
             }}
           />
         </Field>
+        <button
+          type="button"
+          class="filters-button"
+          aria-expanded={showFilters}
+          aria-controls="list-filters"
+          onClick={() => setShowFilters(!showFilters)}
+        >
+          {t("Filters")}
+          {filtering > 0 ? ` (${filtering})` : ""}
+        </button>
+        <div id="list-filters" class={`filter-fields${showFilters ? " open" : ""}`}>
         {filters.map(({ key, label, options, value }) => (
           <Field key={key} id={`filter-${key}`} label={label}>
             <Select
@@ -312,6 +331,7 @@ export function TicketList() {
             </Field>
           </>
         )}
+        </div>
       </form>
       {filter.clientId && (
         <p class="client-filter">

@@ -2,8 +2,10 @@
 import { useState } from "preact/hooks";
 import { mutate, ok } from "../../../api";
 import { Composer } from "../../../components/composer";
+import { TicketCcs } from "../../../components/cc";
 import { ConfirmDialog } from "../../../components/confirm";
 import { RateTicket } from "../../../components/rating";
+import { focusById, useShortcuts } from "../../../components/shortcuts";
 import { Thread } from "../../../components/thread";
 import { TicketPage, useTicket } from "../../../components/ticket-page";
 import { ErrorNote } from "../../../components/ui";
@@ -38,6 +40,7 @@ export function ClientTicket() {
   const { number } = view;
   const closing = useAction();
   const [asking, setAsking] = useState(false);
+  useShortcuts({ r: () => focusById("reply-body") });
   const close = () =>
     closing.run(async () => {
       setAsking(false);
@@ -106,6 +109,9 @@ export function ClientTicket() {
               }
               footer={<ErrorNote error={closing.error} />}
             />
+          )}
+          {!ticket.merged && (
+            <TicketCcs number={number} ccs={ticket.ccContacts} onChanged={view.refetch} />
           )}
         </section>
       )}

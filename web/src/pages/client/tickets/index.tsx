@@ -2,6 +2,7 @@
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { Pager, usePages } from "../../../components/pager";
+import { useListShortcuts } from "../../../components/shortcuts";
 import { TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
@@ -31,6 +32,7 @@ export function MyTickets() {
     sort: searching ? { field: "RELEVANCE", direction: "DESC" } : null,
   });
   const flashing = useLiveTickets(list.refetch);
+  useListShortcuts();
   const tickets = list.data?.tickets;
   const [search, setSearch] = useState(query.q ?? "");
   const pushSearch = useDebounced(() => {

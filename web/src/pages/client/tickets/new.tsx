@@ -1,6 +1,7 @@
 /** Opening a ticket: department, subject, message, priority and attachments. */
 import { useLocation } from "preact-iso";
 import { mutate, ok } from "../../../api";
+import { splitAddresses } from "../../../components/cc";
 import { Form } from "../../../components/form";
 import { ErrorNote, FilePicker, labelled, named } from "../../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL } from "../../../format";
@@ -36,6 +37,7 @@ type NewTicketValues = {
   subject: string;
   body: string;
   priority: TicketPriority;
+  ccs: string;
   attachments: File[];
 };
 
@@ -44,6 +46,7 @@ const EMPTY: NewTicketValues = {
   subject: "",
   body: "",
   priority: "MEDIUM",
+  ccs: "",
   attachments: [],
 };
 
@@ -81,14 +84,23 @@ export function NewTicket() {
             options: labelled(PRIORITIES, PRIORITY_LABEL),
           },
           {
+            name: "ccs",
+            label: t("CC (optional)"),
+            hint: t("Colleagues to copy, comma-separated: they get our replies by email."),
+          },
+          {
             name: "attachments",
             label: t("Attachments"),
             render: ({ id, value, set }) => <FilePicker id={id} files={value} onChange={set} />,
           },
         ]}
-        onSubmit={async ({ attachments, ...input }) => {
+        onSubmit={async ({ attachments, ccs, ...input }) => {
           const data = await mutate(OpenTicketDocument, {
-            input: { ...input, attachments: attachments.length ? attachments : null },
+            input: {
+              ...input,
+              ccs: splitAddresses(ccs),
+              attachments: attachments.length ? attachments : null,
+            },
           });
           route(`/client/tickets/${ok(data.openTicket, "Ticket").number}`);
         }}

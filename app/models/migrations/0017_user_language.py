@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_message_departments')]
+    dependencies = [('models', '0016_cc_followers')]
 
     initial = False
 

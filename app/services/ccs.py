@@ -1,0 +1,129 @@
+"""CC and followers: who else hears of a ticket.
+
+* CC addresses are the client's colleagues (contacts, no account): the client or staff who
+  work the ticket set them (``set_ticket_ccs``), and mail that opens or answers a ticket adds
+  its Cc (``MAIL_KEEP_CC``, ``app.services.contacts``). Each gets the public notifications with
+  a reply address of its own; its mail replies post as that contact.
+* Followers are staff who get a ticket's notifications (internal notes too) without being
+  assigned (``set_following``); the policy is asked again at every delivery.
+
+Both are audited (``cc``, ``followers``) and live (``UPDATED``; a CC change reaches the
+client's page too, a follower change staff only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from tortoise.exceptions import IntegrityError
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.config import Settings
+from app.errors import NotFound, ValidationFailed
+from app.events import EventType, event_for
+from app.models import Contact, Ticket, TicketFollower, User
+from app.services import audit, contacts
+from app.services.ticket_changes import ticket_changes
+from app.services.tickets import get_ticket
+
+
+async def set_ticket_ccs(
+    *, actor: Actor | None, settings: Settings, number: int, addresses: Sequence[str]
+) -> Ticket:
+    """Replace the ticket's CC addresses with ``addresses`` (an empty list removes them all).
+    A bad or refused address answers ``ValidationFailed`` on ``addresses`` naming it, and
+    nothing changes."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_set_ccs(actor, ticket):
+        raise NotFound(f"Ticket #{number} was not found.", field="number")
+    wanted, bad = contacts.parse(addresses)
+    if bad:
+        shown = ", ".join(repr(b)[:80] for b in bad[:5])
+        raise ValidationFailed.single("addresses", f"Not a valid email address: {shown}.")
+    if len(wanted) > contacts.MAX_CCS:
+        raise ValidationFailed.single(
+            "addresses", f"A ticket has at most {contacts.MAX_CCS} CC addresses."
+        )
+    async with ticket_changes() as change:
+        ticket = await change.lock(ticket.id)
+        if not policy.can_set_ccs(actor, ticket):  # moved meanwhile
+            raise NotFound(f"Ticket #{number} was not found.", field="number")
+        changed = await contacts.change(
+            change.connection,
+            actor=actor,
+            ticket=ticket,
+            settings=settings,
+            wanted=wanted,
+            replace=True,
+            strict=True,
+        )
+        if not changed:
+            ticket.version -= 1
+            return ticket
+        await change.save(ticket)
+        change.emit(event_for(ticket, EventType.UPDATED, actor=actor.user_id, changes=("cc",)))
+    return ticket
+
+
+async def set_following(*, actor: Actor | None, number: int, following: bool) -> Ticket:
+    """Follow (or stop following) a ticket: staff who may see it, and admins. A ticket the
+    actor may not follow answers ``NotFound``, as a missing one."""
+    actor = policy.require_user(actor)
+    ticket = await get_ticket(actor=actor, number=number)
+    if not policy.can_follow(actor, ticket):
+        raise NotFound(f"Ticket #{number} was not found.", field="number")
+    async with ticket_changes() as change:
+        ticket = await change.lock(ticket.id)
+        if not policy.can_follow(actor, ticket):
+            raise NotFound(f"Ticket #{number} was not found.", field="number")
+        links = TicketFollower.filter(ticket_id=ticket.id, user_id=actor.user_id)
+        exists = await links.using_db(change.connection).exists()
+        if exists == following:
+            ticket.version -= 1
+            return ticket
+        if following:
+            try:
+                await TicketFollower.create(
+                    ticket_id=ticket.id, user_id=actor.user_id, using_db=change.connection
+                )
+            except IntegrityError:  # pragma: no cover - the lock makes this a race lost
+                ticket.version -= 1
+                return ticket
+        else:
+            await links.using_db(change.connection).delete()
+        await audit.record(
+            change.connection,
+            actor=actor,
+            ticket=ticket,
+            field="followers",
+            old=None if following else actor.name,
+            new=actor.name if following else None,
+        )
+        await change.save(ticket)
+        change.emit(
+            event_for(
+                ticket,
+                EventType.UPDATED,
+                actor=actor.user_id,
+                changes=("followers",),
+                internal=True,
+            )
+        )
+    return ticket
+
+
+async def ccs_for(actor: Actor | None, ticket: Ticket, found: list[Contact]) -> list[Contact]:
+    """What of a ticket's CC'd contacts ``actor`` may see (all, or none)."""
+    return found if policy.sees_ccs(actor, ticket) else []
+
+
+async def followers_of(ticket_ids: Sequence[int]) -> list[list[User]]:
+    """Each ticket's followers by name, for all of ``ticket_ids`` in one query."""
+    grouped: dict[int, list[User]] = defaultdict(list)
+    links = await TicketFollower.filter(ticket_id__in=list(ticket_ids)).select_related("user")
+    for link in sorted(links, key=lambda row: (row.user.name.lower(), row.user_id)):
+        grouped[link.ticket_id].append(link.user)
+    return [grouped[i] for i in ticket_ids]

@@ -1,0 +1,197 @@
+"""A ticket's CC addresses, inside a caller's ticket change: parsing and checking addresses,
+finding or creating the client's contacts, and the audited change itself. The services that
+open and answer tickets (and ``app.services.ccs``) call these; nothing here opens a
+transaction of its own.
+
+Rules: an address is a valid ``local@domain.tld``; never one of ours (the mail domain, the
+sender, a department's address), never staff or an admin, never the ticket's client; at most
+``MAX_CCS`` a ticket. Each is stored as a *contact* of the ticket's client (address and name,
+no account).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.auth import policy
+from app.auth.actor import Actor
+from app.config import Settings
+from app.errors import ValidationFailed
+from app.infra.clock import now
+from app.models import Contact, Department, Ticket, TicketCc, User
+from app.services import audit
+
+MAX_CCS = 10
+"""CC addresses a ticket carries at most."""
+MAX_NAME = 200
+_ADDRESS = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class CcAddress:
+    email: str  # lower-cased
+    name: str = ""
+
+
+def parse(values: Sequence[str]) -> tuple[list[CcAddress], list[str]]:
+    """The addresses ``values`` name ("Name <a@b.c>" or "a@b.c"), each once, and the values
+    that are not a valid address."""
+    good: dict[str, CcAddress] = {}
+    bad: list[str] = []
+    for value in values:
+        text = (value or "").strip()
+        pairs = getaddresses([text]) if text else []
+        if len(pairs) != 1:
+            bad.append(text)
+            continue
+        name, address = pairs[0]
+        address = address.strip().lower()
+        if len(address) > 254 or not _ADDRESS.match(address) or ".." in address:
+            bad.append(text)
+            continue
+        clean = re.sub(r"[\x00-\x1f\x7f]+", " ", name).strip()[:MAX_NAME]
+        good.setdefault(address, CcAddress(email=address, name=clean))
+    return list(good.values()), bad
+
+
+async def refusals(
+    wanted: Sequence[CcAddress], ticket: Ticket, settings: Settings, client_email: str
+) -> dict[str, str]:
+    """Why each address of ``wanted`` may not be CC'd on ``ticket`` (address -> reason)."""
+    emails = [cc.email for cc in wanted]
+    if not emails:
+        return {}
+    departments = await Department.filter(email__in=emails).values_list("email", flat=True)
+    ours = {settings.sender_address.lower(), *(str(d).lower() for d in departments)}
+    users = {u.email.lower(): u for u in await User.filter(email__in=emails)}
+    found: dict[str, str] = {}
+    domain = settings.mail_domain.lower()
+    for email in emails:
+        if email in ours or email.rsplit("@", 1)[-1] == domain:
+            found[email] = "is one of the helpdesk's own addresses"
+        elif email == client_email.lower():
+            found[email] = "is the ticket's client"
+        elif not policy.may_be_cc(users.get(email)):
+            found[email] = "belongs to staff (staff follow a ticket instead)"
+    return found
+
+
+async def current(connection: BaseDBAsyncClient | None, ticket_id: int) -> list[Contact]:
+    """The contacts CC'd on a ticket, in the order they were added."""
+    query = TicketCc.filter(ticket_id=ticket_id).select_related("contact").order_by("id")
+    if connection is not None:
+        query = query.using_db(connection)
+    return [link.contact for link in await query]
+
+
+async def of_tickets(ticket_ids: Sequence[int]) -> list[list[Contact]]:
+    """Each ticket's CC'd contacts, for all of ``ticket_ids`` in one query (a DataLoader's)."""
+    grouped: dict[int, list[Contact]] = defaultdict(list)
+    links = (
+        await TicketCc.filter(ticket_id__in=list(ticket_ids))
+        .select_related("contact")
+        .order_by("id")
+    )
+    for link in links:
+        grouped[link.ticket_id].append(link.contact)
+    return [grouped[i] for i in ticket_ids]
+
+
+async def is_cc(ticket_id: int, contact_id: int) -> bool:
+    return await TicketCc.filter(ticket_id=ticket_id, contact_id=contact_id).exists()
+
+
+async def _contact(connection: BaseDBAsyncClient, client_id: int, cc: CcAddress) -> Contact:
+    contact = await Contact.filter(client_id=client_id, email=cc.email).using_db(connection).first()
+    if contact is None:
+        return await Contact.create(
+            client_id=client_id,
+            email=cc.email,
+            name=cc.name,
+            created_at=now(),
+            using_db=connection,
+        )
+    if cc.name and not contact.name:
+        contact.name = cc.name
+        await contact.save(using_db=connection, update_fields=["name"])
+    return contact
+
+
+def _listed(contacts: Sequence[Contact]) -> str | None:
+    if not contacts:
+        return None
+    text = ", ".join(contact.email for contact in contacts)
+    return text if len(text) <= 255 else text[:254] + "…"
+
+
+async def change(
+    connection: BaseDBAsyncClient,
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    settings: Settings,
+    wanted: Sequence[CcAddress],
+    replace: bool,
+    strict: bool,
+) -> bool:
+    """Inside the caller's change (``ticket`` locked): CC ``wanted`` on the ticket, replacing
+    what was there (``replace``) or adding to it. ``strict`` (people asking through the API):
+    a refused address or one over the cap answers ``ValidationFailed`` on ``addresses`` and
+    nothing changes; otherwise (addresses from mail) they are left out. One audit entry
+    (``cc``: the addresses before and after). Returns whether anything changed."""
+    client = await User.get(id=ticket.client_id, using_db=connection)
+    refused = await refusals(wanted, ticket, settings, client.email)
+    if refused and strict:
+        named = "; ".join(f"{email} {why}" for email, why in refused.items())
+        raise ValidationFailed.single("addresses", f"These cannot be CC'd: {named}.")
+    wanted = [cc for cc in wanted if cc.email not in refused]
+    before = await current(connection, ticket.id)
+    have = {contact.email for contact in before}
+    if replace:
+        keep = [c for c in before if c.email in {cc.email for cc in wanted}]
+        adding = [cc for cc in wanted if cc.email not in have]
+    else:
+        keep = list(before)
+        adding = [cc for cc in wanted if cc.email not in have]
+    room = MAX_CCS - len(keep)
+    if len(adding) > room:
+        if strict:
+            raise ValidationFailed.single(
+                "addresses", f"A ticket has at most {MAX_CCS} CC addresses; remove one first."
+            )
+        adding = adding[: max(room, 0)]
+    gone = [c for c in before if c not in keep]
+    if not adding and not gone:
+        return False
+    added = [await _contact(connection, ticket.client_id, cc) for cc in adding]
+    if gone:
+        await (
+            TicketCc.filter(ticket_id=ticket.id, contact_id__in=[c.id for c in gone])
+            .using_db(connection)
+            .delete()
+        )
+    if added:
+        await TicketCc.bulk_create(
+            [TicketCc(ticket_id=ticket.id, contact_id=c.id) for c in added], using_db=connection
+        )
+    await audit.record(
+        connection,
+        actor=actor,
+        ticket=ticket,
+        field="cc",
+        old=_listed(before),
+        new=_listed([*keep, *added]),
+    )
+    return True
+
+
+def label(contact: Contact, client_name: str) -> str:
+    """How a contact is shown as an author: ``Name <address> (contact of Client)``."""
+    name = contact.name or contact.email.split("@")[0]
+    return f"{name} <{contact.email}> (contact of {client_name})"

@@ -1,0 +1,242 @@
+"""CC by mail, with real MIME: the Cc of mail that opens or answers a ticket is kept as its CC
+addresses (MAIL_KEEP_CC; never ours, staff or the client), and a CC'd contact's reply posts as
+that contact only when the mail proves it (its own reply address, a Message-ID we sent it);
+anything else is refused or held, and a contact removed from the CC is held."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from mailin_support import deliver, messages_of, new_ticket
+
+from app.config import get_settings
+from app.mail import tokens
+from app.models import AuditEntry, Contact, InboundStatus, Ticket, TicketCc, TicketStatus
+from app.services import ccs
+
+CARL = "carl@customer.example"
+DORA = "dora@customer.example"
+
+
+def mail(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None = None,
+    message_id: str = "<m.1@customer.example>",
+    in_reply_to: str | None = None,
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message["Date"] = "Tue, 04 Jun 2024 09:30:00 +0000"
+    message.set_content(body)
+    return bytes(message)
+
+
+async def cc_emails(ticket_id: int) -> list[str]:
+    links = await TicketCc.filter(ticket_id=ticket_id).select_related("contact").order_by("id")
+    return [link.contact.email for link in links]
+
+
+async def test_the_cc_of_a_new_ticket_by_mail_is_kept(people, redis, catcher) -> None:
+    raw = mail(
+        sender="Alice Client <alice@example.com>",
+        to="support@helpdesk.test",
+        cc=(
+            f"Carl Colleague <{CARL}>, Xavier Staff <xavier@example.com>, "
+            "billing@helpdesk.test, alice@example.com"
+        ),
+        subject="VPN down",
+        body="Since this morning.",
+    )
+    stored = await deliver(raw, redis)
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    ticket = await Ticket.get(id=stored.ticket_id)
+    # Staff, our own addresses and the client herself are never CC'd.
+    assert await cc_emails(ticket.id) == [CARL]
+    contact = await Contact.get(email=CARL)
+    assert (contact.name, contact.client_id) == ("Carl Colleague", people.client_a.id)
+    entry = await AuditEntry.get(ticket_id=ticket.id, field="cc")
+    assert (entry.old_value, entry.new_value) == (None, CARL)
+
+
+async def test_the_cc_of_a_reply_is_added(people, redis, catcher) -> None:
+    ticket = await new_ticket(people)
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[CARL]
+    )
+    raw = mail(
+        sender="alice@example.com",
+        to=tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings()),
+        cc=f"Dora <{DORA}>, {CARL}",
+        subject=f"Re: [Ticket #{ticket.number}] Printer",
+        body="Adding Dora, she runs the printers.",
+    )
+    stored = await deliver(raw, redis)
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    assert await cc_emails(ticket.id) == [CARL, DORA]
+
+
+async def test_with_mail_keep_cc_off_the_cc_is_not_kept(
+    people, redis, catcher, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "mail_keep_cc", False)
+    opened = await deliver(
+        mail(
+            sender="alice@example.com",
+            to="support@helpdesk.test",
+            cc=CARL,
+            subject="VPN down",
+            body="Since this morning.",
+        ),
+        redis,
+    )
+    assert opened.status is InboundStatus.PROCESSED, opened.reason
+    ticket = await Ticket.get(id=opened.ticket_id)
+    replied = await deliver(
+        mail(
+            sender="alice@example.com",
+            to=tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings()),
+            cc=DORA,
+            subject="Re: VPN down",
+            body="Still down.",
+            message_id="<m.2@customer.example>",
+        ),
+        redis,
+    )
+    assert replied.status is InboundStatus.PROCESSED, replied.reason
+    assert await cc_emails(ticket.id) == []
+    assert await Contact.all().count() == 0
+
+
+@pytest.fixture
+async def ccd(people):
+    """A ticket of Alice with Carl CC'd, and Carl's contact row."""
+    ticket = await new_ticket(people)
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor,
+        settings=get_settings(),
+        number=ticket.number,
+        addresses=[f"Carl Colleague <{CARL}>"],
+    )
+    return ticket, await Contact.get(email=CARL)
+
+
+async def test_a_contacts_tokened_reply_posts_as_the_contact(people, redis, catcher, ccd) -> None:
+    ticket, contact = ccd
+    address = tokens.contact_reply_address(ticket.number, contact.id, settings=get_settings())
+    stored = await deliver(
+        mail(
+            sender=f"Carl Colleague <{CARL}>",
+            to=address,
+            subject=f"Re: [Ticket #{ticket.number}] Printer is on fire",
+            body="Same problem on the second floor.",
+        ),
+        redis,
+    )
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    assert f"contact {CARL}" in stored.reason
+    posted = (await messages_of(ticket))[-1]
+    assert (posted.body, posted.author_id, posted.author_contact_id, posted.internal) == (
+        "Same problem on the second floor.",
+        None,
+        contact.id,
+        False,
+    )
+    assert (await Ticket.get(id=ticket.id)).status is TicketStatus.CUSTOMER_REPLY
+
+
+async def test_a_contacts_reply_by_a_message_id_sent_to_it_posts(
+    people, redis, catcher, ccd
+) -> None:
+    ticket, contact = ccd
+    sent = tokens.message_id(ticket.number, "x", contact_id=contact.id, settings=get_settings())
+    stored = await deliver(
+        mail(
+            sender=CARL,
+            to="support@helpdesk.test",
+            subject="Re: Printer",
+            body="Replying from my phone.",
+            in_reply_to=sent,
+        ),
+        redis,
+    )
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    assert (await messages_of(ticket))[-1].author_contact_id == contact.id
+
+
+async def test_a_forged_contact_reply_never_posts(people, redis, catcher, ccd) -> None:
+    ticket, contact = ccd
+    address = tokens.contact_reply_address(ticket.number, contact.id, settings=get_settings())
+    # Carl's reply address, From someone else: refused.
+    other = await deliver(
+        mail(sender="mallory@evil.example", to=address, subject="Re: x", body="Pay me."),
+        redis,
+    )
+    assert other.status is InboundStatus.REFUSED
+    # An altered token: refused as forged.
+    altered = address.replace(f".c{contact.id}.", f".c{contact.id + 1}.")
+    forged = await deliver(
+        mail(
+            sender=CARL,
+            to=altered,
+            subject="Re: x",
+            body="Pay me.",
+            message_id="<m.3@customer.example>",
+        ),
+        redis,
+    )
+    assert forged.status is InboundStatus.REFUSED
+    # From Carl, naming the ticket only by its subject: nothing proves it, so it is held.
+    held = await deliver(
+        mail(
+            sender=CARL,
+            to="support@helpdesk.test",
+            subject=f"Re: [Ticket #{ticket.number}] Printer",
+            body="Pay me.",
+            message_id="<m.4@customer.example>",
+        ),
+        redis,
+    )
+    assert held.status is InboundStatus.HELD, held.reason
+    # A Message-ID we sent to Alice, From Carl: not his, held.
+    alices = tokens.message_id(ticket.number, "y", people.client_a.id, settings=get_settings())
+    held_too = await deliver(
+        mail(
+            sender=CARL,
+            to="support@helpdesk.test",
+            subject="Re: Printer",
+            body="Pay me.",
+            message_id="<m.5@customer.example>",
+            in_reply_to=alices,
+        ),
+        redis,
+    )
+    assert held_too.status is InboundStatus.HELD, held_too.reason
+    assert [m.body for m in await messages_of(ticket)] == ["Help"]
+
+
+async def test_a_removed_contacts_reply_is_held(people, redis, catcher, ccd) -> None:
+    ticket, contact = ccd
+    address = tokens.contact_reply_address(ticket.number, contact.id, settings=get_settings())
+    await ccs.set_ticket_ccs(
+        actor=people.staff_x.actor, settings=get_settings(), number=ticket.number, addresses=[]
+    )
+    stored = await deliver(
+        mail(sender=CARL, to=address, subject="Re: x", body="Still here."), redis
+    )
+    assert stored.status is InboundStatus.HELD, stored.reason
+    assert "no longer copied" in stored.reason
+    assert [m.body for m in await messages_of(ticket)] == ["Help"]
+    assert catcher.caught == []  # held mail tells nobody anything
