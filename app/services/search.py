@@ -192,7 +192,7 @@ message branch reads one by one before it turns to the index for the older ones 
 ``_newest``): a word in a twentieth of them has its candidates there."""
 RECENT_SUBJECTS = 1_000
 """The same for subjects (fewer words each: a word in a fifth of them)."""
-WINDOWS = (1, 4, 16, 64, 256)
+WINDOWS = (1, 2, 4, 8, 16, 32)
 """PostgreSQL: after the newest rows, the index is asked for the older matches window by
 window, newest first, each as wide (in ids) as the first step's rows times these factors,
 then for the rest: a word that needs the first windows only has those read from the table."""
