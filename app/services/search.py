@@ -336,7 +336,7 @@ def hits_sql(
                 return q
             return f"{q}, websearch_to_tsquery({cfg}, {sql.p(loose)}) loose"
 
-        match = "q" if loose is None else "loose"
+        matching = "q" if loose is None else "loose"
 
         def candidates(rows: str) -> str:
             """The rows with ``n`` (how many) and ``cut`` (1: stopped at a bound)."""
@@ -367,7 +367,7 @@ def hits_sql(
             column="t.department_id",
             recent=RECENT_SUBJECTS,
             departments=departments,
-            match=("t.search_vector", match),
+            match=("t.search_vector", matching),
             limit=limit,
         )
         branches.append(
@@ -388,7 +388,7 @@ def hits_sql(
             column="m.department_id",
             recent=RECENT_MESSAGES,
             departments=departments,
-            match=("m.search_vector", match),
+            match=("m.search_vector", matching),
             limit=limit,
         )
         branches.append(
