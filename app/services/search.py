@@ -224,7 +224,7 @@ def _newest(
     7% of a million messages from the GIN index, hundreds of milliseconds), then the older
     ones from the GIN index in windows of ids (``WINDOWS``; the first step's span of ids times
     each factor, newest first) and last everything older. Each window intersects the GIN
-    index's matches with the table's BRIN index on ids (migration 0015), so only the table
+    index's matches with the table's BRIN index on ids (migration 0017), so only the table
     pages of that window are read: a word in 0.7% of a million messages has its 1,000 newest
     matches in the first windows and no longer has all its ~7,000 matches read and sorted.
     ``UNION ALL`` runs its parts in order and the ``LIMIT`` stops it once it has enough; the

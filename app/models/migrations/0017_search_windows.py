@@ -39,7 +39,7 @@ async def _backward(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0014_message_departments")]
+    dependencies = [("models", "0016_cc_followers")]
 
     initial = False
 
