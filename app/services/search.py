@@ -155,16 +155,49 @@ it has this many (milliseconds), and a rarer word still comes from the GIN index
 reaches the bound says so (``more``): its count is a lower bound (``totalCountCapped``)."""
 
 
+PHRASE_CANDIDATES = 2_000
+"""PostgreSQL: a search with a phrase (``"paper jam"``) first takes the newest this many rows
+that have all of the phrase's words (what the GIN index answers without reading the table),
+then checks the words' order on those only: two common words are together in tens of
+thousands of messages, and reading each to check the phrase took seconds. A phrase whose only
+matches are older than that is not found; the search then says there may be more."""
+
+
+def relaxed(text: str) -> str | None:
+    """The search text with each "phrase" as its words, which matches at least what the text
+    matches (PostgreSQL's candidates for a phrase); None when it has no phrase, or quotes
+    used otherwise than around a term (left to the database as typed)."""
+    terms: list[str] = []
+    phrase = False
+    for term in _TERM.findall(text):
+        if term.startswith('"'):
+            words = [w.lstrip("-") for w in term.strip('"').split()]
+            words = [w for w in words if _WORDY.search(w) and w.lower() != "or"]
+            phrase = phrase or len(words) > 1
+            terms.extend(w.replace('"', "") for w in words)
+        elif term.startswith('-"') or '"' not in term:
+            terms.append(term)  # a word, or a phrase left out: as typed
+        else:
+            return None
+    return " ".join(terms) if phrase and terms else None
+
+
 def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
 
-RECENT_MESSAGES = 20_000
+RECENT_MESSAGES = 5_000
 """PostgreSQL: how many of the newest messages (of the searcher's department, or of all) the
 message branch reads one by one before it turns to the index for the older ones (see
-``_newest``): a word in a twentieth of them has its candidates there."""
-RECENT_SUBJECTS = 5_000
-"""The same for subjects (fewer words each: a word in a fifth of them)."""
+``_newest``): a word in a fifth of them has its candidates there, a common word (~7-15%) most
+of them, and the first windows the rest. Read one by one, a very common word stops as soon as
+it has them; from the index, a window would read all of its many matches in that window."""
+RECENT_SUBJECTS = 1_000
+"""The same for subjects."""
+WINDOWS = (1, 2, 4, 8, 16, 32)
+"""PostgreSQL: after the newest rows, the index is asked for the older matches window by
+window, newest first, each as wide (in ids) as the first step's rows times these factors,
+then for the rest: a word that needs the first windows only has those read from the table."""
 
 
 def _newest(
@@ -179,19 +212,23 @@ def _newest(
     recent: int,
     departments: Collection[int] | None,
     match: tuple[str, str],
+    limit: int,
 ) -> str:
-    """The newest ``CANDIDATES`` rows of ``source`` matching ``where`` and the text ``match``
+    """The newest ``limit`` rows of ``source`` matching ``where`` and the text ``match``
     (its vector and query) (``table`` is the searched table with its alias, ``key`` its id
     column, selected as ``id``; ``column`` its department).
 
-    In two steps, the second run only if the first found too few: the matches among the
-    newest ``recent`` rows, read one by one newest first (the match written as a function
-    call, which no index answers: the planner, left to choose, would read every match of a
-    word in 7% of a million messages from the GIN index, hundreds of milliseconds), then
-    among the older rows, where the planner chooses (a word that gets there is rarer: few
-    matches in the GIN index; ``id + 0`` keeps it from intersecting them with a bitmap of
-    every older id, whose count it cannot know before the first step ran). ``UNION ALL``
-    runs its parts in order and the ``LIMIT`` stops it once the first part had them all.
+    In steps, each run only if those before found too few: the matches among the newest
+    ``recent`` rows, read one by one newest first (the match written as a function call,
+    which no index answers: the planner, left to choose, would read every match of a word in
+    7% of a million messages from the GIN index, hundreds of milliseconds), then the older
+    ones from the GIN index in windows of ids (``WINDOWS``; the first step's span of ids times
+    each factor, newest first) and last everything older. Each window intersects the GIN
+    index's matches with the table's BRIN index on ids (migration 0017), so only the table
+    pages of that window are read: a word in 0.7% of a million messages has its 1,000 newest
+    matches in the first windows and no longer has all its ~7,000 matches read and sorted.
+    ``UNION ALL`` runs its parts in order and the ``LIMIT`` stops it once it has enough; the
+    parts are disjoint and each is newest first, so the result is the newest matches.
 
     With ``departments``, each department in turn, walking its own ``(department_id, id)``
     index: only rows the searcher may see are read, and the newest of all are kept."""
@@ -202,25 +239,47 @@ def _newest(
             f"(SELECT * FROM {table} WHERE TRUE{narrowing} ORDER BY {order} LIMIT {recent}) "
             f"AS {alias}"
         )
-        bound = (
+        # The first step's oldest id (0: it read every row) and its span of ids, once.
+        steps = (
+            f"WITH step AS MATERIALIZED (SELECT b.lo AS lo, GREATEST(b.top - b.lo, 1) AS span "
+            f"FROM (SELECT COALESCE((SELECT {key} FROM {table} WHERE TRUE{narrowing} "
+            f"ORDER BY {order} OFFSET {recent - 1} LIMIT 1), 0) AS lo, "
             f"COALESCE((SELECT {key} FROM {table} WHERE TRUE{narrowing} ORDER BY {order} "
-            f"OFFSET {recent - 1} LIMIT 1), 0)"
+            f"LIMIT 1), 0) AS top) AS b) "
         )
         vector, tsquery = match
-        newest = (
+        parts = [
             f"SELECT {select} FROM {newest_rows}, {source} WHERE ts_match_vq({vector}, "
-            f"{tsquery}) AND {where} ORDER BY {key} DESC LIMIT {CANDIDATES}"
-        )
+            f"{tsquery}) AND {where} ORDER BY {key} DESC LIMIT {limit}"
+        ]
         older = (
             f"SELECT {select} FROM {table}, {source} WHERE {vector} @@ {tsquery} AND "
-            f"{where}{narrowing} AND {key} + 0 < {bound} ORDER BY {order} LIMIT {CANDIDATES}"
+            f"{where}{narrowing}"
         )
-        return f"SELECT * FROM (({newest}) UNION ALL ({older})) AS w LIMIT {CANDIDATES}"
+        done = 0
+        for factor in WINDOWS:
+            upper, done = done, done + factor
+            parts.append(
+                f"{older} AND {key} < (SELECT lo - {upper} * span FROM step) "
+                f"AND {key} >= (SELECT lo - {done} * span FROM step) "
+                f"ORDER BY {order} LIMIT {limit}"
+            )
+        parts.append(
+            f"{older} AND {key} < (SELECT lo - {done} * span FROM step) "
+            f"ORDER BY {order} LIMIT {limit}"
+        )
+        union = " UNION ALL ".join(f"({part})" for part in parts)
+        return f"{steps}SELECT * FROM ({union}) AS w LIMIT {limit}"
 
     def department(department_id: int) -> str:
-        # Ordered as the (department_id, id) index is: the planner walks it, not the
-        # primary key filtering out the other departments' rows.
-        return one(f" AND {column} = {sql.p(department_id)}", f"{column} DESC, {key} DESC")
+        # Ordered as the (department_id, id) index is, the department written as a list of
+        # one: only that index gives this order (with ``=`` the planner knows the department
+        # is constant, takes the order to be the primary key's, and may walk the primary key
+        # filtering out the other departments' rows: ten times as many, seconds under load).
+        return one(
+            f" AND {column} = ANY(ARRAY[{sql.p(department_id)}]::int[])",
+            f"{column} DESC, {key} DESC",
+        )
 
     if departments is None:
         return one("", f"{key} DESC")
@@ -230,7 +289,7 @@ def _newest(
     if len(ids) == 1:
         return department(ids[0])
     parts = " UNION ALL ".join(f"({department(d)})" for d in ids)
-    return f"SELECT * FROM ({parts}) AS d ORDER BY id DESC LIMIT {CANDIDATES}"
+    return f"SELECT * FROM ({parts}) AS d ORDER BY id DESC LIMIT {limit}"
 
 
 def hits_sql(
@@ -268,24 +327,54 @@ def hits_sql(
     if sql.postgres:
         cfg = _config(query)
         # Each text branch takes the newest CANDIDATES matches first (LIMIT before ts_rank),
-        # then ranks only those.
+        # then ranks only those; a phrase, the newest PHRASE_CANDIDATES rows with its words,
+        # then those in the phrase's order.
+        loose = relaxed(query.text)
+        limit = CANDIDATES if loose is None else PHRASE_CANDIDATES
+
+        def source() -> str:
+            q = f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q"
+            if loose is None:
+                return q
+            return f"{q}, websearch_to_tsquery({cfg}, {sql.p(loose)}) loose"
+
+        matching = "q" if loose is None else "loose"
+
+        def candidates(rows: str) -> str:
+            """The rows with ``n`` (how many) and ``cut`` (1: stopped at a bound)."""
+            counted = f"SELECT l.*, COUNT(*) OVER () AS found FROM ({rows}) AS l"
+            if loose is None:
+                return (
+                    f"SELECT k.*, k.found AS n, CASE WHEN k.found >= {CANDIDATES} THEN 1 "
+                    f"ELSE 0 END AS cut FROM ({counted}) AS k"
+                )
+            phrased = (
+                f"SELECT k.* FROM ({counted}) AS k WHERE ts_match_vq(k.search_vector, k.q) "
+                f"ORDER BY k.id DESC LIMIT {CANDIDATES}"
+            )
+            return (
+                "SELECT p.*, COUNT(*) OVER () AS n, CASE WHEN p.found >= "
+                f"{PHRASE_CANDIDATES} OR COUNT(*) OVER () >= {CANDIDATES} THEN 1 ELSE 0 END "
+                f"AS cut FROM ({phrased}) AS p"
+            )
+
         subject = f"{_SUBJECT_SCORE} + ts_rank(c.search_vector, c.q, 32)::float8" if scored else "0"
         subjects = _newest(
             sql,
             "t.id, t.search_vector, q",
-            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q",
+            source(),
             f"TRUE{text_inside('t.id')}",
             table="tickets t",
             key="t.id",
             column="t.department_id",
             recent=RECENT_SUBJECTS,
             departments=departments,
-            match=("t.search_vector", "q"),
+            match=("t.search_vector", matching),
+            limit=limit,
         )
         branches.append(
-            f"SELECT c.id AS ticket_id, {subject} AS score, "
-            f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
-            f"FROM (SELECT l.*, COUNT(*) OVER () AS n FROM ({subjects}) AS l) AS c"
+            f"SELECT c.id AS ticket_id, {subject} AS score, c.cut AS more "
+            f"FROM ({candidates(subjects)}) AS c"
         )
         notes = "" if query.include_notes else " AND NOT m.internal"
         message = (
@@ -294,20 +383,19 @@ def hits_sql(
         messages = _newest(
             sql,
             "m.id, m.ticket_id, m.search_vector, q",
-            f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q",
+            source(),
             f"TRUE{notes}{text_inside('m.ticket_id')}",
             table="messages m",
             key="m.id",
             column="m.department_id",
             recent=RECENT_MESSAGES,
             departments=departments,
-            match=("m.search_vector", "q"),
+            match=("m.search_vector", matching),
+            limit=limit,
         )
         branches.append(
-            f"SELECT c.ticket_id, {message} AS score, "
-            f"CASE WHEN MAX(c.n) >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
-            f"FROM (SELECT l.*, COUNT(*) OVER () AS n FROM ({messages}) AS l) AS c "
-            "GROUP BY c.ticket_id"
+            f"SELECT c.ticket_id, {message} AS score, MAX(c.cut) AS more "
+            f"FROM ({candidates(messages)}) AS c GROUP BY c.ticket_id"
         )
         like = "ILIKE"
     else:

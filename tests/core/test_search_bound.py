@@ -49,3 +49,79 @@ async def test_a_common_word_ranks_the_newest_matches_and_says_there_may_be_more
         actor=world.client_b.actor, flt=TicketFilter(search="printer"), sort=RELEVANCE
     )
     assert [t.number for t in page.tickets] == [older.number]
+
+
+@pytest.fixture
+def windowed(monkeypatch):
+    """Tiny bounds: the newest 2 rows one by one, then windows of 2 and 4 rows' span of ids,
+    then everything older; at most four matches ranked."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the steps are PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 2)
+    monkeypatch.setattr(search, "RECENT_SUBJECTS", 2)
+    monkeypatch.setattr(search, "WINDOWS", (1, 2))
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
+
+
+async def test_a_strong_old_match_is_found_and_ranked_first_through_every_window(world, windowed):
+    strong = await open_as(
+        world.client_b, world.dept_y, subject="Firmware upgrade", body="firmware firmware"
+    )
+    for i in range(12):  # older than every window but the last
+        await open_as(world.client_a, world.dept_x, subject=f"Other {i}", body="unrelated words")
+    weak = [
+        await open_as(world.client_a, world.dept_x, subject=f"Case {i}", body="about firmware")
+        for i in range(2)
+    ]
+    for i in range(3):
+        await open_as(world.client_a, world.dept_x, subject=f"Late {i}", body="more words")
+    for actor in (world.admin.actor, world.staff_y.actor):
+        page = await list_tickets(actor=actor, flt=TicketFilter(search="firmware"), sort=RELEVANCE)
+        visible = [strong] + (weak if actor is world.admin.actor else [])
+        # The oldest ticket, found by its subject and its message, ranks first.
+        assert page.tickets[0].number == strong.number
+        assert sorted(t.number for t in page.tickets) == sorted(t.number for t in visible)
+        assert (page.total, page.total_capped) == (len(visible), False)
+
+
+async def test_a_phrase_is_checked_on_the_newest_rows_with_its_words(world, windowed):
+    old = await open_as(world.client_a, world.dept_x, subject="Old", body="paper jam in the tray")
+    for i in range(4):  # both words, not as the phrase
+        await open_as(world.client_a, world.dept_x, subject=f"Mixed {i}", body="jam the paper")
+    recent = await open_as(world.client_a, world.dept_x, subject="New", body="a paper jam")
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search='"paper jam"'), sort=RELEVANCE
+    )
+    # The phrase is checked on the newest four rows with both words: the recent match is
+    # found, the old one is not, and the count says there may be more ("1+").
+    assert [t.number for t in page.tickets] == [recent.number]
+    assert (page.total, page.total_capped) == (1, True)
+    # Narrowed by another word, the old one is found, exactly.
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search='"paper jam" tray'), sort=RELEVANCE
+    )
+    assert [t.number for t in page.tickets] == [old.number]
+    assert (page.total, page.total_capped) == (1, False)
+    # A negated phrase is not relaxed: it still excludes exactly its matches.
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search='jam -"paper jam"'), sort=NEWEST
+    )
+    assert recent.number not in [t.number for t in page.tickets]
+    assert old.number not in [t.number for t in page.tickets]
+    assert len(page.tickets) == 4 and page.total_capped  # every Mixed one, at the bound: "4+"
+
+
+@pytest.mark.parametrize(
+    ("text", "loose"),
+    [
+        ("printer", None),
+        ('"paper jam"', "paper jam"),
+        ('tray "paper jam" -"toner low" or fax', 'tray paper jam -"toner low" or fax'),
+        ('"jam -paper or tray"', "jam paper tray"),  # inside a phrase these are words
+        ('"single"', None),
+        ('odd"quote here', None),
+    ],
+)
+def test_a_phrase_relaxed_to_its_words(text, loose):
+    assert search.relaxed(text) == loose

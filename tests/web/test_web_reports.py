@@ -3,6 +3,7 @@ report as a chart and a table (the figures of a known history), with a CSV link.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,16 @@ from playwright.async_api import Page, expect
 from app.infra.clock import clock
 from tests.conftest import World
 from tests.reports.seed import NOW, a_month, history
-from tests.web.browser import OpenAs
+from tests.web.browser import SCREENSHOTS, OpenAs
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "reports.png"
+# The README's picture is refreshed only with UPDATE_SCREENSHOTS=1, like the others.
+SCREENSHOT = (
+    Path(__file__).resolve().parents[2] / "docs" / "reports.png"
+    if os.environ.get("UPDATE_SCREENSHOTS")
+    else SCREENSHOTS / "reports.png"
+)
 
 
 @pytest.fixture
