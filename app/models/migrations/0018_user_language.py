@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_cc_followers')]
+    dependencies = [('models', '0017_search_windows')]
 
     initial = False
 
