@@ -68,16 +68,17 @@ from ceiling_documents import (  # noqa: E402
     DOCUMENTS,
     MY_TICKETS,
     REPLY_TO_TICKET,
+    STAFF_LIST,
+    STAFF_LIST_PAGE,
     STAFF_TICKET,
     Document,
-    web_drift,
 )
 from ceiling_seed import THREAD_SIZES, Seeded, seed  # noqa: E402
 from sql_count import counting_app  # noqa: E402
 
 WRK_SCRIPT = ROOT / "bench" / "wrk_graphql.lua"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test_bench"
-TARGETS = {"list": 0.8, "ticket": 0.8, "my": 0.8, "reply": 0.5}
+TARGETS = {"list": 0.8, "staff": 0.8, "ticket": 0.8, "my": 0.8, "reply": 0.5}
 
 
 @dataclass
@@ -227,6 +228,15 @@ async def count_statements(seeded: Seeded, show: bool = False) -> dict[str, dict
             )
             for n in (10, 50, 100)
         }
+        counts["staff"] = {
+            f"first={n}": await count(
+                {"query": STAFF_LIST, "variables": {"first": n}},
+                admin,
+                edges("tickets", n),
+                f"staff list (first={STAFF_LIST_PAGE})" if n == STAFF_LIST_PAGE else "",
+            )
+            for n in (10, STAFF_LIST_PAGE, 100)
+        }
         counts["ticket"] = {
             f"{n} messages": await count(
                 {"query": STAFF_TICKET, "variables": {"number": number, "isAdmin": True}},
@@ -304,10 +314,14 @@ def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
             f"Bearer {seeded.admin_token}": "admin",
             f"Bearer {seeded.client_token}": "client",
         },
-        "lists": {"admin": answers["list"]["tickets"], "client": answers["my"]["tickets"]},
+        "lists": {
+            "admin": {"50": answers["list"]["tickets"], "25": answers["staff"]["tickets"]},
+            "client": {"25": answers["my"]["tickets"]},
+        },
         "ticket": answers["ticket"]["ticket"],
         "departments": answers["ticket"]["departments"],
         "admins": answers["ticket"]["admins"],
+        "move_targets": answers["ticket"]["moveTargets"],
         "author_id": seeded.admin_id,
     }
     path = workdir / "bare-data.json"
@@ -502,13 +516,10 @@ def main() -> None:
     servers: list[ServerProcess] = []
     try:
         print("\n".join(machine_lines({"wrk": version or "not installed"})))
-        drift = web_drift()
-        if drift is None:
-            print("web documents: no web build to compare with (make web)")
-        elif drift:
-            print(f"WARNING: these documents differ from the web UI's now: {', '.join(drift)}")
-        else:
-            print("web documents: the same as the built web UI sends")
+        print(
+            "web documents (read from web/src): "
+            + ", ".join(d.web_name for d in DOCUMENTS if d.web_name)
+        )
         print(f"database: {args.db}; tickets: {args.tickets}; work folder: {workdir}")
         started = time.monotonic()
         seeded = asyncio.run(seed(args.tickets))
