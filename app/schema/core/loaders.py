@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from app.models import Attachment, Department, Message, Tag, Ticket, TicketRating, User
+from app.services.directory import every_department
 from app.services.ratings import current_ratings
 from app.services.tags import tags_of
 
@@ -43,9 +45,7 @@ async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
 @dataclass
 class Loaders:
     users: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(_users))
-    departments: DataLoader[int, Department | None] = field(
-        default_factory=lambda: DataLoader(_departments)
-    )
+    departments: DataLoader[int, Department | None] = field(init=False)
     tickets: DataLoader[int, Ticket | None] = field(default_factory=lambda: DataLoader(_tickets))
     messages: DataLoader[int, Message | None] = field(default_factory=lambda: DataLoader(_messages))
     attachments: DataLoader[int, list[Attachment]] = field(
@@ -57,6 +57,28 @@ class Loaders:
     ticket_ratings: DataLoader[int, TicketRating | None] = field(
         default_factory=lambda: DataLoader(current_ratings)
     )
+
+    _every_department: asyncio.Future[list[Department]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self.departments = DataLoader(self._departments_by_id)
+
+    def every_department(self) -> asyncio.Future[list[Department]]:
+        """Every department by name, read once per request however often it is asked for (a
+        ticket page's departments, move targets and its ticket's department)."""
+        if self._every_department is None:
+            self._every_department = asyncio.ensure_future(every_department())
+        return self._every_department
+
+    async def _departments_by_id(self, ids: Sequence[int]) -> list[Department | None]:
+        # Answered from every department when this request has read them (or is reading).
+        if self._every_department is not None:
+            found = {d.id: d for d in await self._every_department}
+            if all(i in found for i in ids):
+                return [found[i] for i in ids]
+        return await _departments(ids)
 
     async def ticket_number(self, ticket_id: int | None) -> int | None:
         """The number of the ticket with this id (None for none, or when it is gone)."""
