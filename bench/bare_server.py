@@ -4,7 +4,11 @@
 
 Plain Strawberry types whose fields are attributes (the fields with arguments,
 ``Ticket.messages``, ``Ticket.auditTrail`` and ``users``, are plain functions); no
-authentication, no extensions, no limits, no DataLoaders; Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
+authentication, no limits, no DataLoaders, no extensions but Strawberry's own ``ParserCache``
+and ``ValidationCache`` (each document text parsed and validated once, as the product does,
+and as any Strawberry app serving a web UI's few documents would; ``--no-document-cache``
+leaves them out: then the parse and validation of the web UI's larger documents cost more than
+executing them, which made My Tickets dearer than a 50-row list); Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
 ``helpdesk serve`` has them, and its garbage-collector setting (start-up objects frozen, a
 larger first generation: without it, full collections stall this process for hundreds of ms). The read documents are answered from objects built once, at start,
 from FILE: the product's own answers to the same documents, so rows, values and their lengths

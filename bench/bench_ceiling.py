@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_ceiling.py [--rounds 3] [--seconds 10] [--connections 16]
         [--db sqlite|postgres] [--database-url URL] [--redis-url URL] [--profile SECONDS]
+        [--documents list,staff,ticket,my,reply] [--bare-no-document-cache]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
 
@@ -14,7 +15,9 @@ Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
    ``bench/sql_count.py``.
 3. Starts the product as an operator does (``helpdesk serve``, one process) and the bare app
    (``bench/bare_server.py``, one process): Strawberry + Starlette + uvicorn of the same
-   installed versions, plain types, no auth, no extensions, answering the read documents from
+   installed versions, plain types, no auth, no extensions but Strawberry's own ParserCache and
+   ValidationCache (parsing and validation once per document text, as the product does;
+   ``--bare-no-document-cache`` leaves them out), answering the read documents from
    objects in memory built from the product's own answers (same rows, same values), and
    ``replyToTicket`` by writing the same rows with Tortoise to the same database. Both answers
    to each read document are checked to be equal before any load.
@@ -290,8 +293,16 @@ def ask(server: ServerProcess, document: Document, seeded: Seeded) -> tuple[Any,
     return body["data"], len(response.content)
 
 
-def start_bare(env: dict[str, str], workdir: Path, data: Path, database_url: str) -> ServerProcess:
-    """The bare stack (bench/bare_server.py) on a spare port, answering from ``data``."""
+def start_bare(
+    env: dict[str, str],
+    workdir: Path,
+    data: Path,
+    database_url: str,
+    *,
+    no_document_cache: bool = False,
+) -> ServerProcess:
+    """The bare stack (bench/bare_server.py) on a spare port, answering from ``data``;
+    ``no_document_cache``: parsing and validating every request (Strawberry's default)."""
     port = free_port()
     return ServerProcess(
         "bare",
@@ -299,6 +310,7 @@ def start_bare(env: dict[str, str], workdir: Path, data: Path, database_url: str
             sys.executable,
             str(ROOT / "bench" / "bare_server.py"),
             *("--port", str(port), "--data", str(data), "--database-url", database_url),
+            *(["--no-document-cache"] if no_document_cache else []),
         ],
         env=env,
         port=port,
@@ -479,6 +491,11 @@ def main() -> None:
         default=",".join(d.key for d in DOCUMENTS),
         help="comma-separated subset of: " + ", ".join(d.key for d in DOCUMENTS),
     )
+    parser.add_argument(
+        "--bare-no-document-cache",
+        action="store_true",
+        help="the bare stack parses and validates every request (before 30 November 2026)",
+    )
     parser.add_argument("--statements-only", action="store_true", help="seed and count; no load")
     parser.add_argument("--show-sql", action="store_true", help="print the statements counted")
     parser.add_argument("--profile", type=float, metavar="SECONDS", help="then profile a server")
@@ -521,6 +538,15 @@ def main() -> None:
             + ", ".join(d.web_name for d in DOCUMENTS if d.web_name)
         )
         print(f"database: {args.db}; tickets: {args.tickets}; work folder: {workdir}")
+        print(
+            "bare stack: "
+            + (
+                "parses and validates every request"
+                if args.bare_no_document_cache
+                else "parsing and validation cached per document text (ParserCache, "
+                "ValidationCache)"
+            )
+        )
         started = time.monotonic()
         seeded = asyncio.run(seed(args.tickets))
         print(f"seeded in {time.monotonic() - started:.0f}s")
@@ -546,7 +572,9 @@ def main() -> None:
         servers.append(product)
         product.wait_ready()
         data = bare_data(product, seeded, workdir)
-        bare = start_bare(env, workdir, data, database_url)
+        bare = start_bare(
+            env, workdir, data, database_url, no_document_cache=args.bare_no_document_cache
+        )
         servers.append(bare)
         bare.wait_ready()
         sizes = check_same_answers(product, bare, seeded)
