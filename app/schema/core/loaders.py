@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from app.models import Attachment, Department, Message, Tag, Ticket, TicketRating, User
 from app.services.directory import every_department
 from app.services.ratings import current_ratings
+from app.services.rows import models_of
 from app.services.tags import tags_of
 
 
@@ -37,7 +38,8 @@ async def _messages(ids: Sequence[int]) -> list[Message | None]:
 
 async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
     grouped: dict[int, list[Attachment]] = defaultdict(list)
-    for row in await Attachment.filter(message_id__in=list(message_ids)).order_by("id"):
+    query = Attachment.filter(message_id__in=list(message_ids)).order_by("id")
+    for row in await models_of(query):
         grouped[row.message_id].append(row)
     return [grouped[i] for i in message_ids]
 
