@@ -16,6 +16,7 @@ from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
 from app.services import attachments, contacts, drafts
+from app.services.rows import models_of
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
@@ -291,5 +292,5 @@ async def list_messages(
             query = query.filter(
                 Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after_id)
             )
-    rows = await query.order_by("created_at", "id").limit(first + 1)
+    rows = await models_of(query.order_by("created_at", "id").limit(first + 1))
     return rows[:first], len(rows) > first
