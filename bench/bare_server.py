@@ -170,6 +170,14 @@ class Attachment:
     content_type: str
     size: int
     url: str
+    is_image: bool
+
+
+@strawberry.type
+class Contact:
+    name: str
+    email: str
+    label: str
 
 
 @strawberry.type
@@ -181,6 +189,9 @@ class Message:
     created_at: datetime
     author: User | None
     attachments: list[Attachment]
+    body_html: str
+    signature: str | None
+    author_contact: Contact | None
 
 
 @strawberry.type
@@ -271,6 +282,9 @@ class Ticket:
     next_response_due_at: datetime | None
     resolution_due_at: datetime | None
     client_tickets: ClientTickets | None
+    following: bool
+    followers: list[User]
+    cc_contacts: list[Contact]
     trail: strawberry.Private[AuditEntryConnection]
     thread: strawberry.Private[MessageConnection]
 
@@ -420,13 +434,23 @@ def _message(d: dict[str, Any]) -> Message:
             Attachment(
                 id=strawberry.ID(a["id"]),
                 filename=a["filename"],
-                content_type=a["contentType"],
+                content_type=a.get("contentType", "application/octet-stream"),
                 size=a["size"],
                 url=a["url"],
+                is_image=a.get("isImage", False),
             )
             for a in d.get("attachments", [])
         ],
+        body_html=d.get("bodyHtml", ""),
+        signature=d.get("signature"),
+        author_contact=_contact(d.get("authorContact")),
     )
+
+
+def _contact(d: dict[str, Any] | None) -> Contact | None:
+    if d is None:
+        return None
+    return Contact(name=d.get("name", ""), email=d.get("email", ""), label=d.get("label", ""))
 
 
 def _ticket(d: dict[str, Any]) -> Ticket:
@@ -465,6 +489,9 @@ def _ticket(d: dict[str, Any]) -> Ticket:
         first_response_at=_maybe_time(d.get("firstResponseAt")),
         next_response_due_at=_maybe_time(d.get("nextResponseDueAt")),
         resolution_due_at=_maybe_time(d.get("resolutionDueAt")),
+        following=d.get("following", False),
+        followers=[u for u in (_user(f) for f in d.get("followers") or []) if u is not None],
+        cc_contacts=[c for c in (_contact(x) for x in d.get("ccContacts") or []) if c is not None],
         client_tickets=None
         if context is None
         else ClientTickets(
@@ -595,6 +622,9 @@ class Mutation:
             created_at=stamp,
             author=None,
             attachments=[],
+            body_html=row.body,
+            signature=None,
+            author_contact=None,
         )
 
 
