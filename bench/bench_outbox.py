@@ -63,7 +63,9 @@ class Direct:
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[None]] = set()
 
-    async def emit(self, connection: Any, *items: Any) -> None:
+    async def emit(self, connection: Any, *items: Any, along: Any = None) -> None:
+        if along is not None:  # the change's own write, which the outbox would carry
+            await connection.execute_query(along.sql, along.values)
         commit = connection.commit
 
         async def commit_then_send() -> None:
