@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from enum import Enum
-from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -57,12 +56,7 @@ class TicketEvent:
     event_id: int | None = None  # its outbox row: set by the relay, the event's identity
 
     def to_json(self) -> str:
-        return self._json
-
-    @cached_property
-    def _json(self) -> str:
-        """Encoded once per event (the outbox row, the publish and the job each want it), with
-        orjson over the fields as they are (``dataclasses.asdict`` deep-copies every value)."""
+        """orjson over the fields as they are (``dataclasses.asdict`` deep-copies every value)."""
         return orjson.dumps({name: getattr(self, name) for name in _EVENT_FIELDS}).decode()
 
     @classmethod
