@@ -159,14 +159,14 @@ async def _post(
             await drafts.discard_on_send(connection, user_id=actor.user_id, ticket_id=locked.id)
             changes: tuple[str, ...] = ()
             if internal:
-                await ticket_change.save(locked)  # a note changes nothing but the version
+                ticket_change.save_last(locked)  # a note changes nothing but the version
             else:
                 changes = await reopen_status_for_reply(
                     connection, actor=actor, ticket=locked, staff_reply=policy.works_tickets(actor)
                 )
                 locked.last_activity_at = stamp
                 columns = ("status", "closed_at") if changes else ()
-                await ticket_change.save(locked, "last_activity_at", *columns)
+                ticket_change.save_last(locked, "last_activity_at", *columns)
                 if mail_ccs and await contacts.change(
                     connection,
                     actor=actor,

@@ -579,7 +579,7 @@ async def close_ticket(*, actor: Actor | None, number: int) -> Ticket:
             return ticket  # closed meanwhile
         await set_status(ticket_change.connection, actor, ticket, TicketStatus.CLOSED)
         ticket.last_activity_at = now()
-        await ticket_change.save(ticket, "status", "closed_at", "last_activity_at")
+        ticket_change.save_last(ticket, "status", "closed_at", "last_activity_at")
         ticket_change.emit(
             event_for(ticket, EventType.CLOSED, actor=actor.user_id, changes=("status",))
         )
