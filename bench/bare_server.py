@@ -4,7 +4,11 @@
 
 Plain Strawberry types whose fields are attributes (the fields with arguments,
 ``Ticket.messages``, ``Ticket.auditTrail`` and ``users``, are plain functions); no
-authentication, no extensions, no limits, no DataLoaders; Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
+authentication, no limits, no DataLoaders, no extensions but Strawberry's own ``ParserCache``
+and ``ValidationCache`` (each document text parsed and validated once, as the product does,
+and as any Strawberry app serving a web UI's few documents would; ``--no-document-cache``
+leaves them out: then the parse and validation of the web UI's larger documents cost more than
+executing them, which made My Tickets dearer than a 50-row list); Strawberry's and uvicorn's defaults (uvloop, httptools, the access log) as
 ``helpdesk serve`` has them, and its garbage-collector setting (start-up objects frozen, a
 larger first generation: without it, full collections stall this process for hundreds of ms). The read documents are answered from objects built once, at start,
 from FILE: the product's own answers to the same documents, so rows, values and their lengths
@@ -39,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.file_uploads import Upload
 from tortoise import Tortoise, fields
 from tortoise.models import Model
@@ -113,6 +118,36 @@ class MessageSource(enum.Enum):
     SYSTEM = "SYSTEM"
 
 
+@strawberry.enum
+class SlaState(enum.Enum):
+    ON_TRACK = "ON_TRACK"
+    AT_RISK = "AT_RISK"
+    BREACHED = "BREACHED"
+    MET = "MET"
+    PAUSED = "PAUSED"
+    NONE = "NONE"
+
+
+@strawberry.enum
+class RatingScore(enum.Enum):
+    GOOD = "GOOD"
+    BAD = "BAD"
+
+
+@strawberry.type
+class Tag:
+    id: strawberry.ID
+    name: str
+    color: str
+
+
+@strawberry.type
+class Rating:
+    score: RatingScore
+    comment: str | None
+    rated_at: datetime
+
+
 @strawberry.type
 class User:
     id: strawberry.ID
@@ -135,6 +170,14 @@ class Attachment:
     content_type: str
     size: int
     url: str
+    is_image: bool
+
+
+@strawberry.type
+class Contact:
+    name: str
+    email: str
+    label: str
 
 
 @strawberry.type
@@ -146,6 +189,9 @@ class Message:
     created_at: datetime
     author: User | None
     attachments: list[Attachment]
+    body_html: str
+    signature: str | None
+    author_contact: Contact | None
 
 
 @strawberry.type
@@ -200,17 +246,45 @@ class UserConnection:
 
 
 @strawberry.type
+class StatusCount:
+    status: TicketStatus
+    count: int
+
+
+@strawberry.type
+class ClientTickets:
+    recent: list[Ticket]
+    counts: list[StatusCount]
+    total: int
+
+
+@strawberry.type
 class Ticket:
     id: strawberry.ID
     number: int
     subject: str
     status: TicketStatus
     priority: TicketPriority
+    version: int | None
     created_at: datetime
     last_activity_at: datetime
     department: Department
     client: User
     assignee: User | None
+    merged_into: Ticket | None
+    rating: Rating | None
+    tags: list[Tag]
+    sla_state: SlaState | None
+    sla_due_at: datetime | None
+    sla_at_risk_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    client_tickets: ClientTickets | None
+    following: bool
+    followers: list[User]
+    cc_contacts: list[Contact]
     trail: strawberry.Private[AuditEntryConnection]
     thread: strawberry.Private[MessageConnection]
 
@@ -303,10 +377,11 @@ class ReplyInput:
 
 @dataclass
 class Data:
-    lists: dict[str, TicketConnection]  # whose list -> the page
+    lists: dict[tuple[str, int], TicketConnection]  # (whose list, page size) -> the page
     viewers: dict[str, str]  # Authorization header -> whose list
     tickets: dict[int, Ticket]
     departments: list[Department]
+    move_targets: list[Department]
     admins: list[User]
     author_id: int
 
@@ -316,6 +391,10 @@ DATA: Data
 
 def _time(value: str | None) -> datetime:
     return datetime.fromisoformat(value) if value else datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _maybe_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _user(d: dict[str, Any] | None) -> User | None:
@@ -355,29 +434,74 @@ def _message(d: dict[str, Any]) -> Message:
             Attachment(
                 id=strawberry.ID(a["id"]),
                 filename=a["filename"],
-                content_type=a["contentType"],
+                content_type=a.get("contentType", "application/octet-stream"),
                 size=a["size"],
                 url=a["url"],
+                is_image=a.get("isImage", False),
             )
             for a in d.get("attachments", [])
         ],
+        body_html=d.get("bodyHtml", ""),
+        signature=d.get("signature"),
+        author_contact=_contact(d.get("authorContact")),
     )
+
+
+def _contact(d: dict[str, Any] | None) -> Contact | None:
+    if d is None:
+        return None
+    return Contact(name=d.get("name", ""), email=d.get("email", ""), label=d.get("label", ""))
 
 
 def _ticket(d: dict[str, Any]) -> Ticket:
     thread = d.get("messages") or {"edges": [], "pageInfo": {}}
     trail = d.get("auditTrail") or {"edges": [], "pageInfo": {}}
+    rating = d.get("rating")
+    context = d.get("clientTickets")
     return Ticket(
         id=strawberry.ID(d.get("id", "0")),
         number=d.get("number", 0),
         subject=d.get("subject", ""),
         status=TicketStatus(d.get("status", "OPEN")),
         priority=TicketPriority(d.get("priority", "MEDIUM")),
+        version=d.get("version"),
         created_at=_time(d.get("createdAt")),
         last_activity_at=_time(d.get("lastActivityAt")),
         department=_department(d.get("department") or {}),
         client=_user(d.get("client") or {}),  # type: ignore[arg-type]
         assignee=_user(d.get("assignee")),
+        merged_into=_ticket(d["mergedInto"]) if d.get("mergedInto") else None,
+        rating=None
+        if rating is None
+        else Rating(
+            score=RatingScore(rating.get("score", "GOOD")),
+            comment=rating.get("comment"),
+            rated_at=_time(rating.get("ratedAt")),
+        ),
+        tags=[
+            Tag(id=strawberry.ID(t["id"]), name=t["name"], color=t["color"])
+            for t in d.get("tags") or []
+        ],
+        sla_state=SlaState(d["slaState"]) if d.get("slaState") else None,
+        sla_due_at=_maybe_time(d.get("slaDueAt")),
+        sla_at_risk_at=_maybe_time(d.get("slaAtRiskAt")),
+        first_response_due_at=_maybe_time(d.get("firstResponseDueAt")),
+        first_response_at=_maybe_time(d.get("firstResponseAt")),
+        next_response_due_at=_maybe_time(d.get("nextResponseDueAt")),
+        resolution_due_at=_maybe_time(d.get("resolutionDueAt")),
+        following=d.get("following", False),
+        followers=[u for u in (_user(f) for f in d.get("followers") or []) if u is not None],
+        cc_contacts=[c for c in (_contact(x) for x in d.get("ccContacts") or []) if c is not None],
+        client_tickets=None
+        if context is None
+        else ClientTickets(
+            recent=[_ticket(t) for t in context["recent"]],
+            counts=[
+                StatusCount(status=TicketStatus(c["status"]), count=c["count"])
+                for c in context["counts"]
+            ],
+            total=context["total"],
+        ),
         trail=AuditEntryConnection(
             edges=[
                 AuditEntryEdge(
@@ -415,10 +539,15 @@ def _connection(d: dict[str, Any]) -> TicketConnection:
 def load(raw: dict[str, Any]) -> Data:
     ticket = _ticket(raw["ticket"])
     return Data(
-        lists={viewer: _connection(page) for viewer, page in raw["lists"].items()},
+        lists={
+            (viewer, int(first)): _connection(page)
+            for viewer, pages in raw["lists"].items()
+            for first, page in pages.items()
+        },
         viewers=raw["viewers"],
         tickets={ticket.number: ticket},
         departments=[_department(d) for d in raw["departments"]],
+        move_targets=[_department(d) for d in raw["move_targets"]],
         admins=[
             u for u in map(_user, (e["node"] for e in raw["admins"]["edges"])) if u is not None
         ],
@@ -445,11 +574,15 @@ class Query:
         sort: TicketSort | None = None,
     ) -> TicketConnection:
         viewer = DATA.viewers.get(info.context["request"].headers.get("authorization", ""), "")
-        return DATA.lists[viewer]
+        return DATA.lists[viewer, first]
 
     @strawberry.field
     def departments(self) -> list[Department]:
         return DATA.departments
+
+    @strawberry.field
+    def move_targets(self) -> list[Department]:
+        return DATA.move_targets
 
     @strawberry.field
     def users(
@@ -489,10 +622,13 @@ class Mutation:
             created_at=stamp,
             author=None,
             attachments=[],
+            body_html=row.body,
+            signature=None,
+            author_contact=None,
         )
 
 
-def create_app(database_url: str) -> Starlette:
+def create_app(database_url: str, *, no_document_cache: bool = False) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await Tortoise.init(
@@ -512,7 +648,13 @@ def create_app(database_url: str) -> Starlette:
     async def health(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    graphql = GraphQL(strawberry.Schema(query=Query, mutation=Mutation))
+    # Parsing and validation once per document text, with Strawberry's own two extensions,
+    # as any Strawberry app serving a web UI's handful of documents would (the product keeps
+    # them per text too); ``--no-document-cache`` parses and validates every request.
+    extensions = (
+        [] if no_document_cache else [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+    )
+    graphql = GraphQL(strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions))
     return Starlette(
         routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/healthz", health)],
         lifespan=lifespan,
@@ -528,10 +670,15 @@ def main() -> None:
     parser.add_argument(
         "--default-gc", action="store_true", help="keep Python's collector settings"
     )
+    parser.add_argument(
+        "--no-document-cache",
+        action="store_true",
+        help="parse and validate every request (Strawberry's default without its caches)",
+    )
     args = parser.parse_args()
     with open(args.data) as file:
         DATA = load(json.load(file))
-    app = create_app(args.database_url)
+    app = create_app(args.database_url, no_document_cache=args.no_document_cache)
     if not args.default_gc:  # as ``helpdesk serve`` does (app.live.runtime)
         gc.collect()
         gc.freeze()

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_ceiling.py [--rounds 3] [--seconds 10] [--connections 16]
         [--db sqlite|postgres] [--database-url URL] [--redis-url URL] [--profile SECONDS]
+        [--documents list,staff,ticket,my,reply] [--bare-no-document-cache]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
 
@@ -14,7 +15,9 @@ Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
    ``bench/sql_count.py``.
 3. Starts the product as an operator does (``helpdesk serve``, one process) and the bare app
    (``bench/bare_server.py``, one process): Strawberry + Starlette + uvicorn of the same
-   installed versions, plain types, no auth, no extensions, answering the read documents from
+   installed versions, plain types, no auth, no extensions but Strawberry's own ParserCache and
+   ValidationCache (parsing and validation once per document text, as the product does;
+   ``--bare-no-document-cache`` leaves them out), answering the read documents from
    objects in memory built from the product's own answers (same rows, same values), and
    ``replyToTicket`` by writing the same rows with Tortoise to the same database. Both answers
    to each read document are checked to be equal before any load.
@@ -68,16 +71,17 @@ from ceiling_documents import (  # noqa: E402
     DOCUMENTS,
     MY_TICKETS,
     REPLY_TO_TICKET,
+    STAFF_LIST,
+    STAFF_LIST_PAGE,
     STAFF_TICKET,
     Document,
-    web_drift,
 )
 from ceiling_seed import THREAD_SIZES, Seeded, seed  # noqa: E402
 from sql_count import counting_app  # noqa: E402
 
 WRK_SCRIPT = ROOT / "bench" / "wrk_graphql.lua"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test_bench"
-TARGETS = {"list": 0.8, "ticket": 0.8, "my": 0.8, "reply": 0.5}
+TARGETS = {"list": 0.8, "staff": 0.8, "ticket": 0.8, "my": 0.8, "reply": 0.5}
 
 
 @dataclass
@@ -227,6 +231,15 @@ async def count_statements(seeded: Seeded, show: bool = False) -> dict[str, dict
             )
             for n in (10, 50, 100)
         }
+        counts["staff"] = {
+            f"first={n}": await count(
+                {"query": STAFF_LIST, "variables": {"first": n}},
+                admin,
+                edges("tickets", n),
+                f"staff list (first={STAFF_LIST_PAGE})" if n == STAFF_LIST_PAGE else "",
+            )
+            for n in (10, STAFF_LIST_PAGE, 100)
+        }
         counts["ticket"] = {
             f"{n} messages": await count(
                 {"query": STAFF_TICKET, "variables": {"number": number, "isAdmin": True}},
@@ -280,8 +293,16 @@ def ask(server: ServerProcess, document: Document, seeded: Seeded) -> tuple[Any,
     return body["data"], len(response.content)
 
 
-def start_bare(env: dict[str, str], workdir: Path, data: Path, database_url: str) -> ServerProcess:
-    """The bare stack (bench/bare_server.py) on a spare port, answering from ``data``."""
+def start_bare(
+    env: dict[str, str],
+    workdir: Path,
+    data: Path,
+    database_url: str,
+    *,
+    no_document_cache: bool = False,
+) -> ServerProcess:
+    """The bare stack (bench/bare_server.py) on a spare port, answering from ``data``;
+    ``no_document_cache``: parsing and validating every request (Strawberry's default)."""
     port = free_port()
     return ServerProcess(
         "bare",
@@ -289,6 +310,7 @@ def start_bare(env: dict[str, str], workdir: Path, data: Path, database_url: str
             sys.executable,
             str(ROOT / "bench" / "bare_server.py"),
             *("--port", str(port), "--data", str(data), "--database-url", database_url),
+            *(["--no-document-cache"] if no_document_cache else []),
         ],
         env=env,
         port=port,
@@ -304,10 +326,14 @@ def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
             f"Bearer {seeded.admin_token}": "admin",
             f"Bearer {seeded.client_token}": "client",
         },
-        "lists": {"admin": answers["list"]["tickets"], "client": answers["my"]["tickets"]},
+        "lists": {
+            "admin": {"50": answers["list"]["tickets"], "25": answers["staff"]["tickets"]},
+            "client": {"25": answers["my"]["tickets"]},
+        },
         "ticket": answers["ticket"]["ticket"],
         "departments": answers["ticket"]["departments"],
         "admins": answers["ticket"]["admins"],
+        "move_targets": answers["ticket"]["moveTargets"],
         "author_id": seeded.admin_id,
     }
     path = workdir / "bare-data.json"
@@ -465,6 +491,11 @@ def main() -> None:
         default=",".join(d.key for d in DOCUMENTS),
         help="comma-separated subset of: " + ", ".join(d.key for d in DOCUMENTS),
     )
+    parser.add_argument(
+        "--bare-no-document-cache",
+        action="store_true",
+        help="the bare stack parses and validates every request (before 30 November 2026)",
+    )
     parser.add_argument("--statements-only", action="store_true", help="seed and count; no load")
     parser.add_argument("--show-sql", action="store_true", help="print the statements counted")
     parser.add_argument("--profile", type=float, metavar="SECONDS", help="then profile a server")
@@ -502,14 +533,20 @@ def main() -> None:
     servers: list[ServerProcess] = []
     try:
         print("\n".join(machine_lines({"wrk": version or "not installed"})))
-        drift = web_drift()
-        if drift is None:
-            print("web documents: no web build to compare with (make web)")
-        elif drift:
-            print(f"WARNING: these documents differ from the web UI's now: {', '.join(drift)}")
-        else:
-            print("web documents: the same as the built web UI sends")
+        print(
+            "web documents (read from web/src): "
+            + ", ".join(d.web_name for d in DOCUMENTS if d.web_name)
+        )
         print(f"database: {args.db}; tickets: {args.tickets}; work folder: {workdir}")
+        print(
+            "bare stack: "
+            + (
+                "parses and validates every request"
+                if args.bare_no_document_cache
+                else "parsing and validation cached per document text (ParserCache, "
+                "ValidationCache)"
+            )
+        )
         started = time.monotonic()
         seeded = asyncio.run(seed(args.tickets))
         print(f"seeded in {time.monotonic() - started:.0f}s")
@@ -535,7 +572,9 @@ def main() -> None:
         servers.append(product)
         product.wait_ready()
         data = bare_data(product, seeded, workdir)
-        bare = start_bare(env, workdir, data, database_url)
+        bare = start_bare(
+            env, workdir, data, database_url, no_document_cache=args.bare_no_document_cache
+        )
         servers.append(bare)
         bare.wait_ready()
         sizes = check_same_answers(product, bare, seeded)

@@ -72,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="per document, side and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--documents", default="list,ticket,my")
+    parser.add_argument("--documents", default="list,staff,ticket,my")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
         "--database-url", help=f"PostgreSQL database to EMPTY and use (default {DEFAULT_POSTGRES})"

@@ -4,7 +4,8 @@ latency from commit to delivery on Redis pub/sub.
 Replies go through the service (``messages.reply_to_ticket``), in one process, on a real
 database (SQLite in a temp dir, or --database) and the product's redis-server. "Without" runs
 the same replies with ``emit`` replaced by a publish + enqueue right after the commit, as before
-the outbox: no outbox row, nothing to mark. Rounds alternate so that the machine's load hits
+the outbox: no outbox row, nothing to mark; the ticket's ``UPDATE`` that the outbox's ``INSERT``
+carries on PostgreSQL (``along``) is sent on its own, as it would be without an outbox. Rounds alternate so that the machine's load hits
 both alike; the figures are medians of the rounds.
 
 Latency: replies paced at --rate per second, each timed from the reply's return (its
@@ -63,7 +64,9 @@ class Direct:
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[None]] = set()
 
-    async def emit(self, connection: Any, *items: Any) -> None:
+    async def emit(self, connection: Any, *items: Any, along: Any = None) -> None:
+        if along is not None:  # the change's own write, which the outbox would carry
+            await connection.execute_query(along.sql, along.values)
         commit = connection.commit
 
         async def commit_then_send() -> None:

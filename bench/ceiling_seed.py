@@ -4,11 +4,14 @@
 benchmark client's, so My Tickets has more than 100; half of them assigned). Three more
 tickets have threads of 10, 50 and 100 messages (client and staff in turn, every seventh an
 internal note, one attachment each) and 8 audit entries; the 50-message one is the ticket
-page. One more ticket, answered by staff, takes the benchmark's replies.
+page. An SLA policy for every department's tickets (so the SLA fields have values), three
+tags (every third list ticket and the thread tickets carry two). One more ticket, answered by
+staff, takes the benchmark's replies.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -93,7 +96,7 @@ async def seed(tickets_count: int) -> Seeded:
         TokenKind,
         User,
     )
-    from app.services import messages, tickets
+    from app.services import messages, sla_admin, tags, tickets
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -129,6 +132,24 @@ async def seed(tickets_count: int) -> Seeded:
         ]
         client_actors = [await actor_for(c) for c in clients]
         admin_actor = await actor_for(admin)
+        for department, priority in itertools.product(departments, TicketPriority):
+            await sla_admin.set_policy(
+                actor=admin_actor,
+                department_id=department.id,
+                priority=priority,
+                terms=sla_admin.PolicyTerms(
+                    first_response_minutes=240,
+                    next_response_minutes=480,
+                    resolution_minutes=60 * 24 * 5,
+                    first_response_business=False,
+                    next_response_business=False,
+                    resolution_business=False,
+                ),
+            )
+        labels = [
+            await tags.create_tag(actor=admin_actor, name=name, color=color)
+            for name, color in (("vip", "#b91c1c"), ("billing", "#1d4ed8"), ("bug", "#047857"))
+        ]
         for i in range(tickets_count):
             opened = await tickets.open_ticket(
                 settings=settings,
@@ -142,6 +163,12 @@ async def seed(tickets_count: int) -> Seeded:
                 await tickets.update_ticket(
                     actor=admin_actor, number=opened.ticket.number, assignee_id=staff[i % 6].id
                 )
+            if i % 3 == 0:
+                await tags.change_ticket_tags(
+                    actor=admin_actor,
+                    number=opened.ticket.number,
+                    add=[labels[i % 2].id, labels[2].id],
+                )
 
         threads = {}
         for size in THREAD_SIZES:
@@ -154,6 +181,9 @@ async def seed(tickets_count: int) -> Seeded:
                 priority=TicketPriority.HIGH,
             )
             ticket = opened.ticket
+            await tags.change_ticket_tags(
+                actor=admin_actor, number=ticket.number, add=[labels[0].id, labels[2].id]
+            )
             stamp = ticket.created_at
             for n in range(1, size):
                 stamp += timedelta(minutes=7)
@@ -194,7 +224,7 @@ async def seed(tickets_count: int) -> Seeded:
                     created_at=ticket.created_at + timedelta(minutes=5 * n + 3),
                 )
             ticket.last_activity_at = stamp
-            await ticket.save()
+            await ticket.save(update_fields=["last_activity_at"])
             threads[size] = ticket.number
 
         opened = await tickets.open_ticket(

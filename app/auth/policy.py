@@ -219,19 +219,28 @@ def can_view_audit_trail(actor: Actor | None, ticket: Ticket) -> bool:
 # Departments, users and canned responses ----------------------------------------------------
 
 
-def department_scope(actor: Actor | None) -> Q:
+def sees_every_department(actor: Actor | None) -> bool:
     """Clients see every department (to open tickets); staff only their own; admins all."""
+    return actor is not None and (actor.is_client or actor.is_admin)
+
+
+def department_scope(actor: Actor | None) -> Q:
+    """The departments ``actor`` sees (``sees_every_department``: all of them)."""
     if actor is None:
         return NOTHING
-    if actor.is_client or actor.is_admin:
+    if sees_every_department(actor):
         return Q()
     return Q(id__in=list(actor.department_ids))
 
 
-def move_target_scope(actor: Actor | None) -> Q:
+def moves_to_every_department(actor: Actor | None) -> bool:
     """Where a ticket may be moved (triage): staff and admins, any department; staff moving it
-    out of their own departments lose access to it."""
-    return Q() if works_tickets(actor) else NOTHING
+    out of their own departments lose access to it. Others: nowhere."""
+    return works_tickets(actor)
+
+
+def move_target_scope(actor: Actor | None) -> Q:
+    return Q() if moves_to_every_department(actor) else NOTHING
 
 
 def can_see_department_settings(actor: Actor | None) -> bool:

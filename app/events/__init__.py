@@ -2,6 +2,7 @@
 process (``app.events.outbox``); what they say is in ``app.events.signals``."""
 
 from app.events.outbox import (
+    Along,
     JobQueue,
     Publisher,
     Relay,
@@ -35,6 +36,7 @@ __all__ = [
     "SESSIONS_CHANNEL",
     "TICKETS_CHANNEL",
     "AccountMail",
+    "Along",
     "EventType",
     "JobQueue",
     "Publisher",

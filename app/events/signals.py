@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any, Literal
+
+import orjson
 
 from app.models import Ticket
 
@@ -55,10 +57,8 @@ class TicketEvent:
     contact: int | None = None  # MESSAGE_ADDED by a contact CC'd on the ticket (no actor)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["type"] = self.type.value
-        data["changes"] = list(self.changes)
-        return json.dumps(data, separators=(",", ":"))
+        """orjson over the fields as they are (``dataclasses.asdict`` deep-copies every value)."""
+        return orjson.dumps({name: getattr(self, name) for name in _EVENT_FIELDS}).decode()
 
     @classmethod
     def from_json(cls, raw: str) -> TicketEvent:
@@ -74,6 +74,9 @@ class TicketEvent:
         if self.event_id is not None:
             return f"e{self.event_id}"
         return f"{self.type.value}:{self.ticket_id}:{self.message or ''}:{','.join(self.changes)}"
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(TicketEvent))
 
 
 def event_for(ticket: Ticket, type_: EventType, **extra: Any) -> TicketEvent:

@@ -27,7 +27,9 @@ from app.services import directory
 class DirectoryQueries:
     @strawberry.field(description="Clients: all (to open tickets). Staff: their own.")
     async def departments(self, info: Info) -> list[Department]:
-        rows = await directory.list_departments(actor=info.context.actor)
+        rows = await directory.list_departments(
+            actor=info.context.actor, every=info.context.loaders.every_department
+        )
         return [Department.of(row) for row in rows]
 
     @strawberry.field(
@@ -36,7 +38,9 @@ class DirectoryQueries:
         "Others: none."
     )
     async def move_targets(self, info: Info) -> list[Department]:
-        rows = await directory.list_move_targets(actor=info.context.actor)
+        rows = await directory.list_move_targets(
+            actor=info.context.actor, every=info.context.loaders.every_department
+        )
         return [Department.of(row) for row in rows]
 
     @strawberry.field(

@@ -67,10 +67,14 @@ class TicketQueries:
 
     @strawberry.field(description="Null when missing or not visible: existence never leaks.")
     async def ticket(self, info: Info, number: int) -> Ticket | None:
+        # A ticket page shows its department, client and assignee: joined, handed down, and
+        # primed for the page's message authors.
         try:
-            return Ticket.of(await tickets.get_ticket(actor=info.context.actor, number=number))
+            row = await tickets.get_ticket(actor=info.context.actor, number=number, related=True)
         except errors.NotFound:
             return None
+        info.context.loaders.prime_from_tickets([row])
+        return Ticket.of(row)
 
     @strawberry.field(description="Staff: tickets of their departments. Clients: My Tickets.")
     async def tickets(

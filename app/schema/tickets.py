@@ -27,7 +27,7 @@ from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.loaders import Loaders
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
-from app.schema.core.resolving import MISSING, Missing, deferred, later
+from app.schema.core.resolving import MISSING, Missing, current_public_url, deferred, later
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.schema.drafts import Draft
@@ -76,22 +76,18 @@ class Attachment:
     content_type: str
     size: int
     id: strawberry.ID
-    _public_id: Private[str]
-
-    @strawberry.field(description="Download link; access is checked on download.")
-    def url(self, info: Info) -> str:
-        return attachments.download_url(
-            info.context.settings.public_url, public_id=self._public_id, filename=self.filename
-        )
+    url: str = strawberry.field(description="Download link; access is checked on download.")
 
     @classmethod
-    def of(cls, row: models.Attachment) -> Attachment:
+    def of(cls, row: models.Attachment, public_url: str) -> Attachment:
         return cls(
             id=strawberry.ID(row.public_id),
             filename=row.filename,
             content_type=row.content_type,
             size=row.size,
-            _public_id=row.public_id,
+            url=attachments.download_url(
+                public_url, public_id=row.public_id, filename=row.filename
+            ),
         )
 
     @strawberry.field(
@@ -135,10 +131,11 @@ class Message:
         description="The author's signature as it was when sent (staff public replies; "
         'Markdown); shown under the body, after a "-- " line in mail.'
     )
+    # Plain attributes: a page hands them down (one batch each for all its messages);
+    # elsewhere they are loaded through the loaders when asked for (``deferred``).
+    author: User | None
+    attachments: list[Attachment]
     _model: Private[models.Message]
-    # Handed down by a page that loaded them for all its messages at once; else a loader.
-    _author: Private[User | Missing | None] = MISSING
-    _attachments: Private[list[Attachment] | None] = None
 
     @strawberry.field(
         description="body (Markdown, CommonMark) as sanitised HTML: the web thread shows this; "
@@ -148,12 +145,6 @@ class Message:
         html = rendered_now(self.body)
         return html if html is not None else later(render_markdown_async(self.body))
 
-    @strawberry.field
-    def author(self, info: Info) -> User | None:
-        if not isinstance(self._author, Missing):
-            return self._author
-        return later(_user(info, self._model.author_id))
-
     @strawberry.field(
         description="The contact who wrote it by mail (a colleague of the client CC'd on the "
         "ticket; author is then null), else null."
@@ -162,12 +153,6 @@ class Message:
         if self._model.author_contact_id is None:
             return None
         return later(_contact(info, self._model.author_contact_id))
-
-    @strawberry.field
-    def attachments(self, info: Info) -> list[Attachment]:
-        if self._attachments is not None:
-            return self._attachments
-        return later(_attachments_of(info, self._model.id))
 
     @classmethod
     def of(
@@ -184,21 +169,18 @@ class Message:
             source=message.source,
             created_at=message.created_at,
             signature=message.signature,
+            author=(
+                deferred(_user_by, message.author_id)
+                if isinstance(author, Missing) and message.author_id is not None
+                else None
+                if isinstance(author, Missing)
+                else author
+            ),
+            attachments=(
+                deferred(_attachments_by, message.id) if attachments is None else attachments
+            ),
             _model=message,
-            _author=author,
-            _attachments=attachments,
         )
-
-
-async def _user(info: Info, user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    user = await info.context.loaders.users.load(user_id)
-    return User.of(user) if user else None
-
-
-async def _attachments_of(info: Info, message_id: int) -> list[Attachment]:
-    return [Attachment.of(row) for row in await info.context.loaders.attachments.load(message_id)]
 
 
 async def _users_by_id(info: Info, ids: Iterable[int | None]) -> dict[int, User]:
@@ -358,9 +340,10 @@ class Ticket:
         description="The ticket this one was merged into (null if not merged, or not visible "
         "to the viewer); a merged ticket stays, closed, under its number."
     )
-    async def merged_into(self, info: Info) -> Ticket | None:
-        target = await merge.merged_into(info.context.actor, self._model)
-        return Ticket.of(target) if target is not None else None
+    def merged_into(self, info: Info) -> Ticket | None:
+        if self._model.merged_into_id is None:  # most tickets: no await
+            return None
+        return later(_merged_into(info, self._model))
 
     # Service levels: internal, so null for clients (app.auth.policy.sees_sla).
     @strawberry.field(
@@ -428,7 +411,6 @@ class Ticket:
         found = await clients.client_context(actor=info.context.actor, ticket=self._model)
         if found is None:
             return None
-        info.context.loaders.prime_from_tickets(found.recent)
         return ClientTickets(
             recent=[Ticket.of(row) for row in found.recent],
             counts=[StatusCount(status=status, count=n) for status, n in found.counts],
@@ -453,6 +435,7 @@ class Ticket:
         # The page's authors and attachments in one batch each, handed to every message.
         authors = await _users_by_id(info, (row.author_id for row in rows))
         files = await info.context.loaders.attachments.load_many([row.id for row in rows])
+        public_url = info.context.settings.public_url
         return pagination.connection(
             MessageConnection,
             "message",
@@ -460,7 +443,7 @@ class Ticket:
                 Message.of(
                     row,
                     author=authors.get(row.author_id) if row.author_id is not None else None,
-                    attachments=[Attachment.of(file) for file in found],
+                    attachments=[Attachment.of(file, public_url) for file in found],
                 )
                 for row, found in zip(rows, files, strict=True)
             ],
@@ -508,6 +491,11 @@ class ClientTickets:
     total: int
 
 
+async def _merged_into(info: Info, ticket: models.Ticket) -> Ticket | None:
+    target = await merge.merged_into(info.context.actor, ticket)
+    return Ticket.of(target) if target is not None else None
+
+
 async def _rating_of(info: Info, ticket_id: int) -> Rating | None:
     row = await info.context.loaders.ticket_ratings.load(ticket_id)
     return Rating.of(row) if row is not None else None
@@ -537,6 +525,11 @@ async def _follows(info: Info, ticket_id: int, user_id: int) -> bool:
 
 async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
     return [Tag.of(row) for row in await info.context.loaders.ticket_tags.load(ticket_id)]
+
+
+async def _attachments_by(loaders: Loaders, message_id: int) -> list[Attachment]:
+    public_url = current_public_url.get()
+    return [Attachment.of(row, public_url) for row in await loaders.attachments.load(message_id)]
 
 
 async def _department_by(loaders: Loaders, department_id: int) -> Department:

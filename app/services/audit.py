@@ -9,6 +9,7 @@ from app.auth import policy
 from app.auth.actor import SYSTEM, Actor
 from app.infra.clock import now
 from app.models import AccountAudit, AuditEntry, Ticket
+from app.services.rows import models_of
 
 
 async def record(
@@ -52,7 +53,7 @@ async def audit_trail(
     query = AuditEntry.filter(ticket_id=ticket.id)
     if after_id is not None:
         query = query.filter(id__gt=after_id)
-    rows = await query.order_by("id").limit(first + 1)
+    rows = await models_of(query.order_by("id").limit(first + 1))
     return rows[:first], len(rows) > first
 
 

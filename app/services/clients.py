@@ -55,11 +55,9 @@ async def client_context(*, actor: Actor | None, ticket: Ticket) -> ClientContex
     others = Ticket.filter(policy.ticket_scope(actor), client_id=ticket.client_id).exclude(
         id=ticket.id
     )
-    recent = (
-        await others.select_related("department", "client", "assignee")
-        .order_by("-last_activity_at", "-number")
-        .limit(RECENT_TICKETS)
-    )
+    # The rows alone: their department, client and assignee load (in one batch each) only if
+    # asked for; the ticket page's panel shows none of them.
+    recent = await others.order_by("-last_activity_at", "-number").limit(RECENT_TICKETS)
     grouped = await others.group_by("status").annotate(n=Count("id")).values("status", "n")
     by_status = {TicketStatus(row["status"]): int(row["n"]) for row in grouped}
     return ClientContext(

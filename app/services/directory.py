@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from email.utils import parseaddr
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -43,13 +43,30 @@ def check_email(checks: Checks, value: str | None) -> str:
     return email
 
 
-async def list_departments(*, actor: Actor | None) -> list[Department]:
-    """The departments ``actor`` may see (the policy's scope), by name."""
+EveryDepartment = Callable[[], Awaitable[list[Department]]]
+"""Every department by name, read at most once per request (``Loaders.every_department``)."""
+
+
+async def every_department() -> list[Department]:
+    return await Department.all().order_by("name")
+
+
+async def list_departments(
+    *, actor: Actor | None, every: EveryDepartment | None = None
+) -> list[Department]:
+    """The departments ``actor`` may see (the policy's scope), by name; through ``every`` when
+    that is all of them (a page that also lists move targets reads them once)."""
+    if every is not None and policy.sees_every_department(actor):
+        return list(await every())
     return await Department.filter(policy.department_scope(actor)).order_by("name")
 
 
-async def list_move_targets(*, actor: Actor | None) -> list[Department]:
+async def list_move_targets(
+    *, actor: Actor | None, every: EveryDepartment | None = None
+) -> list[Department]:
     """The departments ``actor`` may move a ticket to (every one for staff and admins)."""
+    if every is not None and policy.moves_to_every_department(actor):
+        return list(await every())
     return await Department.filter(policy.move_target_scope(actor)).order_by("name")
 
 

@@ -16,6 +16,7 @@ from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
 from app.services import attachments, contacts, drafts
+from app.services.rows import models_of
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
@@ -158,14 +159,14 @@ async def _post(
             await drafts.discard_on_send(connection, user_id=actor.user_id, ticket_id=locked.id)
             changes: tuple[str, ...] = ()
             if internal:
-                await ticket_change.save(locked)  # a note changes nothing but the version
+                ticket_change.save_last(locked)  # a note changes nothing but the version
             else:
                 changes = await reopen_status_for_reply(
                     connection, actor=actor, ticket=locked, staff_reply=policy.works_tickets(actor)
                 )
                 locked.last_activity_at = stamp
                 columns = ("status", "closed_at") if changes else ()
-                await ticket_change.save(locked, "last_activity_at", *columns)
+                ticket_change.save_last(locked, "last_activity_at", *columns)
                 if mail_ccs and await contacts.change(
                     connection,
                     actor=actor,
@@ -291,5 +292,5 @@ async def list_messages(
             query = query.filter(
                 Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after_id)
             )
-    rows = await query.order_by("created_at", "id").limit(first + 1)
+    rows = await models_of(query.order_by("created_at", "id").limit(first + 1))
     return rows[:first], len(rows) > first

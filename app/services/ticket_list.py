@@ -11,11 +11,9 @@ from enum import Enum
 from typing import Any, TypeVar, cast
 
 from tortoise.expressions import Q, RawSQL, Subquery
-from tortoise.fields import BooleanField, CharField, DatetimeField, IntField, TextField
 from tortoise.functions import Coalesce
 from tortoise.models import Model
-from tortoise.queryset import QuerySet, ValuesListQuery
-from tortoise.timezone import get_default_timezone
+from tortoise.queryset import QuerySet
 
 from app.auth import policy
 from app.auth.actor import Actor
@@ -23,6 +21,10 @@ from app.errors import ValidationFailed, bad_cursor
 from app.infra.clock import now
 from app.models import Department, Ticket, TicketPriority, TicketStatus, TicketTag, User
 from app.services import search as fulltext
+from app.services.rows import Plan as _Plan
+from app.services.rows import decoder as _decoder
+from app.services.rows import loaded as _loaded
+from app.services.rows import sql_of as _sql_of
 from app.services.search import Highlight
 
 M = TypeVar("M", bound=Model)
@@ -345,34 +347,6 @@ def _row_columns() -> tuple[str, ...]:
     return tickets + tuple(f"{name}__{c}" for name, _, columns in related for c in columns)
 
 
-def _decoder(field: Any) -> Callable[[Any], Any] | None:
-    """How a list column's value becomes the model's, as Tortoise's ``to_python_value`` makes
-    it, for the column types of a list row; None: taken as the driver gives it."""
-    if isinstance(field, DatetimeField):
-        return _datetime
-    if isinstance(field, BooleanField):
-        return bool
-    enum_type = getattr(field, "enum_type", None)
-    if enum_type is not None:
-        return cast(Callable[[Any], Any], enum_type)
-    if isinstance(field, IntField | CharField | TextField):
-        return None
-    return cast(Callable[[Any], Any], field.to_python_value)
-
-
-def _datetime(value: Any) -> datetime:
-    """A time as Tortoise reads it with ``use_tz`` (aware, in its default time zone): SQLite
-    holds ISO text, which ``fromisoformat`` reads at a fraction of Tortoise's parser's cost."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    zone = get_default_timezone()
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)
-
-
-_Plan = tuple[tuple[str, Callable[[Any], Any] | None], ...]
-
-
 @functools.cache
 def _plans() -> tuple[_Plan, tuple[tuple[str, type[Model], _Plan], ...]]:
     """Each column's attribute name and decoder: the ticket's, then each relation's."""
@@ -384,22 +358,6 @@ def _plans() -> tuple[_Plan, tuple[tuple[str, type[Model], _Plan], ...]]:
     return plan(Ticket, tickets), tuple(
         (name, model, plan(model, columns)) for name, model, columns in related
     )
-
-
-def _loaded(model: type[M], plan: _Plan, row: Sequence[Any], start: int, *, partial: bool) -> M:
-    """A model instance from ``row[start:]`` decoded by ``plan``, as Tortoise's own
-    ``_init_from_db`` makes one, without its per-row work on columns (most of the list's ORM
-    time); ``partial``: not every column (a user's password hash is not read for a list)."""
-    instance = model.__new__(model)
-    values = instance.__dict__
-    values["_partial"] = partial
-    values["_saved_in_db"] = True
-    values["_custom_generated_pk"] = False
-    values["_await_when_save"] = {}
-    for index, (name, decode) in enumerate(plan, start):
-        value = row[index]
-        values[name] = value if decode is None or value is None else decode(value)
-    return instance
 
 
 def _ticket_of_row(row: Sequence[Any]) -> Ticket:
@@ -431,13 +389,6 @@ def _after(
     same: dict[str, Any] = {key: value}
     tie: dict[str, Any] = {f"number__{op}": number}
     return query.filter(Q(**beyond) | Q(Q(**same), Q(**tie)))
-
-
-def _sql_of(query: ValuesListQuery[Any]) -> tuple[str, list[Any]]:
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    return sql, list(params)
 
 
 async def _search_page(

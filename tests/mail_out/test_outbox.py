@@ -4,7 +4,9 @@ in order when it is back, and each is its own event (two identical changes mail 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from app.events import TICKETS_CHANNEL, EventType, TicketEvent, event_for
 from app.infra.pubsub import Hub, Resync
 from app.infra.redis import arq_settings
 from app.models import OutboxEvent, Ticket
+from app.models.enums import TicketStatus
 from app.services import messages, tickets
 from app.workers.queue import ArqJobQueue
 
@@ -61,6 +64,64 @@ async def test_closing_twice_is_two_events_and_two_mails(world, smtp, recorder, 
     recorder.events.extend(closed)
     await deliver(recorder, job_ctx)
     assert smtp.recipients().count("alice@example.com") == 2
+
+
+class _Statements(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(record.getMessage())
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent meanwhile (Tortoise logs each one at DEBUG)."""
+    logger, handler = logging.getLogger("tortoise.db_client"), _Statements()
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield handler.texts
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+async def test_a_reply_reopening_a_ticket_writes_it_and_its_two_events_together(world, recorder):
+    """The reply's ticket update rides the outbox's insert (PostgreSQL: one statement): the
+    ticket is changed, both events are written in order, sent in order and marked sent."""
+    ticket = await open_ticket(world)
+    await tickets.close_ticket(actor=world.staff_x.actor, number=ticket.number)
+    await recorder.take()
+    with statements() as sent:
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=ticket.number, body="Back", settings=get_settings()
+        )
+        taken = await recorder.take()
+    reopened = await Ticket.get(id=ticket.id)
+    assert reopened.status is TicketStatus.CUSTOMER_REPLY and reopened.closed_at is None
+    assert reopened.version == ticket.version + 2  # closed, then the reply
+    assert [e.type for e in taken] == [EventType.MESSAGE_ADDED, EventType.REOPENED]
+    assert taken[0].event_id is not None and taken[1].event_id is not None
+    assert taken[0].event_id < taken[1].event_id
+    assert await OutboxEvent.filter(sent_at=None).count() == 0
+    rows = await OutboxEvent.filter(id__in=[e.event_id for e in taken]).order_by("id")
+    assert [TicketEvent.from_json(r.payload).type for r in rows] == [
+        EventType.MESSAGE_ADDED,
+        EventType.REOPENED,
+    ]
+    writes = [t for t in sent if t.startswith(("INSERT", "UPDATE", "WITH"))]
+    if reopened._meta.db.capabilities.dialect == "postgres":
+        # The ticket's row and both outbox rows in one statement, nothing of them after it.
+        together = [
+            i for i, w in enumerate(writes) if w.startswith('WITH along AS (UPDATE "tickets"')
+        ]
+        assert len(together) == 1, writes
+        assert 'INSERT INTO "outbox"' in writes[together[0]]
+        assert not any(w.startswith('INSERT INTO "outbox"') for w in writes)
+        assert not any(w.startswith('UPDATE "tickets"') for w in writes[together[0] :])
 
 
 @pytest.fixture

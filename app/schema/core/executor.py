@@ -28,7 +28,7 @@ from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from app.schema.core.renders import Render, SharedRenders, operation_key, render_key
-from app.schema.core.resolving import current_loaders
+from app.schema.core.resolving import current_loaders, current_public_url
 
 # What the policy reads of an actor to decide by its access (role and departments) alone.
 CLASS_ATTRIBUTES = frozenset(
@@ -86,6 +86,9 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         # Every resolver of this execution runs in this task or a task created from it.
         current_loaders.set(getattr(self.context_value, "loaders", None))
+        settings = getattr(self.context_value, "settings", None)
+        if settings is not None:
+            current_public_url.set(settings.public_url)
         renders = getattr(self.root_value, "shared_renders", None)
         actor = getattr(self.context_value, "actor", None)
         operation = operation_key(self.operation, self.variable_values)

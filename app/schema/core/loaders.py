@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from app.models import (
 )
 from app.services.ccs import followers_of
 from app.services.contacts import of_tickets as ccs_of
+from app.services.directory import every_department
 from app.services.ratings import current_ratings
+from app.services.rows import models_of
 from app.services.tags import tags_of
 
 
@@ -51,7 +54,8 @@ async def _contacts(ids: Sequence[int]) -> list[Contact | None]:
 
 async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
     grouped: dict[int, list[Attachment]] = defaultdict(list)
-    for row in await Attachment.filter(message_id__in=list(message_ids)).order_by("id"):
+    query = Attachment.filter(message_id__in=list(message_ids)).order_by("id")
+    for row in await models_of(query):
         grouped[row.message_id].append(row)
     return [grouped[i] for i in message_ids]
 
@@ -59,9 +63,7 @@ async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
 @dataclass
 class Loaders:
     users: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(_users))
-    departments: DataLoader[int, Department | None] = field(
-        default_factory=lambda: DataLoader(_departments)
-    )
+    departments: DataLoader[int, Department | None] = field(init=False)
     tickets: DataLoader[int, Ticket | None] = field(default_factory=lambda: DataLoader(_tickets))
     messages: DataLoader[int, Message | None] = field(default_factory=lambda: DataLoader(_messages))
     attachments: DataLoader[int, list[Attachment]] = field(
@@ -79,6 +81,28 @@ class Loaders:
     ticket_ratings: DataLoader[int, TicketRating | None] = field(
         default_factory=lambda: DataLoader(current_ratings)
     )
+
+    _every_department: asyncio.Future[list[Department]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self.departments = DataLoader(self._departments_by_id)
+
+    def every_department(self) -> asyncio.Future[list[Department]]:
+        """Every department by name, read once per request however often it is asked for (a
+        ticket page's departments, move targets and its ticket's department)."""
+        if self._every_department is None:
+            self._every_department = asyncio.ensure_future(every_department())
+        return self._every_department
+
+    async def _departments_by_id(self, ids: Sequence[int]) -> list[Department | None]:
+        # Answered from every department when this request has read them (or is reading).
+        if self._every_department is not None:
+            found = {d.id: d for d in await self._every_department}
+            if all(i in found for i in ids):
+                return [found[i] for i in ids]
+        return await _departments(ids)
 
     async def ticket_number(self, ticket_id: int | None) -> int | None:
         """The number of the ticket with this id (None for none, or when it is gone)."""

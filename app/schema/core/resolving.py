@@ -19,6 +19,10 @@ current_loaders: ContextVar[Any] = ContextVar("current_loaders", default=None)
 """The executing operation's DataLoaders (``app.schema.core.loaders.Loaders``), set by the
 executor as each execution starts: what a ``Deferred`` loads through."""
 
+current_public_url: ContextVar[str] = ContextVar("current_public_url", default="")
+"""The executing operation's public URL (settings), set with ``current_loaders``: what a
+deferred attachment builds its download link with."""
+
 
 class Missing:
     """Not handed down: the field loads the value itself."""
