@@ -191,6 +191,7 @@ class Message:
     attachments: list[Attachment]
     body_html: str
     signature: str | None
+    signature_html: str | None
     author_contact: Contact | None
 
 
@@ -443,6 +444,7 @@ def _message(d: dict[str, Any]) -> Message:
         ],
         body_html=d.get("bodyHtml", ""),
         signature=d.get("signature"),
+        signature_html=d.get("signatureHtml"),
         author_contact=_contact(d.get("authorContact")),
     )
 
@@ -624,6 +626,7 @@ class Mutation:
             attachments=[],
             body_html=row.body,
             signature=None,
+            signature_html=None,
             author_contact=None,
         )
 

@@ -146,6 +146,16 @@ class Message:
         return html if html is not None else later(render_markdown_async(self.body))
 
     @strawberry.field(
+        description="signature (Markdown) as sanitised HTML, by the same renderer as bodyHtml; "
+        "null when the message has none."
+    )
+    def signature_html(self) -> str | None:
+        if not self.signature:
+            return None
+        html = rendered_now(self.signature)
+        return html if html is not None else later(render_markdown_async(self.signature))
+
+    @strawberry.field(
         description="The contact who wrote it by mail (a colleague of the client CC'd on the "
         "ticket; author is then null), else null."
     )

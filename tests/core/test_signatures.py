@@ -15,7 +15,7 @@ PROFILE = """mutation($signature: String) { updateProfile(signature: $signature)
 UPDATE_USER = """mutation($input: UpdateUserInput!) { updateUser(input: $input) {
   __typename ... on User { id signature } ... on Error { message code field } } }"""
 THREAD = """query($number: Int!) { ticket(number: $number) {
-  messages { edges { node { body internal signature author { name } } } } } }"""
+  messages { edges { node { body internal signature signatureHtml author { name } } } } } }"""
 USER_SIGNATURE = "query { me { signature } }"
 
 SIGNATURE = "Sam Staff\n**Support team**, Example Ltd"
@@ -58,6 +58,12 @@ async def test_staff_public_replies_carry_the_signature_as_it_was_when_sent(gql,
     # The client sees the signature under the reply too.
     client_view = await thread(gql, world.client_a, ticket.number)
     assert [m["signature"] for m in client_view] == [None, SIGNATURE, None]
+    # Rendered as Markdown by the body's renderer, for the web thread.
+    assert [m["signatureHtml"] for m in client_view] == [
+        None,
+        "<p>Sam Staff<br>\n<strong>Support team</strong>, Example Ltd</p>",
+        None,
+    ]
     # Removing it: replies go out unsigned.
     removed = await set_signature(gql, world.staff_x, "")
     assert removed["signature"] == ""

@@ -144,7 +144,7 @@ async def test_a_signature_set_on_the_account_page_shows_under_the_reply(
     number = await a_ticket(world)
     page = await open_as(world.staff_x, "/account")
     await page.get_by_label("Added under your replies to clients").fill(
-        "Sam Staff\nSupport desk, Example Ltd"
+        "Sam Staff\n**Support desk**, Example Ltd"
     )
     await page.get_by_role("button", name="Save signature").click()
     await expect(page.get_by_role("status").filter(has_text="Signature saved.")).to_be_visible()
@@ -155,6 +155,9 @@ async def test_a_signature_set_on_the_account_page_shows_under_the_reply(
     reply = page.locator(".thread li.message").filter(has_text="Try turning it off and on.")
     await expect(reply.locator(".signature")).to_contain_text("Support desk, Example Ltd")
     await expect(reply.locator(".signature")).to_contain_text("--")
+    # Markdown, rendered as the body is: bold shows bold, the asterisks do not show.
+    await expect(reply.locator(".signature strong")).to_have_text("Support desk")
+    await expect(reply.locator(".signature")).not_to_contain_text("**")
     # Notes are not signed.
     await page.get_by_label("Internal note instead of a reply").check()
     await page.get_by_label("Internal note (staff only)").fill("Vendor ticket 42")

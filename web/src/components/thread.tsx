@@ -18,6 +18,7 @@ export const MessageFieldsDoc = graphql(`
     source
     createdAt
     signature
+    signatureHtml
     author {
       id
       name
@@ -144,12 +145,12 @@ export function Thread({ messages }: { messages: ThreadMessage[] }) {
           </header>
           <ServerHtml html={m.bodyHtml} class="body" />
           <Thumbnails attachments={m.attachments} />
-          {m.signature && (
+          {m.signatureHtml && (
             <div class="signature" aria-label={t("Signature")}>
               <span class="signature-rule" aria-hidden="true">
                 --{" "}
               </span>
-              {m.signature}
+              <ServerHtml html={m.signatureHtml} />
             </div>
           )}
           {m.attachments.length > 0 && (
