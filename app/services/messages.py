@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -17,7 +18,7 @@ from app.infra.clock import now
 from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
 from app.services import attachments, contacts, drafts
 from app.services.rows import models_of
-from app.services.ticket_changes import ticket_changes
+from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
 
@@ -161,22 +162,15 @@ async def _post(
             if internal:
                 ticket_change.save_last(locked)  # a note changes nothing but the version
             else:
-                changes = await reopen_status_for_reply(
-                    connection, actor=actor, ticket=locked, staff_reply=policy.works_tickets(actor)
-                )
-                locked.last_activity_at = stamp
-                columns = ("status", "closed_at") if changes else ()
-                ticket_change.save_last(locked, "last_activity_at", *columns)
-                if mail_ccs and await contacts.change(
-                    connection,
+                changes = await _replied(
+                    ticket_change,
+                    locked,
                     actor=actor,
-                    ticket=locked,
+                    staff_reply=policy.works_tickets(actor),
+                    at=stamp,
                     settings=settings,
-                    wanted=mail_ccs,
-                    replace=False,
-                    strict=False,
-                ):
-                    changes = (*changes, "cc")
+                    mail_ccs=mail_ccs,
+                )
             ticket_change.emit(
                 event_for(
                     locked,
@@ -192,6 +186,38 @@ async def _post(
     finally:
         await attachments.discard(prepared)
     return Posted(ticket=locked, message=message)
+
+
+async def _replied(
+    ticket_change: TicketChanges,
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    staff_reply: bool,
+    at: datetime,
+    settings: Settings,
+    mail_ccs: Sequence[contacts.CcAddress],
+) -> tuple[str, ...]:
+    """What a public reply changes on its locked ``ticket``: the status (reopening a closed
+    one), the last activity, and the CCs its mail named; the names of the changed fields."""
+    connection = ticket_change.connection
+    changes = await reopen_status_for_reply(
+        connection, actor=actor, ticket=ticket, staff_reply=staff_reply
+    )
+    ticket.last_activity_at = at
+    columns = ("status", "closed_at") if changes else ()
+    ticket_change.save_last(ticket, "last_activity_at", *columns)
+    if mail_ccs and await contacts.change(
+        connection,
+        actor=actor,
+        ticket=ticket,
+        settings=settings,
+        wanted=mail_ccs,
+        replace=False,
+        strict=False,
+    ):
+        changes = (*changes, "cc")
+    return changes
 
 
 async def _signature(actor: Actor, connection: BaseDBAsyncClient) -> str | None:
@@ -245,22 +271,15 @@ async def reply_as_contact(
                 prepared=prepared,
             )
             # The contact writes for the client's side; the status change is the system's.
-            changes = await reopen_status_for_reply(
-                connection, actor=SYSTEM, ticket=locked, staff_reply=False
-            )
-            locked.last_activity_at = stamp
-            columns = ("status", "closed_at") if changes else ()
-            await ticket_change.save(locked, "last_activity_at", *columns)
-            if mail_ccs and await contacts.change(
-                connection,
+            changes = await _replied(
+                ticket_change,
+                locked,
                 actor=SYSTEM,
-                ticket=locked,
+                staff_reply=False,
+                at=stamp,
                 settings=settings,
-                wanted=mail_ccs,
-                replace=False,
-                strict=False,
-            ):
-                changes = (*changes, "cc")
+                mail_ccs=mail_ccs,
+            )
             ticket_change.emit(
                 event_for(
                     locked,

@@ -284,7 +284,7 @@ async def _contact_reply(
         f"reply of contact {contact.email} on ticket #{ticket.number} (matched by {decision.via})"
     )
     if mail.attempts > 1:
-        earlier = await _earlier_contact_reply(mail, ticket, contact, body)
+        earlier = await _earlier_reply(mail, ticket, contact, body)
         if earlier is not None:
             return Outcome(InboundStatus.PROCESSED, done, ticket.id, earlier.id)
     try:
@@ -309,33 +309,19 @@ async def _contact_reply(
     return Outcome(InboundStatus.PROCESSED, done, ticket.id, posted.message.id)
 
 
-async def _earlier_contact_reply(
-    mail: InboundMail, ticket: Ticket, contact: Contact, body: str
-) -> Message | None:
-    return (
-        await Message.filter(
-            ticket_id=ticket.id,
-            author_contact_id=contact.id,
-            source=MessageSource.EMAIL,
-            body=body.strip(),
-            created_at__gte=mail.received_at,
-        )
-        .order_by("id")
-        .first()
-    )
-
-
 async def _earlier_reply(
-    mail: InboundMail, ticket: Ticket, user: User, body: str
+    mail: InboundMail, ticket: Ticket, author: User | Contact, body: str
 ) -> Message | None:
-    """The reply an interrupted earlier attempt for this message already posted."""
+    """The reply an interrupted earlier attempt for this message already posted (by a user,
+    or by a contact CC'd on the ticket)."""
+    by = {"author_contact_id" if isinstance(author, Contact) else "author_id": author.id}
     return (
         await Message.filter(
             ticket_id=ticket.id,
-            author_id=user.id,
             source=MessageSource.EMAIL,
             body=body.strip(),
             created_at__gte=mail.received_at,
+            **by,
         )
         .order_by("id")
         .first()
