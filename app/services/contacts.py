@@ -5,8 +5,11 @@ transaction of its own.
 
 Rules: an address is a valid ``local@domain.tld``; never one of ours (the mail domain, the
 sender, a department's address), never staff or an admin, never the ticket's client; at most
-``MAX_CCS`` a ticket. Each is stored as a *contact* of the ticket's client (address and name,
-no account).
+``MAX_CCS`` a ticket; at most ``MAX_NEW_CONTACTS_PER_DAY`` addresses a client never had
+before, a day (a CC is mail the helpdesk sends to an outside address on a client's word: a
+sign-up must not make it a mass mailer). Each is stored as a *contact* of the ticket's client
+(address and name, no account). Why a staff member's address is refused is not said (a client
+must not learn which addresses are staff accounts): it "cannot be copied".
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import getaddresses
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -29,6 +33,8 @@ from app.services import audit
 
 MAX_CCS = 10
 """CC addresses a ticket carries at most."""
+MAX_NEW_CONTACTS_PER_DAY = 20
+"""Addresses a client may have CC'd for the first time in any 24 hours (all tickets)."""
 MAX_NAME = 200
 _ADDRESS = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
@@ -78,7 +84,7 @@ async def refusals(
         elif email == client_email.lower():
             found[email] = "is the ticket's client"
         elif not policy.may_be_cc(users.get(email)):
-            found[email] = "belongs to staff (staff follow a ticket instead)"
+            found[email] = "cannot be copied on a ticket"
     return found
 
 
@@ -121,6 +127,38 @@ async def _contact(connection: BaseDBAsyncClient, client_id: int, cc: CcAddress)
         contact.name = cc.name
         await contact.save(using_db=connection, update_fields=["name"])
     return contact
+
+
+async def _within_daily_new(
+    connection: BaseDBAsyncClient, client_id: int, adding: list[CcAddress], *, strict: bool
+) -> list[CcAddress]:
+    """``adding``, if the addresses the client never had among its contacts keep within
+    ``MAX_NEW_CONTACTS_PER_DAY``; else (``strict``) ``ValidationFailed``, or those over left
+    out (mail)."""
+    if not adding:
+        return adding
+    known = set(
+        await Contact.filter(client_id=client_id, email__in=[cc.email for cc in adding])
+        .using_db(connection)
+        .values_list("email", flat=True)
+    )
+    recent = (
+        await Contact.filter(client_id=client_id, created_at__gte=now() - timedelta(days=1))
+        .using_db(connection)
+        .count()
+    )
+    room = max(MAX_NEW_CONTACTS_PER_DAY - recent, 0)
+    new = [cc for cc in adding if cc.email not in known]
+    if len(new) <= room:
+        return adding
+    if strict:
+        raise ValidationFailed.single(
+            "addresses",
+            f"At most {MAX_NEW_CONTACTS_PER_DAY} new addresses can be copied in a day; "
+            f"{room} more today.",
+        )
+    allowed = {cc.email for cc in new[:room]}
+    return [cc for cc in adding if cc.email in known or cc.email in allowed]
 
 
 def _listed(contacts: Sequence[Contact]) -> str | None:
@@ -166,6 +204,7 @@ async def change(
                 "addresses", f"A ticket has at most {MAX_CCS} CC addresses; remove one first."
             )
         adding = adding[: max(room, 0)]
+    adding = await _within_daily_new(connection, ticket.client_id, adding, strict=strict)
     gone = [c for c in before if c not in keep]
     if not adding and not gone:
         return False

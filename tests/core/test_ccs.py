@@ -5,6 +5,8 @@ the ticket's department (X), staff of another (Y), an admin."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from helpers import NOTE, open_as
 
@@ -118,8 +120,9 @@ async def test_replacing_and_clearing_ccs_is_audited(gql, world, ticket):
         ("not an address", "Not a valid email address"),
         ("carl@", "Not a valid email address"),
         ("alice@example.com", "is the ticket's client"),
-        ("Xavier <xavier@example.com>", "belongs to staff"),
-        ("admin@example.com", "belongs to staff"),
+        # Staff's addresses are refused without saying they are staff's.
+        ("Xavier <xavier@example.com>", "xavier@example.com cannot be copied on a ticket"),
+        ("admin@example.com", "admin@example.com cannot be copied on a ticket"),
         ("support@helpdesk.test", "one of the helpdesk's own addresses"),
         ("reply+1.2.abc@{domain}", "one of the helpdesk's own addresses"),
     ],
@@ -155,6 +158,36 @@ async def test_at_most_ten_ccs(gql, world, ticket):
         SET_CCS, {"number": ticket.number, "addresses": many[:10]}, token=world.client_a.token
     )
     assert len(ok["setTicketCcs"]["ccs"]) == 10
+
+
+async def test_a_client_copies_at_most_twenty_new_addresses_a_day(gql, world, frozen_clock):
+    """CC mail goes to outside addresses on a client's word: a day's new addresses are capped
+    across tickets; addresses the client has copied before are not counted again."""
+    first, second, third = [await open_as(world.client_a, world.dept_x) for _ in range(3)]
+
+    async def set_ccs(ticket: Ticket, addresses: list[str]) -> dict:
+        data = await gql.data(
+            SET_CCS,
+            {"number": ticket.number, "addresses": addresses},
+            token=world.client_a.token,
+        )
+        return data["setTicketCcs"]
+
+    batch = [f"c{i}@customer.example" for i in range(20)]
+    assert len((await set_ccs(first, batch[:10]))["ccs"]) == 10
+    assert len((await set_ccs(second, batch[10:]))["ccs"]) == 10
+    refused = await set_ccs(third, ["new@customer.example"])
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "addresses")
+    assert "At most 20 new addresses" in refused["message"]
+    assert await cc_emails(third) == []
+    assert await Contact.filter(email="new@customer.example").count() == 0
+    # A colleague copied before is no new address.
+    assert (await set_ccs(third, [batch[0]]))["ccs"] == [batch[0]]
+    frozen_clock.advance(timedelta(hours=24, minutes=1))
+    assert (await set_ccs(third, [batch[0], "new@customer.example"]))["ccs"] == [
+        batch[0],
+        "new@customer.example",
+    ]
 
 
 async def test_a_client_names_ccs_on_a_new_ticket(gql, world):

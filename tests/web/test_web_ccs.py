@@ -39,7 +39,7 @@ async def test_a_client_copies_colleagues_and_staff_follow(world: World, open_as
     # Staff's own address is refused at the field, and nothing changes.
     await cc.get_by_label("Add to CC").fill("xavier@example.com")
     await cc.get_by_role("button", name="Add").click()
-    await expect(cc.get_by_role("alert")).to_contain_text("belongs to staff")
+    await expect(cc.get_by_role("alert")).to_contain_text("cannot be copied on a ticket")
     assert await cc_emails(ticket) == ["carl@customer.example"]
 
     await cc.get_by_label("Add to CC").fill("dora@customer.example")
