@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 from app.config import get_settings
 from app.mail.inbound.process import process_inbound
 from app.mail.inbound.store import store_message
-from app.services import canned, messages, tags, tickets
+from app.services import canned, ccs, messages, tags, tickets
 from tests.conftest import Person, World
 from tests.web.browser import OpenAs, screenshot
 
@@ -41,6 +41,14 @@ async def a_world_to_look_at(world: World) -> int:
     )
     await messages.add_internal_note(
         actor=world.staff_x.actor, number=number, body="Billing bug again?", settings=settings
+    )
+    # An unbreakable address, copied (CC) on the ticket: in the CC panel, the thread's author
+    # label and the audit trail.
+    await ccs.set_ticket_ccs(
+        actor=world.client_a.actor,
+        settings=settings,
+        number=number,
+        addresses=["accounts.payable.department@northwindindustriesinternational.co.uk"],
     )
     tag = await tags.create_tag(actor=world.admin.actor, name="billing-portal", color="#1f5fbf")
     await tags.change_ticket_tags(actor=world.staff_x.actor, number=number, add=[tag.id])
