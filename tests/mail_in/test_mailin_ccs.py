@@ -13,8 +13,17 @@ from mailin_support import deliver, messages_of, new_ticket, run_jobs
 from app.config import get_settings
 from app.errors import NotFound
 from app.mail import tokens
-from app.mail.inbound.admin import accept_held, reject_held
-from app.models import AuditEntry, Contact, InboundStatus, Ticket, TicketCc, TicketStatus, User
+from app.mail.inbound.admin import accept_held
+from app.models import (
+    AuditEntry,
+    Contact,
+    InboundMail,
+    InboundStatus,
+    Ticket,
+    TicketCc,
+    TicketStatus,
+    User,
+)
 from app.services import ccs
 from app.services.tickets import get_ticket
 
@@ -339,9 +348,16 @@ async def test_accepting_a_held_mail_of_a_removed_contact_holds_it_again(
     assert [m.body for m in await messages_of(ticket)] == ["Help"]
     await run_jobs(settings)
     assert len(catcher.caught) == mailed_before  # no acknowledgement, no notice
-    # Still held: an admin can reject it (or accept it once Carl is CC'd again).
-    rejected = await reject_held(actor=people.admin.actor, inbound_id=held.id)
-    assert rejected.status is InboundStatus.REFUSED
+    assert (await InboundMail.get(id=held.id)).accepted_by_id is None  # type: ignore[attr-defined]
+    # Still held: once Carl is CC'd again, accepting it posts it as Carl.
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[CARL]
+    )
+    posted = await accept_held(actor=people.admin.actor, settings=settings, inbound_id=held.id)
+    assert posted.status is InboundStatus.PROCESSED, posted.reason
+    assert posted.reason.startswith("accepted by Ada Admin: reply of contact")
+    last = (await messages_of(ticket))[-1]
+    assert last.author_contact_id == (await Contact.get(email=CARL)).id
 
 
 async def test_a_removed_contacts_mail_naming_the_ticket_is_held_not_a_new_ticket(
