@@ -8,12 +8,24 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from mailin_support import deliver, messages_of, new_ticket
+from mailin_support import deliver, messages_of, new_ticket, run_jobs
 
 from app.config import get_settings
+from app.errors import NotFound
 from app.mail import tokens
-from app.models import AuditEntry, Contact, InboundStatus, Ticket, TicketCc, TicketStatus
+from app.mail.inbound.admin import accept_held
+from app.models import (
+    AuditEntry,
+    Contact,
+    InboundMail,
+    InboundStatus,
+    Ticket,
+    TicketCc,
+    TicketStatus,
+    User,
+)
 from app.services import ccs
+from app.services.tickets import get_ticket
 
 CARL = "carl@customer.example"
 DORA = "dora@customer.example"
@@ -240,3 +252,131 @@ async def test_a_removed_contacts_reply_is_held(people, redis, catcher, ccd) -> 
     assert "no longer copied" in stored.reason
     assert [m.body for m in await messages_of(ticket)] == ["Help"]
     assert catcher.caught == []  # held mail tells nobody anything
+
+
+async def test_a_ccd_contact_with_a_client_account_is_treated_as_the_contact(
+    people, redis, catcher
+) -> None:
+    """Bob has a client account of his own and is CC'd on Alice's ticket: his mail about that
+    ticket follows the contact's rules (posted when proven, held when not), never the rules of
+    his account (refused, or a new ticket of his own); his account still cannot see it."""
+    ticket = await new_ticket(people)
+    bob = people.client_b.user.email
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[bob]
+    )
+    contact = await Contact.get(email=bob)
+    sent = tokens.message_id(ticket.number, "x", contact_id=contact.id, settings=get_settings())
+    replied = await deliver(
+        mail(
+            sender=f"Bob Client <{bob}>",
+            to="support@helpdesk.test",
+            subject="Re: Printer",
+            body="Same here on the third floor.",
+            in_reply_to=sent,
+        ),
+        redis,
+    )
+    assert replied.status is InboundStatus.PROCESSED, replied.reason
+    assert "matched by Message-ID" in replied.reason
+    posted = (await messages_of(ticket))[-1]
+    assert (posted.body, posted.author_id, posted.author_contact_id) == (
+        "Same here on the third floor.",
+        None,
+        contact.id,
+    )
+
+    unproven = await deliver(
+        mail(
+            sender=bob,
+            to="support@helpdesk.test",
+            subject=f"Re: [Ticket #{ticket.number}] Printer",
+            body="And the fourth.",
+            message_id="<m.2@customer.example>",
+        ),
+        redis,
+    )
+    assert unproven.status is InboundStatus.HELD, unproven.reason
+    assert unproven.ticket_id == ticket.id
+    assert await Ticket.all().count() == 1  # no ticket of Bob's own
+    assert len(await messages_of(ticket)) == 2
+
+    # A Message-ID we sent to Alice proves nothing for Bob: held, not refused.
+    alices = tokens.message_id(ticket.number, "y", people.client_a.id, settings=get_settings())
+    other = await deliver(
+        mail(
+            sender=bob,
+            to="support@helpdesk.test",
+            subject="Re: Printer",
+            body="Pay me.",
+            message_id="<m.3@customer.example>",
+            in_reply_to=alices,
+        ),
+        redis,
+    )
+    assert other.status is InboundStatus.HELD, other.reason
+    with pytest.raises(NotFound):
+        await get_ticket(actor=people.client_b.actor, number=ticket.number)
+
+
+async def test_accepting_a_held_mail_of_a_removed_contact_holds_it_again(
+    people, redis, catcher, settings, ccd
+) -> None:
+    ticket, _ = ccd
+    forged = mail(
+        sender=f"Carl Colleague <{CARL}>",
+        to="billing@helpdesk.test",
+        subject=f"Re: [Ticket #{ticket.number}] Printer is on fire",
+        body="Please pay invoice 42 to this new account.",
+    )
+    held = await deliver(forged, redis)
+    assert held.status is InboundStatus.HELD, held.reason
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[]
+    )
+    await run_jobs(settings)
+    mailed_before = len(catcher.caught)
+
+    again = await accept_held(actor=people.admin.actor, settings=settings, inbound_id=held.id)
+    assert again.status is InboundStatus.HELD, again.reason
+    assert again.ticket_id == ticket.id
+    assert "copied (CC)" in again.reason
+    assert "Ada Admin" in again.reason
+    assert not again.reason.startswith("accepted by")
+    assert await Ticket.all().count() == 1
+    assert not await User.filter(email=CARL).exists()
+    assert [m.body for m in await messages_of(ticket)] == ["Help"]
+    await run_jobs(settings)
+    assert len(catcher.caught) == mailed_before  # no acknowledgement, no notice
+    assert (await InboundMail.get(id=held.id)).accepted_by_id is None  # type: ignore[attr-defined]
+    # Still held: once Carl is CC'd again, accepting it posts it as Carl.
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[CARL]
+    )
+    posted = await accept_held(actor=people.admin.actor, settings=settings, inbound_id=held.id)
+    assert posted.status is InboundStatus.PROCESSED, posted.reason
+    assert posted.reason.startswith("accepted by Ada Admin: reply of contact")
+    last = (await messages_of(ticket))[-1]
+    assert last.author_contact_id == (await Contact.get(email=CARL)).id
+
+
+async def test_a_removed_contacts_mail_naming_the_ticket_is_held_not_a_new_ticket(
+    people, redis, catcher, ccd
+) -> None:
+    ticket, _ = ccd
+    await ccs.set_ticket_ccs(
+        actor=people.client_a.actor, settings=get_settings(), number=ticket.number, addresses=[]
+    )
+    stored = await deliver(
+        mail(
+            sender=CARL,
+            to="support@helpdesk.test",
+            subject=f"Re: [Ticket #{ticket.number}] Printer",
+            body="Still here.",
+        ),
+        redis,
+    )
+    assert stored.status is InboundStatus.HELD, stored.reason
+    assert "copied (CC)" in stored.reason
+    assert await Ticket.all().count() == 1
+    assert not await User.filter(email=CARL).exists()

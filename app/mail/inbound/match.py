@@ -6,9 +6,11 @@ signed Message-ID in In-Reply-To/References, then "[Ticket #N]" in the subject, 
 a sender whom the access policy lets reply to that ticket; else a department's address opens a
 new ticket there. Our own mail and automatic mail are sorted out before matching.
 
-A contact CC'd on a ticket (no account) has reply addresses and Message-IDs of its own; its
-mail is posted as that contact under the same proofs, and only while it is CC'd there (a
-contact removed since is held, as any unproven sender).
+A contact CC'd on a ticket has reply addresses and Message-IDs of its own; its mail is posted
+as that contact under the same proofs, and only while it is CC'd there (a contact removed
+since is held, as any unproven sender, even when an admin accepted the mail). A sender whose
+account may not reply to the ticket named (or who has none) but is a contact of its client is
+treated as that contact: an account never takes a contact's rules away.
 
 From proves nothing. A reply is posted as its sender only when the mail proves who sent it:
 the reply address made for that sender, a Message-ID we sent to that sender, or our receiving
@@ -195,14 +197,19 @@ async def _by_contact_token(parsed: ParsedMail, number: int, contact_id: int) ->
     return ContactReply(ticket=ticket, contact=contact, via="reply address")
 
 
-async def _cc_sender(parsed: ParsedMail, ticket: Ticket) -> Contact | None:
-    """The sender as a contact CC'd on ``ticket`` now, if it is one."""
-    contact = await Contact.get_or_none(
+async def _client_contact(parsed: ParsedMail, ticket: Ticket) -> Contact | None:
+    """The sender as a contact of ``ticket``'s client (CC'd there now or not), if it is one."""
+    return await Contact.get_or_none(
         client_id=ticket.client_id, email=normalise_email(parsed.from_address)
     )
-    if contact is None or not await contacts.is_cc(ticket.id, contact.id):
-        return None
-    return contact
+
+
+def _not_copied(contact: Contact, ticket: Ticket) -> Hold:
+    return Hold(
+        f"a mail of {contact.email} about ticket #{ticket.number}, where it is not copied (CC) "
+        "now (add the address back before accepting it)",
+        ticket,
+    )
 
 
 async def _sender(parsed: ParsedMail) -> User | None:
@@ -251,9 +258,13 @@ async def _by_message_id(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if ticket is not None:
         ticket = await follow(ticket)
     user = await _sender(parsed)
-    if user is None and ticket is not None:
-        contact = await _cc_sender(parsed, ticket)
+    if ticket is not None and not await _may_reply(user, ticket):
+        # Not through an account (none, or one without access): the contact's rules, if the
+        # sender is a contact of the ticket's client.
+        contact = await _client_contact(parsed, ticket)
         if contact is not None:
+            if not await contacts.is_cc(ticket.id, contact.id):
+                return _not_copied(contact, ticket)
             sent_to_contact = any(
                 s.ticket_number == signed[0].ticket_number and s.contact_id == contact.id
                 for s in signed
@@ -282,9 +293,11 @@ async def _by_subject(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if ticket is not None:
         ticket = await follow(ticket)
     user = await _sender(parsed)
-    if user is None and ticket is not None:
-        contact = await _cc_sender(parsed, ticket)
+    if ticket is not None and not await _may_reply(user, ticket):
+        contact = await _client_contact(parsed, ticket)
         if contact is not None:
+            if not await contacts.is_cc(ticket.id, contact.id):
+                return _not_copied(contact, ticket)
             if proof.proven:
                 return ContactReply(ticket=ticket, contact=contact, via="subject")
             what = f"names ticket #{ticket.number} only by the number in its subject"

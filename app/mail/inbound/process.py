@@ -116,7 +116,12 @@ async def process_inbound(
             f"error after {mail.attempts} attempt(s): {type(exc).__name__}: {exc}"[:2000],
         )
     if accepted_by is not None:
-        outcome = replace(outcome, reason=f"accepted by {accepted_by}: {outcome.reason}")
+        if outcome.status is InboundStatus.HELD:
+            # Held again (e.g. the contact is not CC'd): nobody vouches for it any more.
+            reason = f"held again after {accepted_by} accepted it: {outcome.reason}"
+        else:
+            reason = f"accepted by {accepted_by}: {outcome.reason}"
+        outcome = replace(outcome, reason=reason)
     await _record(mail, outcome)
     metrics.INBOUND_MAILS.labels(outcome.status.value).inc()
     if outcome.notice and notify and parsed is not None:
@@ -148,6 +153,8 @@ async def _record(mail: InboundMail, outcome: Outcome) -> None:
         "message_id": outcome.message_id,
         "processed_at": now(),
     }
+    if outcome.status is InboundStatus.HELD:
+        values["accepted_by_id"] = None  # held means unvouched; an Accept vouches anew
     await InboundMail.filter(id=mail.id).update(**values)
     for name, value in values.items():
         setattr(mail, name, value)
