@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t, tk } from "../i18n";
+import { isStaff, useSession } from "../session";
 
 /** Key (``KeyboardEvent.key``) → what it does; returning ``false`` leaves the key alone. */
 export type Keys = Record<string, () => boolean | void>;
@@ -85,15 +86,16 @@ export function useListShortcuts(table = "table.tickets"): void {
   });
 }
 
-const LIST: [string[], string][] = [
+/** Keys, what they do, and whether only staff have them (clients are not shown those). */
+const LIST: [string[], string, boolean?][] = [
   [["?"], tk("Show this list")],
-  [["/"], tk("Search the ticket list")],
+  [["/"], tk("Search the ticket list"), true],
   [["j"], tk("Ticket list: next ticket")],
   [["k"], tk("Ticket list: previous ticket")],
   [["Enter", "o"], tk("Ticket list: open the chosen ticket")],
   [["r"], tk("Ticket: write a reply")],
-  [["n"], tk("Ticket (staff): write an internal note")],
-  [["a"], tk("Ticket (staff): assign (the Assigned to control)")],
+  [["n"], tk("Ticket (staff): write an internal note"), true],
+  [["a"], tk("Ticket (staff): assign (the Assigned to control)"), true],
   [["Ctrl", "Enter"], tk("In the reply box: send")],
   [["Esc"], tk("Close a dialog")],
 ];
@@ -103,6 +105,8 @@ const LIST: [string[], string][] = [
 export function ShortcutsHelp() {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDialogElement>(null);
+  const { me } = useSession();
+  const staff = isStaff(me);
   useShortcuts({ "?": () => setOpen(true) });
   useEffect(() => {
     const dialog = ref.current;
@@ -121,7 +125,7 @@ export function ShortcutsHelp() {
       <table>
         <caption class="sr-only">{t("Keys and what they do")}</caption>
         <tbody>
-          {LIST.map(([keys, what]) => (
+          {LIST.filter(([, , staffOnly]) => staff || !staffOnly).map(([keys, what]) => (
             <tr key={what}>
               <th scope="row">
                 {keys.map((k, i) => (
