@@ -37,6 +37,7 @@ from app.schema.tags import Tag
 from app.services import (
     attachments,
     audit,
+    ccs,
     clients,
     contacts,
     drafts,
@@ -313,7 +314,7 @@ class Ticket:
     def followers(self, info: Info) -> list[User]:
         if not policy.sees_followers(info.context.actor):
             return []
-        return later(_followers_of(info, self._model.id))
+        return later(_followers_of(info, self._model))
 
     @strawberry.field(description="Whether the viewer follows the ticket (false for clients).")
     def following(self, info: Info) -> bool:
@@ -524,8 +525,9 @@ async def _cc_contacts_of(info: Info, ticket: models.Ticket) -> list[Contact]:
     ]
 
 
-async def _followers_of(info: Info, ticket_id: int) -> list[User]:
-    return [User.of(row) for row in await info.context.loaders.ticket_followers.load(ticket_id)]
+async def _followers_of(info: Info, ticket: models.Ticket) -> list[User]:
+    rows = await info.context.loaders.ticket_followers.load(ticket.id)
+    return [User.of(row) for row in await ccs.still_following(ticket, rows)]
 
 
 async def _follows(info: Info, ticket_id: int, user_id: int) -> bool:

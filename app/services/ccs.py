@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from tortoise.exceptions import IntegrityError
 
 from app.auth import policy
-from app.auth.actor import Actor
+from app.auth.actor import Actor, actor_for
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.events import EventType, event_for
@@ -118,6 +118,20 @@ async def set_following(*, actor: Actor | None, number: int, following: bool) ->
 async def ccs_for(actor: Actor | None, ticket: Ticket, found: list[Contact]) -> list[Contact]:
     """What of a ticket's CC'd contacts ``actor`` may see (all, or none)."""
     return found if policy.sees_ccs(actor, ticket) else []
+
+
+async def still_following(ticket: Ticket, followers: Sequence[User]) -> list[User]:
+    """Of ``followers``, those who may still see ``ticket`` (active, and staff of its
+    department or admins): someone moved out of the department keeps the row, so following
+    resumes if they come back, but is neither mailed nor listed meanwhile."""
+    kept = []
+    for user in followers:
+        actor = await actor_for(user)
+        if user.active and policy.can_view_ticket_fields(
+            actor, ticket.department_id, ticket.client_id
+        ):
+            kept.append(user)
+    return kept
 
 
 async def followers_of(ticket_ids: Sequence[int]) -> list[list[User]]:

@@ -261,6 +261,16 @@ async def test_unfollow_and_who_sees_followers(gql, world, ticket):
     # The client's audit-free view: no follower entry reaches them (they see no audit trail).
     assert seen_by_client["ticket"]["auditTrail"]["edges"] == []
 
+    # A follower who may no longer see the ticket (it moved to a department they are not in)
+    # is not listed (nor mailed); back in their department, they follow it again.
+    await gql.data(FOLLOW, {"number": ticket.number}, token=world.staff_x.token)
+    await Ticket.filter(id=ticket.id).update(department_id=world.dept_y.id)
+    moved = await gql.data(TICKET, {"number": ticket.number}, token=world.admin.token)
+    assert moved["ticket"]["followers"] == [{"name": "Ada Admin"}]
+    await Ticket.filter(id=ticket.id).update(department_id=world.dept_x.id)
+    back = await gql.data(TICKET, {"number": ticket.number}, token=world.admin.token)
+    assert back["ticket"]["followers"] == [{"name": "Ada Admin"}, {"name": "Xavier Staff"}]
+
 
 # A contact's reply, as everyone sees it ------------------------------------------------------
 
