@@ -147,6 +147,9 @@ async def test_a_follower_gets_notes_and_replies_until_they_lose_access(
     assert "internal note" in to_xena[0].part("plain")
     assert "/admin/tickets/" in to_xena[0].part("plain")
     assert "Hello?" in to_xena[1].part("plain")
+    # The footer says why she gets it (not "as staff of Support": she is not assigned).
+    assert "because you follow this ticket" in to_xena[1].part("plain")
+    assert "as staff of" not in to_xena[1].part("plain")
     assert "secret" not in "".join(m.part("plain") for m in smtp.to(CARL))
 
     # Xena leaves Support: the next note is not mailed to her (checked at delivery).

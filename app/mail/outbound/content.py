@@ -370,6 +370,10 @@ class _Context:
                 "Reply to this email to answer; keep your text above the marker line.",
                 client=self.client,
             )
+        if recipient.following:
+            return t._(
+                "You get this mail because you follow this ticket; unfollow it on its page to stop."
+            )
         if recipient.staff_side:
             return t._("You get this mail as staff of {department}.", department=self.department)
         return t._(

@@ -37,6 +37,7 @@ class Recipient:
     user: User | None  # None for a contact
     staff_side: bool  # sees the dashboard link and internal notes
     contact: Contact | None = None  # a contact CC'd on the ticket (no account)
+    following: bool = False  # mailed only because they follow the ticket
 
     @property
     def key(self) -> str:
@@ -140,16 +141,20 @@ def _by_contact(event: TicketEvent, message: Message | None) -> int | None:
 
 async def _with_followers(
     event: TicketEvent, ticket: Ticket, message: Message | None, people: dict[int, User]
-) -> list[User]:
-    """The rules' users, then the ticket's followers for what followers hear of."""
+) -> tuple[list[User], set[int]]:
+    """The rules' users, then the ticket's followers for what followers hear of; and the ids
+    of those there only as followers."""
     users = await _candidates(event, ticket, message, people)
     if _by_contact(event, message) is not None and event.type is EventType.MESSAGE_ADDED:
         # A contact wrote: the client hears of it too, as of a colleague's reply.
         users = _one(people, ticket.client_id) + users
+    only_following: set[int] = set()
     if event.type in (EventType.MESSAGE_ADDED, EventType.NOTE_ADDED, EventType.CLOSED):
         links = await TicketFollower.filter(ticket_id=ticket.id).select_related("user")
-        users = users + [link.user for link in sorted(links, key=lambda row: row.user_id)]
-    return users
+        followers = [link.user for link in sorted(links, key=lambda row: row.user_id)]
+        only_following = {f.id for f in followers} - {u.id for u in users}
+        users = users + followers
+    return users, only_following
 
 
 async def _contacts_for(
@@ -176,7 +181,7 @@ async def recipients_for(
     """The users (and CC'd contacts) to mail about ``event``, each allowed by the policy to
     see what is mailed. ``people`` holds the ticket's client and assignee and the event's
     author and actor."""
-    users = await _with_followers(event, ticket, message, people)
+    users, only_following = await _with_followers(event, ticket, message, people)
     internal = (message is not None and message.internal) or event.internal
     chosen: list[Recipient] = []
     seen: set[int] = set()
@@ -192,7 +197,13 @@ async def recipients_for(
             actor, ticket.department_id, ticket.client_id, internal
         ):
             continue
-        chosen.append(Recipient(user=user, staff_side=policy.works_tickets(actor)))
+        chosen.append(
+            Recipient(
+                user=user,
+                staff_side=policy.works_tickets(actor),
+                following=user.id in only_following,
+            )
+        )
     taken = {r.email.lower() for r in chosen}
     for recipient in await _contacts_for(event, ticket, message, internal):
         if recipient.email.lower() not in taken:
