@@ -88,6 +88,36 @@ async def test_a_draft_survives_a_reload_and_follows_the_agent_to_another_browse
     assert quiet.seen == [], "nothing unsent: leaving asks nothing"
 
 
+async def test_a_draft_sent_from_another_browser_is_not_kept_in_this_one(
+    world: World, open_as: OpenAs
+) -> None:
+    """Two windows on one ticket, both showing the draft; one sends it. The other's box empties
+    (live) instead of keeping the sent text, which it would save back as a draft that could be
+    sent twice; text typed in the other window since is its own and stays."""
+    number = await a_ticket(world)
+    first = await open_as(world.client_a, f"/client/tickets/{number}")
+    await type_into(first, "Your reply", "It blinks orange")
+    await expect(first.locator(".draft-status")).to_have_text("Draft saved")
+    second = await open_as(world.client_a, f"/client/tickets/{number}")
+    await expect(second.get_by_label("Your reply")).to_have_value("It blinks orange")
+
+    await first.get_by_role("button", name="Send reply").click()
+    await expect(first.get_by_label("Your reply")).to_have_value("")
+    await expect(second.locator(".thread")).to_contain_text("It blinks orange")
+    await expect(second.get_by_label("Your reply")).to_have_value("")
+    await second.get_by_label("Your reply").press_sequentially("!")
+    await expect(second.locator(".draft-status")).to_have_text("Draft saved")
+    assert [d.body for d in await Draft.all()] == ["!"]
+
+    # Text typed here after the draft was restored is this window's own: it stays.
+    await type_into(first, "Your reply", "Also the fan")
+    await expect(first.locator(".draft-status")).to_have_text("Draft saved")
+    await second.get_by_label("Your reply").press_sequentially(" and a beep")
+    await first.get_by_role("button", name="Send reply").click()
+    await expect(second.locator(".thread")).to_contain_text("Also the fan")
+    await expect(second.get_by_label("Your reply")).to_have_value("! and a beep")
+
+
 async def test_a_note_draft_comes_back_as_a_note(world: World, open_as: OpenAs) -> None:
     number = await a_ticket(world)
     page = await open_as(world.staff_x, f"/admin/tickets/{number}")

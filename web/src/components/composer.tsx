@@ -65,6 +65,30 @@ function useArrivedWhileWriting(thread: ThreadMessage[], writing: boolean) {
   return { arrived, acknowledge: () => setSeen(lastId(thread)) };
 }
 
+/** A message of the viewer's own arrived (sent from another tab or browser, which removed the
+ * server's draft with it): a box still holding just that draft, untouched here, is emptied
+ * instead of keeping the sent text (and saving it back as a draft to be sent twice). */
+function useSentElsewhere(
+  thread: ThreadMessage[],
+  writing: boolean,
+  draft: { untouched: () => boolean; sent: (went: boolean) => void },
+  empty: () => void,
+) {
+  const { me } = useSession();
+  const known = useRef<number | null>(null);
+  useEffect(() => {
+    const newest = lastId(thread);
+    const before = known.current;
+    known.current = newest;
+    if (!before || !writing) return; // not loaded yet, or nothing in the box
+    const mine = thread.some((m) => Number(m.id) > before && m.author?.id === me?.id);
+    if (mine && draft.untouched()) {
+      draft.sent(true);
+      empty();
+    }
+  }, [thread]);
+}
+
 function ArrivedNotice({
   arrived,
   onAcknowledge,
@@ -160,6 +184,7 @@ export function Composer({
     setBody(text);
     onRestoreMode?.(internal);
   });
+  useSentElsewhere(thread, writing, draft, () => setBody(""));
   useLeaveGuard(
     writing || files.length > 0,
     t("Your message is not sent yet. Leave this page? (Its text is kept as a draft; attached files are not.)"),

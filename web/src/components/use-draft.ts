@@ -45,6 +45,8 @@ export interface Draft {
   /** After the send: ``true`` when it went (the server removed the draft), ``false`` when it
    * was refused (the text stays and is saved again). */
   sent: (went: boolean) => void;
+  /** Whether the box holds just the draft as last saved or restored (nothing typed since). */
+  untouched: () => boolean;
 }
 
 export function useDraft(
@@ -113,6 +115,7 @@ export function useDraft(
       held.current = true;
       return inFlight.current;
     },
+    untouched: () => latest.current.body === saved.current.body,
     sent: (went) => {
       held.current = false;
       if (!went) return save();
