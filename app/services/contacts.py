@@ -234,3 +234,11 @@ def label(contact: Contact, client_name: str) -> str:
     """How a contact is shown as an author: ``Name <address> (contact of Client)``."""
     name = contact.name or contact.email.split("@")[0]
     return f"{name} <{contact.email}> (contact of {client_name})"
+
+
+def sender_name(contact: Contact, client_name: str) -> str:
+    """A contact as the display name of mail we send for them: ``Name (contact of Client)``,
+    without the address (a display name holding an address reads as spoofing to mail
+    programs)."""
+    name = contact.name or contact.email.split("@")[0]
+    return f"{name} (contact of {client_name})"

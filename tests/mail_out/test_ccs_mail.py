@@ -117,6 +117,10 @@ async def test_a_client_reply_reaches_the_ccs_and_a_contacts_reply_the_client(
     staff_mail = smtp.to("xavier@example.com")[0]
     label = "Carl Colleague <carl@customer.example> (contact of Alice Client)"
     assert f"{label} replied" in staff_mail.part("plain")
+    # The From display name names the contact without an address (which reads as spoofing).
+    assert staff_mail.message["From"].addresses[0].display_name == (
+        "Carl Colleague (contact of Alice Client)"
+    )
 
 
 async def test_a_follower_gets_notes_and_replies_until_they_lose_access(

@@ -193,6 +193,7 @@ class _Context:
     event: TicketEvent
     message: Message | None
     author: str | None
+    sender: str | None  # the From display name: the author's, without an address
     actor: str | None
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
@@ -211,12 +212,14 @@ class _Context:
     ) -> _Context:
         department: Department = ticket.department  # loaded with the ticket
         author = people.get(message.author_id) if message and message.author_id else None
-        author_name = author.name if author else None
+        author_name = sender = author.name if author else None
         if message is not None and message.author_contact_id is not None:
             contact = await Contact.get_or_none(id=message.author_contact_id)
             client = people.get(ticket.client_id)
             if contact is not None:
-                author_name = contacts.label(contact, client.name if client else "the client")
+                client_name = client.name if client else "the client"
+                author_name = contacts.label(contact, client_name)
+                sender = contacts.sender_name(contact, client_name)
         actor = people.get(event.actor) if event.actor else None
         rows = await Attachment.filter(message_id=message.id).order_by("id") if message else []
         links = tuple(
@@ -235,6 +238,7 @@ class _Context:
             event=event,
             message=message,
             author=author_name,
+            sender=sender,
             actor=actor.name if actor else None,
             client=people[ticket.client_id].name if ticket.client_id in people else "the client",
             attachments=links,
@@ -262,7 +266,7 @@ class _Context:
             attachments=self.attachments,
             link=f"{base}/{area}/tickets/{number}",
             footer=self._footer(recipient, t),
-            sender_name=self.author or self.department,
+            sender_name=self.sender or self.department,
             sender_address=self.settings.sender_address,
             recipient_name=recipient.name,
             recipient_address=recipient.email,
