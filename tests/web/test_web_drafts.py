@@ -212,7 +212,11 @@ async def test_an_admin_sees_and_edits_a_signature_on_the_staff_editor(
     )
     field = card.get_by_label("Signature (Markdown, under their replies to clients)")
     await expect(field).to_have_value("Sam")
+    # The memberships load after the card: once they are in, the form takes no later record
+    # (which would replace what is typed).
+    await expect(card.get_by_role("checkbox", name="Support")).to_be_checked()
     await field.fill("Sam Staff\nTeam lead")
+    await expect(field).to_have_value("Sam Staff\nTeam lead")
     await card.get_by_role("button", name="Save").click()
     await expect(card.get_by_role("status")).to_contain_text("Saved")
     assert (await User.get(id=world.staff_x.id)).signature == "Sam Staff\nTeam lead"

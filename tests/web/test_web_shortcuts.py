@@ -173,8 +173,11 @@ async def test_question_mark_lists_the_shortcuts(world: World, open_as: OpenAs) 
     # The Close button closes it too; it works for clients and signed-out pages as well.
     client = await open_as(world.client_a, "/client/tickets")
     await expect(client.get_by_role("heading", level=1)).to_be_visible()
+    await expect(client.get_by_role("link", name="Fax smells")).to_be_visible()  # loaded
+    await blur(client)
     await client.keyboard.press("?")
     listed = client.get_by_role("dialog", name="Keyboard shortcuts")
+    await expect(listed).to_be_visible()
     await expect(listed.get_by_role("row", name=re.compile(r"write a reply"))).to_be_visible()
     # A client is not offered what only staff have (notes, assigning, the staff list's search).
     for staff_only in ("internal note", "assign", "Search the ticket list"):

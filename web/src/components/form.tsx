@@ -110,13 +110,17 @@ export function Form<V extends Values>({
   const [values, setValues] = useState(initial);
   const [status, setStatus] = useState("");
   const { busy, error, run } = useAction();
-  // A changed record (saved, refetched, loaded late) replaces what the form holds.
+  // A changed record (saved, refetched, loaded late) replaces what the form holds, unless the
+  // person has changed the form since (what they typed is never wiped by a late load).
   const given = JSON.stringify(initial);
   const taken = useRef(given);
+  const current = useRef(values);
+  current.current = values;
   useEffect(() => {
     if (given === taken.current) return;
+    const untouched = JSON.stringify(current.current) === taken.current;
     taken.current = given;
-    setValues(initial);
+    if (untouched) setValues(initial);
   }, [given]);
 
   const send = (e: Event) => {
