@@ -1,6 +1,6 @@
 /** Any signed-in user: their account, and changing their password (which signs out their
  * other sessions; this one stays). */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Refused, mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction, useQuery, useTitle } from "../hooks";
@@ -75,12 +75,20 @@ function SignatureForm() {
   const [signature, setSignature] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, run } = useAction();
-  useEffect(() => setSignature(loaded.data?.me?.signature ?? ""), [loaded.data]);
+  // The stored signature fills the box when it loads (or loads again), unless the person has
+  // typed since: a later refetch must not wipe what they are writing.
+  const taken = useRef<string | null>(null);
+  useEffect(() => {
+    const stored = loaded.data?.me?.signature ?? "";
+    if (taken.current === null || signature === taken.current) setSignature(stored);
+    taken.current = stored;
+  }, [loaded.data]);
   const submit = (e: Event) => {
     e.preventDefault();
     setDone(null);
     void run(async () => {
       const saved = ok((await mutate(UpdateSignatureDocument, { signature })).updateProfile, "User");
+      taken.current = saved.signature ?? "";
       setSignature(saved.signature ?? "");
       setDone(saved.signature ? t("Signature saved.") : t("Signature removed."));
     });
