@@ -75,13 +75,14 @@ INBOUND_MAILS = Counter(
 )
 LOGIN_FAILURES = Counter(
     f"{PREFIX}_login_failures",
-    "Failed sign-ins: wrong_password (or no such account) or rate_limited",
+    "Failed sign-ins: wrong_password (or no such account), unconfirmed (the right password of"
+    " a sign-up not confirmed yet) or rate_limited",
     ["reason"],
 )
 
 for _outcome in ("sent", "failed", "retrying"):
     MAILS.labels(_outcome)
-for _reason in ("wrong_password", "rate_limited"):
+for _reason in ("wrong_password", "unconfirmed", "rate_limited"):
     LOGIN_FAILURES.labels(_reason)
 
 

@@ -49,14 +49,19 @@ async def login(
     except RateLimited:
         metrics.LOGIN_FAILURES.labels("rate_limited").inc()
         raise
-    user = (
-        await User.get_or_none(email=account, active=True, email_verified=True) if account else None
-    )
+    user = await User.get_or_none(email=account, active=True) if account else None
     # One verification either way: against the user's hash, or the dummy one when there is no
     # such user (or they have no password), so timing does not tell them apart.
     if not await check_password(user.password_hash if user else None, password) or user is None:
         metrics.LOGIN_FAILURES.labels("wrong_password").inc()
         raise PermissionDenied("Email or password is wrong.")
+    if not user.email_verified:
+        # Only someone who knows the password learns this: the sign-up is not confirmed yet.
+        metrics.LOGIN_FAILURES.labels("unconfirmed").inc()
+        raise PermissionDenied(
+            "Confirm your email address first: follow the link we mailed you "
+            "(signing up again sends a new one)."
+        )
     await limiter.release(reservation)
     token, _ = await issue_token(user, TokenKind.SESSION, ttl=timedelta(days=settings.session_days))
     return SignedIn(token=token, user=user)

@@ -158,4 +158,12 @@ async def render_canned(*, actor: Actor | None, canned: CannedResponse, number: 
         "department": department.name,
         "staff_name": actor.name,
     }
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), canned.body)
+
+    def fill(m: re.Match[str]) -> str:
+        value = values.get(m.group(1), m.group(0))
+        # "#{{ticket_number}}" reads "#1012", not "##1012".
+        if m.group(1) == "ticket_number" and m.string[: m.start()].endswith("#"):
+            return value.removeprefix("#")
+        return value
+
+    return _PLACEHOLDER.sub(fill, canned.body)

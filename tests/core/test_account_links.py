@@ -197,6 +197,12 @@ async def test_sign_up_needs_the_mailed_confirmation_before_signing_in(gql, worl
     answer = await gql.data(SIGN_UP, {"n": "Carol", "e": "carol@example.com", "p": "carols-pw"})
     assert answer["signUp"]["__typename"] == "Accepted"
     assert not await signs_in(gql, "carol@example.com", "carols-pw")
+    # The right password learns why; a wrong one learns nothing about the account.
+    early = (await gql.data(LOGIN, {"e": "carol@example.com", "p": "carols-pw"}))["login"]
+    assert early["__typename"] == "PermissionDenied"
+    assert early["message"].startswith("Confirm your email address first")
+    wrong = (await gql.data(LOGIN, {"e": "carol@example.com", "p": "not-carols"}))["login"]
+    assert wrong["message"] == "Email or password is wrong."
 
     mail = await mail_to(smtp, "carol@example.com")
     assert mail.header("Subject") == "Confirm your email address"

@@ -106,7 +106,7 @@ async def test_canned_response_placeholders_are_filled(gql, world):
                 "title": "Hello",
                 "departmentId": str(world.dept_x.id),
                 "body": "Hi {{client_name}}, about {{ticket_number}} ({{subject}}). {{staff_name}}, "
-                "{{department}}.",
+                "{{department}}. Ticket #{{ticket_number}}.",
             }
         },
         token=world.admin.token,
@@ -121,7 +121,7 @@ async def test_canned_response_placeholders_are_filled(gql, world):
     rendered = {c["id"]: c["rendered"] for c in data["cannedResponses"]}[canned_id]
     assert rendered == (
         f"Hi Alice Client, about #{ticket.number} (Printer on fire). Xavier Staff, Support. "
-        "{{unknown}}"
+        f"Ticket #{ticket.number}. {{{{unknown}}}}"
     )
     denied = await gql(
         "query($n: Int!) { cannedResponses { rendered(ticketNumber: $n) } }",

@@ -219,6 +219,8 @@ async def test_ticket_number_in_subject_only_for_client_or_staff_with_access(
         assert mail.status is InboundStatus.PROCESSED
         created = await Ticket.exclude(id=ticket.id).get()
         assert created.client_id == (await User.get(email=sender)).id
+        # The new ticket does not carry the other ticket's tag in its subject.
+        assert created.subject == "Re: Printer is on fire"
 
 
 async def test_mail_to_a_department_opens_a_ticket_for_an_unknown_sender(

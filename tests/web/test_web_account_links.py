@@ -87,6 +87,9 @@ async def test_signing_up_and_confirming_the_address(
     # Not before the address is confirmed.
     await page.goto("/login")
     await sign_in(page, "carol@example.com", "carols-password")
+    await expect(page.get_by_role("alert")).to_contain_text("Confirm your email address first")
+    # A wrong password says nothing about the account.
+    await sign_in(page, "carol@example.com", "not-carols-password")
     await expect(page.get_by_role("alert")).to_contain_text("Email or password is wrong.")
 
     token = link_token(await mail_to(smtp, "carol@example.com"), "verify")

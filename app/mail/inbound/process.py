@@ -28,6 +28,7 @@ from app.mail.headers import strip_controls
 from app.mail.inbound import notices
 from app.mail.inbound.files import mail_files
 from app.mail.inbound.match import (
+    SUBJECT_NUMBER,
     ContactReply,
     Hold,
     Ignore,
@@ -336,7 +337,10 @@ async def _earlier_reply(
 
 
 def _subject(parsed: ParsedMail) -> str:
-    subject = parsed.subject.strip() or "(no subject)"
+    """A new ticket's subject: the mail's, without a "[Ticket #N]" tag it did not match (a
+    reply to another ticket's notification, forwarded or mistyped, opens a ticket of its own
+    whose subject should not name the other one)."""
+    subject = " ".join(SUBJECT_NUMBER.sub(" ", parsed.subject).split()) or "(no subject)"
     return subject if len(subject) <= MAX_SUBJECT else subject[: MAX_SUBJECT - 1] + "…"
 
 
