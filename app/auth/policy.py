@@ -14,7 +14,7 @@ from tortoise.expressions import Q, Subquery
 
 from app.auth.actor import Actor
 from app.errors import NotAuthenticated, PermissionDenied
-from app.models import Message, Role, SavedView, Ticket, User
+from app.models import Contact, Message, Role, SavedView, Ticket, User
 
 NOTHING = Q(id__in=[])
 """A scope that selects no row."""
@@ -504,6 +504,18 @@ def contact_gets(internal: bool, *, cc_now: bool) -> bool:
     """A contact is mailed a ticket's public notifications while it is CC'd there; never an
     internal note, never anything of a ticket it is not CC'd on (decided at delivery)."""
     return cc_now and not internal
+
+
+def unsubscribe_link_applies(ticket: Ticket, *, contact: Contact) -> bool:
+    """A contact's signed unsubscribe link takes it off the one ticket it names, and only while
+    that ticket is its client's (a link never reaches another ticket or another client's)."""
+    return contact.client_id == ticket.client_id
+
+
+def contact_may_add_ccs() -> bool:
+    """Only the client and staff add CC addresses (the API, or the Cc of their mail); a
+    contact's mail reply never widens who is copied, whatever its Cc says."""
+    return False
 
 
 def contact_may_reply(contact_client_id: int, ticket: Ticket, *, cc_now: bool) -> bool:

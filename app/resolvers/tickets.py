@@ -227,6 +227,7 @@ class TicketMutations:
             source=source_number,
             target=target,
             different_clients=different_clients,
+            settings=info.context.settings,
         )
         return MergedTickets(source=Ticket.of(merged.source), target=Ticket.of(merged.target))
 

@@ -6,7 +6,13 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from app.routes import downloads, inbound, report_csv, web
+    from app.routes import downloads, inbound, report_csv, unsubscribe, web
 
     # The web UI's catch-all must come last.
-    return [*downloads.routes, *report_csv.routes, *inbound.routes, *web.routes]
+    return [
+        *downloads.routes,
+        *report_csv.routes,
+        *inbound.routes,
+        *unsubscribe.routes,
+        *web.routes,
+    ]

@@ -161,7 +161,7 @@ async def _within_daily_new(
     return [cc for cc in adding if cc.email in known or cc.email in allowed]
 
 
-def _listed(contacts: Sequence[Contact]) -> str | None:
+def listed(contacts: Sequence[Contact]) -> str | None:
     if not contacts:
         return None
     text = ", ".join(contact.email for contact in contacts)
@@ -224,8 +224,8 @@ async def change(
         actor=actor,
         ticket=ticket,
         field="cc",
-        old=_listed(before),
-        new=_listed([*keep, *added]),
+        old=listed(before),
+        new=listed([*keep, *added]),
     )
     return True
 

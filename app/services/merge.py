@@ -13,19 +13,30 @@ notes (staff read the whole story; the target's client sees, and is mailed, noth
 the target's MERGED event is internal, and its last activity stays. The source's client keeps
 the source ticket with its "merged into" message; the target is not theirs to see, so its
 ``mergedInto`` is null for them and their mail replies are refused with a notice.
+
+Who else hears of it moves too (``_carry``). Followers of the source follow the target, those
+the policy lets follow it (staff who may see it, admins). The source's CC'd contacts are
+CC'd on the target only when both tickets have the same client (its contacts; refused
+addresses and those past the target's cap of ``contacts.MAX_CCS`` left out, one ``cc`` audit
+entry): a contact of another client on the target would be mailed the target client's
+conversation, so across clients the CCs stay on the (closed) source and the target's CCs are
+unchanged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from app.auth import policy
-from app.auth.actor import Actor
+from app.auth.actor import Actor, actor_for
+from app.config import Settings, get_settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
 from app.infra.clock import now
-from app.models import Message, MessageSource, Ticket, TicketStatus
-from app.services import audit
+from app.models import Message, MessageSource, Ticket, TicketFollower, TicketStatus, User
+from app.services import audit, contacts
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, set_status
 
@@ -70,10 +81,72 @@ def _check(source: Ticket, target: Ticket, different_clients: bool) -> None:
         )
 
 
+async def _carry(
+    connection: BaseDBAsyncClient,
+    *,
+    actor: Actor,
+    settings: Settings,
+    src: Ticket,
+    tgt: Ticket,
+) -> tuple[str, ...]:
+    """Inside the merge: the source's followers (and, same client only, its CCs) onto the
+    target; the names of what changed there."""
+    changed: tuple[str, ...] = ()
+    if src.client_id == tgt.client_id:
+        carried = [
+            contacts.CcAddress(email=c.email, name=c.name)
+            for c in await contacts.current(connection, src.id)
+        ]
+        if carried and await contacts.change(
+            connection,
+            actor=actor,
+            ticket=tgt,
+            settings=settings,
+            wanted=carried,
+            replace=False,
+            strict=False,
+        ):
+            changed += ("cc",)
+    links = TicketFollower.filter(ticket_id=src.id).using_db(connection)
+    have = set(
+        await TicketFollower.filter(ticket_id=tgt.id)
+        .using_db(connection)
+        .values_list("user_id", flat=True)
+    )
+    added: list[User] = []
+    for link in await links.order_by("user_id"):
+        if link.user_id in have:
+            continue
+        user = await User.get(id=link.user_id, using_db=connection)
+        if user.active and policy.can_follow(await actor_for(user), tgt):
+            added.append(user)
+    if added:
+        await TicketFollower.bulk_create(
+            [TicketFollower(ticket_id=tgt.id, user_id=user.id) for user in added],
+            using_db=connection,
+        )
+        await audit.record(
+            connection,
+            actor=actor,
+            ticket=tgt,
+            field="followers",
+            old=None,
+            new=", ".join(user.name for user in added),
+        )
+        changed += ("followers",)
+    return changed
+
+
 async def merge_tickets(
-    *, actor: Actor | None, source: int, target: int, different_clients: bool = False
+    *,
+    actor: Actor | None,
+    source: int,
+    target: int,
+    different_clients: bool = False,
+    settings: Settings | None = None,
 ) -> Merged:
     actor = policy.require_user(actor)
+    settings = settings or get_settings()
     if source == target:
         raise ValidationFailed.single("target", "A ticket cannot be merged into itself.")
     seen_source = await _workable(actor, source, "source")
@@ -122,6 +195,7 @@ async def merge_tickets(
         await audit.record(
             connection, actor=actor, ticket=tgt, field="merged", old=None, new=f"#{src.number}"
         )
+        carried = await _carry(connection, actor=actor, settings=settings, src=src, tgt=tgt)
         columns = ["merged_into_id", "last_activity_at"]
         if src.status is not TicketStatus.CLOSED:
             await set_status(connection, actor, src, TicketStatus.CLOSED)
@@ -140,7 +214,7 @@ async def merge_tickets(
                 tgt,
                 EventType.MERGED,
                 actor=actor.user_id,
-                changes=("messages",),
+                changes=("messages", *carried),
                 internal=not same_client,
             ),
         )

@@ -240,7 +240,9 @@ async def reply_as_contact(
 ) -> Posted:
     """A mail reply by a contact CC'd on ``ticket`` (the mail intake proved the sender): a
     public message authored by the contact, on the client's side (Customer Reply, reopening a
-    closed ticket). A contact no longer CC'd there answers ``PermissionDenied``."""
+    closed ticket). A contact no longer CC'd there answers ``PermissionDenied``. The Cc of its
+    mail (``mail_ccs``) adds nobody: only the client and staff add CCs
+    (``policy.contact_may_add_ccs``)."""
     if ticket.merged_into_id is not None:
         raise Conflict(f"Ticket #{ticket.number} was merged into another ticket.", field="number")
     checks = Checks()
@@ -278,7 +280,7 @@ async def reply_as_contact(
                 staff_reply=False,
                 at=stamp,
                 settings=settings,
-                mail_ccs=mail_ccs,
+                mail_ccs=mail_ccs if policy.contact_may_add_ccs() else (),
             )
             ticket_change.emit(
                 event_for(

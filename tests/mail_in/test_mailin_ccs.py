@@ -169,6 +169,42 @@ async def test_a_contacts_tokened_reply_posts_as_the_contact(people, redis, catc
     assert (await Ticket.get(id=ticket.id)).status is TicketStatus.CUSTOMER_REPLY
 
 
+async def test_a_contacts_reply_with_its_own_cc_adds_nobody(people, redis, catcher, ccd) -> None:
+    """Only the client and staff add CCs: a contact's mail posts, its Cc is left out (no
+    contact row, no audit entry), so a colleague cannot widen who gets the client's mail."""
+    ticket, contact = ccd
+    audit_before = await AuditEntry.filter(ticket_id=ticket.id, field="cc").count()
+    stored = await deliver(
+        mail(
+            sender=f"Carl Colleague <{CARL}>",
+            to=tokens.contact_reply_address(ticket.number, contact.id, settings=get_settings()),
+            cc=f"Dora <{DORA}>, eve@elsewhere.example",
+            subject=f"Re: [Ticket #{ticket.number}] Printer is on fire",
+            body="Copying Dora and Eve.",
+        ),
+        redis,
+    )
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    assert (await messages_of(ticket))[-1].body == "Copying Dora and Eve."
+    assert await cc_emails(ticket.id) == [CARL]
+    assert await Contact.filter(email__in=[DORA, "eve@elsewhere.example"]).count() == 0
+    assert await AuditEntry.filter(ticket_id=ticket.id, field="cc").count() == audit_before
+    # The client's own mail with the same Cc still adds it.
+    replied = await deliver(
+        mail(
+            sender="alice@example.com",
+            to=tokens.reply_address(ticket.number, people.client_a.id, settings=get_settings()),
+            cc=f"Dora <{DORA}>",
+            subject=f"Re: [Ticket #{ticket.number}] Printer is on fire",
+            body="Adding Dora myself.",
+            message_id="<m.2@customer.example>",
+        ),
+        redis,
+    )
+    assert replied.status is InboundStatus.PROCESSED, replied.reason
+    assert await cc_emails(ticket.id) == [CARL, DORA]
+
+
 async def test_a_contacts_reply_by_a_message_id_sent_to_it_posts(
     people, redis, catcher, ccd
 ) -> None:

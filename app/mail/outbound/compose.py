@@ -26,7 +26,7 @@ MAX_SUBJECT_CHARS = 250
 class AttachmentLink:
     filename: str
     size: int
-    url: str
+    url: str | None  # None: named only (a CC'd contact has no sign-in to download with)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Notification:
     headline: str  # what happened, e.g. "Xavier Staff replied to your ticket."
     body: str | None  # the new message, Markdown (or None when nothing was written)
     attachments: tuple[AttachmentLink, ...]
-    link: str  # the ticket in the portal (clients) or the dashboard (staff)
+    link: str | None  # the ticket in the portal (clients) or the dashboard (staff); None for
+    # a CC'd contact, who has no sign-in (it answers by replying to the mail)
     footer: str  # why the recipient gets this mail
     sender_name: str
     sender_address: str
@@ -50,9 +51,14 @@ class Notification:
     rating_links: tuple[tuple[str, str], ...] = ()
     language: str = "en"  # of the recipient: the fixed wording around the message
     when: str | None = None  # when it happened, in the recipient's zone and language
+    # A signed link taking the recipient off the ticket (CC'd contacts, followers): in the
+    # footer and as RFC 8058 one-click List-Unsubscribe headers.
+    unsubscribe_url: str | None = None
 
 
 RATING_QUESTION = N_("How did we do? One click rates your ticket (no sign-in needed):")
+UNSUBSCRIBE = N_("Stop mail about this ticket: {url}")
+UNSUBSCRIBE_LINK = N_("Stop mail about this ticket")
 
 
 def subject_line(ticket_number: int, subject: str) -> str:
@@ -82,6 +88,9 @@ def compose(n: Notification) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Helpdesk-Ticket"] = str(n.ticket_number)
+    if n.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{n.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text_part(n), cte="quoted-printable")
     message.add_alternative(html_part(n), subtype="html", cte="quoted-printable")
     return message
@@ -105,18 +114,20 @@ def text_part(n: Notification) -> str:
         lines += [n.body.strip(), ""]
     if n.attachments:
         lines.append(t._("Attachments:"))
-        lines += [f"- {a.filename} ({_size(a.size)}): {a.url}" for a in n.attachments]
+        lines += [
+            f"- {a.filename} ({_size(a.size)})" + (f": {a.url}" if a.url else "")
+            for a in n.attachments
+        ]
         lines.append("")
     if n.rating_links:
         lines += [t._(RATING_QUESTION), *(f"- {label}: {url}" for label, url in n.rating_links)]
         lines.append("")
-    lines += [
-        t._("Ticket #{number}: {link}", number=n.ticket_number, link=n.link),
-        "",
-        "-- ",
-        n.footer,
-        "",
-    ]
+    if n.link:
+        lines += [t._("Ticket #{number}: {link}", number=n.ticket_number, link=n.link), ""]
+    lines += ["-- ", n.footer]
+    if n.unsubscribe_url:
+        lines.append(t._(UNSUBSCRIBE, url=n.unsubscribe_url))
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -142,6 +153,8 @@ def html_part(n: Notification) -> str:
     if n.attachments:
         items = "".join(
             f'<li><a href="{e(a.url)}">{e(a.filename)}</a> ({_size(a.size)})</li>'
+            if a.url
+            else f"<li>{e(a.filename)} ({_size(a.size)})</li>"
             for a in n.attachments
         )
         parts.append(f"<p>{e(t._('Attachments:'))}</p><ul>{items}</ul>")
@@ -151,10 +164,14 @@ def html_part(n: Notification) -> str:
             for label, url in n.rating_links
         )
         parts.append(f"<p>{e(t._(RATING_QUESTION))}</p><p>{links}</p>")
-    view = t._("View ticket #{number}", number=n.ticket_number)
-    parts += [
-        f'<p><a href="{e(n.link)}">{e(view)}</a></p>',
-        f'<p style="{_STYLE_MARKER}">{e(n.footer)}</p>',
-        "</body></html>",
-    ]
+    if n.link:
+        view = t._("View ticket #{number}", number=n.ticket_number)
+        parts.append(f'<p><a href="{e(n.link)}">{e(view)}</a></p>')
+    parts.append(f'<p style="{_STYLE_MARKER}">{e(n.footer)}</p>')
+    if n.unsubscribe_url:
+        stop = t._(UNSUBSCRIBE_LINK)
+        parts.append(
+            f'<p style="{_STYLE_MARKER}"><a href="{e(n.unsubscribe_url)}">{e(stop)}</a></p>'
+        )
+    parts.append("</body></html>")
     return "\n".join(parts)

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from app.auth import unsubscribe_links
 from app.config import Settings
 from app.events import EventType, TicketEvent
 from app.i18n import N_, Translator, translator
@@ -258,13 +259,17 @@ class _Context:
         base = self.settings.public_url.rstrip("/")
         area = "admin" if recipient.staff_side else "client"
         discriminator = hashlib.sha256(dedupe_key.encode()).hexdigest()[:24]
+        contact = recipient.contact
         return Notification(
             ticket_number=number,
             ticket_subject=self.ticket.subject,
             headline=self._headline(recipient, t),
             body=signed_text(self.message) if self.message is not None else None,
-            attachments=self.attachments,
-            link=f"{base}/{area}/tickets/{number}",
+            # A contact has no sign-in: no portal link, and files named, not linked.
+            attachments=self.attachments
+            if contact is None
+            else tuple(replace(a, url=None) for a in self.attachments),
+            link=f"{base}/{area}/tickets/{number}" if contact is None else None,
             footer=self._footer(recipient, t),
             sender_name=self.sender or self.department,
             sender_address=self.settings.sender_address,
@@ -286,7 +291,23 @@ class _Context:
             else tuple((t._(label), url) for label, url in self.rating_links),
             language=t.language,
             when=t.when(self._happened_at()),
+            unsubscribe_url=self._unsubscribe_url(recipient),
         )
+
+    def _unsubscribe_url(self, recipient: Recipient) -> str | None:
+        """A CC'd contact's (off the CCs) or a follower's (unfollow) signed link; nobody
+        else's mail is optional."""
+        if recipient.contact is not None:
+            token = unsubscribe_links.make_token(
+                ticket_id=self.ticket.id, settings=self.settings, contact_id=recipient.contact.id
+            )
+        elif recipient.following and recipient.user is not None:
+            token = unsubscribe_links.make_token(
+                ticket_id=self.ticket.id, settings=self.settings, user_id=recipient.user.id
+            )
+        else:
+            return None
+        return unsubscribe_links.link(self.settings, token)
 
     def _happened_at(self) -> datetime:
         """When the message was written; for other changes, when the mail is built."""
@@ -376,7 +397,8 @@ class _Context:
             )
         if recipient.following:
             return t._(
-                "You get this mail because you follow this ticket; unfollow it on its page to stop."
+                "You get this mail because you follow this ticket; unfollow it on its page "
+                "or with the link below to stop."
             )
         if recipient.staff_side:
             return t._("You get this mail as staff of {department}.", department=self.department)
