@@ -364,7 +364,12 @@ async def test_staff_open_a_ticket_for_a_new_client_who_is_mailed_as_if_they_had
 ):
     data = await gql.data(
         OPEN,
-        _open(world.dept_x, clientEmail="Jo@Example.com", clientName="Jo Caller"),
+        _open(
+            world.dept_x,
+            clientEmail="Jo@Example.com",
+            clientName="Jo Caller",
+            ccs=["kim@example.com"],
+        ),
         token=world.staff_x.token,
     )
     ticket = data["openTicket"]
@@ -374,8 +379,17 @@ async def test_staff_open_a_ticket_for_a_new_client_who_is_mailed_as_if_they_had
         for m in [await mail_to(smtp, "jo@example.com"), await mail_to(smtp, "jo@example.com", 2)]
         if "Ticket #" in m.header("Subject")
     )
-    assert f"Your ticket number is #{ticket['number']}" in ack.part("plain")
+    # As if they had opened it (the number, the thread, a reply address), saying who did.
+    assert (
+        f"Xavier Staff of our team opened a ticket for you. Your ticket number is "
+        f"#{ticket['number']}" in " ".join(ack.part("plain").split())
+    )
     assert "The printer is on fire again." in ack.part("plain")
+    copied = " ".join((await mail_to(smtp, "kim@example.com")).part("plain").split())
+    assert (
+        f"Xavier Staff of our team opened ticket #{ticket['number']} for Jo Caller and copied "
+        "you on it" in copied
+    )
     invite = next(m for m in smtp.to("jo@example.com") if m is not ack)
     assert invite.header("Subject") == "Your helpdesk account"
 

@@ -329,11 +329,31 @@ class _Context:
         number, kind = self.ticket.number, self.event.type
         who = self.author or self.actor or self.department
         if kind is EventType.CREATED:
+            # Staff open tickets for clients who phoned: the first message is theirs.
+            by_staff = self.message is not None and self.message.author_id not in (
+                None,
+                self.ticket.client_id,
+            )
+            if recipient.contact is not None and by_staff:
+                return t._(
+                    "{who} of our team opened ticket #{number} for {client} and copied you on "
+                    "it; reply to this email to add to it.",
+                    who=who,
+                    client=self.client,
+                    number=number,
+                )
             if recipient.contact is not None:
                 return t._(
                     "{client} opened ticket #{number} and copied you on it; "
                     "reply to this email to add to it.",
                     client=self.client,
+                    number=number,
+                )
+            if not recipient.staff_side and by_staff:
+                return t._(
+                    "{who} of our team opened a ticket for you. Your ticket number is "
+                    "#{number}; reply to this email to add to it.",
+                    who=who,
                     number=number,
                 )
             if not recipient.staff_side:
