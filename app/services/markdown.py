@@ -13,9 +13,10 @@ one ``<pre>`` block. markdown-it-py is pure Python and its cost grows with the t
 3 µs a character for prose; up to about 15-30 µs for text built to be slow, such as 100 KB of
 ``[`` or ``![``, where every bracket runs the link and image rules, each scanning ahead
 through the rest of the line), so the limit bounds the worst render to a few tenths of a
-second. A message's HTML is stored with it when written (``messages.body_html``); whoever
-changes this renderer or the allow-list adds a migration setting the stored HTML to null, so
-every message is rendered again by the new rules when next read.
+second on a quiet machine (``bench/bench_markdown.py``). A message's HTML is stored with it
+when written (``messages.body_html``); whoever changes this renderer or the allow-list adds a
+migration setting the stored HTML to null, so every message is rendered again by the new
+rules when next read.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def _render(text: str) -> str:
 
 class _RenderedCache:
     """Rendered texts, least recently used first out, within a budget of characters (text and
-    HTML): a thread is read far more often than written, and a long message costs tens of
-    milliseconds to render (pure Python, about 5 µs a character; built to be slow, 25)."""
+    HTML): for what is not stored rendered (previews, canned responses, and messages written
+    before migration 0020 until their first read has stored them)."""
 
     def __init__(self, budget_chars: int) -> None:
         self._budget = budget_chars

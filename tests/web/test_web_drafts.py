@@ -180,7 +180,9 @@ async def test_a_signature_set_on_the_account_page_shows_under_the_reply(
     await page.get_by_role("button", name="Save signature").click()
     await expect(page.get_by_role("status").filter(has_text="Signature saved.")).to_be_visible()
     await expect(box).to_have_value("Sam Staff\n**Support desk**, Example Ltd")
-    assert (await User.get(id=world.staff_x.id)).signature == "Sam Staff\n**Support desk**, Example Ltd"
+    assert (
+        await User.get(id=world.staff_x.id)
+    ).signature == "Sam Staff\n**Support desk**, Example Ltd"
 
     await page.goto(f"/admin/tickets/{number}")
     await page.get_by_label("Reply to the client").fill("Try turning it off and on.")
