@@ -109,6 +109,11 @@ class Message(Model):
     # The author's signature as it was when sent (staff public replies); later edits of the
     # profile leave it alone.
     signature = fields.TextField(null=True)
+    # body and signature rendered and sanitised (app/services/markdown.py), stored when the
+    # message is written; null on rows written before (migration 0020): rendered and stored
+    # when first read.
+    body_html = fields.TextField(null=True)
+    signature_html = fields.TextField(null=True)
     # Set (author null) on a mail reply by a contact CC'd on the ticket (app/models/contacts.py).
     author_contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Contact", related_name="messages", null=True, on_delete=fields.SET_NULL

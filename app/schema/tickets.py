@@ -45,9 +45,9 @@ from app.services import (
     messages,
     search,
     sla,
+    stored_html,
     ticket_list,
 )
-from app.services.markdown import render_markdown_async, rendered_now
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -143,8 +143,8 @@ class Message:
         "raw HTML is escaped, links open in a new tab, images are links, never loaded."
     )
     def body_html(self) -> str:
-        html = rendered_now(self.body)
-        return html if html is not None else later(render_markdown_async(self.body))
+        html = self._model.body_html
+        return html if html is not None else later(stored_html.body_html(self._model))
 
     @strawberry.field(
         description="signature (Markdown) as sanitised HTML, by the same renderer as bodyHtml; "
@@ -153,8 +153,8 @@ class Message:
     def signature_html(self) -> str | None:
         if not self.signature:
             return None
-        html = rendered_now(self.signature)
-        return html if html is not None else later(render_markdown_async(self.signature))
+        html = self._model.signature_html
+        return html if html is not None else later(stored_html.signature_html(self._model))
 
     @strawberry.field(
         description="The contact who wrote it by mail (a colleague of the client CC'd on the "

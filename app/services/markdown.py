@@ -7,6 +7,16 @@ passed through. nh3 (the Ammonia sanitiser) then keeps only an allow-list of tag
 attributes: links are http(s) or mailto only (``javascript:`` and ``data:`` are dropped) and
 open in a new tab with ``rel="nofollow noopener noreferrer"``; Markdown images are shown as
 links and never loaded (an attachment shows as a thumbnail instead).
+
+A text longer than ``RENDER_LIMIT_CHARS`` is not parsed: it is shown as written, escaped, in
+one ``<pre>`` block. markdown-it-py is pure Python and its cost grows with the text (about
+3 µs a character for prose; up to about 15-30 µs for text built to be slow, such as 100 KB of
+``[`` or ``![``, where every bracket runs the link and image rules, each scanning ahead
+through the rest of the line), so the limit bounds the worst render to a few tenths of a
+second on a quiet machine (``bench/bench_markdown.py``). A message's HTML is stored with it
+when written (``messages.body_html``); whoever changes this renderer or the allow-list adds a
+migration setting the stored HTML to null, so every message is rendered again by the new
+rules when next read.
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ LINK_REL = "nofollow noopener noreferrer"
 INLINE_CHARS = 2 * 1024
 """Longer texts render in a worker thread, unless kept rendered (a 2 KB text takes 10-50 ms)."""
 CACHE_BUDGET_CHARS = 32 * 1024 * 1024
+RENDER_LIMIT_CHARS = 20_000
+"""Longer texts are shown as written (escaped, preformatted), not parsed as Markdown."""
 
 
 def _image_as_link(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -68,13 +80,17 @@ _CLEANER = nh3.Cleaner(
 
 
 def _render(text: str) -> str:
+    if len(text) > RENDER_LIMIT_CHARS:
+        # Escaped text inside <pre> holds no markup at all: nothing for the sanitiser to do.
+        written = text.strip("\n")
+        return f"<pre>{escape(written, quote=True)}</pre>"
     return _CLEANER.clean(_PARSER.render(text)).strip()
 
 
 class _RenderedCache:
     """Rendered texts, least recently used first out, within a budget of characters (text and
-    HTML): a thread is read far more often than written, and a long message costs tens of
-    milliseconds to render (pure Python, about 5 µs a character; built to be slow, 25)."""
+    HTML): for what is not stored rendered (previews, canned responses, and messages written
+    before migration 0020 until their first read has stored them)."""
 
     def __init__(self, budget_chars: int) -> None:
         self._budget = budget_chars
@@ -129,6 +145,14 @@ async def render_markdown_async(text: str) -> str:
     if html is not None:
         return html
     return await asyncio.to_thread(render_markdown, text)
+
+
+async def render_to_store(text: str) -> str:
+    """``text`` rendered to be stored with it (not kept in this process: the row holds it); a
+    long text renders in a worker thread."""
+    if len(text) <= INLINE_CHARS:
+        return _render(text)
+    return await asyncio.to_thread(_render, text)
 
 
 async def preview(*, actor: Actor | None, text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from app.services.markdown import RENDER_LIMIT_CHARS
 from tests.attachments.helpers import Uploader
 from tests.attachments.samples import pdf, png
 from tests.conftest import GraphQLClient, World
@@ -159,15 +160,22 @@ async def test_images_are_marked_as_such_and_only_they(
 
 
 async def test_a_long_message_renders_too(gql: GraphQLClient, world: World):
-    long_body = "**Log:**\n" + "\n".join(f"line {i} of the log" for i in range(2_000))
+    long_body = "**Log:**\n" + "\n".join(f"line {i} of the log" for i in range(900))
+    longer = "**Log:**\n" + "\n".join(f"line {i} of the log <b>" for i in range(2_000))
+    assert len(long_body) <= RENDER_LIMIT_CHARS < len(longer)
     opened = await gql.data(
         OPEN_TICKET,
         {"input": {"departmentId": str(world.dept_x.id), "subject": "Log", "body": long_body}},
         token=world.client_a.token,
     )
     number = opened["openTicket"]["number"]
+    await gql.data(REPLY, {"input": {"number": number, "body": longer}}, token=world.staff_x.token)
     for person in (world.client_a, world.staff_x):
-        (message,) = await thread(gql, person, number)
+        message, past_the_limit = await thread(gql, person, number)
         html = message["bodyHtml"]
         assert html.startswith("<p><strong>Log:</strong><br>\nline 0 of the log<br>")
-        assert html.endswith("line 1999 of the log</p>")
+        assert html.endswith("line 899 of the log</p>")
+        # Past the limit: shown as written, escaped, preformatted.
+        html = past_the_limit["bodyHtml"]
+        assert html.startswith("<pre>**Log:**\nline 0 of the log &lt;b&gt;\nline 1 of")
+        assert html.endswith("line 1999 of the log &lt;b&gt;</pre>")

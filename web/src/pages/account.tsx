@@ -1,6 +1,6 @@
 /** Any signed-in user: their account, and changing their password (which signs out their
  * other sessions; this one stays). */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Refused, mutate, ok } from "../api";
 import { graphql } from "../gql";
 import { useAction, useQuery, useTitle } from "../hooks";
@@ -72,23 +72,35 @@ const UpdateSignatureDocument = graphql(`
 /** Staff: the signature added under their public replies (not notes) when sent. */
 function SignatureForm() {
   const loaded = useQuery(MySignatureDocument, {});
-  const [signature, setSignature] = useState("");
+  const stored = loaded.data?.me ? (loaded.data.me.signature ?? "") : null;
+  // The box exists only once the stored signature is known and starts out holding it: were
+  // it filled by an effect, that effect would run after the box was shown enabled, and what
+  // was typed in between would be replaced (Save then stored it empty).
+  return stored === null ? (
+    <SignatureEditor stored="" loading />
+  ) : (
+    <SignatureEditor key="loaded" stored={stored} loading={false} />
+  );
+}
+
+function SignatureEditor({ stored, loading }: { stored: string; loading: boolean }) {
+  const [signature, setSignature] = useState(stored);
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, run } = useAction();
-  // The stored signature fills the box when it loads (or loads again), unless the person has
-  // typed since: a later refetch must not wipe what they are writing.
-  const taken = useRef<string | null>(null);
-  useEffect(() => {
-    const stored = loaded.data?.me?.signature ?? "";
-    if (taken.current === null || signature === taken.current) setSignature(stored);
-    taken.current = stored;
-  }, [loaded.data]);
+  // The stored signature loading again (changed elsewhere) shows, unless the person has typed
+  // since: a layout effect runs before the browser takes any input, so nothing typed is lost.
+  const shown = useRef(stored);
+  useLayoutEffect(() => {
+    if (stored === shown.current) return;
+    setSignature((now) => (now === shown.current ? stored : now));
+    shown.current = stored;
+  }, [stored]);
   const submit = (e: Event) => {
     e.preventDefault();
     setDone(null);
     void run(async () => {
       const saved = ok((await mutate(UpdateSignatureDocument, { signature })).updateProfile, "User");
-      taken.current = saved.signature ?? "";
+      shown.current = saved.signature ?? "";
       setSignature(saved.signature ?? "");
       setDone(saved.signature ? t("Signature saved.") : t("Signature removed."));
     });
@@ -107,12 +119,12 @@ function SignatureForm() {
           id="signature"
           rows={4}
           value={signature}
-          disabled={!loaded.data}
+          disabled={loading}
           onInput={(e) => setSignature(e.currentTarget.value)}
         />
       </Field>
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy || !loaded.data}>
+        <button type="submit" class="primary" disabled={busy || loading}>
           {t("Save signature")}
         </button>
         {done && (
