@@ -16,7 +16,7 @@ from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
-from app.services import attachments, contacts, drafts
+from app.services import attachments, contacts, drafts, markdown
 from app.services.rows import models_of
 from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
@@ -134,6 +134,7 @@ async def _post(
     body = checks.body("body", body)
     checks.raise_if_any()
     prepared = await attachments.prepare(files, settings)
+    body_html = await markdown.render_to_store(body)
     try:
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
@@ -155,6 +156,7 @@ async def _post(
                 at=stamp,
                 prepared=prepared,
                 signature=signature,
+                body_html=body_html,
             )
             # What the sender was writing here is sent: their draft goes with this commit.
             await drafts.discard_on_send(connection, user_id=actor.user_id, ticket_id=locked.id)
@@ -249,6 +251,7 @@ async def reply_as_contact(
     body = checks.body("body", body)
     checks.raise_if_any()
     prepared = await attachments.prepare(files, settings)
+    body_html = await markdown.render_to_store(body)
     try:
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
@@ -271,6 +274,7 @@ async def reply_as_contact(
                 source=MessageSource.EMAIL,
                 at=stamp,
                 prepared=prepared,
+                body_html=body_html,
             )
             # The contact writes for the client's side; the status change is the system's.
             changes = await _replied(

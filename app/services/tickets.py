@@ -111,6 +111,7 @@ async def open_ticket(
     checks.raise_if_any()
     assert department is not None and (client is not None or create is not None)
     prepared = await attachments.prepare(files, settings)
+    body_html = await markdown.render_to_store(body)
     try:
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
@@ -155,6 +156,7 @@ async def open_ticket(
                 source=source,
                 at=stamp,
                 prepared=prepared,
+                body_html=body_html,
             )
             for asked, strict in ((wanted, True), (list(mail_ccs), False)):
                 if asked:
@@ -190,12 +192,16 @@ async def add_to_thread(
     prepared: Sequence[attachments.PreparedFile] = (),
     signature: str | None = None,
     author_contact_id: int | None = None,
+    body_html: str | None = None,
 ) -> Message:
     """Write one message (and link its prepared files) inside the caller's transaction: the
     first message of a ticket, a reply, a note or a system message. The body and signature
     are stored rendered too (``body_html``, ``signature_html``): a thread is read far more
-    often than written."""
-    body_html = await markdown.render_to_store(body)
+    often than written. Callers writing what a person sent pass ``body_html`` rendered
+    before their transaction (``markdown.render_to_store``), so a long text does not hold the
+    database (SQLite's one writer) while it renders."""
+    if body_html is None:
+        body_html = await markdown.render_to_store(body)
     signature_html = await markdown.render_to_store(signature) if signature else None
     message = await Message.create(
         ticket=ticket,
