@@ -251,6 +251,8 @@ async def test_of_two_saves_on_one_version_at_once_one_wins(gql, world, case: Ca
     value, version = await case.read(gql, world, id_)
     assert version == seen + 1
     [won] = [
-        v for a, v in zip(answers, (first, stale)) if a[case.field]["__typename"] != "Conflict"
+        v
+        for a, v in zip(answers, (first, stale), strict=True)
+        if a[case.field]["__typename"] != "Conflict"
     ]
     assert value == won
