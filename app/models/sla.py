@@ -35,6 +35,9 @@ class BusinessCalendar(Model):
 
     department_id: int
 
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
+
     class Meta:
         table = "business_calendars"
 
@@ -59,6 +62,9 @@ class SlaPolicy(Model):
     updated_at = fields.DatetimeField()
 
     department_id: int
+
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "sla_policies"
@@ -89,6 +95,9 @@ class EscalationRule(Model):
 
     department_id: int | None
     reassign_to_id: int | None
+
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "escalation_rules"

@@ -194,6 +194,9 @@ class CannedResponse(Model):
     department_id: int | None
     owner_id: int | None
 
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
+
     class Meta:
         table = "canned_responses"
         ordering = ["title"]
@@ -208,6 +211,9 @@ class Tag(Model):
     name_key = fields.CharField(max_length=160, unique=True)
     color = fields.CharField(max_length=7)
     created_at = fields.DatetimeField()
+
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "tags"

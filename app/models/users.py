@@ -15,6 +15,9 @@ class Department(Model):
     auto_close_days = fields.IntField(null=True)
     created_at = fields.DatetimeField()
 
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
+
     class Meta:
         table = "departments"
         ordering = ["name"]
@@ -40,6 +43,9 @@ class User(Model):
     departments: fields.ManyToManyRelation[Department] = fields.ManyToManyField(
         "models.Department", related_name="staff", through="department_staff"
     )
+
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "users"
@@ -90,6 +96,9 @@ class Setting(Model):
 
     key = fields.CharField(max_length=64, primary_key=True)
     value: Any = fields.JSONField()
+
+    # Bumped by every admin save; a save that names an older one is refused (0019).
+    version = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "settings"

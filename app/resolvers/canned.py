@@ -55,6 +55,7 @@ class CannedMutations:
             canned_id=parse_id(input.id, "id"),
             title=input.title,
             body=input.body,
+            expected_version=input.expected_version,
         )
         return CannedResponse.of(row)
 

@@ -95,6 +95,7 @@ class DirectoryMutations:
             email=input.email,
             auto_close_days=days,
             clear_auto_close=clear,
+            expected_version=input.expected_version,
         )
         return Department.of(row)
 
@@ -129,5 +130,6 @@ class DirectoryMutations:
             language=input.language,
             time_zone=input.time_zone,
             signature=input.signature,
+            expected_version=input.expected_version,
         )
         return User.of(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.errors import NotFound
 from app.mail.inbound import admin
 from app.schema.core import pagination
 from app.schema.core.context import Info
@@ -13,6 +14,7 @@ from app.schema.mail_in import (
     AcceptHeldMailResult,
     InboundMail,
     InboundMailConnection,
+    InboundMailContent,
     InboundMailStatus,
     RejectHeldMailResult,
     RerunInboundMailResult,
@@ -46,6 +48,22 @@ class MailInQueries:
             after=after,
             total_count=total,
         )
+
+    @strawberry.field(
+        description=(
+            "Admins only: what one inbound mail says (sender, subject, date, body as plain "
+            "text, attachments' names and sizes), to read before deciding; null when missing."
+        )
+    )
+    async def inbound_mail_content(
+        self, info: Info, id: strawberry.ID
+    ) -> InboundMailContent | None:
+        inbound_id = parse_id(id, "id")
+        try:
+            found = await admin.read_inbound(actor=info.context.actor, inbound_id=inbound_id)
+        except NotFound:
+            return None
+        return InboundMailContent.of(inbound_id, found)
 
 
 @strawberry.type

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.schema.core.context import Info
@@ -17,12 +19,27 @@ class SettingsQueries:
         days = await settings.read_auto_close_days(
             actor=info.context.actor, default=info.context.settings.auto_close_days
         )
-        return None if days is None else HelpdeskSettings(auto_close_days=days)
+        if days is None:
+            return None
+        return HelpdeskSettings(auto_close_days=days, version=await settings.settings_version())
 
 
 @strawberry.type
 class SettingsMutations:
     @mutation()
-    async def set_auto_close_days(self, info: Info, days: int) -> SettingsResult:
-        value = await settings.set_auto_close_days(actor=info.context.actor, days=days)
-        return HelpdeskSettings(auto_close_days=value)
+    async def set_auto_close_days(
+        self,
+        info: Info,
+        days: int,
+        expected_version: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The settings' version this edit was made on; if they changed "
+                "since, the answer is Conflict (field expectedVersion) and nothing is changed."
+            ),
+        ] = None,
+    ) -> SettingsResult:
+        value = await settings.set_auto_close_days(
+            actor=info.context.actor, days=days, expected_version=expected_version
+        )
+        return HelpdeskSettings(auto_close_days=value, version=await settings.settings_version())

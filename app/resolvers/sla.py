@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from app.schema.core.context import Info
@@ -73,6 +75,7 @@ class SlaMutations:
                 for w in input.windows
             ],
             holidays=input.holidays or [],
+            expected_version=input.expected_version,
         )
         return BusinessHours.of(row)
 
@@ -100,6 +103,7 @@ class SlaMutations:
                 resolution_business=input.resolution_business_hours,
                 at_risk_percent=input.at_risk_percent,
             ),
+            expected_version=input.expected_version,
         )
         return SlaPolicy.of(row)
 
@@ -117,10 +121,23 @@ class SlaMutations:
 
     @mutation(description="Admins: replace a rule's settings (what it fired stays fired).")
     async def update_escalation_rule(
-        self, info: Info, id: strawberry.ID, input: EscalationRuleInput
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: EscalationRuleInput,
+        expected_version: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The rule's version this edit was made on; if it changed since, "
+                "the answer is Conflict (field expectedVersion) and nothing is changed."
+            ),
+        ] = None,
     ) -> EscalationRuleResult:
         row = await sla_admin.update_rule(
-            actor=info.context.actor, rule_id=parse_id(id, "id"), rule=_rule(input)
+            actor=info.context.actor,
+            rule_id=parse_id(id, "id"),
+            rule=_rule(input),
+            expected_version=expected_version,
         )
         return EscalationRule.of(row)
 

@@ -43,6 +43,7 @@ class TagMutations:
             tag_id=parse_id(input.id, "id"),
             name=input.name,
             color=input.color,
+            expected_version=input.expected_version,
         )
         return Tag.of(row)
 

@@ -20,6 +20,9 @@ class CannedResponse:
     id: strawberry.ID
     title: str
     body: str
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
     _model: Private[models.CannedResponse]
 
     @strawberry.field
@@ -46,7 +49,13 @@ class CannedResponse:
 
     @classmethod
     def of(cls, row: models.CannedResponse) -> CannedResponse:
-        return cls(id=strawberry.ID(str(row.id)), title=row.title, body=row.body, _model=row)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            body=row.body,
+            version=row.version,
+            _model=row,
+        )
 
 
 @strawberry.input
@@ -65,6 +74,11 @@ class UpdateCannedResponseInput:
     id: strawberry.ID
     title: str | None = None
     body: str | None = strawberry.field(default=None, metadata=MULTILINE)
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
+    )
 
 
 CannedResponseResult = result_union("CannedResponseResult", CannedResponse)

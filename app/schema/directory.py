@@ -23,6 +23,9 @@ class User:
     role: Role
     _email: Private[str]
     active: bool
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
     _language: Private[str | None] = None
     _time_zone: Private[str | None] = None
     _signature: Private[str] = ""
@@ -67,6 +70,7 @@ class User:
             role=user.role,
             _email=user.email,
             active=user.active,
+            version=user.version,
             _language=user.language,
             _time_zone=user.time_zone,
             _signature=user.signature,
@@ -82,6 +86,9 @@ class UserConnection(Connection[User]):
 class Department:
     id: strawberry.ID
     name: str
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
     _model: Private[models.Department]
 
     @strawberry.field(description="The department's mail address (admins only).")
@@ -94,7 +101,12 @@ class Department:
 
     @classmethod
     def of(cls, department: models.Department) -> Department:
-        return cls(id=strawberry.ID(str(department.id)), name=department.name, _model=department)
+        return cls(
+            id=strawberry.ID(str(department.id)),
+            name=department.name,
+            version=department.version,
+            _model=department,
+        )
 
 
 def _settings_visible(info: Info) -> bool:
@@ -115,6 +127,11 @@ class UpdateDepartmentInput:
     email: str | None = None
     auto_close_days: int | None = strawberry.field(
         default=strawberry.UNSET, description="null returns to the global setting."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
     )
 
 
@@ -144,6 +161,11 @@ class UpdateUserInput:
         default=None,
         metadata=MULTILINE,
         description='Staff: Markdown added to their public replies ("" removes it).',
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
     )
 
 

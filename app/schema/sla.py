@@ -36,6 +36,9 @@ class BusinessHours:
     timezone: str = strawberry.field(description="IANA name, e.g. Europe/Berlin")
     windows: list[BusinessHoursWindow]
     holidays: list[date] = strawberry.field(description="Local dates closed all day.")
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
 
     @classmethod
     def of(cls, row: models.BusinessCalendar) -> BusinessHours:
@@ -53,6 +56,7 @@ class BusinessHours:
                 for start, end in spans
             ],
             holidays=[date.fromisoformat(day) for day in row.holidays],
+            version=row.version,
         )
 
 
@@ -69,6 +73,11 @@ class BusinessHoursInput:
     timezone: str
     windows: list[BusinessHoursWindowInput]
     holidays: list[date] | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
+    )
 
 
 @strawberry.type(
@@ -87,6 +96,9 @@ class SlaPolicy:
     resolution_minutes: int | None
     resolution_business_hours: bool
     at_risk_percent: int
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
 
     @classmethod
     def of(cls, row: models.SlaPolicy) -> SlaPolicy:
@@ -101,6 +113,7 @@ class SlaPolicy:
             resolution_minutes=row.resolution_minutes,
             resolution_business_hours=row.resolution_business,
             at_risk_percent=row.at_risk_percent,
+            version=row.version,
         )
 
 
@@ -115,6 +128,11 @@ class SlaPolicyInput:
     resolution_minutes: int | None = None
     resolution_business_hours: bool = True
     at_risk_percent: int = 75
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
+    )
 
 
 @strawberry.type(
@@ -134,6 +152,9 @@ class EscalationRule:
     reassign_to_id: strawberry.ID | None
     unassign: bool
     active: bool
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
 
     @classmethod
     def of(cls, row: models.EscalationRule) -> EscalationRule:
@@ -150,6 +171,7 @@ class EscalationRule:
             reassign_to_id=strawberry.ID(str(row.reassign_to_id)) if row.reassign_to_id else None,
             unassign=row.unassign,
             active=row.active,
+            version=row.version,
         )
 
 

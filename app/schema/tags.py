@@ -13,10 +13,15 @@ class Tag:
     id: strawberry.ID
     name: str
     color: str = strawberry.field(description="#rrggbb")
+    version: int = strawberry.field(
+        description="Bumped by every save; pass it back as expectedVersion when saving."
+    )
 
     @classmethod
     def of(cls, row: models.Tag) -> Tag:
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, color=row.color)
+        return cls(
+            id=strawberry.ID(str(row.id)), name=row.name, color=row.color, version=row.version
+        )
 
 
 @strawberry.input
@@ -30,6 +35,11 @@ class UpdateTagInput:
     id: strawberry.ID
     name: str | None = None
     color: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version this edit was made on; if it changed since, the answer is "
+        "Conflict (field expectedVersion) and nothing is changed. Leave out to save anyway.",
+    )
 
 
 TagResult = result_union("TagResult", Tag)

@@ -15,6 +15,7 @@ from app.errors import NotFound, PermissionDenied
 from app.infra import db
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
+from app.services import versions
 from app.services.tickets import get_ticket
 from app.services.validation import Checks
 
@@ -124,17 +125,26 @@ async def _editable(actor: Actor | None, canned_id: int) -> CannedResponse:
 
 
 async def update_canned(
-    *, actor: Actor | None, canned_id: int, title: str | None = None, body: str | None = None
+    *,
+    actor: Actor | None,
+    canned_id: int,
+    title: str | None = None,
+    body: str | None = None,
+    expected_version: int | None = None,
 ) -> CannedResponse:
-    """Edit the title or body (placeholders are checked as on creation)."""
+    """Edit the title or body (placeholders are checked as on creation); with
+    ``expected_version``, one changed since is refused (Conflict) and nothing changes."""
     row = await _editable(actor, canned_id)
+    versions.check(row, expected_version, what="This canned response")
     checks = Checks()
     if title is not None:
         row.title = checks.text("title", title, max_chars=200, label="Title")
     if body is not None:
         row.body = _check_body(checks, body)
     checks.raise_if_any()
-    await row.save(update_fields=["title", "body"])
+    await versions.save(
+        row, expected_version, what="This canned response", update_fields=["title", "body"]
+    )
     return row
 
 

@@ -18,6 +18,7 @@ from app.events import AccountMail, emit_account_mail, emit_session_change
 from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
+from app.services import versions
 from app.services.audit import record_account
 from app.services.profile import check_signature
 from app.services.ticket_changes import ticket_changes
@@ -107,11 +108,15 @@ async def update_department(
     email: str | None = None,
     auto_close_days: int | None = None,
     clear_auto_close: bool = False,
+    expected_version: int | None = None,
 ) -> Department:
+    """Change a department; with ``expected_version`` (the one the admin loaded), one changed
+    since is refused (Conflict on expectedVersion) and nothing changes."""
     policy.require_admin(actor)
     department = await Department.get_or_none(id=department_id)
     if department is None:
         raise NotFound("Department was not found.", field="id")
+    versions.check(department, expected_version, what="This department")
     checks = Checks()
     if name is not None:
         department.name = checks.text("name", name, max_chars=100, label="Name")
@@ -127,7 +132,7 @@ async def update_department(
     clash = Department.filter(name=department.name).exclude(id=department.id)
     if await clash.exists():
         raise Conflict("A department with that name exists.", field="name")
-    await department.save()
+    await versions.save(department, expected_version, what="This department")
     return department
 
 
@@ -204,15 +209,19 @@ async def update_user(
     language: str | None = None,
     time_zone: str | None = None,
     signature: str | None = None,
+    expected_version: int | None = None,
 ) -> User:
-    """Edit a user (``time_zone=""`` returns them to the default zone); leaving a department
-    unassigns their tickets there. Deactivating revokes
+    """Edit a user (``time_zone=""`` returns them to the default zone); with
+    ``expected_version`` (the version the admin loaded), one changed since is refused with a
+    Conflict and nothing changes. Leaving a department unassigns their tickets there.
+    Deactivating revokes
     every session and token of the user; setting their password too (but the session of an
     admin setting their own). The last active administrator stays one (``Conflict``)."""
     admin = policy.require_admin(actor)
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("User was not found.", field="id")
+    versions.check(user, expected_version, what="This user")
     was_active_admin = policy.is_active_administrator(user)
     before = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
     checks = Checks()
@@ -249,6 +258,7 @@ async def update_user(
         if was_active_admin and not policy.is_active_administrator(user):
             field = "active" if user.active is False else "role"
             await _keep_an_active_admin(user.id, connection, field=field)
+        await versions.claim(user, what="This user", connection=connection)
         await user.save(using_db=connection)
         after = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
         for field, old in before.items():

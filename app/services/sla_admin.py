@@ -28,7 +28,7 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import business_hours, sla
+from app.services import business_hours, sla, versions
 from app.services.ticket_changes import TicketChanges
 from app.services.validation import Checks
 
@@ -74,8 +74,10 @@ async def set_business_hours(
     timezone: str,
     windows: Sequence[Window],
     holidays: Sequence[date] = (),
+    expected_version: int | None = None,
 ) -> BusinessCalendar:
-    """Set (or replace) a department's business hours."""
+    """Set (or replace) a department's business hours; with ``expected_version`` (the version
+    the admin loaded), hours changed since are refused (Conflict) and nothing changes."""
     _require(actor)
     checks = Checks()
     department = await _department(checks, department_id, "departmentId")
@@ -99,14 +101,17 @@ async def set_business_hours(
         checks.fail("holidays", f"At most {MAX_HOLIDAYS} holidays.")
     checks.raise_if_any()
     assert department is not None and weekly is not None
-    calendar, _ = await BusinessCalendar.update_or_create(
-        department_id=department.id,
-        defaults={
+    calendar = await versions.upsert(
+        BusinessCalendar,
+        {"department_id": department.id},
+        {
             "timezone": timezone.strip(),
             "weekly": business_hours.to_json(weekly),
             "holidays": sorted({day.isoformat() for day in holidays}),
             "updated_at": now(),
         },
+        expected_version,
+        what="These business hours",
     )
     await recompute_open_tickets(department.id)
     return calendar
@@ -149,8 +154,11 @@ async def set_policy(
     department_id: int | None,
     priority: TicketPriority,
     terms: PolicyTerms,
+    expected_version: int | None = None,
 ) -> SlaPolicy:
-    """Set (or replace) the policy of a department's tickets of ``priority``."""
+    """Set (or replace) the policy of a department's tickets of ``priority``; with
+    ``expected_version`` (the version of the policy the admin loaded), a policy changed since
+    is refused (Conflict) and nothing changes."""
     _require(actor)
     checks = Checks()
     department = await _department(checks, department_id, "departmentId")
@@ -169,10 +177,12 @@ async def set_policy(
         checks.fail("atRiskPercent", "At risk is 1 to 99 percent of a target.")
     checks.raise_if_any()
     assert department is not None
-    row, _ = await SlaPolicy.update_or_create(
-        department_id=department.id,
-        priority=priority,
-        defaults={**terms.__dict__, "updated_at": now()},
+    row = await versions.upsert(
+        SlaPolicy,
+        {"department_id": department.id, "priority": priority},
+        {**terms.__dict__, "updated_at": now()},
+        expected_version,
+        what="This SLA policy",
     )
     await recompute_open_tickets(department.id, priority)
     return row
@@ -273,15 +283,19 @@ async def create_rule(*, actor: Actor | None, rule: RuleInput) -> EscalationRule
     return await EscalationRule.create(**values, created_at=now())
 
 
-async def update_rule(*, actor: Actor | None, rule_id: int, rule: RuleInput) -> EscalationRule:
-    """Replace a rule's settings (it keeps its id, so what it fired stays fired)."""
+async def update_rule(
+    *, actor: Actor | None, rule_id: int, rule: RuleInput, expected_version: int | None = None
+) -> EscalationRule:
+    """Replace a rule's settings (it keeps its id, so what it fired stays fired); with
+    ``expected_version``, one changed since is refused (Conflict) and nothing changes."""
     _require(actor)
     row = await EscalationRule.get_or_none(id=rule_id)
     if row is None:
         raise NotFound("Escalation rule was not found.", field="id")
+    versions.check(row, expected_version, what="This escalation rule")
     values = await _checked_rule(rule)
     row.update_from_dict(values)
-    await row.save()
+    await versions.save(row, expected_version, what="This escalation rule")
     return row
 
 

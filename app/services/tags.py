@@ -22,7 +22,7 @@ from app.events import EventType, event_for
 from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
-from app.services import audit
+from app.services import audit, versions
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 from app.services.validation import Checks
@@ -102,12 +102,20 @@ async def create_tag(*, actor: Actor | None, name: str, color: str) -> Tag:
 
 
 async def update_tag(
-    *, actor: Actor | None, tag_id: int, name: str | None = None, color: str | None = None
+    *,
+    actor: Actor | None,
+    tag_id: int,
+    name: str | None = None,
+    color: str | None = None,
+    expected_version: int | None = None,
 ) -> Tag:
+    """Rename or recolour a tag; with ``expected_version``, one changed since is refused
+    (Conflict) and nothing changes."""
     _require_manager(actor)
     tag = await Tag.get_or_none(id=tag_id)
     if tag is None:
         raise NotFound("Tag was not found.", field="id")
+    versions.check(tag, expected_version, what="This tag")
     checks = Checks()
     name_, color_ = _checked(checks, name, color)
     if name_ and "name" not in checks.errors:
@@ -118,7 +126,9 @@ async def update_tag(
     if color_ is not None:
         tag.color = color_
     try:
-        await tag.save(update_fields=["name", "name_key", "color"])
+        await versions.save(
+            tag, expected_version, what="This tag", update_fields=["name", "name_key", "color"]
+        )
     except IntegrityError:
         raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
     return tag

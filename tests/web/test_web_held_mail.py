@@ -1,5 +1,6 @@
-"""The admin's inbound-mail page shows held mail with its reason; Accept posts it on the ticket
-as its claimed sender, Reject keeps it refused."""
+"""The admin's inbound-mail page shows held mail with its reason and, on Read, what it says (as
+text); Accept (after confirming) posts it on the ticket as its claimed sender, Reject (after
+confirming) keeps it refused, and a rejected mail offers no Re-run."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ async def test_admin_accepts_held_mail_and_it_lands_on_the_ticket(
     )
     number = opened.ticket.number
     good = await held("Alice Client <alice@example.com>", number, "It jams on A3 only.", "<a@x>")
-    bad = await held("Alice Client <alice@example.com>", number, "Wire me money.", "<b@x>")
+    bad = await held(
+        "Alice Client <alice@example.com>", number, "Wire me money. <b>now</b>", "<b@x>"
+    )
 
     page = await open_as(world.admin, "/admin/inbound-mail")
     rows = page.locator('table.log tbody tr[data-status="HELD"]')
@@ -54,10 +57,28 @@ async def test_admin_accepts_held_mail_and_it_lands_on_the_ticket(
     await expect(first).to_contain_text("only by the number in its subject")
     await expect(first).to_contain_text("nothing proves it is from alice@example.com")
 
+    # Read before deciding: the body is shown as text, markup and all, never rendered.
+    await page.get_by_role("button", name=f"Read mail {bad.id}").click()
+    content = page.get_by_role("region", name=f"Content of mail {bad.id}")
+    await expect(content).to_contain_text("Wire me money. <b>now</b>")
+    await expect(content).to_contain_text("alice@example.com")
+    await expect(content.locator("b")).to_have_count(0)
+
+    dialog = page.get_by_role("dialog")
     await page.get_by_role("button", name=f"Reject mail {bad.id}").click()
+    await expect(dialog).to_contain_text(f"Reject mail {bad.id}?")
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    assert (await InboundMail.get(id=bad.id)).status is InboundStatus.HELD  # nothing happened
+    await page.get_by_role("button", name=f"Reject mail {bad.id}").click()
+    await dialog.get_by_role("button", name="Reject", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text(f"Mail {bad.id} rejected: refused")
     await page.get_by_role("button", name=f"Accept mail {good.id}").click()
+    await expect(dialog).to_contain_text(f"Accept mail {good.id}?")
+    await dialog.get_by_role("button", name="Accept", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text(f"Mail {good.id} accepted: processed")
+    # Rejected mail stays refused: no Re-run is offered for it.
+    await expect(page.get_by_role("button", name=f"Re-run mail {bad.id}")).to_have_count(0)
     await expect(page.locator('table.log tbody tr[data-status="HELD"]')).to_have_count(0)
     await expect(page.locator('table.log tbody tr[data-status="REFUSED"]')).to_contain_text(
         "rejected by Ada Admin"

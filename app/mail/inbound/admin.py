@@ -10,12 +10,14 @@ worker's) posts it as its claimed sender.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.infra.clock import now
+from app.mail.inbound.preview import MailPreview, preview
 from app.mail.inbound.process import process_inbound
 from app.models import InboundMail, InboundStatus
 
@@ -35,7 +37,30 @@ LIST_FIELDS: Sequence[str] = (
     "received_at",
     "processed_at",
     "attempts",
+    "rejected",
 )
+
+
+class InboundAction(str, Enum):
+    """What an admin may do to an inbound mail; which ones depends on its state."""
+
+    RERUN = "RERUN"
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
+
+
+def actions_for(mail: InboundMail) -> list[InboundAction]:
+    """The actions valid for ``mail`` now: re-run for failed or refused mail (not mail an admin
+    rejected), accept or reject for held mail, nothing else."""
+    if mail.rejected:
+        return []
+    if mail.status is InboundStatus.HELD:
+        return [InboundAction.ACCEPT, InboundAction.REJECT]
+    if mail.status in RERUNNABLE:
+        return [InboundAction.RERUN]
+    return []
+
+
 CHANGED = "This mail changed meanwhile; reload and try again."
 REJECTED = "An administrator rejected this mail; it stays refused."
 
@@ -58,6 +83,16 @@ async def list_inbound(
         query = query.filter(id__lt=after_id)
     rows = await query.order_by("-id").limit(first + 1).only(*LIST_FIELDS)
     return rows[:first], len(rows) > first, total
+
+
+async def read_inbound(*, actor: Actor | None, inbound_id: int) -> MailPreview:
+    """What one inbound mail says (sender, subject, date, body as text, attachments), read from
+    its raw bytes, so an admin can decide on it."""
+    policy.require_admin(actor)
+    mail = await InboundMail.get_or_none(id=inbound_id).only("id", "raw_bytes", "sender", "subject")
+    if mail is None:
+        raise NotFound("Inbound mail was not found.", field="id")
+    return preview(bytes(mail.raw_bytes), sender=mail.sender, subject=mail.subject)
 
 
 async def _get(inbound_id: int, statuses: Sequence[InboundStatus], refusal: str) -> InboundMail:

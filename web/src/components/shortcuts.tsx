@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t, tk } from "../i18n";
 import { isStaff, useSession } from "../session";
+import { useModal } from "./modal";
 
 /** Key (``KeyboardEvent.key``) → what it does; returning ``false`` leaves the key alone. */
 export type Keys = Record<string, () => boolean | void>;
@@ -104,16 +105,10 @@ const LIST: [string[], string, boolean?][] = [
  * back to where it was. */
 export function ShortcutsHelp() {
   const [open, setOpen] = useState(false);
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal(open);
   const { me } = useSession();
   const staff = isStaff(me);
   useShortcuts({ "?": () => setOpen(true) });
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
   return (
     <dialog
       ref={ref}

@@ -17,6 +17,7 @@ const AdminCannedDocument = graphql(`
       title
       body
       personal
+      version
       department {
         id
         name
@@ -121,7 +122,9 @@ export function CannedResponses() {
                 { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
               ],
               onSubmit: async ({ title, body }) => {
-                const data = await mutate(UpdateCannedDocument, { input: { id: c.id, title, body } });
+                const data = await mutate(UpdateCannedDocument, {
+                  input: { id: c.id, title, body, expectedVersion: c.version },
+                });
                 ok(data.updateCannedResponse, "CannedResponse");
                 await list.refetch();
               },

@@ -21,6 +21,7 @@ const AdminClientsDocument = graphql(`
       edges {
         node {
           id
+          version
           name
           email
           active
@@ -125,10 +126,11 @@ export function ClientAccounts() {
               password: password || null,
               language: language || null,
               timeZone,
+              expectedVersion: c.version,
             },
           });
           ok(data.updateUser, "User");
-          void list.refetch();
+          await list.refetch();
         },
       })}
       empty={t("No clients yet.")}

@@ -14,6 +14,7 @@ const AdminDepartmentsDocument = graphql(`
       name
       email
       autoCloseDays
+      version
     }
     settings {
       autoCloseDays
@@ -105,10 +106,10 @@ export function Departments() {
         controls: controls(true),
         onSubmit: async ({ name, email, autoCloseDays }) => {
           const data = await mutate(UpdateDepartmentDocument, {
-            input: { id: d.id, name, email, autoCloseDays: days(autoCloseDays) },
+            input: { id: d.id, name, email, autoCloseDays: days(autoCloseDays), expectedVersion: d.version },
           });
           ok(data.updateDepartment, "Department");
-          void list.refetch();
+          await list.refetch();
         },
       })}
       create={{

@@ -10,13 +10,14 @@ const SettingsDocument = graphql(`
   query AdminSettings {
     settings {
       autoCloseDays
+      version
     }
   }
 `);
 
 const SetAutoCloseDocument = graphql(`
-  mutation SetAutoCloseDays($days: Int!) {
-    setAutoCloseDays(days: $days) {
+  mutation SetAutoCloseDays($days: Int!, $expectedVersion: Int) {
+    setAutoCloseDays(days: $days, expectedVersion: $expectedVersion) {
       __typename
       ... on HelpdeskSettings {
         autoCloseDays
@@ -48,7 +49,10 @@ export function Settings() {
           },
         ]}
         onSubmit={async (values) => {
-          const data = await mutate(SetAutoCloseDocument, { days: Number(values.days) });
+          const data = await mutate(SetAutoCloseDocument, {
+            days: Number(values.days),
+            expectedVersion: current.data?.settings?.version ?? null,
+          });
           ok(data.setAutoCloseDays, "HelpdeskSettings");
           await current.refetch();
         }}

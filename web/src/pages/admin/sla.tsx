@@ -33,6 +33,7 @@ const AdminSlaDocument = graphql(`
         closes
       }
       holidays
+      version
     }
     slaPolicies {
       id
@@ -45,6 +46,7 @@ const AdminSlaDocument = graphql(`
       resolutionMinutes
       resolutionBusinessHours
       atRiskPercent
+      version
     }
     escalationRules {
       id
@@ -309,7 +311,13 @@ export function SlaSettings() {
                   ok(
                     (
                       await mutate(SetBusinessHoursDocument, {
-                        input: { departmentId: d.id, timezone: v.timezone ?? "", windows, holidays },
+                        input: {
+                          departmentId: d.id,
+                          timezone: v.timezone ?? "",
+                          windows,
+                          holidays,
+                          expectedVersion: hours?.version ?? null,
+                        },
                       })
                     ).setBusinessHours,
                     "BusinessHours",
@@ -400,6 +408,11 @@ export function SlaSettings() {
                     resolutionMinutes: minutes(v.resolutionMinutes),
                     resolutionBusinessHours: v.resolutionHours === "business",
                     atRiskPercent: Number(v.atRiskPercent),
+                    // The policy as this page loaded it (none: a new one).
+                    expectedVersion:
+                      data.data?.slaPolicies.find(
+                        (p) => p.departmentId === v.departmentId && p.priority === v.priority,
+                      )?.version ?? null,
                   },
                 })
               ).setSlaPolicy,

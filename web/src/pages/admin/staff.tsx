@@ -42,6 +42,7 @@ const AdminStaffDocument = graphql(`
 export const StaffMemberFieldsDoc = graphql(`
   fragment StaffMemberFields on User {
     id
+    version
     name
     email
     role
@@ -323,6 +324,7 @@ export function StaffMembers() {
                     language: language || null,
                     timeZone,
                     signature,
+                    expectedVersion: m.version,
                   },
                 });
                 ok(data.updateUser, "User");

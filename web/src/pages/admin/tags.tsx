@@ -14,6 +14,7 @@ const AdminTagsDocument = graphql(`
       id
       name
       color
+      version
     }
   }
 `);
@@ -98,9 +99,11 @@ export function Tags() {
         initial: { name: tag.name, color: tag.color },
         controls: CONTROLS,
         onSubmit: async ({ name, color }) => {
-          const data = await mutate(UpdateTagDocument, { input: { id: tag.id, name, color } });
+          const data = await mutate(UpdateTagDocument, {
+            input: { id: tag.id, name, color, expectedVersion: tag.version },
+          });
           ok(data.updateTag, "Tag");
-          void list.refetch();
+          await list.refetch();
         },
       })}
       empty={t("No tags yet.")}
