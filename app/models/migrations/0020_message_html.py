@@ -7,7 +7,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_user_language')]
+    dependencies = [('models', '0019_admin_versions')]
 
     initial = False
 
