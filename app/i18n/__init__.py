@@ -35,6 +35,40 @@ def N_(message: str) -> str:
     return message
 
 
+class Msg(str):
+    """A message for people that is translated where it is shown: the English text (it *is*
+    that string, so code that logs or compares it is unchanged) that remembers its catalogue
+    id (``template``) and the values filling it in. A value that is itself a ``Msg`` (a field's
+    label) is translated too; any other value (a name, a number) is shown as it is.
+    ``Msg("Ticket #{number} was not found.", number=7)``."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, /, **values: Any) -> Msg:
+        text = super().__new__(cls, template.format(**values) if values else template)
+        text.template = template
+        text.values = values
+        return text
+
+    @classmethod
+    def joined(cls, separator: str, parts: list[str]) -> Msg:
+        """``parts`` joined by ``separator``, each part translated where the whole is."""
+        names = [f"p{i}" for i in range(len(parts))]
+        template = separator.join("{" + name + "}" for name in names)
+        return cls(template, **dict(zip(names, parts, strict=True)))
+
+
+def translate(t: Translator, text: str) -> str:
+    """``text`` in ``t``'s language: a ``Msg`` by its template and values; a plain string by
+    itself as the catalogue id (a literal marked where it is written); text not in the catalogue
+    (what people wrote, names) stays as it is."""
+    if isinstance(text, Msg):
+        values = {k: translate(t, v) if isinstance(v, Msg) else v for k, v in text.values.items()}
+        return t._(text.template, **values) if values else t._(text.template)
+    return t._(text) if text else text
+
+
 def is_language(value: str | None) -> bool:
     return value in LANGUAGES
 
