@@ -7,6 +7,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied
 from app.i18n import Msg
+from app.infra import actor_generation
 from app.models import User
 from app.services.validation import Checks
 
@@ -57,4 +58,7 @@ async def update_profile(
     checks.raise_if_any()
     if fields:
         await user.save(update_fields=fields)
+    if "language" in fields:
+        # The actor carries the language its messages are said in: cached actors go stale.
+        await actor_generation.bump()
     return user
