@@ -373,7 +373,7 @@ async def _response_times(q: ReportQuery) -> Table:
         label = names.get(ident, UNASSIGNED) if ident else UNASSIGNED
         first, resolved = durations[(group, ident)]
         values = (*first, *resolved)
-        rows.append(Row(f"{group}:{ident or 0}", str(label), values, group))
+        rows.append(Row(f"{group}:{ident or 0}", label, values, group))
     rows.sort(key=lambda r: (r.group != "department", r.label, r.key))
     return Table(
         columns=(

@@ -76,6 +76,7 @@ async def test_a_german_user_gets_german_headers_and_labels(live_server, gql, se
     times = (await get(live_server, "response_times.csv", token=w.staff_x.token)).text
     assert times.splitlines()[0].startswith("Gruppe,Bezeichnung,Erste Antwort Median,")
     assert "Abteilung,Support,1200,3120,3,64800,82080,2" in times.splitlines()
+    assert "Mitarbeitende,Nicht zugewiesen,1200,1200,1,43200,43200,1" in times.splitlines()
     hours = (await get(live_server, "busiest_hours.csv", token=w.staff_x.token)).text
     assert [line.split(",")[0] for line in hours.splitlines()[1:3]] == ["Montag", "Dienstag"]
     backlog = (await get(live_server, "backlog.csv", token=w.staff_x.token)).text.splitlines()
