@@ -1,9 +1,12 @@
-"""Languages: the shipped ones, choosing one, and the message catalogue of notification mail.
+"""Languages: the shipped ones, choosing one, and the server's message catalogue (notification
+mail, and what the API says: typed errors' messages, notices, report labels).
 
 English text is the message id (gettext style), so English needs no catalogue; every other
 language has ``locale/LANG/LC_MESSAGES/messages.po``, read with Babel when first used (no
 compile step). Mail code marks a string with ``t._("Hello {name},", name=...)`` (``t`` the
 recipient's ``Translator``) or, for text chosen before the recipient is known, with ``N_``;
+the API's messages are ``Msg`` (a template with its values), translated by ``translate`` where
+the answer is made;
 ``tests/mail/test_mail_catalogue.py`` checks that every marked string has a German
 translation with the same placeholders and that the catalogue holds nothing unused.
 """
