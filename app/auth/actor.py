@@ -15,6 +15,8 @@ class Actor:
     email: str
     department_ids: frozenset[int] = field(default_factory=frozenset)
     token_id: int | None = None
+    language: str | None = None
+    """The user's chosen language (None: the installation's default), for messages to them."""
 
     @property
     def access(self) -> tuple[Role, frozenset[int]]:
@@ -52,4 +54,5 @@ async def actor_for(user: User, token_id: int | None = None) -> Actor:
         email=user.email,
         department_ids=department_ids,
         token_id=token_id,
+        language=user.language,
     )

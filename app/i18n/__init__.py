@@ -1,9 +1,12 @@
-"""Languages: the shipped ones, choosing one, and the message catalogue of notification mail.
+"""Languages: the shipped ones, choosing one, and the server's message catalogue (notification
+mail, and what the API says: typed errors' messages, notices, report labels).
 
 English text is the message id (gettext style), so English needs no catalogue; every other
 language has ``locale/LANG/LC_MESSAGES/messages.po``, read with Babel when first used (no
 compile step). Mail code marks a string with ``t._("Hello {name},", name=...)`` (``t`` the
 recipient's ``Translator``) or, for text chosen before the recipient is known, with ``N_``;
+the API's messages are ``Msg`` (a template with its values), translated by ``translate`` where
+the answer is made;
 ``tests/mail/test_mail_catalogue.py`` checks that every marked string has a German
 translation with the same placeholders and that the catalogue holds nothing unused.
 """
@@ -33,6 +36,40 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogue where it is written; translated where it is sent."""
     return message
+
+
+class Msg(str):
+    """A message for people that is translated where it is shown: the English text (it *is*
+    that string, so code that logs or compares it is unchanged) that remembers its catalogue
+    id (``template``) and the values filling it in. A value that is itself a ``Msg`` (a field's
+    label) is translated too; any other value (a name, a number) is shown as it is.
+    ``Msg("Ticket #{number} was not found.", number=7)``."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, /, **values: Any) -> Msg:
+        text = super().__new__(cls, template.format(**values) if values else template)
+        text.template = template
+        text.values = values
+        return text
+
+    @classmethod
+    def joined(cls, separator: str, parts: list[str]) -> Msg:
+        """``parts`` joined by ``separator``, each part translated where the whole is."""
+        names = [f"p{i}" for i in range(len(parts))]
+        template = separator.join("{" + name + "}" for name in names)
+        return cls(template, **dict(zip(names, parts, strict=True)))
+
+
+def translate(t: Translator, text: str) -> str:
+    """``text`` in ``t``'s language: a ``Msg`` by its template and values; a plain string by
+    itself as the catalogue id (a literal marked where it is written); text not in the catalogue
+    (what people wrote, names) stays as it is."""
+    if isinstance(text, Msg):
+        values = {k: translate(t, v) if isinstance(v, Msg) else v for k, v in text.values.items()}
+        return t._(text.template, **values) if values else t._(text.template)
+    return t._(text) if text else text
 
 
 def is_language(value: str | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from app.auth.credentials import SESSION_COOKIE
-from app.i18n import LANGUAGE_NAMES, LANGUAGES
+from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from app.schema.accounts import (
     Accepted,
     AcceptedResult,
@@ -129,7 +129,9 @@ class AccountMutations:
             address=info.context.client_address(),
         )
         return Accepted(
-            message="If an account has this address, we sent it a link to choose a new password."
+            message=info.context.say(
+                N_("If an account has this address, we sent it a link to choose a new password.")
+            )
         )
 
     @mutation(
@@ -140,7 +142,7 @@ class AccountMutations:
         await account_links.set_password_with_link(
             settings=info.context.settings, token=token, password=password
         )
-        return Accepted(message="Your password is set. Sign in with it.")
+        return Accepted(message=info.context.say(N_("Your password is set. Sign in with it.")))
 
     @mutation(
         description="A client account (when CLIENT_SIGNUP is on): a link to confirm the address "
@@ -161,12 +163,18 @@ class AccountMutations:
                 else None
             ),
         )
-        return Accepted(message="Check your mail: we sent a link to finish signing up.")
+        return Accepted(
+            message=info.context.say(N_("Check your mail: we sent a link to finish signing up."))
+        )
 
     @mutation(description="Confirms the address with the token of the link mailed at sign-up.")
     async def verify_email(self, info: Info, token: str) -> AcceptedResult:
         await account_links.verify_email(settings=info.context.settings, token=token)
-        return Accepted(message="Your address is confirmed. Sign in to open your first ticket.")
+        return Accepted(
+            message=info.context.say(
+                N_("Your address is confirmed. Sign in to open your first ticket.")
+            )
+        )
 
     @mutation(
         description="The caller's own profile; leave out what stays. language: en or de. "

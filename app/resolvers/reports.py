@@ -38,4 +38,4 @@ class ReportQueries:
             department_id=optional_id(department_id, "departmentId"),
             granularity=granularity,
         )
-        return Report.of(result)
+        return Report.of(result, info.context.translator())

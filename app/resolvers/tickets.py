@@ -200,12 +200,12 @@ class TicketMutations:
                 search_language=info.context.settings.search_language,
             )
         except errors.DomainError as exc:
-            return [BulkUpdateResult(number=None, ticket=None, error=to_error(exc))]
+            return [BulkUpdateResult(number=None, ticket=None, error=to_error(exc, info))]
         return [
             BulkUpdateResult(
                 number=outcome.number,
                 ticket=Ticket.of(outcome.ticket) if outcome.ticket is not None else None,
-                error=to_error(outcome.error) if outcome.error is not None else None,
+                error=to_error(outcome.error, info) if outcome.error is not None else None,
             )
             for outcome in outcomes
         ]

@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.auth.actor import Actor
 from app.auth.credentials import actor_from_secret, presented_secret
 from app.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Msg, Translator, from_accept_language, translate, translator
 from app.schema.core.ids import optional_id
 from app.services import reports
 
@@ -34,6 +36,15 @@ def _moment(request: Request, name: str) -> datetime:
         raise ValidationFailed.single(name, "Give an ISO 8601 time.") from None
 
 
+def _translator(request: Request, actor: Actor | None) -> Translator:
+    """The requester's language: their profile's, else ``Accept-Language``, else the default."""
+    default = request.app.state.helpdesk.settings.default_language
+    language = actor.language if actor is not None else None
+    if not language:
+        language = from_accept_language(request.headers.get("accept-language"), default)
+    return translator(language, default_language=default)
+
+
 async def report_csv(request: Request) -> Response:
     actor = await actor_from_secret(presented_secret(request))
     query = request.query_params
@@ -46,7 +57,9 @@ async def report_csv(request: Request) -> Response:
             granularity = reports.Granularity(query.get("granularity", "day"))
         except ValueError:
             choices = ", ".join(g.value for g in reports.Granularity)
-            raise ValidationFailed.single("granularity", f"Give one of {choices}.") from None
+            raise ValidationFailed.single(
+                "granularity", Msg("Give one of {choices}.", choices=choices)
+            ) from None
         result = await reports.report(
             actor=actor,
             kind=kind,
@@ -56,10 +69,12 @@ async def report_csv(request: Request) -> Response:
             granularity=granularity,
         )
     except DomainError as error:
-        return PlainTextResponse(error.message, status_code=_status(error), headers=_HEADERS)
+        text = translate(_translator(request, actor), error.message)
+        return PlainTextResponse(text, status_code=_status(error), headers=_HEADERS)
     name = f"{kind.value}-{result.query.start.date()}-{result.query.end.date()}.csv"
+    keys = query.get("headers") == "keys"
     return Response(
-        reports.to_csv(result),
+        reports.to_csv(result, None if keys else _translator(request, actor)),
         media_type="text/csv; charset=utf-8",
         headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )

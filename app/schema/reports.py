@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from app.i18n import Translator
 from app.schema.core.errors import result_union
 from app.services import reports
 
@@ -57,7 +58,8 @@ class Report:
     rows: list[ReportRow]
 
     @classmethod
-    def of(cls, result: reports.Report) -> Report:
+    def of(cls, result: reports.Report, t: Translator) -> Report:
+        """The report with its labels in ``t``'s language (keys stay as they are)."""
         q, table = result.query, result.table
         return cls(
             kind=q.kind,
@@ -66,9 +68,17 @@ class Report:
             granularity=q.granularity,
             department_id=strawberry.ID(str(q.department_id)) if q.department_id else None,
             time_zone=table.timezone,
-            columns=[ReportColumn(key=c.key, label=c.label, unit=c.unit) for c in table.columns],
+            columns=[
+                ReportColumn(key=c.key, label=reports.marked(t, c.label), unit=c.unit)
+                for c in table.columns
+            ],
             rows=[
-                ReportRow(key=r.key, label=r.label, group=r.group, values=list(r.values))
+                ReportRow(
+                    key=r.key,
+                    label=reports.marked(t, r.label),
+                    group=r.group,
+                    values=list(r.values),
+                )
                 for r in table.rows
             ],
         )

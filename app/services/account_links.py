@@ -22,7 +22,7 @@ from app.config import Settings
 from app.errors import PermissionDenied, ValidationFailed
 from app.events import AccountMail, emit_account_mail, emit_session_change
 from app.events.signals import AccountMailKind
-from app.i18n import from_accept_language
+from app.i18n import N_, from_accept_language
 from app.infra.clock import now
 from app.models import Role, User
 from app.services.audit import record_account
@@ -30,7 +30,7 @@ from app.services.directory import check_email, normalise_email
 from app.services.login_limit import LoginLimiter
 from app.services.validation import Checks
 
-BAD_LINK = (
+BAD_LINK = N_(
     "This link is not valid any more: it was used, it expired, or the account changed. "
     "Ask for a new one."
 )

@@ -21,6 +21,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.events import emit_session_change
+from app.i18n import Msg
 from app.infra import db, metrics
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
@@ -148,7 +149,10 @@ async def create_api_token(*, actor: Actor | None, name: str) -> tuple[str, Auth
         if await live.using_db(connection).count() >= MAX_API_TOKENS:
             checks.fail(
                 "name",
-                f"You have {MAX_API_TOKENS} API tokens, the most one may have; revoke one first.",
+                Msg(
+                    "You have {n} API tokens, the most one may have; revoke one first.",
+                    n=MAX_API_TOKENS,
+                ),
             )
             checks.raise_if_any()
         return await issue_token(user, TokenKind.API, name=name)  # in this transaction

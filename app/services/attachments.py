@@ -28,6 +28,7 @@ from app.file_kinds import (
     name_and_type,
     sanitise_filename,
 )
+from app.i18n import Msg
 from app.infra.clock import now
 from app.infra.storage import FileStore, StoredBlob, TooLarge, file_store
 from app.models import Attachment, Message
@@ -99,8 +100,11 @@ async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[Pre
     if len(files) > settings.max_files_per_message:
         raise ValidationFailed.single(
             "attachments",
-            f"A message may carry at most {settings.max_files_per_message} files; "
-            f"this one has {len(files)}.",
+            Msg(
+                "A message may carry at most {limit} files; this one has {n}.",
+                limit=settings.max_files_per_message,
+                n=len(files),
+            ),
         )
     store = file_store(settings)
     prepared: list[PreparedFile] = []
@@ -120,7 +124,7 @@ async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[Pre
         raise
     if refusals:
         await discard(prepared)
-        raise ValidationFailed.single("attachments", " ".join(refusals))
+        raise ValidationFailed.single("attachments", Msg.joined(" ", refusals))
     return prepared
 
 

@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Msg
 from app.models import Department, Tag, Ticket, TicketPriority, TicketStatus
 from app.services import tags, ticket_list
 from app.services.tickets import UNSET, UpdateFields, apply_update, get_ticket
@@ -79,7 +80,8 @@ async def bulk_update_tickets(
         )
         if found is None:
             raise ValidationFailed.single(
-                "filter", f"More than {MAX_BULK:,} tickets match; narrow the filter."
+                "filter",
+                Msg("More than {n} tickets match; narrow the filter.", n=format(MAX_BULK, ",")),
             )
         wanted = found
     fields = UpdateFields(
@@ -115,7 +117,9 @@ async def _checked(
     if numbers is not None and not wanted:
         checks.fail("numbers", "Choose at least one ticket.")
     if len(wanted) > MAX_BULK:
-        checks.fail("numbers", f"Choose at most {MAX_BULK:,} tickets at a time.")
+        checks.fail(
+            "numbers", Msg("Choose at most {n} tickets at a time.", n=format(MAX_BULK, ","))
+        )
     if change.empty:
         checks.fail("change", "Choose a change to make.")
     if change.status is TicketStatus.ANSWERED:
@@ -149,7 +153,7 @@ async def _update_one(
 ) -> Ticket:
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_manage_ticket(actor, ticket):
-        raise NotFound(f"Ticket #{number} was not found.", field="number")
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
 
     async def retag(connection: BaseDBAsyncClient, locked: Ticket) -> tuple[str, ...]:
         if not (adding or removing):

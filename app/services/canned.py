@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied
+from app.i18n import Msg
 from app.infra import db
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
@@ -61,7 +62,14 @@ def _check_body(checks: Checks, body: str) -> str:
     if unknown:
         names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
         known = ", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS)
-        checks.fail("body", f"Unknown placeholder {names}. Known placeholders: {known}.")
+        checks.fail(
+            "body",
+            Msg(
+                "Unknown placeholder {names}. Known placeholders: {known}.",
+                names=names,
+                known=known,
+            ),
+        )
     return body
 
 
@@ -92,14 +100,19 @@ async def create_canned(
         if personal and await existing.count() >= MAX_PERSONAL_CANNED:
             checks.fail(
                 "title",
-                f"You have {MAX_PERSONAL_CANNED} personal canned responses, the most one may "
-                "have; delete one first.",
+                Msg(
+                    "You have {n} personal canned responses, the most one may have; "
+                    "delete one first.",
+                    n=MAX_PERSONAL_CANNED,
+                ),
             )
         elif not personal and await existing.count() >= MAX_CANNED_RESPONSES:
             checks.fail(
                 "title",
-                f"There are {MAX_CANNED_RESPONSES} canned responses, the most there may be; "
-                "delete one first.",
+                Msg(
+                    "There are {n} canned responses, the most there may be; delete one first.",
+                    n=MAX_CANNED_RESPONSES,
+                ),
             )
         checks.raise_if_any()
         return await CannedResponse.create(

@@ -23,6 +23,7 @@ from app.auth.actor import Actor, actor_for
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.events import EventType, event_for
+from app.i18n import Msg
 from app.models import Contact, Ticket, TicketFollower, User
 from app.services import audit, contacts
 from app.services.ticket_changes import ticket_changes
@@ -38,19 +39,21 @@ async def set_ticket_ccs(
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_set_ccs(actor, ticket):
-        raise NotFound(f"Ticket #{number} was not found.", field="number")
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
     wanted, bad = contacts.parse(addresses)
     if bad:
         shown = ", ".join(repr(b)[:80] for b in bad[:5])
-        raise ValidationFailed.single("addresses", f"Not a valid email address: {shown}.")
+        raise ValidationFailed.single(
+            "addresses", Msg("Not a valid email address: {shown}.", shown=shown)
+        )
     if len(wanted) > contacts.MAX_CCS:
         raise ValidationFailed.single(
-            "addresses", f"A ticket has at most {contacts.MAX_CCS} CC addresses."
+            "addresses", Msg("A ticket has at most {n} CC addresses.", n=contacts.MAX_CCS)
         )
     async with ticket_changes() as change:
         ticket = await change.lock(ticket.id)
         if not policy.can_set_ccs(actor, ticket):  # moved meanwhile
-            raise NotFound(f"Ticket #{number} was not found.", field="number")
+            raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
         changed = await contacts.change(
             change.connection,
             actor=actor,
@@ -74,11 +77,11 @@ async def set_following(*, actor: Actor | None, number: int, following: bool) ->
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_follow(actor, ticket):
-        raise NotFound(f"Ticket #{number} was not found.", field="number")
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
     async with ticket_changes() as change:
         ticket = await change.lock(ticket.id)
         if not policy.can_follow(actor, ticket):
-            raise NotFound(f"Ticket #{number} was not found.", field="number")
+            raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
         links = TicketFollower.filter(ticket_id=ticket.id, user_id=actor.user_id)
         exists = await links.using_db(change.connection).exists()
         if exists == following:

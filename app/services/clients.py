@@ -17,6 +17,7 @@ from tortoise.functions import Count, Max
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed, bad_cursor
+from app.i18n import Msg
 from app.models import Ticket, TicketStatus, User
 from app.services.ticket_list import STATUS_ORDER
 
@@ -73,7 +74,7 @@ def _search(text: str | None) -> Q:
     text = " ".join(text.split())
     if len(text) > MAX_CLIENT_SEARCH:
         raise ValidationFailed.single(
-            "search", f"Search for at most {MAX_CLIENT_SEARCH} characters."
+            "search", Msg("Search for at most {n} characters.", n=MAX_CLIENT_SEARCH)
         )
     return Q(name__icontains=text) | Q(email__icontains=text)
 

@@ -27,6 +27,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import ValidationFailed
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Contact, Department, Ticket, TicketCc, User
 from app.services import audit
@@ -154,8 +155,11 @@ async def _within_daily_new(
     if strict:
         raise ValidationFailed.single(
             "addresses",
-            f"At most {MAX_NEW_CONTACTS_PER_DAY} new addresses can be copied in a day; "
-            f"{room} more today.",
+            Msg(
+                "At most {n} new addresses can be copied in a day; {room} more today.",
+                n=MAX_NEW_CONTACTS_PER_DAY,
+                room=room,
+            ),
         )
     allowed = {cc.email for cc in new[:room]}
     return [cc for cc in adding if cc.email in known or cc.email in allowed]
@@ -187,7 +191,9 @@ async def change(
     refused = await refusals(wanted, ticket, settings, client.email)
     if refused and strict:
         named = "; ".join(f"{email} {why}" for email, why in refused.items())
-        raise ValidationFailed.single("addresses", f"These cannot be CC'd: {named}.")
+        raise ValidationFailed.single(
+            "addresses", Msg("These cannot be CC'd: {named}.", named=named)
+        )
     wanted = [cc for cc in wanted if cc.email not in refused]
     before = await current(connection, ticket.id)
     have = {contact.email for contact in before}
@@ -201,7 +207,8 @@ async def change(
     if len(adding) > room:
         if strict:
             raise ValidationFailed.single(
-                "addresses", f"A ticket has at most {MAX_CCS} CC addresses; remove one first."
+                "addresses",
+                Msg("A ticket has at most {n} CC addresses; remove one first.", n=MAX_CCS),
             )
         adding = adding[: max(room, 0)]
     adding = await _within_daily_new(connection, ticket.client_id, adding, strict=strict)

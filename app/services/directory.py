@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
 from app.events import AccountMail, emit_account_mail, emit_session_change
+from app.i18n import Msg
 from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
@@ -85,7 +86,9 @@ async def create_department(
     async with in_transaction() as connection:
         await db.serialize(connection, "cap:departments", table="departments")
         if await Department.all().using_db(connection).count() >= MAX_DEPARTMENTS:
-            checks.fail("name", f"There are {MAX_DEPARTMENTS} departments, the most there may be.")
+            checks.fail(
+                "name", Msg("There are {n} departments, the most there may be.", n=MAX_DEPARTMENTS)
+            )
             checks.raise_if_any()
         if await Department.filter(name=name).using_db(connection).exists():
             raise Conflict("A department with that name exists.", field="name")

@@ -20,6 +20,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import PermissionDenied, ValidationFailed
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Draft, Ticket
 from app.services.tickets import get_ticket
@@ -37,7 +38,7 @@ async def save_draft(
         raise PermissionDenied("Only staff may write internal notes.", field="internal")
     if len(body.encode()) > MAX_BODY_BYTES:
         raise ValidationFailed(
-            {"body": f"A draft must be at most {MAX_BODY_BYTES // 1024} KB, as a message."}
+            {"body": Msg("A draft must be at most {n} KB, as a message.", n=MAX_BODY_BYTES // 1024)}
         )
     if not body.strip():
         await Draft.filter(user_id=actor.user_id, ticket_id=ticket.id).delete()

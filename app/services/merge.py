@@ -34,6 +34,7 @@ from app.auth.actor import Actor, actor_for
 from app.config import Settings, get_settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Message, MessageSource, Ticket, TicketFollower, TicketStatus, User
 from app.services import audit, contacts
@@ -51,7 +52,7 @@ class Merged:
 
 
 def _not_found(number: int, field: str) -> NotFound:
-    return NotFound(f"Ticket #{number} was not found.", field=field)
+    return NotFound(Msg("Ticket #{number} was not found.", number=number), field=field)
 
 
 async def _workable(actor: Actor, number: int, field: str) -> Ticket:
@@ -66,18 +67,26 @@ async def _workable(actor: Actor, number: int, field: str) -> Ticket:
 
 def _check(source: Ticket, target: Ticket, different_clients: bool) -> None:
     if source.merged_into_id is not None:
-        raise Conflict(f"Ticket #{source.number} was merged already.", field="source")
+        raise Conflict(
+            Msg("Ticket #{number} was merged already.", number=source.number), field="source"
+        )
     if target.merged_into_id is not None:
         raise Conflict(
-            f"Ticket #{target.number} was itself merged into another; merge into that one.",
+            Msg(
+                "Ticket #{number} was itself merged into another; merge into that one.",
+                number=target.number,
+            ),
             field="target",
         )
     if source.client_id != target.client_id and not different_clients:
         raise ValidationFailed.single(
             "differentClients",
-            f"Tickets #{source.number} and #{target.number} belong to different clients; "
-            "confirm to merge them anyway (the target's client will not see the source's "
-            "messages).",
+            Msg(
+                "Tickets #{source} and #{target} belong to different clients; confirm to merge "
+                "them anyway (the target's client will not see the source's messages).",
+                source=source.number,
+                target=target.number,
+            ),
         )
 
 

@@ -14,6 +14,7 @@ from app.auth.actor import SYSTEM, Actor
 from app.config import Settings
 from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
 from app.services import attachments, contacts, drafts, markdown
@@ -108,11 +109,17 @@ async def _merged_away(
         target = target.using_db(connection)
     if await target.exists():
         return Conflict(
-            f"Ticket #{ticket.number} was merged into another ticket; write there.",
+            Msg(
+                "Ticket #{number} was merged into another ticket; write there.",
+                number=ticket.number,
+            ),
             field="number",
         )
     return Conflict(
-        f"Ticket #{ticket.number} was merged into another conversation; please open a new ticket.",
+        Msg(
+            "Ticket #{number} was merged into another conversation; please open a new ticket.",
+            number=ticket.number,
+        ),
         field="number",
     )
 
@@ -246,7 +253,10 @@ async def reply_as_contact(
     mail (``mail_ccs``) adds nobody: only the client and staff add CCs
     (``policy.contact_may_add_ccs``)."""
     if ticket.merged_into_id is not None:
-        raise Conflict(f"Ticket #{ticket.number} was merged into another ticket.", field="number")
+        raise Conflict(
+            Msg("Ticket #{number} was merged into another ticket.", number=ticket.number),
+            field="number",
+        )
     checks = Checks()
     body = checks.body("body", body)
     checks.raise_if_any()
@@ -261,7 +271,8 @@ async def reply_as_contact(
                 raise PermissionDenied("This address is no longer copied on the ticket.")
             if locked.merged_into_id is not None:
                 raise Conflict(
-                    f"Ticket #{locked.number} was merged into another ticket.", field="number"
+                    Msg("Ticket #{number} was merged into another ticket.", number=locked.number),
+                    field="number",
                 )
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()

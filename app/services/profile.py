@@ -6,6 +6,8 @@ from __future__ import annotations
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied
+from app.i18n import Msg
+from app.infra import actor_generation
 from app.models import User
 from app.services.validation import Checks
 
@@ -17,9 +19,11 @@ def check_signature(checks: Checks, value: str, field: str = "signature") -> str
     """A signature: Markdown, at most 1,000 characters and 20 lines; empty removes it."""
     text = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").strip().split("\n"))
     if len(text) > MAX_SIGNATURE_CHARS:
-        checks.fail(field, f"A signature must be at most {MAX_SIGNATURE_CHARS} characters.")
+        checks.fail(
+            field, Msg("A signature must be at most {n} characters.", n=MAX_SIGNATURE_CHARS)
+        )
     elif text.count("\n") >= MAX_SIGNATURE_LINES:
-        checks.fail(field, f"A signature must be at most {MAX_SIGNATURE_LINES} lines.")
+        checks.fail(field, Msg("A signature must be at most {n} lines.", n=MAX_SIGNATURE_LINES))
     return text
 
 
@@ -54,4 +58,7 @@ async def update_profile(
     checks.raise_if_any()
     if fields:
         await user.save(update_fields=fields)
+    if "language" in fields:
+        # The actor carries the language its messages are said in: cached actors go stale.
+        await actor_generation.bump()
     return user

@@ -37,6 +37,7 @@ from app.auth.rating_links import make_token, read_token, token_valid
 from app.config import Settings
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, emit, event_for
+from app.i18n import N_, Msg
 from app.infra.clock import now
 from app.models import (
     AuditEntry,
@@ -51,7 +52,7 @@ from app.services.validation import Checks
 
 MAX_COMMENT_CHARS = 2000
 
-BAD_LINK = (
+BAD_LINK = N_(
     "This rating link is not valid any more: it expired or does not belong to this ticket. "
     "Sign in to rate the ticket on its page."
 )
@@ -102,7 +103,7 @@ def _comment(checks: Checks, comment: str | None) -> str | None:
         return None
     text = comment.strip()
     if len(text) > MAX_COMMENT_CHARS:
-        checks.fail("comment", f"Comment must be at most {MAX_COMMENT_CHARS} characters.")
+        checks.fail("comment", Msg("Comment must be at most {n} characters.", n=MAX_COMMENT_CHARS))
     return text or None
 
 

@@ -23,6 +23,7 @@ from tortoise import connections
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Msg, Translator, translate
 from app.infra.clock import now
 from app.models import BusinessCalendar, Department, TicketStatus, User
 from app.services.search import Sql
@@ -210,7 +211,10 @@ async def _ticket_volume(q: ReportQuery) -> Table:
     )
     counts = {row[0]: (int(row[1]), int(row[2])) for row in await _rows(sql, text)}
     return Table(
-        columns=(Column("opened", "Opened", Unit.COUNT), Column("closed", "Closed", Unit.COUNT)),
+        columns=(
+            Column("opened", Msg("Opened"), Unit.COUNT),
+            Column("closed", Msg("Closed"), Unit.COUNT),
+        ),
         rows=tuple(
             Row(key, key, tuple(float(n) for n in counts.get(key, (0, 0))))
             for key, _, _ in _periods(q)
@@ -219,6 +223,13 @@ async def _ticket_volume(q: ReportQuery) -> Table:
 
 
 BACKLOG_STATUSES = tuple(s for s in TicketStatus if s is not TicketStatus.CLOSED)
+STATUS_LABELS = {
+    TicketStatus.OPEN: Msg("Open"),
+    TicketStatus.ANSWERED: Msg("Answered"),
+    TicketStatus.CUSTOMER_REPLY: Msg("Customer Reply"),
+    TicketStatus.IN_PROGRESS: Msg("In Progress"),
+    TicketStatus.ON_HOLD: Msg("On Hold"),
+}
 
 
 async def _backlog(q: ReportQuery) -> Table:
@@ -265,9 +276,7 @@ async def _backlog(q: ReportQuery) -> Table:
         for status, n in later[key_].items():
             counts[status] -= n
     return Table(
-        columns=tuple(
-            Column(s.value, s.name.replace("_", " ").title(), Unit.COUNT) for s in BACKLOG_STATUSES
-        ),
+        columns=tuple(Column(s.value, STATUS_LABELS[s], Unit.COUNT) for s in BACKLOG_STATUSES),
         rows=tuple(reversed(rows)),
     )
 
@@ -361,19 +370,19 @@ async def _response_times(q: ReportQuery) -> Table:
     rows = []
     for group, ident in groups:
         names = departments if group == "department" else staff
-        label = names.get(ident, "Unassigned") if ident else "Unassigned"
+        label = names.get(ident, UNASSIGNED) if ident else UNASSIGNED
         first, resolved = durations[(group, ident)]
         values = (*first, *resolved)
-        rows.append(Row(f"{group}:{ident or 0}", str(label), values, group))
+        rows.append(Row(f"{group}:{ident or 0}", label, values, group))
     rows.sort(key=lambda r: (r.group != "department", r.label, r.key))
     return Table(
         columns=(
-            Column("first_response_median", "First response median", Unit.SECONDS),
-            Column("first_response_p90", "First response p90", Unit.SECONDS),
-            Column("first_response_count", "First responses", Unit.COUNT),
-            Column("resolution_median", "Resolution median", Unit.SECONDS),
-            Column("resolution_p90", "Resolution p90", Unit.SECONDS),
-            Column("resolution_count", "Resolved", Unit.COUNT),
+            Column("first_response_median", Msg("First response median"), Unit.SECONDS),
+            Column("first_response_p90", Msg("First response p90"), Unit.SECONDS),
+            Column("first_response_count", Msg("First responses"), Unit.COUNT),
+            Column("resolution_median", Msg("Resolution median"), Unit.SECONDS),
+            Column("resolution_p90", Msg("Resolution p90"), Unit.SECONDS),
+            Column("resolution_count", Msg("Resolved"), Unit.COUNT),
         ),
         rows=tuple(rows),
     )
@@ -401,23 +410,31 @@ async def _sla_compliance(q: ReportQuery) -> Table:
     numbers = [int(n or 0) for n in row]
     rows = []
     for index, (key, label) in enumerate(
-        (("first_response", "First response"), ("resolution", "Resolution"))
+        (("first_response", Msg("First response")), ("resolution", Msg("Resolution")))
     ):
         met, breached, pending = numbers[index * 3 : index * 3 + 3]
         share = round(100 * met / (met + breached), 1) if met + breached else None
         rows.append(Row(key.upper(), label, (float(met), float(breached), float(pending), share)))
     return Table(
         columns=(
-            Column("met", "Met", Unit.COUNT),
-            Column("breached", "Breached", Unit.COUNT),
-            Column("pending", "Pending", Unit.COUNT),
-            Column("met_share", "Met %", Unit.PERCENT),
+            Column("met", Msg("Met"), Unit.COUNT),
+            Column("breached", Msg("Breached"), Unit.COUNT),
+            Column("pending", Msg("Pending"), Unit.COUNT),
+            Column("met_share", Msg("Met %"), Unit.PERCENT),
         ),
         rows=tuple(rows),
     )
 
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    Msg("Monday"),
+    Msg("Tuesday"),
+    Msg("Wednesday"),
+    Msg("Thursday"),
+    Msg("Friday"),
+    Msg("Saturday"),
+    Msg("Sunday"),
+)
 QUARTER = 900
 
 
@@ -466,9 +483,9 @@ async def _satisfaction(q: ReportQuery) -> Table:
         rows.append(Row(key, key, (float(good), float(total - good), score)))
     return Table(
         columns=(
-            Column("good", "Good", Unit.COUNT),
-            Column("bad", "Bad", Unit.COUNT),
-            Column("score", "CSAT (% Good)", Unit.PERCENT),
+            Column("good", Msg("Good"), Unit.COUNT),
+            Column("bad", Msg("Bad"), Unit.COUNT),
+            Column("score", Msg("CSAT (% Good)"), Unit.PERCENT),
         ),
         rows=tuple(rows),
     )
@@ -490,8 +507,20 @@ def _cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(result: Report) -> str:
-    """The report's table as CSV (a header row, then one line per row; empty: no value)."""
+GROUP_LABELS = {"department": Msg("department"), "staff": Msg("staff")}
+UNASSIGNED = Msg("Unassigned")
+
+
+def marked(t: Translator, text: str) -> str:
+    """A label in ``t``'s language when the code wrote it (a ``Msg``); names people gave
+    (departments, staff) and dates stay as they are."""
+    return translate(t, text) if isinstance(text, Msg) else text
+
+
+def to_csv(result: Report, t: Translator | None = None) -> str:
+    """The report's table as CSV (a header row, then one line per row; empty: no value).
+    With a translator: the header and the labels in its language; without: the stable
+    machine form (``group``, ``key``, the column keys; the rows by key)."""
     import csv
     import io
 
@@ -499,9 +528,20 @@ def to_csv(result: Report) -> str:
     writer = csv.writer(out)
     table = result.table
     grouped = any(row.group for row in table.rows)
-    writer.writerow((["group"] if grouped else []) + ["label"] + [c.label for c in table.columns])
+    if t is None:
+        header = (["group"] if grouped else []) + ["key"] + [c.key for c in table.columns]
+    else:
+        group, label = t._("group"), t._("label")
+        header = ([group] if grouped else []) + [label]
+        header += [marked(t, c.label) for c in table.columns]
+    writer.writerow(header)
     for row in table.rows:
         values = ["" if v is None else f"{v:g}" for v in row.values]
-        label = _cell(row.label)
-        writer.writerow(([row.group or ""] if grouped else []) + [label] + values)
+        if t is None:
+            first = [row.group or ""] if grouped else []
+            name = row.key
+        else:
+            first = [marked(t, GROUP_LABELS.get(row.group or "", ""))] if grouped else []
+            name = marked(t, row.label)
+        writer.writerow([*first, _cell(name), *values])
     return out.getvalue()

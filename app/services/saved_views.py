@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Department, SavedView, TicketPriority, TicketStatus
 from app.services import ticket_list
@@ -152,19 +153,20 @@ async def save_view(
             if await shared.count() >= MAX_SHARED_PER_DEPARTMENT:
                 checks.fail(
                     "departmentId",
-                    f"A department has at most {MAX_SHARED_PER_DEPARTMENT} shared views.",
+                    Msg("A department has at most {n} shared views.", n=MAX_SHARED_PER_DEPARTMENT),
                 )
     if name and "name" not in checks.errors:
         taken = SavedView.filter(owner_id=actor.user_id, name_key=_key(name))
         if view is not None:
             taken = taken.exclude(id=view.id)
         if await taken.exists():
-            checks.fail("name", f"You have a view named {name!r} already.")
+            checks.fail("name", Msg("You have a view named {name} already.", name=repr(name)))
     if view is None and await SavedView.filter(owner_id=actor.user_id).count() >= (
         MAX_VIEWS_PER_USER
     ):
         checks.fail(
-            "name", f"You have {MAX_VIEWS_PER_USER} views, the most one may keep; delete one."
+            "name",
+            Msg("You have {n} views, the most one may keep; delete one.", n=MAX_VIEWS_PER_USER),
         )
     checks.raise_if_any()
     moment = now()
@@ -187,7 +189,9 @@ async def save_view(
     try:
         await view.save()
     except IntegrityError:  # the same name saved meanwhile
-        raise ValidationFailed.single("name", f"You have a view named {name!r} already.") from None
+        raise ValidationFailed.single(
+            "name", Msg("You have a view named {name} already.", name=repr(name))
+        ) from None
     return view
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from tortoise import connections
 
 from app.errors import ValidationFailed
+from app.i18n import Msg
 
 MAX_QUERY_LENGTH = 200
 """Longer queries are refused: nobody types more, and each word costs an index lookup."""
@@ -86,7 +87,7 @@ def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuer
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationFailed.single(
-            "search", f"Search for at most {MAX_QUERY_LENGTH} characters."
+            "search", Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
         )
     if _MARKERS.search(text):
         raise ValidationFailed.single("search", "That text cannot be searched for.")

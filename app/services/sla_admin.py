@@ -16,6 +16,7 @@ from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.errors import NotFound, PermissionDenied
 from app.events import EventType, emit, event_for
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import (
     BusinessCalendar,
@@ -42,6 +43,12 @@ def _require(actor: Actor | None) -> Actor:
     if not policy.can_manage_sla(actor):
         raise PermissionDenied("Only administrators may configure service levels.")
     return actor
+
+
+def _sentence(exc: Exception) -> str:
+    """A business-hours complaint as a sentence (it is in English only)."""
+    text = str(exc)
+    return text[:1].upper() + text[1:] + "."
 
 
 async def _department(checks: Checks, department_id: int | None, field: str) -> Department | None:
@@ -84,7 +91,7 @@ async def set_business_hours(
     try:
         business_hours.zone(timezone.strip())
     except ValueError as exc:
-        checks.fail("timezone", f"{exc}.")
+        checks.fail("timezone", _sentence(exc))
     weekly = None
     try:
         weekly = business_hours.weekly_from(
@@ -96,9 +103,9 @@ async def set_business_hours(
             for w in windows
         )
     except ValueError as exc:
-        checks.fail("windows", f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        checks.fail("windows", _sentence(exc))
     if len(holidays) > MAX_HOLIDAYS:
-        checks.fail("holidays", f"At most {MAX_HOLIDAYS} holidays.")
+        checks.fail("holidays", Msg("At most {n} holidays.", n=MAX_HOLIDAYS))
     checks.raise_if_any()
     assert department is not None and weekly is not None
     calendar = await versions.upsert(
@@ -170,7 +177,7 @@ async def set_policy(
             continue
         given += 1
         if not 1 <= minutes <= MAX_TARGET_MINUTES:
-            checks.fail(field, f"A target is 1 to {MAX_TARGET_MINUTES} minutes.")
+            checks.fail(field, Msg("A target is 1 to {n} minutes.", n=MAX_TARGET_MINUTES))
     if given == 0:
         checks.fail("firstResponseMinutes", "Set at least one target.")
     if not 1 <= terms.at_risk_percent <= 99:
@@ -278,7 +285,7 @@ async def create_rule(*, actor: Actor | None, rule: RuleInput) -> EscalationRule
     values = await _checked_rule(rule)
     if await EscalationRule.all().count() >= MAX_RULES:
         checks = Checks()
-        checks.fail("name", f"There are {MAX_RULES} rules, the most there may be.")
+        checks.fail("name", Msg("There are {n} rules, the most there may be.", n=MAX_RULES))
         checks.raise_if_any()
     return await EscalationRule.create(**values, created_at=now())
 

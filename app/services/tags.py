@@ -19,6 +19,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
+from app.i18n import Msg
 from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
@@ -63,7 +64,9 @@ async def _name_taken(checks: Checks, name: str, other_than: int | None = None) 
     if other_than is not None:
         query = query.exclude(id=other_than)
     if await query.exists():
-        checks.fail("name", f"A tag named {name!r} exists already (names ignore case).")
+        checks.fail(
+            "name", Msg("A tag named {name} exists already (names ignore case).", name=repr(name))
+        )
 
 
 def _require_manager(actor: Actor | None) -> None:
@@ -87,7 +90,8 @@ async def create_tag(*, actor: Actor | None, name: str, color: str) -> Tag:
             await db.serialize(connection, "cap:tags", table="tags")
             if await Tag.all().using_db(connection).count() >= MAX_TAGS:
                 checks.fail(
-                    "name", f"There are {MAX_TAGS} tags, the most there may be; delete one first."
+                    "name",
+                    Msg("There are {n} tags, the most there may be; delete one first.", n=MAX_TAGS),
                 )
                 checks.raise_if_any()
             return await Tag.create(
@@ -98,7 +102,9 @@ async def create_tag(*, actor: Actor | None, name: str, color: str) -> Tag:
                 using_db=connection,
             )
     except IntegrityError:  # created meanwhile by someone else
-        raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
+        raise ValidationFailed.single(
+            "name", Msg("A tag named {name} exists already.", name=repr(name_))
+        ) from None
 
 
 async def update_tag(
@@ -130,7 +136,9 @@ async def update_tag(
             tag, expected_version, what="This tag", update_fields=["name", "name_key", "color"]
         )
     except IntegrityError:
-        raise ValidationFailed.single("name", f"A tag named {name_!r} exists already.") from None
+        raise ValidationFailed.single(
+            "name", Msg("A tag named {name} exists already.", name=repr(name_))
+        ) from None
     return tag
 
 
@@ -159,7 +167,7 @@ async def existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
         raise ValidationFailed.single("tagIds", "Name at least one tag.")
     if len(wanted) > MAX_TAGS_PER_TICKET:
         raise ValidationFailed.single(
-            "tagIds", f"Name at most {MAX_TAGS_PER_TICKET} tags at a time."
+            "tagIds", Msg("Name at most {n} tags at a time.", n=MAX_TAGS_PER_TICKET)
         )
     found = await Tag.filter(id__in=wanted).order_by("name_key")
     if len(found) != len(wanted):
@@ -180,7 +188,7 @@ async def change_ticket_tags(
     actor = policy.require_user(actor)
     ticket = await get_ticket(actor=actor, number=number)
     if not policy.can_tag_ticket(actor, ticket):
-        raise NotFound(f"Ticket #{number} was not found.", field="number")
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
     if not add and not remove:
         raise ValidationFailed.single("tagIds", "Name at least one tag.")
     adding = await existing_tags(add) if add else []
@@ -190,7 +198,7 @@ async def change_ticket_tags(
         ticket = await change.lock(ticket.id)
         # Moved meanwhile: the actor's access is checked where it is now.
         if not policy.can_tag_ticket(actor, ticket):
-            raise NotFound(f"Ticket #{number} was not found.", field="number")
+            raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
         if not await retag(connection, actor, ticket, adding, removing):
             ticket.version -= 1
             return ticket
@@ -223,7 +231,8 @@ async def retag(
         after.pop(tag.id, None)
     if len(after) > MAX_TAGS_PER_TICKET:
         raise ValidationFailed.single(
-            "tagIds", f"A ticket carries at most {MAX_TAGS_PER_TICKET} tags; remove one first."
+            "tagIds",
+            Msg("A ticket carries at most {n} tags; remove one first.", n=MAX_TAGS_PER_TICKET),
         )
     if after.keys() == before.keys():
         return False

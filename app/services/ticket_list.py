@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed, bad_cursor
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Department, Ticket, TicketPriority, TicketStatus, TicketTag, User
 from app.services import search as fulltext
@@ -188,7 +189,7 @@ def _check_tags(actor: Actor | None, flt: TicketFilter) -> None:
         raise ValidationFailed.single("filter.tags", "Only staff filter tickets by tag.")
     if len(set(flt.tags)) > MAX_FILTER_TAGS:
         raise ValidationFailed.single(
-            "filter.tags", f"Filter by at most {MAX_FILTER_TAGS} tags at a time."
+            "filter.tags", Msg("Filter by at most {n} tags at a time.", n=MAX_FILTER_TAGS)
         )
 
 

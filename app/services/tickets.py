@@ -16,6 +16,7 @@ from app.auth.actor import Actor, actor_for
 from app.config import Settings
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.events import AccountMail, EventType, emit_account_mail, event_for
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import (
     AuditEntry,
@@ -65,7 +66,7 @@ async def find_ticket(scope: Q, *, number: int, related: bool = False) -> Ticket
         query = query.select_related("department", "client", "assignee")
     ticket = await query.first()
     if ticket is None:
-        raise NotFound(f"Ticket #{number} was not found.", field="number")
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
     return ticket
 
 
@@ -94,9 +95,11 @@ async def open_ticket(
     checks = Checks()
     wanted, bad = contacts.parse(ccs)
     if bad:
-        checks.fail("ccs", f"Not a valid email address: {', '.join(bad[:5])[:200]}.")
+        checks.fail(
+            "ccs", Msg("Not a valid email address: {shown}.", shown=", ".join(bad[:5])[:200])
+        )
     elif len(wanted) > contacts.MAX_CCS:
-        checks.fail("ccs", f"A ticket has at most {contacts.MAX_CCS} CC addresses.")
+        checks.fail("ccs", Msg("A ticket has at most {n} CC addresses.", n=contacts.MAX_CCS))
     subject = checks.text("subject", subject, max_chars=MAX_SUBJECT, label="Subject")
     body = checks.body("body", body)
     department = await Department.get_or_none(id=department_id) if department_id else None
@@ -326,7 +329,9 @@ async def apply_update(
             # Moved meanwhile: the actor's access and the assignee are checked where it is now.
             await get_ticket(actor=actor, number=number)
             if not policy.can_manage_ticket(actor, ticket):
-                raise NotFound(f"Ticket #{number} was not found.", field="number")
+                raise NotFound(
+                    Msg("Ticket #{number} was not found.", number=number), field="number"
+                )
             update = await _checked_update(ticket, *_args(fields))
         current = ticket.version - 1
         if (
@@ -371,10 +376,16 @@ async def apply_update(
 async def _merged_text(actor: Actor, ticket: Ticket) -> str:
     """Why a merged ticket's status stays: it names the target when the actor may see it."""
     target = await Ticket.filter(policy.ticket_scope(actor), id=ticket.merged_into_id).first()
-    where = f"#{target.number}" if target is not None else "another ticket"
-    return (
-        f"Ticket #{ticket.number} was merged into {where}; it stays closed. "
-        "Change that ticket instead."
+    if target is None:
+        return Msg(
+            "Ticket #{number} was merged into another ticket; it stays closed. "
+            "Change that ticket instead.",
+            number=ticket.number,
+        )
+    return Msg(
+        "Ticket #{number} was merged into #{target}; it stays closed. Change that ticket instead.",
+        number=ticket.number,
+        target=target.number,
     )
 
 
@@ -399,9 +410,11 @@ async def changed_since(ticket: Ticket, version: int, current: int) -> str:
     """Who changed what on ``ticket`` after ``version``, from the audit trail and the thread:
     the text of the Conflict a stale ``expectedVersion`` answers."""
     if not 0 < version < current:
-        return (
-            f"Ticket #{ticket.number} is at version {current}, not {version}; "
-            "reload it and try again."
+        return Msg(
+            "Ticket #{number} is at version {current}, not {version}; reload it and try again.",
+            number=ticket.number,
+            current=current,
+            version=version,
         )
     entries = await AuditEntry.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by(
         "id"
@@ -409,17 +422,28 @@ async def changed_since(ticket: Ticket, version: int, current: int) -> str:
     posted = await Message.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by("id")
     names = await _names({e.actor_id for e in entries} | {m.author_id for m in posted})
     what: list[str] = []
+    system = Msg("The system")
     for entry in entries:
-        who = names.get(entry.actor_id, "The system")
-        old, new = entry.old_value or "none", entry.new_value or "none"
-        what.append(f"{who} changed {entry.field} from {old} to {new}")
+        what.append(
+            Msg(
+                "{who} changed {field} from {old} to {new}",
+                who=names.get(entry.actor_id, system),
+                field=entry.field,
+                old=entry.old_value or Msg("none"),
+                new=entry.new_value or Msg("none"),
+            )
+        )
     for message in posted:
-        who = names.get(message.author_id, "The system")
-        what.append(f"{who} {'added an internal note' if message.internal else 'replied'}")
-    summary = "; ".join(what) if what else "it was changed"
-    return (
-        f"Ticket #{ticket.number} changed since you loaded it: {summary}. "
-        "Your change was not applied."
+        who = names.get(message.author_id, system)
+        if message.internal:
+            what.append(Msg("{who} added an internal note", who=who))
+        else:
+            what.append(Msg("{who} replied", who=who))
+    summary = Msg.joined("; ", what) if what else Msg("it was changed")
+    return Msg(
+        "Ticket #{number} changed since you loaded it: {summary}. Your change was not applied.",
+        number=ticket.number,
+        summary=summary,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.errors import ValidationFailed
-from app.i18n import LANGUAGES, is_language, is_time_zone
+from app.i18n import LANGUAGES, Msg, is_language, is_time_zone
 
 MAX_SUBJECT = 255
 MAX_BODY_BYTES = 100 * 1024
@@ -21,9 +21,11 @@ class Checks:
     def text(self, field: str, value: str | None, *, max_chars: int, label: str) -> str:
         cleaned = (value or "").strip()
         if not cleaned:
-            self.fail(field, f"{label} must not be empty.")
+            self.fail(field, Msg("{label} must not be empty.", label=Msg(label)))
         elif len(cleaned) > max_chars:
-            self.fail(field, f"{label} must be at most {max_chars} characters.")
+            self.fail(
+                field, Msg("{label} must be at most {n} characters.", label=Msg(label), n=max_chars)
+            )
         return cleaned
 
     def body(self, field: str, value: str | None) -> str:
@@ -31,13 +33,15 @@ class Checks:
         if not cleaned:
             self.fail(field, "Message must not be empty.")
         elif len(cleaned.encode()) > MAX_BODY_BYTES:
-            self.fail(field, f"Message must be at most {MAX_BODY_BYTES // 1024} KB.")
+            self.fail(field, Msg("Message must be at most {n} KB.", n=MAX_BODY_BYTES // 1024))
         return cleaned
 
     def language(self, field: str, value: str) -> str:
         cleaned = value.strip().lower()
         if not is_language(cleaned):
-            self.fail(field, f"Choose one of the languages {', '.join(LANGUAGES)}.")
+            self.fail(
+                field, Msg("Choose one of the languages {names}.", names=", ".join(LANGUAGES))
+            )
         return cleaned
 
     def time_zone(self, field: str, value: str) -> str | None:

@@ -1,5 +1,7 @@
-"""The mail catalogue is complete: every string app/ marks for translation (``t._``, ``N_``,
-``ngettext``) has a German translation with the same placeholders, and the German catalogue
+"""The server's catalogue is complete: every string app/ marks for translation (``t._``, ``N_``,
+``ngettext``, ``Msg``), every message a typed error is raised with (``NotFound("…")``,
+``ValidationFailed.single(field, "…")``, ``checks.fail(field, "…")``, …) and every field label
+(``label="…"``) has a German translation with the same placeholders, and the German catalogue
 holds nothing that the code no longer says."""
 
 from __future__ import annotations
@@ -13,7 +15,22 @@ from babel.messages.pofile import read_po
 from app.i18n import LANGUAGES, LOCALE_DIR, Translator
 
 APP = Path(__file__).resolve().parents[2] / "app"
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "Msg": None,
+    # the domain errors of app/errors.py, their message first; field errors, the message second
+    "NotFound": None,
+    "PermissionDenied": None,
+    "NotAuthenticated": None,
+    "Conflict": None,
+    "RateLimited": None,
+    "Unavailable": None,
+    "single": (2,),
+    "fail": (2,),
+}
+LABEL = re.compile(r'\blabel="([^"]+)"')
 
 
 def _marked() -> set[str | tuple[str, ...]]:
@@ -22,6 +39,8 @@ def _marked() -> set[str | tuple[str, ...]]:
         str(APP), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else tuple(message))
+    for path in APP.rglob("*.py"):
+        found.update(LABEL.findall(path.read_text()))
     return found
 
 
@@ -61,3 +80,24 @@ def test_a_translator_uses_the_catalogue_and_falls_back_to_english() -> None:
     assert Translator("en")._("Hello {name},", name="Bea") == "Hello Bea,"
     assert Translator("xx")._("Hello {name},", name="Bea") == "Hello Bea,"  # unknown: English
     assert german._("Not in the catalogue") == "Not in the catalogue"
+
+
+def test_no_message_is_an_f_string() -> None:
+    """An f-string cannot be looked up in a catalogue: messages people read are ``Msg``
+    templates with their values, so a German reader gets them in German."""
+    import ast
+
+    found = []
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            spec = KEYWORDS.get(name, False)
+            if spec is False or name in {"_", "ngettext"}:
+                continue
+            position = (spec or (1,))[0] - 1
+            if len(node.args) > position and isinstance(node.args[position], ast.JoinedStr):
+                found.append(f"{path.relative_to(APP)}:{node.lineno}")
+    assert not found, found

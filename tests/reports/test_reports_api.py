@@ -179,3 +179,41 @@ async def test_bad_input_is_a_typed_error(gql, seeded) -> None:
         far = await ask(gql, w.admin, kind, start=datetime(9998, 1, 1, tzinfo=UTC),
                         end=datetime(9999, 12, 31, tzinfo=UTC))  # fmt: skip
         assert (far["__typename"], far["field"]) == ("ValidationError", "from"), far
+
+
+async def test_labels_are_in_the_users_language_and_keys_stay(gql, seeded):
+    w = seeded
+    await gql.data(
+        'mutation { updateProfile(language: "de") { __typename } }', token=w.staff_x.token
+    )
+    variables = {"from": START.isoformat(), "to": END.isoformat()}
+
+    async def report(kind, person):
+        data = await gql.data(REPORT, {**variables, "kind": kind}, token=person.token)
+        return data["report"]
+
+    german, english = (
+        await report("SLA_COMPLIANCE", w.staff_x),
+        await report("SLA_COMPLIANCE", w.admin),
+    )
+    assert [c["label"] for c in german["columns"]] == [
+        "Eingehalten",
+        "Verletzt",
+        "Ausstehend",
+        "Eingehalten %",
+    ]
+    assert [r["label"] for r in german["rows"]] == ["Erste Antwort", "Lösung"]
+    assert [c["key"] for c in german["columns"]] == [c["key"] for c in english["columns"]]
+    assert [r["key"] for r in german["rows"]] == [r["key"] for r in english["rows"]]
+    assert [c["label"] for c in english["columns"]] == ["Met", "Breached", "Pending", "Met %"]
+    times = await report("RESPONSE_TIMES", w.staff_x)
+    assert "Support" in [r["label"] for r in times["rows"]]  # names stay as people gave them
+    refused = await gql.data(
+        REPORT, {**variables, "kind": "BACKLOG", "to": START.isoformat()}, token=w.staff_x.token
+    )
+    assert refused["report"] == {
+        "__typename": "ValidationError",
+        "code": "VALIDATION_ERROR",
+        "field": "to",
+        "message": "Das Ende muss nach dem Anfang liegen.",
+    }

@@ -1,6 +1,6 @@
-"""The web UI's catalogues are complete: every key the source passes to ``t("…")`` or
-``tk("…")`` is in locales/en.json and has a German text in locales/de.json with the same
-``{placeholders}``, and neither catalogue holds a key nothing uses (``node
+"""The web UI's catalogues are complete: every key the source passes to ``t("…")``,
+``tk("…")`` or ``tn("…", "…", n)`` is in locales/en.json and has a German text in
+locales/de.json with the same ``{placeholders}``, and neither catalogue holds a key nothing uses (``node
 web/scripts/catalogue.mjs`` brings them in line with the source)."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from pathlib import Path
 
 WEB = Path(__file__).resolve().parents[2] / "web" / "src"
 LOCALES = WEB / "locales"
-CALL = re.compile(r"""\btk?\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
-UNWRAPPED_T = re.compile(r"\btk?\(\s*`")
+STRING = r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+CALL = re.compile(r"\btk?\(\s*" + STRING)
+PLURAL = re.compile(r"\btn\(\s*" + STRING + r"\s*,\s*" + STRING)
+UNWRAPPED_T = re.compile(r"\bt[kn]?\(\s*`")
 
 
 def _sources() -> list[Path]:
@@ -26,7 +28,9 @@ def _sources() -> list[Path]:
 def _keys() -> set[str]:
     keys: set[str] = set()
     for path in _sources():
-        for literal in CALL.findall(path.read_text()):
+        text = path.read_text()
+        literals = CALL.findall(text) + [s for pair in PLURAL.findall(text) for s in pair]
+        for literal in literals:
             if literal.startswith("'"):
                 literal = '"' + literal[1:-1].replace('"', '\\"') + '"'
             keys.add(json.loads(literal))

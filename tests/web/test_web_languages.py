@@ -105,3 +105,60 @@ async def test_switching_the_language_on_the_account_page(world: World, open_as:
     await expect(page.get_by_role("heading", name="Konto")).to_be_visible()
     form = page.get_by_role("form", name="Sprache und Zeitzone")
     await expect(form.get_by_label("Zeitzone")).to_have_value("Europe/Vienna")
+
+
+async def test_a_german_user_meets_errors_notices_and_reports_in_german(
+    world: World, open_as: OpenAs, live_server: str
+) -> None:
+    """What the API says (a typed error's message, report labels) and what the UI writes itself
+    (the composer's notice, with its plural) are German for a German user, in an English
+    browser."""
+    from app.infra.clock import clock
+    from app.services import messages
+    from tests.reports.seed import NOW, history
+    from tests.web.test_web_no_lost_updates import live_subscriptions, open_ticket
+
+    await User.filter(id=world.staff_x.id).update(language="de", time_zone="Europe/Berlin")
+    number = await open_ticket(world, "Scanner ist langsam")
+    page = await open_as(world.staff_x, f"/admin/tickets/{number}", locale="en-US")
+    await live_subscriptions(live_server, 2)
+    await page.locator("#reply-body").fill("Haben Sie schon")
+    for body in ("Noch etwas.", "Und noch etwas."):
+        await messages.reply_to_ticket(
+            actor=world.client_a.actor, number=number, body=body, settings=get_settings()
+        )
+    await expect(page.locator(".composer p.arrived")).to_contain_text(
+        "2 Nachrichten von Alice Client sind eingegangen, während Sie geschrieben haben; "
+        "lesen Sie sie oben, bevor Sie senden."
+    )
+
+    # An error the API answers: its message in German (the code is unchanged; see the API test).
+    await page.goto("/account")
+    form = page.get_by_role("form", name="Passwort ändern")
+    await form.get_by_label("Aktuelles Passwort").fill("not-my-password")
+    await form.get_by_label("Neues Passwort", exact=True).fill("a-better-password")
+    await form.get_by_label("Neues Passwort wiederholen").fill("a-better-password")
+    await form.get_by_role("button", name="Passwort ändern").click()
+    await expect(form.get_by_text("Das aktuelle Passwort ist falsch.")).to_be_visible()
+    await expect(page.get_by_text("The current password is wrong.")).to_have_count(0)
+
+    # Reports: column and row labels from the API, and the page's own words.
+    clock.freeze(NOW)
+    try:
+        await history(world)
+        await page.goto("/admin/reports")
+        await page.get_by_label("Von").fill("2026-03-02")
+        await page.get_by_label("Bis (einschließlich)").fill("2026-03-04")
+        volume = page.get_by_role("region", name="Eröffnete und geschlossene Tickets")
+        await expect(volume.locator("thead")).to_contain_text("Eröffnet")
+        await expect(volume.locator("thead")).to_contain_text("Geschlossen")
+        times = page.get_by_role("region", name="Zeiten bis zur ersten Antwort und zur Lösung")
+        await expect(times.locator("thead")).to_contain_text("Erste Antwort Median")
+        await expect(times.locator("tbody")).to_contain_text("Nicht zugewiesen (Mitarbeitende)")
+        hours = page.get_by_role("region", name=re.compile("Stoßzeiten|Busiest"))
+        await expect(hours.locator("tbody")).to_contain_text("Montag")
+        await expect(hours).to_contain_text("Zeiten in UTC.")
+        for english in ("Opened", "Unassigned", "Monday", "(staff)"):
+            await expect(page.locator("main").get_by_text(english, exact=False)).to_have_count(0)
+    finally:
+        clock.unfreeze()

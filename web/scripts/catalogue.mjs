@@ -1,5 +1,5 @@
 // The UI's message catalogues against the source: `node scripts/catalogue.mjs` writes
-// src/locales/en.json from every t("…") and tk("…") in src/ (English text is the key) and, in
+// src/locales/en.json from every t("…"), tk("…") and tn("…", "…", n) in src/ (English text is the key) and, in
 // every other src/locales/LANG.json, adds the keys it lacks (empty, to translate) and drops keys
 // nothing uses. tests/web/test_web_catalogue.py fails while a translation is empty or missing.
 // Not part of the build.
@@ -8,7 +8,9 @@ import { join } from "node:path";
 
 const src = new URL("../src/", import.meta.url).pathname;
 const locales = join(src, "locales");
-const CALL = /\bt[k]?\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g;
+const STRING = `("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*')`;
+const CALL = new RegExp(`\\bt[k]?\\(\\s*${STRING}`, "g");
+const PLURAL = new RegExp(`\\btn\\(\\s*${STRING}\\s*,\\s*${STRING}`, "g");
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
@@ -21,8 +23,10 @@ function* files(dir) {
 
 const keys = new Set();
 for (const path of files(src)) {
-  for (const match of readFileSync(path, "utf8").matchAll(CALL)) {
-    const literal = match[1];
+  const text = readFileSync(path, "utf8");
+  const literals = [...text.matchAll(CALL)].map((m) => m[1]);
+  for (const m of text.matchAll(PLURAL)) literals.push(m[1], m[2]);
+  for (const literal of literals) {
     keys.add(literal.startsWith("'") ? JSON.parse(`"${literal.slice(1, -1).replace(/"/g, '\\"')}"`) : JSON.parse(literal));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The UI's message catalogue: `t(text, { name })` looks the English `text` up in the catalogue
  * of the current language (locales/en.json, locales/de.json) and fills in `{name}`
- * placeholders. Keys are the English text, always a string literal; `tk(text)` marks a key
+ * placeholders; `tn(singular, plural, n)` picks a plural form. Keys are the English text, always
+ * a string literal; `tk(text)` marks a key
  * written where its language is not known yet (a table of labels), translated where it is
  * shown with `t(key)`.
  * tests/web/test_web_catalogue.py fails when a key used here is missing in a catalogue or a
@@ -65,6 +66,21 @@ export function t(key: string, values?: Record<string, string | number>): string
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   );
+}
+
+/**
+ * The singular or the plural text by the current language's rules for `n` (`Intl.PluralRules`:
+ * English and German have "one" and "other"), with `{n}` and the other placeholders filled in.
+ * Both texts are catalogue keys.
+ */
+export function tn(
+  singular: string,
+  plural: string,
+  n: number,
+  values?: Record<string, string | number>,
+): string {
+  const form = new Intl.PluralRules(language).select(n) === "one" ? singular : plural;
+  return t(form, { n, ...values });
 }
 
 /** Marks `key` for the catalogue; translate it with `t(key)` where it is shown. */

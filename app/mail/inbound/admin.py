@@ -16,6 +16,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.config import Settings
 from app.errors import Conflict, NotFound
+from app.i18n import N_
 from app.infra.clock import now
 from app.mail.inbound.preview import MailPreview, preview
 from app.mail.inbound.process import process_inbound
@@ -61,8 +62,8 @@ def actions_for(mail: InboundMail) -> list[InboundAction]:
     return []
 
 
-CHANGED = "This mail changed meanwhile; reload and try again."
-REJECTED = "An administrator rejected this mail; it stays refused."
+CHANGED = N_("This mail changed meanwhile; reload and try again.")
+REJECTED = N_("An administrator rejected this mail; it stays refused.")
 
 
 async def list_inbound(

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from app.auth.actor import Actor
 from app.config import Settings
+from app.i18n import Translator, from_accept_language, translate, translator
 from app.models import MessageSource
 from app.schema.core.loaders import Loaders
 
@@ -28,6 +29,24 @@ class Context:
     state: dict[str, Any] = field(default_factory=dict)
     message_source: MessageSource = MessageSource.WEB
     connection_params: dict[str, Any] | None = None
+
+    def translator(self) -> Translator:
+        """The actor's language: their profile's, else the request's ``Accept-Language``, else
+        ``DEFAULT_LANGUAGE``."""
+        cached = self.state.get("translator")
+        if isinstance(cached, Translator):
+            return cached
+        default = self.settings.default_language
+        language = self.actor.language if self.actor else None
+        if not language and self.request is not None:
+            language = from_accept_language(self.request.headers.get("accept-language"), default)
+        made = translator(language, default_language=default)
+        self.state["translator"] = made
+        return made
+
+    def say(self, text: str) -> str:
+        """``text`` (English, or a ``Msg``) in the actor's language."""
+        return translate(self.translator(), text)
 
     def client_address(self) -> str | None:
         if self.request is None or self.request.client is None:

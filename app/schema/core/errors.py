@@ -10,6 +10,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
 from app import errors
+from app.i18n import N_
 from app.infra.redis import REDIS_AWAY
 from app.schema.core.text_guard import check_arguments
 
@@ -69,24 +70,32 @@ _PLAIN_ERRORS: tuple[tuple[type[errors.DomainError], type[Error]], ...] = (
 ERROR_TYPES = (ValidationError, PermissionDenied, NotFound, Conflict, RateLimited, Unavailable)
 
 
-def _redis_away(exc: Exception) -> Error:
+def _redis_away(exc: Exception, info: Any) -> Error:
     """Redis going away is an answer (``Unavailable``), not a fault, wherever a mutation
     meets it."""
     log.warning("mutation answered Unavailable: Redis is away (%s)", exc)
-    return to_error(errors.Unavailable("A service the helpdesk needs is away. Try again shortly."))
+    away = errors.Unavailable(N_("A service the helpdesk needs is away. Try again shortly."))
+    return to_error(away, info)
 
 
-def to_error(exc: errors.DomainError) -> Error:
+def _keep(text: str) -> str:
+    return text
+
+
+def to_error(exc: errors.DomainError, info: Any = None) -> Error:
+    """The typed error of ``exc``; its messages in the actor's language when ``info`` is given
+    (the ``code``, ``field`` and the type stay as they are, whatever the language)."""
+    say = info.context.say if info is not None else _keep
     if isinstance(exc, errors.ValidationFailed):
         return ValidationError(
-            message=exc.message,
+            message=say(exc.message),
             code=exc.code,
             field=exc.field,
-            field_errors=[FieldError(field=f, message=m) for f, m in exc.errors.items()],
+            field_errors=[FieldError(field=f, message=say(m)) for f, m in exc.errors.items()],
         )
     for domain, graphql_type in _PLAIN_ERRORS:
         if isinstance(exc, domain):
-            return graphql_type(message=exc.message, code=exc.code, field=exc.field)
+            return graphql_type(message=say(exc.message), code=exc.code, field=exc.field)
     raise exc
 
 
@@ -99,18 +108,18 @@ class ErrorsAsData(FieldExtension):
             check_arguments(kwargs)
             return next_(source, info, **kwargs)
         except errors.DomainError as exc:
-            return to_error(exc)
+            return to_error(exc, info)
         except REDIS_AWAY as exc:
-            return _redis_away(exc)
+            return _redis_away(exc, info)
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         try:
             check_arguments(kwargs)
             return await next_(source, info, **kwargs)
         except errors.DomainError as exc:
-            return to_error(exc)
+            return to_error(exc, info)
         except REDIS_AWAY as exc:
-            return _redis_away(exc)
+            return _redis_away(exc, info)
 
 
 def mutation(**options: Any) -> Any:

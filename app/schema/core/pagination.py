@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from app.errors import ValidationFailed, bad_cursor
+from app.i18n import Msg
 from app.schema.core.ids import MAX_ID
 
 MAX_FIRST = 100
@@ -50,7 +51,9 @@ class Connection(Generic[T]):
 def checked_first(first: int) -> int:
     """The page size, refused with a typed error outside 1 to ``MAX_FIRST``."""
     if not 1 <= first <= MAX_FIRST:
-        raise ValidationFailed.single("first", f"first must be between 1 and {MAX_FIRST}.")
+        raise ValidationFailed.single(
+            "first", Msg("first must be between 1 and {max}.", max=MAX_FIRST)
+        )
     return first
 
 

@@ -11,7 +11,7 @@ import { useAction } from "../hooks";
 import { ConfirmDialog } from "./confirm";
 import { ErrorNote, Field, Select, labelled } from "./ui";
 import type { Option } from "./ui";
-import { t } from "../i18n";
+import { t, tn } from "../i18n";
 
 const BulkUpdateDocument = graphql(`
   mutation BulkUpdate($numbers: [Int!], $filter: TicketFilter, $change: BulkChangeInput!) {
@@ -178,8 +178,9 @@ export function BulkBar({
                   onSelectAll(true);
                 }}
               >
-                {t("Select all {count}", { count: matching })}
-                {capped ? "+" : ""} matching this filter
+                {capped
+                  ? t("Select all {count}+ matching this filter", { count: matching })
+                  : t("Select all {count} matching this filter", { count: matching })}
               </button>
             )}
             {all && (
@@ -217,8 +218,9 @@ export function BulkBar({
               class="primary"
               disabled={action.busy || tooMany || (values !== null && kind !== "assignee" && !chosen)}
             >
-              {t("Apply to {count}", { count })}
-              {all && capped ? "+" : ""} ticket{count === 1 ? "" : "s"}
+              {all && capped
+                ? t("Apply to {n}+ tickets", { n: count })
+                : tn("Apply to {n} ticket", "Apply to {n} tickets", count)}
             </button>
             <button
               type="button"

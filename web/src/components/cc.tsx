@@ -91,7 +91,7 @@ export function TicketCcs({
   };
   return (
     <section class="panel cc-panel" aria-labelledby="cc-title">
-      <h2 id="cc-title">CC</h2>
+      <h2 id="cc-title">{t("CC")}</h2>
       <p class="muted">{t("Colleagues copied here get our replies by email and may answer by email.")}</p>
       {ccs.length === 0 ? (
         <p class="muted">{t("Nobody is copied.")}</p>

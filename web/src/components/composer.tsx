@@ -15,7 +15,7 @@ import { useDraft } from "./use-draft";
 import type { DraftState } from "./use-draft";
 import { Field, FilePicker, FormError } from "./ui";
 import type { Option } from "./ui";
-import { t } from "../i18n";
+import { t, tn } from "../i18n";
 
 const ReplyDocument = graphql(`
   mutation ReplyToTicket($input: ReplyInput!) {
@@ -98,13 +98,18 @@ function ArrivedNotice({
 }) {
   if (arrived.length === 0) return null;
   const who = [...new Set(arrived.map((m) => m.author?.name ?? t("The helpdesk")))].join(", ");
-  const what = arrived.length === 1 ? (arrived[0].internal ? t("A note") : t("A message")) : `${arrived.length} messages`;
+  const text =
+    arrived.length === 1 && arrived[0].internal
+      ? t("A note from {who} arrived while you were writing; read it above before you send.", { who })
+      : tn(
+          "A message from {who} arrived while you were writing; read it above before you send.",
+          "{n} messages from {who} arrived while you were writing; read them above before you send.",
+          arrived.length,
+          { who },
+        );
   return (
     <p class="arrived" role="status">
-      <span>
-        {what} from {who} arrived while you were writing; read {arrived.length === 1 ? "it" : "them"}{" "}
-        above before you send.
-      </span>{" "}
+      <span>{text}</span>{" "}
       <button type="button" onClick={onAcknowledge}>
         {t("Got it")}
       </button>

@@ -111,7 +111,7 @@ export function RateTicket({
               : <q>{rating.comment}</q>
             </>
           )}
-          . Thank you!
+          . {t("Thank you!")}
         </p>
         <button type="button" class="link" onClick={() => setChanging(true)}>
           {t("Change my rating")}
@@ -220,7 +220,7 @@ export function RateByLink() {
       ) : (
         <div id="rate-done" class="ok" role="status">
           <p>
-            Ticket #{outcome.ticketNumber} {outcome.ticketSubject}
+            {t("Ticket #{number}", { number: outcome.ticketNumber })} {outcome.ticketSubject}
           </p>
           {rating ? (
             <p>
@@ -245,7 +245,7 @@ export function RateByLink() {
           )}
           {!outcome.recorded && rating && (
             <p class="muted">
-              A link rates once; to change your rating, sign in and open the ticket.
+              {t("A link rates once; to change your rating, sign in and open the ticket.")}
             </p>
           )}
         </div>

@@ -115,7 +115,7 @@ export function SlaPanel({
   return (
     <section class="panel sla-panel" aria-label={t("Service level")}>
       <h2>
-        SLA{" "}
+        {t("SLA")}{" "}
         <SlaCountdown state={state} dueAt={ticket.slaDueAt} atRiskAt={ticket.slaAtRiskAt} />
       </h2>
       <ul>

@@ -102,7 +102,7 @@ export function CannedResponses() {
         <>
           <h2>{c.title}</h2>
           <p class="muted">
-            {c.personal ? "Personal: only you see it" : c.department ? c.department.name : t("All departments")}
+            {c.personal ? t("Personal: only you see it") : c.department ? c.department.name : t("All departments")}
           </p>
           <pre class="body">{c.body}</pre>
           {(admin || c.personal) && (

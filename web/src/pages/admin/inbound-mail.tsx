@@ -170,19 +170,21 @@ export function InboundMail() {
   const action = useAction();
   const [done, setDone] = useState("");
   type Outcome = { status: InboundMailStatus; reason: string | null };
+  // `what` is a catalogue key with {id} and {status}; the reason follows as the API gave it.
   const act = (id: string, what: string, call: () => Promise<Outcome>) =>
     action.run(async () => {
       setDone("");
       const row = await call();
-      setDone(`Mail ${id} ${what}: ${row.status.toLowerCase()}${row.reason ? ` (${row.reason})` : ""}.`);
+      const said = t(what, { id, status: t(INBOUND_STATUS[row.status]) });
+      setDone(row.reason ? `${said} (${row.reason})` : said);
       await log.refetch();
     });
   const again = (id: string) =>
-    act(id, "ran again", async () => ok((await mutate(RerunDocument, { id })).rerunInboundMail, "InboundMail"));
+    act(id, tk("Mail {id} ran again: {status}."), async () => ok((await mutate(RerunDocument, { id })).rerunInboundMail, "InboundMail"));
   const accept = (id: string) =>
-    act(id, "accepted", async () => ok((await mutate(AcceptHeldDocument, { id })).acceptHeldMail, "InboundMail"));
+    act(id, tk("Mail {id} accepted: {status}."), async () => ok((await mutate(AcceptHeldDocument, { id })).acceptHeldMail, "InboundMail"));
   const reject = (id: string) =>
-    act(id, "rejected", async () => ok((await mutate(RejectHeldDocument, { id })).rejectHeldMail, "InboundMail"));
+    act(id, tk("Mail {id} rejected: {status}."), async () => ok((await mutate(RejectHeldDocument, { id })).rejectHeldMail, "InboundMail"));
   const [reading, setReading] = useState<ReadonlySet<string>>(new Set());
   const toggleRead = (id: string) =>
     setReading((old) => {
@@ -243,10 +245,10 @@ export function InboundMail() {
                     <br />
                     <small class="muted">
                       {m.transport} · {fileSize(m.size)}
-                      {m.attempts > 1 ? ` · ${m.attempts} attempts` : ""}
+                      {m.attempts > 1 ? ` · ${t("{n} attempts", { n: m.attempts })}` : ""}
                     </small>
                   </td>
-                  <td>{m.sender ?? <span class="muted">unknown</span>}</td>
+                  <td>{m.sender ?? <span class="muted">{t("unknown")}</span>}</td>
                   <td>{m.subject ?? <span class="muted">{t("(no subject)")}</span>}</td>
                   <td>
                     <strong>{t(INBOUND_STATUS[m.status])}</strong>

@@ -109,7 +109,7 @@ function show(value: number | null | undefined, unit: ReportUnit): string {
 }
 
 function rowLabel(row: Table["rows"][number]): string {
-  return row.group === "staff" ? `${row.label} (staff)` : row.label;
+  return row.group === "staff" ? t("{name} (staff)", { name: row.label }) : row.label;
 }
 
 /** A canvas drawn by Chart.js from ``config``, redrawn when it changes. */
@@ -149,7 +149,7 @@ function chartOf(kind: string, table: Table): ChartConfiguration {
   }
   if (kind === "RESPONSE_TIMES") {
     const hours = (i: number) => ({
-      label: `${table.columns[i].label} (h)`,
+      label: t("{label} (h)", { label: table.columns[i].label }),
       data: table.rows.map((r) => Math.round((r.values[i] ?? 0) / 36) / 100),
       backgroundColor: COLOURS[i % COLOURS.length],
     });
@@ -247,7 +247,7 @@ function Section({ result, csv }: { result: unknown; csv: string }) {
   return (
     <section class="panel report-section" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      {table.kind === "BUSIEST_HOURS" && <p class="muted">Times in {table.timeZone}.</p>}
+      {table.kind === "BUSIEST_HOURS" && <p class="muted">{t("Times in {zone}.", { zone: table.timeZone })}</p>}
       <ChartCanvas config={chartOf(table.kind, table)} label={title} />
       <DataTable table={table} heat={table.kind === "BUSIEST_HOURS"} />
       <a class="button" href={`/reports/${table.kind.toLowerCase()}.csv?${csv}`} download>

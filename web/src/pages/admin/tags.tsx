@@ -63,7 +63,9 @@ const CONTROLS: Control<TagValues>[] = [
 }, required: true, maxLength: 40 },
   { name: "color", get label() {
  return t("Colour");
-}, hint: "#rrggbb, e.g. #3366cc", required: true, maxLength: 7 },
+}, get hint() {
+ return t("#rrggbb, e.g. #3366cc");
+}, required: true, maxLength: 7 },
 ];
 
 export function Tags() {

@@ -79,7 +79,7 @@ function Message({ id, port, onSent }: { id: string; port: number; onSent: () =>
   if (!mail) return <p class="muted">{t("That message is no longer in the mailbox.")}</p>;
   return (
     <article class="panel" aria-labelledby="mail-subject">
-      <h2 id="mail-subject">{mail.subject || "(no subject)"}</h2>
+      <h2 id="mail-subject">{mail.subject || t("(no subject)")}</h2>
       <dl class="headers">
         <dt>{t("From")}</dt>
         <dd>{mail.from}</dd>
@@ -178,9 +178,9 @@ export function Mailbox() {
                         aria-current={m.id === selected ? "true" : undefined}
                         onClick={() => setSelected(m.id)}
                       >
-                        <strong>{m.subject || "(no subject)"}</strong>
+                        <strong>{m.subject || t("(no subject)")}</strong>
                         <br />
-                        <small>To {m.to}</small>
+                        <small>{t("To {address}", { address: m.to })}</small>
                         <br />
                         <small class="muted">
                           {m.date ? <Time iso={m.date} /> : "undated"} · {fileSize(m.size)}

@@ -113,7 +113,7 @@ export function ClientPage() {
             empty={t("No tickets that you may see.")}
           />
           <Pager pages={pages} pageInfo={tickets?.pageInfo}>
-            page {pages.page}
+            {t("page {page}", { page: pages.page })}
           </Pager>
         </>
       )}

@@ -98,7 +98,7 @@ export function Clients() {
         )}
       </div>
       <Pager pages={pages} pageInfo={clients?.pageInfo}>
-        page {pages.page}
+        {t("page {page}", { page: pages.page })}
       </Pager>
     </section>
   );

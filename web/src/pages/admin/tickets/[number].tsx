@@ -341,7 +341,7 @@ export function StaffTicket() {
                   ask: (o) =>
                     o.value === "CLOSED"
                       ? {
-                          title: `Send the reply and close ticket #${ticket.number}?`,
+                          title: t("Send the reply and close ticket #{number}?", { number: ticket.number }),
                           confirm: t("Send & close"),
                           text: t("A reply from the client opens it again."),
                         }

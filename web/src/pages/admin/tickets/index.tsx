@@ -115,9 +115,13 @@ export function TicketList() {
   const refetchShown = async () => {
     await Promise.all([list.refetch(), views.refetch()]);
   };
+  const sortedBy =
+    sortField === "SLA_DUE"
+      ? t("SLA due time")
+      : (COLUMNS.find((c) => c.sort === sortField)?.label ?? t("relevance"));
   const flashing = useLiveTickets(refetchShown, (event) => {
     if (!event.ticket) {
-      setAnnouncement("A ticket moved to a department you do not see.");
+      setAnnouncement(t("A ticket moved to a department you do not see."));
       return;
     }
     const verb = event.type === "CREATED" ? t("New ticket") : t("Ticket updated");
@@ -368,13 +372,11 @@ export function TicketList() {
         selection={selection}
         page={tickets}
         href={(number) => `/admin/tickets/${number}`}
-        caption={`Tickets, sorted by ${
-          sortField === "SLA_DUE"
-            ? "SLA due time"
-            : (COLUMNS.find((c) => c.sort === sortField)?.label ?? "relevance")
-        } ${
-          direction === "ASC" ? "ascending" : "descending"
-        }`}
+        caption={
+          direction === "ASC"
+            ? t("Tickets, sorted by {field} ascending", { field: sortedBy })
+            : t("Tickets, sorted by {field} descending", { field: sortedBy })
+        }
         flashing={flashing}
         sort={{ field: sortField, direction, by: sortBy }}
         busy={list.loading}

@@ -100,8 +100,9 @@ export function ClientTicket() {
                       onCancel={() => setAsking(false)}
                     >
                       <p>
-                        We will take it that your question is answered. You can still reply later;
-                        that opens it again.
+                        {t(
+                          "We will take it that your question is answered. You can still reply later; that opens it again.",
+                        )}
                       </p>
                     </ConfirmDialog>
                   </>
