@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied
-from app.i18n import Msg
+from app.i18n import N_, Msg
 from app.infra import db
 from app.infra.clock import now
 from app.models import CannedResponse, Department, Ticket, User
@@ -148,7 +148,7 @@ async def update_canned(
     """Edit the title or body (placeholders are checked as on creation); with
     ``expected_version``, one changed since is refused (Conflict) and nothing changes."""
     row = await _editable(actor, canned_id)
-    versions.check(row, expected_version, what="This canned response")
+    versions.check(row, expected_version, what=N_("This canned response"))
     checks = Checks()
     if title is not None:
         row.title = checks.text("title", title, max_chars=200, label="Title")
@@ -156,7 +156,7 @@ async def update_canned(
         row.body = _check_body(checks, body)
     checks.raise_if_any()
     await versions.save(
-        row, expected_version, what="This canned response", update_fields=["title", "body"]
+        row, expected_version, what=N_("This canned response"), update_fields=["title", "body"]
     )
     return row
 

@@ -15,7 +15,7 @@ from app.auth.passwords import hash_password_async, password_problem
 from app.auth.tokens import revoke_tokens
 from app.errors import Conflict, NotFound, bad_cursor
 from app.events import AccountMail, emit_account_mail, emit_session_change
-from app.i18n import Msg
+from app.i18n import N_, Msg
 from app.infra import actor_generation, db
 from app.infra.clock import now
 from app.models import Department, Role, User
@@ -119,7 +119,7 @@ async def update_department(
     department = await Department.get_or_none(id=department_id)
     if department is None:
         raise NotFound("Department was not found.", field="id")
-    versions.check(department, expected_version, what="This department")
+    versions.check(department, expected_version, what=N_("This department"))
     checks = Checks()
     if name is not None:
         department.name = checks.text("name", name, max_chars=100, label="Name")
@@ -135,7 +135,7 @@ async def update_department(
     clash = Department.filter(name=department.name).exclude(id=department.id)
     if await clash.exists():
         raise Conflict("A department with that name exists.", field="name")
-    await versions.save(department, expected_version, what="This department")
+    await versions.save(department, expected_version, what=N_("This department"))
     return department
 
 
@@ -224,7 +224,7 @@ async def update_user(
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("User was not found.", field="id")
-    versions.check(user, expected_version, what="This user")
+    versions.check(user, expected_version, what=N_("This user"))
     was_active_admin = policy.is_active_administrator(user)
     before = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
     checks = Checks()
@@ -261,7 +261,7 @@ async def update_user(
         if was_active_admin and not policy.is_active_administrator(user):
             field = "active" if user.active is False else "role"
             await _keep_an_active_admin(user.id, connection, field=field)
-        await versions.claim(user, what="This user", connection=connection)
+        await versions.claim(user, what=N_("This user"), connection=connection)
         await user.save(using_db=connection)
         after = {"name": user.name, "email": user.email, "role": user.role, "active": user.active}
         for field, old in before.items():

@@ -7,6 +7,7 @@ from tortoise.exceptions import IntegrityError
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed
+from app.i18n import N_
 from app.models import Setting
 from app.services import versions
 
@@ -50,5 +51,5 @@ async def set_auto_close_days(
             raise versions.stale("The settings") from None
         return days
     row.value = days
-    await versions.save(row, expected_version, what="The settings")
+    await versions.save(row, expected_version, what=N_("The settings"))
     return days

@@ -16,7 +16,7 @@ from app.auth import policy
 from app.auth.actor import Actor, actor_for
 from app.errors import NotFound, PermissionDenied
 from app.events import EventType, emit, event_for
-from app.i18n import Msg
+from app.i18n import N_, Msg
 from app.infra.clock import now
 from app.models import (
     BusinessCalendar,
@@ -118,7 +118,7 @@ async def set_business_hours(
             "updated_at": now(),
         },
         expected_version,
-        what="These business hours",
+        what=N_("These business hours"),
     )
     await recompute_open_tickets(department.id)
     return calendar
@@ -189,7 +189,7 @@ async def set_policy(
         {"department_id": department.id, "priority": priority},
         {**terms.__dict__, "updated_at": now()},
         expected_version,
-        what="This SLA policy",
+        what=N_("This SLA policy"),
     )
     await recompute_open_tickets(department.id, priority)
     return row
@@ -299,10 +299,10 @@ async def update_rule(
     row = await EscalationRule.get_or_none(id=rule_id)
     if row is None:
         raise NotFound("Escalation rule was not found.", field="id")
-    versions.check(row, expected_version, what="This escalation rule")
+    versions.check(row, expected_version, what=N_("This escalation rule"))
     values = await _checked_rule(rule)
     row.update_from_dict(values)
-    await versions.save(row, expected_version, what="This escalation rule")
+    await versions.save(row, expected_version, what=N_("This escalation rule"))
     return row
 
 

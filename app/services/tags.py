@@ -19,7 +19,7 @@ from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
-from app.i18n import Msg
+from app.i18n import N_, Msg
 from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
@@ -121,7 +121,7 @@ async def update_tag(
     tag = await Tag.get_or_none(id=tag_id)
     if tag is None:
         raise NotFound("Tag was not found.", field="id")
-    versions.check(tag, expected_version, what="This tag")
+    versions.check(tag, expected_version, what=N_("This tag"))
     checks = Checks()
     name_, color_ = _checked(checks, name, color)
     if name_ and "name" not in checks.errors:
@@ -133,7 +133,7 @@ async def update_tag(
         tag.color = color_
     try:
         await versions.save(
-            tag, expected_version, what="This tag", update_fields=["name", "name_key", "color"]
+            tag, expected_version, what=N_("This tag"), update_fields=["name", "name_key", "color"]
         )
     except IntegrityError:
         raise ValidationFailed.single(

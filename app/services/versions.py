@@ -15,15 +15,20 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app.errors import Conflict
+from app.i18n import Msg
 
 FIELD = "expectedVersion"
 M = TypeVar("M", bound=Model)
 
 
 def stale(what: str) -> Conflict:
+    """``what``: the record as a sentence starts ("This department"), marked with ``N_``."""
     return Conflict(
-        f"{what} was changed by someone else since you loaded it; reload to see their changes, "
-        "then save again.",
+        Msg(
+            "{what} was changed by someone else since you loaded it; reload to see their "
+            "changes, then save again.",
+            what=Msg(what),
+        ),
         field=FIELD,
     )
 
