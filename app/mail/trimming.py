@@ -11,8 +11,22 @@ from __future__ import annotations
 
 import re
 
-REPLY_MARKER = "##- Please type your reply above this line -##"
-_MARKER_RE = re.compile(r"please type your reply above this line", re.IGNORECASE)
+from app.i18n import LANGUAGES, N_, Translator
+
+MARKER_TEXT = N_("Please type your reply above this line")
+
+
+def reply_marker(language: str = "en") -> str:
+    """The line at the top of every notification, in the recipient's language."""
+    return f"##- {Translator(language)._(MARKER_TEXT)} -##"
+
+
+REPLY_MARKER = reply_marker()
+# Any shipped language's marker ends the reply: a German client may answer an English mail.
+_MARKER_RE = re.compile(
+    "|".join(re.escape(Translator(language)._(MARKER_TEXT)) for language in LANGUAGES),
+    re.IGNORECASE,
+)
 
 # Line classes.
 EMPTY = "e"

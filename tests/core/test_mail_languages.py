@@ -15,6 +15,7 @@ from arq import Worker
 from app.config import Settings, get_settings
 from app.i18n import Translator
 from app.mail.inbound.notices import compose_notice
+from app.mail.trimming import trim_reply
 from app.models import User
 from tests.mail_out.mailout_support import SmtpServer, mail_to, mail_worker
 
@@ -51,6 +52,9 @@ async def test_one_ticket_german_client_english_staff(gql, world, smtp, mailer, 
     assert "02.03.2026, 10:30:00 (Europe/Berlin)" in text  # 09:30 UTC, in her zone
     assert "Sie erhalten diese E-Mail, weil Sie dieses Ticket eröffnet haben." in text
     assert "We received" not in text
+    assert text.startswith("##- Bitte schreiben Sie Ihre Antwort über diese Zeile -##")
+    # Her answer above the German marker is all that reaches the ticket.
+    assert trim_reply("Danke, geht wieder.\n\n" + text) == "Danke, geht wieder."
     html = ack.part("html")
     assert f"Ticket #{number} ansehen" in html
     assert ack.header("Subject") == f"[Ticket #{number}] Drucker"  # inbound mail matches it

@@ -16,7 +16,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from app.i18n import N_, Translator
-from app.mail.trimming import REPLY_MARKER
+from app.mail.trimming import reply_marker
 from app.services.markdown import render_markdown
 
 MAX_SUBJECT_CHARS = 250
@@ -107,7 +107,7 @@ def _size(size: int) -> str:
 def text_part(n: Notification) -> str:
     """The plain-text part: the message as written (its Markdown reads as text)."""
     t = Translator(n.language)
-    lines = [REPLY_MARKER, "", n.headline, ""]
+    lines = [reply_marker(n.language), "", n.headline, ""]
     if n.when:
         lines += [n.when, ""]
     if n.body:
@@ -142,7 +142,7 @@ def html_part(n: Notification) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">',
-        f'<p style="{_STYLE_MARKER}">{e(REPLY_MARKER)}</p>',
+        f'<p style="{_STYLE_MARKER}">{e(reply_marker(n.language))}</p>',
         f"<p>{e(n.headline)}</p>",
     ]
     if n.when:

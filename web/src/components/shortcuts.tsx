@@ -125,7 +125,7 @@ export function ShortcutsHelp() {
               <th scope="row">
                 {keys.map((k, i) => (
                   <span key={k}>
-                    {i > 0 && (k === "Enter" && keys[0] === "Ctrl" ? " + " : " or ")}
+                    {i > 0 && (k === "Enter" && keys[0] === "Ctrl" ? " + " : ` ${t("or")} `)}
                     <kbd>{k}</kbd>
                   </span>
                 ))}
