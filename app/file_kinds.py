@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import filetype
 
+from app.i18n import N_, Msg
+
 HEAD_BYTES = 64 * 1024
 """How much of the start of a file is inspected before its kind is decided."""
 
-ACCEPTED = (
+ACCEPTED = N_(
     "images (PNG, JPEG, GIF, WebP), PDF, text and logs (.txt, .log, .csv, .json) "
     "and archives (.zip, .tar.gz, .tgz, .gz, .7z)"
 )
@@ -26,7 +28,8 @@ MAX_NAME_CHARS = 180
 
 
 class Refused(Exception):
-    """The file may not be attached; ``reason`` completes "it ..." for the user."""
+    """The file may not be attached; ``reason`` completes "it ..." for the user (a catalogue
+    entry: ``N_`` or ``Msg``)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -118,21 +121,21 @@ class Inspection:
             text = self._decoder.decode(chunk, final)
         except UnicodeDecodeError:
             if self.encoding != "utf-8":
-                raise Refused("is not readable text") from None
+                raise Refused(N_("is not readable text")) from None
             # Valid UTF-8 at the start, 8-bit text further on: an old log. Keep it as such.
             self.encoding = "windows-1252"
             self._decoder = _decoder(self.encoding)
             text = self._decoder.decode(chunk, final)
         if _FORBIDDEN_CONTROLS.search(text):
-            raise Refused("is not readable text (it contains binary data)")
+            raise Refused(N_("is not readable text (it contains binary data)"))
 
 
 def inspect(head: bytes) -> Inspection:
     """Decide the kind from the first bytes of a file; raise ``Refused`` saying why not."""
     if not head:
-        raise Refused("is empty")
+        raise Refused(N_("is empty"))
     if head.startswith(_EXECUTABLE_MAGIC) or _is_windows_program(head):
-        raise Refused("is an executable program")
+        raise Refused(N_("is an executable program"))
     # A text file may start with letters that some binary format also uses (MZ, BM, ...).
     guessed = None if head.startswith(b"MZ") else filetype.guess(head)
     if guessed is not None and guessed.extension in _BY_DETECTED_EXTENSION:
@@ -142,8 +145,19 @@ def inspect(head: bytes) -> Inspection:
     except _NotText:
         pass
     if guessed is not None:
-        raise Refused(f"is a .{guessed.extension} file; accepted are {ACCEPTED}")
-    raise Refused(f"is not a kind of file that is accepted; accepted are {ACCEPTED}")
+        raise Refused(
+            Msg(
+                "is a .{extension} file; accepted are {accepted}",
+                extension=guessed.extension,
+                accepted=Msg(ACCEPTED),
+            )
+        )
+    raise Refused(
+        Msg(
+            "is not a kind of file that is accepted; accepted are {accepted}",
+            accepted=Msg(ACCEPTED),
+        )
+    )
 
 
 class _NotText(Exception):
@@ -164,11 +178,11 @@ def _inspect_text(head: bytes) -> Inspection:
     if _FORBIDDEN_CONTROLS.search(text):
         raise _NotText
     if text.lstrip().startswith("#!"):
-        raise Refused("is a script (it starts with #!)")
+        raise Refused(N_("is a script (it starts with #!)"))
     window = text[:_SNIFF_WINDOW]
     if _MARKUP_START.match(window) or _DOCUMENT_MARKUP.search(window):
         svg = "<svg" in window.lower()
-        raise Refused("is an SVG image" if svg else "is a web page (HTML or XML markup)")
+        raise Refused(N_("is an SVG image") if svg else N_("is a web page (HTML or XML markup)"))
     inspection = Inspection(TEXT, encoding)
     inspection.feed(head)
     return inspection

@@ -89,7 +89,11 @@ class PreparedFile:
 class _Refusal(Exception):
     def __init__(self, filename: str, reason: str) -> None:
         super().__init__(reason)
-        self.sentence = f"“{filename}” was not accepted: it {reason}."
+        self.sentence = Msg(
+            "“{filename}” was not accepted: it {reason}.",
+            filename=filename,
+            reason=reason if isinstance(reason, Msg) else Msg(reason),
+        )
 
 
 async def prepare(files: Sequence[IncomingFile], settings: Settings) -> list[PreparedFile]:
@@ -141,8 +145,11 @@ async def prepare_lenient(
     refusals: list[str] = []
     limit = settings.max_files_per_message
     refusals += [
-        f"“{sanitise_filename(extra.filename)}” was not accepted: a message may carry at most "
-        f"{limit} files."
+        Msg(
+            "“{filename}” was not accepted: a message may carry at most {limit} files.",
+            filename=sanitise_filename(extra.filename),
+            limit=limit,
+        )
         for extra in files[limit:]
     ]
     try:
@@ -199,10 +206,12 @@ async def _store_one(
     shown = sanitise_filename(incoming.filename)
     per_file = settings.max_file_bytes
     room = settings.max_message_bytes - used
-    too_big_for_file = f"is larger than {_human(per_file)} (the limit for one file)"
-    too_big_for_message = (
-        f"would take the files of this message past {_human(settings.max_message_bytes)} "
-        "(the limit for one message)"
+    too_big_for_file = Msg(
+        "is larger than {limit} (the limit for one file)", limit=_human(per_file)
+    )
+    too_big_for_message = Msg(
+        "would take the files of this message past {limit} (the limit for one message)",
+        limit=_human(settings.max_message_bytes),
     )
     declared = getattr(incoming, "size", None)
     if isinstance(declared, int):

@@ -194,3 +194,22 @@ async def test_every_refused_file_is_named_with_its_reason_and_none_is_kept(
     )
     assert await saved_counts() == (0, 0, 0)
     assert not store.has(fine) and store.leftovers() == []
+
+
+async def test_a_german_client_reads_every_refused_file_in_german(up, world, gql, settings):
+    """The reasons are catalogue entries too: a whole German sentence per refused file."""
+    await gql.data(
+        'mutation { updateProfile(language: "de") { __typename } }', token=world.client_a.token
+    )
+    refused = await up.open_ticket(
+        world.client_a,
+        world.dept_x,
+        [("leer.txt", b""), ("dump.gz", samples.sized(settings.max_file_bytes + 1))],
+    )
+    assert (refused["__typename"], refused["field"]) == ("ValidationError", "attachments")
+    assert refused["message"] == (
+        "„leer.txt“ wurde nicht angenommen: Die Datei ist leer. "
+        "„dump.gz“ wurde nicht angenommen: Die Datei ist größer als 10 MB (die Grenze für eine "
+        "Datei)."
+    )
+    assert await saved_counts() == (0, 0, 0)
