@@ -20,6 +20,7 @@ from app import models
 from app.auth import policy
 from app.events import EventType
 from app.file_kinds import INLINE_TYPES
+from app.i18n import N_, Msg
 from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import Error, result_union
@@ -48,6 +49,9 @@ from app.services import (
     stored_html,
     ticket_list,
 )
+
+A_CLIENT = N_("a client")
+"""Who a contact belongs to when the client cannot be read (a deactivated account)."""
 
 # The stored (and service) enums are the GraphQL enums, registered here with the types that
 # use them.
@@ -117,7 +121,7 @@ async def _contact(info: Info, contact_id: int) -> Contact | None:
     return Contact(
         name=row.name,
         email=row.email,
-        label=contacts.label(row, client.name if client else "a client"),
+        label=info.context.say(contacts.label(row, client.name if client else Msg(A_CLIENT))),
     )
 
 
@@ -518,9 +522,11 @@ async def _ccs_of(info: Info, ticket_id: int) -> list[str]:
 
 async def _cc_contacts_of(info: Info, ticket: models.Ticket) -> list[Contact]:
     client = await info.context.loaders.users.load(ticket.client_id)
-    client_name = client.name if client else "a client"
+    client_name = client.name if client else Msg(A_CLIENT)
     return [
-        Contact(name=row.name, email=row.email, label=contacts.label(row, client_name))
+        Contact(
+            name=row.name, email=row.email, label=info.context.say(contacts.label(row, client_name))
+        )
         for row in await info.context.loaders.ticket_ccs.load(ticket.id)
     ]
 

@@ -238,9 +238,12 @@ async def change(
 
 
 def label(contact: Contact, client_name: str) -> str:
-    """How a contact is shown as an author: ``Name <address> (contact of Client)``."""
+    """How a contact is shown as an author: ``Name <address> (contact of Client)``, a ``Msg``
+    (the words around the names are in the reader's language)."""
     name = contact.name or contact.email.split("@")[0]
-    return f"{name} <{contact.email}> (contact of {client_name})"
+    return Msg(
+        "{name} <{email}> (contact of {client})", name=name, email=contact.email, client=client_name
+    )
 
 
 def sender_name(contact: Contact, client_name: str) -> str:
@@ -248,4 +251,4 @@ def sender_name(contact: Contact, client_name: str) -> str:
     without the address (a display name holding an address reads as spoofing to mail
     programs)."""
     name = contact.name or contact.email.split("@")[0]
-    return f"{name} (contact of {client_name})"
+    return Msg("{name} (contact of {client})", name=name, client=client_name)

@@ -108,6 +108,7 @@ async def test_a_client_reply_reaches_the_ccs_and_a_contacts_reply_the_client(
     assert sorted(smtp.recipients()) == sorted(["xavier@example.com", CARL, DORA])
     smtp.received.clear()
     carl = await Contact.get(email=CARL)
+    await User.filter(id=world.client_a.id).update(language="de")
     await messages.reply_as_contact(
         contact=carl, settings=get_settings(), ticket=ticket, body="Me too."
     )
@@ -120,6 +121,13 @@ async def test_a_client_reply_reaches_the_ccs_and_a_contacts_reply_the_client(
     # The From display name names the contact without an address (which reads as spoofing).
     assert staff_mail.message["From"].addresses[0].display_name == (
         "Carl Colleague (contact of Alice Client)"
+    )
+    # The client reads German: the words around the names are hers.
+    client_mail = smtp.to("alice@example.com")[0]
+    german = "Carl Colleague <carl@customer.example> (Kontakt von Alice Client) hat auf Ticket"
+    assert german in " ".join(client_mail.part("plain").split())
+    assert client_mail.message["From"].addresses[0].display_name == (
+        "Carl Colleague (Kontakt von Alice Client)"
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from app.auth import unsubscribe_links
 from app.config import Settings
 from app.events import EventType, TicketEvent
-from app.i18n import N_, Translator, translator
+from app.i18n import N_, Msg, Translator, translate, translator
 from app.infra.clock import now
 from app.mail import tokens
 from app.mail.outbound.compose import AttachmentLink, Notification, subject_line
@@ -185,6 +185,12 @@ async def _latest_public_message(ticket: Ticket) -> Message | None:
     )
 
 
+def _in(t: Translator, name: str | None) -> str | None:
+    """A name as the recipient reads it: a contact's label (a ``Msg``) in their language;
+    a person's name as it is."""
+    return translate(t, name) if isinstance(name, Msg) else name
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every recipient's mail about one event shares."""
@@ -218,7 +224,7 @@ class _Context:
             contact = await Contact.get_or_none(id=message.author_contact_id)
             client = people.get(ticket.client_id)
             if contact is not None:
-                client_name = client.name if client else "the client"
+                client_name = client.name if client else Msg(N_("the client"))
                 author_name = contacts.label(contact, client_name)
                 sender = contacts.sender_name(contact, client_name)
         actor = people.get(event.actor) if event.actor else None
@@ -271,7 +277,7 @@ class _Context:
             else tuple(replace(a, url=None) for a in self.attachments),
             link=f"{base}/{area}/tickets/{number}" if contact is None else None,
             footer=self._footer(recipient, t),
-            sender_name=self.sender or self.department,
+            sender_name=_in(t, self.sender) or self.department,
             sender_address=self.settings.sender_address,
             recipient_name=recipient.name,
             recipient_address=recipient.email,
@@ -327,7 +333,7 @@ class _Context:
 
     def _headline(self, recipient: Recipient, t: Translator) -> str:
         number, kind = self.ticket.number, self.event.type
-        who = self.author or self.actor or self.department
+        who = _in(t, self.author) or self.actor or self.department
         if kind is EventType.CREATED:
             # Staff open tickets for clients who phoned: the first message is theirs.
             by_staff = self.message is not None and self.message.author_id not in (
