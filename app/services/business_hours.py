@@ -20,6 +20,8 @@ from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from app.i18n import Msg
+
 MINUTES_PER_DAY = 24 * 60
 MAX_DAYS = 2 * 366
 """How far ahead ``add`` looks for open time: a target spanning more than two years of
@@ -127,7 +129,7 @@ class BusinessHours:
 def parse_minute(text: str) -> int:
     """``"09:30"`` -> 570; ``"24:00"`` (the end of a day) -> 1440. ValueError otherwise."""
     if not _HHMM.fullmatch(text or ""):
-        raise ValueError(f"{text!r} is not a time as HH:MM")
+        raise ValueError(Msg("{text} is not a time as HH:MM.", text=repr(text)))
     hours, minutes = text.split(":")
     return int(hours) * 60 + int(minutes)
 
@@ -152,11 +154,13 @@ def _canonical(name: str) -> bool:
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone ``name``; ValueError when there is none such."""
     if not name or not _canonical(name):
-        raise ValueError(f"{name!r} is not a time zone (use an IANA name like Europe/Berlin)")
+        raise ValueError(
+            Msg("{name} is not a time zone (use an IANA name like Europe/Berlin).", name=repr(name))
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not a time zone") from exc
+        raise ValueError(Msg("{name} is not a time zone.", name=repr(name))) from exc
 
 
 def weekly_from(windows: Iterable[tuple[int, int, int]]) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -165,20 +169,24 @@ def weekly_from(windows: Iterable[tuple[int, int, int]]) -> tuple[tuple[tuple[in
     days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for weekday, start, end in windows:
         if not 0 <= weekday <= 6:
-            raise ValueError("weekday must be 1 (Monday) to 7 (Sunday)")
+            raise ValueError(Msg("The weekday must be 1 (Monday) to 7 (Sunday)."))
         if not 0 <= start < end <= MINUTES_PER_DAY:
             raise ValueError(
-                f"{WEEKDAYS[weekday]} {format_minute(start)}-{format_minute(end)}: "
-                "a window must close after it opens, within the day"
+                Msg(
+                    "{day} {opens}-{closes}: a window must close after it opens, within the day.",
+                    day=WEEKDAYS[weekday],
+                    opens=format_minute(start),
+                    closes=format_minute(end),
+                )
             )
         days[weekday].append((start, end))
     for weekday, day in enumerate(days):
         day.sort()
         for (_, end), (start, _) in pairwise(day):
             if start < end:
-                raise ValueError(f"{WEEKDAYS[weekday]}: windows overlap")
+                raise ValueError(Msg("{day}: windows overlap.", day=WEEKDAYS[weekday]))
     if not any(days):
-        raise ValueError("open at least one window a week")
+        raise ValueError(Msg("Open at least one window a week."))
     return tuple(tuple(day) for day in days)
 
 

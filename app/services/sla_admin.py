@@ -46,7 +46,11 @@ def _require(actor: Actor | None) -> Actor:
 
 
 def _sentence(exc: Exception) -> str:
-    """A business-hours complaint as a sentence (it is in English only)."""
+    """A business-hours complaint: the checks raise whole sentences (``Msg``), translated
+    where they are shown."""
+    reason = exc.args[0] if exc.args else ""
+    if isinstance(reason, Msg):
+        return reason
     text = str(exc)
     return text[:1].upper() + text[1:] + "."
 

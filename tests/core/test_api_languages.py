@@ -121,3 +121,29 @@ def test_a_message_is_its_english_text_and_translates_its_parts():
     assert translate(Translator("de"), Msg("{who} replied", who="Closed")) == (
         "Closed hat geantwortet"
     )
+
+
+async def test_business_hours_complaints_are_german_for_a_german_admin(gql, world):
+    await _german(gql, world.admin)
+    answer = await gql.data(
+        """mutation($input: BusinessHoursInput!) { setBusinessHours(input: $input) {
+          __typename ... on ValidationError { fieldErrors { field message } } } }""",
+        {
+            "input": {
+                "departmentId": str(world.dept_x.id),
+                "timezone": "Mars/Olympus",
+                "windows": [
+                    {"weekday": 1, "opens": "09:00", "closes": "13:00"},
+                    {"weekday": 1, "opens": "12:00", "closes": "17:00"},
+                ],
+            }
+        },
+        token=world.admin.token,
+    )
+    refused = answer["setBusinessHours"]
+    assert refused["__typename"] == "ValidationError"
+    assert {e["field"]: e["message"] for e in refused["fieldErrors"]} == {
+        "timezone": "'Mars/Olympus' ist keine Zeitzone (verwenden Sie einen IANA-Namen wie "
+        "Europe/Berlin).",
+        "windows": "mon: Zeitfenster überschneiden sich.",
+    }
