@@ -459,15 +459,16 @@ class Ticket:
     async def messages(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> MessageConnection:
-        rows, has_next = await messages.list_messages(
+        page = await messages.thread_page(
             actor=info.context.actor,
             ticket=self._model,
             first=pagination.checked_first(first),
             after_id=pagination.decode_id(after, "message"),
         )
-        # The page's authors and attachments in one batch each, handed to every message.
+        # The page and its attachments are kept by the ticket's version; the authors load
+        # for this request (one batch) and are handed to every message.
+        rows = page.messages
         authors = await _users_by_id(info, (row.author_id for row in rows))
-        files = await info.context.loaders.attachments.load_many([row.id for row in rows])
         public_url = info.context.settings.public_url
         return pagination.connection(
             MessageConnection,
@@ -478,10 +479,10 @@ class Ticket:
                     author=authors.get(row.author_id) if row.author_id is not None else None,
                     attachments=[Attachment.of(file, public_url) for file in found],
                 )
-                for row, found in zip(rows, files, strict=True)
+                for row, found in zip(rows, page.files, strict=True)
             ],
             [[row.id] for row in rows],
-            has_next=has_next,
+            has_next=page.has_next,
             after=after,
         )
 
