@@ -1,10 +1,12 @@
-"""The pages of tickets' threads kept in the process, keyed by the ticket's version.
+"""The pages of tickets' threads and audit trails kept in the process, keyed by the ticket's
+version.
 
-A thread page (messages and their attachments) changes only through the one change path
-(``app.services.ticket_changes``), which raises the ticket's ``version`` with every change:
-a reply, a note, a merge (both tickets), anything. So a page read for a ticket at version v is
-the page of every later read at version v, whichever process made the change: the version is
-read from the database on every request (with the ticket), only what it names is kept here.
+A thread page (messages and their attachments) or an audit page changes only through the one
+change path (``app.services.ticket_changes``), which raises the ticket's ``version`` with every
+change: a reply, a note, a CC or tag change, a merge (both tickets), anything. So a page read
+for a ticket at version v is the page of every later read at version v, whichever process made
+the change: the version is read from the database on every request (with the ticket), only
+what it names is kept here.
 Who may read what is part of the key (``policy.message_scope_key``: staff read internal
 notes, clients do not); the authors (names change) are not kept, they load per request.
 
@@ -17,8 +19,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
-from app.models import Attachment, Message
+from app.models import Attachment, AuditEntry, Message
 
 MAX_BYTES = 32 * 1024 * 1024
 """What the kept pages may take, estimated (texts plus a fixed cost per row)."""
@@ -41,14 +44,26 @@ class ThreadPage:
         return texts * 2 + _ROW_BYTES * len(self.messages) + _FILE_BYTES * count
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    """A page of a ticket's audit trail, oldest first, and whether more follow."""
+
+    entries: list[AuditEntry]
+    has_next: bool
+
+    def size(self) -> int:
+        texts = sum(len(e.old_value or "") + len(e.new_value or "") for e in self.entries)
+        return texts * 2 + _ROW_BYTES * len(self.entries)
+
+
 class ThreadCache:
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._pages: OrderedDict[Hashable, tuple[ThreadPage, int]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self.bytes = 0
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable) -> ThreadPage | None:
+    def get(self, key: Hashable) -> Any:
         found = self._pages.get(key)
         if found is None:
             self.misses += 1
@@ -57,7 +72,7 @@ class ThreadCache:
         self.hits += 1
         return found[0]
 
-    def put(self, key: Hashable, page: ThreadPage) -> None:
+    def put(self, key: Hashable, page: ThreadPage | AuditPage) -> None:
         size = page.size()
         if size > self.max_bytes // 10:
             return

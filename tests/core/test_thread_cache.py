@@ -6,8 +6,8 @@ from __future__ import annotations
 from helpers import open_as
 
 from app.config import get_settings
-from app.models import Message, Ticket, User
-from app.services import merge, messages
+from app.models import Message, Ticket, TicketPriority, User
+from app.services import merge, messages, tickets
 from app.services.thread_cache import ThreadCache, ThreadPage, threads
 
 THREAD = """
@@ -100,3 +100,27 @@ async def test_a_partly_read_ticket_is_never_served_from_the_cache(world):
     page = await messages.thread_page(actor=world.staff_x.actor, ticket=partial)
     assert [m.body for m in page.messages] == ["First"]
     assert len(threads) == before  # its version was not read: nothing kept under it
+
+
+TRAIL = """
+query($number: Int!) { ticket(number: $number) {
+  auditTrail { edges { node { field oldValue newValue } } } } }
+"""
+
+
+async def test_an_audit_trail_shows_a_change_at_once_and_never_to_the_client(gql, world):
+    ticket = await open_as(world.client_a, world.dept_x)
+
+    async def trail(token: str) -> list[tuple[str, str]]:
+        data = await gql.data(TRAIL, {"number": ticket.number}, token=token)
+        edges = data["ticket"]["auditTrail"]["edges"]
+        return [(e["node"]["field"], e["node"]["newValue"]) for e in edges]
+
+    assert await trail(world.staff_x.token) == []
+    assert await trail(world.staff_x.token) == []  # kept
+    await tickets.update_ticket(
+        actor=world.staff_x.actor, number=ticket.number, priority=TicketPriority.HIGH
+    )
+    assert await trail(world.staff_x.token) == [("priority", "HIGH")]
+    assert await trail(world.admin.token) == [("priority", "HIGH")]
+    assert await trail(world.client_a.token) == []  # the trail is staff's
