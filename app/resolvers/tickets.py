@@ -40,6 +40,7 @@ from app.schema.tickets import (
     OpenTicketResult,
     ReplyInput,
     ReplyResult,
+    Sight,
     Ticket,
     TicketConnection,
     TicketEdge,
@@ -123,12 +124,12 @@ class TicketQueries:
                 for found in await loaders.ticket_ratings.load_many(ids)
             ]
         sla_asked = not asked.isdisjoint(SLA_FIELDS)
-        at = now()
+        at, sight = now(), Sight.of(actor)
         return pagination.connection(
             TicketConnection,
             list_name,
             [
-                Ticket.of(ticket, actor, tags=tag, rating=rating, sla_asked=sla_asked, at=at)
+                Ticket.of(ticket, sight, tags=tag, rating=rating, sla_asked=sla_asked, at=at)
                 for ticket, tag, rating in zip(page.tickets, tags, ratings, strict=True)
             ],
             page.keys,

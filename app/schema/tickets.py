@@ -9,6 +9,7 @@ context's DataLoaders instead."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -252,6 +253,24 @@ class AuditEntryConnection(Connection[AuditEntry]):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What a viewer sees of any ticket they may see: the policy asked once (a page's rows
+    then need no check each)."""
+
+    tags: bool
+    sla: bool
+    version: bool
+
+    @classmethod
+    def of(cls, viewer: Actor | None) -> Sight:
+        return cls(
+            tags=policy.sees_tags(viewer),
+            sla=policy.sees_sla(viewer),
+            version=policy.sees_ticket_version(viewer),
+        )
+
+
 @strawberry.type
 class Ticket:
     id: strawberry.ID
@@ -313,19 +332,21 @@ class Ticket:
     def of(
         cls,
         ticket: models.Ticket,
-        viewer: Actor | None,
+        viewer: Actor | Sight | None,
         *,
         tags: list[Tag] | None = None,
         rating: Rating | Missing | None = MISSING,
         sla_asked: bool = True,
         at: datetime | None = None,
     ) -> Ticket:
-        """``ticket`` as ``viewer`` sees it. A page hands down its rows' ``tags`` and
-        ``rating`` (loaded in one batch each), and ``sla_asked=False`` when its document asks
-        for no SLA field; ``at`` is the time SLA states are of (now)."""
+        """``ticket`` as ``viewer`` sees it (a page passes the viewer's ``Sight``, asked once).
+        A page hands down its rows' ``tags`` and ``rating`` (loaded in one batch each), and
+        ``sla_asked=False`` when its document asks for no SLA field; ``at`` is the time SLA
+        states are of (now)."""
+        sight = viewer if isinstance(viewer, Sight) else Sight.of(viewer)
         if tags is None:
-            tags = deferred(_tags_by, ticket.id) if policy.sees_tags(viewer) else []
-        shown = sla_asked and policy.sees_sla(viewer)
+            tags = deferred(_tags_by, ticket.id) if sight.tags else []
+        shown = sla_asked and sight.sla
         clocks = sla.running_clocks(ticket) if shown else []
         return cls(
             id=strawberry.ID(str(ticket.id)),
@@ -354,7 +375,7 @@ class Ticket:
                 else deferred(_user_by, ticket.assignee_id)
             ),
             _model=ticket,
-            version=ticket.version if policy.sees_ticket_version(viewer) else None,
+            version=ticket.version if sight.version else None,
             tags=tags,
             first_response_due_at=ticket.first_response_due_at if shown else None,
             first_response_at=ticket.first_response_at if shown else None,
