@@ -46,6 +46,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.file_uploads import Upload
 from tortoise import Tortoise, fields
+from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -600,6 +601,16 @@ class Mutation:
     @strawberry.mutation
     async def reply_to_ticket(self, input: ReplyInput) -> ReplyResult:
         async with in_transaction() as connection:
+            if connection.capabilities.dialect == "sqlite":
+                # The write lock before the read, as the product takes it (a no-op UPDATE):
+                # Tortoise's deferred BEGIN read first, and when another process (the product's
+                # outbox relay) wrote between that read and the insert, SQLite refused to turn
+                # the read into a write: "database is locked", the bare stack's bad answers.
+                await (
+                    TicketRow.filter(number=input.number)
+                    .using_db(connection)
+                    .update(number=F("number"))
+                )
             ticket = (
                 await TicketRow.select_for_update().using_db(connection).get(number=input.number)
             )

@@ -10,6 +10,8 @@ twin where events need one (``*_fields``: decided from an event's fields, no dat
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from tortoise.expressions import Q, Subquery
 
 from app.auth.actor import Actor
@@ -163,6 +165,12 @@ def presence_scope(actor: Actor | None) -> Q:
 def message_scope(actor: Actor | None) -> Q:
     """Of a visible ticket's messages, those ``actor`` may read: internal notes are for staff."""
     return Q() if works_tickets(actor) else Q(internal=False)
+
+
+def message_scope_key(actor: Actor | None) -> Hashable:
+    """What ``message_scope`` decides by: two actors with the same key read the same messages
+    of a ticket they see (a kept thread page is keyed by it)."""
+    return works_tickets(actor)
 
 
 def can_view_message(actor: Actor | None, ticket: Ticket, message: Message) -> bool:

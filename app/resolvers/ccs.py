@@ -25,7 +25,7 @@ class CcMutations:
             number=number,
             addresses=addresses,
         )
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)
 
     @mutation(
         description="Staff who may see the ticket, and admins: get its notifications (internal "
@@ -33,9 +33,9 @@ class CcMutations:
     )
     async def follow_ticket(self, info: Info, number: int) -> FollowTicketResult:
         ticket = await ccs.set_following(actor=info.context.actor, number=number, following=True)
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)
 
     @mutation(description="Stop following the ticket.")
     async def unfollow_ticket(self, info: Info, number: int) -> FollowTicketResult:
         ticket = await ccs.set_following(actor=info.context.actor, number=number, following=False)
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)

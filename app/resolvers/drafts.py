@@ -26,8 +26,11 @@ class DraftMutations:
         ticket, _ = await drafts.save_draft(
             actor=info.context.actor, number=number, body=body, internal=internal
         )
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)
 
     @mutation(description="Removes the caller's draft on a ticket (sending removes it too).")
     async def discard_draft(self, info: Info, number: int) -> DiscardDraftResult:
-        return Ticket.of(await drafts.discard_draft(actor=info.context.actor, number=number))
+        return Ticket.of(
+            await drafts.discard_draft(actor=info.context.actor, number=number),
+            info.context.actor,
+        )

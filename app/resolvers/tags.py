@@ -59,7 +59,7 @@ class TagMutations:
         ticket = await tags.change_ticket_tags(
             actor=info.context.actor, number=number, add=_tag_ids(tag_ids)
         )
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)
 
     @mutation(description="Staff who work the ticket; audited, live, never mailed to the client.")
     async def remove_ticket_tags(
@@ -68,4 +68,4 @@ class TagMutations:
         ticket = await tags.change_ticket_tags(
             actor=info.context.actor, number=number, remove=_tag_ids(tag_ids)
         )
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)

@@ -8,7 +8,10 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from app import errors, models
+from app.auth import policy
+from app.auth.actor import Actor
 from app.infra import metrics
+from app.infra.clock import now
 from app.live.dispatcher import Gone, Left, LoadedEvent, may_receive, visible_message
 from app.live.prepared import PreparedSender
 from app.resolvers.live import guarded, refused_as_graphql, socket
@@ -16,9 +19,14 @@ from app.schema.core import pagination
 from app.schema.core.context import Info
 from app.schema.core.errors import mutation, to_error
 from app.schema.core.ids import optional_id, parse_id
+from app.schema.core.lookahead import node_fields
 from app.schema.core.renders import operation_key
+from app.schema.core.resolving import MISSING, Missing
 from app.schema.core.text_guard import check_arguments
+from app.schema.ratings import Rating
+from app.schema.tags import Tag
 from app.schema.tickets import (
+    SLA_FIELDS,
     BulkChangeInput,
     BulkUpdateResult,
     CloseTicketResult,
@@ -32,6 +40,7 @@ from app.schema.tickets import (
     OpenTicketResult,
     ReplyInput,
     ReplyResult,
+    Sight,
     Ticket,
     TicketConnection,
     TicketEdge,
@@ -74,7 +83,7 @@ class TicketQueries:
         except errors.NotFound:
             return None
         info.context.loaders.prime_from_tickets([row])
-        return Ticket.of(row)
+        return Ticket.of(row, info.context.actor)
 
     @strawberry.field(description="Staff: tickets of their departments. Clients: My Tickets.")
     async def tickets(
@@ -95,12 +104,34 @@ class TicketQueries:
             after=pagination.decode_cursor(after, list_name),
             search_language=info.context.settings.search_language,
         )
-        info.context.loaders.prime_from_tickets(page.tickets)
+        loaders, actor = info.context.loaders, info.context.actor
+        loaders.prime_from_tickets(page.tickets)
         highlights = page.highlights or [None] * len(page.tickets)
+        # What the rows ask for, loaded (or computed) once for the page and handed down: the
+        # rows passed the policy's scope, so each row's fields need no check or await of their
+        # own. The SLA fields only when asked for (a clock per row is not free).
+        asked = node_fields(info)
+        ids = [ticket.id for ticket in page.tickets]
+        tags: list[list[Tag] | None] = [None] * len(ids)
+        if "tags" in asked and policy.sees_tags(actor):
+            tags = [
+                [Tag.of(t) for t in found] for found in await loaders.ticket_tags.load_many(ids)
+            ]
+        ratings: list[Rating | Missing | None] = [MISSING] * len(ids)
+        if "rating" in asked:
+            ratings = [
+                Rating.of(found) if found is not None else None
+                for found in await loaders.ticket_ratings.load_many(ids)
+            ]
+        sla_asked = not asked.isdisjoint(SLA_FIELDS)
+        at, sight = now(), Sight.of(actor)
         return pagination.connection(
             TicketConnection,
             list_name,
-            [Ticket.of(ticket) for ticket in page.tickets],
+            [
+                Ticket.of(ticket, sight, tags=tag, rating=rating, sla_asked=sla_asked, at=at)
+                for ticket, tag, rating in zip(page.tickets, tags, ratings, strict=True)
+            ],
             page.keys,
             has_next=page.has_next,
             after=after,
@@ -147,7 +178,7 @@ class TicketMutations:
             source=info.context.message_source,
             ccs=input.ccs or (),
         )
-        return Ticket.of(opened.ticket)
+        return Ticket.of(opened.ticket, info.context.actor)
 
     @mutation()
     async def reply_to_ticket(self, info: Info, input: ReplyInput) -> ReplyResult:
@@ -173,11 +204,14 @@ class TicketMutations:
             assignee_id=assignee,
             expected_version=input.expected_version,
         )
-        return Ticket.of(ticket)
+        return Ticket.of(ticket, info.context.actor)
 
     @mutation()
     async def close_ticket(self, info: Info, number: int) -> CloseTicketResult:
-        return Ticket.of(await tickets.close_ticket(actor=info.context.actor, number=number))
+        return Ticket.of(
+            await tickets.close_ticket(actor=info.context.actor, number=number),
+            info.context.actor,
+        )
 
     @strawberry.mutation(
         description="Staff: one change to many tickets (named, or all the filter selects, up "
@@ -204,7 +238,9 @@ class TicketMutations:
         return [
             BulkUpdateResult(
                 number=outcome.number,
-                ticket=Ticket.of(outcome.ticket) if outcome.ticket is not None else None,
+                ticket=Ticket.of(outcome.ticket, info.context.actor)
+                if outcome.ticket is not None
+                else None,
                 error=to_error(outcome.error, info) if outcome.error is not None else None,
             )
             for outcome in outcomes
@@ -229,7 +265,10 @@ class TicketMutations:
             different_clients=different_clients,
             settings=info.context.settings,
         )
-        return MergedTickets(source=Ticket.of(merged.source), target=Ticket.of(merged.target))
+        return MergedTickets(
+            source=Ticket.of(merged.source, info.context.actor),
+            target=Ticket.of(merged.target, info.context.actor),
+        )
 
 
 def _bulk_change(change: BulkChangeInput) -> bulk.BulkChange:
@@ -255,12 +294,15 @@ def _bulk_change(change: BulkChangeInput) -> bulk.BulkChange:
     )
 
 
-def _shape(info: Info, loaded: LoadedEvent, message: models.Message | None) -> TicketEvent:
-    """The event as a payload for the full subscription pipeline."""
+def _shape(
+    info: Info, loaded: LoadedEvent, message: models.Message | None, viewer: Actor | None
+) -> TicketEvent:
+    """The event as a payload for the full subscription pipeline, for ``viewer``'s class (what
+    ``Ticket.of`` decides by: the payload is shared by the subscribers of that class)."""
     info.context.loaders = loaded.loaders  # shared by every subscriber of this event here
     return TicketEvent(
         type=loaded.signal.type,
-        ticket=Ticket.of(loaded.ticket),
+        ticket=Ticket.of(loaded.ticket, viewer),
         message=Message.of(message) if message is not None else None,
         shared_renders=loaded.renders,
         payload_key=message.id if message is not None else None,
@@ -293,7 +335,7 @@ async def _ticket_events(
                 metrics.EVENTS_DELIVERED.inc()
                 if sender is not None and await sender.send(item.renders, payload_key):
                     continue
-                yield _shape(info, item, message)
+                yield _shape(info, item, message, connection.actor)
 
 
 @strawberry.type

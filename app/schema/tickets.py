@@ -9,6 +9,7 @@ context's DataLoaders instead."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -18,6 +19,7 @@ from strawberry.file_uploads import Upload
 
 from app import models
 from app.auth import policy
+from app.auth.actor import Actor
 from app.events import EventType
 from app.file_kinds import INLINE_TYPES
 from app.i18n import N_, Msg
@@ -28,7 +30,14 @@ from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.loaders import Loaders
 from app.schema.core.pagination import Connection, Edge
 from app.schema.core.renders import SharedRenders
-from app.schema.core.resolving import MISSING, Missing, current_public_url, deferred, later
+from app.schema.core.resolving import (
+    MISSING,
+    Missing,
+    current_public_url,
+    deferred,
+    later,
+    lazily,
+)
 from app.schema.core.text_guard import MULTILINE
 from app.schema.directory import Department, User
 from app.schema.drafts import Draft
@@ -69,6 +78,21 @@ strawberry.enum(TicketEventType, name="TicketEventType")
 strawberry.enum(HighlightField, name="HighlightField")
 
 
+SLA_FIELDS = frozenset(
+    {
+        "firstResponseDueAt",
+        "firstResponseAt",
+        "nextResponseDueAt",
+        "resolutionDueAt",
+        "slaDueAt",
+        "slaAtRiskAt",
+        "slaBreachedAt",
+        "slaState",
+    }
+)
+"""Ticket's SLA fields as a document names them (a list computes them only when asked)."""
+
+
 @strawberry.enum
 class SortDirection(Enum):
     ASC = "asc"
@@ -82,6 +106,10 @@ class Attachment:
     size: int
     id: strawberry.ID
     url: str = strawberry.field(description="Download link; access is checked on download.")
+    is_image: bool = strawberry.field(
+        description="An image the browser may show (PNG, JPEG, GIF or WebP; never SVG): the "
+        "thread shows it as a thumbnail from url."
+    )
 
     @classmethod
     def of(cls, row: models.Attachment, public_url: str) -> Attachment:
@@ -93,14 +121,8 @@ class Attachment:
             url=attachments.download_url(
                 public_url, public_id=row.public_id, filename=row.filename
             ),
+            is_image=row.content_type in INLINE_TYPES,
         )
-
-    @strawberry.field(
-        description="An image the browser may show (PNG, JPEG, GIF or WebP; never SVG): the "
-        "thread shows it as a thumbnail from url."
-    )
-    def is_image(self) -> bool:
-        return self.content_type in INLINE_TYPES
 
 
 @strawberry.type(
@@ -110,18 +132,22 @@ class Attachment:
 class Contact:
     name: str
     email: str
-    label: str = strawberry.field(description='"Name <address> (contact of Client)".')
+    _label: Private[str]  # a Msg: the words around the names in the reader's language
+
+    @strawberry.field(description='"Name <address> (contact of Client)".')
+    def label(self, info: Info) -> str:
+        return info.context.say(self._label)
 
 
-async def _contact(info: Info, contact_id: int) -> Contact | None:
-    row = await info.context.loaders.contacts.load(contact_id)
+async def _contact_by(loaders: Loaders, contact_id: int) -> Contact | None:
+    row = await loaders.contacts.load(contact_id)
     if row is None:
         return None
-    client = await info.context.loaders.users.load(row.client_id)
+    client = await loaders.users.load(row.client_id)
     return Contact(
         name=row.name,
         email=row.email,
-        label=info.context.say(contacts.label(row, client.name if client else Msg(A_CLIENT))),
+        _label=contacts.label(row, client.name if client else Msg(A_CLIENT)),
     )
 
 
@@ -141,33 +167,20 @@ class Message:
     author: User | None
     attachments: list[Attachment]
     _model: Private[models.Message]
-
-    @strawberry.field(
+    # Plain attributes too (a resolver method per field of a 100-message page cost more
+    # than the page's queries): a value not at hand is awaited only when asked for.
+    body_html: str = strawberry.field(
         description="body (Markdown, CommonMark) as sanitised HTML: the web thread shows this; "
         "raw HTML is escaped, links open in a new tab, images are links, never loaded."
     )
-    def body_html(self) -> str:
-        html = self._model.body_html
-        return html if html is not None else later(stored_html.body_html(self._model))
-
-    @strawberry.field(
+    signature_html: str | None = strawberry.field(
         description="signature (Markdown) as sanitised HTML, by the same renderer as bodyHtml; "
         "null when the message has none."
     )
-    def signature_html(self) -> str | None:
-        if not self.signature:
-            return None
-        html = self._model.signature_html
-        return html if html is not None else later(stored_html.signature_html(self._model))
-
-    @strawberry.field(
+    author_contact: Contact | None = strawberry.field(
         description="The contact who wrote it by mail (a colleague of the client CC'd on the "
         "ticket; author is then null), else null."
     )
-    def author_contact(self, info: Info) -> Contact | None:
-        if self._model.author_contact_id is None:
-            return None
-        return later(_contact(info, self._model.author_contact_id))
 
     @classmethod
     def of(
@@ -195,6 +208,25 @@ class Message:
                 deferred(_attachments_by, message.id) if attachments is None else attachments
             ),
             _model=message,
+            # Stored with the message since 0020; an older one renders (and is stored) once,
+            # only if the field is asked for.
+            body_html=(
+                message.body_html
+                if message.body_html is not None
+                else lazily(stored_html.body_html, message)
+            ),
+            signature_html=(
+                None
+                if not message.signature
+                else message.signature_html
+                if message.signature_html is not None
+                else lazily(stored_html.signature_html, message)
+            ),
+            author_contact=(
+                None
+                if message.author_contact_id is None
+                else deferred(_contact_by, message.author_contact_id)
+            ),
         )
 
 
@@ -234,6 +266,24 @@ class AuditEntryConnection(Connection[AuditEntry]):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What a viewer sees of any ticket they may see: the policy asked once (a page's rows
+    then need no check each)."""
+
+    tags: bool
+    sla: bool
+    version: bool
+
+    @classmethod
+    def of(cls, viewer: Actor | None) -> Sight:
+        return cls(
+            tags=policy.sees_tags(viewer),
+            sla=policy.sees_sla(viewer),
+            version=policy.sees_ticket_version(viewer),
+        )
+
+
 @strawberry.type
 class Ticket:
     id: strawberry.ID
@@ -250,18 +300,67 @@ class Ticket:
     client: User
     assignee: User | None
     _model: Private[models.Ticket]
-
-    @strawberry.field(
+    # Plain attributes: what the viewer may see of them is decided once, when the ticket is
+    # shaped for that viewer (``of``), not by a resolver per field and row.
+    version: int | None = strawberry.field(
         description="Goes up by one with every change, internal ones included; send it as "
         "updateTicket's expectedVersion. Staff and admins only: null for clients."
     )
-    def version(self, info: Info) -> int | None:
-        if not policy.sees_ticket_version(info.context.actor):
-            return None
-        return self._model.version
+    tags: list[Tag] = strawberry.field(
+        description="Internal tags by name (staff); always empty for clients."
+    )
+    # Service levels: internal, so null for clients (app.auth.policy.sees_sla).
+    first_response_due_at: datetime | None = strawberry.field(
+        description="Staff only: when the first response is (or was) due; null without a "
+        "first-response target, and for clients."
+    )
+    first_response_at: datetime | None = strawberry.field(
+        description="Staff only: when the first public staff reply was sent."
+    )
+    next_response_due_at: datetime | None = strawberry.field(
+        description="Staff only: when the next response to the client's reply is due; null "
+        "while no client reply waits."
+    )
+    resolution_due_at: datetime | None = strawberry.field(
+        description="Staff only: when the ticket must be resolved; null while the clock is "
+        "paused (On Hold, Answered) and without a resolution target."
+    )
+    sla_due_at: datetime | None = strawberry.field(
+        description="Staff only: the soonest due time of the clocks running now (the list's "
+        "countdown); null when none runs."
+    )
+    sla_at_risk_at: datetime | None = strawberry.field(
+        description="Staff only: when the ticket turns (or turned) AT_RISK."
+    )
+    sla_breached_at: datetime | None = strawberry.field(
+        description="Staff only: when the ticket first missed a target."
+    )
+    sla_state: SlaState | None = strawberry.field(
+        description="Staff only (null for clients): the SLA state now."
+    )
+    # A list page's ratings, loaded in one batch for the rows that passed the policy.
+    _rating: Private[Rating | Missing | None] = MISSING
 
     @classmethod
-    def of(cls, ticket: models.Ticket) -> Ticket:
+    def of(
+        cls,
+        ticket: models.Ticket,
+        viewer: Actor | Sight | None,
+        *,
+        tags: list[Tag] | None = None,
+        rating: Rating | Missing | None = MISSING,
+        sla_asked: bool = True,
+        at: datetime | None = None,
+    ) -> Ticket:
+        """``ticket`` as ``viewer`` sees it (a page passes the viewer's ``Sight``, asked once).
+        A page hands down its rows' ``tags`` and ``rating`` (loaded in one batch each), and
+        ``sla_asked=False`` when its document asks for no SLA field; ``at`` is the time SLA
+        states are of (now)."""
+        sight = viewer if isinstance(viewer, Sight) else Sight.of(viewer)
+        if tags is None:
+            tags = deferred(_tags_by, ticket.id) if sight.tags else []
+        shown = sla_asked and sight.sla
+        clocks = sla.running_clocks(ticket) if shown else []
         return cls(
             id=strawberry.ID(str(ticket.id)),
             number=ticket.number,
@@ -289,13 +388,22 @@ class Ticket:
                 else deferred(_user_by, ticket.assignee_id)
             ),
             _model=ticket,
+            version=ticket.version if sight.version else None,
+            tags=tags,
+            first_response_due_at=ticket.first_response_due_at if shown else None,
+            first_response_at=ticket.first_response_at if shown else None,
+            next_response_due_at=ticket.next_response_due_at if shown else None,
+            resolution_due_at=(
+                ticket.resolution_due_at
+                if shown and ticket.status is not TicketStatus.CLOSED
+                else None
+            ),
+            sla_due_at=min((clock.due_at for clock in clocks), default=None),
+            sla_at_risk_at=ticket.sla_warn_at if shown else None,
+            sla_breached_at=ticket.sla_breached_at if shown else None,
+            sla_state=sla.state(ticket, at, clocks=clocks) if shown else None,
+            _rating=rating,
         )
-
-    @strawberry.field(description="Internal tags by name (staff); always empty for clients.")
-    def tags(self, info: Info) -> list[Tag]:
-        if not policy.sees_tags(info.context.actor):
-            return []
-        return later(_tags_of(info, self._model.id))
 
     @strawberry.field(
         description="The CC addresses (the client's colleagues, who get the public "
@@ -332,6 +440,8 @@ class Ticket:
         "who see the ticket and admins; the ticket's own client sees the rating they gave."
     )
     def rating(self, info: Info) -> Rating | None:
+        if not isinstance(self._rating, Missing):  # a list page's rows passed the policy
+            return self._rating
         if not policy.can_view_rating(info.context.actor, self._model):
             return None
         return later(_rating_of(info, self._model.id))
@@ -360,64 +470,6 @@ class Ticket:
             return None
         return later(_merged_into(info, self._model))
 
-    # Service levels: internal, so null for clients (app.auth.policy.sees_sla).
-    @strawberry.field(
-        description="Staff only: when the first response is (or was) due; null without a "
-        "first-response target, and for clients."
-    )
-    def first_response_due_at(self, info: Info) -> datetime | None:
-        return self._sla("first_response_due_at", info)
-
-    @strawberry.field(description="Staff only: when the first public staff reply was sent.")
-    def first_response_at(self, info: Info) -> datetime | None:
-        return self._sla("first_response_at", info)
-
-    @strawberry.field(
-        description="Staff only: when the next response to the client's reply is due; null "
-        "while no client reply waits."
-    )
-    def next_response_due_at(self, info: Info) -> datetime | None:
-        return self._sla("next_response_due_at", info)
-
-    @strawberry.field(
-        description="Staff only: when the ticket must be resolved; null while the clock is "
-        "paused (On Hold, Answered) and without a resolution target."
-    )
-    def resolution_due_at(self, info: Info) -> datetime | None:
-        if self._model.status is TicketStatus.CLOSED:
-            return None
-        return self._sla("resolution_due_at", info)
-
-    @strawberry.field(
-        description="Staff only: the soonest due time of the clocks running now (the list's "
-        "countdown); null when none runs."
-    )
-    def sla_due_at(self, info: Info) -> datetime | None:
-        if not policy.sees_sla(info.context.actor):
-            return None
-        clocks = sla.running_clocks(self._model)
-        return min((clock.due_at for clock in clocks), default=None)
-
-    @strawberry.field(description="Staff only: when the ticket turns (or turned) AT_RISK.")
-    def sla_at_risk_at(self, info: Info) -> datetime | None:
-        return self._sla("sla_warn_at", info)
-
-    @strawberry.field(description="Staff only: when the ticket first missed a target.")
-    def sla_breached_at(self, info: Info) -> datetime | None:
-        return self._sla("sla_breached_at", info)
-
-    @strawberry.field(description="Staff only (null for clients): the SLA state now.")
-    def sla_state(self, info: Info) -> SlaState | None:
-        if not policy.sees_sla(info.context.actor):
-            return None
-        return sla.state(self._model)
-
-    def _sla(self, column: str, info: Info) -> datetime | None:
-        if not policy.sees_sla(info.context.actor):
-            return None
-        value: datetime | None = getattr(self._model, column)
-        return value
-
     @strawberry.field(
         description="Staff: the client's other tickets they may see (the last 10 by activity, "
         "counts by status). Null for clients."
@@ -427,7 +479,7 @@ class Ticket:
         if found is None:
             return None
         return ClientTickets(
-            recent=[Ticket.of(row) for row in found.recent],
+            recent=[Ticket.of(row, info.context.actor) for row in found.recent],
             counts=[StatusCount(status=status, count=n) for status, n in found.counts],
             total=found.total,
         )
@@ -441,15 +493,16 @@ class Ticket:
     async def messages(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> MessageConnection:
-        rows, has_next = await messages.list_messages(
+        page = await messages.thread_page(
             actor=info.context.actor,
             ticket=self._model,
             first=pagination.checked_first(first),
             after_id=pagination.decode_id(after, "message"),
         )
-        # The page's authors and attachments in one batch each, handed to every message.
+        # The page and its attachments are kept by the ticket's version; the authors load
+        # for this request (one batch) and are handed to every message.
+        rows = page.messages
         authors = await _users_by_id(info, (row.author_id for row in rows))
-        files = await info.context.loaders.attachments.load_many([row.id for row in rows])
         public_url = info.context.settings.public_url
         return pagination.connection(
             MessageConnection,
@@ -460,10 +513,10 @@ class Ticket:
                     author=authors.get(row.author_id) if row.author_id is not None else None,
                     attachments=[Attachment.of(file, public_url) for file in found],
                 )
-                for row, found in zip(rows, files, strict=True)
+                for row, found in zip(rows, page.files, strict=True)
             ],
             [[row.id] for row in rows],
-            has_next=has_next,
+            has_next=page.has_next,
             after=after,
         )
 
@@ -508,7 +561,7 @@ class ClientTickets:
 
 async def _merged_into(info: Info, ticket: models.Ticket) -> Ticket | None:
     target = await merge.merged_into(info.context.actor, ticket)
-    return Ticket.of(target) if target is not None else None
+    return Ticket.of(target, info.context.actor) if target is not None else None
 
 
 async def _rating_of(info: Info, ticket_id: int) -> Rating | None:
@@ -524,9 +577,7 @@ async def _cc_contacts_of(info: Info, ticket: models.Ticket) -> list[Contact]:
     client = await info.context.loaders.users.load(ticket.client_id)
     client_name = client.name if client else Msg(A_CLIENT)
     return [
-        Contact(
-            name=row.name, email=row.email, label=info.context.say(contacts.label(row, client_name))
-        )
+        Contact(name=row.name, email=row.email, _label=contacts.label(row, client_name))
         for row in await info.context.loaders.ticket_ccs.load(ticket.id)
     ]
 
@@ -541,8 +592,8 @@ async def _follows(info: Info, ticket_id: int, user_id: int) -> bool:
     return any(row.id == user_id for row in rows)
 
 
-async def _tags_of(info: Info, ticket_id: int) -> list[Tag]:
-    return [Tag.of(row) for row in await info.context.loaders.ticket_tags.load(ticket_id)]
+async def _tags_by(loaders: Loaders, ticket_id: int) -> list[Tag]:
+    return [Tag.of(row) for row in await loaders.ticket_tags.load(ticket_id)]
 
 
 async def _attachments_by(loaders: Loaders, message_id: int) -> list[Attachment]:

@@ -10,6 +10,7 @@ from app.auth.actor import SYSTEM, Actor
 from app.infra.clock import now
 from app.models import AccountAudit, AuditEntry, Ticket
 from app.services.rows import models_of
+from app.services.thread_cache import AuditPage, threads
 
 
 async def record(
@@ -50,11 +51,20 @@ async def audit_trail(
     staff who see it; nothing for anyone else. Returns (page, has_next)."""
     if not policy.can_view_audit_trail(actor, ticket):
         return [], False
+    # Kept by the ticket's version, as thread pages are (``app.services.thread_cache``): every
+    # entry is written by a change that raises it. A ticket read in part may lack its version.
+    key = None if ticket._partial else ("audit", ticket.id, ticket.version, first, after_id)
+    kept: AuditPage | None = threads.get(key) if key is not None else None
+    if kept is not None:
+        return kept.entries, kept.has_next
     query = AuditEntry.filter(ticket_id=ticket.id)
     if after_id is not None:
         query = query.filter(id__gt=after_id)
     rows = await models_of(query.order_by("id").limit(first + 1))
-    return rows[:first], len(rows) > first
+    page = AuditPage(entries=rows[:first], has_next=len(rows) > first)
+    if key is not None:
+        threads.put(key, page)
+    return page.entries, page.has_next
 
 
 async def record_account(

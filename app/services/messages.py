@@ -16,9 +16,10 @@ from app.errors import Conflict, PermissionDenied
 from app.events import EventType, event_for
 from app.i18n import Msg
 from app.infra.clock import now
-from app.models import Contact, Message, MessageSource, Ticket, TicketStatus, User
+from app.models import Attachment, Contact, Message, MessageSource, Ticket, TicketStatus, User
 from app.services import attachments, contacts, drafts, markdown
 from app.services.rows import models_of
+from app.services.thread_cache import ThreadPage, threads
 from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
 from app.services.validation import Checks
@@ -330,3 +331,30 @@ async def list_messages(
             )
     rows = await models_of(query.order_by("created_at", "id").limit(first + 1))
     return rows[:first], len(rows) > first
+
+
+async def thread_page(
+    *, actor: Actor | None, ticket: Ticket, first: int = 50, after_id: int | None = None
+) -> ThreadPage:
+    """``list_messages`` with each message's attachments, kept in the process by the ticket's
+    version (``app.services.thread_cache``): ``ticket`` must have been read from the database
+    (its version) before this is called, as every resolver's ticket is."""
+    # A ticket read in part (``only``) may lack its version: such a page is read, not kept.
+    key = (
+        None
+        if ticket._partial
+        else (ticket.id, ticket.version, policy.message_scope_key(actor), first, after_id)
+    )
+    kept = threads.get(key) if key is not None else None
+    if kept is not None:
+        return kept
+    rows, has_next = await list_messages(actor=actor, ticket=ticket, first=first, after_id=after_id)
+    grouped: dict[int, list[Attachment]] = {row.id: [] for row in rows}
+    if rows:
+        query = Attachment.filter(message_id__in=list(grouped)).order_by("id")
+        for file in await models_of(query):
+            grouped[file.message_id].append(file)
+    page = ThreadPage(messages=rows, has_next=has_next, files=[grouped[row.id] for row in rows])
+    if key is not None:
+        threads.put(key, page)
+    return page

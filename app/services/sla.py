@@ -354,17 +354,20 @@ def share_point(terms: Terms, clock: Clock, share: float) -> datetime | None:
     return target.hours.add(clock.started_at, left) if left > 0 else clock.started_at
 
 
-def state(ticket: Ticket, at: datetime | None = None) -> SlaState:
-    """The ticket's SLA state at ``at`` (now)."""
-    at = at or now()
+def state(
+    ticket: Ticket, at: datetime | None = None, *, clocks: list[Clock] | None = None
+) -> SlaState:
+    """The ticket's SLA state at ``at`` (now); ``clocks``: its ``running_clocks`` if at hand."""
     if ticket.sla_breached_at is not None:
         # Sticky: a breach stays reported once the ticket is closed or its priority or
         # department no longer has a policy (an escalation's priority change, say).
         return SlaState.BREACHED
     if not ticket.sla_active:
         return SlaState.NONE
-    clocks = running_clocks(ticket)
-    if ticket.sla_breached_at is not None or any(c.due_at <= at for c in clocks):
+    if clocks is None:
+        clocks = running_clocks(ticket)
+    at = at or now()
+    if any(c.due_at <= at for c in clocks):
         return SlaState.BREACHED
     if ticket.status is TicketStatus.CLOSED:
         return SlaState.MET

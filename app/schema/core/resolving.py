@@ -59,3 +59,22 @@ class Deferred(Generic[T]):
 def deferred(load: Callable[[Any, Any], Awaitable[T]], key: Any) -> T:
     """A ``Deferred`` typed as its value (what the field's GraphQL type is read from)."""
     return cast(T, Deferred(load, key))
+
+
+class Lazy(Generic[T]):
+    """A plain attribute's value that costs something to make (a long text's rendering):
+    made when (and each time) graphql-core awaits it, never if the field is not asked for.
+    Unlike a coroutine made up front, one that is never awaited leaves nothing behind."""
+
+    __slots__ = ("_args", "_make")
+
+    def __init__(self, make: Callable[..., Awaitable[T]], *args: Any) -> None:
+        self._make, self._args = make, args
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._make(*self._args).__await__()
+
+
+def lazily(make: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """A ``Lazy`` typed as its value (what the field's GraphQL type is read from)."""
+    return cast(T, Lazy(make, *args))
