@@ -53,13 +53,14 @@ async def test_a_common_word_ranks_the_newest_matches_and_says_there_may_be_more
 
 @pytest.fixture
 def windowed(monkeypatch):
-    """Tiny bounds: the newest 2 rows one by one, then windows of 2 and 4 rows' span of ids,
-    then everything older; at most four matches ranked."""
+    """Tiny bounds: the newest 2 rows one by one, then older ones (one by one for a word in
+    every other row, else a window of ids, then everything older); at most four matches
+    ranked."""
     if Ticket._meta.db.capabilities.dialect != "postgres":
         pytest.skip("the steps are PostgreSQL's; SQLite's FTS5 ranks every match")
     monkeypatch.setattr(search, "RECENT_MESSAGES", 2)
     monkeypatch.setattr(search, "RECENT_SUBJECTS", 2)
-    monkeypatch.setattr(search, "WINDOWS", (1, 2))
+    monkeypatch.setattr(search, "DENSE", 2)
     monkeypatch.setattr(search, "CANDIDATES", 4)
     monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
 
@@ -125,3 +126,64 @@ async def test_a_phrase_is_checked_on_the_newest_rows_with_its_words(world, wind
 )
 def test_a_phrase_relaxed_to_its_words(text, loose):
     assert search.relaxed(text) == loose
+
+
+@pytest.fixture
+def stepped(monkeypatch):
+    """The newest 2 rows one by one; a word in at least 1 of every 2 of them is walked on one
+    by one, a rarer one comes from a window of ids (1.5 times its estimate), then from every
+    older row; at most three matches ranked."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the steps are PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 2)
+    monkeypatch.setattr(search, "RECENT_SUBJECTS", 2)
+    monkeypatch.setattr(search, "DENSE", 2)
+    monkeypatch.setattr(search, "MARGIN", 1.5)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "MMxMMxM",  # common: the newest rows have one in two, walked on one by one
+        "MxxMxxxMxM",  # rarer: a window sized from the newest rows' one match
+        "MMxxxxxxxxxMxM",  # the window too narrow: the rest from every older row
+        "MMxMxxxx",  # none among the newest: every older row's matches from the index
+        "xM",  # fewer than the bound in all: every one, exactly
+    ],
+)
+async def test_each_step_finds_the_newest_matches_within_the_scope(world, stepped, layout):
+    """Oldest first, M a message with the word, x one without; Yolanda's department has a
+    match between each two of them (never hers to find as Xavier, always as herself)."""
+    ours = []
+    for i, kind in enumerate(layout):
+        body = "firmware update" if kind == "M" else "other words"
+        ticket = await open_as(world.client_a, world.dept_x, subject=f"Case {i}", body=body)
+        if kind == "M":
+            ours.append(ticket.number)
+        await open_as(world.client_b, world.dept_y, subject=f"Bill {i}", body="firmware")
+    newest = sorted(ours)[-3:]
+    for actor in (world.admin.actor, world.staff_x.actor):
+        page = await list_tickets(
+            actor=actor,
+            flt=TicketFilter(search="firmware", department_id=world.dept_x.id),
+            sort=RELEVANCE,
+        )
+        assert sorted(t.number for t in page.tickets) == newest, actor
+        assert (page.total, page.total_capped) == (len(newest), len(ours) >= 3), actor
+    page = await list_tickets(
+        actor=world.staff_x.actor, flt=TicketFilter(search="firmware"), sort=NEWEST
+    )
+    assert sorted(t.number for t in page.tickets) == newest
+
+
+async def test_a_phrase_none_of_whose_candidates_has_it_says_there_may_be_some(world, windowed):
+    await open_as(world.client_a, world.dept_x, subject="Old", body="paper jam in the tray")
+    for i in range(4):  # both words, not as the phrase: the candidates' bound
+        await open_as(world.client_a, world.dept_x, subject=f"Mixed {i}", body="jam the paper")
+    for sort in (RELEVANCE, NEWEST):
+        page = await list_tickets(
+            actor=world.admin.actor, flt=TicketFilter(search='"paper jam"'), sort=sort
+        )
+        # Nothing found among the newest four with both words, and the count says "0+".
+        assert (page.tickets, page.total, page.total_capped) == ([], 0, True), sort
