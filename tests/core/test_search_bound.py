@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import open_as
+from tortoise import connections
 
 from app.models import Ticket
 from app.services import search
@@ -187,3 +188,19 @@ async def test_a_phrase_none_of_whose_candidates_has_it_says_there_may_be_some(w
         )
         # Nothing found among the newest four with both words, and the count says "0+".
         assert (page.tickets, page.total, page.total_capped) == ([], 0, True), sort
+
+
+async def test_the_search_indexes_keep_no_pending_list(world):
+    """Migration 0021: new words go straight into the GIN indexes, so no search reads a
+    pending list of them."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        pytest.skip("GIN indexes are PostgreSQL's")
+    _, rows = await conn.execute_query(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+        "('messages_search_vector_idx', 'tickets_search_vector_idx') ORDER BY relname"
+    )
+    assert [(r["relname"], r["reloptions"]) for r in rows] == [
+        ("messages_search_vector_idx", ["fastupdate=off"]),
+        ("tickets_search_vector_idx", ["fastupdate=off"]),
+    ]
