@@ -186,12 +186,13 @@ def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
 
-RECENT_MESSAGES = 5_000
+RECENT_MESSAGES = 2_000
 """PostgreSQL: how many of the newest messages (of the searcher's department, or of all) the
-message branch reads one by one before it turns to the rest (see ``_walk``): a word in a fifth
-of them has its candidates there, a common word (~7-15%) most of them. Read one by one, a very
-common word stops as soon as it has them; from the GIN index, all of its many matches would
-be read."""
+message branch reads one by one first (see ``_walk``): a word in half of them has its
+candidates there, and how many it found says how common the word is: a common one goes on one
+by one (no row read twice), a rarer one turns to the index. Read one by one, a very common
+word stops as soon as it has them; from the GIN index, all of its many matches would be
+read. Fewer than this would make the rarer words' estimate too rough."""
 RECENT_SUBJECTS = 1_000
 """The same for subjects."""
 DENSE = 20
@@ -201,6 +202,8 @@ rows read for each found). A rarer word's come from the GIN index, in one window
 from how often the newest rows had it, then from everything older."""
 MARGIN = 1.5
 """How much wider than the estimate that window is (the estimate comes from few matches)."""
+WINDOWS = 2
+"""How many such windows (the second sized from the rate of both steps) before the rest."""
 
 
 @dataclass(frozen=True)
@@ -254,10 +257,11 @@ async def _walk(
     match written as a function call, which no index answers: the planner, left to choose,
     would read every match of a word in 7% of a million messages from the GIN index). If that
     found too few: a common word (``DENSE``) goes on one by one from where it stopped; a rarer
-    one asks the GIN index for the matches in a window of older ids, as wide as the first
-    step's found rate says is needed (``MARGIN``; intersected with the BRIN index on ids,
-    migration 0017, so only the window's pages are read), then for everything older. A
-    department is walked on its own ``(department_id, id)`` index (its rows only, not every
+    one asks the GIN index for the matches in a window of older ids, as wide as the rate
+    found so far says is needed (``MARGIN``; intersected with the BRIN index on ids,
+    migration 0017, or with the department's index, so only the window's pages are read), a
+    second such window if that was short (``WINDOWS``), then everything older. A department
+    is walked on its own ``(department_id, id)`` index (its rows only, not every
     department's)."""
     cfg = _config(query)
     matching = "q" if loose is None else "loose"
@@ -327,21 +331,25 @@ async def _walk(
         )
         return found + [_row(r) for r in await run(sql, more)]
     below = lo
-    if found:  # else too rare to estimate: its few matches all come from the index
-        spans = need / len(found) * MARGIN
-        below = max(lo - int(spans * max(top - lo, 1)) - 1, 0)
+    for _ in range(WINDOWS):
+        if not found or below <= 0:
+            break  # too rare to estimate (its few matches all come from the index), or done
+        rate = len(found) / max(top - below, 1)  # matches per id so far
+        upper, below = below, max(below - int(need / rate * MARGIN) - 1, 0)
         sql = Sql("postgres")
         window = statement(
             sql,
-            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {sql.p(lo)} "
+            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {sql.p(upper)} "
             f"AND {branch.key} >= {sql.p(below)}",
             branch.table,
             need,
         )
         found += [_row(r) for r in await run(sql, window)]
         need = limit - len(found)
-        if need <= 0 or below <= 0:
+        if need <= 0:
             return found
+    if below <= 0:
+        return found
     sql = Sql("postgres")
     rest = statement(
         sql,
