@@ -293,6 +293,15 @@ async def _walk(
         row = f"({sql.p(department)}::int, {sql.p(below)}::int)"
         return f" AND ({branch.column}, {branch.key}) {op} {row}"
 
+    def hidden(sql: Sql, bound: int) -> str:
+        # A department's window bounds as a subquery, whose value the planner does not see:
+        # seeing that a rare word's window spans all of a department's older rows, it read the
+        # word's matches in every department from the GIN index (~7,000 pages) for about one
+        # word in five, instead of intersecting them with the (department_id, id) index.
+        if department is None:
+            return sql.p(bound)
+        return f"(SELECT {sql.p(bound)}::int)"
+
     order = (
         f"{branch.key} DESC" if department is None else f"{branch.column} DESC, {branch.key} DESC"
     )
@@ -339,8 +348,8 @@ async def _walk(
         sql = Sql("postgres")
         window = statement(
             sql,
-            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {sql.p(upper)} "
-            f"AND {branch.key} >= {sql.p(below)}",
+            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, upper)} "
+            f"AND {branch.key} >= {hidden(sql, below)}",
             branch.table,
             need,
         )
@@ -353,7 +362,7 @@ async def _walk(
     sql = Sql("postgres")
     rest = statement(
         sql,
-        f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {sql.p(below)}",
+        f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, below)}",
         branch.table,
         need,
     )
