@@ -204,3 +204,27 @@ async def test_the_search_indexes_keep_no_pending_list(world):
         ("messages_search_vector_idx", ["fastupdate=off"]),
         ("tickets_search_vector_idx", ["fastupdate=off"]),
     ]
+
+
+async def test_subjects_rank_only_the_newest_matching_subjects(world, monkeypatch):
+    """``search.SUBJECT_CANDIDATES``: fewer subjects than messages are ranked (a subject match
+    outranks every message match: they fill the first pages), and reaching that bound says
+    there may be more; a ticket whose older subject has the word is still found by a message."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the bound is PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "SUBJECT_CANDIDATES", 2)
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    by_message = await open_as(world.client_a, world.dept_x, subject="Modem", body="modem dead")
+    old = await open_as(world.client_a, world.dept_x, subject="Modem old", body="no signal")
+    recent = [
+        await open_as(world.client_a, world.dept_x, subject=f"Modem {i}", body="no signal")
+        for i in range(2)
+    ]
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="modem"), sort=RELEVANCE
+    )
+    # The two newest subjects first, then the ticket found by its message; not the older one.
+    assert [t.number for t in page.tickets][:2] == sorted((t.number for t in recent), reverse=True)
+    assert [t.number for t in page.tickets][2:] == [by_message.number]
+    assert old.number not in [t.number for t in page.tickets]
+    assert (page.total, page.total_capped) == (3, True)
