@@ -156,6 +156,13 @@ it has this many (milliseconds), and a rarer word still comes from the GIN index
 reaches the bound says so (``more``): its count is a lower bound (``totalCountCapped``)."""
 
 
+SUBJECT_CANDIDATES = 250
+"""PostgreSQL: the most recent matching subjects a search ranks (at most ``CANDIDATES``): a
+subject match outranks every message match, so these fill the first ten pages of 25 whenever
+there are as many; a word in 2% of subjects had ~44,000 subjects read for 1,000 of them, the
+most expensive part of a common word's search."""
+
+
 PHRASE_CANDIDATES = 2_000
 """PostgreSQL: a search with a phrase (``"paper jam"``) first takes the newest this many rows
 that have all of the phrase's words (what the GIN index answers without reading the table),
@@ -187,217 +194,318 @@ def _config(query: SearchQuery) -> str:
     return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
 
 
-RECENT_MESSAGES = 5_000
+RECENT_MESSAGES = 2_000
 """PostgreSQL: how many of the newest messages (of the searcher's department, or of all) the
-message branch reads one by one before it turns to the index for the older ones (see
-``_newest``): a word in a fifth of them has its candidates there, a common word (~7-15%) most
-of them, and the first windows the rest. Read one by one, a very common word stops as soon as
-it has them; from the index, a window would read all of its many matches in that window."""
+message branch reads one by one first (see ``_walk``): a word in half of them has its
+candidates there, and how many it found says how common the word is: a common one goes on one
+by one (no row read twice), a rarer one turns to the index. Read one by one, a very common
+word stops as soon as it has them; from the GIN index, all of its many matches would be
+read. Fewer than this would make the rarer words' estimate too rough."""
 RECENT_SUBJECTS = 1_000
 """The same for subjects."""
-WINDOWS = (1, 2, 4, 8, 16, 32)
-"""PostgreSQL: after the newest rows, the index is asked for the older matches window by
-window, newest first, each as wide (in ids) as the first step's rows times these factors,
-then for the rest: a word that needs the first windows only has those read from the table."""
+DENSE = 20
+"""PostgreSQL: a word in at least one of this many of the newest rows is common: its older
+candidates are read one by one too, newest first, until there are enough (about ``DENSE``
+rows read for each found). A rarer word's come from the GIN index, in one window of ids sized
+from how often the newest rows had it, then from everything older."""
+MARGIN = 1.5
+"""How much wider than the estimate that window is (the estimate comes from few matches)."""
+WINDOWS = 2
+"""How many such windows (the second sized from the rate of both steps) before the rest."""
 
 
-def _newest(
-    sql: Sql,
-    select: str,
-    source: str,
-    where: str,
+@dataclass(frozen=True)
+class _Branch:
+    """A searched table: its alias, ids, ticket, department, vector, and what else narrows it."""
+
+    table: str
+    key: str
+    ticket: str
+    column: str
+    vector: str
+    where: str
+    recent: int
+    bound: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    ticket_id: int
+    rank: float
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Hits:
+    """SQL selecting ``ticket_id, score, more`` (one row per ticket found; its parameters are
+    the caller's ``Sql``'s), and whether a text branch stopped at its bound, so there may be
+    more (also when it found nothing: a phrase none of whose candidates have it, "0+")."""
+
+    sql: str
+    more: bool
+
+
+async def _walk(
+    conn: Any,
+    query: SearchQuery,
+    branch: _Branch,
     *,
-    table: str,
-    key: str,
-    column: str,
-    recent: int,
-    departments: Collection[int] | None,
-    match: tuple[str, str],
+    loose: str | None,
+    within: Callable[[Sql], str] | None,
+    department: int | None,
     limit: int,
-) -> str:
-    """The newest ``limit`` rows of ``source`` matching ``where`` and the text ``match``
-    (its vector and query) (``table`` is the searched table with its alias, ``key`` its id
-    column, selected as ``id``; ``column`` its department).
+    scored: bool,
+) -> list[_Row]:
+    """The newest ``limit`` rows of ``branch`` matching the query (its words only, for a
+    phrase: ``loose``) within ``within`` and the ``department`` (None: any), newest first.
 
-    In steps, each run only if those before found too few: the matches among the newest
-    ``recent`` rows, read one by one newest first (the match written as a function call,
-    which no index answers: the planner, left to choose, would read every match of a word in
-    7% of a million messages from the GIN index, hundreds of milliseconds), then the older
-    ones from the GIN index in windows of ids (``WINDOWS``; the first step's span of ids times
-    each factor, newest first) and last everything older. Each window intersects the GIN
-    index's matches with the table's BRIN index on ids (migration 0017), so only the table
-    pages of that window are read: a word in 0.7% of a million messages has its 1,000 newest
-    matches in the first windows and no longer has all its ~7,000 matches read and sorted.
-    ``UNION ALL`` runs its parts in order and the ``LIMIT`` stops it once it has enough; the
-    parts are disjoint and each is newest first, so the result is the newest matches.
+    Separate short statements, each with its bounds as values (the planner, given one
+    statement with every step in it, spent 10-30 ms planning it and guessed the steps' sizes):
+    first the matches among the newest ``recent`` rows, read one by one newest first (the
+    match written as a function call, which no index answers: the planner, left to choose,
+    would read every match of a word in 7% of a million messages from the GIN index). If that
+    found too few: a common word (``DENSE``) goes on one by one from where it stopped; a rarer
+    one asks the GIN index for the matches in a window of older ids, as wide as the rate
+    found so far says is needed (``MARGIN``; intersected with the BRIN index on ids,
+    migration 0017, or with the department's index, so only the window's pages are read), a
+    second such window if that was short (``WINDOWS``), then everything older. A department
+    is walked on its own ``(department_id, id)`` index (its rows only, not every
+    department's)."""
+    cfg = _config(query)
+    matching = "q" if loose is None else "loose"
 
-    With ``departments``, each department in turn, walking its own ``(department_id, id)``
-    index: only rows the searcher may see are read, and the newest of all are kept."""
-
-    def one(narrowing: str, order: str) -> str:
-        alias = table.split()[-1]
-        newest_rows = (
-            f"(SELECT * FROM {table} WHERE TRUE{narrowing} ORDER BY {order} LIMIT {recent}) "
-            f"AS {alias}"
-        )
-        # The first step's oldest id (0: it read every row) and its span of ids, once.
-        steps = (
-            f"WITH step AS MATERIALIZED (SELECT b.lo AS lo, GREATEST(b.top - b.lo, 1) AS span "
-            f"FROM (SELECT COALESCE((SELECT {key} FROM {table} WHERE TRUE{narrowing} "
-            f"ORDER BY {order} OFFSET {recent - 1} LIMIT 1), 0) AS lo, "
-            f"COALESCE((SELECT {key} FROM {table} WHERE TRUE{narrowing} ORDER BY {order} "
-            f"LIMIT 1), 0) AS top) AS b) "
-        )
-        vector, tsquery = match
-        parts = [
-            f"SELECT {select} FROM {newest_rows}, {source} WHERE ts_match_vq({vector}, "
-            f"{tsquery}) AND {where} ORDER BY {key} DESC LIMIT {limit}"
-        ]
-        older = (
-            f"SELECT {select} FROM {table}, {source} WHERE {vector} @@ {tsquery} AND "
-            f"{where}{narrowing}"
-        )
-        done = 0
-        for factor in WINDOWS:
-            upper, done = done, done + factor
-            parts.append(
-                f"{older} AND {key} < (SELECT lo - {upper} * span FROM step) "
-                f"AND {key} >= (SELECT lo - {done} * span FROM step) "
-                f"ORDER BY {order} LIMIT {limit}"
-            )
-        parts.append(
-            f"{older} AND {key} < (SELECT lo - {done} * span FROM step) "
-            f"ORDER BY {order} LIMIT {limit}"
-        )
-        union = " UNION ALL ".join(f"({part})" for part in parts)
-        return f"{steps}SELECT * FROM ({union}) AS w LIMIT {limit}"
-
-    def department(department_id: int) -> str:
-        # Ordered as the (department_id, id) index is, the department written as a list of
-        # one: only that index gives this order (with ``=`` the planner knows the department
-        # is constant, takes the order to be the primary key's, and may walk the primary key
-        # filtering out the other departments' rows: ten times as many, seconds under load).
-        return one(
-            f" AND {column} = ANY(ARRAY[{sql.p(department_id)}]::int[])",
-            f"{column} DESC, {key} DESC",
+    def statement(sql: Sql, condition: str, bound: str, size: int) -> str:
+        source = f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q"
+        if loose is not None:
+            source += f", websearch_to_tsquery({cfg}, {sql.p(loose)}) loose"
+        rank = f"ts_rank({branch.vector}, q, 32)::float8" if scored else "0::float8"
+        phrase = "TRUE" if loose is None else f"{branch.vector} @@ q"
+        inside = f" AND {branch.ticket} IN ({within(sql)})" if within is not None else ""
+        return (
+            f"SELECT {branch.key} AS id, {branch.ticket} AS ticket_id, {rank} AS rank, "
+            f"{phrase} AS matched FROM {bound}, {source} WHERE {condition}{branch.where}"
+            f"{inside} ORDER BY {order} LIMIT {int(size)}"
         )
 
-    if departments is None:
-        return one("", f"{key} DESC")
-    ids = sorted(departments)
-    if not ids:
-        return one(" AND FALSE", f"{key} DESC")
-    if len(ids) == 1:
-        return department(ids[0])
-    parts = " UNION ALL ".join(f"({department(d)})" for d in ids)
-    return f"SELECT * FROM ({parts}) AS d ORDER BY id DESC LIMIT {limit}"
+    def scope(sql: Sql) -> str:
+        if department is None:
+            return ""
+        return f" AND {branch.column} = ANY(ARRAY[{sql.p(department)}]::int[])"
+
+    def older(sql: Sql, op: str, below: int) -> str:
+        # A department's rows by a range of its (department_id, id) index (a row comparison,
+        # which neither the primary key nor the BRIN index answers): ordered by id alone, the
+        # planner walked the primary key over every department's rows, ten times as many.
+        if department is None:
+            return f" AND {branch.key} {op} {sql.p(below)}"
+        row = f"({sql.p(department)}::int, {sql.p(below)}::int)"
+        return f" AND ({branch.column}, {branch.key}) {op} {row}"
+
+    def hidden(sql: Sql, bound: int) -> str:
+        # A department's window bounds as a subquery, whose value the planner does not see:
+        # seeing that a rare word's window spans all of a department's older rows, it read the
+        # word's matches in every department from the GIN index (~7,000 pages) for about one
+        # word in five, instead of intersecting them with the (department_id, id) index.
+        if department is None:
+            return sql.p(bound)
+        return f"(SELECT {sql.p(bound)}::int)"
+
+    order = (
+        f"{branch.key} DESC" if department is None else f"{branch.column} DESC, {branch.key} DESC"
+    )
+    alias = branch.table.split()[-1]
+
+    async def run(sql: Sql, text: str) -> list[Any]:
+        _, rows = await conn.execute_query(text, sql.params)
+        return list(rows)
+
+    sql = Sql("postgres")
+    narrowing = scope(sql)
+    newest = (
+        f"(SELECT * FROM {branch.table} WHERE TRUE{narrowing} ORDER BY {order} "
+        f"LIMIT {branch.recent}) AS {alias}"
+    )
+    edge = f"SELECT {branch.key} FROM {branch.table} WHERE TRUE{narrowing} ORDER BY {order}"
+    first = statement(sql, f"ts_match_vq({branch.vector}, {matching})", newest, limit)
+    # The newest rows' oldest and newest ids come with them (a row even when none matched).
+    rows = await run(
+        sql,
+        f"SELECT ({edge} OFFSET {branch.recent - 1} LIMIT 1) AS lo, ({edge} LIMIT 1) AS top, "
+        f"s.* FROM (SELECT 1) AS one LEFT JOIN LATERAL ({first}) AS s ON TRUE",
+    )
+    lo, top = rows[0]["lo"], rows[0]["top"]
+    found = [_row(r) for r in rows if r["id"] is not None]
+    if len(found) >= limit or lo is None:
+        return found  # enough, or the newest rows were every row
+    need = limit - len(found)
+    if len(found) * DENSE >= branch.recent:
+        sql = Sql("postgres")
+        more = statement(
+            sql,
+            f"ts_match_vq({branch.vector}, {matching}){scope(sql)}{older(sql, '<', lo)}",
+            branch.table,
+            need,
+        )
+        return found + [_row(r) for r in await run(sql, more)]
+    below = lo
+    for _ in range(WINDOWS):
+        if not found or below <= 0:
+            break  # too rare to estimate (its few matches all come from the index), or done
+        rate = len(found) / max(top - below, 1)  # matches per id so far
+        upper, below = below, max(below - int(need / rate * MARGIN) - 1, 0)
+        sql = Sql("postgres")
+        window = statement(
+            sql,
+            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, upper)} "
+            f"AND {branch.key} >= {hidden(sql, below)}",
+            branch.table,
+            need,
+        )
+        found += [_row(r) for r in await run(sql, window)]
+        need = limit - len(found)
+        if need <= 0:
+            return found
+    if below <= 0:
+        return found
+    sql = Sql("postgres")
+    rest = statement(
+        sql,
+        f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, below)}",
+        branch.table,
+        need,
+    )
+    return found + [_row(r) for r in await run(sql, rest)]
 
 
-def hits_sql(
+def _row(r: Any) -> _Row:
+    return _Row(int(r["id"]), int(r["ticket_id"]), float(r["rank"]), bool(r["matched"]))
+
+
+async def _candidates(
+    conn: Any,
+    query: SearchQuery,
+    branch: _Branch,
+    *,
+    loose: str | None,
+    within: Callable[[Sql], str] | None,
+    departments: Collection[int] | None,
+    scored: bool,
+) -> tuple[list[_Row], bool]:
+    """The rows of ``branch`` the search ranks (newest first) and whether it stopped at its
+    bound: the newest ``CANDIDATES`` matches; for a phrase, those of the newest
+    ``PHRASE_CANDIDATES`` rows with its words that have it. Each of the ``departments`` (None:
+    any) is walked on its own, and the newest of all are kept."""
+    limit = branch.bound if loose is None else PHRASE_CANDIDATES
+    rows: list[_Row] = []
+    for department in [None] if departments is None else sorted(departments):
+        rows += await _walk(
+            conn,
+            query,
+            branch,
+            loose=loose,
+            within=within,
+            department=department,
+            limit=limit,
+            scored=scored,
+        )
+    rows = sorted(rows, key=lambda r: r.id, reverse=True)[:limit]
+    if loose is None:
+        return rows, len(rows) >= branch.bound
+    phrased = [r for r in rows if r.matched][:CANDIDATES]
+    return phrased, len(rows) >= PHRASE_CANDIDATES or len(phrased) >= CANDIDATES
+
+
+async def hits_sql(
     sql: Sql,
     query: SearchQuery,
     *,
-    within: Callable[[], str] | None = None,
+    within: Callable[[Sql], str] | None = None,
     departments: Collection[int] | None = None,
     departments_suffice: bool = False,
     scored: bool = True,
-) -> str:
+) -> Hits:
     """``SELECT ticket_id, score, more``: every ticket the query finds among those ``within``
-    selects (SQL of the searcher's scoped, filtered ticket ids; None: every ticket), one row
-    each; ``more`` is 1 when a branch stopped at ``CANDIDATES`` (PostgreSQL), so there may be
-    more than these. ``departments`` (PostgreSQL; None: any) narrows the text branches to those
-    departments' tickets and messages inside their index walks: it must not be wider than
-    ``within``, which alone decides what may be found, unless ``departments_suffice`` says
-    that it selects exactly the same tickets (nothing but the scope and a department narrows
-    the list): the text branches then leave ``within`` out, which spares the planner a
-    restriction it would count twice (and then prefer reading every match to walking the
-    newest). Unscored (for counting), nothing is ranked at all."""
+    selects (SQL of the searcher's scoped, filtered ticket ids, embedded in a given ``Sql``;
+    None: every ticket), one row each; ``more`` is 1 when a branch stopped at ``CANDIDATES``
+    (PostgreSQL), so there may be more than these (``Hits.more`` says so even when nothing was
+    found). On PostgreSQL the text branches' candidates are found first, by short statements
+    of their own (``_walk``), and the SQL ranks those. ``departments`` (PostgreSQL; None: any)
+    narrows the text branches to those departments' tickets and messages inside their index
+    walks: it must not be wider than ``within``, which alone decides what may be found, unless
+    ``departments_suffice`` says that it selects exactly the same tickets (nothing but the
+    scope and a department narrows the list): the text branches then leave ``within`` out,
+    which spares the planner a restriction it would count twice (and then prefer reading every
+    match to walking the newest). Unscored (for counting), nothing is ranked at all."""
 
     def inside(column: str) -> str:
-        return f" AND {column} IN ({within()})" if within is not None else ""
+        return f" AND {column} IN ({within(sql)})" if within is not None else ""
 
     def text_inside(column: str) -> str:
         return "" if departments is not None and departments_suffice else inside(column)
 
     branches: list[str] = []
+    more = False
     if query.number is not None:
         branches.append(
             f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score, 0 AS more FROM tickets "
             f"WHERE number = {sql.p(query.number)}{inside('id')}"
         )
     if sql.postgres:
-        cfg = _config(query)
-        # Each text branch takes the newest CANDIDATES matches first (LIMIT before ts_rank),
-        # then ranks only those; a phrase, the newest PHRASE_CANDIDATES rows with its words,
-        # then those in the phrase's order.
+        conn = connections.get("default")
+        # Each text branch takes the newest CANDIDATES matches (ranking only those); a phrase,
+        # the newest PHRASE_CANDIDATES rows with its words, then those in the phrase's order.
         loose = relaxed(query.text)
-        limit = CANDIDATES if loose is None else PHRASE_CANDIDATES
-
-        def source() -> str:
-            q = f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q"
-            if loose is None:
-                return q
-            return f"{q}, websearch_to_tsquery({cfg}, {sql.p(loose)}) loose"
-
-        matching = "q" if loose is None else "loose"
-
-        def candidates(rows: str) -> str:
-            """The rows with ``n`` (how many) and ``cut`` (1: stopped at a bound)."""
-            counted = f"SELECT l.*, COUNT(*) OVER () AS found FROM ({rows}) AS l"
-            if loose is None:
-                return (
-                    f"SELECT k.*, k.found AS n, CASE WHEN k.found >= {CANDIDATES} THEN 1 "
-                    f"ELSE 0 END AS cut FROM ({counted}) AS k"
-                )
-            phrased = (
-                f"SELECT k.* FROM ({counted}) AS k WHERE ts_match_vq(k.search_vector, k.q) "
-                f"ORDER BY k.id DESC LIMIT {CANDIDATES}"
-            )
-            return (
-                "SELECT p.*, COUNT(*) OVER () AS n, CASE WHEN p.found >= "
-                f"{PHRASE_CANDIDATES} OR COUNT(*) OVER () >= {CANDIDATES} THEN 1 ELSE 0 END "
-                f"AS cut FROM ({phrased}) AS p"
-            )
-
-        subject = f"{_SUBJECT_SCORE} + ts_rank(c.search_vector, c.q, 32)::float8" if scored else "0"
-        subjects = _newest(
-            sql,
-            "t.id, t.search_vector, q",
-            source(),
-            f"TRUE{text_inside('t.id')}",
-            table="tickets t",
-            key="t.id",
-            column="t.department_id",
-            recent=RECENT_SUBJECTS,
-            departments=departments,
-            match=("t.search_vector", matching),
-            limit=limit,
-        )
-        branches.append(
-            f"SELECT c.id AS ticket_id, {subject} AS score, c.cut AS more "
-            f"FROM ({candidates(subjects)}) AS c"
-        )
+        text_within = None if departments is not None and departments_suffice else within
         notes = "" if query.include_notes else " AND NOT m.internal"
-        message = (
-            f"{_MESSAGE_SCORE} + MAX(ts_rank(c.search_vector, c.q, 32))::float8" if scored else "0"
-        )
-        messages = _newest(
-            sql,
-            "m.id, m.ticket_id, m.search_vector, q",
-            source(),
-            f"TRUE{notes}{text_inside('m.ticket_id')}",
-            table="messages m",
-            key="m.id",
-            column="m.department_id",
-            recent=RECENT_MESSAGES,
-            departments=departments,
-            match=("m.search_vector", matching),
-            limit=limit,
-        )
-        branches.append(
-            f"SELECT c.ticket_id, {message} AS score, MAX(c.cut) AS more "
-            f"FROM ({candidates(messages)}) AS c GROUP BY c.ticket_id"
-        )
+        for branch, base in (
+            (
+                _Branch(
+                    "tickets t",
+                    "t.id",
+                    "t.id",
+                    "t.department_id",
+                    "t.search_vector",
+                    "",
+                    RECENT_SUBJECTS,
+                    min(CANDIDATES, SUBJECT_CANDIDATES),
+                ),
+                _SUBJECT_SCORE,
+            ),
+            (
+                _Branch(
+                    "messages m",
+                    "m.id",
+                    "m.ticket_id",
+                    "m.department_id",
+                    "m.search_vector",
+                    notes,
+                    RECENT_MESSAGES,
+                    CANDIDATES,
+                ),
+                _MESSAGE_SCORE,
+            ),
+        ):
+            rows, cut = await _candidates(
+                conn,
+                query,
+                branch,
+                loose=loose,
+                within=text_within,
+                departments=departments,
+                scored=scored,
+            )
+            more = more or cut
+            best: dict[int, float] = {}
+            for row in rows:  # a ticket's best message
+                best[row.ticket_id] = max(best.get(row.ticket_id, 0.0), row.rank)
+            if best:
+                score = f"{base} + s.rank" if scored else "0"
+                branches.append(
+                    f"SELECT s.ticket_id, {score} AS score, {int(cut)} AS more FROM "
+                    f"unnest({sql.p(list(best))}::int[], {sql.p(list(best.values()))}::float8[]) "
+                    "AS s(ticket_id, rank)"
+                )
         like = "ILIKE"
     else:
         match = fts5_query(query.text)
@@ -443,9 +551,10 @@ def hits_sql(
             f"WHERE {clients}{inside('t.id')}"
         )
     union = " UNION ALL ".join(branches)
-    return (
+    return Hits(
         "SELECT ticket_id, SUM(score) AS score, MAX(more) AS more "
-        f"FROM ({union}) AS found GROUP BY ticket_id"
+        f"FROM ({union}) AS found GROUP BY ticket_id",
+        more,
     )
 
 

@@ -412,10 +412,10 @@ async def _search_page(
     if relevance:
         # The hits are already only the visible, filtered tickets: ranked and paged alone,
         # by (score, id), without joining every hit back to its ticket row.
-        hits = fulltext.hits_sql(
+        hits = await fulltext.hits_sql(
             sql,
             query_text,
-            within=_within(sql, base),
+            within=_within(base),
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
         )
@@ -432,23 +432,23 @@ async def _search_page(
         statement = (
             "SELECT x.id AS id, x.score AS score, x.total AS total, x.more AS more FROM "
             "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total, "
-            f"MAX(h.more) OVER () AS more FROM ({hits}) AS h) AS x{where} "
+            f"MAX(h.more) OVER () AS more FROM ({hits.sql}) AS h) AS x{where} "
             f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
         )
     else:
         if after is not None:
             query = _after(query, key, sort, after)
         inner = sql.embed(*_sql_of(query.values_list("id", "number", key)))
-        hits = fulltext.hits_sql(
+        hits = await fulltext.hits_sql(
             sql,
             query_text,
-            within=_within(sql, base),
+            within=_within(base),
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
         )
         statement = (
             f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
-            f'JOIN ({hits}) AS h ON h.ticket_id = t."0" '
+            f'JOIN ({hits.sql}) AS h ON h.ticket_id = t."0" '
             f'ORDER BY t."2" {direction}, t."1" {direction} LIMIT {int(first) + 1}'
         )
     _, rows = await Ticket._meta.db.execute_query(statement, sql.params)
@@ -466,7 +466,9 @@ async def _search_page(
             related = getattr(ticket, _NAME_COLUMNS[sort.field].split("__")[0])
             ticket.sort_key = related.name if related is not None else ""
     if relevance and rows:
-        total, more = int(rows[0]["total"]), bool(rows[0]["more"])
+        total, more = int(rows[0]["total"]), bool(rows[0]["more"]) or hits.more
+    elif relevance and after is None:
+        total, more = 0, hits.more  # nothing found ("0+" when a bound was reached)
     else:
         total, more = await _capped_search_count(
             base,
@@ -509,13 +511,14 @@ def _departments(actor: Actor | None, flt: TicketFilter) -> frozenset[int] | Non
     return departments
 
 
-def _within(sql: fulltext.Sql, base: QuerySet[Ticket]) -> Callable[[], str] | None:
-    """SQL of the scoped, filtered ticket ids the search may find; None when nothing narrows
-    the list (an admin without filters: every ticket), where the restriction only costs."""
+def _within(base: QuerySet[Ticket]) -> Callable[[fulltext.Sql], str] | None:
+    """SQL of the scoped, filtered ticket ids the search may find, embedded in a statement's
+    ``Sql``; None when nothing narrows the list (an admin without filters: every ticket),
+    where the restriction only costs."""
     ids_sql, params = _sql_of(base.values_list("id"))
     if " WHERE " not in ids_sql:
         return None
-    return lambda: sql.embed(ids_sql, params)
+    return lambda sql: sql.embed(ids_sql, params)
 
 
 def _dialect() -> str:
@@ -533,21 +536,21 @@ async def _capped_search_count(
     """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
     more hits than it found)."""
     sql = fulltext.Sql(_dialect())
-    hits = fulltext.hits_sql(
+    hits = await fulltext.hits_sql(
         sql,
         query_text,
-        within=_within(sql, base),
+        within=_within(base),
         departments=departments,
         departments_suffice=departments_suffice,
         scored=False,
     )
     _, rows = await Ticket._meta.db.execute_query(
         "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "
-        f"(SELECT h.more AS more FROM ({hits}) AS h LIMIT {cap + 1}) AS capped",
+        f"(SELECT h.more AS more FROM ({hits.sql}) AS h LIMIT {cap + 1}) AS capped",
         sql.params,
     )
     row = dict(rows[0])
-    return int(row["n"]), bool(row["more"])
+    return int(row["n"]), bool(row["more"]) or hits.more
 
 
 def _score_position(key: Sequence[Any]) -> tuple[float, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import open_as
+from tortoise import connections
 
 from app.models import Ticket
 from app.services import search
@@ -53,13 +54,14 @@ async def test_a_common_word_ranks_the_newest_matches_and_says_there_may_be_more
 
 @pytest.fixture
 def windowed(monkeypatch):
-    """Tiny bounds: the newest 2 rows one by one, then windows of 2 and 4 rows' span of ids,
-    then everything older; at most four matches ranked."""
+    """Tiny bounds: the newest 2 rows one by one, then older ones (one by one for a word in
+    every other row, else a window of ids, then everything older); at most four matches
+    ranked."""
     if Ticket._meta.db.capabilities.dialect != "postgres":
         pytest.skip("the steps are PostgreSQL's; SQLite's FTS5 ranks every match")
     monkeypatch.setattr(search, "RECENT_MESSAGES", 2)
     monkeypatch.setattr(search, "RECENT_SUBJECTS", 2)
-    monkeypatch.setattr(search, "WINDOWS", (1, 2))
+    monkeypatch.setattr(search, "DENSE", 2)
     monkeypatch.setattr(search, "CANDIDATES", 4)
     monkeypatch.setattr(search, "PHRASE_CANDIDATES", 4)
 
@@ -125,3 +127,104 @@ async def test_a_phrase_is_checked_on_the_newest_rows_with_its_words(world, wind
 )
 def test_a_phrase_relaxed_to_its_words(text, loose):
     assert search.relaxed(text) == loose
+
+
+@pytest.fixture
+def stepped(monkeypatch):
+    """The newest 2 rows one by one; a word in at least 1 of every 2 of them is walked on one
+    by one, a rarer one comes from a window of ids (1.5 times its estimate), then from every
+    older row; at most three matches ranked."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the steps are PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 2)
+    monkeypatch.setattr(search, "RECENT_SUBJECTS", 2)
+    monkeypatch.setattr(search, "DENSE", 2)
+    monkeypatch.setattr(search, "MARGIN", 1.5)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "MMxMMxM",  # common: the newest rows have one in two, walked on one by one
+        "MxxMxxxMxM",  # rarer: a window sized from the newest rows' one match
+        "MMxxxxxxxxxMxM",  # the window too narrow: the rest from every older row
+        "MMxMxxxx",  # none among the newest: every older row's matches from the index
+        "xM",  # fewer than the bound in all: every one, exactly
+    ],
+)
+async def test_each_step_finds_the_newest_matches_within_the_scope(world, stepped, layout):
+    """Oldest first, M a message with the word, x one without; Yolanda's department has a
+    match between each two of them (never hers to find as Xavier, always as herself)."""
+    ours = []
+    for i, kind in enumerate(layout):
+        body = "firmware update" if kind == "M" else "other words"
+        ticket = await open_as(world.client_a, world.dept_x, subject=f"Case {i}", body=body)
+        if kind == "M":
+            ours.append(ticket.number)
+        await open_as(world.client_b, world.dept_y, subject=f"Bill {i}", body="firmware")
+    newest = sorted(ours)[-3:]
+    for actor in (world.admin.actor, world.staff_x.actor):
+        page = await list_tickets(
+            actor=actor,
+            flt=TicketFilter(search="firmware", department_id=world.dept_x.id),
+            sort=RELEVANCE,
+        )
+        assert sorted(t.number for t in page.tickets) == newest, actor
+        assert (page.total, page.total_capped) == (len(newest), len(ours) >= 3), actor
+    page = await list_tickets(
+        actor=world.staff_x.actor, flt=TicketFilter(search="firmware"), sort=NEWEST
+    )
+    assert sorted(t.number for t in page.tickets) == newest
+
+
+async def test_a_phrase_none_of_whose_candidates_has_it_says_there_may_be_some(world, windowed):
+    await open_as(world.client_a, world.dept_x, subject="Old", body="paper jam in the tray")
+    for i in range(4):  # both words, not as the phrase: the candidates' bound
+        await open_as(world.client_a, world.dept_x, subject=f"Mixed {i}", body="jam the paper")
+    for sort in (RELEVANCE, NEWEST):
+        page = await list_tickets(
+            actor=world.admin.actor, flt=TicketFilter(search='"paper jam"'), sort=sort
+        )
+        # Nothing found among the newest four with both words, and the count says "0+".
+        assert (page.tickets, page.total, page.total_capped) == ([], 0, True), sort
+
+
+async def test_the_search_indexes_keep_no_pending_list(world):
+    """Migration 0021: new words go straight into the GIN indexes, so no search reads a
+    pending list of them."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        pytest.skip("GIN indexes are PostgreSQL's")
+    _, rows = await conn.execute_query(
+        "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+        "('messages_search_vector_idx', 'tickets_search_vector_idx') ORDER BY relname"
+    )
+    assert [(r["relname"], r["reloptions"]) for r in rows] == [
+        ("messages_search_vector_idx", ["fastupdate=off"]),
+        ("tickets_search_vector_idx", ["fastupdate=off"]),
+    ]
+
+
+async def test_subjects_rank_only_the_newest_matching_subjects(world, monkeypatch):
+    """``search.SUBJECT_CANDIDATES``: fewer subjects than messages are ranked (a subject match
+    outranks every message match: they fill the first pages), and reaching that bound says
+    there may be more; a ticket whose older subject has the word is still found by a message."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the bound is PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "SUBJECT_CANDIDATES", 2)
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    by_message = await open_as(world.client_a, world.dept_x, subject="Modem", body="modem dead")
+    old = await open_as(world.client_a, world.dept_x, subject="Modem old", body="no signal")
+    recent = [
+        await open_as(world.client_a, world.dept_x, subject=f"Modem {i}", body="no signal")
+        for i in range(2)
+    ]
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="modem"), sort=RELEVANCE
+    )
+    # The two newest subjects first, then the ticket found by its message; not the older one.
+    assert [t.number for t in page.tickets][:2] == sorted((t.number for t in recent), reverse=True)
+    assert [t.number for t in page.tickets][2:] == [by_message.number]
+    assert old.number not in [t.number for t in page.tickets]
+    assert (page.total, page.total_capped) == (3, True)
