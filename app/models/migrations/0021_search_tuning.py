@@ -36,7 +36,7 @@ async def _backward(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0018_user_language")]
+    dependencies = [("models", "0020_message_html")]
 
     initial = False
 
