@@ -99,6 +99,27 @@ async def add_system_message(
     )
 
 
+async def add_system_note(*, ticket_id: int, body: str) -> Message:
+    """An internal note by the system (staff only; live to staff, mailed as notes are): what
+    the mail intake kept for staff without acting on it."""
+    async with ticket_changes() as change:
+        locked = await change.lock(ticket_id)
+        message = await add_to_thread(
+            change.connection,
+            ticket=locked,
+            author_id=None,
+            body=body,
+            source=MessageSource.SYSTEM,
+            at=now(),
+            internal=True,
+        )
+        await change.save(locked)
+        change.emit(
+            event_for(locked, EventType.NOTE_ADDED, message=message.id, internal=True, actor=None)
+        )
+    return message
+
+
 async def _merged_away(
     actor: Actor, ticket: Ticket, connection: BaseDBAsyncClient | None = None
 ) -> Conflict:

@@ -40,8 +40,11 @@ def mail(
     cc: str | None = None,
     message_id: str = "<m.1@customer.example>",
     in_reply_to: str | None = None,
+    authentication_results: str | None = None,
 ) -> bytes:
     message = EmailMessage()
+    if authentication_results:
+        message["Authentication-Results"] = authentication_results
     message["From"] = sender
     message["To"] = to
     if cc:
@@ -61,7 +64,10 @@ async def cc_emails(ticket_id: int) -> list[str]:
     return [link.contact.email for link in links]
 
 
-async def test_the_cc_of_a_new_ticket_by_mail_is_kept(people, redis, catcher) -> None:
+async def test_the_cc_of_a_proven_new_ticket_by_mail_is_kept(
+    people, redis, catcher, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "mail_authserv_id", "mx.helpdesk.test")
     raw = mail(
         sender="Alice Client <alice@example.com>",
         to="support@helpdesk.test",
@@ -71,6 +77,7 @@ async def test_the_cc_of_a_new_ticket_by_mail_is_kept(people, redis, catcher) ->
         ),
         subject="VPN down",
         body="Since this morning.",
+        authentication_results="mx.helpdesk.test; dmarc=pass header.from=example.com",
     )
     stored = await deliver(raw, redis)
     assert stored.status is InboundStatus.PROCESSED, stored.reason
@@ -81,6 +88,35 @@ async def test_the_cc_of_a_new_ticket_by_mail_is_kept(people, redis, catcher) ->
     assert (contact.name, contact.client_id) == ("Carl Colleague", people.client_a.id)
     entry = await AuditEntry.get(ticket_id=ticket.id, field="cc")
     assert (entry.old_value, entry.new_value) == (None, CARL)
+
+
+async def test_a_forged_clients_new_ticket_copies_nobody_and_staff_are_told(
+    people, redis, catcher
+) -> None:
+    """Anyone can write "From: alice@…": the ticket is hers (answers go to her), but the Cc
+    of unproven mail would copy a stranger on her replies. It is kept as a note for staff."""
+    raw = mail(
+        sender="Alice Client <alice@example.com>",
+        to="support@helpdesk.test",
+        cc="attacker@evil.example",
+        subject="Change my bank details",
+        body="Please send the new IBAN here.",
+    )
+    stored = await deliver(raw, redis)
+    assert stored.status is InboundStatus.PROCESSED, stored.reason
+    assert "its Cc not added" in stored.reason
+    ticket = await Ticket.get(id=stored.ticket_id)
+    assert ticket.client_id == people.client_a.id
+    assert await cc_emails(ticket.id) == []
+    assert not await Contact.filter(email="attacker@evil.example").exists()
+    note = (await messages_of(ticket))[-1]
+    assert note.internal and note.author_id is None
+    assert "attacker@evil.example" in note.body and "nothing proves" in note.body
+    # Alice does not see the note; staff of the department do.
+    client_view = await get_ticket(actor=people.client_a.actor, number=ticket.number)
+    assert client_view.id == ticket.id
+    public = [m for m in await messages_of(ticket) if not m.internal]
+    assert [m.body for m in public] == ["Please send the new IBAN here."]
 
 
 async def test_the_cc_of_a_reply_is_added(people, redis, catcher) -> None:

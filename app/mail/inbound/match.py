@@ -60,6 +60,10 @@ class ContactReply:
 @dataclass(frozen=True)
 class NewTicket:
     department: Department
+    # Whether anything proves the From (our receiving server's DMARC pass, or an admin's
+    # Accept). A client's new ticket is taken without proof (answers go to the real client),
+    # but then its Cc is not: a forged From must not copy strangers on the client's ticket.
+    proven: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,7 +325,7 @@ async def _by_department(parsed: ParsedMail, proof: Proof) -> Decision | None:
     if user is not None and not policy.may_open_tickets_by_mail(user) and not proof.proven:
         what = f"opens a ticket in {department.name} in the name of {user.role.value} {user.name}"
         return proof.unproven(user.email, what)
-    return NewTicket(department=department)
+    return NewTicket(department=department, proven=proof.proven)
 
 
 async def match(parsed: ParsedMail, settings: Settings, *, vouched: bool = False) -> Decision:

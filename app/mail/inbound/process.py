@@ -52,7 +52,7 @@ from app.models import (
 )
 from app.services import contacts
 from app.services.directory import ensure_client, normalise_email
-from app.services.messages import reply_as_contact, reply_to_ticket
+from app.services.messages import add_system_note, reply_as_contact, reply_to_ticket
 from app.services.tickets import open_ticket
 from app.services.validation import MAX_SUBJECT
 
@@ -336,6 +336,13 @@ async def _earlier_reply(
     )
 
 
+UNPROVEN_CC = (
+    "The mail that opened this ticket had a Cc, which was not added: nothing proves that "
+    "{sender} sent it, and a forged sender could copy strangers on the client's replies. "
+    "Add them under CC if the client wants them: {addresses}."
+)
+
+
 def _subject(parsed: ParsedMail) -> str:
     """A new ticket's subject: the mail's, without a "[Ticket #N]" tag it did not match (a
     reply to another ticket's notification, forwarded or mistyped, opens a ticket of its own
@@ -382,6 +389,7 @@ async def _open(
         if earlier is not None:
             first = await Message.filter(ticket_id=earlier.id).order_by("id").first()
             return Outcome(InboundStatus.PROCESSED, done, earlier.id, first.id if first else None)
+    asked_ccs = _mail_ccs(parsed, settings)
     try:
         opened = await open_ticket(
             actor=await actor_for(client),
@@ -391,10 +399,20 @@ async def _open(
             body=body,
             source=MessageSource.EMAIL,
             files=files,
-            mail_ccs=_mail_ccs(parsed, settings),
+            mail_ccs=asked_ccs if decision.proven else (),
         )
     except ValidationFailed as exc:
         return Outcome(InboundStatus.FAILED, f"not accepted: {exc.message}")
+    if asked_ccs and not decision.proven:
+        # Kept for staff, not acted on: they add the addresses if the client wants them.
+        await add_system_note(
+            ticket_id=opened.ticket.id,
+            body=UNPROVEN_CC.format(
+                sender=parsed.from_address,
+                addresses=", ".join(cc.email for cc in asked_ccs),
+            ),
+        )
+        done += " (its Cc not added: nothing proves the sender)"
     return Outcome(
         InboundStatus.PROCESSED,
         f"{done}: #{opened.ticket.number}",
