@@ -129,6 +129,8 @@ async def test_a_client_reply_reaches_the_ccs_and_a_contacts_reply_the_client(
     assert client_mail.message["From"].addresses[0].display_name == (
         "Carl Colleague (Kontakt von Alice Client)"
     )
+    # Her colleagues, who have no account, read her language too.
+    assert german in " ".join(smtp.to(DORA)[0].part("plain").split())
 
 
 async def test_a_follower_gets_notes_and_replies_until_they_lose_access(

@@ -205,6 +205,9 @@ class _Context:
     attachments: tuple[AttachmentLink, ...]
     settings: Settings
     client: str = "the client"
+    # A contact (no account) reads the language and zone of the client it is a colleague of.
+    client_language: str | None = None
+    client_time_zone: str | None = None
     rating_links: tuple[tuple[str, str], ...] = ()  # (label to translate, url)
     escalation: tuple[SlaTarget, int] | None = None  # the rule's target and share, if it exists
 
@@ -248,16 +251,22 @@ class _Context:
             sender=sender,
             actor=actor.name if actor else None,
             client=people[ticket.client_id].name if ticket.client_id in people else "the client",
+            client_language=people[ticket.client_id].language
+            if ticket.client_id in people
+            else None,
+            client_time_zone=people[ticket.client_id].time_zone
+            if ticket.client_id in people
+            else None,
             attachments=links,
             settings=settings,
         )
 
     def notification(self, recipient: Recipient, dedupe_key: str) -> Notification:
-        # A contact (no account) reads the installation's default language and zone.
+        # A contact (no account) reads its client's language and zone (else the defaults).
         user = recipient.user
         t = translator(
-            user.language if user is not None else None,
-            user.time_zone if user is not None else None,
+            user.language if user is not None else self.client_language,
+            user.time_zone if user is not None else self.client_time_zone,
             default_language=self.settings.default_language,
             default_time_zone=self.settings.default_time_zone,
         )
