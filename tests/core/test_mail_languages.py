@@ -50,7 +50,7 @@ async def test_one_ticket_german_client_english_staff(gql, world, smtp, mailer, 
     text = ack.part("plain")
     assert f"Wir haben Ihre Anfrage erhalten. Ihre Ticketnummer ist #{number}" in text
     assert "02.03.2026, 10:30:00 (Europe/Berlin)" in text  # 09:30 UTC, in her zone
-    assert "Sie erhalten diese E-Mail, weil Sie dieses Ticket eröffnet haben." in text
+    assert "Sie erhalten diese E-Mail, weil dies Ihr Ticket ist." in text
     assert "We received" not in text
     assert text.startswith("##- Bitte schreiben Sie Ihre Antwort über diese Zeile -##")
     # Her answer above the German marker is all that reaches the ticket.

@@ -438,7 +438,7 @@ class _Context:
         if recipient.staff_side:
             return t._("You get this mail as staff of {department}.", department=self.department)
         return t._(
-            "You get this mail because you opened this ticket. "
+            "You get this mail because this ticket is yours. "
             "Reply to this email to answer; keep your text above the marker line."
         )
 
