@@ -165,8 +165,8 @@ function duration(mins: number | null | undefined, business: boolean): string {
   if (mins == null) return "—";
   const h = Math.floor(mins / 60);
   const m = mins % 60;
-  const text = h ? `${h} h${m ? ` ${m} min` : ""}` : `${m} min`;
-  return `${text} (${business ? "business" : "calendar"})`;
+  const text = h ? (m ? t("{h} h {m} min", { h, m }) : t("{h} h", { h })) : t("{m} min", { m });
+  return business ? t("{span} (business)", { span: text }) : t("{span} (calendar)", { span: text });
 }
 
 type HoursValues = Record<string, string>;
