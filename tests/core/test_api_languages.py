@@ -166,8 +166,9 @@ async def test_conflicts_cc_refusals_and_control_characters_are_german(gql, worl
         token=world.staff_x.token,
     )
     assert stale["updateTicket"]["code"] == "CONFLICT"
-    assert "Ada Admin hat Priorität von Mittel auf Dringend geändert" in (
-        stale["updateTicket"]["message"]
+    assert (
+        "Ada Admin hat Priorität von Mittel auf Dringend geändert"
+        in (stale["updateTicket"]["message"])
     )
 
     ccs = """mutation($n: Int!, $a: [String!]!) { setTicketCcs(number: $n, addresses: $a) {
