@@ -7,6 +7,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth import policy
 from app.auth.actor import SYSTEM, Actor
+from app.i18n import Msg
 from app.infra.clock import now
 from app.models import AccountAudit, AuditEntry, Ticket
 from app.services.rows import models_of
@@ -36,6 +37,49 @@ async def record(
         ticket_version=ticket.version,
         using_db=connection,
     )
+
+
+FIELD_LABELS = {
+    "status": Msg("Status"),
+    "priority": Msg("Priority"),
+    "department": Msg("Department"),
+    "assignee": Msg("Assignee"),
+    "tags": Msg("Tags"),
+    "cc": Msg("CC"),
+    "followers": Msg("Followers"),
+    "merged": Msg("Merged in"),
+    "merged into": Msg("Merged into"),
+}
+VALUE_LABELS = {
+    "status": {
+        "OPEN": Msg("Open"),
+        "ANSWERED": Msg("Answered"),
+        "CUSTOMER_REPLY": Msg("Customer Reply"),
+        "IN_PROGRESS": Msg("In Progress"),
+        "ON_HOLD": Msg("On Hold"),
+        "CLOSED": Msg("Closed"),
+    },
+    "priority": {
+        "LOW": Msg("Low"),
+        "MEDIUM": Msg("Medium"),
+        "HIGH": Msg("High"),
+        "URGENT": Msg("Urgent"),
+    },
+}
+
+
+def field_label(field: str) -> str:
+    """A ticket field as people read it ("Priority"), translated where it is shown; a field
+    without a label by its name."""
+    return FIELD_LABELS.get(field, field)
+
+
+def value_label(field: str, value: str | None) -> str:
+    """A recorded value as people read it (a status or priority by its label, "none" for no
+    value); names and addresses as they are."""
+    if not value:
+        return Msg("none")
+    return VALUE_LABELS.get(field, {}).get(value.upper(), value)
 
 
 def _text(value: object) -> str | None:

@@ -70,7 +70,8 @@ def parse(values: Sequence[str]) -> tuple[list[CcAddress], list[str]]:
 async def refusals(
     wanted: Sequence[CcAddress], ticket: Ticket, settings: Settings, client_email: str
 ) -> dict[str, str]:
-    """Why each address of ``wanted`` may not be CC'd on ``ticket`` (address -> reason)."""
+    """Why each address of ``wanted`` may not be CC'd on ``ticket`` (address -> the reason, a
+    sentence naming the address, translated where it is shown)."""
     emails = [cc.email for cc in wanted]
     if not emails:
         return {}
@@ -81,11 +82,11 @@ async def refusals(
     domain = settings.mail_domain.lower()
     for email in emails:
         if email in ours or email.rsplit("@", 1)[-1] == domain:
-            found[email] = "is one of the helpdesk's own addresses"
+            found[email] = Msg("{email} is one of the helpdesk's own addresses", email=email)
         elif email == client_email.lower():
-            found[email] = "is the ticket's client"
+            found[email] = Msg("{email} is the ticket's client", email=email)
         elif not policy.may_be_cc(users.get(email)):
-            found[email] = "cannot be copied on a ticket"
+            found[email] = Msg("{email} cannot be copied on a ticket", email=email)
     return found
 
 
@@ -190,7 +191,7 @@ async def change(
     client = await User.get(id=ticket.client_id, using_db=connection)
     refused = await refusals(wanted, ticket, settings, client.email)
     if refused and strict:
-        named = "; ".join(f"{email} {why}" for email, why in refused.items())
+        named = Msg.joined("; ", list(refused.values()))
         raise ValidationFailed.single(
             "addresses", Msg("These cannot be CC'd: {named}.", named=named)
         )

@@ -428,9 +428,9 @@ async def changed_since(ticket: Ticket, version: int, current: int) -> str:
             Msg(
                 "{who} changed {field} from {old} to {new}",
                 who=names.get(entry.actor_id, system),
-                field=entry.field,
-                old=entry.old_value or Msg("none"),
-                new=entry.new_value or Msg("none"),
+                field=audit.field_label(entry.field),
+                old=audit.value_label(entry.field, entry.old_value),
+                new=audit.value_label(entry.field, entry.new_value),
             )
         )
     for message in posted:

@@ -5,6 +5,7 @@ the notices of account mutations are in the user's profile language, else the re
 from __future__ import annotations
 
 import httpx
+from helpers import open_as
 
 from app.i18n import Msg, Translator, translate
 
@@ -147,3 +148,49 @@ async def test_business_hours_complaints_are_german_for_a_german_admin(gql, worl
         "Europe/Berlin).",
         "windows": "mon: Zeitfenster überschneiden sich.",
     }
+
+
+async def test_conflicts_cc_refusals_and_control_characters_are_german(gql, world):
+    """The sentences the server writes name fields and values by their labels, and each CC
+    refusal reason, like the control-character refusal of a search, is a catalogue entry."""
+    await _german(gql, world.staff_x)
+    ticket = await open_as(world.client_a, world.dept_x)
+    update = """mutation($input: UpdateTicketInput!) { updateTicket(input: $input) {
+      __typename ... on Ticket { version } ... on Error { message code field } } }"""
+    await gql.data(
+        update, {"input": {"number": ticket.number, "priority": "URGENT"}}, token=world.admin.token
+    )
+    stale = await gql.data(
+        update,
+        {"input": {"number": ticket.number, "priority": "LOW", "expectedVersion": 1}},
+        token=world.staff_x.token,
+    )
+    assert stale["updateTicket"]["code"] == "CONFLICT"
+    assert (
+        "Ada Admin hat Priorität von Mittel auf Dringend geändert"
+        in (stale["updateTicket"]["message"])
+    )
+
+    ccs = """mutation($n: Int!, $a: [String!]!) { setTicketCcs(number: $n, addresses: $a) {
+      __typename ... on Error { message code field } } }"""
+    refused = (
+        await gql.data(
+            ccs,
+            {"n": ticket.number, "a": ["alice@example.com", "admin@example.com"]},
+            token=world.staff_x.token,
+        )
+    )["setTicketCcs"]
+    assert (refused["code"], refused["field"]) == ("VALIDATION_ERROR", "addresses")
+    assert refused["message"] == (
+        "Diese können nicht in Kopie gesetzt werden: alice@example.com ist der Kunde des "
+        "Tickets; admin@example.com kann nicht in Kopie gesetzt werden."
+    )
+
+    search = await gql(
+        "query($search: String) { tickets(filter: {search: $search}) { totalCount } }",
+        {"search": "a\x07b"},
+        token=world.staff_x.token,
+    )
+    error = search["errors"][0]
+    assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "search"}
+    assert error["message"] == "Steuerzeichen sind hier nicht erlaubt."

@@ -176,7 +176,7 @@ async def test_a_stale_expected_version_is_a_conflict_naming_who_changed_what(gq
     result = data["updateTicket"]
     assert result["__typename"] == "Conflict"
     assert result["field"] == "expectedVersion"
-    assert "Ada Admin changed priority from MEDIUM to URGENT" in result["message"]
+    assert "Ada Admin changed Priority from Medium to Urgent" in result["message"]
     assert "Alice Client replied" in result["message"]
     assert "not applied" in result["message"]
     after = await Ticket.get(id=ticket.id)
@@ -207,7 +207,7 @@ async def test_a_fresh_expected_version_applies_and_returns_the_next(gql, world)
         token=world.admin.token,
     )
     assert data["updateTicket"]["__typename"] == "Conflict"
-    assert "Xavier Staff changed priority from MEDIUM to HIGH" in data["updateTicket"]["message"]
+    assert "Xavier Staff changed Priority from Medium to High" in data["updateTicket"]["message"]
     assert (await Ticket.get(id=ticket.id)).priority is TicketPriority.HIGH
 
 

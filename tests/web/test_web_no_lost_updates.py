@@ -69,7 +69,7 @@ async def test_a_change_on_a_stale_page_shows_theirs_and_can_be_reapplied(
 
     await status.select_option("IN_PROGRESS")
     conflict = page.locator(".conflict")
-    await expect(conflict).to_contain_text("Ada Admin changed priority from MEDIUM to URGENT")
+    await expect(conflict).to_contain_text("Ada Admin changed Priority from Medium to Urgent")
     await expect(conflict).to_contain_text("Your change was not applied")
     # The page now shows their change, and nothing of ours was saved.
     await expect(priority).to_have_value("URGENT")
@@ -93,7 +93,7 @@ async def test_keeping_theirs_applies_nothing(world: World, open_as: OpenAs) -> 
     await tickets.update_ticket(actor=world.admin.actor, number=number, priority=TicketPriority.LOW)
     await page.locator("#ticket-priority").select_option("HIGH")
     conflict = page.locator(".conflict")
-    await expect(conflict).to_contain_text("changed priority from MEDIUM to LOW")
+    await expect(conflict).to_contain_text("changed Priority from Medium to Low")
     await conflict.get_by_role("button", name="Keep theirs").click()
     await expect(conflict).to_have_count(0)
     await expect(page.locator("#ticket-priority")).to_have_value("LOW")

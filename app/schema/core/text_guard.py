@@ -32,6 +32,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import ValidationFailed
+from app.i18n import N_
 
 MULTILINE = {"multiline": True}
 """Metadata for input fields that may hold tab, CR and LF: ``strawberry.field(metadata=...)``."""
@@ -42,7 +43,7 @@ MULTILINE_ARGUMENTS = frozenset({"body", "signature"})
 # is no character, cannot be encoded in UTF-8, and so reached the database as an INTERNAL error.
 _SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-MESSAGE = "Control characters are not allowed here."
+MESSAGE = N_("Control characters are not allowed here.")
 
 
 def _bad(value: str, multiline: bool) -> bool:
@@ -131,11 +132,14 @@ class RefuseControlCharactersInQueries(SchemaExtension):
             assert context.graphql_document is not None
             field = _first_bad_query_string(context.graphql_document, context.variables or {})
             if field is not None:
+                # The field is named in the extensions; the message is for people, in the
+                # reader's language (a mutation's typed error is translated the same way).
+                say = getattr(context.context, "say", None)
                 context.result = ExecutionResult(
                     data=None,
                     errors=[
                         GraphQLError(
-                            f"{field}: {MESSAGE}",
+                            say(MESSAGE) if callable(say) else MESSAGE,
                             extensions={"code": "VALIDATION_ERROR", "field": field},
                         )
                     ],

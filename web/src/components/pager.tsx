@@ -31,7 +31,7 @@ export function usePages(view = ""): Pages {
 export function Pager({
   pages,
   pageInfo,
-  back = "← Previous",
+  back = t("← Previous"),
   forward = t("Next →"),
   children,
 }: {

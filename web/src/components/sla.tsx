@@ -30,15 +30,16 @@ export const SLA_LABEL: Record<SlaState, string> = {
   NONE: tk("No SLA"),
 };
 
-/** "2d 3h", "1h 05m", "4m 05s". */
+/** "2d 3h", "1h 05m", "4m 05s" (the units from the catalogue: "4 Min. 05 Sek."). */
 export function span(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
-  return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (d > 0) return t("{d}d {h}h", { d, h });
+  if (h > 0) return t("{h}h {m}m", { h, m: two(m) });
+  return t("{m}m {s}s", { m, s: two(s % 60) });
 }
 
 /** The state now, from the server's state and the times it gave. */

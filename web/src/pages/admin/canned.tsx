@@ -75,7 +75,7 @@ const PLACEHOLDERS = [
   "staff_name",
 ];
 
-const HINT = `Placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(" ")}`;
+const hint = () => t("Placeholders: {list}", { list: PLACEHOLDERS.map((p) => `{{${p}}}`).join(" ") });
 
 type CannedValues = { title: string; body: string };
 
@@ -119,7 +119,7 @@ export function CannedResponses() {
               initial: { title: c.title, body: c.body },
               controls: [
                 { name: "title", label: t("Title"), required: true },
-                { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
+                { name: "body", label: t("Text"), hint: hint(), type: "textarea", required: true, rows: 6, markdown: true },
               ],
               onSubmit: async ({ title, body }) => {
                 const data = await mutate(UpdateCannedDocument, {
@@ -138,7 +138,7 @@ export function CannedResponses() {
         initial: { title: "", body: "", departmentId: admin ? "" : "personal" },
         controls: [
           { name: "title", label: t("Title"), required: true },
-          { name: "body", label: t("Text"), hint: HINT, type: "textarea", required: true, rows: 6, markdown: true },
+          { name: "body", label: t("Text"), hint: hint(), type: "textarea", required: true, rows: 6, markdown: true },
           {
             name: "departmentId",
             label: t("Department"),

@@ -1,9 +1,10 @@
 /** Admin: service levels. Business hours per department, an SLA policy per department and
  * priority, and the escalation rules the worker runs every minute. */
+import { useEffect, useRef, useState } from "preact/hooks";
 import { mutate, ok } from "../../api";
 import { Form } from "../../components/form";
 import type { Control } from "../../components/form";
-import { ErrorNote } from "../../components/ui";
+import { ErrorNote, Field, Select } from "../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL } from "../../format";
 import { graphql } from "../../gql";
 import type { SlaTarget, TicketPriority } from "../../gql/graphql";
@@ -164,8 +165,8 @@ function duration(mins: number | null | undefined, business: boolean): string {
   if (mins == null) return "—";
   const h = Math.floor(mins / 60);
   const m = mins % 60;
-  const text = h ? `${h} h${m ? ` ${m} min` : ""}` : `${m} min`;
-  return `${text} (${business ? "business" : "calendar"})`;
+  const text = h ? (m ? t("{h} h {m} min", { h, m }) : t("{h} h", { h })) : t("{m} min", { m });
+  return business ? t("{span} (business)", { span: text }) : t("{span} (calendar)", { span: text });
 }
 
 type HoursValues = Record<string, string>;
@@ -180,6 +181,153 @@ type PolicyValues = {
   resolutionHours: string;
   atRiskPercent: string;
 };
+type Policy = {
+  departmentId: string;
+  priority: TicketPriority;
+  firstResponseMinutes?: number | null;
+  firstResponseBusinessHours: boolean;
+  nextResponseMinutes?: number | null;
+  nextResponseBusinessHours: boolean;
+  resolutionMinutes?: number | null;
+  resolutionBusinessHours: boolean;
+  atRiskPercent: number;
+  version: number;
+};
+
+/** The form's values for a department and priority: its policy as loaded, or the defaults for
+ * a new one. */
+function policyValues(departmentId: string, priority: string, policy: Policy | undefined): PolicyValues {
+  const text = (m: number | null | undefined) => (m == null ? "" : String(m));
+  const kind = (business: boolean) => (business ? "business" : "calendar");
+  if (!policy) {
+    return {
+      departmentId,
+      priority,
+      firstResponseMinutes: "240",
+      firstResponseHours: "business",
+      nextResponseMinutes: "480",
+      nextResponseHours: "business",
+      resolutionMinutes: "2400",
+      resolutionHours: "business",
+      atRiskPercent: "75",
+    };
+  }
+  return {
+    departmentId,
+    priority,
+    firstResponseMinutes: text(policy.firstResponseMinutes),
+    firstResponseHours: kind(policy.firstResponseBusinessHours),
+    nextResponseMinutes: text(policy.nextResponseMinutes),
+    nextResponseHours: kind(policy.nextResponseBusinessHours),
+    resolutionMinutes: text(policy.resolutionMinutes),
+    resolutionHours: kind(policy.resolutionBusinessHours),
+    atRiskPercent: String(policy.atRiskPercent),
+  };
+}
+
+/** "Set a policy": choosing a department and priority loads that policy's values and version
+ * (a new policy starts from the defaults), so changing one target keeps the others. Saving
+ * sends the version the form loaded: a policy changed meanwhile is refused, not overwritten. */
+function PolicyForm({
+  departments,
+  policies,
+  onSaved,
+}: {
+  departments: { value: string; label: string }[];
+  policies: Policy[];
+  onSaved: () => Promise<void>;
+}) {
+  const [choice, setChoice] = useState({ departmentId: departments[0]?.value ?? "", priority: "MEDIUM" });
+  const [status, setStatus] = useState("");
+  const changed = useRef<string | null>(null);
+  const policy = policies.find((p) => p.departmentId === choice.departmentId && p.priority === choice.priority);
+  const version = policy?.version ?? null;
+  // A new choice remounts the form with that policy's values: keep the focus on the select.
+  useEffect(() => {
+    if (changed.current) document.getElementById(changed.current)?.focus();
+    changed.current = null;
+  }, [choice.departmentId, choice.priority]);
+
+  const chooser = (key: "departmentId" | "priority", label: string, options: { value: string; label: string }[]) => ({
+    name: key,
+    label,
+    render: ({ id, value }: { id: string; value: string }) => (
+      <Field key={key} id={id} name={key} label={label}>
+        <Select
+          id={id}
+          value={value}
+          options={options}
+          onChange={(next) => {
+            changed.current = id;
+            setStatus("");
+            setChoice((old) => ({ ...old, [key]: next }));
+          }}
+        />
+      </Field>
+    ),
+  });
+  const controls: Control<PolicyValues>[] = [
+    chooser("departmentId", t("Department"), departments),
+    chooser(
+      "priority",
+      t("Priority"),
+      PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })),
+    ),
+    { name: "firstResponseMinutes", label: t("First response (minutes)"), type: "number", min: 1 },
+    { name: "firstResponseHours", label: t("First response counts"), type: "select", options: HOURS_KIND },
+    { name: "nextResponseMinutes", label: t("Next response (minutes)"), type: "number", min: 1 },
+    { name: "nextResponseHours", label: t("Next response counts"), type: "select", options: HOURS_KIND },
+    { name: "resolutionMinutes", label: t("Resolution (minutes)"), type: "number", min: 1 },
+    { name: "resolutionHours", label: t("Resolution counts"), type: "select", options: HOURS_KIND },
+    { name: "atRiskPercent", label: t("At risk from (% of a target)"), type: "number", min: 1 },
+  ];
+
+  return (
+    <>
+      <Form
+        key={`${choice.departmentId}|${choice.priority}|${version ?? "new"}`}
+        id="new-policy"
+        class="panel"
+        heading={t("Set a policy")}
+        submit={t("Save policy")}
+        initial={policyValues(choice.departmentId, choice.priority, policy)}
+        controls={controls}
+        onSubmit={async (v) => {
+          setStatus("");
+          ok(
+            (
+              await mutate(SetSlaPolicyDocument, {
+                input: {
+                  departmentId: v.departmentId,
+                  priority: v.priority as TicketPriority,
+                  firstResponseMinutes: minutes(v.firstResponseMinutes),
+                  firstResponseBusinessHours: v.firstResponseHours === "business",
+                  nextResponseMinutes: minutes(v.nextResponseMinutes),
+                  nextResponseBusinessHours: v.nextResponseHours === "business",
+                  resolutionMinutes: minutes(v.resolutionMinutes),
+                  resolutionBusinessHours: v.resolutionHours === "business",
+                  atRiskPercent: Number(v.atRiskPercent),
+                  // The policy as this form loaded it (none: a new one).
+                  expectedVersion: version,
+                },
+              })
+            ).setSlaPolicy,
+            "SlaPolicy",
+          );
+          await onSaved();
+          // The saved policy's new version remounts the form with what was saved.
+          setStatus(t("Saved"));
+        }}
+      />
+      {status && (
+        <p class="ok" role="status">
+          {status}
+        </p>
+      )}
+    </>
+  );
+}
+
 type RuleValues = {
   name: string;
   target: string;
@@ -210,18 +358,6 @@ export function SlaSettings() {
       hint: t("Opening hours as HH:MM-HH:MM, several separated by commas; empty: closed"),
     })),
     { name: "holidays", label: t("Holidays"), hint: t("Dates closed all day, YYYY-MM-DD, comma-separated") },
-  ];
-
-  const policyControls: Control<PolicyValues>[] = [
-    { name: "departmentId", label: t("Department"), type: "select", options: departmentOptions },
-    { name: "priority", label: t("Priority"), type: "select", options: PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })) },
-    { name: "firstResponseMinutes", label: t("First response (minutes)"), type: "number", min: 1 },
-    { name: "firstResponseHours", label: t("First response counts"), type: "select", options: HOURS_KIND },
-    { name: "nextResponseMinutes", label: t("Next response (minutes)"), type: "number", min: 1 },
-    { name: "nextResponseHours", label: t("Next response counts"), type: "select", options: HOURS_KIND },
-    { name: "resolutionMinutes", label: t("Resolution (minutes)"), type: "number", min: 1 },
-    { name: "resolutionHours", label: t("Resolution counts"), type: "select", options: HOURS_KIND },
-    { name: "atRiskPercent", label: t("At risk from (% of a target)"), type: "number", min: 1 },
   ];
 
   const ruleControls: Control<RuleValues>[] = [
@@ -373,51 +509,12 @@ export function SlaSettings() {
         </tbody>
       </table>
       {data.data?.slaPolicies.length === 0 && <p class="empty">{t("No SLA policies yet.")}</p>}
-      {/* Only once the departments are in: a form whose initial values change resets, and
-          would drop what someone chose meanwhile. */}
+      {/* Only once the departments are in: the form starts from the first department's policy. */}
       {data.data && (
-        <Form
-          id="new-policy"
-          class="panel"
-          heading={t("Set a policy")}
-          submit={t("Save policy")}
-          reset
-          initial={{
-            departmentId: departments[0]?.id ?? "",
-            priority: "MEDIUM",
-            firstResponseMinutes: "240",
-            firstResponseHours: "business",
-            nextResponseMinutes: "480",
-            nextResponseHours: "business",
-            resolutionMinutes: "2400",
-            resolutionHours: "business",
-            atRiskPercent: "75",
-          }}
-          controls={policyControls}
-          onSubmit={async (v) => {
-            ok(
-              (
-                await mutate(SetSlaPolicyDocument, {
-                  input: {
-                    departmentId: v.departmentId,
-                    priority: v.priority as TicketPriority,
-                    firstResponseMinutes: minutes(v.firstResponseMinutes),
-                    firstResponseBusinessHours: v.firstResponseHours === "business",
-                    nextResponseMinutes: minutes(v.nextResponseMinutes),
-                    nextResponseBusinessHours: v.nextResponseHours === "business",
-                    resolutionMinutes: minutes(v.resolutionMinutes),
-                    resolutionBusinessHours: v.resolutionHours === "business",
-                    atRiskPercent: Number(v.atRiskPercent),
-                    // The policy as this page loaded it (none: a new one).
-                    expectedVersion:
-                      data.data?.slaPolicies.find(
-                        (p) => p.departmentId === v.departmentId && p.priority === v.priority,
-                      )?.version ?? null,
-                  },
-                })
-              ).setSlaPolicy,
-              "SlaPolicy",
-            );
+        <PolicyForm
+          departments={departmentOptions}
+          policies={data.data.slaPolicies}
+          onSaved={async () => {
             await data.refetch();
           }}
         />

@@ -106,7 +106,7 @@ export function ClientPage() {
             page={tickets}
             columns={["number", "subject", "department", "status", "priority", "lastActivity", "assignee"]}
             href={(number) => `/admin/tickets/${number}`}
-            caption={`${found.name}'s tickets`}
+            caption={t("{name}'s tickets", { name: found.name })}
             flashing={flashing}
             sort={{ ...sort, by: sortBy }}
             busy={list.loading}

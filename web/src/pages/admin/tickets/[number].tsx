@@ -156,6 +156,8 @@ const AUDIT_LABEL: Record<string, string> = {
   department: tk("Department"),
   assignee: tk("Assignee"),
   tags: tk("Tags"),
+  cc: tk("CC"),
+  followers: tk("Followers"),
   merged: tk("Merged in"),
   "merged into": tk("Merged into"),
 };

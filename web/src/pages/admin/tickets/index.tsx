@@ -18,7 +18,7 @@ import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
 import { filterFrom, statusChoice } from "../../../list-query";
 import { useSession } from "../../../session";
-import { t } from "../../../i18n";
+import { t, tn } from "../../../i18n";
 
 const PAGE_SIZE = 25;
 
@@ -252,7 +252,7 @@ export function TicketList() {
       <div class="page-head">
         <h1 id="tickets-title">{t("Tickets")}</h1>
         <p class="muted" aria-live="polite">
-          {tickets ? `${total} ticket${tickets.totalCount === 1 ? "" : "s"}` : ""}
+          {tickets ? tn("{n} ticket", "{n} tickets", tickets.totalCount, { n: total }) : ""}
         </p>
         <a class="button" href="/admin/tickets/new">
           {t("Open a ticket for a client")}
@@ -406,7 +406,7 @@ export function TicketList() {
       />
       <Pager pages={pages} pageInfo={tickets?.pageInfo}>
         {tickets && tickets.totalCount > 0
-          ? `${start}–${end} of ${total} · page ${page} of ${pageCount}`
+          ? t("{start}–{end} of {total} · page {page} of {pages}", { start, end, total, page, pages: pageCount })
           : ""}
       </Pager>
     </section>

@@ -65,7 +65,9 @@ export function MyTickets() {
       <ErrorNote error={list.error} />
       {tickets && tickets.totalCount === 0 && !searching ? (
         <p class="empty">
-          {t("You have no tickets yet.")} <a href="/client/tickets/new">{t("Open one")}</a>{" "}
+          {t("You have no tickets yet.")} <a href="/client/tickets/new">{t("Open one")}</a>
+          {/* German puts a comma before its "wenn": no space then. */}
+          {/^[,;]/.test(t("when you need help.")) ? "" : " "}
           {t("when you need help.")}
         </p>
       ) : (
