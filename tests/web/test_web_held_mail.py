@@ -67,6 +67,7 @@ async def test_admin_accepts_held_mail_and_it_lands_on_the_ticket(
     dialog = page.get_by_role("dialog")
     await page.get_by_role("button", name=f"Reject mail {bad.id}").click()
     await expect(dialog).to_contain_text(f"Reject mail {bad.id}?")
+    await expect(dialog).to_contain_text(f"From alice@example.com: Re: [Ticket #{number}]")
     await dialog.get_by_role("button", name="Cancel").click()
     await expect(dialog).to_be_hidden()
     assert (await InboundMail.get(id=bad.id)).status is InboundStatus.HELD  # nothing happened

@@ -194,6 +194,8 @@ export function InboundMail() {
     });
   const [asking, setAsking] = useState<{ id: string; decision: "accept" | "reject" } | null>(null);
   const page = log.data?.inboundMail;
+  // The dialog names the mail by sender and subject, not only by its number.
+  const askedMail = asking ? page?.edges.find((e) => e.node.id === asking.id)?.node : undefined;
   return (
     <section aria-labelledby="inbound-title">
       <div class="page-head">
@@ -315,6 +317,14 @@ export function InboundMail() {
         }}
         onCancel={() => setAsking(null)}
       >
+        {askedMail && (
+          <p>
+            {t("From {sender}: {subject}", {
+              sender: askedMail.sender ?? t("unknown"),
+              subject: askedMail.subject ?? t("(no subject)"),
+            })}
+          </p>
+        )}
         <p>
           {asking?.decision === "accept"
             ? t("It is posted at once as its claimed sender: you vouch that it is from them.")
