@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_ceiling.py [--rounds 3] [--seconds 10] [--connections 16]
         [--db sqlite|postgres] [--database-url URL] [--redis-url URL] [--profile SECONDS]
         [--documents list,staff,ticket,my,reply] [--bare-no-document-cache]
+        [--statements-only] [--count-calls N]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
 
@@ -12,7 +13,10 @@ Needs ``wrk`` (Debian: ``apt-get install wrk``). In one run:
    a spare port unless ``--redis-url`` is given.
 2. Counts the SQL statements one request of each document makes in the product, at three page
    sizes (they must be the same at each): the real app in this process, see
-   ``bench/sql_count.py``.
+   ``bench/sql_count.py``. With ``--count-calls N``, also the function calls (cProfile's
+   count), SQL statements and Redis commands per request of each document on both sides, the
+   product and the bare app in this process (``bench/call_count.py``): counts the machine's
+   load does not move, printed with their ratio.
 3. Starts the product as an operator does (``helpdesk serve``, one process) and the bare app
    (``bench/bare_server.py``, one process): Strawberry + Starlette + uvicorn of the same
    installed versions, plain types, no auth, no extensions but Strawberry's own ParserCache and
@@ -66,6 +70,8 @@ from benchlib import (  # noqa: E402
     helpdesk_serve,
     machine_lines,
 )
+from call_count import count_work  # noqa: E402
+from call_count import report as report_work  # noqa: E402
 from ceiling_documents import (  # noqa: E402
     ADMIN_LIST,
     DOCUMENTS,
@@ -498,6 +504,13 @@ def main() -> None:
     )
     parser.add_argument("--statements-only", action="store_true", help="seed and count; no load")
     parser.add_argument("--show-sql", action="store_true", help="print the statements counted")
+    parser.add_argument(
+        "--count-calls",
+        type=int,
+        metavar="N",
+        help="also count function calls, SQL statements and Redis commands per request of "
+        "each document, product and bare stack in this process (mean of N requests)",
+    )
     parser.add_argument("--profile", type=float, metavar="SECONDS", help="then profile a server")
     parser.add_argument(
         "--profile-document", default="list", help="whose load to profile (comma-separated)"
@@ -565,6 +578,12 @@ def main() -> None:
             )
             print(f"  {key:<6} {values}  {growth(list(by_size.values()))}")
         assert set(seeded.threads) == set(THREAD_SIZES)
+        if args.count_calls:
+            found = asyncio.run(
+                count_work(documents, seeded, database_url, redis_url, args.count_calls)
+            )
+            print("\n".join(report_work(found, args.count_calls)))
+            asyncio.run(settle_outbox())
         if args.statements_only:
             return
 
