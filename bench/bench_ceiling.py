@@ -324,10 +324,9 @@ def start_bare(
     )
 
 
-def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
-    """The product's answers to the read documents, as the bare app's data file."""
-    answers = {d.key: ask(product, d, seeded)[0] for d in DOCUMENTS if d.key != "reply"}
-    data = {
+def bare_data_of(answers: dict[str, Any], seeded: Seeded) -> dict[str, Any]:
+    """The bare app's data from the product's answers to the read documents (by key)."""
+    return {
         "viewers": {
             f"Bearer {seeded.admin_token}": "admin",
             f"Bearer {seeded.client_token}": "client",
@@ -342,6 +341,12 @@ def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
         "move_targets": answers["ticket"]["moveTargets"],
         "author_id": seeded.admin_id,
     }
+
+
+def bare_data(product: ServerProcess, seeded: Seeded, workdir: Path) -> Path:
+    """The product's answers to the read documents, as the bare app's data file."""
+    answers = {d.key: ask(product, d, seeded)[0] for d in DOCUMENTS if d.key != "reply"}
+    data = bare_data_of(answers, seeded)
     path = workdir / "bare-data.json"
     path.write_text(json.dumps(data))
     return path
@@ -580,7 +585,9 @@ def main() -> None:
         assert set(seeded.threads) == set(THREAD_SIZES)
         if args.count_calls:
             found = asyncio.run(
-                count_work(documents, seeded, database_url, redis_url, args.count_calls)
+                count_work(
+                    documents, seeded, database_url, redis_url, args.count_calls, bare_data_of
+                )
             )
             print("\n".join(report_work(found, args.count_calls)))
             asyncio.run(settle_outbox())

@@ -151,9 +151,15 @@ async def measure(
 
 
 async def count_work(
-    documents: list[Any], seeded: Any, database_url: str, redis_url: str, requests: int
+    documents: list[Any],
+    seeded: Any,
+    database_url: str,
+    redis_url: str,
+    requests: int,
+    bare_data_of: Callable[[dict[str, Any], Any], dict[str, Any]],
 ) -> dict[str, dict[str, Counted]]:
-    """Per document key, the product's and the bare stack's mean work per request."""
+    """Per document key, the product's and the bare stack's mean work per request;
+    ``bare_data_of`` makes the bare app's data from the product's answers."""
     import logging
 
     import bare_server
@@ -180,23 +186,7 @@ async def count_work(
                 app, body, auth(document), requests, client.log, redis_url
             )
 
-    bare_server.DATA = bare_server.load(
-        {
-            "viewers": {
-                f"Bearer {seeded.admin_token}": "admin",
-                f"Bearer {seeded.client_token}": "client",
-            },
-            "lists": {
-                "admin": {"50": answers["list"]["tickets"], "25": answers["staff"]["tickets"]},
-                "client": {"25": answers["my"]["tickets"]},
-            },
-            "ticket": answers["ticket"]["ticket"],
-            "departments": answers["ticket"]["departments"],
-            "admins": answers["ticket"]["admins"],
-            "move_targets": answers["ticket"]["moveTargets"],
-            "author_id": seeded.admin_id,
-        }
-    )
+    bare_server.DATA = bare_server.load(bare_data_of(answers, seeded))
     # Tortoise keeps prepared insert columns per (connection, table), not per model: the
     # product's Message model and the bare app's MessageRow share the table.
     from tortoise.backends.base import executor
