@@ -53,7 +53,7 @@ from app.services import (
     drafts,
     merge,
     messages,
-    search,
+    search_highlight,
     sla,
     stored_html,
     ticket_list,
@@ -69,7 +69,7 @@ TicketPriority = models.TicketPriority
 MessageSource = models.MessageSource
 TicketSortField = ticket_list.SortField
 TicketEventType = EventType
-HighlightField = search.HighlightField
+HighlightField = search_highlight.HighlightField
 strawberry.enum(TicketStatus, name="TicketStatus")
 strawberry.enum(TicketPriority, name="TicketPriority")
 strawberry.enum(MessageSource, name="MessageSource")
@@ -630,7 +630,7 @@ class Highlight:
     parts: list[HighlightPart]
 
     @classmethod
-    def of(cls, found: search.Highlight) -> Highlight:
+    def of(cls, found: search_highlight.Highlight) -> Highlight:
         return cls(
             field=found.field,
             parts=[HighlightPart(text=p.text, matched=p.matched) for p in found.parts],

@@ -26,7 +26,7 @@ from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.i18n import Msg, Translator, translate
 from app.infra.clock import now
 from app.models import BusinessCalendar, Department, TicketStatus, User
-from app.services.search import Sql
+from app.services.search_query import Sql
 
 MAX_SPAN = timedelta(days=731)
 """The longest span a report covers (two years)."""

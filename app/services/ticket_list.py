@@ -26,7 +26,8 @@ from app.services.rows import Plan as _Plan
 from app.services.rows import decoder as _decoder
 from app.services.rows import loaded as _loaded
 from app.services.rows import sql_of as _sql_of
-from app.services.search import Highlight
+from app.services.search_highlight import Highlight, highlights
+from app.services.search_query import parse as parse_search
 
 M = TypeVar("M", bound=Model)
 
@@ -299,7 +300,7 @@ def check_list(
     policy.require_user(actor)
     _check_tags(actor, flt)
     _check_sla(actor, flt, sort)
-    query_text = fulltext.parse(
+    query_text = parse_search(
         flt.search, language=search_language, include_notes=policy.searches_notes(actor)
     )
     if query_text is None and sort.field is SortField.RELEVANCE:
@@ -484,7 +485,7 @@ async def _search_page(
         )
         for t in page
     }
-    found = await fulltext.highlights(query_text, page, clients)
+    found = await highlights(query_text, page, clients)
     return TicketPage(
         tickets=page,
         keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],

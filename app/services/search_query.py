@@ -1,0 +1,131 @@
+"""What the search box's text means: the query a search runs, its syntax for SQLite's FTS5 and
+PostgreSQL's relaxed phrases, and the raw-SQL builder the search's statements are written with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import ValidationFailed
+from app.i18n import Msg
+
+MAX_QUERY_LENGTH = 200
+"""Longer queries are refused: nobody types more, and each word costs an index lookup."""
+
+# Highlights come back from the database between these two characters (private-use code
+# points, removed from the text first), and are split into parts (search_highlight): no markup
+# is made. A query holding them is refused.
+START, STOP = "\ue000", "\ue001"
+MARKERS = re.compile(f"[{START}{STOP}]")
+_NUMBER = re.compile(r"#?(\d{1,9})")
+_TERM = re.compile(r'-?"[^"]*"?|\S+')
+_WORDY = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    number: int | None
+    language: str
+    include_notes: bool
+
+    @property
+    def like(self) -> str:
+        """The text as a LIKE pattern matching it anywhere (its own wildcards escaped)."""
+        escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+
+def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuery | None:
+    """The query to run for the search box's text, None for an empty box; a typed error for
+    one nobody would type."""
+    if text is None or not text.strip():
+        return None
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed.single(
+            "search", Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
+        )
+    if MARKERS.search(text):
+        raise ValidationFailed.single("search", "That text cannot be searched for.")
+    number = _NUMBER.fullmatch(text)
+    return SearchQuery(
+        text=text,
+        number=int(number.group(1)) if number else None,
+        language=language,
+        include_notes=include_notes,
+    )
+
+
+def fts5_query(text: str) -> str | None:
+    """The search box's syntax (words, "phrases", -word, or) as an FTS5 query, every term
+    quoted so nothing the user types is FTS5 syntax; None when nothing is searchable."""
+    groups: list[list[str]] = [[]]
+    for term in _TERM.findall(text):
+        if term.lower() == "or":
+            groups.append([])
+            continue
+        negated = term.startswith("-") and len(term) > 1
+        word = term[1:] if negated else term
+        word = word.strip('"')
+        if not _WORDY.search(word):
+            continue
+        quoted = '"' + word.replace('"', '""') + '"'
+        groups[-1].append(f"NOT {quoted}" if negated else quoted)
+    clauses = []
+    for group in groups:
+        positive = [t for t in group if not t.startswith("NOT ")]
+        if positive:  # FTS5's NOT needs something to subtract from
+            negative = [t for t in group if t.startswith("NOT ")]
+            clauses.append("(" + " ".join(positive + negative) + ")")
+    return " OR ".join(clauses) if clauses else None
+
+
+class Sql:
+    """Raw SQL assembled left to right with its parameters in the same order (SQLite's ``?``
+    are positional; PostgreSQL's ``$n`` are numbered here)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgres"
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}" if self.postgres else "?"
+
+    def embed(self, sql: str, params: Sequence[Any]) -> str:
+        """Another statement's SQL (Tortoise's) with its parameters, renumbered to follow."""
+        offset = len(self.params)
+        self.params.extend(params)
+        if self.postgres and offset:
+            return re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + offset}", sql)
+        return sql
+
+    def many(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.p(v) for v in values)
+
+
+def relaxed(text: str) -> str | None:
+    """The search text with each "phrase" as its words, which matches at least what the text
+    matches (PostgreSQL's candidates for a phrase); None when it has no phrase, or quotes
+    used otherwise than around a term (left to the database as typed)."""
+    terms: list[str] = []
+    phrase = False
+    for term in _TERM.findall(text):
+        if term.startswith('"'):
+            words = [w.lstrip("-") for w in term.strip('"').split()]
+            words = [w for w in words if _WORDY.search(w) and w.lower() != "or"]
+            phrase = phrase or len(words) > 1
+            terms.extend(w.replace('"', "") for w in words)
+        elif term.startswith('-"') or '"' not in term:
+            terms.append(term)  # a word, or a phrase left out: as typed
+        else:
+            return None
+    return " ".join(terms) if phrase and terms else None
+
+
+def config(query: SearchQuery) -> str:
+    return f"'{query.language}'::regconfig"  # the setting allows only [a-z_]
