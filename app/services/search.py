@@ -48,6 +48,15 @@ there are as many; a word in 2% of subjects had ~44,000 subjects read for 1,000 
 most expensive part of a common word's search."""
 
 
+COMMON_CANDIDATES = 250
+"""PostgreSQL: the most recent matches a common word (one in at least one of ``DENSE`` of the
+newest rows: ``printer`` is in 15% of messages) ranks, subjects and messages each (at most their
+bound). Its first step (the newest ``RECENT_MESSAGES``) mostly has them already; going on to
+``CANDIDATES`` read ~4,700 more messages one by one (for staff of one department in ten, ~1,800
+pages), for matches that, all equally relevant, would only have shown on later pages. The
+search says "N+" (``totalCountCapped``) as for any bound."""
+
+
 PHRASE_CANDIDATES = 2_000
 """PostgreSQL: a search with a phrase (``"paper jam"``) first takes the newest this many rows
 that have all of the phrase's words (what the GIN index answers without reading the table),
@@ -165,7 +174,9 @@ async def hits_sql(
                 within=text_within,
                 departments=departments,
                 scored=scored,
-                bounds=Bounds(DENSE, MARGIN, WINDOWS, PHRASE_CANDIDATES, CANDIDATES),
+                bounds=Bounds(
+                    DENSE, MARGIN, WINDOWS, PHRASE_CANDIDATES, CANDIDATES, COMMON_CANDIDATES
+                ),
             )
             more = more or cut
             best: dict[int, float] = {}

@@ -13,13 +13,15 @@ from app.services.search_query import SearchQuery, Sql, config
 
 @dataclass(frozen=True)
 class Bounds:
-    """``search.DENSE``, ``MARGIN``, ``WINDOWS``, ``PHRASE_CANDIDATES`` and ``CANDIDATES``."""
+    """``search.DENSE``, ``MARGIN``, ``WINDOWS``, ``PHRASE_CANDIDATES``, ``CANDIDATES`` and
+    ``COMMON_CANDIDATES``."""
 
     dense: int
     margin: float
     windows: int
     phrase: int
     cap: int
+    common: int
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ async def walk(
     limit: int,
     scored: bool,
     bounds: Bounds,
-) -> list[Row]:
+) -> tuple[list[Row], int]:
     """The newest ``limit`` rows of ``branch`` matching the query (its words only, for a
     phrase: ``loose``) within ``within`` and the ``department`` (None: any), newest first.
 
@@ -78,8 +80,10 @@ async def walk(
         source = f"websearch_to_tsquery({cfg}, {sql.p(query.text)}) q"
         if loose is not None:
             source += f", websearch_to_tsquery({cfg}, {sql.p(loose)}) loose"
-        rank = f"ts_rank({branch.vector}, q, 32)::float8" if scored else "0::float8"
         phrase = "TRUE" if loose is None else f"{branch.vector} @@ q"
+        rank = f"ts_rank({branch.vector}, q, 32)::float8" if scored else "0::float8"
+        if scored and loose is not None:  # only the candidates that have the phrase are ranked
+            rank = f"CASE WHEN {phrase} THEN {rank} ELSE 0::float8 END"
         inside = f" AND {branch.ticket} IN ({within(sql)})" if within is not None else ""
         return (
             f"SELECT {branch.key} AS id, {branch.ticket} AS ticket_id, {rank} AS rank, "
@@ -136,9 +140,16 @@ async def walk(
     lo, top = rows[0]["lo"], rows[0]["top"]
     found = [_row(r) for r in rows if r["id"] is not None]
     if len(found) >= limit or lo is None:
-        return found  # enough, or the newest rows were every row
+        return found, limit  # enough, or the newest rows were every row
+    common = len(found) * bounds.dense >= branch.recent
+    if common and loose is None:
+        # A common word ranks its newest ``COMMON_CANDIDATES`` matches only (often all found
+        # already): reading on to ``CANDIDATES`` of them was most of such a search's work.
+        limit = min(limit, bounds.common)
+        if len(found) >= limit:
+            return found[:limit], limit
     need = limit - len(found)
-    if len(found) * bounds.dense >= branch.recent:
+    if common:
         sql = Sql("postgres")
         more = statement(
             sql,
@@ -146,7 +157,7 @@ async def walk(
             branch.table,
             need,
         )
-        return found + [_row(r) for r in await run(sql, more)]
+        return found + [_row(r) for r in await run(sql, more)], limit
     below = lo
     for _ in range(bounds.windows):
         if not found or below <= 0:
@@ -164,9 +175,9 @@ async def walk(
         found += [_row(r) for r in await run(sql, window)]
         need = limit - len(found)
         if need <= 0:
-            return found
+            return found, limit
     if below <= 0:
-        return found
+        return found, limit
     sql = Sql("postgres")
     rest = statement(
         sql,
@@ -174,7 +185,7 @@ async def walk(
         branch.table,
         need,
     )
-    return found + [_row(r) for r in await run(sql, rest)]
+    return found + [_row(r) for r in await run(sql, rest)], limit
 
 
 def _row(r: Any) -> Row:
@@ -198,8 +209,10 @@ async def candidates(
     any) is walked on its own, and the newest of all are kept."""
     limit = branch.bound if loose is None else bounds.phrase
     rows: list[Row] = []
+    cut = False  # a walk stopped at its bound
+    kept = 0
     for department in [None] if departments is None else sorted(departments):
-        rows += await walk(
+        walked, bound = await walk(
             conn,
             query,
             branch,
@@ -210,8 +223,12 @@ async def candidates(
             scored=scored,
             bounds=bounds,
         )
-    rows = sorted(rows, key=lambda r: r.id, reverse=True)[:limit]
+        rows += walked
+        cut = cut or len(walked) >= bound
+        kept = max(kept, bound)
+    every = len(rows)
+    rows = sorted(rows, key=lambda r: r.id, reverse=True)[:kept]
     if loose is None:
-        return rows, len(rows) >= branch.bound
+        return rows, cut or every > kept
     phrased = [r for r in rows if r.matched][: bounds.cap]
     return phrased, len(rows) >= bounds.phrase or len(phrased) >= bounds.cap

@@ -228,3 +228,31 @@ async def test_subjects_rank_only_the_newest_matching_subjects(world, monkeypatc
     assert [t.number for t in page.tickets][2:] == [by_message.number]
     assert old.number not in [t.number for t in page.tickets]
     assert (page.total, page.total_capped) == (3, True)
+
+
+async def test_a_common_word_ranks_only_its_newest_matches_a_rarer_one_all(world, monkeypatch):
+    """``search.COMMON_CANDIDATES``: a word in at least one of ``DENSE`` of the newest messages
+    ranks its newest few matches and says there may be more; a rarer word, under
+    ``CANDIDATES``, still finds every match, however old."""
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the bound is PostgreSQL's; SQLite's FTS5 ranks every match")
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 4)
+    monkeypatch.setattr(search, "RECENT_SUBJECTS", 4)
+    monkeypatch.setattr(search, "DENSE", 2)
+    monkeypatch.setattr(search, "CANDIDATES", 10)
+    monkeypatch.setattr(search, "COMMON_CANDIDATES", 2)
+    toner = [
+        await open_as(world.client_a, world.dept_x, subject=f"Old {i}", body="toner low")
+        for i in range(3)
+    ]
+    common = [
+        await open_as(world.client_a, world.dept_x, subject=f"Case {i}", body="firmware update")
+        for i in range(6)
+    ]
+    for actor in (world.admin.actor, world.staff_x.actor):
+        page = await list_tickets(actor=actor, flt=TicketFilter(search="firmware"), sort=RELEVANCE)
+        assert sorted(t.number for t in page.tickets) == [t.number for t in common[-2:]], actor
+        assert (page.total, page.total_capped) == (2, True), actor
+        page = await list_tickets(actor=actor, flt=TicketFilter(search="toner"), sort=RELEVANCE)
+        assert sorted(t.number for t in page.tickets) == [t.number for t in toner], actor
+        assert (page.total, page.total_capped) == (3, False), actor
