@@ -363,6 +363,8 @@ async def explain(
                                 flush=True,
                             )
                     sums.append((total[0], total[1], total[2], total[3]))
+                    if verbose:
+                        print(f"    {text}: {total[1]:.0f} buffers, {total[3]:.1f} ms", flush=True)
                 med = {
                     name: statistics.median(s[i] for s in sums)
                     for i, name in enumerate(("statements", "buffers", "planning", "execution"))
@@ -391,6 +393,7 @@ async def main() -> None:
         "--explain", type=int, default=0, help="EXPLAIN each statement of N searches per kind"
     )
     parser.add_argument("--verbose", action="store_true", help="with --explain: per statement")
+    parser.add_argument("--kinds", default="", help="only the kinds whose names contain this")
     args = parser.parse_args()
     os.environ.update(
         {
@@ -414,6 +417,7 @@ async def main() -> None:
         started = time.perf_counter()
         queries = await seed(args.url, args.messages)
         print(f"(seeded {args.messages:,} messages in {time.perf_counter() - started:.0f}s)")
+    queries = {k: v for k, v in queries.items() if args.kinds in k}
     await db.connect(get_settings())
     if args.explain:
         print(f"load average {os.getloadavg()[0]:.1f}")

@@ -57,12 +57,13 @@ pages), for matches that, all equally relevant, would only have shown on later p
 search says "N+" (``totalCountCapped``) as for any bound."""
 
 
-PHRASE_CANDIDATES = 2_000
+PHRASE_CANDIDATES = 1_000
 """PostgreSQL: a search with a phrase (``"paper jam"``) first takes the newest this many rows
 that have all of the phrase's words (what the GIN index answers without reading the table),
 then checks the words' order on those only: two common words are together in tens of
 thousands of messages, and reading each to check the phrase took seconds. A phrase whose only
-matches are older than that is not found; the search then says there may be more."""
+matches are older than that is not found; the search then says there may be more. (Was 2,000:
+each candidate is a row read from the table, the most of a phrase search's work.)"""
 
 
 RECENT_MESSAGES = 2_000
@@ -83,6 +84,13 @@ MARGIN = 1.5
 """How much wider than the estimate that window is (the estimate comes from few matches)."""
 WINDOWS = 2
 """How many such windows (the second sized from the rate of both steps) before the rest."""
+ROUGH = 10
+"""A rate estimated from fewer matches than this (a phrase's two words together in 1 of 1,000
+of the newest rows: found twice) is rough: the window it sizes is at most ``WIDEN`` times as
+wide as the span of ids read so far, and the next is sized from both steps. Sized from the two
+matches alone, the first window had spanned every older row and read every row with both words
+(~2,650) for the newest 2,000."""
+WIDEN = 16
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,14 @@ async def hits_sql(
                 departments=departments,
                 scored=scored,
                 bounds=Bounds(
-                    DENSE, MARGIN, WINDOWS, PHRASE_CANDIDATES, CANDIDATES, COMMON_CANDIDATES
+                    DENSE,
+                    MARGIN,
+                    WINDOWS,
+                    PHRASE_CANDIDATES,
+                    CANDIDATES,
+                    COMMON_CANDIDATES,
+                    ROUGH,
+                    WIDEN,
                 ),
             )
             more = more or cut

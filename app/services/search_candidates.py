@@ -14,7 +14,7 @@ from app.services.search_query import SearchQuery, Sql, config
 @dataclass(frozen=True)
 class Bounds:
     """``search.DENSE``, ``MARGIN``, ``WINDOWS``, ``PHRASE_CANDIDATES``, ``CANDIDATES`` and
-    ``COMMON_CANDIDATES``."""
+    ``COMMON_CANDIDATES``, ``ROUGH`` and ``WIDEN``."""
 
     dense: int
     margin: float
@@ -22,6 +22,8 @@ class Bounds:
     phrase: int
     cap: int
     common: int
+    rough: int
+    widen: int
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,10 @@ async def walk(
         if not found or below <= 0:
             break  # too rare to estimate (its few matches all come from the index), or done
         rate = len(found) / max(top - below, 1)  # matches per id so far
-        upper, below = below, max(below - int(need / rate * bounds.margin) - 1, 0)
+        width = int(need / rate * bounds.margin)
+        if len(found) < bounds.rough:  # a rate from so few matches may be far off
+            width = min(width, (top - below) * bounds.widen)
+        upper, below = below, max(below - width - 1, 0)
         sql = Sql("postgres")
         window = statement(
             sql,
