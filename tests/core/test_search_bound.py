@@ -263,3 +263,41 @@ async def test_a_common_word_ranks_only_its_newest_matches_a_rarer_one_all(world
         page = await list_tickets(actor=actor, flt=TicketFilter(search="toner"), sort=RELEVANCE)
         assert sorted(t.number for t in page.tickets) == [t.number for t in toner], actor
         assert (page.total, page.total_capped) == (3, False), actor
+
+
+@pytest.mark.parametrize(
+    ("walk", "listed"),
+    [
+        (100, 2000),  # few clients: each one's tickets from the client index
+        (1, 2000),  # many: every ticket walked newest first, theirs kept
+        (1, 1),  # more than are listed: a subquery, as before
+    ],
+)
+async def test_a_name_finds_the_newest_tickets_of_its_clients(world, monkeypatch, walk, listed):
+    """``search.CLIENT_WALK`` and ``CLIENT_LIST``: whichever way the clients' tickets are read,
+    a name finds the newest ``CANDIDATES`` of them (PostgreSQL) and no one else's; staff only
+    their department's."""
+    postgres = Ticket._meta.db.capabilities.dialect == "postgres"
+    monkeypatch.setattr(search, "CLIENT_WALK", walk)
+    monkeypatch.setattr(search, "CLIENT_LIST", listed)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    ours = [
+        await open_as(person, dept, subject=f"Case {i}", body="nothing in common")
+        for i, (person, dept) in enumerate(
+            [(world.client_a, world.dept_x), (world.client_b, world.dept_y)] * 3
+        )
+    ]
+    later = await open_as(world.client_a, world.dept_x, subject="Later", body="Alice Client wrote")
+    other = await open_as(world.client_b, world.dept_x, subject="Bob's", body="hello")
+
+    def newest(numbers: list[int]) -> list[int]:
+        return sorted(numbers)[-3:] if postgres else sorted(numbers)
+
+    page = await list_tickets(actor=world.admin.actor, flt=TicketFilter(search="client"))
+    everyone = [t.number for t in ours] + [later.number, other.number]
+    assert sorted(t.number for t in page.tickets) == newest(everyone)
+    page = await list_tickets(actor=world.admin.actor, flt=TicketFilter(search="Alice"))
+    alices = [t.number for t in ours[::2]] + [later.number]
+    assert sorted(t.number for t in page.tickets) == newest(alices)
+    page = await list_tickets(actor=world.staff_y.actor, flt=TicketFilter(search="Bob"))
+    assert sorted(t.number for t in page.tickets) == [t.number for t in ours[1::2]]
