@@ -85,11 +85,12 @@ MARGIN = 1.5
 WINDOWS = 2
 """How many such windows (the second sized from the rate of both steps) before the rest."""
 ROUGH = 10
-"""A rate estimated from fewer matches than this (a phrase's two words together in 1 of 1,000
+"""A phrase's rate estimated from fewer matches than this (its two words together in 1 of 1,000
 of the newest rows: found twice) is rough: the window it sizes is at most ``WIDEN`` times as
 wide as the span of ids read so far, and the next is sized from both steps. Sized from the two
 matches alone, the first window had spanned every older row and read every row with both words
-(~2,650) for the newest 2,000."""
+(~2,650) for the newest 2,000. (A word's is not capped: a word that rare has fewer matches than
+its bound, all of which are read anyway; a cap only added statements.)"""
 WIDEN = 16
 
 

@@ -166,7 +166,7 @@ async def walk(
             break  # too rare to estimate (its few matches all come from the index), or done
         rate = len(found) / max(top - below, 1)  # matches per id so far
         width = int(need / rate * bounds.margin)
-        if len(found) < bounds.rough:  # a rate from so few matches may be far off
+        if loose is not None and len(found) < bounds.rough:  # a rough rate, a phrase's bound
             width = min(width, (top - below) * bounds.widen)
         upper, below = below, max(below - width - 1, 0)
         sql = Sql("postgres")

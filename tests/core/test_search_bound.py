@@ -141,10 +141,8 @@ def stepped(monkeypatch):
     monkeypatch.setattr(search, "DENSE", 2)
     monkeypatch.setattr(search, "MARGIN", 1.5)
     monkeypatch.setattr(search, "CANDIDATES", 3)
-    monkeypatch.setattr(search, "ROUGH", 0)
 
 
-@pytest.mark.parametrize("rough", [0, 10])
 @pytest.mark.parametrize(
     "layout",
     [
@@ -155,14 +153,9 @@ def stepped(monkeypatch):
         "xM",  # fewer than the bound in all: every one, exactly
     ],
 )
-async def test_each_step_finds_the_newest_matches_within_the_scope(
-    world, stepped, layout, rough, monkeypatch
-):
+async def test_each_step_finds_the_newest_matches_within_the_scope(world, stepped, layout):
     """Oldest first, M a message with the word, x one without; Yolanda's department has a
-    match between each two of them (never hers to find as Xavier, always as herself). With
-    ``ROUGH`` 10, every window is at most ``WIDEN`` (1) times the span read before it."""
-    monkeypatch.setattr(search, "ROUGH", rough)
-    monkeypatch.setattr(search, "WIDEN", 1)
+    match between each two of them (never hers to find as Xavier, always as herself)."""
     ours = []
     for i, kind in enumerate(layout):
         body = "firmware update" if kind == "M" else "other words"
