@@ -320,6 +320,7 @@ export function TicketTable({
                 <th
                   key={c.key}
                   scope="col"
+                  data-key={c.key}
                   aria-sort={c.sort === sort.field ? ARIA_SORT[sort.direction] : "none"}
                 >
                   <button type="button" class="sort" data-field={c.sort} onClick={() => sort.by(c)}>
@@ -330,7 +331,7 @@ export function TicketTable({
                   </button>
                 </th>
               ) : (
-                <th key={c.key} scope="col">
+                <th key={c.key} scope="col" data-key={c.key}>
                   {c.label}
                 </th>
               ),
