@@ -142,7 +142,7 @@ async def test_a_long_tag_chip_stays_inside_the_tags_panel(
 async def test_a_long_view_name_leaves_its_count_badge_alone(
     world: World, open_as: OpenAs, width: int, height: int
 ) -> None:
-    long_name = "Urgent hardware tickets of the warehouse waiting on vendors"  # 60, the most
+    long_name = "Urgent hardware tickets of the warehouse waiting on vendors!"  # 60, the most
     for name in ["Mine", long_name]:
         await saved_views.save_view(actor=world.admin.actor, name=name, flt=TicketFilter())
     page = await open_as(world.admin, "/admin/tickets", width=width, height=height)
