@@ -129,7 +129,8 @@ COLUMNS: list[tuple[str, str, str, SortKey]] = [
 
 async def test_sorting_by_each_column(world: World, open_as: OpenAs, gql: GraphQLClient) -> None:
     await varied_tickets(world)
-    page = await open_as(world.admin, "/admin/tickets")
+    # Wide enough for every column (narrower lists hide Department and Rating).
+    page = await open_as(world.admin, "/admin/tickets", width=1600)
     token = world.admin.token
 
     # Default: last activity, newest first.

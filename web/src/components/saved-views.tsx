@@ -120,7 +120,9 @@ function ViewRow({
         href={listHref(view.filter, view.sort, { view: view.id })}
         aria-current={current ? "page" : undefined}
       >
-        <span class="view-name">{view.name}</span>
+        <span class="view-name" title={view.name}>
+          {view.name}
+        </span>
         <span class="count" aria-label={t("{count} tickets", { count })}>
           {count}
         </span>

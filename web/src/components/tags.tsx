@@ -60,7 +60,10 @@ function textOn(color: string): string {
 export function TagChip({ tag, children }: { tag: TagLike; children?: preact.ComponentChildren }) {
   return (
     <span class="tag" data-tag={tag.name} style={{ background: tag.color, color: textOn(tag.color) }}>
-      {tag.name}
+      {/* A long name ends in an ellipsis (CSS); the whole of it is on hover. */}
+      <span class="tag-name" title={tag.name}>
+        {tag.name}
+      </span>
       {children}
     </span>
   );

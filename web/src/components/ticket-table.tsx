@@ -129,6 +129,7 @@ export interface Column {
   cell: (ticket: Row, href: string) => ComponentChildren;
 }
 
+// Names in cells carry a title: the list cuts long ones short on desktops (styles.css).
 export const COLUMNS: Column[] = [
   {
     key: "number",
@@ -153,7 +154,7 @@ export const COLUMNS: Column[] = [
   },
   { key: "client", get label() {
  return t("Client");
-}, sort: "CLIENT", first: "ASC", cell: (t) => t.client.name },
+}, sort: "CLIENT", first: "ASC", cell: (t) => <span title={t.client.name}>{t.client.name}</span> },
   {
     key: "department",
     get label() {
@@ -161,7 +162,7 @@ export const COLUMNS: Column[] = [
 },
     sort: "DEPARTMENT",
     first: "ASC",
-    cell: (t) => t.department.name,
+    cell: (t) => <span title={t.department.name}>{t.department.name}</span>,
   },
   {
     key: "status",
@@ -197,7 +198,8 @@ export const COLUMNS: Column[] = [
 },
     sort: "ASSIGNEE",
     first: "ASC",
-    cell: (t) => t.assignee?.name ?? <span class="muted">—</span>,
+    cell: (t) =>
+      t.assignee ? <span title={t.assignee.name}>{t.assignee.name}</span> : <span class="muted">—</span>,
   },
 ];
 
@@ -320,6 +322,7 @@ export function TicketTable({
                 <th
                   key={c.key}
                   scope="col"
+                  data-key={c.key}
                   aria-sort={c.sort === sort.field ? ARIA_SORT[sort.direction] : "none"}
                 >
                   <button type="button" class="sort" data-field={c.sort} onClick={() => sort.by(c)}>
@@ -330,7 +333,7 @@ export function TicketTable({
                   </button>
                 </th>
               ) : (
-                <th key={c.key} scope="col">
+                <th key={c.key} scope="col" data-key={c.key}>
                   {c.label}
                 </th>
               ),

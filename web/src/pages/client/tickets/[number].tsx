@@ -70,7 +70,7 @@ export function ClientTicket() {
             // the client's, the page's note links there; else it belongs to someone else.
             !ticket.mergedInto && (
               <p class="merged-note" role="status">
-                {t("This ticket was merged into another conversation, so it takes no more replies.")}
+                {t("This ticket was merged into another conversation, so it takes no more replies.")}{" "}
                 {t("To write to us again,")} <a href="/client/tickets/new">{t("open a new ticket")}</a>.
               </p>
             )
