@@ -22,6 +22,7 @@ and department.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +48,7 @@ from app.models import (
     TicketRating,
     TicketStatus,
 )
+from app.services.rows import loaded, plan_of, rows_in
 from app.services.tickets import get_ticket
 from app.services.validation import Checks
 
@@ -258,8 +260,15 @@ async def rate_by_link(
 
 async def current_ratings(ticket_ids: Sequence[int]) -> list[TicketRating | None]:
     """Each ticket's current rating (a DataLoader's batch: one query)."""
-    rows = await TicketRating.filter(ticket_id__in=list(ticket_ids), current=True)
-    found = {row.ticket_id: row for row in rows}
+    columns, plan = plan_of(TicketRating)
+    read = functools.partial(loaded, TicketRating, plan, start=0, partial=False)
+    rows = await rows_in(
+        TicketRating,
+        "current ratings",
+        lambda ids: TicketRating.filter(ticket_id__in=ids, current=True).values_list(*columns),
+        ticket_ids,
+    )
+    found = {rating.ticket_id: rating for rating in map(read, rows)}
     return [found.get(i) for i in ticket_ids]
 
 

@@ -24,6 +24,7 @@ from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
 from app.services import audit, versions
+from app.services.rows import loaded, plan_of, rows_in
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 from app.services.validation import Checks
@@ -155,9 +156,18 @@ async def delete_tag(*, actor: Actor | None, tag_id: int) -> Tag:
 async def tags_of(ticket_ids: Sequence[int]) -> list[list[Tag]]:
     """Each ticket's tags by name, for all of ``ticket_ids`` in one query."""
     grouped: dict[int, list[Tag]] = defaultdict(list)
-    links = await TicketTag.filter(ticket_id__in=list(ticket_ids)).select_related("tag")
-    for link in sorted(links, key=lambda row: (row.tag.name_key, row.tag_id)):
-        grouped[link.ticket_id].append(link.tag)
+    columns, plan = plan_of(Tag)
+    rows = await rows_in(
+        TicketTag,
+        "tags of tickets",
+        lambda ids: TicketTag.filter(ticket_id__in=ids).values_list(
+            "ticket_id", *(f"tag__{column}" for column in columns)
+        ),
+        ticket_ids,
+    )
+    tags = [(row[0], loaded(Tag, plan, row, 1, partial=False)) for row in rows]
+    for ticket_id, tag in sorted(tags, key=lambda found: (found[1].name_key, found[1].id)):
+        grouped[ticket_id].append(tag)
     return [grouped[i] for i in ticket_ids]
 
 

@@ -1,12 +1,15 @@
 """The GraphQL executor: Strawberry's, plus two things live updates need at scale.
 
-1. Collected subfields are memoised by document node. graphql-core 3.3 memoises them per
-   executor keyed by the identity of the list of field nodes, and shares that memo between a
-   subscription's per-event executors (shallow copies of one executor). The root fields are
-   collected afresh for every event, so every event missed the memo and added entries that were
-   never freed: a long-lived subscription grew by about 7 KB per event (measured with
+1. A subscription's collected subfields are memoised by document node. graphql-core 3.3
+   memoises them per executor keyed by the identity of the list of field nodes, and shares that
+   memo between a subscription's per-event executors (shallow copies of one executor). The root
+   fields are collected afresh for every event, so every event missed the memo and added entries
+   that were never freed: a long-lived subscription grew by about 7 KB per event (measured with
    bench/bench_subscriptions.py). Keyed by the query's own field nodes, which live as long as
    the operation, the memo is hit from the second event on and stays the size of the query.
+   Only the per-event executors (``EventExecutor``) key it so: a query or mutation executes
+   once and its memo dies with it, so it keeps graphql-core's cheaper lookup (a list page
+   collects the subfields of every row's objects: 225 lookups on the admin list).
 
 2. Subscribers that render an event identically share one execution. A payload that carries
    ``shared_renders`` (a ``SharedRenders``) is executed once per query text, variables and
@@ -56,32 +59,10 @@ class _Recorder:
 
 
 class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
-    def collect_subfields(
-        self, return_type: GraphQLObjectType, field_details_list: Any
-    ) -> CollectedFields:
-        if len(field_details_list) == 1:  # the usual case (a row's field), without generators
-            details = field_details_list[0]
-            if details.defer_usage is not None or details.fragment_variable_values is not None:
-                return super().collect_subfields(return_type, field_details_list)
-            nodes: tuple[int, ...] = (id(details.node),)
-        elif any(
-            details.defer_usage is not None or details.fragment_variable_values is not None
-            for details in field_details_list
-        ):
-            return super().collect_subfields(return_type, field_details_list)
-        else:
-            nodes = tuple(id(details.node) for details in field_details_list)
-        # The memo dict itself is shared with every per-event copy of this executor.
-        memo: dict[Any, Any] = self._relevant_sub_fields
-        key = ("nodes", return_type, nodes)
-        cached = memo.get(key)
-        if cached is None:
-            cached = memo[key] = (
-                field_details_list,
-                super().collect_subfields(return_type, field_details_list),
-            )
-        result: CollectedFields = cached[1]
-        return result
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        executor.__class__ = EventExecutor
+        return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         # Every resolver of this execution runs in this task or a task created from it.
@@ -90,9 +71,11 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
         if settings is not None:
             current_public_url.set(settings.public_url)
         renders = getattr(self.root_value, "shared_renders", None)
+        if not isinstance(renders, SharedRenders):  # every HTTP request
+            return super().execute_operation(serially)
         actor = getattr(self.context_value, "actor", None)
         operation = operation_key(self.operation, self.variable_values)
-        if not isinstance(renders, SharedRenders) or actor is None or operation is None:
+        if actor is None or operation is None:
             return super().execute_operation(serially)
         payload = getattr(self.root_value, "payload_key", None)
         key = render_key(operation, payload, actor.access)
@@ -122,6 +105,37 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
         finally:
             self.context_value = real_context
             render.done.set()
+
+
+class EventExecutor(HelpdeskExecutor):
+    """A subscription event's executor: subfields memoised by document node (see above)."""
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields:
+        if len(field_details_list) == 1:  # the usual case (a row's field), without generators
+            details = field_details_list[0]
+            if details.defer_usage is not None or details.fragment_variable_values is not None:
+                return super().collect_subfields(return_type, field_details_list)
+            nodes: tuple[int, ...] = (id(details.node),)
+        elif any(
+            details.defer_usage is not None or details.fragment_variable_values is not None
+            for details in field_details_list
+        ):
+            return super().collect_subfields(return_type, field_details_list)
+        else:
+            nodes = tuple(id(details.node) for details in field_details_list)
+        # The memo dict itself is shared with every per-event copy of this executor.
+        memo: dict[Any, Any] = self._relevant_sub_fields
+        key = ("nodes", return_type, nodes)
+        cached = memo.get(key)
+        if cached is None:
+            cached = memo[key] = (
+                field_details_list,
+                super().collect_subfields(return_type, field_details_list),
+            )
+        result: CollectedFields = cached[1]
+        return result
 
 
 async def _awaited(value: Any) -> Any:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
 
 from app.errors import ValidationFailed, bad_cursor
@@ -58,7 +59,13 @@ def checked_first(first: int) -> int:
 
 
 def encode_cursor(list_name: str, key: Key) -> str:
-    raw = json.dumps([list_name, *key], separators=(",", ":")).encode()
+    # orjson: a list page encodes a cursor per row, and the standard library's encoder costs
+    # ten times as much. Both write JSON that ``decode_cursor`` reads back alike (orjson keeps
+    # non-ASCII text as UTF-8 where the standard library escaped it).
+    try:
+        raw = orjson.dumps([list_name, *key])
+    except TypeError:  # an integer over 64 bits
+        raw = json.dumps([list_name, *key], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
