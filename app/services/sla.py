@@ -21,11 +21,11 @@ breached (``sla_breached_at``, sticky: reports and the "breached" filter read it
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import RawSQL
@@ -123,7 +123,7 @@ async def terms_for(
     )
     if not rows:
         return None
-    (row,) = rows
+    (row,) = cast(Sequence[Sequence[Any]], rows)
     (_, policy_plan), (_, calendar_plan) = plan_of(SlaPolicy), plan_of(BusinessCalendar)
     policy = loaded(SlaPolicy, policy_plan, row, 0, partial=False)
     calendar = None
@@ -153,7 +153,7 @@ def _terms_sql(dialect: str) -> str:
 POLICY_FLAG = "sla_department_has_policy"
 """Set on a ticket read by ``with_policy_flag``: whether its department had any SLA policy."""
 
-_FLAG_SQL = (
+FLAG_SQL = (
     "EXISTS (SELECT 1 FROM sla_policies WHERE sla_policies.department_id = tickets.department_id)"
 )
 
@@ -161,7 +161,7 @@ _FLAG_SQL = (
 def with_policy_flag(query: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """``query`` (tickets) also reading, in the same statement, whether each ticket's department
     has an SLA policy; ``sync`` then needs no query for a department without one."""
-    return query.annotate(**{POLICY_FLAG: RawSQL(_FLAG_SQL)})
+    return query.annotate(**{POLICY_FLAG: RawSQL(FLAG_SQL)})
 
 
 def remember_policy_flag(ticket: Ticket) -> None:
