@@ -186,31 +186,3 @@ async def test_a_retry_beyond_arqs_job_lifetime_becomes_a_new_deferred_job(
     assert sorted(smtp.recipients()) == ["alice@example.com", "xavier@example.com"]
     rows = await OutboundMail.all()
     assert {(r.status, r.attempts) for r in rows} == {(OutboundStatus.SENT, 2)}
-
-
-async def test_a_job_is_enqueued_as_arq_enqueues_it_and_once_per_id(arq_pool, redis):
-    """The one-command enqueue writes what arq's ``enqueue_job`` writes (job, expiry, queue
-    entry), and a second enqueue of the same id, or of one whose result is kept, adds nothing."""
-    queue = ArqJobQueue(arq_pool)
-    await redis.delete(QUEUE)
-    assert await queue.enqueue("notify_event", '{"a": 1}', job_id="ours") is True
-    await arq_pool.enqueue_job("notify_event", '{"a": 1}', _job_id="arqs")
-    ours = deserialize_job(await redis.get("arq:job:ours"))
-    arqs = deserialize_job(await redis.get("arq:job:arqs"))
-    assert (ours.function, ours.args, ours.kwargs, ours.job_try) == (
-        arqs.function,
-        arqs.args,
-        arqs.kwargs,
-        arqs.job_try,
-    )
-    assert abs(ours.enqueue_time.timestamp() - arqs.enqueue_time.timestamp()) < 5
-    assert abs(await redis.pttl("arq:job:ours") - await redis.pttl("arq:job:arqs")) < 5_000
-    scores = dict(await redis.zrange(QUEUE, 0, -1, withscores=True))
-    assert set(scores) == {b"ours", b"arqs"} and abs(scores[b"ours"] - scores[b"arqs"]) < 5_000
-
-    assert await queue.enqueue("notify_event", '{"a": 2}', job_id="ours") is False
-    assert deserialize_job(await redis.get("arq:job:ours")).args == ('{"a": 1}',)
-    await redis.set("arq:result:done", b"x")
-    assert await queue.enqueue("notify_event", "{}", job_id="done") is False
-    assert await redis.get("arq:job:done") is None
-    assert set(await redis.zrange(QUEUE, 0, -1)) == {b"ours", b"arqs"}
