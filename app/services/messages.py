@@ -12,16 +12,16 @@ from tortoise.expressions import Q
 from app.auth import policy
 from app.auth.actor import SYSTEM, Actor
 from app.config import Settings
-from app.errors import Conflict, PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied
 from app.events import EventType, event_for
 from app.i18n import Msg
 from app.infra.clock import now
-from app.models import Attachment, Contact, Message, MessageSource, Ticket, TicketStatus, User
+from app.models import Attachment, Contact, Message, MessageSource, Ticket, TicketStatus
 from app.services import attachments, contacts, drafts, markdown
 from app.services.rows import models_of
 from app.services.thread_cache import ThreadPage, threads
 from app.services.ticket_changes import TicketChanges, ticket_changes
-from app.services.tickets import add_to_thread, get_ticket, reopen_status_for_reply
+from app.services.tickets import add_to_thread, find_ticket, reopen_status_for_reply
 from app.services.validation import Checks
 
 
@@ -44,14 +44,10 @@ async def reply_to_ticket(
     """A public reply. Staff replies set Answered; client replies set Customer Reply and
     reopen a closed ticket. ``mail_ccs``: the Cc of the mail it came in (added to the
     ticket's CC addresses, refused ones left out)."""
-    actor = policy.require_user(actor)
-    ticket = await get_ticket(actor=actor, number=number)
-    if not policy.can_reply(actor, ticket):
-        raise PermissionDenied("You may not reply to this ticket.")
     return await _post(
-        actor=actor,
+        actor=policy.require_user(actor),
         settings=settings,
-        ticket=ticket,
+        number=number,
         body=body,
         internal=False,
         source=source,
@@ -70,19 +66,27 @@ async def add_internal_note(
     files: Sequence[attachments.IncomingFile] = (),
 ) -> Posted:
     """A note for staff only; it changes nothing the client can see."""
-    actor = policy.require_user(actor)
-    ticket = await get_ticket(actor=actor, number=number)
-    if not policy.can_add_note(actor, ticket):
-        raise PermissionDenied("Only staff may add internal notes.")
     return await _post(
-        actor=actor,
+        actor=policy.require_user(actor),
         settings=settings,
-        ticket=ticket,
+        number=number,
         body=body,
         internal=True,
         source=source,
         files=files,
     )
+
+
+def _check_may_post(actor: Actor, ticket: Ticket | None, number: int, *, internal: bool) -> Ticket:
+    """``ticket`` if ``actor`` may post there: NotFound if they may not see it (the same as for
+    a missing one, so existence never leaks), PermissionDenied if they may see it only."""
+    if ticket is None or not policy.can_view_ticket(actor, ticket):
+        raise NotFound(Msg("Ticket #{number} was not found.", number=number), field="number")
+    if internal and not policy.can_add_note(actor, ticket):
+        raise PermissionDenied("Only staff may add internal notes.")
+    if not internal and not policy.can_reply(actor, ticket):
+        raise PermissionDenied("You may not reply to this ticket.")
+    return ticket
 
 
 async def add_system_message(
@@ -150,31 +154,47 @@ async def _post(
     *,
     actor: Actor,
     settings: Settings,
-    ticket: Ticket,
+    number: int,
     body: str,
     internal: bool,
     source: MessageSource,
     files: Sequence[attachments.IncomingFile],
     mail_ccs: Sequence[contacts.CcAddress] = (),
 ) -> Posted:
-    if ticket.merged_into_id is not None:
-        raise await _merged_away(actor, ticket)
+    """The ticket is read once, as its row is locked, and the actor's access asked of the policy
+    then; the answers come in the order they always did: not found or not allowed, merged, then
+    what is wrong with the text. Files are stored before the change's transaction, so a message
+    with files reads the ticket first (nothing is stored for a ticket the actor may not write
+    on)."""
     checks = Checks()
     body = checks.body("body", body)
-    checks.raise_if_any()
-    prepared = await attachments.prepare(files, settings)
-    body_html = await markdown.render_to_store(body)
+    prepared: list[attachments.PreparedFile] = []
+    if files:
+        ticket = _check_may_post(
+            actor,
+            await find_ticket(policy.ticket_scope(actor), number=number),
+            number,
+            internal=internal,
+        )
+        if ticket.merged_into_id is not None:
+            raise await _merged_away(actor, ticket)
+        checks.raise_if_any()
+        prepared = await attachments.prepare(files, settings)
+    body_html = await markdown.render_to_store(body) if not checks.errors else ""
     try:
         async with ticket_changes() as ticket_change:
             connection = ticket_change.connection
-            locked = await ticket_change.lock(ticket.id)
-            if locked.merged_into_id is not None:  # merged meanwhile
+            signs = not internal and source is not MessageSource.EMAIL
+            found, signature = await ticket_change.lock_number(
+                number,
+                signature_of=actor.user_id if signs and policy.signs_replies(actor) else None,
+            )
+            locked = _check_may_post(actor, found, number, internal=internal)
+            if locked.merged_into_id is not None:
                 raise await _merged_away(actor, locked, connection)
+            checks.raise_if_any()
             was_closed = locked.status is TicketStatus.CLOSED
             stamp = now()
-            signature = None
-            if not internal and source is not MessageSource.EMAIL and policy.signs_replies(actor):
-                signature = await _signature(actor, connection)
             message = await add_to_thread(
                 connection,
                 ticket=locked,
@@ -249,15 +269,6 @@ async def _replied(
     ):
         changes = (*changes, "cc")
     return changes
-
-
-async def _signature(actor: Actor, connection: BaseDBAsyncClient) -> str | None:
-    """The sender's signature as their profile has it now (kept on the message)."""
-    rows = await (
-        User.filter(id=actor.user_id).using_db(connection).values_list("signature", flat=True)
-    )
-    text = str(rows[0]).strip() if rows else ""
-    return text or None
 
 
 async def reply_as_contact(

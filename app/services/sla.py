@@ -20,11 +20,12 @@ breached (``sla_breached_at``, sticky: reports and the "breached" filter read it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import RawSQL
@@ -42,6 +43,7 @@ from app.models import (
 )
 from app.services import business_hours
 from app.services.business_hours import CALENDAR, BusinessHours, Hours
+from app.services.rows import loaded, plan_of
 
 RUNNING_STATUSES = frozenset(
     {TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.CUSTOMER_REPLY}
@@ -113,23 +115,45 @@ def hours_of(calendar: BusinessCalendar | None) -> BusinessHours | None:
 async def terms_for(
     connection: BaseDBAsyncClient | None, department_id: int, priority: int
 ) -> Terms | None:
-    policy = (
-        await SlaPolicy.filter(department_id=department_id, priority=priority)
-        .using_db(connection)
-        .first()
+    """The policy of the department's tickets of ``priority`` with the department's calendar,
+    in one statement (built once per dialect; every reply of a ticket with a policy reads it)."""
+    db = connection if connection is not None else SlaPolicy._meta.db
+    _, rows = await db.execute_query(
+        _terms_sql(db.capabilities.dialect), [department_id, int(priority)]
     )
-    if policy is None:
+    if not rows:
         return None
-    calendar = (
-        await BusinessCalendar.filter(department_id=department_id).using_db(connection).first()
-    )
+    (row,) = cast(Sequence[Sequence[Any]], rows)
+    (_, policy_plan), (_, calendar_plan) = plan_of(SlaPolicy), plan_of(BusinessCalendar)
+    policy = loaded(SlaPolicy, policy_plan, row, 0, partial=False)
+    calendar = None
+    if row[len(policy_plan)] is not None:  # the calendar's id: the department has one
+        calendar = loaded(BusinessCalendar, calendar_plan, row, len(policy_plan), partial=False)
     return Terms(policy=policy, hours=hours_of(calendar))
+
+
+@functools.cache
+def _terms_sql(dialect: str) -> str:
+    (policy_fields, _), (calendar_fields, _) = plan_of(SlaPolicy), plan_of(BusinessCalendar)
+    # The calendar's id first: null when the department has none.
+    assert calendar_fields[0] == "id", calendar_fields
+    policy_columns = SlaPolicy._meta.fields_db_projection
+    calendar_columns = BusinessCalendar._meta.fields_db_projection
+    selected = [f'p."{policy_columns[name]}"' for name in policy_fields] + [
+        f'c."{calendar_columns[name]}"' for name in calendar_fields
+    ]
+    first, second = ("?", "?") if dialect == "sqlite" else ("$1", "$2")
+    return (
+        f'SELECT {",".join(selected)} FROM "sla_policies" p'
+        ' LEFT JOIN "business_calendars" c ON c."department_id" = p."department_id"'
+        f' WHERE p."department_id" = {first} AND p."priority" = {second} LIMIT 1'
+    )
 
 
 POLICY_FLAG = "sla_department_has_policy"
 """Set on a ticket read by ``with_policy_flag``: whether its department had any SLA policy."""
 
-_FLAG_SQL = (
+FLAG_SQL = (
     "EXISTS (SELECT 1 FROM sla_policies WHERE sla_policies.department_id = tickets.department_id)"
 )
 
@@ -137,7 +161,7 @@ _FLAG_SQL = (
 def with_policy_flag(query: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """``query`` (tickets) also reading, in the same statement, whether each ticket's department
     has an SLA policy; ``sync`` then needs no query for a department without one."""
-    return query.annotate(**{POLICY_FLAG: RawSQL(_FLAG_SQL)})
+    return query.annotate(**{POLICY_FLAG: RawSQL(FLAG_SQL)})
 
 
 def remember_policy_flag(ticket: Ticket) -> None:

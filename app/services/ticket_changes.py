@@ -24,16 +24,19 @@ read in the transaction, so never stale): without one, keeping the clocks costs 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
+from tortoise.exceptions import DoesNotExist
 from tortoise.transactions import in_transaction
 
 from app.events import Along, TicketEvent, emit
 from app.models import Ticket
 from app.services import sla
+from app.services.rows import loaded, plan_of
 
 
 class TicketChanges:
@@ -48,16 +51,41 @@ class TicketChanges:
     async def lock(self, ticket_id: int) -> Ticket:
         """The ticket's row, locked until the commit, its ``version`` already the one this
         change will write (so audit entries and messages can record it)."""
-        if self.connection.capabilities.dialect == "sqlite":
-            await Ticket.filter(id=ticket_id).using_db(self.connection).update(version=F("version"))
-            query = Ticket.filter(id=ticket_id).using_db(self.connection)
-        else:
-            query = Ticket.select_for_update().filter(id=ticket_id).using_db(self.connection)
-        ticket = await sla.with_policy_flag(query).get()
+        ticket, _ = await self._locked("id", ticket_id)
+        if ticket is None:
+            raise DoesNotExist(Ticket)
+        return ticket
+
+    async def lock_number(
+        self, number: int, *, signature_of: int | None = None
+    ) -> tuple[Ticket | None, str | None]:
+        """As ``lock``, by the ticket's number (None: there is none): for a change that reads
+        the ticket only here, the caller asks the policy whether the actor may see it. With
+        ``signature_of`` (a user id) that user's signature is read in the same statement
+        (stripped; None if empty), for a reply that carries it."""
+        return await self._locked("number", number, signature_of=signature_of)
+
+    async def _locked(
+        self, column: str, value: int, *, signature_of: int | None = None
+    ) -> tuple[Ticket | None, str | None]:
+        connection = self.connection
+        dialect = connection.capabilities.dialect
+        if dialect == "sqlite":
+            await connection.execute_query(_noop_update_sql(column), [value])
+        signed = signature_of is not None
+        params = [signature_of, value] if signed else [value]
+        _, rows = await connection.execute_query(_lock_sql(dialect, column, signed), params)
+        if not rows:
+            return None, None
+        (row,) = cast(Sequence[Sequence[Any]], rows)
+        _, plan = plan_of(Ticket)
+        ticket = loaded(Ticket, plan, row, 0, partial=False)
+        ticket.__dict__[sla.POLICY_FLAG] = row[len(plan)]
         sla.remember_policy_flag(ticket)
         ticket.version += 1
         self.tickets[ticket.id] = ticket
-        return ticket
+        signature = str(row[len(plan) + 1] or "").strip() if signed else ""
+        return ticket, signature or None
 
     def track(self, ticket: Ticket) -> None:
         """A ticket this change created: its SLA fields are set on this object too."""
@@ -80,10 +108,13 @@ class TicketChanges:
         along: Along | None = None
         if self._last is not None:
             ticket, fields = self._last
+            statement = _update_statement(
+                ticket, (*fields, "version"), self.connection.capabilities.dialect
+            )
             if self.connection.capabilities.dialect == "sqlite":
-                await self.save(ticket, *fields)
+                await self.connection.execute_query(statement.sql, statement.values)
             else:
-                along = _update_statement(ticket, (*fields, "version"))
+                along = statement
         await emit(self.connection, *self.events, along=along)
 
     def emit(self, *events: TicketEvent) -> None:
@@ -100,14 +131,41 @@ async def ticket_changes() -> AsyncIterator[TicketChanges]:
         await changes._finish()
 
 
-def _update_statement(ticket: Ticket, fields: tuple[str, ...]) -> Along:
-    """PostgreSQL's ``UPDATE`` of ``fields`` of the ticket's row (as ``Model.save`` writes them),
-    for the outbox to send with its ``INSERT``."""
+def _update_statement(ticket: Ticket, fields: tuple[str, ...], dialect: str) -> Along:
+    """The ``UPDATE`` of ``fields`` of the ticket's row (as ``Model.save`` writes them); on
+    PostgreSQL for the outbox to send with its ``INSERT``."""
     meta = ticket._meta
     columns = [meta.fields_db_projection[name] for name in fields]
     values: list[object] = [
         meta.fields_map[name].to_db_value(getattr(ticket, name), ticket) for name in fields
     ]
-    assignments = ",".join(f'"{column}"=${i}' for i, column in enumerate(columns, 1))
-    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "id"=${len(columns) + 1}'
-    return Along(sql, [*values, ticket.id])
+    return Along(_update_sql(dialect, tuple(columns)), [*values, ticket.id])
+
+
+@functools.lru_cache(maxsize=256)
+def _update_sql(dialect: str, columns: tuple[str, ...]) -> str:
+    mark = (lambda _: "?") if dialect == "sqlite" else (lambda i: f"${i}")
+    assignments = ",".join(f'"{column}"={mark(i)}' for i, column in enumerate(columns, 1))
+    return f'UPDATE "tickets" SET {assignments} WHERE "id"={mark(len(columns) + 1)}'
+
+
+@functools.cache
+def _noop_update_sql(column: str) -> str:
+    """SQLite: a no-op write to the row takes the database's write lock before the read."""
+    return f'UPDATE "tickets" SET "version"="version" WHERE "{column}"=?'
+
+
+@functools.cache
+def _lock_sql(dialect: str, column: str, signature: bool) -> str:
+    """Every column of the ticket (as ``plan_of`` lists them), the SLA policy flag and, with
+    ``signature``, a user's signature (the first parameter); on PostgreSQL the row locked
+    ``FOR UPDATE``."""
+    fields, _ = plan_of(Ticket)
+    projection = Ticket._meta.fields_db_projection
+    selected = [f'"{projection[name]}"' for name in fields] + [sla.FLAG_SQL]
+    mark = (lambda _: "?") if dialect == "sqlite" else (lambda i: f"${i}")
+    if signature:
+        selected.append(f'(SELECT "signature" FROM "users" WHERE "id"={mark(1)})')
+    where = f'"{column}"={mark(2 if signature else 1)}'
+    lock = "" if dialect == "sqlite" else " FOR UPDATE"
+    return f'SELECT {",".join(selected)} FROM "tickets" WHERE {where} LIMIT 1{lock}'
