@@ -20,13 +20,17 @@ from dataclasses import dataclass
 from tortoise import connections
 
 from app.services.search_candidates import Bounds, Branch, candidates
-from app.services.search_query import SearchQuery, Sql, fts5_query, relaxed
+from app.services.search_query import SearchQuery, Sql, density, fts5_query, relaxed
 
-__all__ = ["Hits", "SearchQuery", "Sql", "hits_sql", "relaxed"]
+__all__ = ["Hits", "SearchQuery", "Sql", "density", "hits_sql", "relaxed"]
 
 # What each way of finding a ticket adds to its score (a ticket found several ways adds them
 # up): a number outranks everything, a subject any message, a message the client's name. Text
-# matches add their relevance on top, squashed into 0..1 (r / (r + 1)) on both dialects.
+# matches add their relevance on top, in 0..1, computed from the matched field alone: nothing
+# about other rows (other clients' tickets, notes, other departments) may change a score, or
+# the order of what a searcher finds would tell of words they cannot see. PostgreSQL's
+# ``ts_rank`` reads only the row's vector (squashed by r / (r + 1)); SQLite's ``bm25()`` weighs
+# words by how rare they are in the whole table, so SQLite scores by ``density`` instead.
 _NUMBER_SCORE = 1000.0
 _SUBJECT_SCORE = 2.0
 _MESSAGE_SCORE = 1.0
@@ -209,15 +213,16 @@ async def hits_sql(
         match = fts5_query(query.text)
         if match is not None:
             branches.append(
-                f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
-                "(1 - bm25(ticket_search)) AS score, 0 AS more FROM ticket_search "
-                f"WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
+                f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + "
+                f"{density('ticket_search', 'subject', sql)} AS score, 0 AS more "
+                f"FROM ticket_search WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
             )
             notes = "" if query.include_notes else " AND m.internal = 0"
             branches.append(
-                # bm25() cannot sit inside an aggregate: rank each message first.
-                f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
-                "AS score, 0 AS more FROM (SELECT rowid AS id, -bm25(message_search) AS r "
+                # highlight() cannot sit inside an aggregate: score each message first.
+                f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r) "
+                "AS score, 0 AS more FROM (SELECT rowid AS id, "
+                f"{density('message_search', 'body', sql)} AS r "
                 f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
                 f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{inside('m.ticket_id')} "
                 "GROUP BY m.ticket_id"

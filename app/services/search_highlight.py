@@ -11,7 +11,16 @@ from typing import Any
 
 from tortoise import connections
 
-from app.services.search_query import MARKERS, START, STOP, SearchQuery, Sql, config, fts5_query
+from app.services.search_query import (
+    MARKERS,
+    START,
+    STOP,
+    SearchQuery,
+    Sql,
+    config,
+    density,
+    fts5_query,
+)
 
 
 class HighlightField(str, Enum):
@@ -126,7 +135,7 @@ async def highlights(
                 f"{sql.p(START)}, {sql.p(STOP)}, '…', 24) AS marked FROM message_search "
                 "JOIN messages m ON m.id = message_search.rowid "
                 f"WHERE message_search MATCH {sql.p(match)} AND m.ticket_id IN ({sql.many(ids)})"
-                f"{notes} ORDER BY bm25(message_search), m.id",
+                f"{notes} ORDER BY {density('message_search', 'message_search.body', sql)} DESC, m.id",
                 sql.params,
             )
     for row in subject_rows:

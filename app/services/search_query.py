@@ -108,6 +108,19 @@ class Sql:
         return ", ".join(self.p(v) for v in values)
 
 
+def density(table: str, column: str, sql: Sql) -> str:
+    """SQLite: how much of a matched FTS5 row the query's words are, from that row alone: the
+    matches ``highlight()`` marks over the field's words (spaces, tabs and line breaks + 1),
+    at most 1. (FTS5's ``bm25()`` is not used: its word weights come from the whole table.)"""
+    marked = f"highlight({table}, 0, {sql.p(START)}, {sql.p(START)})"
+    spaced = (
+        f"replace(replace(replace(trim({column}), char(10), ' '), char(9), ' '), char(13), ' ')"
+    )
+    hits = f"(length({marked}) - length({column})) / 2.0"
+    words = f"(length({spaced}) - length(replace({spaced}, ' ', '')) + 1)"
+    return f"MIN(1.0, {hits} / {words})"
+
+
 def relaxed(text: str) -> str | None:
     """The search text with each "phrase" as its words, which matches at least what the text
     matches (PostgreSQL's candidates for a phrase); None when it has no phrase, or quotes
