@@ -77,3 +77,49 @@ async def test_a_relevance_cursor_holds_no_score(gql, world, bobs):
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         assert not any(isinstance(v, float) for v in key), key
 
+
+def forged(key) -> str:
+    raw = json.dumps(["ticket.relevance", *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def test_a_relevance_cursor_of_another_search_or_forged_is_refused(gql, world, bobs):
+    _, cursors = await pages(gql, world.client_b, "invoice")
+    tag = json.loads(base64.urlsafe_b64decode(cursors[0] + "=" * (-len(cursors[0]) % 4)))[1]
+    relevance = {"field": "RELEVANCE", "direction": "DESC"}
+    for text, after in [
+        ("march", cursors[0]),  # another search's cursor
+        ("invoice", forged([1.0, 99999999999])),  # the old shape, an id past 2^31 - 1
+        ("invoice", forged([1e999, bobs[0].id])),
+        ("invoice", forged([tag, 99999999999])),
+        ("invoice", forged([tag, True])),
+        ("invoice", forged([tag, str(bobs[0].id)])),
+    ]:
+        variables = {"filter": {"search": text}, "sort": relevance, "after": after}
+        body = await gql(SEARCH, variables, token=world.client_b.token)
+        assert body["data"] is None, (text, after)
+        assert body["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "after"}
+    # Ascending is another order: its cursors are not descending's.
+    variables = {
+        "filter": {"search": "invoice"},
+        "sort": {"field": "RELEVANCE", "direction": "ASC"},
+        "after": cursors[0],
+    }
+    body = await gql(SEARCH, variables, token=world.client_b.token)
+    assert body["errors"][0]["extensions"]["field"] == "after"
+
+
+async def test_a_cursor_of_a_ticket_the_search_no_longer_finds_is_refused(gql, world, bobs):
+    from app.models import Message, Ticket
+
+    page = await find(gql, world.client_b, "refund", sort={"field": "RELEVANCE"}, first=1)
+    assert numbers(page) == [bobs[1].number]
+    await Ticket.filter(id=bobs[1].id).update(subject="Money back")
+    await Message.filter(ticket_id=bobs[1].id).update(body="Money back please")
+    variables = {
+        "filter": {"search": "refund"},
+        "sort": {"field": "RELEVANCE"},
+        "after": page["pageInfo"]["endCursor"],
+    }
+    body = await gql(SEARCH, variables, token=world.client_b.token)
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "after"}
