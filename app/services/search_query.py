@@ -12,6 +12,10 @@ from typing import Any
 from app.errors import ValidationFailed
 from app.i18n import Msg
 
+SEARCH_FIELD = "filter.search"
+"""What a refused search is named by: its argument path in the list, a view and a bulk action
+(as the control-character check names it too)."""
+
 MAX_QUERY_LENGTH = 200
 """Longer queries are refused: nobody types more, and each word costs an index lookup."""
 
@@ -108,10 +112,10 @@ def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuer
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationFailed.single(
-            "search", Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
+            SEARCH_FIELD, Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
         )
     if MARKERS.search(text):
-        raise ValidationFailed.single("search", "That text cannot be searched for.")
+        raise ValidationFailed.single(SEARCH_FIELD, "That text cannot be searched for.")
     number = _NUMBER.fullmatch(text)
     return SearchQuery(
         text=text,
