@@ -19,7 +19,12 @@ async def pages(gql, person, text):
     got, cursors, after = [], [], None
     while True:
         page = await find(
-            gql, person, text, sort={"field": "RELEVANCE", "direction": "DESC"}, first=1, after=after
+            gql,
+            person,
+            text,
+            sort={"field": "RELEVANCE", "direction": "DESC"},
+            first=1,
+            after=after,
         )
         got += numbers(page)
         cursors += [e["cursor"] for e in page["edges"]]
