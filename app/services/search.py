@@ -1,10 +1,11 @@
 """Full-text search over tickets: which tickets a query finds, how well, and where.
 
-One query finds a ticket by its number ("1012", "#1012"), a word of its subject or of a
-message, or its client's name or email address (exact substring). Notes match only for those
-the policy lets read them. Words are stemmed in the configured language: PostgreSQL's text
-search (generated ``tsvector`` columns with GIN indexes, ``websearch_to_tsquery``), SQLite's
-FTS5 (tables kept by triggers); both come from migration 0005.
+A search finds a ticket when each of its words (a "phrase" as one) is somewhere in it: its
+number ("1012", "#1012"), a word of its subject or of a message, or its client's name or email
+address (exact substring); ``-word`` leaves out the tickets that have the word anywhere.
+Notes match only for those the policy lets read them. Words are stemmed in the configured
+language: PostgreSQL's text search (generated ``tsvector`` columns with GIN indexes,
+``websearch_to_tsquery``), SQLite's FTS5 (tables kept by triggers); both from migration 0005.
 
 The SQL is written here per dialect; the ticket list wraps its own (scoped, filtered) query
 around the hits that ``hits_sql`` selects. The query's syntax is ``search_query``'s, PostgreSQL's
@@ -14,19 +15,35 @@ candidate walk ``search_candidates``'s (tuned by the constants here) and the hig
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from tortoise import connections
 
 from app.services.search_candidates import Bounds, Branch, candidates
-from app.services.search_query import SearchQuery, Sql, fts5_query, relaxed
+from app.services.search_query import (
+    Group,
+    SearchQuery,
+    Sql,
+    Term,
+    config,
+    density,
+    fts5_query,
+    relaxed,
+)
 
-__all__ = ["Hits", "SearchQuery", "Sql", "hits_sql", "relaxed"]
+__all__ = ["Hits", "SearchQuery", "Sql", "density", "hits_sql", "relaxed"]
 
 # What each way of finding a ticket adds to its score (a ticket found several ways adds them
 # up): a number outranks everything, a subject any message, a message the client's name. Text
-# matches add their relevance on top, squashed into 0..1 (r / (r + 1)) on both dialects.
+# matches add their relevance on top, in 0..1, computed from the matched field alone: nothing
+# about other rows (other clients' tickets, notes, other departments) may change a score, or
+# the order of what a searcher finds would tell of words they cannot see. PostgreSQL's
+# ``ts_rank`` reads only the row's vector (squashed by r / (r + 1)); SQLite's ``bm25()`` weighs
+# words by how rare they are in the whole table, so SQLite scores by ``density`` instead.
 _NUMBER_SCORE = 1000.0
 _SUBJECT_SCORE = 2.0
 _MESSAGE_SCORE = 1.0
@@ -92,6 +109,10 @@ matches alone, the first window had spanned every older row and read every row w
 (~2,650) for the newest 2,000. (A word's is not capped: a word that rare has fewer matches than
 its bound, all of which are read anyway; a cap only added statements.)"""
 WIDEN = 16
+TERMS_CHECKED = 250
+"""PostgreSQL: a search with several terms checks the others on the newest this many
+candidates of its rarest term (every term is somewhere in each ticket found, so it has that
+one). Each is a ticket whose subject and messages are read, for each term."""
 
 
 CLIENT_WALK = 100
@@ -108,7 +129,7 @@ subquery, as before the walk."""
 
 
 async def _client_condition(
-    query: SearchQuery, *, walk: bool, sql: Sql, subquery: Callable[[], str]
+    like: str, *, walk: bool, sql: Sql, subquery: Callable[[], str]
 ) -> str | None:
     """The condition on ``t`` selecting the tickets of the clients the text matches by name or
     address (their ids looked up first), written for a walk of every ticket when they are many
@@ -116,8 +137,8 @@ async def _client_condition(
     conn = connections.get("default")
     lookup = Sql("postgres")
     _, rows = await conn.execute_query(
-        f"SELECT u.id AS id FROM users u WHERE u.name ILIKE {lookup.p(query.like)} ESCAPE '\\' "
-        f"OR u.email ILIKE {lookup.p(query.like)} ESCAPE '\\' LIMIT {CLIENT_LIST + 1}",
+        f"SELECT u.id AS id FROM users u WHERE u.name ILIKE {lookup.p(like)} ESCAPE '\\' "
+        f"OR u.email ILIKE {lookup.p(like)} ESCAPE '\\' LIMIT {CLIENT_LIST + 1}",
         lookup.params,
     )
     ids = sorted(int(r["id"]) for r in rows)
@@ -141,6 +162,9 @@ class Hits:
     more: bool
 
 
+_NOTHING = "SELECT 0 AS ticket_id, 0.0 AS score, 0 AS more WHERE 1 = 0"
+
+
 async def hits_sql(
     sql: Sql,
     query: SearchQuery,
@@ -152,153 +176,413 @@ async def hits_sql(
 ) -> Hits:
     """``SELECT ticket_id, score, more``: every ticket the query finds among those ``within``
     selects (SQL of the searcher's scoped, filtered ticket ids, embedded in a given ``Sql``;
-    None: every ticket), one row each; ``more`` is 1 when a branch stopped at ``CANDIDATES``
+    None: every ticket), one row each; ``more`` is 1 when the search stopped at a bound
     (PostgreSQL), so there may be more than these (``Hits.more`` says so even when nothing
-    was found). On PostgreSQL the text branches' candidates are found first, by short
-    statements of their own (``search_candidates.walk``), and the SQL ranks those.
-    ``departments`` (PostgreSQL; None: any) narrows the text branches to those departments'
-    tickets and messages inside their index walks: it must not be wider than ``within``,
-    which alone decides what may be found, unless ``departments_suffice`` says that it
-    selects exactly the same tickets (nothing but the scope and a department narrows the
-    list): the text branches then leave ``within`` out, which spares the planner a
-    restriction it would count twice (and then prefer reading every match to walking the
-    newest). Unscored (for counting), nothing is ranked at all."""
+    was found).
 
-    def inside(column: str) -> str:
-        return f" AND {column} IN ({within(sql)})" if within is not None else ""
+    A ticket is found when each term of a group (a word, or a "phrase" as a unit) is
+    somewhere in what the searcher may see of it: its number, subject, a message (notes only
+    for those who read them), its client's name or address; and no ``-term`` is; groups are
+    joined by ``or``. Each term's tickets come from the ways of finding one (``_term_rows``),
+    each row tagged with the term, and the groups are checked on each ticket's rows. Its score
+    is the sum of its terms' (each term's ways of finding it add up).
 
-    def text_inside(column: str) -> str:
-        return "" if departments is not None and departments_suffice else inside(column)
-
-    branches: list[str] = []
+    On PostgreSQL each term's candidates are found first, by short statements of their own
+    (``search_candidates.walk``, bounded). One term alone is ranked from its candidates; with
+    more, every term is checked on the tickets any term's candidates found: a ticket with
+    all of them is among the candidates of each term, and all of a term's when that term's
+    walk did not stop at its bound, so the search says "N+" only when every term of a group
+    stopped. ``departments`` (PostgreSQL; None: any) narrows the walks to those departments'
+    tickets and messages: it must not be wider than ``within``, which alone decides what may
+    be found, unless ``departments_suffice`` says that it selects exactly the same tickets
+    (nothing but the scope and a department narrows the list): the walks then leave
+    ``within`` out, which spares the planner a restriction it would count twice (and then
+    prefer reading every match to walking the newest). Unscored (for counting), nothing is
+    ranked at all."""
+    groups = query.groups
+    shares: dict[Term, float] = {}
+    if sql.postgres and len({t for g in groups for t in (*g.positive, *g.negative)}) > 1:
+        groups, shares = await _searchable(query, groups)
+    terms = list(dict.fromkeys(t for g in groups for t in (*g.positive, *g.negative)))
+    if not groups:
+        return Hits(_NOTHING, False)
+    index = {term: k for k, term in enumerate(terms)}
+    scope = _Scope(sql, within, departments, departments_suffice, query, scored)
     more = False
-    if query.number is not None:
-        branches.append(
-            f"SELECT id AS ticket_id, {_NUMBER_SCORE} AS score, 0 AS more FROM tickets "
-            f"WHERE number = {sql.p(query.number)}{inside('id')}"
-        )
-    if sql.postgres:
-        conn = connections.get("default")
-        # Each text branch takes the newest CANDIDATES matches (ranking only those); a phrase,
-        # the newest PHRASE_CANDIDATES rows with its words, then those in the phrase's order.
-        loose = relaxed(query.text)
-        text_within = None if departments is not None and departments_suffice else within
-        notes = "" if query.include_notes else " AND NOT m.internal"
-        for branch, base in (
-            (
-                Branch(
-                    "tickets t",
-                    "t.id",
-                    "t.id",
-                    "t.department_id",
-                    "t.search_vector",
-                    "",
-                    RECENT_SUBJECTS,
-                    min(CANDIDATES, SUBJECT_CANDIDATES),
-                ),
-                _SUBJECT_SCORE,
-            ),
-            (
-                Branch(
-                    "messages m",
-                    "m.id",
-                    "m.ticket_id",
-                    "m.department_id",
-                    "m.search_vector",
-                    notes,
-                    RECENT_MESSAGES,
-                    CANDIDATES,
-                ),
-                _MESSAGE_SCORE,
-            ),
-        ):
-            rows, cut = await candidates(
-                conn,
-                query,
-                branch,
-                loose=loose,
-                within=text_within,
-                departments=departments,
-                scored=scored,
-                bounds=Bounds(
-                    DENSE,
-                    MARGIN,
-                    WINDOWS,
-                    PHRASE_CANDIDATES,
-                    CANDIDATES,
-                    COMMON_CANDIDATES,
-                    ROUGH,
-                    WIDEN,
-                ),
-            )
-            more = more or cut
-            best: dict[int, float] = {}
-            for row in rows:  # a ticket's best message
-                best[row.ticket_id] = max(best.get(row.ticket_id, 0.0), row.rank)
-            if best:
-                score = f"{base} + s.rank" if scored else "0"
-                branches.append(
-                    f"SELECT s.ticket_id, {score} AS score, {int(cut)} AS more FROM "
-                    f"unnest({sql.p(list(best))}::int[], {sql.p(list(best.values()))}::float8[]) "
-                    "AS s(ticket_id, rank)"
-                )
-        like = "ILIKE"
+    if not sql.postgres:
+        rows = [_term_rows(scope, term, k) for k, term in enumerate(terms)]
+    elif len(terms) == 1:
+        found, more = await _single(scope, terms[0])
+        rows = [found]
     else:
-        match = fts5_query(query.text)
-        if match is not None:
-            branches.append(
-                f"SELECT rowid AS ticket_id, {_SUBJECT_SCORE} + (-bm25(ticket_search)) / "
-                "(1 - bm25(ticket_search)) AS score, 0 AS more FROM ticket_search "
-                f"WHERE ticket_search MATCH {sql.p(match)}{inside('rowid')}"
-            )
-            notes = "" if query.include_notes else " AND m.internal = 0"
-            branches.append(
-                # bm25() cannot sit inside an aggregate: rank each message first.
-                f"SELECT m.ticket_id AS ticket_id, {_MESSAGE_SCORE} + MAX(f.r / (1 + f.r)) "
-                "AS score, 0 AS more FROM (SELECT rowid AS id, -bm25(message_search) AS r "
-                f"FROM message_search WHERE message_search MATCH {sql.p(match)} LIMIT -1) AS f "
-                f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{inside('m.ticket_id')} "
-                "GROUP BY m.ticket_id"
-            )
-        like = "LIKE"  # ASCII case-insensitive on SQLite
+        tickets, cut = await _candidates(scope, groups, shares)
+        if not tickets:
+            return Hits(_NOTHING, cut)
+        more = cut
+        rows = [_checked_rows(scope, terms, tickets)]
+    positive = sorted({index[t] for g in groups for t in g.positive})
 
-    def clients() -> str:
-        return (
-            "t.client_id IN (SELECT id FROM users u "
-            f"WHERE u.name {like} {sql.p(query.like)} ESCAPE '\\' "
-            f"OR u.email {like} {sql.p(query.like)} ESCAPE '\\')"
-        )
+    def has(k: int) -> str:
+        return f"MAX(CASE WHEN f.k = {k} THEN 1 ELSE 0 END)"
 
-    if sql.postgres:
-        # A surname shared by hundreds of clients finds thousands of tickets: the newest
-        # CANDIDATES of them, by walking every ticket newest first when they are many
-        # (CLIENT_WALK), else from the (client_id, department_id, id) index alone (0012).
-        who = await _client_condition(
-            query, walk=departments is None and within is None, sql=sql, subquery=clients
+    having = " OR ".join(
+        "("
+        + " AND ".join(
+            [f"{has(index[t])} = 1" for t in g.positive]
+            + [f"{has(index[t])} = 0" for t in g.negative]
         )
-        if who is not None:
-            narrowing = (
-                ""
-                if departments is None
-                else f" AND t.department_id = ANY({sql.p(sorted(departments))})"
-            )
-            branches.append(
-                f"SELECT c.id AS ticket_id, {_CLIENT_SCORE} AS score, "
-                f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
-                "FROM (SELECT l.id, COUNT(*) OVER () AS n FROM (SELECT t.id FROM tickets t "
-                f"WHERE {who}{narrowing}{text_inside('t.id')} ORDER BY t.id DESC "
-                f"LIMIT {CANDIDATES}) AS l) AS c"
-            )
-    else:
-        branches.append(
-            f"SELECT t.id AS ticket_id, {_CLIENT_SCORE} AS score, 0 AS more FROM tickets t "
-            f"WHERE {clients()}{inside('t.id')}"
-        )
-    if not branches:  # found no way (PostgreSQL: no text match, no client)
-        branches.append("SELECT 0 AS ticket_id, 0.0 AS score, 0 AS more WHERE FALSE")
-    union = " UNION ALL ".join(branches)
+        + ")"
+        for g in groups
+    )
+    ranked = ", ".join(str(k) for k in positive)
     return Hits(
-        "SELECT ticket_id, SUM(score) AS score, MAX(more) AS more "
-        f"FROM ({union}) AS found GROUP BY ticket_id",
+        f"SELECT f.ticket_id AS ticket_id, SUM(CASE WHEN f.k IN ({ranked}) THEN f.score "
+        f"ELSE 0 END) AS score, MAX(f.more) AS more FROM ({' UNION ALL '.join(rows)}) AS f "
+        f"GROUP BY f.ticket_id HAVING {having}",
         more,
     )
+
+
+@dataclass(frozen=True)
+class _Scope:
+    sql: Sql
+    within: Callable[[Sql], str] | None
+    departments: Collection[int] | None
+    departments_suffice: bool
+    query: SearchQuery
+    scored: bool
+
+    def inside(self, column: str, sql: Sql | None = None) -> str:
+        sql = sql or self.sql
+        return f" AND {column} IN ({self.within(sql)})" if self.within is not None else ""
+
+    @property
+    def text_within(self) -> Callable[[Sql], str] | None:
+        """What the walks are narrowed by besides the departments."""
+        if self.departments is not None and self.departments_suffice:
+            return None
+        return self.within
+
+    def text_inside(self, column: str, sql: Sql) -> str:
+        return "" if self.text_within is None else self.inside(column, sql)
+
+    def narrowing(self, sql: Sql) -> str:
+        if self.departments is None:
+            return ""
+        return f" AND t.department_id = ANY({sql.p(sorted(self.departments))})"
+
+    def clients(self, term: Term, sql: Sql) -> str:
+        like = "ILIKE" if sql.postgres else "LIKE"  # ASCII case-insensitive on SQLite
+        return (
+            "t.client_id IN (SELECT id FROM users u "
+            f"WHERE u.name {like} {sql.p(term.like)} ESCAPE '\\' "
+            f"OR u.email {like} {sql.p(term.like)} ESCAPE '\\')"
+        )
+
+    def term_query(self, term: Term) -> SearchQuery:
+        return SearchQuery(
+            text=term.text,
+            number=term.number,
+            language=self.query.language,
+            include_notes=self.query.include_notes,
+        )
+
+
+def _term_rows(scope: _Scope, term: Term, k: int) -> str:
+    """SQLite: SQL of ``ticket_id, k, score, more``: each way ``term`` finds a ticket (its
+    number, the subject, a ticket's best message, the client) within the scope."""
+    sql = scope.sql
+    branches: list[str] = []
+    if term.number is not None:
+        branches.append(
+            f"SELECT id AS ticket_id, {k} AS k, {_NUMBER_SCORE} AS score, 0 AS more "
+            f"FROM tickets WHERE number = {sql.p(term.number)}{scope.inside('id')}"
+        )
+    fts = fts5_query(term.text)
+    if fts is not None:
+        subject = (
+            f"{_SUBJECT_SCORE} + {density('ticket_search', 'subject', sql)}"
+            if scope.scored
+            else "0"
+        )
+        branches.append(
+            f"SELECT rowid AS ticket_id, {k} AS k, {subject} AS score, 0 AS more "
+            f"FROM ticket_search WHERE ticket_search MATCH {sql.p(fts)}{scope.inside('rowid')}"
+        )
+        notes = "" if scope.query.include_notes else " AND m.internal = 0"
+        rank = density("message_search", "body", sql) if scope.scored else "0"
+        branches.append(
+            # highlight() cannot sit inside an aggregate: score each message first.
+            f"SELECT m.ticket_id AS ticket_id, {k} AS k, {_MESSAGE_SCORE} + MAX(f.r) "
+            f"AS score, 0 AS more FROM (SELECT rowid AS id, {rank} AS r "
+            f"FROM message_search WHERE message_search MATCH {sql.p(fts)} LIMIT -1) AS f "
+            f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{scope.inside('m.ticket_id')} "
+            "GROUP BY m.ticket_id"
+        )
+    branches.append(
+        f"SELECT t.id AS ticket_id, {k} AS k, {_CLIENT_SCORE} AS score, 0 AS more "
+        f"FROM tickets t WHERE {scope.clients(term, sql)}{scope.inside('t.id')}"
+    )
+    return " UNION ALL ".join(branches)
+
+
+def _checked_rows(scope: _Scope, terms: list[Term], tickets: list[int]) -> str:
+    """PostgreSQL, several terms: ``_term_rows``'s rows of every term among ``tickets``, each
+    table read once for all the terms (each ticket's subject, then its messages, by id)."""
+    sql = scope.sql
+    cfg = config(scope.query)
+    notes = "" if scope.query.include_notes else " AND NOT m.internal"
+    branches: list[str] = []
+    for k, term in enumerate(terms):
+        if term.number is not None:
+            branches.append(
+                f"SELECT id AS ticket_id, {k} AS k, {_NUMBER_SCORE} AS score, 0 AS more "
+                f"FROM tickets WHERE number = {sql.p(term.number)} "
+                f"AND id = ANY({sql.p(tickets)}::int[])"
+            )
+
+    def queries() -> str:
+        return ", ".join(
+            f"websearch_to_tsquery({cfg}, {sql.p(term.text)}) q{k}" for k, term in enumerate(terms)
+        )
+
+    def rank(vector: str, k: int) -> str:
+        # A function call, which no index answers: each candidate's rows are read by id,
+        # never a common word's every match.
+        value = f"ts_rank({vector}, q{k}, 32)::float8" if scope.scored else "0::float8"
+        return f"CASE WHEN ts_match_vq({vector}, q{k}) THEN {value} END"
+
+    each = ", ".join(f"({k}, {rank('t.search_vector', k)})" for k in range(len(terms)))
+    subject = f"{_SUBJECT_SCORE} + u.r" if scope.scored else "0"
+    branches.append(
+        f"SELECT t.id AS ticket_id, u.k, {subject} AS score, 0 AS more FROM tickets t, "
+        f"{queries()}, LATERAL (VALUES {each}) AS u(k, r) "
+        f"WHERE t.id = ANY({sql.p(tickets)}::int[]) AND u.r IS NOT NULL"
+    )
+    best = ", ".join(f"MAX({rank('m.search_vector', k)}) AS r{k}" for k in range(len(terms)))
+    message = f"{_MESSAGE_SCORE} + u.r" if scope.scored else "0"
+    branches.append(
+        f"SELECT g.ticket_id, u.k, {message} AS score, 0 AS more FROM (SELECT m.ticket_id, "
+        f"{best} FROM messages m, {queries()} WHERE m.ticket_id = ANY({sql.p(tickets)}::int[])"
+        f"{notes} GROUP BY m.ticket_id) AS g, "
+        f"LATERAL (VALUES {', '.join(f'({k}, g.r{k})' for k in range(len(terms)))}) AS u(k, r) "
+        "WHERE u.r IS NOT NULL"
+    )
+    for k, term in enumerate(terms):
+        branches.append(
+            f"SELECT t.id AS ticket_id, {k} AS k, {_CLIENT_SCORE} AS score, 0 AS more "
+            f"FROM tickets t WHERE {scope.clients(term, sql)} "
+            f"AND t.id = ANY({sql.p(tickets)}::int[])"
+        )
+    return " UNION ALL ".join(branches)
+
+
+def _branches() -> tuple[tuple[Branch, float], ...]:
+    """PostgreSQL's searched tables: subjects, then messages (notes left to the caller)."""
+    return (
+        (
+            Branch(
+                "tickets t",
+                "t.id",
+                "t.id",
+                "t.department_id",
+                "t.search_vector",
+                "",
+                RECENT_SUBJECTS,
+                min(CANDIDATES, SUBJECT_CANDIDATES),
+            ),
+            _SUBJECT_SCORE,
+        ),
+        (
+            Branch(
+                "messages m",
+                "m.id",
+                "m.ticket_id",
+                "m.department_id",
+                "m.search_vector",
+                "",
+                RECENT_MESSAGES,
+                CANDIDATES,
+            ),
+            _MESSAGE_SCORE,
+        ),
+    )
+
+
+def _bounds() -> Bounds:
+    return Bounds(
+        DENSE, MARGIN, WINDOWS, PHRASE_CANDIDATES, CANDIDATES, COMMON_CANDIDATES, ROUGH, WIDEN
+    )
+
+
+async def _walks(
+    scope: _Scope, term: Term, *, scored: bool = True
+) -> list[tuple[float, list[Any], bool]]:
+    """PostgreSQL: each searched table's candidates of one term (its newest matches) with
+    the table's weight, and whether the walk stopped at its bound."""
+    conn = connections.get("default")
+    query = scope.term_query(term)
+    loose = relaxed(query.text)
+    notes = "" if query.include_notes else " AND NOT m.internal"
+    walked = []
+    for branch, base in _branches():
+        if branch.table.startswith("messages"):
+            branch = replace(branch, where=notes)
+        rows, cut = await candidates(
+            conn,
+            query,
+            branch,
+            loose=loose,
+            within=scope.text_within,
+            departments=scope.departments,
+            scored=scope.scored and scored,
+            bounds=_bounds(),
+        )
+        walked.append((base, rows, cut))
+    return walked
+
+
+async def _single(scope: _Scope, term: Term) -> tuple[str, bool]:
+    """PostgreSQL, one term: its rows (as ``_term_rows``'s) ranked from its candidates, and
+    whether a walk stopped at its bound."""
+    sql = scope.sql
+    branches: list[str] = []
+    more = False
+    if term.number is not None:
+        branches.append(
+            f"SELECT id AS ticket_id, 0 AS k, {_NUMBER_SCORE} AS score, 0 AS more FROM tickets "
+            f"WHERE number = {sql.p(term.number)}{scope.inside('id')}"
+        )
+    for base, rows, cut in await _walks(scope, term):
+        more = more or cut
+        best: dict[int, float] = {}
+        for row in rows:  # a ticket's best message
+            best[row.ticket_id] = max(best.get(row.ticket_id, 0.0), row.rank)
+        if best:
+            score = f"{base} + s.rank" if scope.scored else "0"
+            branches.append(
+                f"SELECT s.ticket_id, 0 AS k, {score} AS score, {int(cut)} AS more FROM "
+                f"unnest({sql.p(list(best))}::int[], {sql.p(list(best.values()))}::float8[]) "
+                "AS s(ticket_id, rank)"
+            )
+    # A surname shared by hundreds of clients finds thousands of tickets: the newest
+    # CANDIDATES of them, by walking every ticket newest first when they are many
+    # (CLIENT_WALK), else from the (client_id, department_id, id) index alone (0012).
+    who = await _client_condition(
+        term.like,
+        walk=scope.departments is None and scope.within is None,
+        sql=sql,
+        subquery=lambda: scope.clients(term, sql),
+    )
+    if who is not None:
+        branches.append(
+            f"SELECT c.id AS ticket_id, 0 AS k, {_CLIENT_SCORE} AS score, "
+            f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
+            "FROM (SELECT l.id, COUNT(*) OVER () AS n FROM (SELECT t.id FROM tickets t "
+            f"WHERE {who}{scope.narrowing(sql)}{scope.text_inside('t.id', sql)} "
+            f"ORDER BY t.id DESC LIMIT {CANDIDATES}) AS l) AS c"
+        )
+    if not branches:  # found no way (no text match, no client)
+        branches.append("SELECT 0 AS ticket_id, 0 AS k, 0.0 AS score, 0 AS more WHERE FALSE")
+    return " UNION ALL ".join(branches), more
+
+
+async def _candidates(
+    scope: _Scope, groups: tuple[Group, ...], shares: dict[Term, float]
+) -> tuple[list[int], bool]:
+    """PostgreSQL, several terms: the tickets the other terms are checked on, and whether
+    there may be more hits than those. Each positive term's candidates are found (its newest
+    matches by subject, message and client, and its number); a group's tickets all have its
+    rarest term (the one with the fewest candidates, preferring one whose walks did not stop
+    at a bound), so only the newest ``TERMS_CHECKED`` of that term's are checked. There may be
+    more when that term stopped at a bound or had more than that many."""
+    conn = connections.get("default")
+    found: dict[Term, tuple[bool, set[int]]] = {}
+    # The rarest first, as the statistics say (then the longest: a longer word is rarer, a
+    # phrase rarer still). Once each group has a term walked, a more common one's walk would
+    # only find more of the tickets the search may stop at anyway; without statistics, a
+    # term whose every candidate is known and few enough must be found first.
+    terms = sorted(
+        dict.fromkeys(t for g in groups for t in g.positive),
+        key=lambda t: (shares.get(t, 0.0), -len(t.text)),
+    )
+    estimated = any(shares.values())
+    for term in terms:
+        if all(
+            any(
+                t in found
+                and (estimated or (not found[t][0] and len(found[t][1]) <= TERMS_CHECKED))
+                for t in g.positive
+            )
+            for g in groups
+        ):
+            break
+        tickets: set[int] = set()
+        stopped = False
+        for _, rows, bounded in await _walks(scope, term, scored=False):
+            tickets.update(row.ticket_id for row in rows)
+            stopped = stopped or bounded
+        sql = Sql("postgres")
+        who = await _client_condition(
+            term.like,
+            walk=scope.departments is None and scope.within is None,
+            sql=sql,
+            subquery=functools.partial(scope.clients, term, sql),
+        )
+        if who is not None:
+            _, rows = await conn.execute_query(
+                f"SELECT t.id FROM tickets t WHERE {who}"
+                f"{scope.narrowing(sql)}{scope.text_inside('t.id', sql)} "
+                f"ORDER BY t.id DESC LIMIT {CANDIDATES}",
+                sql.params,
+            )
+            tickets.update(int(row["id"]) for row in rows)
+            stopped = stopped or len(rows) >= CANDIDATES
+        if term.number is not None:
+            sql = Sql("postgres")
+            _, rows = await conn.execute_query(
+                f"SELECT id FROM tickets WHERE number = {sql.p(term.number)}"
+                f"{scope.inside('id', sql)}",
+                sql.params,
+            )
+            tickets.update(int(row["id"]) for row in rows)
+        found[term] = (stopped, tickets)
+    checked: set[int] = set()
+    more = False
+    for group in groups:
+        stopped, tickets = min(
+            (found[t] for t in group.positive if t in found), key=lambda f: (f[0], len(f[1]))
+        )
+        newest = sorted(tickets, reverse=True)
+        checked.update(newest[:TERMS_CHECKED])
+        more = more or stopped or len(newest) > TERMS_CHECKED
+    return sorted(checked), more
+
+
+async def _searchable(
+    query: SearchQuery, groups: tuple[Group, ...]
+) -> tuple[tuple[Group, ...], dict[Term, float]]:
+    """PostgreSQL: the groups without the terms its text search leaves out (stop words such
+    as "the", which no text holds: as one query, "the printer" searched for "printer"), and
+    each term's share of messages as the planner's statistics have it (its rarest word; 0 for
+    one rarer than every word they list, and for all when there are none)."""
+    terms = list(dict.fromkeys(t for g in groups for t in (*g.positive, *g.negative)))
+    sql = Sql("postgres")
+    cfg = config(query)
+    _, rows = await connections.get("default").execute_query(
+        "SELECT numnode(websearch_to_tsquery("
+        f"{cfg}, w.w)) AS n, COALESCE((SELECT MIN(COALESCE(s.f[array_position(s.e, l)], 0)) "
+        f"FROM unnest(tsvector_to_array(to_tsvector({cfg}, w.w))) AS l), 0) AS share "
+        f"FROM unnest({sql.p([t.text for t in terms])}::text[]) WITH ORDINALITY AS w(w, i) "
+        "LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f "
+        "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages' "
+        "AND attname = 'search_vector' LIMIT 1) AS s ON TRUE ORDER BY w.i",
+        sql.params,
+    )
+    kept = {t for t, row in zip(terms, rows, strict=True) if row["n"] or t.number is not None}
+    shares = {t: float(row["share"]) for t, row in zip(terms, rows, strict=True)}
+    narrowed = (
+        Group(tuple(t for t in g.positive if t in kept), tuple(t for t in g.negative if t in kept))
+        for g in groups
+    )
+    return tuple(g for g in narrowed if g.positive), shares

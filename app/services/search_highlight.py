@@ -11,7 +11,16 @@ from typing import Any
 
 from tortoise import connections
 
-from app.services.search_query import MARKERS, START, STOP, SearchQuery, Sql, config, fts5_query
+from app.services.search_query import (
+    MARKERS,
+    START,
+    STOP,
+    SearchQuery,
+    Sql,
+    config,
+    density,
+    fts5_query,
+)
 
 
 class HighlightField(str, Enum):
@@ -63,7 +72,8 @@ def _substring_parts(text: str, needle: str) -> tuple[HighlightPart, ...] | None
 async def highlights(
     query: SearchQuery, tickets: Sequence[Any], clients: dict[int, tuple[str, str | None]]
 ) -> dict[int, Highlight]:
-    """For each ticket of a page (visible to the searcher), where the query matched it:
+    """For each ticket of a page (visible to the searcher), where the query matched it (any
+    of its terms: a ticket may have them in different places):
     number, subject, a message (or a note, when notes were searched), or the client's name or
     email (``clients`` maps a client id to its name and, if the searcher may see it, email)."""
     found: dict[int, Highlight] = {}
@@ -72,8 +82,10 @@ async def highlights(
     ids = [t.id for t in tickets]
     conn = connections.get("default")
     sql = Sql(conn.capabilities.dialect)
+    terms = [t for g in query.groups for t in g.positive]
+    numbers = {t.number for t in terms if t.number is not None}
     for ticket in tickets:
-        if query.number is not None and ticket.number == query.number:
+        if ticket.number in numbers:
             found[ticket.id] = Highlight(
                 HighlightField.NUMBER, (HighlightPart(f"#{ticket.number}", True),)
             )
@@ -82,7 +94,7 @@ async def highlights(
     if sql.postgres:
         cfg = config(query)
         options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-        text = sql.p(query.text)
+        text = sql.p(query.any_text)
         _, subject_rows = await conn.execute_query(
             f"SELECT id, ts_headline({cfg}, translate(subject, {sql.p(START + STOP)}, ''), q, "
             f"{sql.p(options)}) AS marked FROM tickets, websearch_to_tsquery({cfg}, {text}) q "
@@ -95,7 +107,7 @@ async def highlights(
             f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, MaxFragments=2, "
             'FragmentDelimiter=" … "'
         )
-        text = sql.p(query.text)
+        text = sql.p(query.any_text)
         # The best message of each ticket first, then one headline each (ts_headline parses
         # the whole body: not for every matching message of the page's tickets).
         _, message_rows = await conn.execute_query(
@@ -110,7 +122,7 @@ async def highlights(
             sql.params,
         )
     else:
-        match = fts5_query(query.text)
+        match = fts5_query(query.any_text)
         subject_rows, message_rows = [], []
         if match is not None:
             _, subject_rows = await conn.execute_query(
@@ -126,7 +138,8 @@ async def highlights(
                 f"{sql.p(START)}, {sql.p(STOP)}, '…', 24) AS marked FROM message_search "
                 "JOIN messages m ON m.id = message_search.rowid "
                 f"WHERE message_search MATCH {sql.p(match)} AND m.ticket_id IN ({sql.many(ids)})"
-                f"{notes} ORDER BY bm25(message_search), m.id",
+                f"{notes} ORDER BY "
+                f"{density('message_search', 'message_search.body', sql)} DESC, m.id",
                 sql.params,
             )
     for row in subject_rows:
@@ -138,8 +151,11 @@ async def highlights(
         if ticket.id in found or ticket.client_id not in clients:
             continue
         for value in clients[ticket.client_id]:
-            parts = _substring_parts(value, query.text) if value else None
-            if parts:
-                found[ticket.id] = Highlight(HighlightField.CLIENT, parts)
+            for term in terms:
+                parts = _substring_parts(value, term.plain) if value else None
+                if parts:
+                    found[ticket.id] = Highlight(HighlightField.CLIENT, parts)
+                    break
+            if ticket.id in found:
                 break
     return found

@@ -12,6 +12,10 @@ from typing import Any
 from app.errors import ValidationFailed
 from app.i18n import Msg
 
+SEARCH_FIELD = "filter.search"
+"""What a refused search is named by: its argument path in the list, a view and a bulk action
+(as the control-character check names it too)."""
+
 MAX_QUERY_LENGTH = 200
 """Longer queries are refused: nobody types more, and each word costs an index lookup."""
 
@@ -38,6 +42,67 @@ class SearchQuery:
         escaped = self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"%{escaped}%"
 
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        return groups(self.text)
+
+    @property
+    def any_text(self) -> str:
+        """Every positive term, any of them (what highlights mark)."""
+        terms = dict.fromkeys(t.text for g in self.groups for t in g.positive)
+        return " or ".join(terms) or self.text
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a search: a word, or a "phrase" (as a unit)."""
+
+    text: str
+    """The term in the search box's syntax (a phrase quoted), for the database's text search."""
+    plain: str
+    """Its words as typed, for a client's name or address (a substring) and a ticket number."""
+
+    @property
+    def number(self) -> int | None:
+        found = _NUMBER.fullmatch(self.plain)
+        return int(found.group(1)) if found else None
+
+    @property
+    def like(self) -> str:
+        """The term as a LIKE pattern matching it anywhere (its own wildcards escaped)."""
+        escaped = self.plain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Terms every one of which a ticket has somewhere (``positive``), and none of
+    ``negative``; a search is one group or several joined by ``or``."""
+
+    positive: tuple[Term, ...]
+    negative: tuple[Term, ...]
+
+
+def groups(text: str) -> tuple[Group, ...]:
+    """The search box's text as its groups of terms (a group without a positive term finds
+    nothing and is left out; so are terms with nothing searchable)."""
+    found: list[tuple[list[Term], list[Term]]] = [([], [])]
+    for raw in _TERM.findall(text):
+        if raw.lower() == "or":
+            found.append(([], []))
+            continue
+        negated = raw.startswith("-") and len(raw) > 1
+        body = raw[1:] if negated else raw
+        plain = " ".join(body.replace('"', " ").split())
+        words = [w for w in plain.split() if _WORDY.search(w)]
+        if not words:
+            continue
+        term = Term(f'"{plain}"' if len(plain.split()) > 1 else plain, plain)
+        (found[-1][1] if negated else found[-1][0]).append(term)
+    return tuple(
+        Group(tuple(dict.fromkeys(pos)), tuple(dict.fromkeys(neg))) for pos, neg in found if pos
+    )
+
 
 def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuery | None:
     """The query to run for the search box's text, None for an empty box; a typed error for
@@ -47,10 +112,10 @@ def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuer
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationFailed.single(
-            "search", Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
+            SEARCH_FIELD, Msg("Search for at most {n} characters.", n=MAX_QUERY_LENGTH)
         )
     if MARKERS.search(text):
-        raise ValidationFailed.single("search", "That text cannot be searched for.")
+        raise ValidationFailed.single(SEARCH_FIELD, "That text cannot be searched for.")
     number = _NUMBER.fullmatch(text)
     return SearchQuery(
         text=text,
@@ -106,6 +171,19 @@ class Sql:
 
     def many(self, values: Sequence[Any]) -> str:
         return ", ".join(self.p(v) for v in values)
+
+
+def density(table: str, column: str, sql: Sql) -> str:
+    """SQLite: how much of a matched FTS5 row the query's words are, from that row alone: the
+    matches ``highlight()`` marks over the field's words (spaces, tabs and line breaks + 1),
+    at most 1. (FTS5's ``bm25()`` is not used: its word weights come from the whole table.)"""
+    marked = f"highlight({table}, 0, {sql.p(START)}, {sql.p(START)})"
+    spaced = (
+        f"replace(replace(replace(trim({column}), char(10), ' '), char(9), ' '), char(13), ' ')"
+    )
+    hits = f"(length({marked}) - length({column})) / 2.0"
+    words = f"(length({spaced}) - length(replace({spaced}, ' ', '')) + 1)"
+    return f"MIN(1.0, {hits} / {words})"
 
 
 def relaxed(text: str) -> str | None:

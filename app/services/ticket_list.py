@@ -4,6 +4,7 @@ keyset pagination that stays correct while tickets are added or change."""
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -410,6 +411,8 @@ async def _search_page(
     relevance = sort.field is SortField.RELEVANCE
     sql = fulltext.Sql(_dialect())
     direction = "DESC" if sort.descending else "ASC"
+    if relevance and after is not None:  # refused before anything runs
+        anchor = _relevance_position(after, query_text, sort)
     if relevance:
         # The hits are already only the visible, filtered tickets: ranked and paged alone,
         # by (score, id), without joining every hit back to its ticket row.
@@ -420,22 +423,30 @@ async def _search_page(
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
         )
-        where = ""
-        if after is not None:
-            score, ticket_id = _score_position(after)
-            cmp = "<" if sort.descending else ">"
-            where = (
-                f" WHERE x.score {cmp} {sql.p(score)} OR (x.score = {sql.p(score)} "
-                f"AND x.id {cmp} {sql.p(ticket_id)})"
-            )
         # Every hit is scored to sort them anyway: counting them too (over all of them,
         # before the cursor's filter) saves running the search a second time.
-        statement = (
-            "SELECT x.id AS id, x.score AS score, x.total AS total, x.more AS more FROM "
-            "(SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total, "
-            f"MAX(h.more) OVER () AS more FROM ({hits.sql}) AS h) AS x{where} "
-            f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
+        ranked = (
+            "SELECT h.ticket_id AS id, h.score AS score, COUNT(*) OVER () AS total, "
+            f"MAX(h.more) OVER () AS more FROM ({hits.sql}) AS h"
         )
+        if after is None:
+            statement = (
+                f"SELECT x.id AS id, x.score AS score, x.total AS total, x.more AS more FROM "
+                f"({ranked}) AS x ORDER BY x.score {direction}, x.id {direction} "
+                f"LIMIT {int(first) + 1}"
+            )
+        else:
+            # The cursor names the last ticket only: its score is read here again (no score
+            # ever leaves the server), and a ticket the search no longer finds is refused.
+            cmp = "<" if sort.descending else ">"
+            statement = (
+                f"WITH x AS MATERIALIZED ({ranked}), a AS (SELECT x.id AS id, x.score AS "
+                f"score, x.total AS total, x.more AS more FROM x WHERE x.id = "
+                f"{sql.p(anchor)}) SELECT x.id AS id, x.score AS score, a.total AS total, "
+                f"a.more AS more FROM a LEFT JOIN x ON x.score {cmp} a.score OR "
+                f"(x.score = a.score AND x.id {cmp} a.id) "
+                f"ORDER BY x.score {direction}, x.id {direction} LIMIT {int(first) + 1}"
+            )
     else:
         if after is not None:
             query = _after(query, key, sort, after)
@@ -453,8 +464,13 @@ async def _search_page(
             f'ORDER BY t."2" {direction}, t."1" {direction} LIMIT {int(first) + 1}'
         )
     _, rows = await Ticket._meta.db.execute_query(statement, sql.params)
+    if relevance and after is not None:
+        if not rows:
+            raise bad_cursor()
+        if rows[0]["id"] is None:  # the cursor's ticket was the last
+            total, more = int(rows[0]["total"]), bool(rows[0]["more"]) or hits.more
+            rows = []
     ids = [int(row["id"]) for row in rows]
-    scores = {int(row["id"]): float(row["score"]) for row in rows}
     loaded = {
         t.id: t
         for t in await base.filter(id__in=ids[:first]).select_related(
@@ -468,7 +484,9 @@ async def _search_page(
             ticket.sort_key = related.name if related is not None else ""
     if relevance and rows:
         total, more = int(rows[0]["total"]), bool(rows[0]["more"]) or hits.more
-    elif relevance and after is None:
+    elif relevance and after is not None:
+        pass  # counted with the cursor's ticket
+    elif relevance:
         total, more = 0, hits.more  # nothing found ("0+" when a bound was reached)
     else:
         total, more = await _capped_search_count(
@@ -488,7 +506,9 @@ async def _search_page(
     found = await highlights(query_text, page, clients)
     return TicketPage(
         tickets=page,
-        keys=[[scores[t.id], t.id] if relevance else _key(t, sort) for t in page],
+        keys=[
+            [_relevance_tag(query_text, sort), t.id] if relevance else _key(t, sort) for t in page
+        ],
         has_next=len(rows) > first,
         total=min(total, COUNT_CAP),
         total_capped=total > COUNT_CAP or more,
@@ -554,18 +574,20 @@ async def _capped_search_count(
     return int(row["n"]), bool(row["more"]) or hits.more
 
 
-def _score_position(key: Sequence[Any]) -> tuple[float, int]:
-    """The score and ticket id in a relevance key."""
+def _relevance_tag(query: fulltext.SearchQuery, sort: TicketSort) -> str:
+    """What a relevance cursor is bound to: the search (as run) and the direction."""
+    bound = f"{query.text}\x00{'desc' if sort.descending else 'asc'}"
+    return hashlib.sha256(bound.encode()).hexdigest()[:16]
+
+
+def _relevance_position(key: Sequence[Any], query: fulltext.SearchQuery, sort: TicketSort) -> int:
+    """The ticket id in a relevance key made for this search and direction (no score: the
+    server reads it again)."""
     try:
-        score, number = key
-        if (
-            not isinstance(score, int | float)
-            or not isinstance(number, int)
-            or isinstance(score, bool)
-            or isinstance(number, bool)
-        ):
-            raise ValueError("not a relevance key")
-        return float(score), number
+        tag, ticket_id = key
+        if tag != _relevance_tag(query, sort):
+            raise ValueError("a cursor of another search")
+        return _id(ticket_id)
     except (ValueError, TypeError):
         raise bad_cursor() from None
 
@@ -603,6 +625,12 @@ _MAX_INT = 2**31 - 1
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_INT:
         raise ValueError("not a number of this list")
+    return value
+
+
+def _id(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_INT:
+        raise ValueError("not a ticket of this list")
     return value
 
 

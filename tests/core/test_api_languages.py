@@ -192,5 +192,5 @@ async def test_conflicts_cc_refusals_and_control_characters_are_german(gql, worl
         token=world.staff_x.token,
     )
     error = search["errors"][0]
-    assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "search"}
+    assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "filter.search"}
     assert error["message"] == "Steuerzeichen sind hier nicht erlaubt."

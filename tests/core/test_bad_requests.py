@@ -127,6 +127,12 @@ def _leaf(arg_name: str, path: tuple[str, ...]) -> str:
     return path[-1] if path else arg_name
 
 
+def _field(arg_name: str, path: tuple[str, ...]) -> str:
+    """The argument path an error names: ``filter.search``; a mutation's ``input`` fields by
+    their own path (``subject``, ``filter.search``)."""
+    return ".".join(path if arg_name == "input" and path else (arg_name, *path))
+
+
 async def _row_counts() -> dict[str, int]:
     return {
         model.__name__: await model.all().count()
@@ -180,7 +186,7 @@ async def test_control_characters_in_any_mutation_text_are_refused(gql, world, c
                     assert [item["number"] for item in result] == [None], (name, result)
                     result = result[0]["error"]
                 assert result["__typename"] == "ValidationError", (name, path, text, result)
-                assert _leaf(arg_name, path) in {e["field"] for e in result["fieldErrors"]}
+                assert _field(arg_name, path) in {e["field"] for e in result["fieldErrors"]}
     assert await _row_counts() == before
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
@@ -202,7 +208,7 @@ async def test_control_characters_in_any_query_text_are_refused(gql, world, capl
                 assert body.get("data") is None, (name, body)
                 assert error["extensions"] == {
                     "code": "VALIDATION_ERROR",
-                    "field": _leaf(arg_name, path),
+                    "field": _field(arg_name, path),
                 }
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 

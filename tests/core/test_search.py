@@ -204,7 +204,11 @@ async def test_a_cursor_of_another_sort_is_refused(gql, world, many_matches):
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [("print\x00er", "search"), ("tray\x1b[2J", "search"), ("x" * 201, "search")],
+    [
+        ("print\x00er", "filter.search"),
+        ("tray\x1b[2J", "filter.search"),
+        ("x" * 201, "filter.search"),
+    ],
 )
 async def test_bad_queries_get_typed_errors(gql, world, desk, text, field):
     body = await gql(SEARCH, {"filter": {"search": text}}, token=world.admin.token)

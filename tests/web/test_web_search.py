@@ -100,3 +100,42 @@ async def test_client_search_finds_own_tickets_never_notes(world: World, open_as
     await expect(page.get_by_text("No tickets match.")).to_be_visible()
     await expect(rows).to_have_count(0)
     await expect(page.locator(".highlight")).to_have_count(0)
+
+
+async def test_a_refused_search_shows_the_error_not_loading_rows(
+    world: World, open_as: OpenAs
+) -> None:
+    printer = await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer",
+        body="The tray is stuck.",
+        settings=get_settings(),
+    )
+    await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Scanner",
+        body="Blank pages.",
+        settings=get_settings(),
+    )
+    page = await open_as(world.staff_x, "/admin/tickets")
+    rows = page.locator("table.tickets tbody tr")
+    await expect(rows).to_have_count(2)
+    search = page.get_by_label("Search")
+    # A tab pasted into the box is a space: "printer" in the subject, "tray" in a message.
+    await search.fill("printer\ttray")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-number", str(printer.ticket.number))
+    await expect(page).to_have_url(re.compile(r"[?&]q=printer\+tray"))
+    # A search the server refuses: the error, and the last results with their count.
+    await search.fill("printer \ue000")
+    await expect(page.get_by_role("alert")).to_contain_text("cannot be searched for")
+    await expect(rows).to_have_count(1)
+    await expect(page.locator("tr.skeleton")).to_have_count(0)
+    await expect(page.get_by_text("1 ticket", exact=True)).to_be_visible()
+    # Opened with it: the error and an empty list, not grey rows.
+    page = await open_as(world.staff_x, "/admin/tickets?q=%EE%80%80")
+    await expect(page.get_by_role("alert")).to_contain_text("cannot be searched for")
+    await expect(page.locator("tr.skeleton")).to_have_count(0)
+    await expect(page.get_by_text("No tickets match.")).to_be_visible()

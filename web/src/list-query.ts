@@ -35,7 +35,8 @@ export function filterFrom(q: Record<string, string>): TicketFilter {
   if (q.assignee === "mine") filter.assignedToMe = true;
   else if (q.assignee === "none") filter.unassigned = true;
   else if (q.assignee) filter.assigneeId = q.assignee;
-  if (q.q?.trim()) filter.search = q.q.trim();
+  const search = searchText(q.q);
+  if (search) filter.search = search;
   if (q.client && /^\d+$/.test(q.client)) filter.clientId = q.client;
   if (q.sla === "breached") filter.slaBreached = true;
   const tags = (q.tags ?? "").split(",").filter((id) => /^\d+$/.test(id));
@@ -92,4 +93,10 @@ export function listHref(
   for (const [key, value] of Object.entries(extra)) q.set(key, value);
   const search = q.toString();
   return search ? `/admin/tickets?${search}` : "/admin/tickets";
+}
+
+/** The search box's text as sent: any run of whitespace (a pasted tab, a line break) is one
+ * space, as the server reads it; a tab would otherwise be refused as a control character. */
+export function searchText(text: string | null | undefined): string {
+  return (text ?? "").replace(/\s+/g, " ").trim();
 }

@@ -50,8 +50,14 @@ def _bad(value: str, multiline: bool) -> bool:
     return bool((_MULTI_LINE if multiline else _SINGLE_LINE).search(value))
 
 
+def _path(parent: str, name: str) -> str:
+    """A field's argument path as errors name it: ``filter.search``; the fields of a
+    mutation's ``input`` by their own names (``subject``, ``filter.search``)."""
+    return name if parent in ("", "input") else f"{parent}.{name}"
+
+
 def _fields_with_bad_text(name: str, value: Any, multiline: bool) -> Iterator[str]:
-    """Names of the fields (GraphQL names) under ``value`` that hold a control character."""
+    """Paths of the fields (GraphQL names) under ``value`` that hold a control character."""
     if isinstance(value, str):
         if _bad(value, multiline):
             yield name
@@ -63,15 +69,15 @@ def _fields_with_bad_text(name: str, value: Any, multiline: bool) -> Iterator[st
     ):
         for field in definition.fields:
             yield from _fields_with_bad_text(
-                field.graphql_name or to_camel_case(field.python_name),
+                _path(name, field.graphql_name or to_camel_case(field.python_name)),
                 getattr(value, field.python_name, None),
                 bool(field.metadata and field.metadata.get("multiline")),
             )
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> None:
-    """Raise ``ValidationFailed`` naming every field of a mutation's (coerced) arguments that
-    holds a control character."""
+    """Raise ``ValidationFailed`` naming (by path) every field of a mutation's (coerced)
+    arguments that holds a control character."""
     bad = {
         field: MESSAGE
         for name, value in arguments.items()
@@ -81,26 +87,34 @@ def check_arguments(arguments: Mapping[str, Any]) -> None:
         raise ValidationFailed(bad)
 
 
-def _literal_strings(name: str, node: ValueNode) -> Iterator[tuple[str, str]]:
+def _strings(
+    path: str, node: ValueNode, variables: Mapping[str, Any], used: set[str]
+) -> Iterator[tuple[str, str]]:
+    """The strings an argument's value holds, literal or from a variable, each with the
+    argument path it is at (``filter.search``, whether ``filter``, ``search`` or neither is a
+    variable); ``used`` collects the variables met."""
     if isinstance(node, StringValueNode):
-        yield name, node.value
+        yield path, node.value
+    elif isinstance(node, VariableNode):
+        used.add(node.name.value)
+        yield from _variable_strings(path, variables.get(node.name.value))
     elif isinstance(node, ListValueNode):
         for item in node.values:
-            yield from _literal_strings(name, item)
+            yield from _strings(path, item, variables, used)
     elif isinstance(node, ObjectValueNode):
         for field in node.fields:
-            yield from _literal_strings(field.name.value, field.value)
+            yield from _strings(_path(path, field.name.value), field.value, variables, used)
 
 
-def _variable_strings(name: str, value: Any) -> Iterator[tuple[str, str]]:
+def _variable_strings(path: str, value: Any) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
-        yield name, value
+        yield path, value
     elif isinstance(value, list):
         for item in value:
-            yield from _variable_strings(name, item)
+            yield from _variable_strings(path, item)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _variable_strings(str(key), item)
+            yield from _variable_strings(_path(path, str(key)), item)
 
 
 def _arguments(document: DocumentNode) -> Iterator[ArgumentNode]:
@@ -147,41 +161,20 @@ class RefuseControlCharactersInQueries(SchemaExtension):
         yield
 
 
-def _variables_in(node: ValueNode) -> Iterator[str]:
-    if isinstance(node, VariableNode):
-        yield node.name.value
-    elif isinstance(node, ListValueNode):
-        for item in node.values:
-            yield from _variables_in(item)
-    elif isinstance(node, ObjectValueNode):
-        for field in node.fields:
-            yield from _variables_in(field.value)
-
-
-def _multiline_variables(arguments: list[ArgumentNode]) -> set[str]:
-    """Variables used only as a top-level ``body`` argument (the preview's Markdown)."""
-    multiline: set[str] = set()
-    single: set[str] = set()
-    for argument in arguments:
-        if isinstance(argument.value, VariableNode) and argument.name.value in MULTILINE_ARGUMENTS:
-            multiline.add(argument.value.name.value)
-        else:
-            single.update(_variables_in(argument.value))
-    return multiline - single
-
-
 def _first_bad_query_string(document: DocumentNode, variables: Mapping[str, Any]) -> str | None:
-    arguments = list(_arguments(document))
+    """The argument path of the first string of the query holding a control character (a
+    top-level ``body`` may hold tab, CR and LF)."""
+    used: set[str] = set()
     strings = [
-        (name, text, argument.name.value in MULTILINE_ARGUMENTS)
-        for argument in arguments
-        if not isinstance(argument.value, VariableNode)
-        for name, text in _literal_strings(argument.name.value, argument.value)
+        (path, text, argument.name.value in MULTILINE_ARGUMENTS and path == argument.name.value)
+        for argument in _arguments(document)
+        for path, text in _strings(argument.name.value, argument.value, variables, used)
     ]
-    multiline = _multiline_variables(arguments)
+    # A variable no argument uses is still refused, under its own name.
     strings += [
-        (name, text, variable in multiline)
+        (path, text, False)
         for variable, value in variables.items()
-        for name, text in _variable_strings(variable, value)
+        if variable not in used
+        for path, text in _variable_strings(variable, value)
     ]
-    return next((name for name, text, lines in strings if _bad(text, lines)), None)
+    return next((path for path, text, lines in strings if _bad(text, lines)), None)

@@ -67,6 +67,15 @@ const TicketListEventsDocument = graphql(`
   }
 `);
 
+/** What a list shows when its request was refused and nothing was shown before: no rows (the
+ * error above says why), not the grey rows of a first load that never ends. */
+export const NO_TICKETS: TicketRowsFragment = {
+  totalCount: 0,
+  totalCountCapped: false,
+  pageInfo: { hasNextPage: false, endCursor: null },
+  edges: [],
+};
+
 type Row = TicketRowsFragment["edges"][number]["node"];
 type Found = NonNullable<TicketRowsFragment["edges"][number]["highlight"]>;
 

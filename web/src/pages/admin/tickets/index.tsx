@@ -9,14 +9,14 @@ import type { TagLike } from "../../../components/tags";
 import { RatingBadge } from "../../../components/rating";
 import { useListShortcuts } from "../../../components/shortcuts";
 import { SlaCountdown } from "../../../components/sla";
-import { COLUMNS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
+import { COLUMNS, NO_TICKETS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
 import type { Column } from "../../../components/ticket-table";
 import { ErrorNote, Field, Select, labelled, named, people } from "../../../components/ui";
 import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from "../../../format";
 import { graphql } from "../../../gql";
 import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
-import { filterFrom, statusChoice } from "../../../list-query";
+import { filterFrom, searchText, statusChoice } from "../../../list-query";
 import { useSession } from "../../../session";
 import { t, tn } from "../../../i18n";
 
@@ -147,7 +147,7 @@ export function TicketList() {
 
   // The search waits for a pause in typing.
   const [search, setSearch] = useState(query.q ?? "");
-  const pushSearch = useDebounced(() => setQuery({ q: search.trim() || null }), 300);
+  const pushSearch = useDebounced(() => setQuery({ q: searchText(search) || null }), 300);
   const searchRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -370,7 +370,7 @@ export function TicketList() {
       />
       <TicketTable
         selection={selection}
-        page={tickets}
+        page={tickets ?? (list.error ? NO_TICKETS : undefined)}
         href={(number) => `/admin/tickets/${number}`}
         caption={
           direction === "ASC"

@@ -3,7 +3,8 @@ import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { Pager, usePages } from "../../../components/pager";
 import { useListShortcuts } from "../../../components/shortcuts";
-import { TicketTable, useLiveTickets } from "../../../components/ticket-table";
+import { NO_TICKETS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
+import { searchText } from "../../../list-query";
 import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
@@ -22,7 +23,7 @@ const MyTicketsDocument = graphql(`
 export function MyTickets() {
   useTitle(t("My Tickets"));
   const { query, path, route } = useLocation();
-  const searching = query.q?.trim() ?? "";
+  const searching = searchText(query.q);
   const pages = usePages(searching);
   const list = useQuery(MyTicketsDocument, {
     first: PAGE_SIZE,
@@ -36,7 +37,7 @@ export function MyTickets() {
   const tickets = list.data?.tickets;
   const [search, setSearch] = useState(query.q ?? "");
   const pushSearch = useDebounced(() => {
-    const text = search.trim();
+    const text = searchText(search);
     route(text ? `${path}?q=${encodeURIComponent(text)}` : path, true);
   }, 300);
   return (
@@ -72,7 +73,7 @@ export function MyTickets() {
         </p>
       ) : (
         <TicketTable
-          page={tickets}
+          page={tickets ?? (list.error ? NO_TICKETS : undefined)}
           columns={["number", "subject", "department", "status", "priority", "lastActivity"]}
           href={(number) => `/client/tickets/${number}`}
           caption={searching ? t("Your tickets matching the search") : t("Your tickets, most recently updated first")}
