@@ -16,7 +16,6 @@ candidate walk ``search_candidates``'s (tuned by the constants here) and the hig
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any
