@@ -186,8 +186,10 @@ SEND_WAIT = 15.0
 async def sends_finished(timeout: float = SEND_WAIT) -> None:  # noqa: ASYNC109
     """Wait (bounded) until the mails being sent are sent and recorded, also those whose job
     was cancelled."""
-    if _SENDING:
-        await asyncio.wait(list(_SENDING), timeout=timeout)
+    loop = asyncio.get_running_loop()
+    sending = [s for s in _SENDING if s.get_loop() is loop]
+    if sending:
+        await asyncio.wait(sending, timeout=timeout)
 
 
 def _sent(sending: asyncio.Future[tuple[str, float | None]]) -> None:
