@@ -31,7 +31,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types.unset import UNSET
 
-from app.auth.credentials import SESSION_COOKIE, actor_from_secret, bearer_from_header
+from app.auth.credentials import (
+    SESSION_COOKIE,
+    actor_and_generation,
+    actor_from_secret,
+    bearer_from_header,
+)
 from app.live.connections import LiveConnection
 from app.live.prepared import current_operation
 from app.live.runtime import LiveUpdates
@@ -39,6 +44,7 @@ from app.models import MessageSource
 from app.multipart import MalformedMultipart, place_files
 from app.routes.web import graphiql_response
 from app.schema.core.context import Context
+from app.schema.core.loaders import Loaders
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
@@ -163,17 +169,22 @@ class HelpdeskGraphQL(GraphQL[Context, None]):
         state = self.app_state
         source = MessageSource.WEB
         actor = None
+        loaders = Loaders()
         if not isinstance(request, WebSocket):  # a socket authenticates in on_ws_connect
             secret = bearer_from_header(request.headers.get("authorization"))
             if secret is None:
                 secret = request.cookies.get(SESSION_COOKIE)
             elif secret.startswith("hdt_"):
                 source = MessageSource.API
-            actor = await actor_from_secret(secret)
+            actor, generation = await actor_and_generation(secret)
+            # A request (never a socket's events) may read the directory this app keeps,
+            # under the generation read for its token (a query only: see the executor).
+            loaders = Loaders(directory=state.directory, generation=generation)
         return Context(
             settings=state.settings,
             redis=state.redis,
             actor=actor,
+            loaders=loaders,
             request=request,
             response=response if isinstance(response, Response) else None,
             request_id=request.scope.get("state", {}).get("request_id", "-"),

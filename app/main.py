@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -30,6 +30,7 @@ from app.infra.redis import lazy_arq_pool, redis_client, redis_url
 from app.live.runtime import LiveUpdates
 from app.routes import all_routes
 from app.security_headers import SecurityHeaders
+from app.services.directory_cache import DirectoryCache
 from app.workers.queue import ArqJobQueue
 
 log = logging.getLogger("app")
@@ -44,6 +45,8 @@ class AppState:
     hub: Hub
     jobs: ArqJobQueue | None
     live: LiveUpdates
+    # Departments and users kept in this app for read requests (app.services.directory_cache).
+    directory: DirectoryCache = field(default_factory=DirectoryCache)
 
 
 class RequestIdMiddleware:

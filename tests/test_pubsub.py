@@ -158,6 +158,25 @@ async def test_redis_outage_resyncs_subscribers(
         assert await numsub(redis_server.url, "ticket:7") == 2  # one per hub
 
 
+async def test_a_publish_after_redis_came_back_ends_the_readers_wait(
+    redis_server: RedisServer,
+) -> None:
+    """What is published after Redis comes back and before the reader subscribes again reaches
+    nobody here; the subscribers learn it from the resync. A publish that goes through shows
+    Redis is back: the reader stops waiting out its backoff (a minute here) and resyncs now."""
+    backend = ResilientRedisBackend(
+        redis_server.url, timeout=1.0, backoff_initial=60.0, backoff_max=60.0
+    )
+    async with Hub(backend=backend) as hub, hub.subscribe("ticket:3") as sub:
+        await asyncio.to_thread(redis_server.stop)
+        await wait_until(lambda: not hub.healthy)  # the reader waits 30-60 s to reconnect
+        await asyncio.to_thread(redis_server.start)
+        await hub.publish("ticket:3", "while the reader waited")  # reaches nobody
+        assert await receive(sub) == Resync("ticket:3", "reconnected")
+        await hub.publish("ticket:3", "after")
+        assert await receive(sub) == Event("ticket:3", "after")
+
+
 async def test_unresponsive_redis_is_detected_and_resynced(redis_server: RedisServer) -> None:
     """A hung Redis (connection open, no replies) is caught by the PING health check."""
     backend = ResilientRedisBackend(

@@ -52,8 +52,15 @@ def forget_cached_actors() -> None:
 
 
 async def actor_from_secret(secret: str | None) -> Actor | None:
+    return (await actor_and_generation(secret))[0]
+
+
+async def actor_and_generation(secret: str | None) -> tuple[Actor | None, bytes | None]:
+    """The actor ``secret`` resolves to, and the actor generation read for it (None when Redis
+    did not answer, or none was read): what a request's directory reads may be kept under
+    (``app.services.directory_cache``)."""
     if not secret or len(secret) > 200 or not secret.isascii():
-        return None
+        return None, None
     # The generation is read before the database: a change that commits in between leaves the
     # entry under the old generation, which the next request finds replaced.
     generation = await actor_generation.current()
@@ -66,18 +73,18 @@ async def actor_from_secret(secret: str | None) -> Actor | None:
             and time.monotonic() - cached.stored < MAX_AGE
             and (cached.expires_at is None or cached.expires_at > now())
         ):
-            return cached.actor
+            return cached.actor, generation
     record = await resolve_token(secret)
     if record is None:
         _actors.pop(key, None)
-        return None
+        return None, generation
     actor = await actor_for(record.user, token_id=record.id)
     if generation is not None:
         _actors.pop(key, None)
         while len(_actors) >= MAX_ENTRIES:
             del _actors[next(iter(_actors))]
         _actors[key] = _Cached(generation, actor, record.expires_at, time.monotonic())
-    return actor
+    return actor, generation
 
 
 def presented_secret(connection: HTTPConnection) -> str | None:

@@ -270,6 +270,12 @@ def user_scope(actor: Actor | None) -> Q:
     )
 
 
+def sees_every_user(actor: Actor | None) -> bool:
+    """Whether ``user_scope`` is everyone for ``actor`` (then every such viewer's page of the
+    user list is the same page)."""
+    return actor is not None and actor.is_admin
+
+
 def can_see_email(actor: Actor | None, user_id: int) -> bool:
     """A user's email address: staff, and the user themselves."""
     return actor is not None and (actor.is_staff or actor.user_id == user_id)

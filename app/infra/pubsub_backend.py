@@ -32,6 +32,8 @@ _CONNECTION_ERRORS = (RedisError, OSError, TimeoutError)
 # A pending confirmation is either a future (a subscribe() call waiting for Redis to
 # acknowledge) or this marker (a channel re-subscribed after a reconnect: resync on ack).
 _RESYNC: Literal["resync"] = "resync"
+# Seconds a reconnect waits at least, even once a publish showed that Redis is back.
+_WAKE_FLOOR = 0.1
 
 
 class PubSubUnavailable(Exception):
@@ -134,6 +136,10 @@ class ResilientRedisBackend(BroadcastBackend):
         self._queue: asyncio.Queue[Event] = asyncio.Queue(queue_maxsize)
         self._reader: asyncio.Task[None] | None = None
         self._healthy = False
+        # Set by a publish that went through while the reader waits to reconnect: Redis is
+        # back, and whatever is published before the reader subscribes again reaches nobody
+        # here, so it stops waiting out its backoff.
+        self._redis_back = asyncio.Event()
         self.reconnects = 0  # successful reconnects after a loss
         self.failed_attempts = 0  # reconnect attempts that failed
 
@@ -206,6 +212,8 @@ class ResilientRedisBackend(BroadcastBackend):
             raise PublishUnavailable(
                 f"cannot publish to {channel!r} on {redact_url(self._url)}: {_describe(exc)}"
             ) from exc
+        if self._pubsub is None:
+            self._redis_back.set()
 
     async def next_published(self) -> Event:
         return await self._queue.get()
@@ -269,7 +277,7 @@ class ResilientRedisBackend(BroadcastBackend):
                     self.failed_attempts += 1
                     logger.warning("Redis pub/sub reconnect failed (%s); retrying", _describe(exc))
                     await self._teardown()
-                    await asyncio.sleep(self._backoff(attempt))
+                    await self._pause(self._backoff(attempt))
                     attempt += 1
                     continue
                 self.reconnects += 1
@@ -288,8 +296,18 @@ class ResilientRedisBackend(BroadcastBackend):
             await self._teardown()
             if loop.time() - started >= self._backoff_max:
                 attempt = 0  # the connection was stable: start the backoff afresh
-            await asyncio.sleep(self._backoff(attempt))
+            await self._pause(self._backoff(attempt))
             attempt += 1
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before the next reconnect, or less once a publish goes through (but
+        at least ``_WAKE_FLOOR``, so that a Redis that takes publishes and refuses the
+        subscription is not asked in a tight loop)."""
+        self._redis_back.clear()
+        floor = min(seconds, _WAKE_FLOOR)
+        await asyncio.sleep(floor)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._redis_back.wait(), seconds - floor)
 
     async def _read(self, pubsub: _StrictPubSub) -> None:
         ping_outstanding = False

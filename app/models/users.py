@@ -4,6 +4,7 @@ from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.signals import Signals
 
 from app.models.enums import Role, TokenKind
 
@@ -102,3 +103,38 @@ class Setting(Model):
 
     class Meta:
         table = "settings"
+
+
+# --- Every save or delete of a user or a department bumps the actor generation ---
+# What tokens resolve to and what each process keeps of users and departments
+# (``app.services.directory_cache``) are kept under that generation; a write outside a
+# transaction bumps before its ``save`` returns, one inside bumps as the transaction commits.
+# (Query-set ``update``s send no signal: the services that use them on users bump themselves.)
+
+
+async def _bump(using_db: object) -> None:
+    from tortoise.backends.base.client import TransactionalDBClient
+
+    from app.infra import actor_generation
+
+    if actor_generation.configured() is None:
+        return
+    if isinstance(using_db, TransactionalDBClient) and not using_db._finalized:
+        actor_generation.bump_after_commit(using_db)
+    else:
+        await actor_generation.bump()
+
+
+async def _saved(
+    sender: type[Model], instance: Model, created: bool, using_db: object, update_fields: Any
+) -> None:
+    await _bump(using_db)
+
+
+async def _deleted(sender: type[Model], instance: Model, using_db: object) -> None:
+    await _bump(using_db)
+
+
+for _model in (User, Department):
+    _model.register_listener(Signals.post_save, _saved)
+    _model.register_listener(Signals.post_delete, _deleted)

@@ -55,7 +55,7 @@ class DirectoryQueries:
         after: str | None = None,
     ) -> UserConnection:
         key = pagination.decode_cursor(after, "user")
-        rows, has_next = await directory.list_users(
+        rows, has_next = await info.context.loaders.list_users(
             actor=info.context.actor,
             role=role,
             department_id=optional_id(department_id, "departmentId"),

@@ -23,6 +23,7 @@ from app.errors import PermissionDenied, ValidationFailed
 from app.events import AccountMail, emit_account_mail, emit_session_change
 from app.events.signals import AccountMailKind
 from app.i18n import N_, from_accept_language
+from app.infra import actor_generation
 from app.infra.clock import now
 from app.models import Role, User
 from app.services.audit import record_account
@@ -134,6 +135,7 @@ async def sign_up(
                     .using_db(connection)
                     .update(name=name, password_hash=password_hash)
                 )
+                actor_generation.bump_after_commit(connection)  # the user's row changed
                 kind = "verify"
             elif user.active:
                 kind = "signup_exists"
@@ -166,5 +168,6 @@ async def verify_email(*, settings: Settings, token: str) -> User:
         await record_account(
             connection, user_id=user.id, actor=None, field="emailVerified", new="true"
         )
+        actor_generation.bump_after_commit(connection)  # the user's row changed
     user.email_verified = True
     return user

@@ -22,7 +22,7 @@ from app.errors import (
 )
 from app.events import emit_session_change
 from app.i18n import Msg
-from app.infra import db, metrics
+from app.infra import actor_generation, db, metrics
 from app.infra.clock import now
 from app.models import AuthToken, TokenKind, User
 from app.services.directory import normalise_email
@@ -103,6 +103,7 @@ async def change_password(
     password_hash = await hash_password_async(new)
     async with in_transaction() as connection:
         await User.filter(id=user.id).using_db(connection).update(password_hash=password_hash)
+        actor_generation.bump_after_commit(connection)  # the user's row changed
         revoked = await revoke_tokens(
             user.id, kinds=(TokenKind.SESSION,), keep=actor.token_id, using_db=connection
         )

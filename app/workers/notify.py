@@ -27,6 +27,7 @@ from app.mail.outbound import records
 from app.mail.outbound.compose import compose
 from app.mail.outbound.content import PlannedMail, plan_for
 from app.mail.outbound.send import SendFailure, SmtpPool
+from app.models import OutboundMail
 from app.workers.queue import NOTIFY_JOB
 from app.workers.timeouts import JOB_TIMEOUT_SECONDS
 
@@ -156,13 +157,56 @@ async def deliver(
     target: SmtpPool | SmtpConfigError,
     settings: Settings,
 ) -> tuple[str, float | None]:
-    """Send one planned mail unless it was already; returns (outcome, retry delay or None)."""
+    """Send one planned mail unless it was already; returns (outcome, retry delay or None).
+
+    Once claimed, the mail is sent and its outcome recorded even if the job is cancelled
+    meanwhile: the worker cancels its running jobs when Redis goes away
+    (``app.workers.serve``), and a cancel between the SMTP server's "250" and the SENT mark
+    left the row claimed, so the job's rerun sent the mail again once the lease ran out.
+    """
     claimed = await records.claim_new_or_existing(mail, ticket_id=ticket_id)
     if claimed.row is None:
         if claimed.retry_in is not None:
             return "in flight elsewhere", claimed.retry_in
         return "already done", None
-    row = claimed.row
+    sending = asyncio.ensure_future(
+        _send_and_record(mail, claimed.row, target=target, settings=settings)
+    )
+    _SENDING.add(sending)
+    sending.add_done_callback(_sent)
+    return await asyncio.shield(sending)
+
+
+_SENDING: set[asyncio.Future[tuple[str, float | None]]] = set()
+"""Sends under way (kept referenced until done, also when their job was cancelled)."""
+SEND_WAIT = 15.0
+"""How long a worker's shutdown waits for the mails being sent (the SMTP timeout bounds each)."""
+
+
+async def sends_finished(timeout: float = SEND_WAIT) -> None:  # noqa: ASYNC109
+    """Wait (bounded) until the mails being sent are sent and recorded, also those whose job
+    was cancelled."""
+    loop = asyncio.get_running_loop()
+    sending = [s for s in _SENDING if s.get_loop() is loop]
+    if sending:
+        await asyncio.wait(sending, timeout=timeout)
+
+
+def _sent(sending: asyncio.Future[tuple[str, float | None]]) -> None:
+    _SENDING.discard(sending)
+    if not sending.cancelled() and sending.exception() is not None:
+        # Its job raised it too, unless the job was cancelled meanwhile (then the row stays
+        # claimed, and a rerun takes it after the lease).
+        log.debug("a mail's send failed: %r", sending.exception())
+
+
+async def _send_and_record(
+    mail: PlannedMail,
+    row: OutboundMail,
+    *,
+    target: SmtpPool | SmtpConfigError,
+    settings: Settings,
+) -> tuple[str, float | None]:
     try:
         if isinstance(target, SmtpConfigError):
             raise SendFailure(transient=True, error=f"bad SMTP_URL: {target}")

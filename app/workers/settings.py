@@ -36,6 +36,7 @@ async def startup(ctx: dict[str, Any], settings: Settings, *, owns_process: bool
 
 
 async def shutdown(ctx: dict[str, Any], *, owns_process: bool = True) -> None:
+    await notify.sends_finished()  # mails on their way, also of jobs cancelled, are recorded
     await notify.close_smtp_pools()
     if not owns_process:
         return

@@ -103,3 +103,47 @@ async def test_staff_taken_out_of_a_department_on_one_server_lose_its_tickets_on
     for person in (world.admin,):
         kept = await ask(b.base, TICKET, person.token, variables)
         assert kept["data"]["ticket"]["number"] == ticket.number
+
+
+DIRECTORY = (
+    "{ departments { name } users(role: STAFF) { edges { node { name active } } } me { name } }"
+)
+UPDATE_DEPARTMENT = """
+mutation($input: UpdateDepartmentInput!) { updateDepartment(input: $input) {
+  __typename ... on Error { message code } } }
+"""
+
+
+async def test_departments_and_users_kept_by_one_server_are_read_again_after_a_change_on_another(
+    start, world
+):
+    """Each server keeps departments and users (app.services.directory_cache) under the same
+    generation as the actors: a rename or a deactivation on A shows on B's next request."""
+    a, b = await two_servers(start)
+    admin = world.admin.token
+
+    def names(data: dict[str, Any]) -> tuple[list[str], dict[str, bool], str]:
+        staff = {e["node"]["name"]: e["node"]["active"] for e in data["users"]["edges"]}
+        return [d["name"] for d in data["departments"]], staff, data["me"]["name"]
+
+    for _ in range(2):  # B has read (and kept) them
+        seen = names((await ask(b.base, DIRECTORY, admin))["data"])
+        assert seen == (
+            ["Billing", "Support"],
+            {"Xavier Staff": True, "Yolanda Staff": True},
+            "Ada Admin",
+        )
+    changes: list[tuple[str, dict[str, Any]]] = [
+        (UPDATE_DEPARTMENT, {"id": str(world.dept_x.id), "name": "Helpdesk"}),
+        (UPDATE_USER, {"id": str(world.staff_x.id), "name": "Xavier Renamed"}),
+        (UPDATE_USER, {"id": str(world.staff_y.id), "active": False}),
+        (UPDATE_USER, {"id": str(world.admin.id), "name": "Ada Renamed"}),
+    ]
+    for query, values in changes:
+        done = await ask(a.base, query, admin, {"input": values})
+        assert next(iter(done["data"].values()))["__typename"] in ("User", "Department"), done
+    assert names((await ask(b.base, DIRECTORY, admin))["data"]) == (
+        ["Billing", "Helpdesk"],
+        {"Xavier Renamed": True, "Yolanda Staff": False},
+        "Ada Renamed",
+    )

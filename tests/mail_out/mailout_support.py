@@ -64,6 +64,7 @@ class SmtpServer:
     slow: float = 0.0  # seconds each RCPT takes
     gate: asyncio.Event | None = None  # when given, RCPT waits until it is set
     waiting: int = 0  # RCPTs waiting at the gate
+    answer_gate: asyncio.Event | None = None  # when given, a mail taken waits for it to be answered
     tls: bool = False
     implicit_tls: bool = False
     login: tuple[str, str] | None = None
@@ -106,6 +107,8 @@ class SmtpServer:
                 Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
             )
             self._arrived.notify_all()
+        if self.answer_gate is not None:
+            await self.answer_gate.wait()  # taken, its "250" not said yet
         return "250 Message accepted"
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any):

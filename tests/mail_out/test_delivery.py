@@ -12,10 +12,10 @@ from mailout_support import SmtpServer, deliver
 
 from app.config import get_settings
 from app.infra.clock import clock
-from app.mail.outbound.records import MAX_ATTEMPTS, RETRY_DELAYS
+from app.mail.outbound.records import LEASE, MAX_ATTEMPTS, RETRY_DELAYS
 from app.models import OutboundMail, OutboundStatus
 from app.services import directory, messages, tickets
-from app.workers.notify import notify_event
+from app.workers.notify import notify_event, sends_finished
 
 
 async def open_ticket(client, department, subject="Printer on fire"):
@@ -56,6 +56,29 @@ async def test_two_copies_of_a_job_running_at_once_send_each_mail_once(
         assert isinstance(run, Retry | str), run
     assert await notify_event(job_ctx, event.to_json()) == "2 already done"
     assert len(smtp.received) == 2
+
+
+async def test_a_job_cancelled_while_the_server_answers_its_mail_does_not_send_it_again(
+    world, smtp, recorder, job_ctx, frozen_clock
+):
+    """The worker cancels its running jobs when Redis goes away (``app.workers.serve``) and arq
+    runs them again. A job cancelled after the SMTP server took its mails, before it had
+    answered "250", must still record them as sent: else the rerun, once the lease is over,
+    mails the client a second time."""
+    await open_ticket(world.client_a, world.dept_x)
+    [event] = await recorder.take()
+    smtp.answer_gate = asyncio.Event()
+    job = asyncio.create_task(notify_event(job_ctx, event.to_json()))
+    await smtp.wait_for(2)  # both mails taken; the server has not answered yet
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    smtp.answer_gate.set()
+    await sends_finished()
+    clock.advance(LEASE + timedelta(seconds=1))  # a claim left behind would be free now
+    assert await notify_event(job_ctx, event.to_json()) == "2 already done"
+    assert len(smtp.received) == 2
+    assert await OutboundMail.filter(status=OutboundStatus.SENT).count() == 2
 
 
 async def test_smtp_down_retries_on_the_schedule_and_nothing_is_lost(

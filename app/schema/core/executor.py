@@ -26,7 +26,7 @@ import inspect
 from collections.abc import Hashable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLObjectType
+from graphql import ExecutionResult, GraphQLObjectType, OperationType
 from graphql.execution.collect_fields import CollectedFields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -66,7 +66,10 @@ class HelpdeskExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         # Every resolver of this execution runs in this task or a task created from it.
-        current_loaders.set(getattr(self.context_value, "loaders", None))
+        loaders = getattr(self.context_value, "loaders", None)
+        current_loaders.set(loaders)
+        if loaders is not None:  # only a query reads the process's kept directory
+            loaders.for_operation(self.operation.operation is OperationType.QUERY)
         settings = getattr(self.context_value, "settings", None)
         if settings is not None:
             current_public_url.set(settings.public_url)

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
+from app.auth.actor import Actor
 from app.models import (
     Attachment,
     Contact,
     Department,
     Message,
+    Role,
     Tag,
     Ticket,
     TicketRating,
@@ -21,7 +23,8 @@ from app.models import (
 )
 from app.services.ccs import followers_of
 from app.services.contacts import of_tickets as ccs_of
-from app.services.directory import every_department
+from app.services.directory import UserPosition, every_department, list_users
+from app.services.directory_cache import DirectoryCache
 from app.services.ratings import current_ratings
 from app.services.rows import models_of
 from app.services.tags import tags_of
@@ -62,7 +65,13 @@ async def _attachments(message_ids: Sequence[int]) -> list[list[Attachment]]:
 
 @dataclass
 class Loaders:
-    users: DataLoader[int, User | None] = field(default_factory=lambda: DataLoader(_users))
+    # This app's departments and users kept in the process, and the actor generation this
+    # request read (an HTTP request's; None for a socket's events); used only once the
+    # executor has said the operation is a query (``for_operation``).
+    directory: DirectoryCache | None = None
+    generation: bytes | None = None
+    _query: bool = field(default=False, init=False, repr=False)
+    users: DataLoader[int, User | None] = field(init=False)
     departments: DataLoader[int, Department | None] = field(init=False)
     tickets: DataLoader[int, Ticket | None] = field(default_factory=lambda: DataLoader(_tickets))
     messages: DataLoader[int, Message | None] = field(default_factory=lambda: DataLoader(_messages))
@@ -88,13 +97,55 @@ class Loaders:
 
     def __post_init__(self) -> None:
         self.departments = DataLoader(self._departments_by_id)
+        self.users = DataLoader(self._users_by_id)
+
+    def kept(self) -> tuple[DirectoryCache, bytes] | None:
+        """The process's directory cache and this request's generation, if it may use them."""
+        if not self._query or self.directory is None or self.generation is None:
+            return None
+        return self.directory, self.generation
+
+    def for_operation(self, query: bool) -> None:
+        """Only a query reads departments and users from the process's cache: a mutation's
+        answer must show its own change (made after this request read the generation), and a
+        subscription lives on past it."""
+        self._query = query
 
     def every_department(self) -> asyncio.Future[list[Department]]:
         """Every department by name, read once per request however often it is asked for (a
         ticket page's departments, move targets and its ticket's department)."""
         if self._every_department is None:
-            self._every_department = asyncio.ensure_future(every_department())
+            kept = self.kept()
+            self._every_department = asyncio.ensure_future(
+                every_department() if kept is None else kept[0].every_department(kept[1])
+            )
         return self._every_department
+
+    async def list_users(
+        self,
+        *,
+        actor: Actor | None,
+        role: Role | None,
+        department_id: int | None,
+        first: int,
+        after: UserPosition | None,
+    ) -> tuple[list[User], bool]:
+        """``directory.list_users``, through the process's cache when this request may use it."""
+        kept = self.kept()
+        if kept is None:
+            return await list_users(
+                actor=actor, role=role, department_id=department_id, first=first, after=after
+            )
+        return await kept[0].list_users(
+            kept[1], actor=actor, role=role, department_id=department_id, first=first, after=after
+        )
+
+    async def _users_by_id(self, ids: Sequence[int]) -> list[User | None]:
+        kept = self.kept()
+        if kept is None:
+            return await _users(ids)
+        found = await kept[0].users(kept[1], ids)
+        return [found.get(i) for i in ids]
 
     async def _departments_by_id(self, ids: Sequence[int]) -> list[Department | None]:
         # Answered from every department when this request has read them (or is reading).
