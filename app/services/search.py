@@ -498,19 +498,21 @@ async def _candidates(
     conn = connections.get("default")
     found: dict[Term, tuple[bool, set[int]]] = {}
     # The rarest first, as the statistics say (then the longest: a longer word is rarer, a
-    # phrase rarer still). Once each group has a term walked, a more common one's walk would
-    # only find more of the tickets the search may stop at anyway; without statistics, a
-    # term whose every candidate is known and few enough must be found first.
+    # phrase rarer still). Once each group has a term walked to its end, a more common one's
+    # walk would only find more of the tickets the search may stop at anyway; without
+    # statistics, a term whose every candidate is known and few enough must be found first.
     terms = sorted(
         dict.fromkeys(t for g in groups for t in g.positive),
         key=lambda t: (shares.get(t, 0.0), -len(t.text)),
     )
     estimated = any(shares.values())
     for term in terms:
+        # A term walked to its end settles its group: every ticket of the group has it. One
+        # that stopped at its bound does not (the statistics are of messages only: a word in
+        # every subject and no message looks rarest), so the next rarest is walked too.
         if all(
             any(
-                t in found
-                and (estimated or (not found[t][0] and len(found[t][1]) <= TERMS_CHECKED))
+                t in found and not found[t][0] and (estimated or len(found[t][1]) <= TERMS_CHECKED)
                 for t in g.positive
             )
             for g in groups
