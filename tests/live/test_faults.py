@@ -236,63 +236,85 @@ async def test_replies_while_redis_is_killed_twice_are_all_mailed_once_and_heard
 
     stop = asyncio.Event()
     listener = asyncio.create_task(listen(stop))
-    await wait_live(server.base, subscriptions=1)
-    async with httpx.AsyncClient(timeout=30) as http:
-        for index in range(count):
-            if index in (60, 130):
-                # The subscriber heard every reply while it was connected: since the start
-                # before the first outage; before the second, every reply from the first it
-                # heard after Redis came back (when it had reconnected; what it missed before
-                # that is covered by a resync, checked at the end).
-                await until(
-                    lambda index=index: _heard_all_since(heard, posted, 0 if index == 60 else 80),
-                    30,
-                    lambda: f"heard {len(heard)} of {len(posted)}",
+    try:
+        await wait_live(server.base, subscriptions=1)
+        async with httpx.AsyncClient(timeout=30) as http:
+            for index in range(count):
+                if index in (60, 130):
+                    # The subscriber heard every reply while it was connected: since the start
+                    # before the first outage; before the second, every reply from the first it
+                    # heard after Redis came back (when it had reconnected; what it missed before
+                    # that is covered by a resync, checked at the end).
+                    await until(
+                        lambda index=index: _heard_all_since(
+                            heard, posted, 0 if index == 60 else 80
+                        ),
+                        30,
+                        lambda: f"heard {len(heard)} of {len(posted)}",
+                    )
+                    await asyncio.to_thread(private_redis.stop, kill=True)
+                if index in (80, 150):
+                    await asyncio.to_thread(private_redis.start)
+                if index in (105, 175):
+                    # The 25 replies since Redis came back may all have gone out before the server's
+                    # pub/sub was subscribed again (its reconnect backoff reaches 5 s; 50 replies
+                    # took 1.6 s): the subscriber, told to resync (4205), must be subscribed again
+                    # before the rest, or the check at 130 finds nothing posted after its return.
+                    outage = 1 if index == 105 else 2
+                    await until(
+                        lambda outage=outage: _at(resyncs, outage),
+                        30,
+                        lambda outage=outage: f"no resync after outage {outage}: {resyncs} in all",
+                    )
+                    await wait_live(server.base, subscriptions=1)
+                body = f"[reply {index}]"
+                response = await http.post(
+                    f"{server.base}/graphql",
+                    json={
+                        "query": REPLY,
+                        "variables": {"n": tickets[index % 10].number, "body": body},
+                    },
+                    headers={"Authorization": f"Bearer {world.staff_x.token}"},
                 )
-                await asyncio.to_thread(private_redis.stop, kill=True)
-            if index in (80, 150):
-                await asyncio.to_thread(private_redis.start)
-            if index in (105, 175):
-                # The 25 replies since Redis came back may all have gone out before the server's
-                # pub/sub was subscribed again (its reconnect backoff reaches 5 s; 50 replies
-                # took 1.6 s): the subscriber, told to resync (4205), must be subscribed again
-                # before the rest, or the check at 130 finds nothing posted after its return.
-                outage = 1 if index == 105 else 2
-                await until(
-                    lambda outage=outage: _at(resyncs, outage),
-                    30,
-                    lambda outage=outage: f"no resync after outage {outage}: {resyncs} in all",
+                assert response.json()["data"]["replyToTicket"]["__typename"] == "Message", (
+                    response.text
                 )
-                await wait_live(server.base, subscriptions=1)
-            body = f"[reply {index}]"
-            response = await http.post(
-                f"{server.base}/graphql",
-                json={"query": REPLY, "variables": {"n": tickets[index % 10].number, "body": body}},
-                headers={"Authorization": f"Bearer {world.staff_x.token}"},
-            )
-            assert response.json()["data"]["replyToTicket"]["__typename"] == "Message", (
-                response.text
-            )
-            posted.append(body)
+                posted.append(body)
 
-    def mailed_replies() -> Counter[str]:
-        """How often each reply reached the client by mail."""
-        texts = [r.part("plain") for r in sink.to("alice@example.com")]
-        return Counter(body for body in [*posted, "[last]"] for text in texts if body in text)
+        def mailed_replies() -> Counter[str]:
+            """How often each reply reached the client by mail."""
+            texts = [r.part("plain") for r in sink.to("alice@example.com")]
+            return Counter(body for body in [*posted, "[last]"] for text in texts if body in text)
 
-    async def all_mailed() -> bool:
-        return len(mailed_replies()) >= count
+        async def all_mailed() -> bool:
+            return len(mailed_replies()) >= count
 
-    async def all_mailed_and_last() -> bool:
-        return len(mailed_replies()) >= count + 1
+        async def all_mailed_and_last() -> bool:
+            return len(mailed_replies()) >= count + 1
 
-    await until(all_mailed, 120, lambda: f"{len(sink.received)} mailed; {worker.log_tail()}")
-    # The subscriber, connected again, hears what happens now.
-    await wait_live(server.base, subscriptions=1)
-    await messages.reply_to_ticket(
-        actor=world.staff_x.actor, number=tickets[0].number, body="[last]", settings=get_settings()
-    )
-    await until(lambda: _heard_all(heard, ["[last]"]), 30, lambda: f"heard {len(heard)}")
+        try:
+            await until(all_mailed, 120, lambda: f"{len(sink.received)} mailed")
+        except AssertionError as exc:
+            missing = [body for body in posted if body not in mailed_replies()]
+            report = await _why_not_mailed(missing, private_redis.url)
+            raise AssertionError(
+                f"{exc}\n{report}\n-- server --\n{server.log_tail(60)}"
+                f"\n-- worker --\n{worker.log_tail(60)}"
+            ) from None
+        # The subscriber, connected again, hears what happens now.
+        await wait_live(server.base, subscriptions=1)
+        await messages.reply_to_ticket(
+            actor=world.staff_x.actor,
+            number=tickets[0].number,
+            body="[last]",
+            settings=get_settings(),
+        )
+        await until(lambda: _heard_all(heard, ["[last]"]), 30, lambda: f"heard {len(heard)}")
+    except BaseException:
+        # The listener ends with this test: its failure is not left to surface in a later one.
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        raise
     stop.set()
     await listener
     await until(all_mailed_and_last, 60, worker.log_tail)
@@ -305,6 +327,38 @@ async def test_replies_while_redis_is_killed_twice_are_all_mailed_once_and_heard
     assert not missed or resyncs > 0, missed
     assert worker.alive(), worker.log_tail()
     assert worker.log.read_text().count("Redis is away") <= 2  # once per outage, no more
+
+
+async def _why_not_mailed(bodies: list[str], redis_url: str) -> str:
+    """For a failed wait: where each reply not mailed stands (its outbox row, its delivery
+    records) and what the queue holds."""
+    lines = [f"not mailed: {bodies}"]
+    for body in bodies[:10]:
+        message = await Message.filter(body=body).first()
+        if message is None:
+            lines.append(f"{body}: no message")
+            continue
+        rows = [
+            row
+            for row in await OutboxEvent.filter(channel=TICKETS_CHANNEL).order_by("id")
+            if TicketEvent.from_json(row.payload).message == message.id
+        ]
+        outbox = [(r.id, r.created_at, r.sent_at, r.handled_at, r.hold_until_ms) for r in rows]
+        mails = await OutboundMail.filter(dedupe_key__contains=f":m{message.id}:").values_list(
+            "dedupe_key", "status", "attempts", "next_attempt_at", "last_error"
+        )
+        lines.append(f"{body}: message {message.id}; outbox {outbox}; mails {mails}")
+    client = Redis.from_url(redis_url)
+    try:
+        queued = await client.zrange(QUEUE, 0, -1, withscores=True)
+        keys = sorted(k.decode() for k in await client.keys("arq:*"))
+    except Exception as exc:  # a diagnosis: say what failed
+        queued, keys = [], [f"Redis: {exc!r}"]
+    finally:
+        await client.aclose()
+    lines.append(f"queue: {queued[:40]}")
+    lines.append(f"arq keys: {keys[:80]}")
+    return "\n".join(lines)
 
 
 async def _at(count: int, least: int) -> bool:
