@@ -4,10 +4,13 @@ merged-ticket note reads as two sentences."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.async_api import Page, expect
 
 from app.config import get_settings
+from app.infra.clock import clock
 from app.models import Role, TicketPriority, User
 from app.services import merge, saved_views, sla_admin, tags, tickets
 from app.services.ticket_list import TicketFilter
@@ -199,3 +202,45 @@ async def test_the_merged_note_has_a_space_between_its_sentences(
     page = await open_as(world.client_a, f"/client/tickets/{mine.number}")
     note = page.locator("p.merged-note")
     await expect(note).to_contain_text(expected)
+
+
+@pytest.mark.parametrize(("width", "height"), DESKTOPS[:2])
+async def test_an_overdue_sla_countdown_in_german_takes_at_most_two_lines(
+    world: World, open_as: OpenAs, width: int, height: int
+) -> None:
+    """The German list: "Überschritten · 1 Std. 05 Min. überfällig" wrapped over three
+    or four lines in the SLA column; the state and the time now take one line each."""
+    await busy_list(world)
+    await sla_admin.set_policy(
+        actor=world.admin.actor,
+        department_id=world.dept_x.id,
+        priority=TicketPriority.MEDIUM,
+        terms=sla_admin.PolicyTerms(first_response_minutes=60, first_response_business=False),
+    )
+    # Opened 3 days, 23 hours and 59 minutes ago: the longest German text ("3 T. 22 h …").
+    clock.freeze(datetime.now(UTC) - timedelta(days=3, hours=23, minutes=59))
+    try:
+        overdue = (
+            await tickets.open_ticket(
+                actor=world.client_a.actor,
+                department_id=world.dept_x.id,
+                subject="Invoices missing",
+                body="All of March",
+                settings=get_settings(),
+            )
+        ).ticket
+    finally:
+        clock.unfreeze()
+    await User.filter(id=world.admin.id).update(language="de")
+    page = await open_as(world.admin, "/admin/tickets", width=width, height=height)
+    badge = page.locator(f'tr[data-number="{overdue.number}"] [data-sla]')
+    await expect(badge).to_have_attribute("data-sla", "BREACHED")
+    await expect(badge).to_contain_text("seit 3 T. 22 h")
+    lines = await badge.evaluate(
+        "b => Math.round(b.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(b).lineHeight))"
+    )
+    await screenshot(page, f"ticket-list-de-{width}")
+    assert lines <= 2, f"{await badge.inner_text()!r} takes {lines} lines"
+    wrap = await fits(page, ".table-wrap")
+    assert wrap["scroll"] <= wrap["client"], wrap

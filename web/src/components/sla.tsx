@@ -30,7 +30,7 @@ export const SLA_LABEL: Record<SlaState, string> = {
   NONE: tk("No SLA"),
 };
 
-/** "2d 3h", "1h 05m", "4m 05s" (the units from the catalogue: "4 Min. 05 Sek."). */
+/** "2d 3h", "1h 05m", "4m 05s" (the units from the catalogue: German "4 min 05 s", SI symbols, shorter in the list). */
 export function span(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(s / 86400);
@@ -86,7 +86,12 @@ export function SlaCountdown({
       aria-label={`${label ? `${label}: ` : ""}${t(SLA_LABEL[shown])}${time ? `, ${time}` : ""}`}
     >
       {t(SLA_LABEL[shown])}
-      {time && <span class="sla-time"> · {time}</span>}
+      {time && (
+        <>
+          <span class="sla-sep"> · </span>
+          <span class="sla-time">{time}</span>
+        </>
+      )}
     </span>
   );
 }
