@@ -297,8 +297,10 @@ async def test_replies_while_redis_is_killed_twice_are_all_mailed_once_and_heard
         except AssertionError as exc:
             missing = [body for body in posted if body not in mailed_replies()]
             report = await _why_not_mailed(missing, private_redis.url)
+            ended = listener.done() and not listener.cancelled() and listener.exception()
             raise AssertionError(
-                f"{exc}\n{report}\n-- server --\n{server.log_tail(60)}"
+                f"{exc}\n{report}\nlistener: {ended or 'running'}, heard {len(heard)}, "
+                f"resyncs {resyncs}\n-- server --\n{server.log_tail(60)}"
                 f"\n-- worker --\n{worker.log_tail(60)}"
             ) from None
         # The subscriber, connected again, hears what happens now.
