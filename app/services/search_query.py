@@ -44,7 +44,7 @@ class SearchQuery:
 
     @property
     def groups(self) -> tuple[Group, ...]:
-        return groups(self.text)
+        return groups(self.text, stop_words=STOP_WORDS.get(self.language, frozenset()))
 
     @property
     def any_text(self) -> str:
@@ -83,9 +83,27 @@ class Group:
     negative: tuple[Term, ...]
 
 
-def groups(text: str) -> tuple[Group, ...]:
+_ENGLISH_STOP_WORDS = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that
+    these those am is are was were be been being have has had having do does did doing a an the
+    and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now
+"""
+"""PostgreSQL's ``english`` stop words (Snowball's list): the words its text search leaves out of
+the index, left out of a search on either database ("invoice and vat")."""
+
+STOP_WORDS: dict[str, frozenset[str]] = {"english": frozenset(_ENGLISH_STOP_WORDS.split())}
+"""Words a search does not require, by ``SEARCH_LANGUAGE``: a word a ticket need not have,
+unless the search has no other word (then it is searched for as it is)."""
+
+
+def groups(text: str, *, stop_words: frozenset[str] = frozenset()) -> tuple[Group, ...]:
     """The search box's text as its groups of terms (a group without a positive term finds
-    nothing and is left out; so are terms with nothing searchable)."""
+    nothing and is left out; so are terms with nothing searchable). A single word in
+    ``stop_words`` is left out of a group that has another positive term."""
     found: list[tuple[list[Term], list[Term]]] = [([], [])]
     for raw in _TERM.findall(text):
         if raw.lower() == "or":
@@ -100,8 +118,16 @@ def groups(text: str) -> tuple[Group, ...]:
         term = Term(f'"{plain}"' if len(plain.split()) > 1 else plain, plain)
         (found[-1][1] if negated else found[-1][0]).append(term)
     return tuple(
-        Group(tuple(dict.fromkeys(pos)), tuple(dict.fromkeys(neg))) for pos, neg in found if pos
+        Group(tuple(dict.fromkeys(_without(pos, stop_words))), tuple(dict.fromkeys(neg)))
+        for pos, neg in found
+        if pos
     )
+
+
+def _without(terms: list[Term], stop_words: frozenset[str]) -> list[Term]:
+    """``terms`` but the single stop words, unless nothing else is left."""
+    kept = [t for t in terms if t.plain.lower() not in stop_words]
+    return kept or terms
 
 
 def parse(text: str | None, *, language: str, include_notes: bool) -> SearchQuery | None:
