@@ -26,6 +26,7 @@ from app.events import EventType, event_for
 from app.i18n import Msg
 from app.models import Contact, Ticket, TicketFollower, User
 from app.services import audit, contacts
+from app.services.rows import loaded, plan_of, rows_in
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 
@@ -140,7 +141,16 @@ async def still_following(ticket: Ticket, followers: Sequence[User]) -> list[Use
 async def followers_of(ticket_ids: Sequence[int]) -> list[list[User]]:
     """Each ticket's followers by name, for all of ``ticket_ids`` in one query."""
     grouped: dict[int, list[User]] = defaultdict(list)
-    links = await TicketFollower.filter(ticket_id__in=list(ticket_ids)).select_related("user")
-    for link in sorted(links, key=lambda row: (row.user.name.lower(), row.user_id)):
-        grouped[link.ticket_id].append(link.user)
+    columns, plan = plan_of(User)
+    rows = await rows_in(  # built once per number of tickets (the ticket page: one)
+        TicketFollower,
+        "followers of tickets",
+        lambda ids: TicketFollower.filter(ticket_id__in=ids).values_list(
+            "ticket_id", *(f"user__{column}" for column in columns)
+        ),
+        ticket_ids,
+    )
+    links = [(row[0], loaded(User, plan, row, 1, partial=False)) for row in rows]
+    for ticket_id, user in sorted(links, key=lambda link: (link[1].name.lower(), link[1].id)):
+        grouped[ticket_id].append(user)
     return [grouped[i] for i in ticket_ids]
