@@ -47,6 +47,13 @@ async def actor_for(user: User, token_id: int | None = None) -> Actor:
         department_ids = frozenset(
             await user.departments.all().values_list("id", flat=True)  # type: ignore[arg-type]
         )
+    return actor_with(user, department_ids, token_id)
+
+
+def actor_with(user: User, department_ids: frozenset[int], token_id: int | None = None) -> Actor:
+    """``user`` as an actor, their departments read already (staff's; none for others)."""
+    if user.role is not Role.STAFF:
+        department_ids = frozenset()
     return Actor(
         user_id=user.id,
         role=user.role,

@@ -78,6 +78,14 @@ def ticket_scope(actor: Actor | None) -> Q:
     return Q(department_id__in=list(actor.department_ids))
 
 
+def ticket_scope_key(actor: Actor | None) -> Hashable:
+    """Everything of ``actor`` that ``ticket_scope`` reads: two actors with the same key get
+    the same filter, so a statement built from one actor's scope may be kept for the other."""
+    if actor is None:
+        return None
+    return actor.role, actor.user_id if actor.is_client else None, actor.department_ids
+
+
 def can_view_ticket(actor: Actor | None, ticket: Ticket) -> bool:
     """In-memory twin of ``ticket_scope``; used per event without a database round trip."""
     return can_view_ticket_fields(actor, ticket.department_id, ticket.client_id)

@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from tortoise.exceptions import IntegrityError
 
 from app.auth import policy
-from app.auth.actor import Actor, actor_for
+from app.auth.actor import Actor, actor_with
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.events import EventType, event_for
 from app.i18n import Msg
-from app.models import Contact, Ticket, TicketFollower, User
+from app.models import Contact, Role, Ticket, TicketFollower, User
 from app.services import audit, contacts
+from app.services.rows import loaded, plan_of, rows_in
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 
@@ -127,9 +128,10 @@ async def still_following(ticket: Ticket, followers: Sequence[User]) -> list[Use
     """Of ``followers``, those who may still see ``ticket`` (active, and staff of its
     department or admins): someone moved out of the department keeps the row, so following
     resumes if they come back, but is neither mailed nor listed meanwhile."""
+    departments = await _departments_of_staff([u.id for u in followers if u.role is Role.STAFF])
     kept = []
     for user in followers:
-        actor = await actor_for(user)
+        actor = actor_with(user, departments.get(user.id, frozenset()))
         if user.active and policy.can_view_ticket_fields(
             actor, ticket.department_id, ticket.client_id
         ):
@@ -137,10 +139,38 @@ async def still_following(ticket: Ticket, followers: Sequence[User]) -> list[Use
     return kept
 
 
+async def _departments_of_staff(user_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Each staff member's departments, for all of ``user_ids`` in one statement (built once
+    per number of users): a ticket page's followers, however many."""
+    if not user_ids:
+        return {}
+    rows = await rows_in(
+        User,
+        "departments of staff",
+        lambda ids: User.filter(id__in=ids, departments__id__isnull=False).values_list(
+            "id", "departments__id"
+        ),
+        user_ids,
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for user_id, department_id in rows:
+        found[user_id].add(department_id)
+    return {user_id: frozenset(ids) for user_id, ids in found.items()}
+
+
 async def followers_of(ticket_ids: Sequence[int]) -> list[list[User]]:
     """Each ticket's followers by name, for all of ``ticket_ids`` in one query."""
     grouped: dict[int, list[User]] = defaultdict(list)
-    links = await TicketFollower.filter(ticket_id__in=list(ticket_ids)).select_related("user")
-    for link in sorted(links, key=lambda row: (row.user.name.lower(), row.user_id)):
-        grouped[link.ticket_id].append(link.user)
+    columns, plan = plan_of(User)
+    rows = await rows_in(  # built once per number of tickets (the ticket page: one)
+        TicketFollower,
+        "followers of tickets",
+        lambda ids: TicketFollower.filter(ticket_id__in=ids).values_list(
+            "ticket_id", *(f"user__{column}" for column in columns)
+        ),
+        ticket_ids,
+    )
+    links = [(row[0], loaded(User, plan, row, 1, partial=False)) for row in rows]
+    for ticket_id, user in sorted(links, key=lambda link: (link[1].name.lower(), link[1].id)):
+        grouped[ticket_id].append(user)
     return [grouped[i] for i in ticket_ids]

@@ -13,12 +13,14 @@ from datetime import datetime
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Max
+from tortoise.queryset import QuerySet
 
 from app.auth import policy
 from app.auth.actor import Actor
 from app.errors import ValidationFailed, bad_cursor
 from app.i18n import Msg
 from app.models import Ticket, TicketStatus, User
+from app.services.rows import loaded, plan_of, rows_in
 from app.services.ticket_list import STATUS_ORDER
 
 RECENT_TICKETS = 10
@@ -53,16 +55,39 @@ async def client_context(*, actor: Actor | None, ticket: Ticket) -> ClientContex
     the anonymous (they never reach it)."""
     if not policy.sees_client_context(actor):
         return None
-    others = Ticket.filter(policy.ticket_scope(actor), client_id=ticket.client_id).exclude(
-        id=ticket.id
-    )
+    scope = policy.ticket_scope(actor)
+    # Each statement's text is built by Tortoise once per scope (``ticket_scope_key``) and
+    # kept; the client and the ticket are its parameters (``rows_in``).
+    key = policy.ticket_scope_key(actor)
+
+    def others(ids: list[int]) -> QuerySet[Ticket]:
+        client_id, ticket_id = ids
+        return Ticket.filter(scope, client_id=client_id).exclude(id=ticket_id)
+
     # The rows alone: their department, client and assignee load (in one batch each) only if
     # asked for; the ticket page's panel shows none of them.
-    recent = await others.order_by("-last_activity_at", "-number").limit(RECENT_TICKETS)
-    grouped = await others.group_by("status").annotate(n=Count("id")).values("status", "n")
-    by_status = {TicketStatus(row["status"]): int(row["n"]) for row in grouped}
+    columns, plan = plan_of(Ticket)
+    recent = await rows_in(
+        Ticket,
+        ("a client's other tickets", key),
+        lambda ids: (
+            others(ids)
+            .order_by("-last_activity_at", "-number")
+            .limit(RECENT_TICKETS)
+            .values_list(*columns)
+        ),
+        [ticket.client_id, ticket.id],
+    )
+    grouped = await rows_in(
+        Ticket,
+        ("a client's other tickets by status", key),
+        # ``values``: Tortoise's ``values_list`` would select the count twice.
+        lambda ids: others(ids).group_by("status").annotate(n=Count("id")).values("status", "n"),
+        [ticket.client_id, ticket.id],
+    )
+    by_status = {TicketStatus(row[0]): int(row[1]) for row in grouped}
     return ClientContext(
-        recent=list(recent),
+        recent=[loaded(Ticket, plan, row, 0, partial=False) for row in recent],
         counts=[(status, by_status.get(status, 0)) for status in STATUS_ORDER],
         total=sum(by_status.values()),
     )

@@ -31,6 +31,7 @@ from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Contact, Department, Ticket, TicketCc, User
 from app.services import audit
+from app.services.rows import loaded, plan_of, rows_in
 
 MAX_CCS = 10
 """CC addresses a ticket carries at most."""
@@ -101,13 +102,19 @@ async def current(connection: BaseDBAsyncClient | None, ticket_id: int) -> list[
 async def of_tickets(ticket_ids: Sequence[int]) -> list[list[Contact]]:
     """Each ticket's CC'd contacts, for all of ``ticket_ids`` in one query (a DataLoader's)."""
     grouped: dict[int, list[Contact]] = defaultdict(list)
-    links = (
-        await TicketCc.filter(ticket_id__in=list(ticket_ids))
-        .select_related("contact")
-        .order_by("id")
+    columns, plan = plan_of(Contact)
+    rows = await rows_in(  # built once per number of tickets (the ticket page: one)
+        TicketCc,
+        "contacts CC'd on tickets",
+        lambda ids: (
+            TicketCc.filter(ticket_id__in=ids)
+            .order_by("id")
+            .values_list("ticket_id", *(f"contact__{column}" for column in columns))
+        ),
+        ticket_ids,
     )
-    for link in links:
-        grouped[link.ticket_id].append(link.contact)
+    for row in rows:
+        grouped[row[0]].append(loaded(Contact, plan, row, 1, partial=False))
     return [grouped[i] for i in ticket_ids]
 
 

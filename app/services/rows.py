@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 from tortoise.fields import BooleanField, CharField, DatetimeField, IntField, TextField
 from tortoise.models import Model
-from tortoise.queryset import QuerySet, ValuesListQuery
+from tortoise.queryset import QuerySet, ValuesListQuery, ValuesQuery
 from tortoise.timezone import get_default_timezone
 
 M = TypeVar("M", bound=Model)
@@ -70,7 +70,7 @@ def loaded(model: type[M], plan: Plan, row: Sequence[Any], start: int, *, partia
     return instance
 
 
-def sql_of(query: ValuesListQuery[Any]) -> tuple[str, list[Any]]:
+def sql_of(query: ValuesListQuery[Any] | ValuesQuery[Any]) -> tuple[str, list[Any]]:
     """The statement and parameters Tortoise would send for ``query``."""
     query._choose_db_if_not_chosen()
     query._make_query()
@@ -100,7 +100,7 @@ _STATEMENTS: dict[Hashable, tuple[str, list[Any], list[int | None]]] = {}
 async def rows_in(
     model: type[Model],
     key: Hashable,
-    build: Callable[[list[int]], ValuesListQuery[Any]],
+    build: Callable[[list[int]], ValuesListQuery[Any] | ValuesQuery[Any]],
     ids: Sequence[int],
 ) -> Sequence[Sequence[Any]]:
     """The rows of ``build(ids)`` (a query selecting by ``ids``), whose statement text Tortoise

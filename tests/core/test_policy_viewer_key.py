@@ -50,3 +50,19 @@ def test_viewers_with_one_key_get_the_same_answers_and_clients_never_share_one()
     # Staff and admins share keys across users (that is what makes deciding once pay).
     staff = [a for a in actors() if a.role is Role.STAFF]
     assert len({policy.viewer_key(a) for a in staff}) == len(DEPARTMENTS)
+
+
+def test_actors_with_one_ticket_scope_key_get_the_same_scope_and_clients_never_share_one():
+    """A statement built from one actor's ``ticket_scope`` is kept under ``ticket_scope_key``
+    (the ticket page's client panel): actors with one key must get the same filter."""
+    by_key: dict[object, set[str]] = {}
+    for actor in actors():
+        scope = policy.ticket_scope(actor)
+        shown = repr([getattr(scope, slot) for slot in scope.__slots__])
+        by_key.setdefault(policy.ticket_scope_key(actor), set()).add(shown)
+    assert all(len(found) == 1 for found in by_key.values()), by_key
+    clients = [a for a in actors() if a.role is Role.CLIENT]
+    assert len({policy.ticket_scope_key(a) for a in clients}) == len(clients) == 3
+    staff = [a for a in actors() if a.role is Role.STAFF]
+    assert len({policy.ticket_scope_key(a) for a in staff}) == len(DEPARTMENTS)
+    assert policy.ticket_scope_key(None) != policy.ticket_scope_key(actors()[0])

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from helpers import open_as
+from pypika_tortoise.queries import QueryBuilder
 
 from app.models import Attachment, Message, Ticket
 
@@ -123,3 +124,69 @@ async def test_the_ticket_page_makes_as_many_statements_for_100_messages_as_for_
     assert len(warm_large_sql) == len(warm_small_sql)
     assert len(warm_large_sql) < len(cold_large_sql)
     assert not [s for s in warm_large_sql if s.startswith("UPDATE")], warm_large_sql
+
+
+@contextmanager
+def _built() -> Iterator[list[str]]:
+    """The statements Tortoise's query builder (pypika) builds meanwhile."""
+    built: list[str] = []
+    original = QueryBuilder.get_parameterized_sql
+
+    def counted(self, ctx=None):  # type: ignore[no-untyped-def]
+        sql, params = original(self, ctx)
+        built.append(sql)
+        return sql, params
+
+    QueryBuilder.get_parameterized_sql = counted  # type: ignore[method-assign]
+    try:
+        yield built
+    finally:
+        QueryBuilder.get_parameterized_sql = original  # type: ignore[method-assign]
+
+
+async def test_a_warm_ticket_page_builds_no_statement_and_shows_ccs_followers_and_the_client_panel(
+    gql, world, frozen_clock
+):
+    """The ticket page's statements (the ticket, rating, tags, CC'd contacts, followers, the
+    client panel's recent tickets and counts) are built once per shape and kept: a later read of
+    the page, as admin and as staff of the department, builds none and shows what it showed."""
+    ticket = await _thread_of(world, 3)
+    other = await open_as(world.client_a, world.dept_x, body="Another one")
+    await open_as(world.client_a, world.dept_y, body="Elsewhere")  # staff_x does not see it
+    await gql.data(
+        """mutation($n: Int!) { setTicketCcs(number: $n, addresses: ["pat@client.test"]) {
+             __typename } }""",
+        {"n": ticket.number},
+        token=world.staff_x.token,
+    )
+    await gql.data(
+        "mutation($n: Int!) { followTicket(number: $n) { __typename } }",
+        {"n": ticket.number},
+        token=world.staff_x.token,
+    )
+    document = """query($n: Int!) { ticket(number: $n) {
+        ccContacts { email } followers { name } following
+        clientTickets { total recent { number } counts { status count } } } }"""
+    for viewer, total in ((world.admin, 2), (world.staff_x, 1)):
+        first = await gql.data(document, {"n": ticket.number}, token=viewer.token)
+        await _page(gql, world, ticket)  # the page's own document, warmed as well
+        with _built() as built, _counted() as log:
+            again = await gql.data(document, {"n": ticket.number}, token=viewer.token)
+        assert again == first
+        page = first["ticket"]
+        assert page["ccContacts"] == [{"email": "pat@client.test"}]
+        assert page["followers"] == [{"name": "Xavier Staff"}]
+        assert page["following"] is (viewer is world.staff_x)
+        panel = page["clientTickets"]
+        assert panel["total"] == total
+        assert other.number in [row["number"] for row in panel["recent"]]
+        assert sum(row["count"] for row in panel["counts"]) == total
+        assert built == [], built
+        # The ticket, CCs, followers, the followers' departments (one statement for all staff
+        # followers), the client panel's recent tickets and counts.
+        assert len(log.texts) == 6, log.texts
+    with _built() as built, _counted() as log:
+        await _page(gql, world, ticket)
+    assert built == [], built
+    # The page's 7 (see the README) and its staff followers' departments: one statement for all.
+    assert len(log.texts) == 8, "\n".join(log.texts)
