@@ -1,0 +1,62 @@
+"""PostgreSQL, several words: each word's ways of finding a ticket (subjects, messages,
+clients) walk to ``search.TERMS_CHECKED`` matches at most, the other words are checked on the
+newest that many tickets of the rarest, and a search that stopped there says its count is a
+lower bound; the check reads the words' subjects, clients and numbers in one pass."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from helpers import open_as
+
+from app.models import Ticket
+from app.services import search
+from app.services.ticket_list import SortField, TicketFilter, TicketSort, list_tickets
+
+RELEVANCE = TicketSort(field=SortField.RELEVANCE)
+NEWEST = TicketSort(field=SortField.NUMBER)
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    if Ticket._meta.db.capabilities.dialect != "postgres":
+        pytest.skip("the bound is PostgreSQL's; SQLite's FTS5 checks every match")
+    monkeypatch.setattr(search, "TERMS_CHECKED", 3)
+
+
+async def test_the_newest_tickets_of_the_rarest_word_are_checked(world, checked, frozen_clock):
+    older = await open_as(world.client_b, world.dept_x, "Walrus tusk", "Old case")
+    frozen_clock.advance(timedelta(minutes=1))
+    opened = []
+    for i in range(5):
+        opened.append(
+            await open_as(world.client_a, world.dept_x, f"Case {i}", "walrus tusk cracked")
+        )
+        frozen_clock.advance(timedelta(minutes=1))
+    only = await open_as(world.client_b, world.dept_y, "Walrus only", "nothing else")
+    newest = [t.number for t in opened[2:]]
+    for sort in (RELEVANCE, NEWEST):
+        page = await list_tickets(
+            actor=world.admin.actor, flt=TicketFilter(search="walrus tusk"), sort=sort
+        )
+        assert sorted(t.number for t in page.tickets) == newest, sort
+        assert page.total_capped, sort  # "3+": older tickets have both words too
+    # Within the bound the answer is exact: Bob's two tickets, by his name and their subjects.
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="bob walrus"), sort=NEWEST
+    )
+    assert [t.number for t in page.tickets] == [only.number, older.number]
+    assert (page.total, page.total_capped) == (2, False)
+    # Alice's tickets by her name and a word of their messages: her newest three.
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="alice cracked"), sort=NEWEST
+    )
+    assert sorted(t.number for t in page.tickets) == newest
+    assert page.total_capped
+    # A number and a word: that ticket only, whatever the bound.
+    number = opened[0].number
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search=f"#{number} walrus"), sort=RELEVANCE
+    )
+    assert [t.number for t in page.tickets] == [number]
