@@ -6,9 +6,11 @@ tickets the group can find among them, so the other terms are checked on its new
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from tortoise import connections
 
+from app.infra.clock import now
 from app.services.search_query import Group, SearchQuery, Sql, Term, config
 from app.services.search_scope import (
     CLIENT_SCORE,
@@ -23,6 +25,35 @@ TermTickets = Callable[[Term], Awaitable[tuple[set[int], bool]]]
 at most ``checked`` of each, and whether a way stopped at that bound."""
 
 
+STATISTICS_KEPT = timedelta(minutes=10)
+"""How long a process keeps the planner's statistics of message words (``searchable``):
+reading them (10,000 words and their shares at statistics target 1,000) took 3-5 ms of each
+search with several terms; they change only when the table is analysed, and only decide which
+term is walked first, never what a search finds."""
+
+_statistics: dict[str, tuple[datetime, dict[str, float]]] = {}
+
+
+async def _shares() -> dict[str, float]:
+    """Each word's share of messages as the planner's statistics have it (the most common
+    ones; none when there are none), read at most every ``STATISTICS_KEPT``."""
+    conn = connections.get("default")
+    key = conn.database if isinstance(getattr(conn, "database", None), str) else ""
+    kept = _statistics.get(key)
+    if kept is not None and now() - kept[0] < STATISTICS_KEPT:
+        return kept[1]
+    _, rows = await conn.execute_query(
+        "SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f "
+        "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages' "
+        "AND attname = 'search_vector' LIMIT 1"
+    )
+    shares: dict[str, float] = {}
+    if rows and rows[0]["e"] is not None:
+        shares = dict(zip(rows[0]["e"], map(float, rows[0]["f"]), strict=False))
+    _statistics[key] = (now(), shares)
+    return shares
+
+
 async def searchable(
     query: SearchQuery, groups: tuple[Group, ...]
 ) -> tuple[tuple[Group, ...], dict[Term, float]]:
@@ -33,18 +64,19 @@ async def searchable(
     terms = list(dict.fromkeys(t for g in groups for t in (*g.positive, *g.negative)))
     sql = Sql("postgres")
     cfg = config(query)
+    common = await _shares()
     _, rows = await connections.get("default").execute_query(
-        "SELECT numnode(websearch_to_tsquery("
-        f"{cfg}, w.w)) AS n, COALESCE((SELECT MIN(COALESCE(s.f[array_position(s.e, l)], 0)) "
-        f"FROM unnest(tsvector_to_array(to_tsvector({cfg}, w.w))) AS l), 0) AS share "
+        f"SELECT numnode(websearch_to_tsquery({cfg}, w.w)) AS n, "
+        f"tsvector_to_array(to_tsvector({cfg}, w.w)) AS words "
         f"FROM unnest({sql.p([t.text for t in terms])}::text[]) WITH ORDINALITY AS w(w, i) "
-        "LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f "
-        "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages' "
-        "AND attname = 'search_vector' LIMIT 1) AS s ON TRUE ORDER BY w.i",
+        "ORDER BY w.i",
         sql.params,
     )
     kept = {t for t, row in zip(terms, rows, strict=True) if row["n"] or t.number is not None}
-    shares = {t: float(row["share"]) for t, row in zip(terms, rows, strict=True)}
+    shares = {
+        t: min((common.get(w, 0.0) for w in row["words"]), default=0.0)
+        for t, row in zip(terms, rows, strict=True)
+    }
     narrowed = (
         Group(tuple(t for t in g.positive if t in kept), tuple(t for t in g.negative if t in kept))
         for g in groups

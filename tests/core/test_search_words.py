@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 from helpers import open_as
+from tortoise import connections
 
 from app.models import Ticket
 from app.services import search
+from app.services import search_words as words
 from app.services.ticket_list import SortField, TicketFilter, TicketSort, list_tickets
 
 RELEVANCE = TicketSort(field=SortField.RELEVANCE)
@@ -60,3 +62,28 @@ async def test_the_newest_tickets_of_the_rarest_word_are_checked(world, checked,
         actor=world.admin.actor, flt=TicketFilter(search=f"#{number} walrus"), sort=RELEVANCE
     )
     assert [t.number for t in page.tickets] == [number]
+
+
+async def test_with_the_planners_statistics_a_word_only_in_subjects_does_not_hide_a_ticket(
+    world, checked, frozen_clock
+):
+    """ "generated" is in every subject and no message: the statistics (of messages) make it
+    the rarest word, its walk stops at the bound, and the number is walked too."""
+    opened = []
+    for i in range(8):
+        opened.append(await open_as(world.client_a, world.dept_x, f"Generated request {i + 40}"))
+        frozen_clock.advance(timedelta(seconds=1))
+    await connections.get("default").execute_script("ANALYZE messages")
+    words._statistics.clear()  # read again, as after STATISTICS_KEPT
+    target = opened[1]
+    for person in (world.admin, world.staff_x):
+        page = await list_tickets(
+            actor=person.actor, flt=TicketFilter(search="generated request 41"), sort=RELEVANCE
+        )
+        assert [t.number for t in page.tickets] == [target.number]
+        assert not page.total_capped
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="generated help"), sort=NEWEST
+    )
+    assert sorted(t.number for t in page.tickets) == [t.number for t in opened[-3:]]
+    assert page.total_capped
