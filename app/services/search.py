@@ -304,6 +304,7 @@ def _branches() -> tuple[tuple[Branch, float], ...]:
                 "",
                 RECENT_MESSAGES,
                 CANDIDATES,
+                department_words=True,
             ),
             MESSAGE_SCORE,
         ),
