@@ -9,8 +9,9 @@ language: PostgreSQL's text search (generated ``tsvector`` columns with GIN inde
 
 The SQL is written here per dialect; the ticket list wraps its own (scoped, filtered) query
 around the hits that ``hits_sql`` selects. The query's syntax is ``search_query``'s, PostgreSQL's
-candidate walk ``search_candidates``'s (tuned by the constants here) and the highlights
-``search_highlight``'s.
+candidate walk ``search_candidates``'s (tuned by the constants here), several terms'
+``search_words``' (the rarest walked, the others checked on its tickets), what a search runs
+within and scores ``search_scope``'s and the highlights ``search_highlight``'s.
 """
 
 from __future__ import annotations
@@ -22,32 +23,25 @@ from typing import Any
 
 from tortoise import connections
 
+from app.services import search_words as words
 from app.services.search_candidates import Bounds, Branch, candidates
 from app.services.search_query import (
-    Group,
     SearchQuery,
     Sql,
     Term,
-    config,
     density,
     fts5_query,
     relaxed,
 )
+from app.services.search_scope import (
+    CLIENT_SCORE,
+    MESSAGE_SCORE,
+    NUMBER_SCORE,
+    SUBJECT_SCORE,
+    Scope,
+)
 
 __all__ = ["Hits", "SearchQuery", "Sql", "density", "hits_sql", "relaxed"]
-
-# What each way of finding a ticket adds to its score (a ticket found several ways adds them
-# up): a number outranks everything, a subject any message, a message the client's name. Text
-# matches add their relevance on top, in 0..1, computed from the matched field alone: nothing
-# about other rows (other clients' tickets, notes, other departments) may change a score, or
-# the order of what a searcher finds would tell of words they cannot see. PostgreSQL's
-# ``ts_rank`` reads only the row's vector (squashed by r / (r + 1)); SQLite's ``bm25()`` weighs
-# words by how rare they are in the whole table, so SQLite scores by ``density`` instead.
-_NUMBER_SCORE = 1000.0
-_SUBJECT_SCORE = 2.0
-_MESSAGE_SCORE = 1.0
-_CLIENT_SCORE = 0.5
-
 
 CANDIDATES = 1_000
 """PostgreSQL: the most recent matching subjects, and the most recent matching messages, that a
@@ -111,7 +105,11 @@ WIDEN = 16
 TERMS_CHECKED = 250
 """PostgreSQL: a search with several terms checks the others on the newest this many
 candidates of its rarest term (every term is somewhere in each ticket found, so it has that
-one). Each is a ticket whose subject and messages are read, for each term."""
+one). Each is a ticket whose subject, client and messages are read once for all the terms.
+A term's ways of finding a ticket (subjects, messages, clients) each walk to this many
+matches at most (a term with more stopped at its bound: the count says "N+"), not to their
+own bounds: a mid-frequency word's walk to 1,000 messages read ~4,500-6,200 pages of which
+only the newest 250 tickets were kept."""
 
 
 CLIENT_WALK = 100
@@ -201,12 +199,12 @@ async def hits_sql(
     groups = query.groups
     shares: dict[Term, float] = {}
     if sql.postgres and len({t for g in groups for t in (*g.positive, *g.negative)}) > 1:
-        groups, shares = await _searchable(query, groups)
+        groups, shares = await words.searchable(query, groups)
     terms = list(dict.fromkeys(t for g in groups for t in (*g.positive, *g.negative)))
     if not groups:
         return Hits(_NOTHING, False)
     index = {term: k for k, term in enumerate(terms)}
-    scope = _Scope(sql, within, departments, departments_suffice, query, scored)
+    scope = Scope(sql, within, departments, departments_suffice, query, scored)
     more = False
     if not sql.postgres:
         rows = [_term_rows(scope, term, k) for k, term in enumerate(terms)]
@@ -214,11 +212,13 @@ async def hits_sql(
         found, more = await _single(scope, terms[0])
         rows = [found]
     else:
-        tickets, cut = await _candidates(scope, groups, shares)
+        tickets, cut = await words.candidates(
+            groups, shares, functools.partial(_term_tickets, scope), TERMS_CHECKED
+        )
         if not tickets:
             return Hits(_NOTHING, cut)
         more = cut
-        rows = [_checked_rows(scope, terms, tickets)]
+        rows = [words.checked_rows(scope, terms, tickets)]
     positive = sorted({index[t] for g in groups for t in g.positive})
 
     def has(k: int) -> str:
@@ -242,67 +242,20 @@ async def hits_sql(
     )
 
 
-@dataclass(frozen=True)
-class _Scope:
-    sql: Sql
-    within: Callable[[Sql], str] | None
-    departments: Collection[int] | None
-    departments_suffice: bool
-    query: SearchQuery
-    scored: bool
-
-    def inside(self, column: str, sql: Sql | None = None) -> str:
-        sql = sql or self.sql
-        return f" AND {column} IN ({self.within(sql)})" if self.within is not None else ""
-
-    @property
-    def text_within(self) -> Callable[[Sql], str] | None:
-        """What the walks are narrowed by besides the departments."""
-        if self.departments is not None and self.departments_suffice:
-            return None
-        return self.within
-
-    def text_inside(self, column: str, sql: Sql) -> str:
-        return "" if self.text_within is None else self.inside(column, sql)
-
-    def narrowing(self, sql: Sql) -> str:
-        if self.departments is None:
-            return ""
-        return f" AND t.department_id = ANY({sql.p(sorted(self.departments))})"
-
-    def clients(self, term: Term, sql: Sql) -> str:
-        like = "ILIKE" if sql.postgres else "LIKE"  # ASCII case-insensitive on SQLite
-        return (
-            "t.client_id IN (SELECT id FROM users u "
-            f"WHERE u.name {like} {sql.p(term.like)} ESCAPE '\\' "
-            f"OR u.email {like} {sql.p(term.like)} ESCAPE '\\')"
-        )
-
-    def term_query(self, term: Term) -> SearchQuery:
-        return SearchQuery(
-            text=term.text,
-            number=term.number,
-            language=self.query.language,
-            include_notes=self.query.include_notes,
-        )
-
-
-def _term_rows(scope: _Scope, term: Term, k: int) -> str:
+def _term_rows(scope: Scope, term: Term, k: int) -> str:
     """SQLite: SQL of ``ticket_id, k, score, more``: each way ``term`` finds a ticket (its
     number, the subject, a ticket's best message, the client) within the scope."""
     sql = scope.sql
     branches: list[str] = []
     if term.number is not None:
         branches.append(
-            f"SELECT id AS ticket_id, {k} AS k, {_NUMBER_SCORE} AS score, 0 AS more "
+            f"SELECT id AS ticket_id, {k} AS k, {NUMBER_SCORE} AS score, 0 AS more "
             f"FROM tickets WHERE number = {sql.p(term.number)}{scope.inside('id')}"
         )
     fts = fts5_query(term.text)
     if fts is not None:
         subject = (
-            f"{_SUBJECT_SCORE} + {density('ticket_search', 'subject', sql)}"
-            if scope.scored
-            else "0"
+            f"{SUBJECT_SCORE} + {density('ticket_search', 'subject', sql)}" if scope.scored else "0"
         )
         branches.append(
             f"SELECT rowid AS ticket_id, {k} AS k, {subject} AS score, 0 AS more "
@@ -312,67 +265,16 @@ def _term_rows(scope: _Scope, term: Term, k: int) -> str:
         rank = density("message_search", "body", sql) if scope.scored else "0"
         branches.append(
             # highlight() cannot sit inside an aggregate: score each message first.
-            f"SELECT m.ticket_id AS ticket_id, {k} AS k, {_MESSAGE_SCORE} + MAX(f.r) "
+            f"SELECT m.ticket_id AS ticket_id, {k} AS k, {MESSAGE_SCORE} + MAX(f.r) "
             f"AS score, 0 AS more FROM (SELECT rowid AS id, {rank} AS r "
             f"FROM message_search WHERE message_search MATCH {sql.p(fts)} LIMIT -1) AS f "
             f"JOIN messages m ON m.id = f.id WHERE 1 = 1{notes}{scope.inside('m.ticket_id')} "
             "GROUP BY m.ticket_id"
         )
     branches.append(
-        f"SELECT t.id AS ticket_id, {k} AS k, {_CLIENT_SCORE} AS score, 0 AS more "
+        f"SELECT t.id AS ticket_id, {k} AS k, {CLIENT_SCORE} AS score, 0 AS more "
         f"FROM tickets t WHERE {scope.clients(term, sql)}{scope.inside('t.id')}"
     )
-    return " UNION ALL ".join(branches)
-
-
-def _checked_rows(scope: _Scope, terms: list[Term], tickets: list[int]) -> str:
-    """PostgreSQL, several terms: ``_term_rows``'s rows of every term among ``tickets``, each
-    table read once for all the terms (each ticket's subject, then its messages, by id)."""
-    sql = scope.sql
-    cfg = config(scope.query)
-    notes = "" if scope.query.include_notes else " AND NOT m.internal"
-    branches: list[str] = []
-    for k, term in enumerate(terms):
-        if term.number is not None:
-            branches.append(
-                f"SELECT id AS ticket_id, {k} AS k, {_NUMBER_SCORE} AS score, 0 AS more "
-                f"FROM tickets WHERE number = {sql.p(term.number)} "
-                f"AND id = ANY({sql.p(tickets)}::int[])"
-            )
-
-    def queries() -> str:
-        return ", ".join(
-            f"websearch_to_tsquery({cfg}, {sql.p(term.text)}) q{k}" for k, term in enumerate(terms)
-        )
-
-    def rank(vector: str, k: int) -> str:
-        # A function call, which no index answers: each candidate's rows are read by id,
-        # never a common word's every match.
-        value = f"ts_rank({vector}, q{k}, 32)::float8" if scope.scored else "0::float8"
-        return f"CASE WHEN ts_match_vq({vector}, q{k}) THEN {value} END"
-
-    each = ", ".join(f"({k}, {rank('t.search_vector', k)})" for k in range(len(terms)))
-    subject = f"{_SUBJECT_SCORE} + u.r" if scope.scored else "0"
-    branches.append(
-        f"SELECT t.id AS ticket_id, u.k, {subject} AS score, 0 AS more FROM tickets t, "
-        f"{queries()}, LATERAL (VALUES {each}) AS u(k, r) "
-        f"WHERE t.id = ANY({sql.p(tickets)}::int[]) AND u.r IS NOT NULL"
-    )
-    best = ", ".join(f"MAX({rank('m.search_vector', k)}) AS r{k}" for k in range(len(terms)))
-    message = f"{_MESSAGE_SCORE} + u.r" if scope.scored else "0"
-    branches.append(
-        f"SELECT g.ticket_id, u.k, {message} AS score, 0 AS more FROM (SELECT m.ticket_id, "
-        f"{best} FROM messages m, {queries()} WHERE m.ticket_id = ANY({sql.p(tickets)}::int[])"
-        f"{notes} GROUP BY m.ticket_id) AS g, "
-        f"LATERAL (VALUES {', '.join(f'({k}, g.r{k})' for k in range(len(terms)))}) AS u(k, r) "
-        "WHERE u.r IS NOT NULL"
-    )
-    for k, term in enumerate(terms):
-        branches.append(
-            f"SELECT t.id AS ticket_id, {k} AS k, {_CLIENT_SCORE} AS score, 0 AS more "
-            f"FROM tickets t WHERE {scope.clients(term, sql)} "
-            f"AND t.id = ANY({sql.p(tickets)}::int[])"
-        )
     return " UNION ALL ".join(branches)
 
 
@@ -390,7 +292,7 @@ def _branches() -> tuple[tuple[Branch, float], ...]:
                 RECENT_SUBJECTS,
                 min(CANDIDATES, SUBJECT_CANDIDATES),
             ),
-            _SUBJECT_SCORE,
+            SUBJECT_SCORE,
         ),
         (
             Branch(
@@ -402,8 +304,9 @@ def _branches() -> tuple[tuple[Branch, float], ...]:
                 "",
                 RECENT_MESSAGES,
                 CANDIDATES,
+                department_words=True,
             ),
-            _MESSAGE_SCORE,
+            MESSAGE_SCORE,
         ),
     )
 
@@ -415,10 +318,11 @@ def _bounds() -> Bounds:
 
 
 async def _walks(
-    scope: _Scope, term: Term, *, scored: bool = True
+    scope: Scope, term: Term, *, scored: bool = True, bound: int | None = None
 ) -> list[tuple[float, list[Any], bool]]:
-    """PostgreSQL: each searched table's candidates of one term (its newest matches) with
-    the table's weight, and whether the walk stopped at its bound."""
+    """PostgreSQL: each searched table's candidates of one term (its newest matches, at most
+    ``bound`` of each besides the tables' own bounds) with the table's weight, and whether the
+    walk stopped at its bound."""
     conn = connections.get("default")
     query = scope.term_query(term)
     loose = relaxed(query.text)
@@ -427,6 +331,8 @@ async def _walks(
     for branch, base in _branches():
         if branch.table.startswith("messages"):
             branch = replace(branch, where=notes)
+        if bound is not None:
+            branch = replace(branch, bound=min(branch.bound, bound))
         rows, cut = await candidates(
             conn,
             query,
@@ -441,7 +347,7 @@ async def _walks(
     return walked
 
 
-async def _single(scope: _Scope, term: Term) -> tuple[str, bool]:
+async def _single(scope: Scope, term: Term) -> tuple[str, bool]:
     """PostgreSQL, one term: its rows (as ``_term_rows``'s) ranked from its candidates, and
     whether a walk stopped at its bound."""
     sql = scope.sql
@@ -449,7 +355,7 @@ async def _single(scope: _Scope, term: Term) -> tuple[str, bool]:
     more = False
     if term.number is not None:
         branches.append(
-            f"SELECT id AS ticket_id, 0 AS k, {_NUMBER_SCORE} AS score, 0 AS more FROM tickets "
+            f"SELECT id AS ticket_id, 0 AS k, {NUMBER_SCORE} AS score, 0 AS more FROM tickets "
             f"WHERE number = {sql.p(term.number)}{scope.inside('id')}"
         )
     for base, rows, cut in await _walks(scope, term):
@@ -475,7 +381,7 @@ async def _single(scope: _Scope, term: Term) -> tuple[str, bool]:
     )
     if who is not None:
         branches.append(
-            f"SELECT c.id AS ticket_id, 0 AS k, {_CLIENT_SCORE} AS score, "
+            f"SELECT c.id AS ticket_id, 0 AS k, {CLIENT_SCORE} AS score, "
             f"CASE WHEN c.n >= {CANDIDATES} THEN 1 ELSE 0 END AS more "
             "FROM (SELECT l.id, COUNT(*) OVER () AS n FROM (SELECT t.id FROM tickets t "
             f"WHERE {who}{scope.narrowing(sql)}{scope.text_inside('t.id', sql)} "
@@ -486,104 +392,38 @@ async def _single(scope: _Scope, term: Term) -> tuple[str, bool]:
     return " UNION ALL ".join(branches), more
 
 
-async def _candidates(
-    scope: _Scope, groups: tuple[Group, ...], shares: dict[Term, float]
-) -> tuple[list[int], bool]:
-    """PostgreSQL, several terms: the tickets the other terms are checked on, and whether
-    there may be more hits than those. Each positive term's candidates are found (its newest
-    matches by subject, message and client, and its number); a group's tickets all have its
-    rarest term (the one with the fewest candidates, preferring one whose walks did not stop
-    at a bound), so only the newest ``TERMS_CHECKED`` of that term's are checked. There may be
-    more when that term stopped at a bound or had more than that many."""
+async def _term_tickets(scope: Scope, term: Term) -> tuple[set[int], bool]:
+    """PostgreSQL, several terms: one term's newest tickets by each way of finding it (its
+    subjects and messages, its clients' tickets, its number), at most ``TERMS_CHECKED`` of
+    each (only that many of the rarest term's are checked), and whether a way stopped at that
+    bound (the term may be in more tickets)."""
     conn = connections.get("default")
-    found: dict[Term, tuple[bool, set[int]]] = {}
-    # The rarest first, as the statistics say (then the longest: a longer word is rarer, a
-    # phrase rarer still). Once each group has a term walked to its end, a more common one's
-    # walk would only find more of the tickets the search may stop at anyway; without
-    # statistics, a term whose every candidate is known and few enough must be found first.
-    terms = sorted(
-        dict.fromkeys(t for g in groups for t in g.positive),
-        key=lambda t: (shares.get(t, 0.0), -len(t.text)),
-    )
-    estimated = any(shares.values())
-    for term in terms:
-        # A term walked to its end settles its group: every ticket of the group has it. One
-        # that stopped at its bound does not (the statistics are of messages only: a word in
-        # every subject and no message looks rarest), so the next rarest is walked too.
-        if all(
-            any(
-                t in found and not found[t][0] and (estimated or len(found[t][1]) <= TERMS_CHECKED)
-                for t in g.positive
-            )
-            for g in groups
-        ):
-            break
-        tickets: set[int] = set()
-        stopped = False
-        for _, rows, bounded in await _walks(scope, term, scored=False):
-            tickets.update(row.ticket_id for row in rows)
-            stopped = stopped or bounded
-        sql = Sql("postgres")
-        who = await _client_condition(
-            term.like,
-            walk=scope.departments is None and scope.within is None,
-            sql=sql,
-            subquery=functools.partial(scope.clients, term, sql),
-        )
-        if who is not None:
-            _, rows = await conn.execute_query(
-                f"SELECT t.id FROM tickets t WHERE {who}"
-                f"{scope.narrowing(sql)}{scope.text_inside('t.id', sql)} "
-                f"ORDER BY t.id DESC LIMIT {CANDIDATES}",
-                sql.params,
-            )
-            tickets.update(int(row["id"]) for row in rows)
-            stopped = stopped or len(rows) >= CANDIDATES
-        if term.number is not None:
-            sql = Sql("postgres")
-            _, rows = await conn.execute_query(
-                f"SELECT id FROM tickets WHERE number = {sql.p(term.number)}"
-                f"{scope.inside('id', sql)}",
-                sql.params,
-            )
-            tickets.update(int(row["id"]) for row in rows)
-        found[term] = (stopped, tickets)
-    checked: set[int] = set()
-    more = False
-    for group in groups:
-        stopped, tickets = min(
-            (found[t] for t in group.positive if t in found), key=lambda f: (f[0], len(f[1]))
-        )
-        newest = sorted(tickets, reverse=True)
-        checked.update(newest[:TERMS_CHECKED])
-        more = more or stopped or len(newest) > TERMS_CHECKED
-    return sorted(checked), more
-
-
-async def _searchable(
-    query: SearchQuery, groups: tuple[Group, ...]
-) -> tuple[tuple[Group, ...], dict[Term, float]]:
-    """PostgreSQL: the groups without the terms its text search leaves out (stop words such
-    as "the", which no text holds: as one query, "the printer" searched for "printer"), and
-    each term's share of messages as the planner's statistics have it (its rarest word; 0 for
-    one rarer than every word they list, and for all when there are none)."""
-    terms = list(dict.fromkeys(t for g in groups for t in (*g.positive, *g.negative)))
+    tickets: set[int] = set()
+    stopped = False
+    for _, rows, bounded in await _walks(scope, term, scored=False, bound=TERMS_CHECKED):
+        tickets.update(row.ticket_id for row in rows)
+        stopped = stopped or bounded
     sql = Sql("postgres")
-    cfg = config(query)
-    _, rows = await connections.get("default").execute_query(
-        "SELECT numnode(websearch_to_tsquery("
-        f"{cfg}, w.w)) AS n, COALESCE((SELECT MIN(COALESCE(s.f[array_position(s.e, l)], 0)) "
-        f"FROM unnest(tsvector_to_array(to_tsvector({cfg}, w.w))) AS l), 0) AS share "
-        f"FROM unnest({sql.p([t.text for t in terms])}::text[]) WITH ORDINALITY AS w(w, i) "
-        "LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f "
-        "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages' "
-        "AND attname = 'search_vector' LIMIT 1) AS s ON TRUE ORDER BY w.i",
-        sql.params,
+    who = await _client_condition(
+        term.like,
+        walk=scope.departments is None and scope.within is None,
+        sql=sql,
+        subquery=functools.partial(scope.clients, term, sql),
     )
-    kept = {t for t, row in zip(terms, rows, strict=True) if row["n"] or t.number is not None}
-    shares = {t: float(row["share"]) for t, row in zip(terms, rows, strict=True)}
-    narrowed = (
-        Group(tuple(t for t in g.positive if t in kept), tuple(t for t in g.negative if t in kept))
-        for g in groups
-    )
-    return tuple(g for g in narrowed if g.positive), shares
+    if who is not None:
+        _, rows = await conn.execute_query(
+            f"SELECT t.id FROM tickets t WHERE {who}"
+            f"{scope.narrowing(sql)}{scope.text_inside('t.id', sql)} "
+            f"ORDER BY t.id DESC LIMIT {TERMS_CHECKED}",
+            sql.params,
+        )
+        tickets.update(int(row["id"]) for row in rows)
+        stopped = stopped or len(rows) >= TERMS_CHECKED
+    if term.number is not None:
+        sql = Sql("postgres")
+        _, rows = await conn.execute_query(
+            f"SELECT id FROM tickets WHERE number = {sql.p(term.number)}{scope.inside('id', sql)}",
+            sql.params,
+        )
+        tickets.update(int(row["id"]) for row in rows)
+    return tickets, stopped

@@ -38,6 +38,8 @@ class Branch:
     where: str
     recent: int
     bound: int
+    department_words: bool = False
+    """Its words are indexed by department too (``(department_id, vector)``, migration 0023)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,16 @@ async def walk(
             return sql.p(bound)
         return f"(SELECT {sql.p(bound)}::int)"
 
+    indexed = department is not None and branch.department_words
+
+    def words(sql: Sql) -> str:
+        # Everything older than an id, of one department: the word's matches in that
+        # department from the (department_id, vector) index alone (migration 0023), the ids
+        # a filter ("+ 0"). Intersected with the department's (department_id, id) range, as
+        # the planner chose, a bitmap of every older row of the department was built first
+        # (~98,000 of them for ~240 matches: 11-30 ms).
+        return f"{branch.vector} @@ {matching} AND {branch.column} = {sql.p(department)}::int"
+
     order = (
         f"{branch.key} DESC" if department is None else f"{branch.column} DESC, {branch.key} DESC"
     )
@@ -170,13 +182,15 @@ async def walk(
             width = min(width, (top - below) * bounds.widen)
         upper, below = below, max(below - width - 1, 0)
         sql = Sql("postgres")
-        window = statement(
-            sql,
-            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, upper)} "
-            f"AND {branch.key} >= {hidden(sql, below)}",
-            branch.table,
-            need,
-        )
+        if below <= 0 and indexed:
+            # The window reaches the first row: everything older is the department's matches.
+            condition = f"{words(sql)} AND {branch.key} + 0 < {hidden(sql, upper)}"
+        else:
+            condition = (
+                f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < "
+                f"{hidden(sql, upper)} AND {branch.key} >= {hidden(sql, below)}"
+            )
+        window = statement(sql, condition, branch.table, need)
         found += [_row(r) for r in await run(sql, window)]
         need = limit - len(found)
         if need <= 0:
@@ -184,12 +198,13 @@ async def walk(
     if below <= 0:
         return found, limit
     sql = Sql("postgres")
-    rest = statement(
-        sql,
-        f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, below)}",
-        branch.table,
-        need,
-    )
+    if indexed:
+        condition = f"{words(sql)} AND {branch.key} + 0 < {hidden(sql, below)}"
+    else:
+        condition = (
+            f"{branch.vector} @@ {matching}{scope(sql)} AND {branch.key} < {hidden(sql, below)}"
+        )
+    rest = statement(sql, condition, branch.table, need)
     return found + [_row(r) for r in await run(sql, rest)], limit
 
 
