@@ -208,6 +208,9 @@ async def test_a_cursor_of_another_sort_is_refused(gql, world, many_matches):
         ("print\x00er", "filter.search"),
         ("tray\x1b[2J", "filter.search"),
         ("x" * 201, "filter.search"),
+        # 13 terms: each is looked for on its own, everywhere (40 took 1.5 s).
+        (" ".join(f"w{i}" for i in range(13)), "filter.search"),
+        (" ".join(f"#{1000 + i}" for i in range(7)) + " or a b c d e f", "filter.search"),
     ],
 )
 async def test_bad_queries_get_typed_errors(gql, world, desk, text, field):
@@ -215,6 +218,13 @@ async def test_bad_queries_get_typed_errors(gql, world, desk, text, field):
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
     assert body["errors"][0]["extensions"]["field"] == field
+
+
+async def test_twelve_terms_are_searched(gql, world, desk):
+    """The most terms a search may have still runs (the refusal above starts at 13)."""
+    terms = ["printer", "tray", "paper", "jam", "toner", "ink"] + [f"-w{i}" for i in range(6)]
+    page = await find(gql, world.admin, " ".join(terms))
+    assert isinstance(page["totalCount"], int)
 
 
 @pytest.mark.parametrize(
