@@ -24,7 +24,7 @@ class ClientQueries:
         first: int = 50,
         after: str | None = None,
     ) -> ClientConnection:
-        key = pagination.decode_cursor(after, "client")
+        key = pagination.decode_cursor(after, "client", max_text=clients.MAX_NAME)
         rows, has_next = await clients.list_clients(
             actor=info.context.actor,
             search=search,
