@@ -54,7 +54,7 @@ class ClientSummary:
 async def client_context(*, actor: Actor | None, ticket: Ticket) -> ClientContext | None:
     """The client's other tickets as far as ``actor`` may see them; None for clients and
     the anonymous (they never reach it)."""
-    if not policy.sees_client_context(actor):
+    if not policy.sees_client_context(actor) or not policy.can_view_ticket(actor, ticket):
         return None
     others = Ticket.filter(policy.ticket_scope(actor), client_id=ticket.client_id).exclude(
         id=ticket.id
