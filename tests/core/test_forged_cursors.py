@@ -34,6 +34,9 @@ SORTS = {  # a sort, and the longest text its column holds (0: not a text)
 TICKETS = """query($a: String, $f: Int, $s: TicketSortField!, $d: SortDirection!) {
   tickets(first: $f, after: $a, sort: {field: $s, direction: $d}) {
     pageInfo { hasNextPage endCursor } edges { node { number } } } }"""
+SEARCHED = """query($a: String, $f: Int, $d: SortDirection!) {
+  tickets(first: $f, after: $a, filter: {search: "printer"}, sort: {field: RELEVANCE, direction: $d}) {
+    pageInfo { hasNextPage endCursor } edges { node { number } } } }"""
 CLIENTS = """query($a: String, $f: Int) { clients(first: $f, after: $a) {
   pageInfo { hasNextPage endCursor } edges { node { id name } } } }"""
 USERS = """query($a: String, $f: Int) { users(first: $f, after: $a) {
@@ -143,6 +146,15 @@ async def test_every_ticket_sort_refuses_forged_cursors_and_pages_with_real_ones
                 await _refused(gql, TICKETS, _forged(name, bound), token, s=sort, d=direction)
                 nodes = await _pages(gql, TICKETS, ["tickets"], token, s=sort, d=direction)
                 assert sorted(n["number"] for n in nodes) == sorted(numbers), (sort, direction)
+        # A search's relevance cursors (a digest of the search and a ticket) alike.
+        printers = {
+            (await open_as(world.client_a, world.dept_x, subject=f"Printer {i}")).number
+            for i in range(3)
+        }
+        for direction in ("ASC", "DESC"):
+            await _refused(gql, SEARCHED, _forged("ticket.relevance", 16), token, d=direction)
+            nodes = await _pages(gql, SEARCHED, ["tickets"], token, d=direction)
+            assert sorted(n["number"] for n in nodes) == sorted(printers), direction
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
