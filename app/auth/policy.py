@@ -515,6 +515,11 @@ def sees_followers(actor: Actor | None) -> bool:
     return works_tickets(actor)
 
 
+def sees_followers_of(actor: Actor | None, ticket: Ticket) -> bool:
+    """Who follows ``ticket``: staff who see it, and admins."""
+    return sees_followers(actor) and can_view_ticket(actor, ticket)
+
+
 def can_follow(actor: Actor | None, ticket: Ticket) -> bool:
     """Follow a ticket (its notifications, internal notes included, without being assigned):
     staff who may see it, and admins. Checked again at every delivery (``contact_gets`` and

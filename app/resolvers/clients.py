@@ -7,7 +7,7 @@ import strawberry
 from app.schema.clients import Client, ClientConnection
 from app.schema.core import pagination
 from app.schema.core.context import Info
-from app.schema.core.ids import parse_id
+from app.schema.core.ids import lookup_id
 from app.services import clients
 
 
@@ -24,7 +24,7 @@ class ClientQueries:
         first: int = 50,
         after: str | None = None,
     ) -> ClientConnection:
-        key = pagination.decode_cursor(after, "client")
+        key = pagination.decode_cursor(after, "client", max_text=clients.MAX_NAME)
         rows, has_next = await clients.list_clients(
             actor=info.context.actor,
             search=search,
@@ -42,5 +42,8 @@ class ClientQueries:
 
     @strawberry.field(description="One client the viewer may look up (as clients); else null.")
     async def client(self, info: Info, id: strawberry.ID) -> Client | None:
-        found = await clients.get_client(actor=info.context.actor, client_id=parse_id(id, "id"))
+        client_id = lookup_id(id)  # a malformed id is no client, as a missing one
+        if client_id is None:
+            return None
+        found = await clients.get_client(actor=info.context.actor, client_id=client_id)
         return None if found is None else Client.of(found)

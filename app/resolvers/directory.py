@@ -54,7 +54,7 @@ class DirectoryQueries:
         first: int = 50,
         after: str | None = None,
     ) -> UserConnection:
-        key = pagination.decode_cursor(after, "user")
+        key = pagination.decode_cursor(after, "user", max_text=directory.MAX_NAME)
         rows, has_next = await info.context.loaders.list_users(
             actor=info.context.actor,
             role=role,

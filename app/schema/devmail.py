@@ -93,7 +93,7 @@ class DevMailbox:
     async def messages(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> CaughtMailConnection:
-        key = pagination.decode_cursor(after, "caught")
+        key = pagination.decode_cursor(after, "caught", max_text=64)  # a file stem
         if key is not None and (len(key) != 1 or not isinstance(key[0], str)):
             raise bad_cursor()
         entries, has_next = await asyncio.to_thread(

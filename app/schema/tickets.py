@@ -356,7 +356,12 @@ class Ticket:
         A page hands down its rows' ``tags`` and ``rating`` (loaded in one batch each), and
         ``sla_asked=False`` when its document asks for no SLA field; ``at`` is the time SLA
         states are of (now)."""
-        sight = viewer if isinstance(viewer, Sight) else Sight.of(viewer)
+        if isinstance(viewer, Sight):
+            sight = viewer
+        elif policy.can_view_ticket(viewer, ticket):
+            sight = Sight.of(viewer)
+        else:  # a change's answer after it took the ticket out of the viewer's sight
+            sight = Sight(tags=False, sla=False, version=False)
         if tags is None:
             tags = deferred(_tags_by, ticket.id) if sight.tags else []
         shown = sla_asked and sight.sla
@@ -424,14 +429,14 @@ class Ticket:
 
     @strawberry.field(description="Staff who follow the ticket (staff only; empty for clients).")
     def followers(self, info: Info) -> list[User]:
-        if not policy.sees_followers(info.context.actor):
+        if not policy.sees_followers_of(info.context.actor, self._model):
             return []
         return later(_followers_of(info, self._model))
 
     @strawberry.field(description="Whether the viewer follows the ticket (false for clients).")
     def following(self, info: Info) -> bool:
         actor = info.context.actor
-        if actor is None or not policy.sees_followers(actor):
+        if actor is None or not policy.sees_followers_of(actor, self._model):
             return False
         return later(_follows(info, self._model.id, actor.user_id))
 

@@ -82,6 +82,23 @@ def value_label(field: str, value: str | None) -> str:
     return VALUE_LABELS.get(field, {}).get(value.upper(), value)
 
 
+def change_text(who: str, field: str, old: str | None, new: str | None) -> str:
+    """One entry as a sentence: "Ada changed Status from Open to Closed". A merge is no change
+    from one value to another: "Ada merged ticket #1001 into this one" on the ticket merged
+    into, "Ada merged this ticket into #1000" on the one merged."""
+    if field == "merged":
+        return Msg("{who} merged ticket {source} into this one", who=who, source=new or "")
+    if field == "merged into":
+        return Msg("{who} merged this ticket into {target}", who=who, target=new or "")
+    return Msg(
+        "{who} changed {field} from {old} to {new}",
+        who=who,
+        field=field_label(field),
+        old=value_label(field, old),
+        new=value_label(field, new),
+    )
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from tortoise.expressions import Q
+from tortoise.fields import CharField
 from tortoise.functions import Count, Max
 from tortoise.queryset import QuerySet
 
@@ -27,6 +29,7 @@ RECENT_TICKETS = 10
 """The client's other tickets the ticket page lists (by last activity)."""
 MAX_CLIENT_SEARCH = 100
 MAX_USER_ID = 2**31 - 1
+MAX_NAME = cast(CharField, User._meta.fields_map["name"]).max_length  # longer: a forged cursor
 
 ClientPosition = tuple[str, int]
 """A client's place in the Clients page: name, then id."""
@@ -53,7 +56,7 @@ class ClientSummary:
 async def client_context(*, actor: Actor | None, ticket: Ticket) -> ClientContext | None:
     """The client's other tickets as far as ``actor`` may see them; None for clients and
     the anonymous (they never reach it)."""
-    if not policy.sees_client_context(actor):
+    if not policy.sees_client_context(actor) or not policy.can_view_ticket(actor, ticket):
         return None
     scope = policy.ticket_scope(actor)
     # Each statement's text is built by Tortoise once per scope (``ticket_scope_key``) and
@@ -161,6 +164,7 @@ def client_position(key: Sequence[object]) -> ClientPosition:
         if (
             isinstance(name, str)
             and "\x00" not in name
+            and len(name) <= MAX_NAME
             and isinstance(user_id, int)
             and not isinstance(user_id, bool)
             and 1 <= user_id <= MAX_USER_ID

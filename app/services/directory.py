@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from email.utils import parseaddr
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.fields import CharField
 from tortoise.transactions import in_transaction
 
 from app.auth import policy
@@ -27,6 +29,7 @@ from app.services.tickets import unassign_tickets
 from app.services.validation import Checks
 
 MAX_USER_ID = 2**31 - 1  # ids are 32-bit integers; a larger one is a forged cursor
+MAX_NAME = cast(CharField, User._meta.fields_map["name"]).max_length  # longer: a forged cursor
 
 
 MAX_DEPARTMENTS = 100
@@ -361,6 +364,7 @@ def user_position(key: Sequence[object]) -> UserPosition:
         if (
             isinstance(name, str)
             and "\x00" not in name
+            and len(name) <= MAX_NAME
             and isinstance(user_id, int)
             and not isinstance(user_id, bool)
             and 1 <= user_id <= MAX_USER_ID

@@ -350,7 +350,10 @@ async def list_messages(
     *, actor: Actor | None, ticket: Ticket, first: int = 50, after_id: int | None = None
 ) -> tuple[list[Message], bool]:
     """Messages in time order (those after the message ``after_id``, if given); internal notes
-    only for staff. Returns (page, has_next)."""
+    only for staff; nothing for one who does not see the ticket (a change of theirs moved it
+    out of their departments). Returns (page, has_next)."""
+    if not policy.can_view_ticket(actor, ticket):
+        return [], False
     query = Message.filter(policy.message_scope(actor), ticket_id=ticket.id)
     if after_id is not None:
         # Time order, then id: messages merged in from another ticket keep their ids.
@@ -371,6 +374,8 @@ async def thread_page(
     """``list_messages`` with each message's attachments, kept in the process by the ticket's
     version (``app.services.thread_cache``): ``ticket`` must have been read from the database
     (its version) before this is called, as every resolver's ticket is."""
+    if not policy.can_view_ticket(actor, ticket):  # not kept: the key does not tell it apart
+        return ThreadPage(messages=[], has_next=False, files=[])
     # A ticket read in part (``only``) may lack its version: such a page is read, not kept.
     key = (
         None

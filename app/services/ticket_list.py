@@ -75,6 +75,21 @@ _NAME_COLUMNS = {
 }
 _DATETIME_KEYS = {SortField.LAST_ACTIVITY, SortField.CREATED}
 
+
+def _max_length(model: type[Model], field: str) -> int:
+    bound = getattr(model._meta.fields_map[field], "max_length", None)
+    assert isinstance(bound, int)
+    return bound
+
+
+# The longest text each text sort's column holds: a cursor's value longer than that is forged.
+_TEXT_BOUNDS = {
+    SortField.SUBJECT: _max_length(Ticket, "subject"),
+    SortField.CLIENT: _max_length(User, "name"),
+    SortField.DEPARTMENT: _max_length(Department, "name"),
+    SortField.ASSIGNEE: _max_length(User, "name"),
+}
+
 STATUS_ORDER: tuple[TicketStatus, ...] = (
     TicketStatus.OPEN,
     TicketStatus.CUSTOMER_REPLY,
@@ -652,7 +667,11 @@ def _sort_value(value: Any, field: SortField) -> Any:
         return TicketPriority(_int(value))
     if field is SortField.STATUS:
         return _STATUS_RANK[TicketStatus(value)]
-    if not isinstance(value, str) or "\x00" in value:  # subject and names; PostgreSQL holds no NUL
+    if (
+        not isinstance(value, str)
+        or "\x00" in value  # subject and names; PostgreSQL holds no NUL
+        or len(value) > _TEXT_BOUNDS.get(field, 0)  # longer than its column holds
+    ):
         raise ValueError("not a text of this list")
     return value
 

@@ -483,12 +483,8 @@ async def changed_since(ticket: Ticket, version: int, current: int) -> str:
     system = Msg("The system")
     for entry in entries:
         what.append(
-            Msg(
-                "{who} changed {field} from {old} to {new}",
-                who=names.get(entry.actor_id, system),
-                field=audit.field_label(entry.field),
-                old=audit.value_label(entry.field, entry.old_value),
-                new=audit.value_label(entry.field, entry.new_value),
+            audit.change_text(
+                names.get(entry.actor_id, system), entry.field, entry.old_value, entry.new_value
             )
         )
     for message in posted:

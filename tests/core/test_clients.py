@@ -209,3 +209,13 @@ async def test_the_list_filtered_to_one_client(gql, world, tickets, persona):
             "admin": sorted(a.values()),
         }[persona]
     )
+
+
+async def test_a_malformed_client_id_answers_like_a_missing_one(gql, world, tickets):  # type: ignore[no-untyped-def]
+    missing = await gql(CLIENT, {"id": "99999"}, token=world.admin.token)
+    assert missing == {"data": {"client": None}}
+    for malformed in ("abc", "0", "-1", "1.5", "", "٣", "9" * 5000, str(2**31)):
+        body = await gql(CLIENT, {"id": malformed}, token=world.admin.token)
+        assert body == missing, (malformed[:20], body)
+    found = await gql.data(CLIENT, {"id": str(world.client_a.id)}, token=world.admin.token)
+    assert found["client"]["name"] == "Alice Client"

@@ -94,7 +94,9 @@ async def test_the_cache_is_bounded_by_size_least_recently_used_first(database):
 
 async def test_a_partly_read_ticket_is_never_served_from_the_cache(world):
     ticket = await open_as(world.client_a, world.dept_x, body="First")
-    partial = await Ticket.filter(id=ticket.id).only("id", "number").first()
+    partial = (
+        await Ticket.filter(id=ticket.id).only("id", "number", "department_id", "client_id").first()
+    )
     assert partial is not None
     before = len(threads)
     page = await messages.thread_page(actor=world.staff_x.actor, ticket=partial)

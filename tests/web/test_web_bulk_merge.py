@@ -117,6 +117,12 @@ async def test_merge_a_duplicate_and_the_open_page_follows(world: World, open_as
     # The staff page goes to the ticket kept, which now holds both conversations.
     await expect(page).to_have_url(f"{page.url.split('/admin')[0]}/admin/tickets/{keep.number}")
     await expect(page.get_by_text("Still", exact=True)).to_be_visible()
+    # Its audit trail says what happened, in words, not as a change "from — to".
+    trail = page.get_by_role("region", name="Audit trail")
+    await expect(trail).to_contain_text(
+        f"Xavier Staff merged ticket #{duplicate.number} into this one"
+    )
+    await expect(trail).not_to_contain_text("from —")
     # The client's page followed on its own.
     await expect(client).to_have_url(
         f"{client.url.split('/client')[0]}/client/tickets/{keep.number}"
@@ -130,6 +136,10 @@ async def test_merge_a_duplicate_and_the_open_page_follows(world: World, open_as
     )
     source = await Ticket.get(id=duplicate.id)
     assert (source.status, source.merged_into_id) == (TicketStatus.CLOSED, keep.id)
+    staff_old = await open_as(world.staff_x, f"/admin/tickets/{duplicate.number}")
+    await expect(staff_old.get_by_role("region", name="Audit trail")).to_contain_text(
+        f"Xavier Staff merged this ticket into #{keep.number}"
+    )
 
 
 async def test_merging_across_clients_asks_for_confirmation(world: World, open_as: OpenAs) -> None:

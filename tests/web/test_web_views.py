@@ -142,6 +142,11 @@ async def test_client_panel_clients_page_and_client_page(world: World, open_as: 
     await expect(page.locator("main")).to_contain_text("No clients match.")
     await page.goto(f"/admin/clients/{world.client_b.id}")
     await expect(page.get_by_role("heading", name="Client not found")).to_be_visible()
+    # A malformed id is a client that is not there, like a missing one: no error about ids.
+    for path in ("abc", "0", "99999", "1" * 40):
+        await page.goto(f"/admin/clients/{path}")
+        await expect(page.get_by_role("heading", name="Client not found")).to_be_visible()
+        await expect(page.locator("main")).not_to_contain_text("not a valid id")
 
     # Admins see every client; clients reach none of it.
     admin = await open_as(world.admin, "/admin/clients")

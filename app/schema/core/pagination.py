@@ -69,18 +69,51 @@ def encode_cursor(list_name: str, key: Key) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, list_name: str) -> list[Any] | None:
-    """The key in ``cursor``, or None for the first page; a typed error for anything that is
-    not a cursor of this list."""
+MAX_CURSOR_CHARS = 2048
+"""The longest cursor a list hands out is well under this: 255 characters of text (the longest
+column a cursor holds) at four UTF-8 bytes each, a name and a number, base64 encoded."""
+
+MAX_CURSOR_TEXT = 255
+"""The longest text in any cursor's key (a ticket's subject); a list whose column is shorter
+passes its own bound."""
+
+MAX_KEY_PARTS = 2
+"""A key is a sort value and a tie-breaker at most."""
+
+
+def decode_cursor(
+    cursor: str | None, list_name: str, *, max_text: int = MAX_CURSOR_TEXT
+) -> list[Any] | None:
+    """The key in ``cursor``, or None for the first page; a typed error (naming ``after``, and
+    never echoing the value) for anything that is not a cursor of this list.
+
+    A cursor comes back from the client and may be forged, so its shape is checked before any
+    of it is used: its length, then JSON (orjson, which stops at a fixed depth instead of
+    recursing into ``[[[[...]]]]``), then a flat list of this list's name and one or two
+    numbers or texts of at most ``max_text`` characters, as its column holds them."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise bad_cursor()
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if isinstance(decoded, list) and len(decoded) > 1 and decoded[0] == list_name:
-            return decoded[1:]
-    except (ValueError, TypeError):
-        pass
+        decoded = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):  # not base64, not JSON, or nested too deep
+        raise bad_cursor() from None
+    if (
+        isinstance(decoded, list)
+        and 2 <= len(decoded) <= 1 + MAX_KEY_PARTS
+        and decoded[0] == list_name
+        and all(_key_part(part, max_text) for part in decoded[1:])
+    ):
+        return decoded[1:]
     raise bad_cursor()
+
+
+def _key_part(part: object, max_text: int) -> bool:
+    """A value a key may hold: an integer (no bool, no float) or a text within its column."""
+    if isinstance(part, str):
+        return len(part) <= max_text and "\x00" not in part
+    return isinstance(part, int) and not isinstance(part, bool)
 
 
 def decode_id(cursor: str | None, list_name: str) -> int | None:

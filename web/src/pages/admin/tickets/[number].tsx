@@ -158,8 +158,6 @@ const AUDIT_LABEL: Record<string, string> = {
   tags: tk("Tags"),
   cc: tk("CC"),
   followers: tk("Followers"),
-  merged: tk("Merged in"),
-  "merged into": tk("Merged into"),
 };
 
 function auditValue(field: string, value: string | null | undefined): string {
@@ -419,6 +417,26 @@ export function StaffTicket() {
 
 type AuditEntry = AuditPageFragment["edges"][number]["node"];
 
+/** One entry as a sentence; a merge names the other ticket instead of a change "from — to". */
+function AuditChange({ entry }: { entry: AuditEntry }) {
+  const who = entry.actor?.name ?? t("System");
+  const other = entry.newValue ?? "";
+  if (entry.field === "merged")
+    return <>{t("{who} merged ticket {source} into this one", { who, source: other })}</>;
+  if (entry.field === "merged into")
+    return <>{t("{who} merged this ticket into {target}", { who, target: other })}</>;
+  return (
+    <>
+      {t("{who} changed {field} from", {
+        who,
+        field: AUDIT_LABEL[entry.field] ? t(AUDIT_LABEL[entry.field]) : entry.field,
+      })}{" "}
+      <strong>{auditValue(entry.field, entry.oldValue)}</strong> {t("to")}{" "}
+      <strong>{auditValue(entry.field, entry.newValue)}</strong>
+    </>
+  );
+}
+
 /** The first page of the trail, and later pages (oldest first) as the user asks for them. */
 function AuditTrail({ number, first }: { number: number; first: AuditPageFragment }) {
   const [more, setMore] = useState<{ entries: AuditEntry[]; info: AuditPageFragment["pageInfo"] }>();
@@ -445,13 +463,7 @@ function AuditTrail({ number, first }: { number: number; first: AuditPageFragmen
         <ol class="audit">
           {entries.map((entry, i) => (
             <li key={i}>
-              <Time iso={entry.createdAt} />:{" "}
-              {t("{who} changed {field} from", {
-                who: entry.actor?.name ?? t("System"),
-                field: AUDIT_LABEL[entry.field] ? t(AUDIT_LABEL[entry.field]) : entry.field,
-              })}{" "}
-              <strong>{auditValue(entry.field, entry.oldValue)}</strong> {t("to")}{" "}
-              <strong>{auditValue(entry.field, entry.newValue)}</strong>
+              <Time iso={entry.createdAt} />: <AuditChange entry={entry} />
             </li>
           ))}
         </ol>
