@@ -16,4 +16,3 @@ async def test_stop_words_among_other_words_are_not_required(gql, world):
     # The other words still count: a word nowhere finds nothing; a phrase keeps its words.
     assert await found(gql, world.staff_x, "invoice and pineapple") == []
     assert await found(gql, world.staff_x, '"resend it"') == [other.number]
-
