@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from app.config import get_settings
+from app.infra.clock import clock
 from app.models import Ticket
 from app.services import messages, tickets
 
@@ -58,6 +61,21 @@ async def open_as(
         settings=get_settings(),
     )
     return opened.ticket
+
+
+async def open_ago(
+    ago: timedelta,
+    person,
+    department,
+    subject: str = "Invoices missing",
+    body: str = "All of March",
+) -> Ticket:
+    """A ticket opened ``ago`` (the server's clock moved back for the opening, then let go)."""
+    clock.freeze(datetime.now(UTC) - ago)
+    try:
+        return await open_as(person, department, subject, body)
+    finally:
+        clock.unfreeze()
 
 
 async def note_as(person, ticket: Ticket, body: str = "secret note") -> None:

@@ -4,17 +4,17 @@ merged-ticket note reads as two sentences."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Page, expect
 
 from app.config import get_settings
-from app.infra.clock import clock
 from app.models import Role, TicketPriority, User
 from app.services import merge, saved_views, sla_admin, tags, tickets
 from app.services.ticket_list import TicketFilter
 from tests.conftest import World, make_person
+from tests.core.helpers import open_ago
 from tests.web.browser import OpenAs, screenshot
 
 pytestmark = pytest.mark.browser
@@ -218,19 +218,7 @@ async def test_an_overdue_sla_countdown_in_german_takes_at_most_two_lines(
         terms=sla_admin.PolicyTerms(first_response_minutes=60, first_response_business=False),
     )
     # Opened 3 days, 23 hours and 59 minutes ago: the longest German text ("3 T. 22 h …").
-    clock.freeze(datetime.now(UTC) - timedelta(days=3, hours=23, minutes=59))
-    try:
-        overdue = (
-            await tickets.open_ticket(
-                actor=world.client_a.actor,
-                department_id=world.dept_x.id,
-                subject="Invoices missing",
-                body="All of March",
-                settings=get_settings(),
-            )
-        ).ticket
-    finally:
-        clock.unfreeze()
+    overdue = await open_ago(timedelta(days=3, hours=23, minutes=59), world.client_a, world.dept_x)
     await User.filter(id=world.admin.id).update(language="de")
     page = await open_as(world.admin, "/admin/tickets", width=width, height=height)
     badge = page.locator(f'tr[data-number="{overdue.number}"] [data-sla]')

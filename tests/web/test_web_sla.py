@@ -4,16 +4,14 @@ client's pages show nothing of it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import expect
 
-from app.config import get_settings
-from app.infra.clock import clock
 from app.models import SlaPolicy
-from app.services import tickets
 from tests.conftest import World
+from tests.core.helpers import open_ago
 from tests.web.browser import OpenAs
 
 pytestmark = pytest.mark.browser
@@ -38,19 +36,7 @@ async def test_countdown_turns_from_at_risk_to_breached_live(world: World, open_
     assert policy.first_response_minutes == 1 and not policy.first_response_business
 
     # Opened 40 seconds ago (the server's clock, moved): at risk now, due in 20 seconds.
-    clock.freeze(datetime.now(UTC) - timedelta(seconds=40))
-    try:
-        ticket = (
-            await tickets.open_ticket(
-                actor=world.client_a.actor,
-                department_id=world.dept_x.id,
-                subject="Invoices missing",
-                body="All of March",
-                settings=get_settings(),
-            )
-        ).ticket
-    finally:
-        clock.unfreeze()
+    ticket = await open_ago(timedelta(seconds=40), world.client_a, world.dept_x)
 
     listing = await open_as(world.staff_x, "/admin/tickets?sort=SLA_DUE&dir=ASC")
     countdown = listing.locator(f'tr[data-number="{ticket.number}"] [data-sla]')
