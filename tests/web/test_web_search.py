@@ -151,8 +151,8 @@ async def test_a_refused_search_shows_the_error_not_loading_rows(
 async def test_a_search_that_only_leaves_words_out_says_so(
     world: World, open_as: OpenAs, language: str, hint: str
 ) -> None:
-    """"-pineapple" alone finds nothing; the empty list says why, in the staff list and in
-    My Tickets, and a search with a word to look for keeps the plain empty state."""
+    """A search for "-pineapple" alone finds nothing; the empty list says why, in the staff
+    list and in My Tickets, and a search with a word to look for keeps the plain empty state."""
     await tickets.open_ticket(
         actor=world.client_a.actor,
         department_id=world.dept_x.id,
