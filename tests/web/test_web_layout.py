@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from app.config import get_settings
-from app.models import Role, TicketPriority, User
+from app.models import Role, Ticket, TicketPriority, TicketStatus, User
 from app.services import merge, saved_views, sla_admin, tags, tickets
 from app.services.ticket_list import TicketFilter
 from tests.conftest import World, make_person
@@ -232,3 +232,79 @@ async def test_an_overdue_sla_countdown_in_german_takes_at_most_two_lines(
     assert lines <= 2, f"{await badge.inner_text()!r} takes {lines} lines"
     wrap = await fits(page, ".table-wrap")
     assert wrap["scroll"] <= wrap["client"], wrap
+
+
+STATUS_TEXT = {
+    "en": ["Open", "Answered", "Customer Reply", "In Progress", "On Hold"],
+    "de": ["Offen", "Beantwortet", "Kundenantwort", "In Bearbeitung", "Zurückgestellt"],
+}
+
+
+async def whole(page: Page, selector: str) -> list[str]:
+    """The texts of the elements ``selector`` finds that are cut short (wider inside than
+    their box, or reaching past their table cell)."""
+    return await page.locator(selector).evaluate_all(
+        """els => els.filter(el => {
+            const cell = el.closest('td, th');
+            const box = el.getBoundingClientRect();
+            const outer = cell ? cell.getBoundingClientRect() : box;
+            return el.scrollWidth > el.clientWidth || box.right > outer.right + 0.5;
+        }).map(el => el.textContent || el.outerHTML.slice(0, 80))"""
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+async def test_status_badges_and_headers_are_whole_in_every_list(
+    world: World, open_as: OpenAs, language: str, width: int, height: int
+) -> None:
+    """The trial saw "Customer …", "Kundenan…", "Beantwort…" and "Zurückges…" in the staff
+    list, My Tickets and the client page, "Bewertu…" in a header and "Sam Supp…" as
+    assignee: a badge shows its whole label, headers and names are whole, the subject gives
+    way instead."""
+    await busy_list(world)
+    for status in TicketStatus:
+        number = (
+            await tickets.open_ticket(
+                actor=world.client_a.actor,
+                department_id=world.dept_x.id,
+                subject=f"{LONG_SUBJECT} ({status.value})",
+                body="Please help.",
+                settings=get_settings(),
+            )
+        ).ticket.number
+        # Answered and Customer Reply follow replies; set straight for the picture.
+        await Ticket.filter(number=number).update(status=status, assignee_id=world.staff_x.id)
+    await User.filter(id=world.staff_x.id).update(name="Sam Support")
+    await saved_views.save_view(actor=world.admin.actor, name="Urgent", flt=TicketFilter())
+    await User.filter(id__in=[world.admin.id, world.client_a.id]).update(language=language)
+    for person, path in [
+        (world.admin, "/admin/tickets?status=all"),
+        (world.client_a, "/client/tickets"),
+        (world.admin, f"/admin/clients/{world.client_a.id}"),
+    ]:
+        page = await open_as(person, path, width=width, height=height)
+        badges = page.locator('table.tickets td[data-key="status"] .badge')
+        for text in STATUS_TEXT[language]:
+            await expect(badges.filter(has_text=text).first).to_be_visible()
+        await screenshot(page, f"status-{language}-{width}-{path.split('/')[2]}")
+        assert await whole(page, 'table.tickets td[data-key="status"] .badge') == [], path
+        assert await whole(page, "table.tickets thead th:visible") == [], path
+        assert await whole(page, 'table.tickets td[data-key="assignee"]:visible') == [], path
+        # The search box's placeholder is whole (measured in the box's own font).
+        if path != f"/admin/clients/{world.client_a.id}":
+            room = await page.locator('input[type="search"]').evaluate(
+                """i => {
+                    const s = getComputedStyle(i);
+                    const ctx = document.createElement('canvas').getContext('2d');
+                    ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+                    const inner = i.clientWidth - parseFloat(s.paddingLeft)
+                        - parseFloat(s.paddingRight);
+                    return inner - ctx.measureText(i.placeholder).width;
+                }"""
+            )
+            assert room >= 0, (path, room)
+        wrap = await fits(page, ".table-wrap")
+        assert wrap["scroll"] <= wrap["client"], (path, wrap)
+        page_box = await fits(page, "html")
+        assert page_box["scroll"] <= page_box["client"], (path, page_box)

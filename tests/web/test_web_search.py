@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.config import get_settings
-from app.models import Role
+from app.models import Role, User
 from app.services import messages, tickets
 from tests.conftest import World, make_person
 from tests.web.browser import OpenAs
@@ -139,3 +139,36 @@ async def test_a_refused_search_shows_the_error_not_loading_rows(
     await expect(page.get_by_role("alert")).to_contain_text("cannot be searched for")
     await expect(page.locator("tr.skeleton")).to_have_count(0)
     await expect(page.get_by_text("No tickets match.")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        ("en", "Add a word to search for: -word only leaves tickets out."),
+        ("de", "Geben Sie auch ein Suchwort ein: -Wort schließt Tickets nur aus."),
+    ],
+)
+async def test_a_search_that_only_leaves_words_out_says_so(
+    world: World, open_as: OpenAs, language: str, hint: str
+) -> None:
+    """A search for "-pineapple" alone finds nothing; the empty list says why, in the staff
+    list and in My Tickets, and a search with a word to look for keeps the plain empty state."""
+    await tickets.open_ticket(
+        actor=world.client_a.actor,
+        department_id=world.dept_x.id,
+        subject="Printer",
+        body="The tray is stuck.",
+        settings=get_settings(),
+    )
+    await User.filter(id__in=[world.admin.id, world.client_a.id]).update(language=language)
+    for person, path in [(world.admin, "/admin/tickets"), (world.client_a, "/client/tickets")]:
+        page = await open_as(person, path)
+        rows = page.locator("table.tickets tbody tr")
+        await expect(rows).to_have_count(1)
+        search = page.locator('input[type="search"]')
+        await search.fill("-pineapple")
+        await expect(page.locator("p.empty")).to_contain_text(hint)
+        await expect(rows).to_have_count(0)
+        await search.fill("zanzibar -pineapple")
+        await expect(page.locator("p.empty")).to_be_visible()
+        await expect(page.locator("p.empty")).not_to_contain_text(hint)

@@ -102,3 +102,40 @@ async def test_tags_from_admin_page_to_ticket_list(world: World, open_as: OpenAs
     await expect(client_page.get_by_role("heading", name="Printer on fire")).to_be_visible()
     assert await client_page.locator(".tag").count() == 0
     assert "Hot" not in await client_page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("color", ["#00ff00", "#ffdd00", "#1f5fbf", "#000000", "#ffffff"])
+async def test_a_tag_chip_text_contrasts_with_its_colour(
+    world: World, open_as: OpenAs, color: str
+) -> None:
+    """The trial saw white text on #00ff00 (1.4:1): the chip's text is black or white,
+    whichever reaches the WCAG 4.5:1, measured from the colours the browser paints."""
+    tag = await tags.create_tag(actor=world.admin.actor, name="Chip", color=color)
+    number = (
+        await tickets.open_ticket(
+            actor=world.client_a.actor,
+            department_id=world.dept_x.id,
+            subject="Printer",
+            body="Stuck",
+            settings=get_settings(),
+        )
+    ).ticket.number
+    await tags.change_ticket_tags(actor=world.admin.actor, number=number, add=[tag.id])
+    page = await open_as(world.admin, "/admin/tickets")
+    chip = page.locator('table.tickets .tag[data-tag="Chip"]')
+    await expect(chip).to_be_visible()
+    ratio = await chip.evaluate(
+        """el => {
+            const s = getComputedStyle(el);
+            const lum = (c) => {
+                const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map((v) => {
+                    const x = Number(v) / 255;
+                    return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+                });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const [a, b] = [lum(s.color), lum(s.backgroundColor)];
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }"""
+    )
+    assert ratio >= 4.5, (color, ratio)

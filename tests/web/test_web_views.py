@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from app.models import SavedView, TicketPriority
+from app.models import SavedView, TicketPriority, User
 from app.services import saved_views, tickets
 from app.services.ticket_list import TicketFilter
 from tests.conftest import World
@@ -154,3 +154,17 @@ async def test_client_panel_clients_page_and_client_page(world: World, open_as: 
     client = await open_as(world.client_a, "/admin/clients")
     await expect(client.get_by_role("heading", name="Not for this account")).to_be_visible()
     assert "alice@example.com" not in await client.locator("main").inner_text()
+
+
+async def test_a_shared_view_reads_as_german_in_german(world: World, open_as: OpenAs) -> None:
+    """The trial saw "Geteilt mit Support by Ada Admin": the whole line is German."""
+    await saved_views.save_view(
+        actor=world.admin.actor, name="Alles", flt=TicketFilter(), department_id=world.dept_x.id
+    )
+    await User.filter(id=world.staff_x.id).update(language="de")
+    page = await open_as(world.staff_x, "/admin/tickets")
+    shared = page.get_by_role("complementary", name="Gespeicherte Ansichten").locator(
+        'li[data-view="Alles"]'
+    )
+    await expect(shared).to_contain_text("Von Ada Admin geteilt mit Support")
+    await expect(shared).not_to_contain_text(" by ")

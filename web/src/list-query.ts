@@ -100,3 +100,20 @@ export function listHref(
 export function searchText(text: string | null | undefined): string {
   return (text ?? "").replace(/\s+/g, " ").trim();
 }
+
+/** True when the search box only leaves words out (`-pineapple`, `-"paper jam"`): every group
+ * (split by `or`) has an excluded word and none to look for, so the search finds nothing. The
+ * list's empty state says so instead of a bare "no tickets". Reads terms as the server does. */
+export function onlyExcludes(text: string | null | undefined): boolean {
+  const terms = searchText(text).match(/-?"[^"]*"?|\S+/g) ?? [];
+  let excluded = false;
+  for (const term of terms) {
+    if (term.toLowerCase() === "or") continue;
+    const negated = term.startsWith("-") && term.length > 1;
+    const body = negated ? term.slice(1) : term;
+    if (!/\w/u.test(body.replace(/"/g, " "))) continue;
+    if (!negated) return false;
+    excluded = true;
+  }
+  return excluded;
+}

@@ -129,8 +129,13 @@ function ViewRow({
       </a>
       {!view.editable && (
         <small class="muted">
-          {view.department ? t("Shared with {name}", { name: view.department.name }) : t("Shared")}
-          {view.owner ? ` by ${view.owner.name}` : ""}
+          {view.department && view.owner
+            ? t("Shared with {name} by {owner}", { name: view.department.name, owner: view.owner.name })
+            : view.department
+              ? t("Shared with {name}", { name: view.department.name })
+              : view.owner
+                ? t("Shared by {owner}", { owner: view.owner.name })
+                : t("Shared")}
         </small>
       )}
       {view.editable && view.department && (

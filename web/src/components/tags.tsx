@@ -51,10 +51,24 @@ const RemoveTicketTagsDocument = graphql(`
   }
 `);
 
-/** Black or white text, whichever reads better on ``color`` (#rrggbb). */
-function textOn(color: string): string {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
-  return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#000" : "#fff";
+/** WCAG relative luminance of ``color`` (#rrggbb). */
+function luminance(color: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(color.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * Black or white text on ``color`` (#rrggbb), whichever has the higher WCAG contrast ratio
+ * against it; one of the two always reaches 4.5:1.
+ */
+export function textOn(color: string): string {
+  const l = luminance(color);
+  const onBlack = (l + 0.05) / 0.05;
+  const onWhite = 1.05 / (l + 0.05);
+  return onBlack >= onWhite ? "#000" : "#fff";
 }
 
 export function TagChip({ tag, children }: { tag: TagLike; children?: preact.ComponentChildren }) {

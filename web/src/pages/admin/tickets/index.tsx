@@ -16,7 +16,7 @@ import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from "../../../for
 import { graphql } from "../../../gql";
 import type { SortDirection, TicketSortField } from "../../../gql/graphql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
-import { filterFrom, searchText, statusChoice } from "../../../list-query";
+import { filterFrom, onlyExcludes, searchText, statusChoice } from "../../../list-query";
 import { useSession } from "../../../session";
 import { t, tn } from "../../../i18n";
 
@@ -380,7 +380,7 @@ export function TicketList() {
         flashing={flashing}
         sort={{ field: sortField, direction, by: sortBy }}
         busy={list.loading}
-        empty={t("No tickets match.")}
+        empty={onlyExcludes(query.q) ? t("No tickets match. Add a word to search for: -word only leaves tickets out.") : t("No tickets match.")}
         more={[
           {
             key: "sla",

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { Pager, usePages } from "../../../components/pager";
 import { useListShortcuts } from "../../../components/shortcuts";
 import { NO_TICKETS, TicketTable, useLiveTickets } from "../../../components/ticket-table";
-import { searchText } from "../../../list-query";
+import { onlyExcludes, searchText } from "../../../list-query";
 import { ErrorNote, Field } from "../../../components/ui";
 import { graphql } from "../../../gql";
 import { useDebounced, useQuery, useTitle } from "../../../hooks";
@@ -78,7 +78,13 @@ export function MyTickets() {
           href={(number) => `/client/tickets/${number}`}
           caption={searching ? t("Your tickets matching the search") : t("Your tickets, most recently updated first")}
           flashing={flashing}
-          empty={searching ? t("No tickets match.") : undefined}
+          empty={
+            onlyExcludes(searching)
+              ? t("No tickets match. Add a word to search for: -word only leaves tickets out.")
+              : searching
+                ? t("No tickets match.")
+                : undefined
+          }
         />
       )}
       {tickets && (tickets.pageInfo.hasNextPage || pages.page > 1) && (
