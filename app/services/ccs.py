@@ -24,7 +24,7 @@ from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.events import EventType, event_for
 from app.i18n import Msg
-from app.models import Contact, Role, Ticket, TicketFollower, User
+from app.models import Contact, Ticket, TicketFollower, User
 from app.services import audit, contacts
 from app.services.rows import loaded, plan_of, rows_in
 from app.services.ticket_changes import ticket_changes
@@ -128,7 +128,8 @@ async def still_following(ticket: Ticket, followers: Sequence[User]) -> list[Use
     """Of ``followers``, those who may still see ``ticket`` (active, and staff of its
     department or admins): someone moved out of the department keeps the row, so following
     resumes if they come back, but is neither mailed nor listed meanwhile."""
-    departments = await _departments_of_staff([u.id for u in followers if u.role is Role.STAFF])
+    # Only staff belong to departments (``actor_with`` gives others none): read for all.
+    departments = await _departments_of_staff([u.id for u in followers])
     kept = []
     for user in followers:
         actor = actor_with(user, departments.get(user.id, frozenset()))
