@@ -26,7 +26,7 @@ from app.events import EventType, event_for
 from app.i18n import Msg
 from app.models import Contact, Ticket, TicketFollower, User
 from app.services import audit, contacts
-from app.services.rows import loaded, plan_of, rows_in
+from app.services.rows import linked_to_tickets, rows_in
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 
@@ -161,17 +161,6 @@ async def _departments_of_staff(user_ids: list[int]) -> dict[int, frozenset[int]
 
 async def followers_of(ticket_ids: Sequence[int]) -> list[list[User]]:
     """Each ticket's followers by name, for all of ``ticket_ids`` in one query."""
-    grouped: dict[int, list[User]] = defaultdict(list)
-    columns, plan = plan_of(User)
-    rows = await rows_in(  # built once per number of tickets (the ticket page: one)
-        TicketFollower,
-        "followers of tickets",
-        lambda ids: TicketFollower.filter(ticket_id__in=ids).values_list(
-            "ticket_id", *(f"user__{column}" for column in columns)
-        ),
-        ticket_ids,
+    return await linked_to_tickets(
+        TicketFollower, "user", User, ticket_ids, lambda user: (user.name.lower(), user.id)
     )
-    links = [(row[0], loaded(User, plan, row, 1, partial=False)) for row in rows]
-    for ticket_id, user in sorted(links, key=lambda link: (link[1].name.lower(), link[1].id)):
-        grouped[ticket_id].append(user)
-    return [grouped[i] for i in ticket_ids]

@@ -8,7 +8,6 @@ it, and nobody is mailed about it (UPDATED mails no one, ``app.mail.outbound.rec
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,7 +23,7 @@ from app.infra import db
 from app.infra.clock import now
 from app.models import Tag, Ticket, TicketTag
 from app.services import audit, versions
-from app.services.rows import loaded, plan_of, rows_in
+from app.services.rows import linked_to_tickets
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import get_ticket
 from app.services.validation import Checks
@@ -155,20 +154,9 @@ async def delete_tag(*, actor: Actor | None, tag_id: int) -> Tag:
 
 async def tags_of(ticket_ids: Sequence[int]) -> list[list[Tag]]:
     """Each ticket's tags by name, for all of ``ticket_ids`` in one query."""
-    grouped: dict[int, list[Tag]] = defaultdict(list)
-    columns, plan = plan_of(Tag)
-    rows = await rows_in(
-        TicketTag,
-        "tags of tickets",
-        lambda ids: TicketTag.filter(ticket_id__in=ids).values_list(
-            "ticket_id", *(f"tag__{column}" for column in columns)
-        ),
-        ticket_ids,
+    return await linked_to_tickets(
+        TicketTag, "tag", Tag, ticket_ids, lambda tag: (tag.name_key, tag.id)
     )
-    tags = [(row[0], loaded(Tag, plan, row, 1, partial=False)) for row in rows]
-    for ticket_id, tag in sorted(tags, key=lambda found: (found[1].name_key, found[1].id)):
-        grouped[ticket_id].append(tag)
-    return [grouped[i] for i in ticket_ids]
 
 
 async def existing_tags(tag_ids: Sequence[int]) -> list[Tag]:
