@@ -7,12 +7,14 @@ member's department (their scope), and the admin list filtered by department; an
 ticket page: the web UI's whole ``StaffTicket`` document (the ticket, 50 messages with authors
 and attachments, its audit trail, departments, admins) through the real app in this process
 (an in-process ASGI transport, a private redis-server), every ticket having a message of its
-own so the messages table grows with the tickets.
+own so the messages table grows with the tickets. The two sizes live in two databases and are
+measured in alternating rounds, so the machine's load falls on both alike.
 
     .venv/bin/python bench/bench_list_scale.py [--url postgres://postgres@127.0.0.1:5432/helpdesk_bench]
-        [--large 1000000] [--runs 500] [--page-runs 200]
+        [--large 1000000] [--runs 500] [--page-runs 200] [--rounds 4] [--reuse]
 
-Creates (and drops) the database named in the URL. Target: p95(large) / p95(10k) <= 1.5.
+Creates (drops first) the databases ``<url>_small`` and ``<url>_large`` unless ``--reuse``.
+Target: p95(large) / p95(10k) <= 1.5.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ async def seed_page_ticket(url: str) -> None:
         await conn.close()
 
 
-async def measure_page(runs: int) -> tuple[float, float]:
+async def measure_page(runs: int) -> list[float]:
     """p50/p95 of the StaffTicket document as the admin, through the app in this process."""
     from sql_count import counting_app
 
@@ -112,8 +114,7 @@ async def measure_page(runs: int) -> tuple[float, float]:
             start = time.perf_counter()
             answer, _ = await app.post(payload, headers)
             samples.append((time.perf_counter() - start) * 1000)
-        samples.sort()
-        return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+        return samples
 
 
 async def insert_tickets(url: str, first: int, last: int) -> None:
@@ -164,7 +165,7 @@ async def seed_people(url: str) -> None:
         await conn.close()
 
 
-async def measure(runs: int) -> dict[str, tuple[float, float]]:
+async def measure(runs: int) -> dict[str, list[float]]:
     from app.auth.actor import actor_for
     from app.models import User
     from app.services.ticket_list import TicketFilter, list_tickets
@@ -176,7 +177,7 @@ async def measure(runs: int) -> dict[str, tuple[float, float]]:
         "staff, own department": (staff, TicketFilter()),
         "admin, department filter": (admin, TicketFilter(department_id=5)),
     }
-    results = {}
+    results: dict[str, list[float]] = {}
     for name, (actor, flt) in scenarios.items():
         for _ in range(10):
             await list_tickets(actor=actor, flt=flt, first=50)
@@ -186,26 +187,31 @@ async def measure(runs: int) -> dict[str, tuple[float, float]]:
             page = await list_tickets(actor=actor, flt=flt, first=50)
             samples.append((time.perf_counter() - start) * 1000)
             assert len(page.tickets) == 50
-        samples.sort()
-        results[name] = (statistics.median(samples), samples[int(len(samples) * 0.95) - 1])
+        results[name] = samples
     return results
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/helpdesk_bench")
-    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument(
+        "--url",
+        default="postgres://postgres@127.0.0.1:5432/helpdesk_bench",
+        help="base name: the databases are <url>_small and <url>_large",
+    )
+    parser.add_argument("--runs", type=int, default=500, help="list requests per scenario and size")
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--page-runs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=4, help="alternations of the two sizes")
+    parser.add_argument("--reuse", action="store_true", help="measure databases seeded before")
     args = parser.parse_args()
     redis = PrivateRedis(Path("/tmp"))
     os.environ.update(
-        {
-            "DATABASE_URL": args.url,
-            "SECRET_KEY": "bench",
-            "HELPDESK_VAR": "/tmp/helpdesk-bench-scale",
-            "REDIS_URL": redis.url,
-        }
+        {"SECRET_KEY": "bench", "HELPDESK_VAR": "/tmp/helpdesk-bench-scale", "REDIS_URL": redis.url}
     )
     try:
         await run(args)
@@ -213,45 +219,85 @@ async def main() -> None:
         redis.stop()
 
 
-async def run(args: argparse.Namespace) -> None:
+def use(url: str) -> None:
+    from app.config import get_settings
+
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+
+
+async def seed(url: str, tickets: int) -> None:
     from app.config import get_settings
     from app.infra import db
 
-    get_settings.cache_clear()
-    await recreate_database(args.url)
+    use(url)
+    await recreate_database(url)
     await db.migrate(get_settings())
-    await seed_people(args.url)
-    await insert_tickets(args.url, 0, 10_000)
-    await insert_messages(args.url, 0, 10_000)
-    await seed_page_ticket(args.url)
-    await db.connect(get_settings())
-    small = await measure(args.runs)
-    await db.disconnect()
-    small["staff ticket page (HTTP)"] = await measure_page(args.page_runs)
+    await seed_people(url)
     started = time.perf_counter()
-    await insert_tickets(args.url, 10_000, args.large)
-    await insert_messages(args.url, 10_000, args.large)
+    await insert_tickets(url, 0, tickets)
+    await insert_messages(url, 0, tickets)
+    await seed_page_ticket(url)
     print(
-        f"(inserted {args.large - 10_000:,} more tickets and as many messages in "
-        f"{time.perf_counter() - started:.0f}s)"
+        f"(seeded {tickets:,} tickets and as many messages in {time.perf_counter() - started:.0f}s)"
     )
+
+
+async def measure_round(url: str, runs: int, page_runs: int) -> dict[str, list[float]]:
+    from app.config import get_settings
+    from app.infra import db
+
+    use(url)
     await db.connect(get_settings())
-    large = await measure(args.runs)
-    await db.disconnect()
-    large["staff ticket page (HTTP)"] = await measure_page(args.page_runs)
+    try:
+        samples = await measure(runs)
+    finally:
+        await db.disconnect()
+    samples["staff ticket page (HTTP)"] = await measure_page(page_runs)
+    return samples
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Both sizes in databases of their own, measured in alternation (swapping which goes first
+    each round), so a change in the machine's load falls on both alike."""
+    small_url, large_url = f"{args.url}_small", f"{args.url}_large"
+    if not args.reuse:
+        await seed(small_url, 10_000)
+        await seed(large_url, args.large)
+    small: dict[str, list[float]] = {}
+    large: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    runs = max(args.runs // args.rounds, 20)
+    page_runs = max(args.page_runs // args.rounds, 20)
+    for index in range(args.rounds):
+        order = [(small_url, small), (large_url, large)]
+        got: dict[str, dict[str, list[float]]] = {}
+        for url, into in order if index % 2 == 0 else order[::-1]:
+            got[url] = await measure_round(url, runs, page_runs)
+            for name, samples in got[url].items():
+                into.setdefault(name, []).extend(samples)
+        for name in got[small_url]:
+            ratios.setdefault(name, []).append(
+                p50_p95(got[large_url][name])[1] / p50_p95(got[small_url][name])[1]
+            )
     big = f"{args.large // 1000}k" if args.large < 1_000_000 else f"{args.large // 1_000_000}M"
+    load = os.getloadavg()[0]
     print(
-        f"ticket list (service) on PostgreSQL, first=50, {args.runs} requests per scenario; "
-        f"staff ticket page, {args.page_runs} requests (ms)"
+        f"ticket list (service) on PostgreSQL, first=50, {runs * args.rounds} requests per "
+        f"scenario and size; staff ticket page, {page_runs * args.rounds} requests (ms); "
+        f"{args.rounds} rounds alternating the sizes; load {load:.1f}"
     )
     print(
         f"  {'scenario':<26} {'10k p50':>8} {'10k p95':>8} {big + ' p50':>8} {big + ' p95':>8}"
-        f" {'p95 ratio':>10}"
+        f" {'p95 ratio':>10}  per round"
     )
     for name in small:
-        s50, s95 = small[name]
-        l50, l95 = large[name]
-        print(f"  {name:<26} {s50:8.2f} {s95:8.2f} {l50:8.2f} {l95:8.2f} {l95 / s95:10.2f}")
+        s50, s95 = p50_p95(small[name])
+        l50, l95 = p50_p95(large[name])
+        spread = f"{min(ratios[name]):.2f}-{max(ratios[name]):.2f}"
+        print(
+            f"  {name:<26} {s50:8.2f} {s95:8.2f} {l50:8.2f} {l95:8.2f} {l95 / s95:10.2f}  {spread}"
+        )
     print("  target: p95 ratio <= 1.5")
 
 
