@@ -254,6 +254,7 @@ async def add_to_thread(
     signature: str | None = None,
     author_contact_id: int | None = None,
     body_html: str | None = None,
+    template: str | None = None,
 ) -> Message:
     """Write one message (and link its prepared files) inside the caller's transaction: the
     first message of a ticket, a reply, a note or a system message. The body and signature
@@ -276,6 +277,7 @@ async def add_to_thread(
         signature=signature,
         body_html=body_html,
         signature_html=signature_html,
+        template=template,
         using_db=connection,
     )
     if prepared:
