@@ -47,9 +47,7 @@ async def answered(world, client) -> Ticket:
     return ticket
 
 
-async def test_auto_close_message_in_each_readers_language(
-    gql, world, smtp, mailer, frozen_clock
-):
+async def test_auto_close_message_in_each_readers_language(gql, world, smtp, mailer, frozen_clock):
     await gql.data(PROFILE, {"l": "de"}, token=world.client_a.token)
     await gql.data(PROFILE, {"l": "en"}, token=world.client_b.token)
     german, english = await answered(world, world.client_a), await answered(world, world.client_b)
@@ -200,5 +198,6 @@ def test_the_migration_recognises_the_texts_the_code_wrote() -> None:
         system_messages.unproven_cc("a@example.com", ["b@example.com", "c@example.com"]),
     ):
         template, body = migration._template(system_messages.stored_body(system), ids)
+        assert body == system_messages.stored_body(system)
         assert system_messages.parsed(json.dumps(template)) == system
     assert migration._template("Something else.", ids) is None
