@@ -261,7 +261,8 @@ async def add_to_thread(
     are stored rendered too (``body_html``, ``signature_html``): a thread is read far more
     often than written. Callers writing what a person sent pass ``body_html`` rendered
     before their transaction (``markdown.render_to_store``), so a long text does not hold the
-    database (SQLite's one writer) while it renders."""
+    database (SQLite's one writer) while it renders. ``template``: a system message's template
+    and values (``system_messages``), shown in each reader's language instead of ``body``."""
     if body_html is None:
         body_html = await markdown.render_to_store(body)
     signature_html = await markdown.render_to_store(signature) if signature else None

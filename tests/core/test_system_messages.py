@@ -16,7 +16,7 @@ from app.config import Settings, get_settings
 from app.models import Message, MessageSource, Ticket
 from app.services import merge, messages, system_messages
 from app.workers.auto_close import auto_close_tickets
-from tests.core.helpers import open_as
+from tests.core.helpers import UPDATE, open_as
 from tests.core.test_search import find, numbers
 from tests.mail_out.mailout_support import SmtpServer, mail_to, mail_worker
 
@@ -151,6 +151,29 @@ async def test_the_merge_notice_names_the_target_only_to_who_may_see_it(gql, wor
     }
     bob_view = await thread(gql, world.client_b, target.number)
     assert [m["body"] for m in bob_view] == ["Where is it?"]
+
+
+async def test_mail_quoting_the_notice_names_the_target_only_to_who_may_see_it(
+    gql, world, across, smtp, mailer
+):
+    """Assigning the merged ticket mails the assignee its latest public message: the notice."""
+    source, target = across
+    for person, by, sees in (
+        (world.staff_x, world.admin, False),
+        (world.admin, world.staff_x, True),
+    ):
+        assigned = await gql.data(
+            UPDATE,
+            {"input": {"number": source.number, "assigneeId": str(person.id)}},
+            token=by.token,
+        )
+        assert assigned["updateTicket"]["__typename"] == "Ticket", assigned
+        text = (await mail_to(smtp, person.user.email)).part("plain")
+        if sees:
+            assert f"This ticket was merged into #{target.number}." in text
+        else:
+            assert "This ticket was merged into another ticket." in text
+            assert f"#{target.number}" not in text
 
 
 async def test_readers_who_see_the_target_read_its_number(gql, world, frozen_clock):
