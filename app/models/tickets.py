@@ -114,6 +114,10 @@ class Message(Model):
     # when first read.
     body_html = fields.TextField(null=True)
     signature_html = fields.TextField(null=True)
+    # A system message's template key and values (JSON, app/services/system_messages.py),
+    # rendered in the reader's language; null for everything people wrote, and for system
+    # messages written before migration 0024 that it did not recognise (their body is shown).
+    template = fields.TextField(null=True)
     # Set (author null) on a mail reply by a contact CC'd on the ticket (app/models/contacts.py).
     author_contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Contact", related_name="messages", null=True, on_delete=fields.SET_NULL

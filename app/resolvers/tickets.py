@@ -303,7 +303,7 @@ def _shape(
     return TicketEvent(
         type=loaded.signal.type,
         ticket=Ticket.of(loaded.ticket, viewer),
-        message=Message.of(message) if message is not None else None,
+        _message=Message.of(message) if message is not None else None,
         shared_renders=loaded.renders,
         payload_key=message.id if message is not None else None,
     )
@@ -325,7 +325,7 @@ async def _ticket_events(
                 await tickets.get_ticket(actor=connection.actor, number=ticket.number)
             elif isinstance(item, Left) and ticket is None:
                 # The list lost a ticket: the viewer refetches it (and the views' counts).
-                yield TicketEvent(type=TicketEventType.LEFT, ticket=None, message=None)
+                yield TicketEvent(type=TicketEventType.LEFT, ticket=None, _message=None)
             elif isinstance(item, LoadedEvent):
                 # The last check before sending.
                 if connection.closing or not may_receive(connection.actor, item):

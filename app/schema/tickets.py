@@ -56,8 +56,10 @@ from app.services import (
     search_highlight,
     sla,
     stored_html,
+    system_messages,
     ticket_list,
 )
+from app.services.markdown import render_markdown_async, rendered_now
 
 A_CLIENT = N_("a client")
 """Who a contact belongs to when the client cannot be read (a deactivated account)."""
@@ -189,10 +191,16 @@ class Message:
         *,
         author: User | Missing | None = MISSING,
         attachments: list[Attachment] | None = None,
+        shown: str | None = None,
     ) -> Message:
+        """``shown``: a system message's text as the reader reads it (``system_messages``),
+        in place of the stored body; its HTML is rendered for that text."""
+        if shown is not None:
+            html = rendered_now(shown)
+            shown_html = html if html is not None else lazily(render_markdown_async, shown)
         return cls(
             id=strawberry.ID(str(message.id)),
-            body=message.body,
+            body=message.body if shown is None else shown,
             internal=message.internal,
             source=message.source,
             created_at=message.created_at,
@@ -211,7 +219,9 @@ class Message:
             # Stored with the message since 0020; an older one renders (and is stored) once,
             # only if the field is asked for.
             body_html=(
-                message.body_html
+                shown_html
+                if shown is not None
+                else message.body_html
                 if message.body_html is not None
                 else lazily(stored_html.body_html, message)
             ),
@@ -508,6 +518,9 @@ class Ticket:
         # for this request (one batch) and are handed to every message.
         rows = page.messages
         authors = await _users_by_id(info, (row.author_id for row in rows))
+        shown = await system_messages.bodies(
+            actor=info.context.actor, translator=info.context.translator, messages=rows
+        )
         public_url = info.context.settings.public_url
         return pagination.connection(
             MessageConnection,
@@ -517,6 +530,7 @@ class Ticket:
                     row,
                     author=authors.get(row.author_id) if row.author_id is not None else None,
                     attachments=[Attachment.of(file, public_url) for file in found],
+                    shown=shown.get(row.id),
                 )
                 for row, found in zip(rows, page.files, strict=True)
             ],
@@ -667,10 +681,32 @@ class TicketEvent:
         description="The ticket as it is now; null for LEFT (a ticket of the viewer's list "
         "moved to a department they do not see: refetch the list and counts)."
     )
-    message: Message | None
+    _message: Private[Message | None]
     # Subscribers that would render this event identically share one execution.
     shared_renders: Private[SharedRenders | None] = None
     payload_key: Private[Hashable] = None
+
+    @strawberry.field(
+        description="The message the event is about (a reply, or a note for staff), or null."
+    )
+    def message(self, info: Info) -> Message | None:
+        shaped = self._message
+        if shaped is None or not shaped._model.template:  # most events: no await
+            return shaped
+        return later(_event_message(info, shaped))
+
+
+async def _event_message(info: Info, shaped: Message) -> Message:
+    """A system message of an event as this reader reads it (their language, and the merge
+    target named only if they may see it): read through the context, so subscribers of one
+    viewer class share the render only when it did not depend on who they are."""
+    row = shaped._model
+    shown = await system_messages.bodies(
+        actor=info.context.actor, translator=info.context.translator, messages=[row]
+    )
+    if row.id not in shown:
+        return shaped
+    return Message.of(row, attachments=shaped.attachments, shown=shown[row.id])
 
 
 @strawberry.enum

@@ -16,8 +16,9 @@ from app.auth.actor import SYSTEM
 from app.events import EventType, event_for
 from app.infra.clock import now
 from app.models import Department, Ticket, TicketStatus
-from app.services import settings
+from app.services import settings, system_messages
 from app.services.messages import add_system_message
+from app.services.system_messages import SystemText
 from app.services.ticket_changes import ticket_changes
 from app.services.tickets import set_status
 
@@ -30,12 +31,10 @@ class AutoClosed:
     days: int
 
 
-def closing_message(days: int) -> str:
-    span = "1 day" if days == 1 else f"{days} days"
-    return (
-        f"This ticket was closed automatically after {span} without a reply. "
-        "If you still need help, reply to reopen it."
-    )
+def closing_message(days: int) -> SystemText:
+    """The message left on a ticket closed after ``days`` idle days (in each reader's
+    language)."""
+    return system_messages.auto_closed(days)
 
 
 async def close_idle_tickets(*, default_days: int, batch: int = BATCH) -> list[AutoClosed]:
@@ -84,7 +83,7 @@ async def _close_one(
         await set_status(ticket_change.connection, SYSTEM, ticket, TicketStatus.CLOSED)
         ticket.closed_at = ticket.last_activity_at = stamp
         message = await add_system_message(
-            ticket_change.connection, ticket=ticket, body=closing_message(days)
+            ticket_change.connection, ticket=ticket, text=closing_message(days)
         )
         await ticket_change.save(ticket, "status", "closed_at", "last_activity_at")
         ticket_change.emit(

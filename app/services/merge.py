@@ -1,9 +1,10 @@
 """Merging a duplicate ticket (the source) into another (the target).
 
 The source's messages, notes and attachments move to the target, where the thread reads in
-time order; the source is closed with a system message "merged into #N" and keeps its number:
-``ticket(number: source)`` answers it with ``mergedInto``, and mail replies to its
-notifications land on the target (``follow``). Both tickets are locked in id order in one
+time order; the source is closed with a system message "merged into #N" (the target named only
+to readers who may see it, "another ticket" to the others: app/services/system_messages.py) and
+keeps its number: ``ticket(number: source)`` answers it with ``mergedInto``, and mail replies
+to its notifications land on the target (``follow``). Both tickets are locked in id order in one
 transaction, both get an audit entry, and both a MERGED event (the source's page follows to
 the target). Nobody is mailed about a merge.
 
@@ -36,10 +37,11 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.events import EventType, event_for
 from app.i18n import Msg
 from app.infra.clock import now
-from app.models import Message, MessageSource, Ticket, TicketFollower, TicketStatus, User
-from app.services import audit, contacts
+from app.models import Message, Ticket, TicketFollower, TicketStatus, User
+from app.services import audit, contacts, system_messages
+from app.services.messages import add_system_message
 from app.services.ticket_changes import ticket_changes
-from app.services.tickets import add_to_thread, get_ticket, set_status
+from app.services.tickets import get_ticket, set_status
 
 MAX_HOPS = 20
 """Merged tickets followed at most this far (a target may itself be merged later)."""
@@ -181,22 +183,12 @@ async def merge_tickets(
         else:
             await moved.update(ticket_id=tgt.id, internal=True)
         stamp = now()
-        await add_to_thread(
-            connection,
-            ticket=src,
-            author_id=None,
-            body=f"This ticket was merged into #{tgt.number}.",
-            source=MessageSource.SYSTEM,
-            at=stamp,
+        # The notice names the target only to readers who may see it (system_messages).
+        await add_system_message(
+            connection, ticket=src, text=system_messages.merged_into(tgt), at=stamp
         )
-        await add_to_thread(
-            connection,
-            ticket=tgt,
-            author_id=None,
-            body=f"Ticket #{src.number} ({src.subject}) was merged into this ticket.",
-            source=MessageSource.SYSTEM,
-            at=stamp,
-            internal=True,
+        await add_system_message(
+            connection, ticket=tgt, text=system_messages.merged_from(src), at=stamp, internal=True
         )
         await audit.record(
             connection, actor=actor, ticket=src, field="merged into", old=None, new=f"#{tgt.number}"

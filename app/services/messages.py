@@ -17,8 +17,9 @@ from app.events import EventType, event_for
 from app.i18n import Msg
 from app.infra.clock import now
 from app.models import Attachment, Contact, Message, MessageSource, Ticket, TicketStatus
-from app.services import attachments, contacts, drafts, markdown
+from app.services import attachments, contacts, drafts, markdown, system_messages
 from app.services.rows import models_of
+from app.services.system_messages import SystemText
 from app.services.thread_cache import ThreadPage, threads
 from app.services.ticket_changes import TicketChanges, ticket_changes
 from app.services.tickets import add_to_thread, find_ticket, reopen_status_for_reply
@@ -90,32 +91,34 @@ def _check_may_post(actor: Actor, ticket: Ticket | None, number: int, *, interna
 
 
 async def add_system_message(
-    connection: BaseDBAsyncClient, *, ticket: Ticket, body: str
+    connection: BaseDBAsyncClient,
+    *,
+    ticket: Ticket,
+    text: SystemText,
+    at: datetime | None = None,
+    internal: bool = False,
 ) -> Message:
-    """A public message written by the system (for example on auto-close)."""
+    """A message written by the system (auto-close, merge), public unless ``internal``: stored
+    as its template (shown in each reader's language) and its English text for search."""
     return await add_to_thread(
         connection,
         ticket=ticket,
         author_id=None,
-        body=body,
+        body=system_messages.stored_body(text),
         source=MessageSource.SYSTEM,
-        at=now(),
+        at=at or now(),
+        internal=internal,
+        template=text.dumps(),
     )
 
 
-async def add_system_note(*, ticket_id: int, body: str) -> Message:
+async def add_system_note(*, ticket_id: int, text: SystemText) -> Message:
     """An internal note by the system (staff only; live to staff, mailed as notes are): what
     the mail intake kept for staff without acting on it."""
     async with ticket_changes() as change:
         locked = await change.lock(ticket_id)
-        message = await add_to_thread(
-            change.connection,
-            ticket=locked,
-            author_id=None,
-            body=body,
-            source=MessageSource.SYSTEM,
-            at=now(),
-            internal=True,
+        message = await add_system_message(
+            change.connection, ticket=locked, text=text, internal=True
         )
         await change.save(locked)
         change.emit(

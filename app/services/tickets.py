@@ -254,13 +254,15 @@ async def add_to_thread(
     signature: str | None = None,
     author_contact_id: int | None = None,
     body_html: str | None = None,
+    template: str | None = None,
 ) -> Message:
     """Write one message (and link its prepared files) inside the caller's transaction: the
     first message of a ticket, a reply, a note or a system message. The body and signature
     are stored rendered too (``body_html``, ``signature_html``): a thread is read far more
     often than written. Callers writing what a person sent pass ``body_html`` rendered
     before their transaction (``markdown.render_to_store``), so a long text does not hold the
-    database (SQLite's one writer) while it renders."""
+    database (SQLite's one writer) while it renders. ``template``: a system message's template
+    and values (``system_messages``), shown in each reader's language instead of ``body``."""
     if body_html is None:
         body_html = await markdown.render_to_store(body)
     signature_html = await markdown.render_to_store(signature) if signature else None
@@ -276,6 +278,7 @@ async def add_to_thread(
         signature=signature,
         body_html=body_html,
         signature_html=signature_html,
+        template=template,
         using_db=connection,
     )
     if prepared:

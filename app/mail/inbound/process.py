@@ -50,7 +50,7 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import contacts
+from app.services import contacts, system_messages
 from app.services.directory import ensure_client, normalise_email
 from app.services.messages import add_system_note, reply_as_contact, reply_to_ticket
 from app.services.tickets import open_ticket
@@ -336,13 +336,6 @@ async def _earlier_reply(
     )
 
 
-UNPROVEN_CC = (
-    "The mail that opened this ticket had a Cc, which was not added: nothing proves that "
-    "{sender} sent it, and a forged sender could copy strangers on the client's replies. "
-    "Add them under CC if the client wants them: {addresses}."
-)
-
-
 def _subject(parsed: ParsedMail) -> str:
     """A new ticket's subject: the mail's, without a "[Ticket #N]" tag it did not match (a
     reply to another ticket's notification, forwarded or mistyped, opens a ticket of its own
@@ -407,10 +400,7 @@ async def _open(
         # Kept for staff, not acted on: they add the addresses if the client wants them.
         await add_system_note(
             ticket_id=opened.ticket.id,
-            body=UNPROVEN_CC.format(
-                sender=parsed.from_address,
-                addresses=", ".join(cc.email for cc in asked_ccs),
-            ),
+            text=system_messages.unproven_cc(parsed.from_address, [cc.email for cc in asked_ccs]),
         )
         done += " (its Cc not added: nothing proves the sender)"
     return Outcome(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.auth import unsubscribe_links
+from app.auth.actor import actor_for
 from app.config import Settings
 from app.events import EventType, TicketEvent
 from app.i18n import N_, Msg, Translator, translate, translator
@@ -33,9 +34,10 @@ from app.models import (
     TicketStatus,
     User,
 )
-from app.services import contacts, ratings
+from app.services import contacts, ratings, system_messages
 from app.services.attachments import download_url
 from app.services.merge import MAX_HOPS
+from app.services.system_messages import SystemText
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,11 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         rule = await EscalationRule.get_or_none(id=int(rule_id)) if rule_id.isdigit() else None
         if rule is not None:
             context = replace(context, escalation=(rule.target, rule.at_percent))
+    system = system_messages.parsed(message.template) if message is not None else None
+    if system is not None:
+        context = replace(
+            context, system=system, sees_target=await _seeing_target(system, recipients)
+        )
     mails = tuple(
         PlannedMail(
             dedupe_key=f"{identity}:{r.key}",
@@ -158,6 +165,20 @@ async def plan_for(event: TicketEvent, settings: Settings) -> Plan:
         for r in recipients
     )
     return Plan(identity=identity, ticket=ticket, mails=mails)
+
+
+async def _seeing_target(system: SystemText, recipients: list[Recipient]) -> frozenset[str]:
+    """The recipients (by key) whom a merge notice may name its target: users the policy lets
+    see it (never a contact, who has no sign-in)."""
+    if system.target_id is None:
+        return frozenset()
+    seeing = set()
+    for recipient in recipients:
+        if recipient.user is not None and await system_messages.seen_targets(
+            await actor_for(recipient.user), [system]
+        ):
+            seeing.add(recipient.key)
+    return frozenset(seeing)
 
 
 async def _merged_into(ticket: Ticket, ticket_id: int) -> Ticket | None:
@@ -210,6 +231,9 @@ class _Context:
     client_time_zone: str | None = None
     rating_links: tuple[tuple[str, str], ...] = ()  # (label to translate, url)
     escalation: tuple[SlaTarget, int] | None = None  # the rule's target and share, if it exists
+    # A system message's template, and who may read the ticket its merge notice names.
+    system: SystemText | None = None
+    sees_target: frozenset[str] = frozenset()
 
     @classmethod
     async def load(
@@ -279,7 +303,7 @@ class _Context:
             ticket_number=number,
             ticket_subject=self.ticket.subject,
             headline=self._headline(recipient, t),
-            body=signed_text(self.message) if self.message is not None else None,
+            body=self._body(recipient, t),
             # A contact has no sign-in: no portal link, and files named, not linked.
             attachments=self.attachments
             if contact is None
@@ -308,6 +332,18 @@ class _Context:
             when=t.when(self._happened_at()),
             unsubscribe_url=self._unsubscribe_url(recipient),
         )
+
+    def _body(self, recipient: Recipient, t: Translator) -> str | None:
+        """The message as mailed: a system message in the recipient's language."""
+        if self.message is None:
+            return None
+        if self.system is not None:
+            shown = system_messages.text(
+                t, self.system, sees_target=recipient.key in self.sees_target
+            )
+            if shown:
+                return shown
+        return signed_text(self.message)
 
     def _unsubscribe_url(self, recipient: Recipient) -> str | None:
         """A CC'd contact's (off the CCs) or a follower's (unfollow) signed link; nobody
