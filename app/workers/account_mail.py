@@ -1,8 +1,9 @@
 """Account-mail job: sends one reset, invitation or verification mail.
 
 Like notifications, each mail has a delivery record (``OutboundMail``, no ticket) keyed by its
-outbox row (id and when it was written, ``AccountMail.key``), claimed before sending, so a job run twice sends once; transient SMTP failures are
-tried again on the same schedule, permanent ones recorded as FAILED for admins to see.
+outbox row (id and when it was written, ``AccountMail.key``), claimed before sending, so a job
+run twice sends once; transient SMTP failures are tried again on the same schedule, permanent
+ones recorded as FAILED for admins to see.
 """
 
 from __future__ import annotations

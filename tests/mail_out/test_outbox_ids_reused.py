@@ -66,7 +66,7 @@ async def restart_outbox_ids() -> None:
         await conn.execute_script('TRUNCATE "outbox" RESTART IDENTITY;')
     else:
         await conn.execute_script(
-            'DELETE FROM "outbox"; DELETE FROM sqlite_sequence WHERE name = \'outbox\';'
+            "DELETE FROM \"outbox\"; DELETE FROM sqlite_sequence WHERE name = 'outbox';"
         )
 
 
