@@ -17,6 +17,7 @@ from app.events.outbox import (
     mark_handled,
     record_backlog,
     resend_unhandled,
+    row_stamp,
     sinks,
 )
 from app.events.signals import (
@@ -56,5 +57,6 @@ __all__ = [
     "mark_handled",
     "record_backlog",
     "resend_unhandled",
+    "row_stamp",
     "sinks",
 ]

@@ -6,7 +6,10 @@ nothing else: the rows commit or roll back with the change, so a reply that was 
 its event, and an event never describes a change that was not saved.
 
 Sending a row: publish it on its channel (live updates) and, for ticket events, enqueue the
-notification job with the row's id as the job id; then mark it sent.
+notification job with the row's identity, its id and when it was written (``row_stamp``), as
+the job id; then mark it sent. The job's "handled" mark matches the row by both too: ids start
+again after a database restore while Redis keeps its jobs and their results (arq ignores an
+enqueue while it holds either under the job's id), so an id alone would name an older row.
 
 Right after the commit the writing process publishes the rows it wrote, from memory and outside
 any database transaction (as Zulip's ``send_event_on_commit``), in commit order; it marks them
@@ -127,12 +130,18 @@ def _now_ms() -> int:
 Key = tuple[int, int]
 
 
+def row_stamp(created_at: datetime) -> int:
+    """When a row was written, in microseconds since the epoch: with its id, the row's
+    identity (in this process's memory, in job ids and in the "handled" mark)."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return (created_at - _EPOCH) // _MICROSECOND
+
+
 def _key(row_id: int, created_at: datetime) -> Key:
     """A row's identity in this process's memory: its id and when it was written (to the
     microsecond), so that a row deleted and another written with the same id never mix."""
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
-    return row_id, (created_at - _EPOCH) // _MICROSECOND
+    return row_id, row_stamp(created_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +457,12 @@ class Relay:
             for i, row in enumerate(batch):
                 try:
                     await _send(
-                        row.id, row.channel, row.payload, notify=row.notify, event=row.event
+                        row.id,
+                        row.created_at,
+                        row.channel,
+                        row.payload,
+                        notify=row.notify,
+                        event=row.event,
                     )
                 except RedisAway as exc:
                     self._went_away(exc)
@@ -482,7 +496,9 @@ class Relay:
                         held = row.hold_until_ms is not None and row.hold_until_ms >= now
                         if key in published or (held and not fresh and key not in own):
                             continue  # sent already; or another row with an id one of ours had
-                        await _send(row.id, row.channel, row.payload, notify=row.notify)
+                        await _send(
+                            row.id, row.created_at, row.channel, row.payload, notify=row.notify
+                        )
                         done.append(row.id)
                         keys.add(key)
                 except RedisAway as exc:
@@ -628,14 +644,24 @@ async def _waiting(
 
 
 async def _send(
-    row_id: int, channel: str, payload: str, *, notify: bool, event: TicketEvent | None = None
+    row_id: int,
+    created_at: datetime,
+    channel: str,
+    payload: str,
+    *,
+    notify: bool,
+    event: TicketEvent | None = None,
 ) -> None:
     if channel == ACCOUNT_MAIL_CHANNEL:
-        await _send_account_mail(row_id, payload)
+        await _send_account_mail(row_id, created_at, payload)
         return
     if channel == TICKETS_CHANNEL:
         try:
-            event = replace(event or TicketEvent.from_json(payload), event_id=row_id)
+            event = replace(
+                event or TicketEvent.from_json(payload),
+                event_id=row_id,
+                event_at=row_stamp(created_at),
+            )
         except (ValueError, TypeError, KeyError):
             log.error("dropping a malformed outbox row %s: %r", row_id, payload[:200])
             return
@@ -665,9 +691,11 @@ def _published_counter(channel: str) -> Counter:
     return metrics.EVENTS_PUBLISHED.labels(channel)
 
 
-async def _send_account_mail(row_id: int, payload: str) -> None:
+async def _send_account_mail(row_id: int, created_at: datetime, payload: str) -> None:
     try:
-        mail = replace(AccountMail.from_json(payload), mail_id=row_id)
+        mail = replace(
+            AccountMail.from_json(payload), mail_id=row_id, mail_at=row_stamp(created_at)
+        )
     except (ValueError, TypeError, KeyError):
         log.error("dropping a malformed account mail row %s", row_id)
         return
@@ -690,8 +718,8 @@ async def _enqueue_account_mail(mail: AccountMail) -> None:
 async def resend_unhandled(*, sent_before: datetime) -> int:
     """Enqueue again the jobs (notifications, account mail) of rows sent before ``sent_before``
     whose job has not said it finished: Redis may have lost them (killed before it wrote its
-    queue to disk). While arq still holds a job, enqueueing it again is a no-op (same job id).
-    Answers how many were enqueued."""
+    queue to disk). While arq still holds a job, enqueueing it again is a no-op (same job id,
+    made of the row's id and when it was written). Answers how many were enqueued."""
     jobs = sinks.jobs
     if jobs is None:
         return 0
@@ -700,18 +728,19 @@ async def resend_unhandled(*, sent_before: datetime) -> int:
     )
     enqueued = 0
     for row in rows:
+        stamp = row_stamp(row.created_at)
         try:
             if row.channel == ACCOUNT_MAIL_CHANNEL:
                 await _enqueue_account_mail(
-                    replace(AccountMail.from_json(row.payload), mail_id=row.id)
+                    replace(AccountMail.from_json(row.payload), mail_id=row.id, mail_at=stamp)
                 )
             else:
                 await jobs.enqueue_event(
-                    replace(TicketEvent.from_json(row.payload), event_id=row.id)
+                    replace(TicketEvent.from_json(row.payload), event_id=row.id, event_at=stamp)
                 )
             enqueued += 1
         except (ValueError, TypeError, KeyError):
-            await mark_handled(row.id)
+            await mark_handled(row.id, stamp)
         except Exception as exc:
             log.warning("could not enqueue unfinished jobs again: %s", exc)
             break
@@ -751,16 +780,23 @@ async def record_backlog() -> None:
     metrics.OUTBOX_OLDEST_AGE.set(age)
 
 
-async def mark_handled(row_id: int | None) -> None:
-    """The job of outbox row ``row_id`` finished (notifications sent, account mail sent or given
-    up): the relay stops enqueueing it again."""
-    if row_id is not None:
-        await OutboxEvent.filter(id=row_id, handled_at=None).update(handled_at=_utcnow())
+async def mark_handled(row_id: int | None, stamp: int | None = None) -> None:
+    """The job of outbox row ``row_id`` written at ``stamp`` (``row_stamp``) finished
+    (notifications sent, account mail sent or given up): the relay stops enqueueing it again.
+    A row with that id written at another moment (ids start again after a restore) is another
+    row, left alone. Without ``stamp`` (a job enqueued before jobs carried it, still in Redis
+    after an upgrade) the row is matched by its id alone, as it was then."""
+    if row_id is None:
+        return
+    rows = OutboxEvent.filter(id=row_id, handled_at=None)
+    if stamp is not None:
+        rows = rows.filter(created_at=_EPOCH + timedelta(microseconds=stamp))
+    await rows.update(handled_at=_utcnow())
 
 
 async def handled(event: TicketEvent) -> None:
     """The notification job finished with ``event``."""
-    await mark_handled(event.event_id)
+    await mark_handled(event.event_id, event.event_at)
 
 
 async def flushed() -> None:

@@ -55,6 +55,10 @@ class TicketEvent:
     """ESCALATED: ``rule id|clock|who to notify (comma-separated)|what happened``."""
     event_id: int | None = None  # its outbox row: set by the relay, the event's identity
     contact: int | None = None  # MESSAGE_ADDED by a contact CC'd on the ticket (no actor)
+    event_at: int | None = None
+    """When its outbox row was written (microseconds since the epoch, ``outbox.row_stamp``):
+    set by the relay with ``event_id``. Ids start again after a database restore while Redis
+    keeps its jobs and results, so the row is the pair, never the id alone."""
 
     def to_json(self) -> str:
         """orjson over the fields as they are (``dataclasses.asdict`` deep-copies every value)."""
@@ -69,10 +73,14 @@ class TicketEvent:
 
     @property
     def key(self) -> str:
-        """Identity of what happened, used as the notification job id: the outbox row once the
-        relay sent it (two identical changes are two events); before that, a description."""
+        """Identity of what happened, used as the notification job id: the outbox row (its id
+        and when it was written) once the relay sent it (two identical changes are two events);
+        before that, a description. An event enqueued before events carried ``event_at`` (still
+        in Redis after an upgrade) keeps its old identity, the row's id alone."""
         if self.event_id is not None:
-            return f"e{self.event_id}"
+            if self.event_at is None:
+                return f"e{self.event_id}"
+            return f"e{self.event_id}.{self.event_at}"
         return f"{self.type.value}:{self.ticket_id}:{self.message or ''}:{','.join(self.changes)}"
 
 
@@ -148,6 +156,15 @@ class AccountMail:
     requested_at: str  # ISO 8601; links expire counting from it
     user: int | None = None
     mail_id: int | None = None  # its outbox row: set by the relay, the mail's identity
+    mail_at: int | None = None  # when that row was written (see ``TicketEvent.event_at``)
+
+    @property
+    def key(self) -> str:
+        """The outbox row's identity (its id and when it was written), for the job id and the
+        delivery record; a mail enqueued before mails carried ``mail_at``: its id alone."""
+        if self.mail_at is None:
+            return str(self.mail_id)
+        return f"{self.mail_id}.{self.mail_at}"
 
     def to_json(self) -> str:
         return json.dumps(
@@ -157,6 +174,7 @@ class AccountMail:
                 "requested_at": self.requested_at,
                 "user": self.user,
                 "mail_id": self.mail_id,
+                "mail_at": self.mail_at,
             },
             separators=(",", ":"),
         )
@@ -166,11 +184,12 @@ class AccountMail:
         data = json.loads(raw)
         if data["kind"] not in ("reset", "invite", "verify", "signup_exists"):
             raise ValueError(f"unknown account mail kind {data['kind']!r}")
-        user, mail_id = data.get("user"), data.get("mail_id")
+        user, mail_id, mail_at = data.get("user"), data.get("mail_id"), data.get("mail_at")
         return cls(
             kind=data["kind"],
             email=str(data["email"]),
             requested_at=str(data["requested_at"]),
             user=None if user is None else int(user),
             mail_id=None if mail_id is None else int(mail_id),
+            mail_at=None if mail_at is None else int(mail_at),
         )

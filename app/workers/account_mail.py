@@ -1,8 +1,9 @@
 """Account-mail job: sends one reset, invitation or verification mail.
 
 Like notifications, each mail has a delivery record (``OutboundMail``, no ticket) keyed by its
-outbox row, claimed before sending, so a job run twice sends once; transient SMTP failures are
-tried again on the same schedule, permanent ones recorded as FAILED for admins to see.
+outbox row (id and when it was written, ``AccountMail.key``), claimed before sending, so a job
+run twice sends once; transient SMTP failures are tried again on the same schedule, permanent
+ones recorded as FAILED for admins to see.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ async def account_mail(ctx: dict[str, Any], mail_json: str) -> str:
         return "malformed"
     outcome = await _deliver(mail, settings)
     # Not reached on Retry: the job is still arq's. Otherwise the relay stops enqueueing it.
-    await events.mark_handled(mail.mail_id)
+    await events.mark_handled(mail.mail_id, mail.mail_at)
     return outcome
 
 
@@ -45,7 +46,7 @@ async def _deliver(mail: AccountMail, settings: Settings) -> str:
     built = await account.build(mail, settings)
     if built is None:
         return "nothing to send"
-    key = f"account:{mail.mail_id if mail.mail_id is not None else mail.requested_at}"
+    key = f"account:{mail.key if mail.mail_id is not None else mail.requested_at}"
     try:
         row = await OutboundMail.create(
             dedupe_key=key[:200],

@@ -19,6 +19,7 @@ import pytest
 from arq import Worker
 from arq.jobs import Job
 
+from app import events
 from app.config import Settings
 from app.events import ACCOUNT_MAIL_CHANNEL
 from app.models import AccountAudit, AuthToken, OutboxEvent, Role, Ticket, User
@@ -62,7 +63,8 @@ def link_token(mail: Received, page: str) -> str:
 
 async def job_outcome(worker: Worker, row: OutboxEvent) -> Any:
     """What the account-mail job of this outbox row answered (waiting for it, bounded)."""
-    return await Job(f"account-mail:{row.id}", worker.pool).result(timeout=15)
+    job_id = f"account-mail:{row.id}.{events.row_stamp(row.created_at)}"
+    return await Job(job_id, worker.pool).result(timeout=15)
 
 
 async def account_rows() -> list[OutboxEvent]:
@@ -435,7 +437,6 @@ async def test_mail_whose_job_redis_lost_is_enqueued_again_and_sent_once(
     """A Redis killed before it wrote its queue to disk forgets queued jobs. The outbox row of
     an account mail, like a ticket event's, stays unhandled until its job finishes, and the relay
     enqueues such rows again: the reset mail and the new ticket's notification still arrive."""
-    from app import events
 
     answer = (await gql.data(REQUEST, {"e": "alice@example.com"}))["requestPasswordReset"]
     assert answer["__typename"] == "Accepted"
@@ -456,7 +457,8 @@ async def test_mail_whose_job_redis_lost_is_enqueued_again_and_sent_once(
         await mail_to(smtp, "alice@example.com", 2)
         for row in rows:  # each job's answer, once it finished (bounded)
             prefix = "account-mail:" if row.channel == ACCOUNT_MAIL_CHANNEL else "notify:e"
-            await Job(f"{prefix}{row.id}", runner.pool).result(timeout=15)
+            job_id = f"{prefix}{row.id}.{events.row_stamp(row.created_at)}"
+            await Job(job_id, runner.pool).result(timeout=15)
     assert not await OutboxEvent.filter(notify=True, handled_at=None).exists()
     subjects = sorted(m.header("Subject") for m in smtp.to("alice@example.com"))
     assert any(s.startswith(f"[Ticket #{number}]") for s in subjects), subjects

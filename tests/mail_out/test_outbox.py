@@ -183,7 +183,9 @@ async def test_events_wait_while_redis_is_away_and_go_out_in_order(world, away_r
         queued = await pool.zrange("arq:queue", 0, -1)
     finally:
         await pool.aclose()
-    assert sorted(queued) == sorted(f"notify:e{r.id}".encode() for r in rows[-3:])
+    assert sorted(queued) == sorted(
+        f"notify:e{r.id}.{events.row_stamp(r.created_at)}".encode() for r in rows[-3:]
+    )
 
 
 class GatedPublisher:

@@ -68,8 +68,9 @@ async def _identity(event: TicketEvent, ticket: Ticket, message: Message | None)
         rule, clock = event.escalation.split("|")[:2]
         return f"ESCALATED:t{ticket.id}:r{rule}:{clock}"  # fires once per ticket and clock
     if event.event_id is not None:
-        # The outbox row: closing twice, or assigning twice, are two events.
-        return f"{event.type.value}:t{ticket.id}:e{event.event_id}"
+        # The outbox row (id and when it was written): closing twice, or assigning twice, are
+        # two events.
+        return f"{event.type.value}:t{ticket.id}:{event.key}"
     if event.type is EventType.CLOSED:
         entry = await (
             AuditEntry.filter(ticket_id=ticket.id, field="status", new_value="CLOSED")
