@@ -354,6 +354,13 @@ def search_departments(actor: Actor | None) -> frozenset[int] | None:
     return actor.department_ids
 
 
+def search_client(actor: Actor | None) -> int | None:
+    """The client whose own tickets alone a search by ``actor`` reads (a client searching),
+    so its time cannot tell of words in other clients' tickets; None: staff, whose search
+    walks the words' matches (``ticket_scope`` still decides what is found)."""
+    return actor.user_id if actor is not None and actor.is_client else None
+
+
 def searches_notes(actor: Actor | None) -> bool:
     """Whether a search may match internal notes: only for those who read them. A client's
     search never does, so neither a hit, a count nor a highlight can tell of a note."""

@@ -70,12 +70,19 @@ def _substring_parts(text: str, needle: str) -> tuple[HighlightPart, ...] | None
 
 
 async def highlights(
-    query: SearchQuery, tickets: Sequence[Any], clients: dict[int, tuple[str, str | None]]
+    query: SearchQuery,
+    tickets: Sequence[Any],
+    clients: dict[int, tuple[str, str | None]],
+    *,
+    by_row: bool = False,
 ) -> dict[int, Highlight]:
     """For each ticket of a page (visible to the searcher), where the query matched it (any
     of its terms: a ticket may have them in different places):
     number, subject, a message (or a note, when notes were searched), or the client's name or
-    email (``clients`` maps a client id to its name and, if the searcher may see it, email)."""
+    email (``clients`` maps a client id to its name and, if the searcher may see it, email).
+    ``by_row`` (a client's search, PostgreSQL): the page's rows are read by id and the words
+    checked on them alone, never a word's matches in the index (whose size, for a rare word,
+    the planner would otherwise read), so the time does not depend on other clients' text."""
     found: dict[int, Highlight] = {}
     if not tickets:
         return found
@@ -95,10 +102,12 @@ async def highlights(
         cfg = config(query)
         options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
         text = sql.p(query.any_text)
+        # By row: ``ts_match_vq``, a function call which no index answers.
+        matches = "ts_match_vq({v}, q)" if by_row else "{v} @@ q"
         _, subject_rows = await conn.execute_query(
             f"SELECT id, ts_headline({cfg}, translate(subject, {sql.p(START + STOP)}, ''), q, "
             f"{sql.p(options)}) AS marked FROM tickets, websearch_to_tsquery({cfg}, {text}) q "
-            f"WHERE id = ANY({sql.p(ids)}) AND search_vector @@ q",
+            f"WHERE id = ANY({sql.p(ids)}) AND {matches.format(v='search_vector')}",
             sql.params,
         )
         sql = Sql("postgres")
@@ -116,7 +125,8 @@ async def highlights(
             f"{sql.p(options)}) AS marked FROM (SELECT DISTINCT ON (m.ticket_id) "
             "m.ticket_id AS id, m.id AS message_id, m.internal AS internal, q "
             f"FROM messages m, websearch_to_tsquery({cfg}, {text}) q "
-            f"WHERE m.ticket_id = ANY({sql.p(ids)}) AND m.search_vector @@ q{notes} "
+            f"WHERE m.ticket_id = ANY({sql.p(ids)}) AND "
+            f"{matches.format(v='m.search_vector')}{notes} "
             "ORDER BY m.ticket_id, ts_rank(m.search_vector, q) DESC, m.id) AS b "
             "JOIN messages m ON m.id = b.message_id",
             sql.params,
@@ -125,19 +135,31 @@ async def highlights(
         match = fts5_query(query.any_text)
         subject_rows, message_rows = [], []
         if match is not None:
+            # By row: the page's rows first (CROSS JOIN keeps them outside), FTS5 probed
+            # with MATCH and rowid = for each, never reading every match of a word.
+            source = (
+                "tickets t CROSS JOIN ticket_search ON ticket_search.rowid = t.id"
+                if by_row
+                else "ticket_search"
+            )
             _, subject_rows = await conn.execute_query(
-                f"SELECT rowid AS id, highlight(ticket_search, 0, {sql.p(START)}, "
-                f"{sql.p(STOP)}) AS marked FROM ticket_search WHERE ticket_search MATCH "
-                f"{sql.p(match)} AND rowid IN ({sql.many(ids)})",
+                f"SELECT ticket_search.rowid AS id, highlight(ticket_search, 0, {sql.p(START)}, "
+                f"{sql.p(STOP)}) AS marked FROM {source} WHERE ticket_search MATCH "
+                f"{sql.p(match)} AND {'t.id' if by_row else 'ticket_search.rowid'} "
+                f"IN ({sql.many(ids)})",
                 sql.params,
             )
             sql = Sql("sqlite")
             notes = "" if query.include_notes else " AND m.internal = 0"
             _, message_rows = await conn.execute_query(
                 "SELECT m.ticket_id AS id, m.internal AS internal, snippet(message_search, 0, "
-                f"{sql.p(START)}, {sql.p(STOP)}, '…', 24) AS marked FROM message_search "
-                "JOIN messages m ON m.id = message_search.rowid "
-                f"WHERE message_search MATCH {sql.p(match)} AND m.ticket_id IN ({sql.many(ids)})"
+                f"{sql.p(START)}, {sql.p(STOP)}, '…', 24) AS marked FROM "
+                + (
+                    "messages m CROSS JOIN message_search ON message_search.rowid = m.id "
+                    if by_row
+                    else "message_search JOIN messages m ON m.id = message_search.rowid "
+                )
+                + f"WHERE message_search MATCH {sql.p(match)} AND m.ticket_id IN ({sql.many(ids)})"
                 f"{notes} ORDER BY "
                 f"{density('message_search', 'message_search.body', sql)} DESC, m.id",
                 sql.params,

@@ -20,9 +20,10 @@ from app.services.search_scope import (
     Scope,
 )
 
-TermTickets = Callable[[Term], Awaitable[tuple[set[int], bool]]]
+TermTickets = Callable[[Term], Awaitable[tuple[set[int], bool, bool]]]
 """A term's newest tickets by each way of finding one (subject, message, client, number),
-at most ``checked`` of each, and whether a way stopped at that bound."""
+at most ``checked`` of each, whether a way stopped at that bound, and whether its messages'
+way did."""
 
 
 STATISTICS_KEPT = timedelta(minutes=10)
@@ -105,20 +106,36 @@ async def candidates(
         key=lambda t: (shares.get(t, 0.0), -len(t.text)),
     )
     estimated = any(shares.values())
+    in_messages: set[Term] = set()  # walked terms whose messages' way stopped at its bound
+
+    def settled(g: Group) -> bool:
+        return any(
+            t in found and not found[t][0] and (estimated or len(found[t][1]) <= checked)
+            for t in g.positive
+        )
+
+    def covered(g: Group, term: Term) -> bool:
+        # A term the statistics list as at least as common in messages as one whose messages'
+        # way already stopped at its bound would stop there too: walking it would only offer
+        # another "N+" choice, and the rarer term's newest tickets hold more of the group's.
+        share = shares.get(term, 0.0)
+        return share > 0 and any(
+            share >= shares.get(t, 0.0) for t in g.positive if t in in_messages
+        )
+
     for term in terms:
         # A term walked to its end settles its group: every ticket of the group has it. One
         # that stopped at its bound does not (the statistics are of messages only: a word in
-        # every subject and no message looks rarest), so the next rarest is walked too.
-        if all(
-            any(
-                t in found and not found[t][0] and (estimated or len(found[t][1]) <= checked)
-                for t in g.positive
-            )
-            for g in groups
-        ):
+        # every subject and no message looks rarest), so the next rarest is walked too,
+        # unless it is no rarer in messages than one that stopped there (``covered``).
+        if all(settled(g) for g in groups):
             break
-        tickets, stopped = await tickets_of(term)
+        if all(settled(g) or covered(g, term) for g in groups if term in g.positive):
+            continue
+        tickets, stopped, messages_stopped = await tickets_of(term)
         found[term] = (stopped, tickets)
+        if messages_stopped:
+            in_messages.add(term)
     chosen: set[int] = set()
     more = False
     for group in groups:

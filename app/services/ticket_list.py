@@ -338,6 +338,7 @@ async def count_tickets(
             cap,
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
+            client=policy.search_client(actor),
         )
         return cap + 1 if more else found
     return await capped_count(base, cap)
@@ -437,6 +438,7 @@ async def _search_page(
             within=_within(base),
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
+            client=policy.search_client(actor),
         )
         # Every hit is scored to sort them anyway: counting them too (over all of them,
         # before the cursor's filter) saves running the search a second time.
@@ -472,6 +474,7 @@ async def _search_page(
             within=_within(base),
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
+            client=policy.search_client(actor),
         )
         statement = (
             f'SELECT t."0" AS id, h.score AS score FROM ({inner}) AS t '
@@ -510,6 +513,7 @@ async def _search_page(
             COUNT_CAP,
             departments=_departments(actor, flt),
             departments_suffice=_only_departments(flt),
+            client=policy.search_client(actor),
         )
     clients: dict[int, tuple[str, str | None]] = {
         t.client_id: (
@@ -518,7 +522,9 @@ async def _search_page(
         )
         for t in page
     }
-    found = await highlights(query_text, page, clients)
+    found = await highlights(
+        query_text, page, clients, by_row=policy.search_client(actor) is not None
+    )
     return TicketPage(
         tickets=page,
         keys=[
@@ -568,6 +574,7 @@ async def _capped_search_count(
     *,
     departments: frozenset[int] | None,
     departments_suffice: bool,
+    client: int | None,
 ) -> tuple[int, bool]:
     """``min(hits, cap + 1)``, and whether the search stopped at its candidates (there may be
     more hits than it found)."""
@@ -579,6 +586,7 @@ async def _capped_search_count(
         departments=departments,
         departments_suffice=departments_suffice,
         scored=False,
+        client=client,
     )
     _, rows = await Ticket._meta.db.execute_query(
         "SELECT COUNT(*) AS n, MAX(capped.more) AS more FROM "

@@ -25,6 +25,7 @@ def checked(monkeypatch):
     if Ticket._meta.db.capabilities.dialect != "postgres":
         pytest.skip("the bound is PostgreSQL's; SQLite's FTS5 checks every match")
     monkeypatch.setattr(search, "TERMS_CHECKED", 3)
+    words._statistics.clear()  # none kept from an earlier test's tables
 
 
 async def test_the_newest_tickets_of_the_rarest_word_are_checked(world, checked, frozen_clock):
@@ -87,3 +88,43 @@ async def test_with_the_planners_statistics_a_word_only_in_subjects_does_not_hid
     )
     assert sorted(t.number for t in page.tickets) == [t.number for t in opened[-3:]]
     assert page.total_capped
+
+
+async def test_a_word_no_rarer_in_messages_than_one_that_stopped_is_not_walked(
+    world, checked, frozen_clock, monkeypatch
+):
+    """ "walrus" is rarer in messages than "tusk" (the statistics say so) and its messages'
+    walk stops at the bound: "tusk" would stop there too, so only "walrus" is walked and its
+    newest tickets are checked for "tusk"."""
+    both = []
+    for i in range(6):
+        both.append(await open_as(world.client_a, world.dept_x, f"Case {i}", "walrus tusk"))
+        frozen_clock.advance(timedelta(minutes=1))
+    for i in range(12):
+        await open_as(world.client_b, world.dept_y, f"Other {i}", "tusk cracked")
+        frozen_clock.advance(timedelta(minutes=1))
+    await connections.get("default").execute_script("ANALYZE messages")
+    words._statistics.clear()
+    walked: list[str] = []
+    term_tickets = search._term_tickets
+
+    async def recorded(scope, term):
+        walked.append(term.text)
+        return await term_tickets(scope, term)
+
+    monkeypatch.setattr(search, "_term_tickets", recorded)
+    for sort in (RELEVANCE, NEWEST):
+        walked.clear()
+        page = await list_tickets(
+            actor=world.admin.actor, flt=TicketFilter(search="tusk walrus"), sort=sort
+        )
+        assert set(walked) == {"walrus"}, sort  # once, or twice: the page and its count
+        assert sorted(t.number for t in page.tickets) == [t.number for t in both[-3:]], sort
+        assert page.total_capped, sort
+    # A term the statistics do not list (a name) is walked as before, and so is the next.
+    walked.clear()
+    page = await list_tickets(
+        actor=world.admin.actor, flt=TicketFilter(search="walrus bob"), sort=NEWEST
+    )
+    assert set(walked) == {"walrus", "bob"}
+    assert page.tickets == []
