@@ -102,8 +102,9 @@ class TicketQueries:
             after=pagination.decode_cursor(after, list_name),
             search_language=info.context.settings.search_language,
         )
-        loaders, actor = info.context.loaders, info.context.actor
-        loaders.prime_from_tickets(page.tickets)
+        # Each row's department, client and assignee are handed to it (joined): the loaders
+        # are not primed with them (a list document asks nothing else that loads them).
+        actor = info.context.actor
         highlights = page.highlights or [None] * len(page.tickets)
         # What the rows ask for, loaded (or computed) once for the page and handed down: the
         # rows passed the policy's scope, so each row's fields need no check or await of their
