@@ -474,7 +474,15 @@ def can_rate(actor: Actor | None, ticket: Ticket) -> bool:
 def can_view_rating(actor: Actor | None, ticket: Ticket) -> bool:
     """A ticket's rating: staff who see the ticket, admins, and the client who gave it (their
     own ticket); nobody else (other clients do not see the ticket at all)."""
-    return can_view_ticket(actor, ticket)
+    return sees_ratings(actor) and can_view_ticket(actor, ticket)
+
+
+def sees_ratings(actor: Actor | None) -> bool:
+    """The rating of a ticket ``actor`` may see (``can_view_rating`` once the ticket passed
+    ``ticket_scope`` or ``can_view_ticket``): a page's rows and a live event's ticket are
+    shaped by this, asked once per page or viewer. Everyone who sees a ticket sees its rating:
+    staff of its department, admins, its own client."""
+    return actor is not None
 
 
 def sees_ratings_report(actor: Actor | None) -> bool:

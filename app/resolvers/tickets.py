@@ -8,7 +8,6 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from app import errors, models
-from app.auth import policy
 from app.auth.actor import Actor
 from app.infra import metrics
 from app.infra.clock import now
@@ -21,7 +20,6 @@ from app.schema.core.errors import mutation, to_error
 from app.schema.core.ids import optional_id, parse_id
 from app.schema.core.lookahead import node_fields
 from app.schema.core.renders import operation_key
-from app.schema.core.resolving import MISSING, Missing
 from app.schema.core.text_guard import check_arguments
 from app.schema.ratings import Rating
 from app.schema.tags import Tag
@@ -54,7 +52,7 @@ from app.schema.tickets import (
     filter_input,
     sort_input,
 )
-from app.services import bulk, merge, messages, ticket_list, tickets
+from app.services import bulk, merge, messages, page_extras, ticket_list, tickets
 from app.services.attachments import IncomingFile
 
 
@@ -104,27 +102,33 @@ class TicketQueries:
             after=pagination.decode_cursor(after, list_name),
             search_language=info.context.settings.search_language,
         )
-        loaders, actor = info.context.loaders, info.context.actor
-        loaders.prime_from_tickets(page.tickets)
+        # Each row's department, client and assignee are handed to it (joined): the loaders
+        # are not primed with them (a list document asks nothing else that loads them).
+        actor = info.context.actor
         highlights = page.highlights or [None] * len(page.tickets)
         # What the rows ask for, loaded (or computed) once for the page and handed down: the
         # rows passed the policy's scope, so each row's fields need no check or await of their
         # own. The SLA fields only when asked for (a clock per row is not free).
         asked = node_fields(info)
-        ids = [ticket.id for ticket in page.tickets]
-        tags: list[list[Tag] | None] = [None] * len(ids)
-        if "tags" in asked and policy.sees_tags(actor):
-            tags = [
-                [Tag.of(t) for t in found] for found in await loaders.ticket_tags.load_many(ids)
-            ]
-        ratings: list[Rating | Missing | None] = [MISSING] * len(ids)
-        if "rating" in asked:
-            ratings = [
-                Rating.of(found) if found is not None else None
-                for found in await loaders.ticket_ratings.load_many(ids)
-            ]
-        sla_asked = not asked.isdisjoint(SLA_FIELDS)
         at, sight = now(), Sight.of(actor)
+        ids = [ticket.id for ticket in page.tickets]
+        # Tags and ratings in one statement when both are asked for (the staff list), read
+        # for the page at once: no DataLoader future per row. A row field not asked for (or
+        # not seen: the policy's sight) is handed down empty, never loaded.
+        found_tags, found_ratings = await page_extras.tags_and_ratings(
+            ids, tags="tags" in asked and sight.tags, ratings="rating" in asked and sight.rating
+        )
+        tags: list[list[Tag]] = (
+            [[]] * len(ids)
+            if found_tags is None
+            else [[Tag.of(t) for t in found] for found in found_tags]
+        )
+        ratings: list[Rating | None] = (
+            [None] * len(ids)
+            if found_ratings is None
+            else [Rating.of(found) if found is not None else None for found in found_ratings]
+        )
+        sla_asked = not asked.isdisjoint(SLA_FIELDS)
         return pagination.connection(
             TicketConnection,
             list_name,

@@ -284,6 +284,7 @@ class Sight:
     tags: bool
     sla: bool
     version: bool
+    rating: bool
 
     @classmethod
     def of(cls, viewer: Actor | None) -> Sight:
@@ -291,6 +292,7 @@ class Sight:
             tags=policy.sees_tags(viewer),
             sla=policy.sees_sla(viewer),
             version=policy.sees_ticket_version(viewer),
+            rating=policy.sees_ratings(viewer),
         )
 
 
@@ -348,8 +350,10 @@ class Ticket:
     sla_state: SlaState | None = strawberry.field(
         description="Staff only (null for clients): the SLA state now."
     )
-    # A list page's ratings, loaded in one batch for the rows that passed the policy.
-    _rating: Private[Rating | Missing | None] = MISSING
+    rating: Rating | None = strawberry.field(
+        description="The client's satisfaction rating (the latest; null: not rated). Staff "
+        "who see the ticket and admins; the ticket's own client sees the rating they gave."
+    )
 
     @classmethod
     def of(
@@ -363,7 +367,8 @@ class Ticket:
         at: datetime | None = None,
     ) -> Ticket:
         """``ticket`` as ``viewer`` sees it (a page passes the viewer's ``Sight``, asked once).
-        A page hands down its rows' ``tags`` and ``rating`` (loaded in one batch each), and
+        A page hands down its rows' ``tags`` and ``rating`` (loaded in one batch each; shown
+        only if the viewer's sight has them), and
         ``sla_asked=False`` when its document asks for no SLA field; ``at`` is the time SLA
         states are of (now)."""
         if isinstance(viewer, Sight):
@@ -371,9 +376,13 @@ class Ticket:
         elif policy.can_view_ticket(viewer, ticket):
             sight = Sight.of(viewer)
         else:  # a change's answer after it took the ticket out of the viewer's sight
-            sight = Sight(tags=False, sla=False, version=False)
+            sight = Sight(tags=False, sla=False, version=False, rating=False)
         if tags is None:
             tags = deferred(_tags_by, ticket.id) if sight.tags else []
+        if not sight.rating:
+            rating = None
+        elif isinstance(rating, Missing):
+            rating = deferred(_rating_by, ticket.id)
         shown = sla_asked and sight.sla
         clocks = sla.running_clocks(ticket) if shown else []
         return cls(
@@ -417,7 +426,7 @@ class Ticket:
             sla_at_risk_at=ticket.sla_warn_at if shown else None,
             sla_breached_at=ticket.sla_breached_at if shown else None,
             sla_state=sla.state(ticket, at, clocks=clocks) if shown else None,
-            _rating=rating,
+            rating=rating,
         )
 
     @strawberry.field(
@@ -449,17 +458,6 @@ class Ticket:
         if actor is None or not policy.sees_followers_of(actor, self._model):
             return False
         return later(_follows(info, self._model.id, actor.user_id))
-
-    @strawberry.field(
-        description="The client's satisfaction rating (the latest; null: not rated). Staff "
-        "who see the ticket and admins; the ticket's own client sees the rating they gave."
-    )
-    def rating(self, info: Info) -> Rating | None:
-        if not isinstance(self._rating, Missing):  # a list page's rows passed the policy
-            return self._rating
-        if not policy.can_view_rating(info.context.actor, self._model):
-            return None
-        return later(_rating_of(info, self._model.id))
 
     @strawberry.field(
         description="The viewer's own unsent reply or note here (saveDraft), or null; never "
@@ -583,8 +581,8 @@ async def _merged_into(info: Info, ticket: models.Ticket) -> Ticket | None:
     return Ticket.of(target, info.context.actor) if target is not None else None
 
 
-async def _rating_of(info: Info, ticket_id: int) -> Rating | None:
-    row = await info.context.loaders.ticket_ratings.load(ticket_id)
+async def _rating_by(loaders: Loaders, ticket_id: int) -> Rating | None:
+    row = await loaders.ticket_ratings.load(ticket_id)
     return Rating.of(row) if row is not None else None
 
 

@@ -28,7 +28,7 @@ def decoder(field: Any) -> Callable[[Any], Any] | None:
     """How a column's value becomes the model's, as Tortoise's ``to_python_value`` makes it;
     None: taken as the driver gives it."""
     if isinstance(field, DatetimeField):
-        return aware_datetime
+        return _TIMES.__getitem__
     if isinstance(field, BooleanField):
         return bool
     enum_type = getattr(field, "enum_type", None)
@@ -50,6 +50,25 @@ def aware_datetime(value: Any) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone)
     return moment.astimezone(zone)
+
+
+class _Times(dict[Any, datetime]):
+    """Stored times already decoded (``aware_datetime``), by the driver's value (SQLite's ISO
+    text, asyncpg's datetime): a list page reads the same rows' times on every request, and a
+    hit is one dict lookup in C where decoding costs four calls. Datetimes are immutable, so
+    rows share them; bounded (emptied when full)."""
+
+    MAX = 16_384
+
+    def __missing__(self, value: Any) -> datetime:
+        moment = aware_datetime(value)
+        if len(self) >= self.MAX:
+            self.clear()
+        self[value] = moment
+        return moment
+
+
+_TIMES = _Times()
 
 
 Plan = tuple[tuple[str, Callable[[Any], Any] | None], ...]

@@ -350,11 +350,15 @@ _COMPUTED_KEYS = {*_NAME_COLUMNS, SortField.STATUS}
 @functools.cache
 def _columns() -> tuple[tuple[str, ...], tuple[tuple[str, type[Model], tuple[str, ...]], ...]]:
     """The ticket's columns and each relation's (model, columns) as Tortoise knows them once
-    initialised (foreign-key columns are added then): every column but a user's password
-    hash, which a list has no use for."""
-    users = tuple(c for c in User._meta.fields_db_projection if c != "password_hash")
+    initialised (foreign-key columns are added then): every column of the ticket; of its
+    department and users what their GraphQL types show (``Department.of``, ``User.of``), not
+    a user's password hash, nor when a user or department was created or an address
+    confirmed (three times decoded per row, never shown)."""
+    unshown = {"password_hash", "created_at", "email_verified"}
+    users = tuple(c for c in User._meta.fields_db_projection if c not in unshown)
+    departments = tuple(c for c in Department._meta.fields_db_projection if c not in unshown)
     related: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
-        ("department", Department, tuple(Department._meta.fields_db_projection)),
+        ("department", Department, departments),
         ("client", User, users),
         ("assignee", User, users),
     )
@@ -390,7 +394,7 @@ def _ticket_of_row(row: Sequence[Any]) -> Ticket:
     for relation, model, plan in related:
         loaded = None
         if row[start] is not None:  # the relation's id: null for no assignee
-            loaded = _loaded(model, plan, row, start, partial=model is User)
+            loaded = _loaded(model, plan, row, start, partial=True)
         values[f"_{relation}"] = loaded
         start += len(plan)
     if len(row) > start:

@@ -46,3 +46,26 @@ async def test_a_thread_read_as_tuples_equals_tortoises_models(world, frozen_clo
                 assert (a, type(a)) == (b, type(b)), column
                 assert getattr(a, "tzinfo", None) == getattr(b, "tzinfo", None), column
             assert mine._saved_in_db
+
+
+def test_decoded_times_are_kept_bounded_and_equal_tortoises(monkeypatch):
+    from datetime import UTC, datetime
+
+    from app.models import Ticket
+    from app.services import rows
+
+    field = Ticket._meta.fields_map["created_at"]
+    decode = rows.decoder(field)
+    assert decode is not None
+    monkeypatch.setattr(rows._Times, "MAX", 3)
+    rows._TIMES.clear()
+    texts = [f"2026-11-30T10:00:0{i}.250000+00:00" for i in range(5)]
+    for text in texts:
+        first, again = decode(text), decode(text)
+        assert first is again  # kept: decoded once
+        assert first == field.to_python_value(text) == datetime.fromisoformat(text)
+        assert first.tzinfo is not None and first.utcoffset() == UTC.utcoffset(None)
+        assert len(rows._TIMES) <= 3
+    moment = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # asyncpg's values are datetimes
+    assert decode(moment) == moment
+    rows._TIMES.clear()
