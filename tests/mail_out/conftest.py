@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from arq import ArqRedis, create_pool
 from mailout_support import EventRecorder, SmtpServer
 
 from app import events
 from app.config import Settings
+from app.infra.redis import arq_settings
+from app.workers.queue import ArqJobQueue
 
 
 @pytest.fixture
@@ -31,3 +34,14 @@ def recorder() -> Iterator[EventRecorder]:
     events.configure(publisher=rec, jobs=rec)
     yield rec
     events.configure(publisher=saved[0], jobs=saved[1])
+
+
+@pytest.fixture
+async def arq_pool(settings: Settings, redis: Any) -> AsyncIterator[ArqRedis]:
+    """Services enqueue jobs on real Redis, as the web server does."""
+    pool = await create_pool(arq_settings(settings))
+    saved = (events.sinks.publisher, events.sinks.jobs)
+    events.configure(publisher=None, jobs=ArqJobQueue(pool))
+    yield pool
+    events.configure(publisher=saved[0], jobs=saved[1])
+    await pool.aclose()

@@ -231,3 +231,30 @@ async def mail_to(smtp: SmtpServer, address: str, count: int = 1) -> Received:
         while len(smtp.to(address)) < count:
             await smtp.wait_for(len(smtp.received) + 1)
     return smtp.to(address)[count - 1]
+
+
+async def run_worker(settings: Any, mail_settings: Any, max_jobs: int = -1) -> Worker:
+    """One burst of a real arq worker with every mail job (notifications, account mail,
+    auto-close): runs what is due once the outbox has sent it, then stops."""
+    from app.infra.redis import arq_settings
+    from app.workers import account_mail, auto_close, notify
+
+    await events.flushed()
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = mail_settings
+
+    worker = Worker(
+        functions=[*notify.FUNCTIONS, *account_mail.FUNCTIONS, *auto_close.FUNCTIONS],
+        redis_settings=arq_settings(settings),
+        burst=True,
+        max_burst_jobs=max_jobs,
+        poll_delay=0.02,
+        handle_signals=False,
+        on_startup=startup,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker

@@ -4,58 +4,20 @@ keeps its data: the new rows' jobs are new jobs, their mails go out, and an old 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from arq import ArqRedis, Worker, create_pool
+from mailout_support import run_worker
 from tortoise import connections
 
 from app import events
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.events import TICKETS_CHANNEL, EventType, TicketEvent
-from app.infra.redis import arq_settings
 from app.models import OutboundMail, OutboundStatus, OutboxEvent
 from app.services import account_links, messages, tickets
-from app.workers import account_mail, notify
-from app.workers.queue import ArqJobQueue
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
-
-
-@pytest.fixture
-async def arq_pool(settings: Settings, redis) -> AsyncIterator[ArqRedis]:
-    """Services enqueue jobs on real Redis, as the web server does."""
-    pool = await create_pool(arq_settings(settings))
-    saved = (events.sinks.publisher, events.sinks.jobs)
-    events.configure(publisher=None, jobs=ArqJobQueue(pool))
-    yield pool
-    events.configure(publisher=saved[0], jobs=saved[1])
-    await pool.aclose()
-
-
-async def run_worker(settings: Settings, mail_settings: Settings) -> Worker:
-    """One burst of a real worker: runs what the outbox enqueued, then stops."""
-    await events.flushed()
-
-    async def startup(ctx: dict[str, Any]) -> None:
-        ctx["settings"] = mail_settings
-
-    worker = Worker(
-        functions=[*notify.FUNCTIONS, *account_mail.FUNCTIONS],
-        redis_settings=arq_settings(settings),
-        burst=True,
-        poll_delay=0.02,
-        handle_signals=False,
-        on_startup=startup,
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    return worker
 
 
 async def restart_outbox_ids() -> None:

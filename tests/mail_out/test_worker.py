@@ -4,58 +4,20 @@ queued, the worker sends through SMTP; retries and the auto-close job by name to
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arq import ArqRedis, Worker, create_pool
 from arq.jobs import deserialize_job
+from mailout_support import run_worker
 
 from app import events
-from app.config import Settings, get_settings
-from app.infra.redis import arq_settings
+from app.config import get_settings
 from app.models import OutboundMail, OutboundStatus, Ticket, TicketStatus
 from app.services import messages, tickets
-from app.workers import auto_close, notify
 from app.workers.notify import notify_event
-from app.workers.queue import ArqJobQueue
 
 QUEUE = "arq:queue"
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
-
-
-@pytest.fixture
-async def arq_pool(settings: Settings, redis) -> AsyncIterator[ArqRedis]:
-    """Services enqueue notification jobs on real Redis, as the web server does."""
-    pool = await create_pool(arq_settings(settings))
-    saved = (events.sinks.publisher, events.sinks.jobs)
-    events.configure(publisher=None, jobs=ArqJobQueue(pool))
-    yield pool
-    events.configure(publisher=saved[0], jobs=saved[1])
-    await pool.aclose()
-
-
-async def run_worker(settings: Settings, mail_settings: Settings, max_jobs: int = -1) -> Worker:
-    """One burst of a real worker: runs what is due (once the outbox sent it), then stops."""
-    await events.flushed()
-
-    async def startup(ctx):
-        ctx["settings"] = mail_settings
-
-    worker = Worker(
-        functions=[*notify.FUNCTIONS, *auto_close.FUNCTIONS],
-        redis_settings=arq_settings(settings),
-        burst=True,
-        max_burst_jobs=max_jobs,
-        poll_delay=0.02,
-        handle_signals=False,
-        on_startup=startup,
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    return worker
 
 
 async def test_enqueue_worker_smtp(world, smtp, settings, mail_settings, arq_pool):
