@@ -3,6 +3,8 @@ changed a user's account (name, email, role, password, access)."""
 
 from __future__ import annotations
 
+import copy
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.auth import policy
@@ -87,9 +89,13 @@ def change_text(who: str, field: str, old: str | None, new: str | None) -> str:
     from one value to another: "Ada merged ticket #1001 into this one" on the ticket merged
     into, "Ada merged this ticket into #1000" on the one merged."""
     if field == "merged":
-        return Msg("{who} merged ticket {source} into this one", who=who, source=new or "")
+        if not new:  # a ticket the reader may not see (``merges_named_as_seen``)
+            return Msg("{who} merged another ticket into this one", who=who)
+        return Msg("{who} merged ticket {source} into this one", who=who, source=new)
     if field == "merged into":
-        return Msg("{who} merged this ticket into {target}", who=who, target=new or "")
+        if not new:
+            return Msg("{who} merged this ticket into another ticket", who=who)
+        return Msg("{who} merged this ticket into {target}", who=who, target=new)
     return Msg(
         "{who} changed {field} from {old} to {new}",
         who=who,
@@ -116,16 +122,45 @@ async def audit_trail(
     # entry is written by a change that raises it. A ticket read in part may lack its version.
     key = None if ticket._partial else ("audit", ticket.id, ticket.version, first, after_id)
     kept: AuditPage | None = threads.get(key) if key is not None else None
-    if kept is not None:
-        return kept.entries, kept.has_next
-    query = AuditEntry.filter(ticket_id=ticket.id)
-    if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    rows = await models_of(query.order_by("id").limit(first + 1))
-    page = AuditPage(entries=rows[:first], has_next=len(rows) > first)
-    if key is not None:
-        threads.put(key, page)
-    return page.entries, page.has_next
+    if kept is None:
+        query = AuditEntry.filter(ticket_id=ticket.id)
+        if after_id is not None:
+            query = query.filter(id__gt=after_id)
+        rows = await models_of(query.order_by("id").limit(first + 1))
+        kept = AuditPage(entries=rows[:first], has_next=len(rows) > first)
+        if key is not None:
+            threads.put(key, kept)
+    return await merges_named_as_seen(actor, kept.entries), kept.has_next
+
+
+MERGE_FIELDS = ("merged into", "merged")
+"""Audit fields whose value is the other ticket of a merge ("#N")."""
+
+
+async def merges_named_as_seen(actor: Actor | None, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """``entries`` with the other ticket of each merge named only if ``actor`` may see it
+    (else its value is None: "merged into another ticket"), as the merge notice in the thread
+    does. One query, only for a page with a merge; the kept page is shared, so it is copied."""
+    numbers = {_number(e.new_value) for e in entries if e.field in MERGE_FIELDS} - {None}
+    if not numbers:
+        return entries
+    seen = set(
+        await Ticket.filter(policy.ticket_scope(actor), number__in=sorted(numbers)).values_list(
+            "number", flat=True
+        )
+    )
+    shown = []
+    for entry in entries:
+        if entry.field in MERGE_FIELDS and _number(entry.new_value) not in seen:
+            entry = copy.copy(entry)
+            entry.new_value = None
+        shown.append(entry)
+    return shown
+
+
+def _number(value: str | None) -> int | None:
+    digits = (value or "").removeprefix("#")
+    return int(digits) if digits.isdigit() else None
 
 
 async def record_account(

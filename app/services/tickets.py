@@ -403,7 +403,8 @@ async def apply_update(
             raise Conflict(await _merged_text(actor, ticket), field="status")
         if expected_version is not None and expected_version != current:
             raise Conflict(
-                await changed_since(ticket, expected_version, current), field="expectedVersion"
+                await changed_since(actor, ticket, expected_version, current),
+                field="expectedVersion",
             )
         previous_department = ticket.department_id
         if update.department is not None and update.assignee is UNSET:
@@ -467,9 +468,10 @@ def _columns_of(changes: list[str]) -> list[str]:
     return [column for change in changes for column in columns[change]]
 
 
-async def changed_since(ticket: Ticket, version: int, current: int) -> str:
+async def changed_since(actor: Actor, ticket: Ticket, version: int, current: int) -> str:
     """Who changed what on ``ticket`` after ``version``, from the audit trail and the thread:
-    the text of the Conflict a stale ``expectedVersion`` answers."""
+    the text of the Conflict a stale ``expectedVersion`` answers (a merge naming the other
+    ticket only if ``actor`` may see it, as the trail does)."""
     if not 0 < version < current:
         return Msg(
             "Ticket #{number} is at version {current}, not {version}; reload it and try again.",
@@ -477,8 +479,9 @@ async def changed_since(ticket: Ticket, version: int, current: int) -> str:
             current=current,
             version=version,
         )
-    entries = await AuditEntry.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by(
-        "id"
+    entries = await audit.merges_named_as_seen(
+        actor,
+        await AuditEntry.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by("id"),
     )
     posted = await Message.filter(ticket_id=ticket.id, ticket_version__gt=version).order_by("id")
     names = await _names({e.actor_id for e in entries} | {m.author_id for m in posted})

@@ -224,3 +224,59 @@ def test_the_migration_recognises_the_texts_the_code_wrote() -> None:
         assert body == system_messages.stored_body(system)
         assert system_messages.parsed(json.dumps(template)) == system
     assert migration._template("Something else.", ids) is None
+
+
+MERGE_TRAIL = """query($n: Int!) { ticket(number: $n) {
+  auditTrail { edges { node { field newValue } } } } }"""
+
+
+async def merge_entries(gql, person, number: int) -> dict[str, str | None]:
+    data = await gql.data(MERGE_TRAIL, {"n": number}, token=person.token)
+    edges = data["ticket"]["auditTrail"]["edges"]
+    return {
+        e["node"]["field"]: e["node"]["newValue"] for e in edges if "merged" in e["node"]["field"]
+    }
+
+
+async def test_the_merge_in_the_audit_trail_names_the_other_ticket_only_to_who_may_see_it(
+    gql, world, across
+):
+    source, target = across
+    # The admin sees both tickets: both entries name the other one.
+    assert await merge_entries(gql, world.admin, source.number) == {
+        "merged into": f"#{target.number}"
+    }
+    assert await merge_entries(gql, world.admin, target.number) == {"merged": f"#{source.number}"}
+    # Support staff see the source, not the target; billing staff the target, not the source:
+    # each reads that a merge happened, not the number of the ticket they may not open.
+    assert await merge_entries(gql, world.staff_x, source.number) == {"merged into": None}
+    assert await merge_entries(gql, world.staff_y, target.number) == {"merged": None}
+    # The trail kept for the admin's read is not what staff read, nor the other way round.
+    assert await merge_entries(gql, world.admin, source.number) == {
+        "merged into": f"#{target.number}"
+    }
+
+
+CONFLICT = """mutation($n: Int!, $v: Int) {
+  updateTicket(input: {number: $n, priority: HIGH, expectedVersion: $v}) {
+    __typename ... on Error { code message } } }"""
+
+
+async def test_a_conflict_names_the_merge_as_the_trail_does(gql, world, across):
+    source, target = across
+    for reader, number, hidden, words in (
+        (world.staff_x, source.number, target.number, "merged this ticket into another ticket"),
+        (world.staff_y, target.number, source.number, "merged another ticket into this one"),
+    ):
+        version = (
+            await gql.data(
+                "query($n: Int!) { ticket(number: $n) { version } }",
+                {"n": number},
+                token=reader.token,
+            )
+        )["ticket"]["version"]
+        answer = (await gql.data(CONFLICT, {"n": number, "v": version - 1}, token=reader.token))[
+            "updateTicket"
+        ]
+        assert answer["code"] == "CONFLICT", answer
+        assert words in answer["message"] and str(hidden) not in answer["message"], answer

@@ -420,11 +420,20 @@ type AuditEntry = AuditPageFragment["edges"][number]["node"];
 /** One entry as a sentence; a merge names the other ticket instead of a change "from — to". */
 function AuditChange({ entry }: { entry: AuditEntry }) {
   const who = entry.actor?.name ?? t("System");
-  const other = entry.newValue ?? "";
+  // The server leaves out the other ticket of a merge when the viewer may not see it.
+  const other = entry.newValue;
   if (entry.field === "merged")
-    return <>{t("{who} merged ticket {source} into this one", { who, source: other })}</>;
+    return other ? (
+      <>{t("{who} merged ticket {source} into this one", { who, source: other })}</>
+    ) : (
+      <>{t("{who} merged another ticket into this one", { who })}</>
+    );
   if (entry.field === "merged into")
-    return <>{t("{who} merged this ticket into {target}", { who, target: other })}</>;
+    return other ? (
+      <>{t("{who} merged this ticket into {target}", { who, target: other })}</>
+    ) : (
+      <>{t("{who} merged this ticket into another ticket", { who })}</>
+    );
   return (
     <>
       {t("{who} changed {field} from", {
