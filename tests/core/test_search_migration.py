@@ -4,11 +4,10 @@ messages, migrated to the head, finds them. Run in a child process on a database
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.core.migration_support import run_on_own_database
 
 SCRIPT = textwrap.dedent(
     """
@@ -53,46 +52,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return None
-    return url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_migration"
-
-
-def _recreate(url: str, *, create: bool = True) -> None:
-    import asyncio
-
-    import asyncpg
-
-    async def go() -> None:
-        base, name = url.rsplit("/", 1)
-        conn = await asyncpg.connect(base.replace("postgres://", "postgresql://") + "/postgres")
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            if create:
-                await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(go())
-
-
 def test_messages_written_before_the_migration_are_found(tmp_path: Path) -> None:
-    postgres = _postgres_url()
-    if postgres is not None:
-        _recreate(postgres)
-    url = postgres or f"sqlite://{tmp_path / 'old.sqlite3'}"
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "HELPDESK_VAR": str(tmp_path)},
-    )
-    if postgres is not None:
-        _recreate(postgres, create=False)
+    result = run_on_own_database(SCRIPT, tmp_path, "migration")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:4] == [
         "trays [1012]",

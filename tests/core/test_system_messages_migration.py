@@ -7,13 +7,10 @@ target's number) and the third as it was. Run in a child process on a database o
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from tests.core.test_search_migration import _recreate
+from tests.core.migration_support import run_on_own_database
 
 SCRIPT = textwrap.dedent(
     """
@@ -86,20 +83,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_system_messages_written_before_the_migration_are_converted(tmp_path: Path) -> None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    postgres = url + "_templates" if url.startswith("postgres") else None
-    if postgres is not None:
-        _recreate(postgres)
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, postgres or f"sqlite://{tmp_path / 'old.sqlite3'}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "HELPDESK_VAR": str(tmp_path)},
-    )
-    if postgres is not None:
-        _recreate(postgres, create=False)
+    result = run_on_own_database(SCRIPT, tmp_path, "templates")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
     closed = (
